@@ -1,0 +1,16 @@
+//! Lambda entry point of the `auth` function.
+
+use std::sync::Arc;
+
+use switchboard_http::bootstrap::{self, Settings};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    switchboard_http::logging::init();
+    let settings = Settings::from_env()?;
+    let store = settings.store(bootstrap::dynamodb().await);
+    let state = auth::AppState {
+        accounts: settings.accounts(store)?,
+    };
+    bootstrap::run(auth::router(Arc::new(state))).await
+}

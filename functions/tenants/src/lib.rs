@@ -1,0 +1,191 @@
+//! The `tenants` function: public sign-up of a new helpdesk, the caller's
+//! tenant and its settings, and the operator's tenant administration.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::header::ETAG;
+use axum::http::{Method, StatusCode};
+use axum::response::IntoResponse;
+use jiff::Timestamp;
+use serde::Deserialize;
+use switchboard_domain::DomainError;
+use switchboard_domain::accounts::{SignUpInput, TenantPatchInput};
+use switchboard_domain::auth::secrets::OperatorKey;
+use switchboard_domain::ids::TenantId;
+use switchboard_domain::pagination::PageRequest;
+use switchboard_domain::permissions::Action;
+use switchboard_domain::tenant::TenantStatus;
+use switchboard_domain::validation::FieldError;
+use switchboard_http::auth::HasOperatorKey;
+use switchboard_http::conditional::{IfMatch, etag};
+use switchboard_http::routes::Routes;
+use switchboard_http::views::{PageView, SessionView, TenantView};
+use switchboard_http::{
+    AccountService, ApiError, Authenticated, HasAccounts, Json, OperatorAuth, Query, layers,
+};
+
+pub struct AppState {
+    pub accounts: AccountService,
+    pub operator_key: Option<OperatorKey>,
+}
+
+impl HasAccounts for AppState {
+    fn accounts(&self) -> &AccountService {
+        &self.accounts
+    }
+}
+
+impl HasOperatorKey for AppState {
+    fn operator_key(&self) -> Option<&OperatorKey> {
+        self.operator_key.as_ref()
+    }
+}
+
+/// Every route this function serves; template.yaml must route exactly these
+/// here (checked by the route check).
+pub fn routes() -> Routes<Arc<AppState>> {
+    Routes::new()
+        .add(Method::POST, "/v1/tenants", sign_up)
+        .add(Method::GET, "/v1/tenants/current", current)
+        .add(Method::PATCH, "/v1/tenants/current", update_current)
+        .add(Method::GET, "/v1/operator/tenants", list_tenants)
+        .add(Method::POST, "/v1/operator/tenants/{id}/suspend", suspend)
+        .add(
+            Method::POST,
+            "/v1/operator/tenants/{id}/reactivate",
+            reactivate,
+        )
+}
+
+pub fn router(state: Arc<AppState>) -> Router {
+    routes().into_router(state)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignUpRequest {
+    name: String,
+    slug: String,
+    owner: OwnerRequest,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OwnerRequest {
+    name: String,
+    email: String,
+    password: String,
+}
+
+async fn sign_up(
+    State(state): State<Arc<AppState>>,
+    Json(body): Json<SignUpRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    let input = SignUpInput {
+        name: body.name,
+        slug: body.slug,
+        owner_name: body.owner.name,
+        owner_email: body.owner.email,
+        owner_password: body.owner.password,
+    };
+    let signed_in = state.accounts.sign_up(input, Timestamp::now()).await?;
+    tracing::info!(tenant_id = %signed_in.tenant.id, "tenant signed up");
+    Ok((
+        StatusCode::CREATED,
+        [layers::location("/v1/tenants/current")],
+        Json(SessionView::from(signed_in)),
+    ))
+}
+
+async fn current(Authenticated(principal): Authenticated) -> Result<impl IntoResponse, ApiError> {
+    principal.require(Action::ReadTenant)?;
+    let tenant = &principal.tenant;
+    Ok((
+        [(ETAG, etag(tenant.version))],
+        Json(TenantView::from(tenant)),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct TenantPatchRequest {
+    name: Option<String>,
+    settings: Option<SettingsPatchRequest>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct SettingsPatchRequest {
+    allow_customer_signup: Option<bool>,
+}
+
+async fn update_current(
+    State(state): State<Arc<AppState>>,
+    Authenticated(principal): Authenticated,
+    if_match: IfMatch,
+    Json(body): Json<TenantPatchRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    let input = TenantPatchInput {
+        name: body.name,
+        allow_customer_signup: body.settings.and_then(|s| s.allow_customer_signup),
+    };
+    let tenant = state
+        .accounts
+        .update_tenant(&principal, input, if_match.version(), Timestamp::now())
+        .await?;
+    Ok((
+        [(ETAG, etag(tenant.version))],
+        Json(TenantView::from(&tenant)),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+async fn list_tenants(
+    State(state): State<Arc<AppState>>,
+    _: OperatorAuth,
+    Query(query): Query<ListQuery>,
+) -> Result<Json<PageView<TenantView>>, ApiError> {
+    let page = PageRequest::parse(query.limit, query.cursor)
+        .map_err(|e| ApiError::invalid_query(vec![FieldError::new("limit", e.code, e.message)]))?;
+    let tenants = state.accounts.list_tenants(&page).await?;
+    Ok(Json(PageView::from_page(tenants, |t| TenantView::from(t))))
+}
+
+async fn suspend(
+    state: State<Arc<AppState>>,
+    operator: OperatorAuth,
+    id: Path<String>,
+) -> Result<Json<TenantView>, ApiError> {
+    set_status(state, operator, id, TenantStatus::Suspended).await
+}
+
+async fn reactivate(
+    state: State<Arc<AppState>>,
+    operator: OperatorAuth,
+    id: Path<String>,
+) -> Result<Json<TenantView>, ApiError> {
+    set_status(state, operator, id, TenantStatus::Active).await
+}
+
+async fn set_status(
+    State(state): State<Arc<AppState>>,
+    _: OperatorAuth,
+    Path(id): Path<String>,
+    status: TenantStatus,
+) -> Result<Json<TenantView>, ApiError> {
+    let id: TenantId = id.parse().map_err(|_| DomainError::NotFound)?;
+    let tenant = state
+        .accounts
+        .set_tenant_status(id, status, Timestamp::now())
+        .await?;
+    tracing::info!(tenant_id = %tenant.id, status = ?tenant.status, "operator changed tenant status");
+    Ok(Json(TenantView::from(&tenant)))
+}

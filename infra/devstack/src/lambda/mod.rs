@@ -1,0 +1,267 @@
+//! Runs functions as Lambda does: each instance is the function's own
+//! binary as a separate process, talking to a Lambda Runtime API that
+//! devstack serves. One invocation at a time per instance; more instances
+//! start when invocations queue up, up to a limit.
+
+mod runtime_api;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use bytes::Bytes;
+use serde::Serialize;
+use tokio::sync::{Mutex, mpsc, oneshot};
+
+use crate::model::Function;
+
+/// How an invocation ended.
+#[derive(Debug)]
+pub enum Outcome {
+    /// The function's response payload.
+    Response(Bytes),
+    /// The function reported an error (its error payload).
+    Error(Bytes),
+    /// The instance died while handling it.
+    Crashed(String),
+    /// No response within the function's timeout; the instance was killed.
+    TimedOut,
+}
+
+pub(crate) struct Invocation {
+    pub id: String,
+    pub payload: Bytes,
+    pub deadline_ms: u64,
+    pub reply: oneshot::Sender<Outcome>,
+}
+
+/// The environment every instance gets besides the template's.
+#[derive(Debug, Clone)]
+pub struct RuntimeEnv {
+    pub region: String,
+    pub endpoint: String,
+    pub account: String,
+}
+
+pub struct Pool {
+    pub function: Function,
+    binary: PathBuf,
+    runtime_env: RuntimeEnv,
+    max_instances: usize,
+    queue_tx: mpsc::UnboundedSender<Invocation>,
+    queue_rx: Mutex<mpsc::UnboundedReceiver<Invocation>>,
+    queued: AtomicUsize,
+    /// Instances blocked in `next`, ready for work.
+    waiting: AtomicUsize,
+    /// Instances started but not yet at their first `next`.
+    starting: AtomicUsize,
+    instances: Mutex<Vec<Arc<runtime_api::Instance>>>,
+    next_instance: AtomicUsize,
+    stats: Mutex<Stats>,
+}
+
+#[derive(Debug, Default, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Stats {
+    /// Process start to first `next`, per instance started, in ms.
+    pub init_ms: Vec<f64>,
+    pub invocations: u64,
+    pub errors: u64,
+    pub crashes: u64,
+    pub timeouts: u64,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PoolStatus {
+    pub name: String,
+    pub binary: String,
+    pub instances: usize,
+    #[serde(flatten)]
+    pub stats: Stats,
+}
+
+impl Pool {
+    pub fn new(
+        function: Function,
+        binary: PathBuf,
+        runtime_env: RuntimeEnv,
+        max_instances: usize,
+    ) -> Arc<Self> {
+        let (queue_tx, queue_rx) = mpsc::unbounded_channel();
+        Arc::new(Self {
+            function,
+            binary,
+            runtime_env,
+            max_instances: max_instances.max(1),
+            queue_tx,
+            queue_rx: Mutex::new(queue_rx),
+            queued: AtomicUsize::new(0),
+            waiting: AtomicUsize::new(0),
+            starting: AtomicUsize::new(0),
+            instances: Mutex::new(Vec::new()),
+            next_instance: AtomicUsize::new(1),
+            stats: Mutex::new(Stats::default()),
+        })
+    }
+
+    /// Starts one instance ahead of traffic (devstack warms every function).
+    pub async fn warm(self: &Arc<Self>) -> anyhow::Result<()> {
+        self.spawn_instance().await
+    }
+
+    /// Invokes the function with `payload` and waits for the outcome.
+    pub async fn invoke(self: &Arc<Self>, payload: Bytes) -> Outcome {
+        let (reply, outcome) = oneshot::channel();
+        let id = ulid::Ulid::new().to_string().to_lowercase();
+        let timeout = self.function.timeout;
+        let deadline_ms =
+            u64::try_from((jiff::Timestamp::now() + timeout).as_millisecond()).unwrap_or(0);
+        self.queued.fetch_add(1, Ordering::SeqCst);
+        if self
+            .queue_tx
+            .send(Invocation {
+                id: id.clone(),
+                payload,
+                deadline_ms,
+                reply,
+            })
+            .is_err()
+        {
+            return Outcome::Crashed("the function's queue is closed".into());
+        }
+        self.scale().await;
+        let result = match tokio::time::timeout(timeout, outcome).await {
+            Ok(Ok(outcome)) => outcome,
+            Ok(Err(_)) => Outcome::Crashed("the instance dropped the invocation".into()),
+            Err(_) => {
+                self.kill_holder_of(&id).await;
+                Outcome::TimedOut
+            }
+        };
+        let mut stats = self.stats.lock().await;
+        stats.invocations += 1;
+        match &result {
+            Outcome::Response(_) => {}
+            Outcome::Error(_) => stats.errors += 1,
+            Outcome::Crashed(_) => stats.crashes += 1,
+            Outcome::TimedOut => stats.timeouts += 1,
+        }
+        result
+    }
+
+    /// Starts another instance when invocations wait and no instance is
+    /// free or coming.
+    async fn scale(self: &Arc<Self>) {
+        let ready = self.waiting.load(Ordering::SeqCst) + self.starting.load(Ordering::SeqCst);
+        if self.queued.load(Ordering::SeqCst) <= ready {
+            return;
+        }
+        if self.instances.lock().await.len() >= self.max_instances {
+            return;
+        }
+        if let Err(e) = self.spawn_instance().await {
+            tracing::error!(function = %self.function.name, error = %e, "could not start an instance");
+        }
+    }
+
+    async fn spawn_instance(self: &Arc<Self>) -> anyhow::Result<()> {
+        let n = self.next_instance.fetch_add(1, Ordering::SeqCst);
+        self.starting.fetch_add(1, Ordering::SeqCst);
+        let started = runtime_api::Instance::start(self.clone(), n).await;
+        match started {
+            Ok(instance) => {
+                self.instances.lock().await.push(instance);
+                Ok(())
+            }
+            Err(e) => {
+                self.starting.fetch_sub(1, Ordering::SeqCst);
+                Err(e)
+            }
+        }
+    }
+
+    async fn kill_holder_of(&self, id: &str) {
+        for instance in self.instances.lock().await.iter() {
+            if instance.holds(id).await {
+                tracing::warn!(function = %self.function.name, instance = instance.n, "invocation timed out; killing the instance");
+                instance.kill().await;
+            }
+        }
+    }
+
+    pub(crate) async fn forget(&self, n: usize) {
+        self.instances.lock().await.retain(|i| i.n != n);
+    }
+
+    pub(crate) async fn record_init(&self, elapsed: Duration) {
+        self.stats
+            .lock()
+            .await
+            .init_ms
+            .push(elapsed.as_secs_f64() * 1e3);
+    }
+
+    pub(crate) fn environment(&self, runtime_api: &str, n: usize) -> BTreeMap<String, String> {
+        let f = &self.function;
+        let e = &self.runtime_env;
+        let mut env: BTreeMap<String, String> = f.environment.clone();
+        let now = jiff::Timestamp::now().strftime("%Y/%m/%d").to_string();
+        for (k, v) in [
+            ("AWS_LAMBDA_RUNTIME_API", runtime_api.to_owned()),
+            ("AWS_LAMBDA_FUNCTION_NAME", f.name.clone()),
+            ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".to_owned()),
+            ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", f.memory_mb.to_string()),
+            (
+                "AWS_LAMBDA_LOG_GROUP_NAME",
+                format!("/aws/lambda/{}", f.name),
+            ),
+            (
+                "AWS_LAMBDA_LOG_STREAM_NAME",
+                format!("{now}/[$LATEST]devstack{n}"),
+            ),
+            ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".to_owned()),
+            ("AWS_EXECUTION_ENV", "AWS_Lambda_provided.al2023".to_owned()),
+            ("AWS_REGION", e.region.clone()),
+            ("AWS_DEFAULT_REGION", e.region.clone()),
+            ("AWS_ENDPOINT_URL", e.endpoint.clone()),
+            ("AWS_ACCESS_KEY_ID", "test".to_owned()),
+            ("AWS_SECRET_ACCESS_KEY", "test".to_owned()),
+            ("_HANDLER", "bootstrap".to_owned()),
+            ("TZ", ":UTC".to_owned()),
+            ("LANG", "en_US.UTF-8".to_owned()),
+        ] {
+            env.insert(k.to_owned(), v);
+        }
+        if let Ok(path) = std::env::var("PATH") {
+            env.insert("PATH".to_owned(), path);
+        }
+        env
+    }
+
+    pub fn invoked_arn(&self) -> String {
+        format!(
+            "arn:aws:lambda:{}:{}:function:{}",
+            self.runtime_env.region, self.runtime_env.account, self.function.name
+        )
+    }
+
+    pub async fn status(&self) -> PoolStatus {
+        PoolStatus {
+            name: self.function.name.clone(),
+            binary: self.function.binary.clone(),
+            instances: self.instances.lock().await.len(),
+            stats: self.stats.lock().await.clone(),
+        }
+    }
+
+    /// Stops every instance (devstack shutdown, or a forced cold start).
+    pub async fn stop_all(&self) {
+        let instances: Vec<_> = self.instances.lock().await.drain(..).collect();
+        for i in instances {
+            i.kill().await;
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! devstack: Switchboard's local cloud. It reads template.yaml and runs
+//! every function, route and trigger of it on one machine, against a local
+//! AWS emulator (moto), with the same binaries that run in Lambda.
+
+pub mod http_api;
+pub mod lambda;
+pub mod model;
+pub mod provision;
+pub mod stack;
+pub mod template;

@@ -1,0 +1,224 @@
+//! Creates the template's stateful resources in the local AWS emulator and
+//! reports what each resolves to (`Ref`, `GetAtt`), like CloudFormation.
+
+use std::collections::HashMap;
+
+use anyhow::{Context as _, anyhow};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
+    TimeToLiveSpecification,
+};
+use serde_json::Value;
+
+use crate::model::{self, FUNCTION, HTTP_API};
+use crate::template::{Context, Physical, Template, scalar_string};
+
+pub const TABLE: &str = "AWS::DynamoDB::Table";
+
+/// SDK clients pointed at the emulator.
+#[derive(Clone)]
+pub struct Cloud {
+    pub dynamodb: aws_sdk_dynamodb::Client,
+    pub region: String,
+    pub account: String,
+}
+
+impl Cloud {
+    pub async fn connect(endpoint: &str, region: &str) -> Self {
+        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .endpoint_url(endpoint)
+            .region(aws_config::Region::new(region.to_owned()))
+            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+                "test", "test", None, None, "devstack",
+            ))
+            .load()
+            .await;
+        Self {
+            dynamodb: aws_sdk_dynamodb::Client::new(&config),
+            region: region.to_owned(),
+            account: "000000000000".to_owned(),
+        }
+    }
+}
+
+/// Creates every table (and later queues and buckets) that does not exist
+/// yet, and returns the context that resolves references to them.
+pub async fn provision(
+    cloud: &Cloud,
+    template: &Template,
+    parameters: HashMap<String, Value>,
+    stack: &str,
+) -> anyhow::Result<Context> {
+    let mut ctx = Context {
+        parameters,
+        resources: HashMap::new(),
+        region: cloud.region.clone(),
+        account: cloud.account.clone(),
+        stack: stack.to_owned(),
+    };
+    for (id, resource) in template.resources_of(TABLE) {
+        let props = ctx.resolve(resource.get("Properties").unwrap_or(&Value::Null))?;
+        let physical = create_table(cloud, stack, id, &props)
+            .await
+            .with_context(|| format!("creating table {id}"))?;
+        ctx.resources.insert(id.to_owned(), physical);
+    }
+    for (id, _) in template.resources_of(HTTP_API) {
+        ctx.resources.insert(
+            id.to_owned(),
+            Physical {
+                reference: Value::String("devstack".into()),
+                attributes: HashMap::new(),
+            },
+        );
+    }
+    for (id, _) in template.resources_of(FUNCTION) {
+        let name = model::function_name(stack, id);
+        let arn = format!(
+            "arn:aws:lambda:{}:{}:function:{name}",
+            cloud.region, cloud.account
+        );
+        ctx.resources.insert(
+            id.to_owned(),
+            Physical {
+                reference: Value::String(name),
+                attributes: HashMap::from([("Arn".to_owned(), Value::String(arn))]),
+            },
+        );
+    }
+    Ok(ctx)
+}
+
+async fn create_table(
+    cloud: &Cloud,
+    stack: &str,
+    id: &str,
+    props: &Value,
+) -> anyhow::Result<Physical> {
+    let name = props
+        .get("TableName")
+        .map(scalar_string)
+        .unwrap_or_else(|| format!("{stack}-{id}"));
+    let ddb = &cloud.dynamodb;
+    let exists = ddb.describe_table().table_name(&name).send().await.is_ok();
+    if !exists {
+        let mut req = ddb
+            .create_table()
+            .table_name(&name)
+            .set_attribute_definitions(Some(attribute_definitions(props)?))
+            .set_key_schema(Some(key_schema(props.get("KeySchema"))?))
+            .billing_mode(BillingMode::PayPerRequest);
+        for gsi in props
+            .get("GlobalSecondaryIndexes")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let projection = gsi
+                .pointer("/Projection/ProjectionType")
+                .map(scalar_string)
+                .unwrap_or_else(|| "ALL".into());
+            req = req.global_secondary_indexes(
+                GlobalSecondaryIndex::builder()
+                    .index_name(gsi.get("IndexName").map(scalar_string).unwrap_or_default())
+                    .set_key_schema(Some(key_schema(gsi.get("KeySchema"))?))
+                    .projection(
+                        Projection::builder()
+                            .projection_type(ProjectionType::from(projection.as_str()))
+                            .build(),
+                    )
+                    .build()?,
+            );
+        }
+        if let Some(view) = props.pointer("/StreamSpecification/StreamViewType") {
+            req = req.stream_specification(
+                StreamSpecification::builder()
+                    .stream_enabled(true)
+                    .stream_view_type(StreamViewType::from(scalar_string(view).as_str()))
+                    .build()?,
+            );
+        }
+        req.send().await?;
+        if let Some(ttl) = props.get("TimeToLiveSpecification")
+            && ttl.get("Enabled").and_then(Value::as_bool).unwrap_or(false)
+        {
+            ddb.update_time_to_live()
+                .table_name(&name)
+                .time_to_live_specification(
+                    TimeToLiveSpecification::builder()
+                        .attribute_name(
+                            ttl.get("AttributeName")
+                                .map(scalar_string)
+                                .unwrap_or_default(),
+                        )
+                        .enabled(true)
+                        .build()?,
+                )
+                .send()
+                .await?;
+        }
+    }
+    let described = ddb.describe_table().table_name(&name).send().await?;
+    let table = described
+        .table
+        .ok_or_else(|| anyhow!("table {name} vanished"))?;
+    let mut attributes = HashMap::new();
+    if let Some(arn) = table.table_arn {
+        attributes.insert("Arn".to_owned(), Value::String(arn));
+    }
+    if let Some(stream) = table.latest_stream_arn {
+        attributes.insert("StreamArn".to_owned(), Value::String(stream));
+    }
+    Ok(Physical {
+        reference: Value::String(name),
+        attributes,
+    })
+}
+
+fn attribute_definitions(props: &Value) -> anyhow::Result<Vec<AttributeDefinition>> {
+    props
+        .get("AttributeDefinitions")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|a| {
+            Ok(AttributeDefinition::builder()
+                .attribute_name(
+                    a.get("AttributeName")
+                        .map(scalar_string)
+                        .unwrap_or_default(),
+                )
+                .attribute_type(ScalarAttributeType::from(
+                    a.get("AttributeType")
+                        .map(scalar_string)
+                        .unwrap_or_default()
+                        .as_str(),
+                ))
+                .build()?)
+        })
+        .collect()
+}
+
+fn key_schema(schema: Option<&Value>) -> anyhow::Result<Vec<KeySchemaElement>> {
+    schema
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|k| {
+            Ok(KeySchemaElement::builder()
+                .attribute_name(
+                    k.get("AttributeName")
+                        .map(scalar_string)
+                        .unwrap_or_default(),
+                )
+                .key_type(KeyType::from(
+                    k.get("KeyType")
+                        .map(scalar_string)
+                        .unwrap_or_default()
+                        .as_str(),
+                ))
+                .build()?)
+        })
+        .collect()
+}

@@ -1,0 +1,218 @@
+//! Bringing the whole stack up: resources, functions, gateways.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use axum::Router;
+use axum::routing::get;
+use serde_json::{Value, json};
+
+use crate::http_api::{self, Gateway};
+use crate::lambda::{Pool, RuntimeEnv};
+use crate::model;
+use crate::provision::{self, Cloud};
+use crate::template::{Context, Physical, Template};
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub template: PathBuf,
+    pub parameters_file: Option<PathBuf>,
+    pub parameters: HashMap<String, String>,
+    pub moto: String,
+    pub region: String,
+    pub stack: String,
+    pub http: SocketAddr,
+    pub bin_dir: PathBuf,
+    pub max_instances: usize,
+    pub ready_file: Option<PathBuf>,
+}
+
+impl Options {
+    /// Parameter values: the file's, then those given one by one.
+    pub fn parameter_overrides(&self) -> anyhow::Result<HashMap<String, String>> {
+        let mut values = HashMap::new();
+        if let Some(path) = &self.parameters_file {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            let file: HashMap<String, Value> = serde_json::from_str(&text).with_context(|| {
+                format!(
+                    "{} must be a JSON object of parameter values",
+                    path.display()
+                )
+            })?;
+            for (k, v) in file {
+                values.insert(k, crate::template::scalar_string(&v));
+            }
+        }
+        values.extend(self.parameters.clone());
+        Ok(values)
+    }
+}
+
+/// Waits for the emulator to answer.
+pub async fn wait_for_moto(cloud: &Cloud, endpoint: &str) -> anyhow::Result<()> {
+    for _ in 0..100 {
+        if cloud.dynamodb.list_tables().send().await.is_ok() {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    bail!("the AWS emulator at {endpoint} does not answer (is moto running?)")
+}
+
+/// Creates the template's resources and returns what they resolve to.
+pub async fn provision_only(opts: &Options) -> anyhow::Result<(Template, Context)> {
+    let template = Template::load(&opts.template)?;
+    let parameters = template.parameters(&opts.parameter_overrides()?)?;
+    let cloud = Cloud::connect(&opts.moto, &opts.region).await;
+    wait_for_moto(&cloud, &opts.moto).await?;
+    let ctx = provision::provision(&cloud, &template, parameters, &opts.stack).await?;
+    Ok((template, ctx))
+}
+
+/// A context that resolves references without an emulator (route listing).
+pub fn offline_context(template: &Template, stack: &str) -> Context {
+    let mut ctx = Context {
+        region: "us-east-1".into(),
+        account: "000000000000".into(),
+        stack: stack.into(),
+        ..Default::default()
+    };
+    let declared = template
+        .doc
+        .get("Parameters")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    for name in declared.keys() {
+        ctx.parameters
+            .insert(name.clone(), Value::String(String::new()));
+    }
+    for (id, _, _) in template.resources() {
+        let attrs = ["Arn", "StreamArn", "QueueUrl", "QueueName"]
+            .iter()
+            .map(|a| ((*a).to_owned(), Value::String(format!("{id}.{a}"))))
+            .collect();
+        ctx.resources.insert(
+            id.to_owned(),
+            Physical {
+                reference: Value::String(id.to_owned()),
+                attributes: attrs,
+            },
+        );
+    }
+    ctx
+}
+
+/// Runs the stack until interrupted.
+pub async fn up(opts: Options) -> anyhow::Result<()> {
+    let (template, ctx) = provision_only(&opts).await?;
+    let functions = model::functions(&template, &ctx)?;
+    let missing: Vec<_> = functions
+        .iter()
+        .map(|f| opts.bin_dir.join(&f.binary))
+        .filter(|p| !p.is_file())
+        .collect();
+    if !missing.is_empty() {
+        bail!(
+            "function binaries missing (build them with `cargo build --workspace`): {}",
+            missing
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let runtime_env = RuntimeEnv {
+        region: opts.region.clone(),
+        endpoint: opts.moto.clone(),
+        account: ctx.account.clone(),
+    };
+    let mut pools = Vec::new();
+    let mut routes = Vec::new();
+    for f in functions {
+        let pool = Pool::new(
+            f.clone(),
+            opts.bin_dir.join(&f.binary),
+            runtime_env.clone(),
+            opts.max_instances,
+        );
+        for r in &f.http_routes {
+            routes.push((r.clone(), pool.clone()));
+        }
+        pools.push(pool);
+    }
+    for pool in &pools {
+        pool.warm().await?;
+    }
+    let gateway = Arc::new(Gateway {
+        routes,
+        cors: model::cors(&template, &ctx)?,
+        pools: pools.clone(),
+    });
+    let app = Router::new()
+        .route("/_devstack/functions", get(http_api::functions_status))
+        .fallback(http_api::handle)
+        .with_state(gateway.clone());
+    let listener = tokio::net::TcpListener::bind(opts.http)
+        .await
+        .with_context(|| format!("binding the HTTP API to {}", opts.http))?;
+    let http_url = format!("http://{}", listener.local_addr()?);
+    let resources: HashMap<_, _> = ctx
+        .resources
+        .iter()
+        .map(|(k, v)| (k.clone(), v.reference.clone()))
+        .collect();
+    let ready = json!({
+        "httpApi": http_url,
+        "moto": opts.moto,
+        "region": opts.region,
+        "resources": resources,
+        "functions": pools.iter().map(|p| p.function.name.clone()).collect::<Vec<_>>(),
+    });
+    if let Some(path) = &opts.ready_file {
+        write_atomically(path, &serde_json::to_vec_pretty(&ready)?)?;
+    }
+    println!("devstack: HTTP API on {http_url}  (functions: GET {http_url}/_devstack/functions)");
+    let server = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal());
+    server.await?;
+    for pool in &pools {
+        pool.stop_all().await;
+    }
+    if let Some(path) = &opts.ready_file {
+        let _ = std::fs::remove_file(path);
+    }
+    Ok(())
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        if let Ok(mut term) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            tokio::select! {
+                _ = ctrl_c => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = ctrl_c.await;
+}

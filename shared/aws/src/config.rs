@@ -1,0 +1,43 @@
+//! AWS clients, built once per process from the standard environment
+//! (`AWS_REGION`, credentials, and `AWS_ENDPOINT_URL` when running locally).
+
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, SdkConfig};
+
+/// Timeouts short enough that a request fails fast (and says so) when
+/// storage is unreachable, rather than hanging until the Lambda times out.
+pub async fn load() -> SdkConfig {
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(Duration::from_millis(env_ms(
+            "SDK_CONNECT_TIMEOUT_MS",
+            1_000,
+        )))
+        .operation_attempt_timeout(Duration::from_millis(env_ms(
+            "SDK_ATTEMPT_TIMEOUT_MS",
+            2_000,
+        )))
+        .operation_timeout(Duration::from_millis(env_ms(
+            "SDK_OPERATION_TIMEOUT_MS",
+            5_000,
+        )))
+        .build();
+    aws_config::defaults(BehaviorVersion::latest())
+        .timeout_config(timeouts)
+        .retry_config(RetryConfig::standard().with_max_attempts(3))
+        .load()
+        .await
+}
+
+pub fn dynamodb(config: &SdkConfig) -> aws_sdk_dynamodb::Client {
+    aws_sdk_dynamodb::Client::new(config)
+}
+
+fn env_ms(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}

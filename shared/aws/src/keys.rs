@@ -1,0 +1,189 @@
+//! Every single-table key, built here and nowhere else.
+//!
+//! Every partition key that belongs to a tenant starts with `T#{tenant}`, so
+//! no request can reach another tenant's items by construction. Ids appear
+//! as bare ULIDs (the label before them says what they are). The golden
+//! tests below pin the strings: changing one is a data migration.
+
+use jiff::Timestamp;
+use sha2::{Digest, Sha256};
+use switchboard_domain::ids::{EventId, SessionId, TenantId, UserId};
+use switchboard_domain::tenant::Slug;
+use switchboard_domain::user::{Email, Role};
+
+/// Attribute names of the table and its indexes.
+pub mod attr {
+    pub const PK: &str = "PK";
+    pub const SK: &str = "SK";
+    pub const GSI1PK: &str = "GSI1PK";
+    pub const GSI1SK: &str = "GSI1SK";
+    pub const TTL: &str = "ttl";
+}
+
+/// The index names of the table (declared in template.yaml).
+pub mod index {
+    pub const GSI1: &str = "GSI1";
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Key {
+    pub pk: String,
+    pub sk: String,
+}
+
+impl Key {
+    fn new(pk: String, sk: impl Into<String>) -> Self {
+        Self { pk, sk: sk.into() }
+    }
+
+    /// An item that is its own partition (uniqueness markers, lookups).
+    fn single(pk: String) -> Self {
+        Self { sk: pk.clone(), pk }
+    }
+}
+
+fn t(tenant: TenantId) -> String {
+    format!("T#{}", tenant.ulid())
+}
+
+pub fn tenant(tenant: TenantId) -> Key {
+    Key::new(t(tenant), "TENANT")
+}
+
+/// GSI1 partition listing every tenant, for the operator.
+pub const TENANTS_INDEX_PK: &str = "TENANTS";
+
+pub fn tenants_index_sk(created_at: Timestamp, tenant: TenantId) -> String {
+    format!("{}#{}", created_at.as_millisecond(), tenant.ulid())
+}
+
+/// Uniqueness of a tenant slug, and the login lookup by slug.
+pub fn slug(slug: &Slug) -> Key {
+    Key::single(format!("SLUG#{}", slug.as_str()))
+}
+
+pub fn user(tenant: TenantId, user: UserId) -> Key {
+    Key::new(t(tenant), format!("USER#{}", user.ulid()))
+}
+
+/// GSI1 partition of a tenant's users, sorted by role then name.
+pub fn users_index_pk(tenant: TenantId) -> String {
+    format!("{}#USERS", t(tenant))
+}
+
+pub fn users_index_sk(role: Role, name: &str, user: UserId) -> String {
+    format!("{}#{}#{}", role.as_str(), name.to_lowercase(), user.ulid())
+}
+
+/// Uniqueness of a login email within a tenant, and the login lookup.
+pub fn login_email(tenant: TenantId, email: &Email) -> Key {
+    Key::new(format!("{}#EMAIL#{}", t(tenant), email.as_str()), "EMAIL")
+}
+
+/// A user's partition of personal items (sessions; later notifications).
+pub fn session(tenant: TenantId, user: UserId, session: SessionId) -> Key {
+    Key::new(
+        format!("{}#U#{}", t(tenant), user.ulid()),
+        format!("SESSION#{}", session.ulid()),
+    )
+}
+
+/// A refresh token, found by the digest of the token alone.
+pub fn refresh_token(digest: &str) -> Key {
+    Key::single(format!("REFRESH#{digest}"))
+}
+
+/// Failed-login counter for (tenant, email). The email is hashed so the key
+/// does not reveal which addresses were tried.
+pub fn login_failures(tenant: TenantId, email: &Email) -> Key {
+    let digest: String = Sha256::digest(email.as_str().as_bytes())
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Key::new(format!("{}#LOGINFAIL#{digest}", t(tenant)), "LOGINFAIL")
+}
+
+/// An outbox event; the table stream carries it downstream.
+pub fn event(tenant: TenantId, event: EventId) -> Key {
+    Key::new(format!("{}#EVT#{}", t(tenant), event.ulid()), "EVT")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids() -> (TenantId, UserId) {
+        let t: TenantId = "ten_01J9Z3Q4W5E6R7T8Y9V0A1B2C3".parse().unwrap();
+        let u: UserId = "usr_01J9Z3Q4W5E6R7T8Y9V0A1B2C4".parse().unwrap();
+        (t, u)
+    }
+
+    #[test]
+    fn golden_keys() {
+        let (t, u) = ids();
+        let s: SessionId = "ses_01J9Z3Q4W5E6R7T8Y9V0A1B2C5".parse().unwrap();
+        let e: EventId = "evt_01J9Z3Q4W5E6R7T8Y9V0A1B2C6".parse().unwrap();
+        let email = Email::parse("Ana@Example.com").unwrap();
+        let slug = Slug::parse("acme").unwrap();
+        let cases = [
+            (tenant(t), "T#01J9Z3Q4W5E6R7T8Y9V0A1B2C3", "TENANT"),
+            (super::slug(&slug), "SLUG#acme", "SLUG#acme"),
+            (
+                user(t, u),
+                "T#01J9Z3Q4W5E6R7T8Y9V0A1B2C3",
+                "USER#01J9Z3Q4W5E6R7T8Y9V0A1B2C4",
+            ),
+            (
+                login_email(t, &email),
+                "T#01J9Z3Q4W5E6R7T8Y9V0A1B2C3#EMAIL#ana@example.com",
+                "EMAIL",
+            ),
+            (
+                session(t, u, s),
+                "T#01J9Z3Q4W5E6R7T8Y9V0A1B2C3#U#01J9Z3Q4W5E6R7T8Y9V0A1B2C4",
+                "SESSION#01J9Z3Q4W5E6R7T8Y9V0A1B2C5",
+            ),
+            (refresh_token("ab12"), "REFRESH#ab12", "REFRESH#ab12"),
+            (
+                login_failures(t, &email),
+                "T#01J9Z3Q4W5E6R7T8Y9V0A1B2C3#LOGINFAIL#8e43ca37701228e74983efdbd0cff5c1",
+                "LOGINFAIL",
+            ),
+            (
+                event(t, e),
+                "T#01J9Z3Q4W5E6R7T8Y9V0A1B2C3#EVT#01J9Z3Q4W5E6R7T8Y9V0A1B2C6",
+                "EVT",
+            ),
+        ];
+        for (key, pk, sk) in cases {
+            assert_eq!((key.pk.as_str(), key.sk.as_str()), (pk, sk));
+        }
+        assert_eq!(users_index_pk(t), "T#01J9Z3Q4W5E6R7T8Y9V0A1B2C3#USERS");
+        assert_eq!(
+            users_index_sk(Role::Agent, "Ana Lima", u),
+            "agent#ana lima#01J9Z3Q4W5E6R7T8Y9V0A1B2C4"
+        );
+        assert_eq!(
+            tenants_index_sk(Timestamp::from_millisecond(1_700_000_000_000).unwrap(), t),
+            "1700000000000#01J9Z3Q4W5E6R7T8Y9V0A1B2C3"
+        );
+    }
+
+    #[test]
+    fn every_tenant_key_starts_with_the_tenant() {
+        let (t, u) = ids();
+        let email = Email::parse("a@b.co").unwrap();
+        let prefix = format!("T#{}", t.ulid());
+        for key in [
+            tenant(t),
+            user(t, u),
+            login_email(t, &email),
+            session(t, u, SessionId::new()),
+            login_failures(t, &email),
+            event(t, EventId::new()),
+        ] {
+            assert!(key.pk.starts_with(&prefix), "{key:?}");
+        }
+    }
+}

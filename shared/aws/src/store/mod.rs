@@ -1,0 +1,231 @@
+//! The DynamoDB single-table store: shared plumbing (reads, transactions,
+//! error translation). Each port is implemented in its own file.
+
+mod accounts;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Put, TransactWriteItem};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use switchboard_domain::StoreError;
+use switchboard_domain::events::DomainEvent;
+
+use crate::cursor::CursorSealer;
+use crate::items::EventItem;
+use crate::keys::{Key, attr};
+
+pub type Item = HashMap<String, AttributeValue>;
+pub use aws_sdk_dynamodb::Client as DynamoClient;
+
+#[derive(Clone)]
+pub struct DynamoStore {
+    client: Client,
+    table: Arc<str>,
+    cursors: CursorSealer,
+}
+
+impl DynamoStore {
+    pub fn new(client: Client, table: impl Into<Arc<str>>, cursors: CursorSealer) -> Self {
+        Self {
+            client,
+            table: table.into(),
+            cursors,
+        }
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    fn key_attrs(key: &Key) -> Item {
+        HashMap::from([
+            (attr::PK.to_owned(), AttributeValue::S(key.pk.clone())),
+            (attr::SK.to_owned(), AttributeValue::S(key.sk.clone())),
+        ])
+    }
+
+    /// A strongly consistent read of one item.
+    async fn get<T: DeserializeOwned>(&self, key: &Key) -> Result<Option<T>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(self.table.as_ref())
+            .set_key(Some(Self::key_attrs(key)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        out.item.map(from_item).transpose()
+    }
+
+    /// Reads several items in one round trip (retrying what DynamoDB leaves
+    /// unprocessed), keyed by (PK, SK).
+    async fn batch_get(&self, keys: &[Key]) -> Result<HashMap<(String, String), Item>, StoreError> {
+        let mut found = HashMap::new();
+        let mut pending = Some(
+            KeysAndAttributes::builder()
+                .set_keys(Some(keys.iter().map(Self::key_attrs).collect()))
+                .consistent_read(true)
+                .build()
+                .map_err(build_error)?,
+        );
+        for _ in 0..5 {
+            let Some(request) = pending.take() else { break };
+            let out = self
+                .client
+                .batch_get_item()
+                .request_items(self.table.as_ref(), request)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            for item in out
+                .responses
+                .and_then(|mut r| r.remove(self.table.as_ref()))
+                .unwrap_or_default()
+            {
+                let pk = item.get(attr::PK).and_then(|v| v.as_s().ok()).cloned();
+                let sk = item.get(attr::SK).and_then(|v| v.as_s().ok()).cloned();
+                if let (Some(pk), Some(sk)) = (pk, sk) {
+                    found.insert((pk, sk), item);
+                }
+            }
+            pending = out
+                .unprocessed_keys
+                .and_then(|mut u| u.remove(self.table.as_ref()))
+                .filter(|k| !k.keys.is_empty());
+        }
+        if pending.is_some() {
+            return Err(StoreError::Unavailable(
+                "batch read left keys unprocessed".into(),
+            ));
+        }
+        Ok(found)
+    }
+
+    /// Writes all items or none. On cancellation, `on_condition` turns the
+    /// index of the first failed condition into the error to report.
+    async fn transact(
+        &self,
+        items: Vec<TransactWriteItem>,
+        on_condition: impl Fn(usize) -> StoreError,
+    ) -> Result<(), StoreError> {
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(e)) => match e.err() {
+                TransactWriteItemsError::TransactionCanceledException(c) => {
+                    let failed = c
+                        .cancellation_reasons()
+                        .iter()
+                        .position(|r| r.code() == Some("ConditionalCheckFailed"));
+                    match failed {
+                        Some(i) => Err(on_condition(i)),
+                        None => Err(StoreError::Unavailable(format!(
+                            "transaction cancelled: {}",
+                            DisplayErrorContext(e.err())
+                        ))),
+                    }
+                }
+                other => Err(service_error(other)),
+            },
+            Err(e) => Err(sdk_error(e)),
+        }
+    }
+
+    fn put(&self, item: Item, condition: Option<&str>) -> Result<TransactWriteItem, StoreError> {
+        let put = Put::builder()
+            .table_name(self.table.as_ref())
+            .set_item(Some(item))
+            .set_condition_expression(condition.map(str::to_owned))
+            .build()
+            .map_err(build_error)?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    /// A put that replaces the item only if it is still at `expected`
+    /// (optimistic locking).
+    fn put_if_version(&self, item: Item, expected: u64) -> Result<TransactWriteItem, StoreError> {
+        let put = Put::builder()
+            .table_name(self.table.as_ref())
+            .set_item(Some(item))
+            .condition_expression("#v = :expected")
+            .expression_attribute_names("#v", "version")
+            .expression_attribute_values(":expected", AttributeValue::N(expected.to_string()))
+            .build()
+            .map_err(build_error)?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    /// A put that fails if the item exists (uniqueness markers, new entities).
+    fn put_new<T: Serialize>(&self, value: &T) -> Result<TransactWriteItem, StoreError> {
+        self.put(to_item(value)?, Some("attribute_not_exists(PK)"))
+    }
+
+    fn put_events(&self, events: &[DomainEvent]) -> Result<Vec<TransactWriteItem>, StoreError> {
+        events
+            .iter()
+            .map(|e| {
+                let item = EventItem::new(e).map_err(|e| StoreError::Internal(e.to_string()))?;
+                self.put_new(&item)
+            })
+            .collect()
+    }
+}
+
+pub(crate) fn to_item<T: Serialize>(value: &T) -> Result<Item, StoreError> {
+    serde_dynamo::to_item(value).map_err(|e| StoreError::Internal(format!("encoding an item: {e}")))
+}
+
+pub(crate) fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, StoreError> {
+    serde_dynamo::from_item(item).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn build_error(e: aws_sdk_dynamodb::error::BuildError) -> StoreError {
+    StoreError::Internal(format!("building a request: {e}"))
+}
+
+/// Translates an SDK failure: unreachable or throttled storage is
+/// `Unavailable` (the API answers 503 with Retry-After); a failed condition
+/// is the caller's business; anything else is a bug or misconfiguration.
+pub(crate) fn sdk_error<E, R>(e: SdkError<E, R>) -> StoreError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match &e {
+        SdkError::ServiceError(s) => service_error(s.err()),
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+            StoreError::Unavailable(DisplayErrorContext(&e).to_string())
+        }
+        _ => StoreError::Internal(DisplayErrorContext(&e).to_string()),
+    }
+}
+
+fn service_error<E: ProvideErrorMetadata + std::error::Error + 'static>(e: &E) -> StoreError {
+    match e.code() {
+        Some("ConditionalCheckFailedException") => StoreError::ConditionFailed,
+        Some(
+            "ProvisionedThroughputExceededException"
+            | "ThrottlingException"
+            | "RequestLimitExceeded"
+            | "InternalServerError"
+            | "ServiceUnavailable"
+            | "TransactionInProgressException",
+        ) => StoreError::Unavailable(DisplayErrorContext(e).to_string()),
+        _ => StoreError::Internal(DisplayErrorContext(e).to_string()),
+    }
+}

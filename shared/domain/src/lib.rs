@@ -1,0 +1,20 @@
+//! Switchboard's domain: what a helpdesk is, independent of where it runs.
+//!
+//! Entities and value types are parsed once at the edge ("parse, don't
+//! validate"); rules are plain functions; storage is reached only through the
+//! ports in [`ports`], which `switchboard-aws` implements.
+
+pub mod accounts;
+pub mod auth;
+pub mod error;
+pub mod events;
+pub mod ids;
+pub mod pagination;
+pub mod permissions;
+pub mod ports;
+pub mod session;
+pub mod tenant;
+pub mod user;
+pub mod validation;
+
+pub use error::{DomainError, StoreError};

@@ -1,0 +1,90 @@
+//! Authentication extractors. The tenant of a request comes from its
+//! verified credential and nothing else.
+
+use axum::extract::FromRequestParts;
+use http::header::AUTHORIZATION;
+use http::request::Parts;
+use jiff::Timestamp;
+use switchboard_domain::DomainError;
+use switchboard_domain::auth::secrets::OperatorKey;
+use switchboard_domain::error::AuthFailure;
+use switchboard_domain::permissions::Principal;
+
+use crate::AccountService;
+use crate::problem::ApiError;
+
+/// State that can authenticate requests.
+pub trait HasAccounts: Send + Sync {
+    fn accounts(&self) -> &AccountService;
+}
+
+/// State of a function that serves operator routes.
+pub trait HasOperatorKey: Send + Sync {
+    fn operator_key(&self) -> Option<&OperatorKey>;
+}
+
+/// A request made with a valid access token.
+#[derive(Debug, Clone)]
+pub struct Authenticated(pub Principal);
+
+impl<S: HasAccounts> FromRequestParts<S> for Authenticated {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let token = bearer(parts).ok_or_else(ApiError::unauthenticated)?;
+        match state.accounts().authenticate(token, Timestamp::now()).await {
+            Ok(principal) => {
+                let span = tracing::Span::current();
+                span.record("tenant_id", tracing::field::display(principal.tenant_id()));
+                span.record("user_id", tracing::field::display(principal.user_id()));
+                Ok(Authenticated(principal))
+            }
+            Err(e) => {
+                if let DomainError::Unauthenticated(why) = &e {
+                    tracing::info!(reason = ?why, "access token refused");
+                }
+                Err(e.into())
+            }
+        }
+    }
+}
+
+/// A request made with the operator key.
+#[derive(Debug, Clone, Copy)]
+pub struct OperatorAuth;
+
+impl<S: HasOperatorKey> FromRequestParts<S> for OperatorAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let presented = bearer(parts).ok_or_else(ApiError::unauthenticated)?;
+        match state.operator_key() {
+            Some(key) if key.matches(presented) => Ok(OperatorAuth),
+            _ => {
+                tracing::warn!("operator key refused");
+                Err(DomainError::Unauthenticated(AuthFailure::InvalidToken).into())
+            }
+        }
+    }
+}
+
+fn bearer(parts: &Parts) -> Option<&str> {
+    let value = parts.headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
+}
+
+impl<T: HasAccounts> HasAccounts for std::sync::Arc<T> {
+    fn accounts(&self) -> &AccountService {
+        (**self).accounts()
+    }
+}
+
+impl<T: HasOperatorKey> HasOperatorKey for std::sync::Arc<T> {
+    fn operator_key(&self) -> Option<&OperatorKey> {
+        (**self).operator_key()
+    }
+}

@@ -1,0 +1,96 @@
+//! Process start-up shared by the API functions: configuration from the
+//! environment the template declares, clients built once, and the Lambda
+//! runtime loop. Nothing here differs between Lambda and devstack.
+
+use jiff::SignedDuration;
+use switchboard_aws::DynamoStore;
+use switchboard_aws::cursor::CursorSealer;
+use switchboard_aws::store::DynamoClient;
+use switchboard_domain::accounts::Accounts;
+use switchboard_domain::auth::secrets::OperatorKey;
+use switchboard_domain::auth::{LoginThrottle, Passwords, SigningSecret, TokenIssuer};
+
+use crate::AccountService;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("environment variable {0} is not set")]
+    Missing(&'static str),
+    #[error("environment variable {0} is invalid: {1}")]
+    Invalid(&'static str, String),
+}
+
+pub fn required(name: &'static str) -> Result<String, ConfigError> {
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .ok_or(ConfigError::Missing(name))
+}
+
+/// What every API function reads from its environment.
+pub struct Settings {
+    pub table: String,
+    pub signing_secret: SigningSecret,
+    pub token_issuer: String,
+    pub token_audience: String,
+    pub access_token_ttl: SignedDuration,
+}
+
+impl Settings {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let ttl_secs: i64 = required("ACCESS_TOKEN_TTL_SECONDS")?
+            .parse()
+            .map_err(|e| ConfigError::Invalid("ACCESS_TOKEN_TTL_SECONDS", format!("{e}")))?;
+        Ok(Self {
+            table: required("TABLE_NAME")?,
+            signing_secret: SigningSecret::new(required("SIGNING_SECRET")?.into_bytes())
+                .map_err(|e| ConfigError::Invalid("SIGNING_SECRET", e.to_string()))?,
+            token_issuer: required("TOKEN_ISSUER")?,
+            token_audience: required("TOKEN_AUDIENCE")?,
+            access_token_ttl: SignedDuration::from_secs(ttl_secs),
+        })
+    }
+
+    /// The operator key, for the functions that serve operator routes.
+    pub fn operator_key() -> Result<OperatorKey, ConfigError> {
+        OperatorKey::new(required("OPERATOR_API_KEY")?)
+            .map_err(|e| ConfigError::Invalid("OPERATOR_API_KEY", e.to_string()))
+    }
+
+    pub fn store(&self, client: DynamoClient) -> DynamoStore {
+        DynamoStore::new(
+            client,
+            self.table.clone(),
+            CursorSealer::new(self.signing_secret.derive("cursor")),
+        )
+    }
+
+    pub fn accounts(&self, store: DynamoStore) -> Result<AccountService, ConfigError> {
+        let tokens = TokenIssuer::new(
+            &self.signing_secret,
+            &self.token_issuer,
+            &self.token_audience,
+            self.access_token_ttl,
+        )
+        .map_err(|e| ConfigError::Invalid("ACCESS_TOKEN_TTL_SECONDS", e.to_string()))?;
+        let passwords =
+            Passwords::owasp().map_err(|e| ConfigError::Invalid("argon2", e.to_string()))?;
+        Ok(Accounts::new(
+            store,
+            tokens,
+            passwords,
+            LoginThrottle::default(),
+        ))
+    }
+}
+
+/// Builds the DynamoDB client from the standard AWS environment.
+pub async fn dynamodb() -> DynamoClient {
+    let config = switchboard_aws::config::load().await;
+    switchboard_aws::config::dynamodb(&config)
+}
+
+/// Serves `router` through the Lambda runtime (API Gateway HTTP API events).
+pub async fn run(router: axum::Router) -> Result<(), lambda_http::Error> {
+    lambda_http::run(router).await
+}

@@ -1,0 +1,148 @@
+//! What wraps every route of every API function: request ids, the request
+//! log span, security headers, the body limit, panics turned into problems,
+//! and problem+json for unknown routes and methods.
+
+use std::sync::OnceLock;
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use http::HeaderValue;
+use http::header::{self, HeaderName};
+use lambda_http::RequestExt;
+use lambda_http::request::RequestContext;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tracing::Instrument;
+use tracing::field::Empty;
+
+use crate::problem::ApiError;
+
+/// The largest JSON body any route accepts. Larger uploads go to S3 directly.
+pub const BODY_LIMIT_BYTES: usize = 256 * 1024;
+
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+tokio::task_local! {
+    static CURRENT_REQUEST_ID: String;
+}
+
+/// The id of the request being served on this task, if any.
+pub fn current_request_id() -> Option<String> {
+    CURRENT_REQUEST_ID.try_with(Clone::clone).ok()
+}
+
+fn function_name() -> &'static str {
+    static NAME: OnceLock<String> = OnceLock::new();
+    NAME.get_or_init(|| {
+        std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|_| "local".into())
+    })
+}
+
+/// Wraps a function's router in the shared conventions.
+pub fn apply<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
+    const SECURITY_HEADERS: [(&str, &str); 6] = [
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+        ("referrer-policy", "no-referrer"),
+        (
+            "content-security-policy",
+            "default-src 'none'; frame-ancestors 'none'",
+        ),
+        (
+            "strict-transport-security",
+            "max-age=63072000; includeSubDomains",
+        ),
+        ("cache-control", "no-store"),
+    ];
+    let mut router = router
+        .fallback(|| async { ApiError::route_not_found() })
+        .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
+        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .layer(CatchPanicLayer::custom(|_| {
+            ApiError::internal("a handler panicked").into_response()
+        }));
+    for (name, value) in SECURITY_HEADERS {
+        router = router.layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        ));
+    }
+    router.layer(middleware::from_fn(request_scope))
+}
+
+/// Gives the request an id (the caller's, API Gateway's, or a new one), a
+/// log span carrying it, and a completion log line.
+async fn request_scope(req: Request, next: Next) -> Response {
+    let id = request_id(&req);
+    let span = tracing::info_span!(
+        "request",
+        function = function_name(),
+        request_id = %id,
+        method = %req.method(),
+        path = %req.uri().path(),
+        tenant_id = Empty,
+        user_id = Empty,
+    );
+    let started = Instant::now();
+    let mut response = CURRENT_REQUEST_ID
+        .scope(id.clone(), next.run(req).instrument(span.clone()))
+        .await;
+    span.in_scope(|| {
+        tracing::info!(
+            status = response.status().as_u16(),
+            latency_ms = started.elapsed().as_secs_f64() * 1e3,
+            "request completed"
+        );
+    });
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert(REQUEST_ID, value);
+    }
+    response
+}
+
+fn request_id(req: &Request) -> String {
+    let from_caller = req
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| is_safe_id(v));
+    if let Some(id) = from_caller {
+        return id.to_owned();
+    }
+    if let Some(RequestContext::ApiGatewayV2(ctx)) = req.request_context_ref()
+        && let Some(id) = ctx.request_id.as_deref()
+    {
+        return id.to_owned();
+    }
+    ulid::Ulid::new().to_string()
+}
+
+/// Caller-supplied ids end up in logs: keep them short and plain.
+fn is_safe_id(id: &str) -> bool {
+    (1..=128).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
+/// `Location` for a created resource.
+pub fn location(path: &str) -> (HeaderName, String) {
+    (header::LOCATION, path.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_short_request_ids_are_taken_from_callers() {
+        assert!(is_safe_id("b0c2d0e4-9f7c-4f8e-a3d2-0c0b8e6f1a2b"));
+        assert!(!is_safe_id(""));
+        assert!(!is_safe_id("has space"));
+        assert!(!is_safe_id("new\nline"));
+        assert!(!is_safe_id(&"x".repeat(129)));
+    }
+}

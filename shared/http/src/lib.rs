@@ -1,0 +1,21 @@
+//! Switchboard's HTTP conventions, shared by every API function: errors as
+//! RFC 9457 problem+json (mapped from domain errors here and nowhere else),
+//! JSON and query extraction with the same error format, authentication,
+//! request ids, structured logs and security headers.
+
+pub mod auth;
+pub mod bootstrap;
+pub mod conditional;
+pub mod extract;
+pub mod layers;
+pub mod logging;
+pub mod problem;
+pub mod routes;
+pub mod views;
+
+pub use auth::{Authenticated, HasAccounts, OperatorAuth};
+pub use extract::{Json, Query};
+pub use problem::ApiError;
+
+/// The account service as every function uses it.
+pub type AccountService = switchboard_domain::accounts::Accounts<switchboard_aws::DynamoStore>;
