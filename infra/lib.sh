@@ -82,7 +82,7 @@ stop_all() {
 
 start_moto() { # port logfile
   log "starting moto on 127.0.0.1:$1"
-  moto_server -H 127.0.0.1 -p "$1" >"$2" 2>&1 &
+  python3 "$ROOT/infra/moto_server.py" -H 127.0.0.1 -p "$1" >"$2" 2>&1 &
   PIDS+=($!)
   wait_for_http "http://127.0.0.1:$1/moto-api/" 30
 }

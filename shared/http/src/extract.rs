@@ -64,6 +64,15 @@ fn is_json(content_type: Option<&http::HeaderValue>) -> bool {
 
 /// Parses a JSON document into `T`, classifying failures for the client.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // Syntax first, over the whole document: malformed JSON is a 400 even
+    // when its first value alone would fail the type with a 422.
+    serde_json::from_slice::<serde::de::IgnoredAny>(bytes).map_err(|e| {
+        ApiError::malformed_json(format!(
+            "invalid JSON at line {}, column {}",
+            e.line(),
+            e.column()
+        ))
+    })?;
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(classify)?;
     de.end()

@@ -58,6 +58,9 @@ pub struct Pool {
     /// Instances started but not yet at their first `next`.
     starting: AtomicUsize,
     instances: Mutex<Vec<Arc<runtime_api::Instance>>>,
+    /// Instances running or starting; reserved before a start so that
+    /// concurrent invocations never exceed `max_instances`.
+    live: AtomicUsize,
     next_instance: AtomicUsize,
     stats: Mutex<Stats>,
 }
@@ -102,6 +105,7 @@ impl Pool {
             waiting: AtomicUsize::new(0),
             starting: AtomicUsize::new(0),
             instances: Mutex::new(Vec::new()),
+            live: AtomicUsize::new(0),
             next_instance: AtomicUsize::new(1),
             stats: Mutex::new(Stats::default()),
         })
@@ -159,15 +163,20 @@ impl Pool {
         if self.queued.load(Ordering::SeqCst) <= ready {
             return;
         }
-        if self.instances.lock().await.len() >= self.max_instances {
-            return;
-        }
         if let Err(e) = self.spawn_instance().await {
             tracing::error!(function = %self.function.name, error = %e, "could not start an instance");
         }
     }
 
     async fn spawn_instance(self: &Arc<Self>) -> anyhow::Result<()> {
+        let reserved = self
+            .live
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                (n < self.max_instances).then_some(n + 1)
+            });
+        if reserved.is_err() {
+            return Ok(());
+        }
         let n = self.next_instance.fetch_add(1, Ordering::SeqCst);
         self.starting.fetch_add(1, Ordering::SeqCst);
         let started = runtime_api::Instance::start(self.clone(), n).await;
@@ -178,6 +187,7 @@ impl Pool {
             }
             Err(e) => {
                 self.starting.fetch_sub(1, Ordering::SeqCst);
+                self.live.fetch_sub(1, Ordering::SeqCst);
                 Err(e)
             }
         }
@@ -194,6 +204,7 @@ impl Pool {
 
     pub(crate) async fn forget(&self, n: usize) {
         self.instances.lock().await.retain(|i| i.n != n);
+        self.live.fetch_sub(1, Ordering::SeqCst);
     }
 
     pub(crate) async fn record_init(&self, elapsed: Duration) {
