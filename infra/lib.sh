@@ -11,12 +11,26 @@ mkdir -p "$CACHE"
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
+# Debian packages a fresh machine with only Rust and Python may lack: a C
+# compiler (the AWS SDK's TLS builds aws-lc) and venv support for Python.
+ensure_system_packages() {
+  local missing=()
+  command -v cc >/dev/null 2>&1 || missing+=(build-essential)
+  python3 -c 'import ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
+  if (( ${#missing[@]} )); then
+    log "installing Debian packages: ${missing[*]}"
+    local sudo=""; [[ "$(id -u)" == 0 ]] || sudo="sudo"
+    $sudo apt-get update -qq && $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+}
+
 # Python tools live in a virtualenv under the cache, rebuilt when
 # infra/requirements.txt changes.
 ensure_venv() {
   local hash
   hash="$(sha256sum "$ROOT/infra/requirements.txt" | cut -c1-12)"
   VENV="$CACHE/venv-$hash"
+  ensure_system_packages
   if [[ ! -f "$VENV/.complete" ]]; then
     log "creating the Python environment ($VENV)"
     rm -rf "$VENV"
