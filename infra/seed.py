@@ -11,6 +11,7 @@ import urllib.request
 
 TENANT = "demo"
 OWNER = {"name": "Olivia Owner", "email": "owner@demo.example", "password": "demo-owner-password"}
+AGENT = {"name": "Alex Agent", "email": "agent@demo.example", "password": "demo-agent-password"}
 CUSTOMER = {"name": "Carlos Customer", "email": "customer@demo.example", "password": "demo-customer-password"}
 
 
@@ -43,6 +44,10 @@ def main():
     if status != 200:
         sys.exit(f"seeding failed: {status} {body}")
 
+    status, body = call(api, "POST", "/v1/users", {**AGENT, "role": "agent"}, owner_token)
+    if status not in (201, 409):
+        sys.exit(f"seeding failed: {status} {body}")
+
     status, body = call(api, "POST", "/v1/auth/register", {"tenant": TENANT, **CUSTOMER})
     if status not in (201, 409):
         sys.exit(f"seeding failed: {status} {body}")
@@ -50,6 +55,7 @@ def main():
     print(f"""
   Demo tenant  slug "{TENANT}"
     owner      {OWNER['email']} / {OWNER['password']}
+    agent      {AGENT['email']} / {AGENT['password']}
     customer   {CUSTOMER['email']} / {CUSTOMER['password']}
 
   Log in:

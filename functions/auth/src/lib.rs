@@ -11,10 +11,10 @@ use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::json;
 use switchboard_domain::accounts::{LoginInput, RegisterInput};
-use switchboard_domain::permissions::Action;
+use switchboard_domain::permissions::{Action, Caller};
 use switchboard_domain::ports::AccountStore;
 use switchboard_http::routes::Routes;
-use switchboard_http::views::{SessionView, TenantView, TokensView, UserView};
+use switchboard_http::views::{ApiKeyView, SessionView, TenantView, TokensView, UserView};
 use switchboard_http::{AccountService, ApiError, Authenticated, HasAccounts, Json, layers};
 
 pub struct AppState {
@@ -86,17 +86,17 @@ async fn logout(
     State(state): State<Arc<AppState>>,
     Authenticated(principal): Authenticated,
 ) -> Result<StatusCode, ApiError> {
-    principal.require(Action::ReadOwnProfile)?;
     state.accounts.logout(&principal, Timestamp::now()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 async fn me(Authenticated(principal): Authenticated) -> Result<impl IntoResponse, ApiError> {
-    principal.require(Action::ReadOwnProfile)?;
-    Ok(Json(json!({
-        "user": UserView::from(&principal.user),
-        "tenant": TenantView::from(&principal.tenant),
-    })))
+    principal.require(Action::ReadTenant)?;
+    let tenant = TenantView::from(&principal.tenant);
+    Ok(Json(match &principal.caller {
+        Caller::User { user, .. } => json!({ "user": UserView::from(user), "tenant": tenant }),
+        Caller::ApiKey(key) => json!({ "apiKey": ApiKeyView::from(key), "tenant": tenant }),
+    }))
 }
 
 #[derive(Deserialize)]

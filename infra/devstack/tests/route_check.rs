@@ -24,6 +24,8 @@ fn served() -> BTreeMap<&'static str, RouteSet> {
     BTreeMap::from([
         ("auth", set(auth::routes().declared())),
         ("tenants", set(tenants::routes().declared())),
+        ("users", set(users::routes().declared())),
+        ("teams", set(teams::routes().declared())),
     ])
 }
 

@@ -4,9 +4,13 @@
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
 use switchboard_domain::events::DomainEvent;
-use switchboard_domain::ids::{SessionId, TenantId, UserId};
+
+use switchboard_domain::api_key::{ApiKey, Scope};
+use switchboard_domain::ids::{ApiKeyId, SessionId, TeamId, TenantId, UserId};
 use switchboard_domain::session::{RefreshRecord, Session};
+use switchboard_domain::team::Team;
 use switchboard_domain::tenant::{Slug, Tenant, TenantSettings, TenantStatus};
 use switchboard_domain::user::{Email, Role, User, UserStatus};
 
@@ -20,6 +24,8 @@ pub mod entity {
     pub const SESSION: &str = "session";
     pub const REFRESH_TOKEN: &str = "refresh_token";
     pub const LOGIN_FAILURES: &str = "login_failures";
+    pub const API_KEY: &str = "api_key";
+    pub const TEAM: &str = "team";
     /// Outbox events; the stream's event filter selects on this.
     pub const EVENT: &str = "event";
 }
@@ -323,5 +329,116 @@ impl EventItem {
             payload: serde_json::to_string(event)?,
             ttl: event.occurred_at.as_second() + EVENT_RETENTION_SECS,
         })
+    }
+}
+
+/// One item per key, found by digest at authentication and listed per
+/// tenant through GSI1.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiKeyItem {
+    #[serde(flatten)]
+    pub key: KeyAttrs,
+    #[serde(rename = "GSI1PK")]
+    pub gsi1pk: String,
+    #[serde(rename = "GSI1SK")]
+    pub gsi1sk: String,
+    pub entity: String,
+    pub id: ApiKeyId,
+    pub tenant_id: TenantId,
+    pub name: String,
+    pub role: Role,
+    pub scopes: BTreeSet<Scope>,
+    pub prefix: String,
+    pub digest: String,
+    pub created_by: UserId,
+    pub created_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_used_at: Option<Timestamp>,
+}
+
+impl From<&ApiKey> for ApiKeyItem {
+    fn from(k: &ApiKey) -> Self {
+        Self {
+            key: keys::api_key(&k.digest).into(),
+            gsi1pk: keys::api_keys_index_pk(k.tenant_id),
+            gsi1sk: keys::api_keys_index_sk(k.created_at, k.id),
+            entity: entity::API_KEY.to_owned(),
+            id: k.id,
+            tenant_id: k.tenant_id,
+            name: k.name.clone(),
+            role: k.role,
+            scopes: k.scopes.clone(),
+            prefix: k.prefix.clone(),
+            digest: k.digest.clone(),
+            created_by: k.created_by,
+            created_at: k.created_at,
+            last_used_at: k.last_used_at,
+        }
+    }
+}
+
+impl From<ApiKeyItem> for ApiKey {
+    fn from(i: ApiKeyItem) -> Self {
+        Self {
+            id: i.id,
+            tenant_id: i.tenant_id,
+            name: i.name,
+            role: i.role,
+            scopes: i.scopes,
+            prefix: i.prefix,
+            digest: i.digest,
+            created_by: i.created_by,
+            created_at: i.created_at,
+            last_used_at: i.last_used_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TeamItem {
+    #[serde(flatten)]
+    pub key: KeyAttrs,
+    pub entity: String,
+    pub id: TeamId,
+    pub tenant_id: TenantId,
+    pub name: String,
+    pub description: String,
+    pub members: BTreeSet<UserId>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub version: u64,
+}
+
+impl From<&Team> for TeamItem {
+    fn from(t: &Team) -> Self {
+        Self {
+            key: keys::team(t.tenant_id, t.id).into(),
+            entity: entity::TEAM.to_owned(),
+            id: t.id,
+            tenant_id: t.tenant_id,
+            name: t.name.clone(),
+            description: t.description.clone(),
+            members: t.members.clone(),
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+            version: t.version,
+        }
+    }
+}
+
+impl From<TeamItem> for Team {
+    fn from(i: TeamItem) -> Self {
+        Self {
+            id: i.id,
+            tenant_id: i.tenant_id,
+            name: i.name,
+            description: i.description,
+            members: i.members,
+            created_at: i.created_at,
+            updated_at: i.updated_at,
+            version: i.version,
+        }
     }
 }

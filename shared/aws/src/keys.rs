@@ -7,7 +7,7 @@
 
 use jiff::Timestamp;
 use sha2::{Digest, Sha256};
-use switchboard_domain::ids::{EventId, SessionId, TenantId, UserId};
+use switchboard_domain::ids::{ApiKeyId, EventId, SessionId, TeamId, TenantId, UserId};
 use switchboard_domain::tenant::Slug;
 use switchboard_domain::user::{Email, Role};
 
@@ -104,6 +104,27 @@ pub fn login_failures(tenant: TenantId, email: &Email) -> Key {
     Key::new(format!("{}#LOGINFAIL#{digest}", t(tenant)), "LOGINFAIL")
 }
 
+/// An API key, found by the digest of its secret alone.
+pub fn api_key(digest: &str) -> Key {
+    Key::single(format!("APIKEY#{digest}"))
+}
+
+/// GSI1 partition of a tenant's API keys, oldest first.
+pub fn api_keys_index_pk(tenant: TenantId) -> String {
+    format!("{}#APIKEYS", t(tenant))
+}
+
+pub fn api_keys_index_sk(created_at: Timestamp, id: ApiKeyId) -> String {
+    format!("{}#{}", created_at.as_millisecond(), id.ulid())
+}
+
+pub fn team(tenant: TenantId, team: TeamId) -> Key {
+    Key::new(t(tenant), format!("TEAM#{}", team.ulid()))
+}
+
+/// Sort-key prefix of a tenant's teams in its partition.
+pub const TEAM_PREFIX: &str = "TEAM#";
+
 /// An outbox event; the table stream carries it downstream.
 pub fn event(tenant: TenantId, event: EventId) -> Key {
     Key::new(format!("{}#EVT#{}", t(tenant), event.ulid()), "EVT")
@@ -160,6 +181,22 @@ mod tests {
             assert_eq!((key.pk.as_str(), key.sk.as_str()), (pk, sk));
         }
         assert_eq!(users_index_pk(t), "T#01J9Z3Q4W5E6R7T8Y9V0A1B2C3#USERS");
+        assert_eq!(
+            api_key("ab12"),
+            Key {
+                pk: "APIKEY#ab12".into(),
+                sk: "APIKEY#ab12".into()
+            }
+        );
+        assert_eq!(api_keys_index_pk(t), "T#01J9Z3Q4W5E6R7T8Y9V0A1B2C3#APIKEYS");
+        let team_id: TeamId = "team_01J9Z3Q4W5E6R7T8Y9V0A1B2C7".parse().unwrap();
+        assert_eq!(
+            team(t, team_id),
+            Key {
+                pk: "T#01J9Z3Q4W5E6R7T8Y9V0A1B2C3".into(),
+                sk: "TEAM#01J9Z3Q4W5E6R7T8Y9V0A1B2C7".into()
+            }
+        );
         assert_eq!(
             users_index_sk(Role::Agent, "Ana Lima", u),
             "agent#ana lima#01J9Z3Q4W5E6R7T8Y9V0A1B2C4"

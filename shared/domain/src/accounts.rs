@@ -4,12 +4,13 @@
 use jiff::Timestamp;
 use serde_json::json;
 
+use crate::api_key::ApiKey;
 use crate::auth::{IssuedToken, LoginThrottle, Passwords, TokenIssuer};
 use crate::error::{AuthFailure, Conflict, DomainError, StoreError};
 use crate::events::{Actor, DomainEvent, EventType, Subject};
 use crate::ids::TenantId;
 use crate::pagination::{Page, PageRequest};
-use crate::permissions::{Action, Principal};
+use crate::permissions::{Action, Caller, Principal};
 use crate::ports::{AccountStore, NewSession};
 use crate::session::{RefreshRecord, Session};
 use crate::tenant::{Slug, Tenant, TenantPatch, TenantStatus, parse_tenant_name};
@@ -294,24 +295,27 @@ impl<S: AccountStore> Accounts<S> {
     /// Ends the caller's session: its refresh tokens and access tokens stop
     /// working at once.
     pub async fn logout(&self, principal: &Principal, now: Timestamp) -> Result<(), DomainError> {
+        principal.require(Action::ReadOwnProfile)?;
+        let Caller::User { user, session_id } = &principal.caller else {
+            return Err(DomainError::Forbidden);
+        };
         self.store
-            .revoke_session(
-                principal.tenant_id(),
-                principal.user_id(),
-                principal.session_id,
-                now,
-            )
+            .revoke_session(principal.tenant_id(), user.id, *session_id, now)
             .await?;
         Ok(())
     }
 
-    /// Turns a bearer access token into a principal, checking that its
-    /// tenant, user and session are live now, not only when it was issued.
+    /// Turns a bearer credential (an access token or an API key) into a
+    /// principal, checking that what it stands for is live now, not only
+    /// when it was issued.
     pub async fn authenticate(
         &self,
         bearer: &str,
         now: Timestamp,
     ) -> Result<Principal, DomainError> {
+        if ApiKey::looks_like(bearer) {
+            return self.authenticate_api_key(bearer, now).await;
+        }
         let claims = self.tokens.verify(bearer)?;
         let state = self
             .store
@@ -330,8 +334,40 @@ impl<S: AccountStore> Accounts<S> {
         }
         Ok(Principal {
             tenant,
-            user,
-            session_id: session.id,
+            caller: Caller::User {
+                user,
+                session_id: session.id,
+            },
+        })
+    }
+
+    async fn authenticate_api_key(
+        &self,
+        secret: &str,
+        now: Timestamp,
+    ) -> Result<Principal, DomainError> {
+        let revoked = DomainError::Unauthenticated(AuthFailure::InvalidToken);
+        let digest = crate::auth::secrets::token_digest(secret);
+        let Some(key) = self.store.api_key_by_digest(&digest).await? else {
+            return Err(revoked);
+        };
+        let Some(tenant) = self
+            .store
+            .tenant(key.tenant_id)
+            .await?
+            .filter(Tenant::is_active)
+        else {
+            return Err(revoked);
+        };
+        if key.use_worth_recording(now) {
+            // Best effort: a failed bookkeeping write must not fail the call.
+            if let Err(e) = self.store.record_api_key_use(&key, now).await {
+                tracing::warn!(api_key_id = %key.id, error = %e, "recording an API key's last use failed");
+            }
+        }
+        Ok(Principal {
+            tenant,
+            caller: Caller::ApiKey(key),
         })
     }
 
@@ -368,7 +404,7 @@ impl<S: AccountStore> Accounts<S> {
             EventType::TenantUpdated,
             tenant.id,
             now,
-            Actor::user(principal.user_id()),
+            principal.actor(),
             Subject::default(),
             json!({ "changed": changed }),
         );
@@ -443,7 +479,7 @@ impl<S: AccountStore> Accounts<S> {
     }
 }
 
-fn user_created(user: &User, actor: Actor, now: Timestamp) -> DomainEvent {
+pub(crate) fn user_created(user: &User, actor: Actor, now: Timestamp) -> DomainEvent {
     DomainEvent::new(
         EventType::UserCreated,
         user.tenant_id,
@@ -451,6 +487,7 @@ fn user_created(user: &User, actor: Actor, now: Timestamp) -> DomainEvent {
         actor,
         Subject {
             user_id: Some(user.id),
+            ..Subject::default()
         },
         json!({ "role": user.role.as_str(), "name": user.name }),
     )

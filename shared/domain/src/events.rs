@@ -7,30 +7,55 @@ use serde_json::Value;
 
 use crate::ids::{EventId, TenantId, UserId};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum EventType {
-    #[serde(rename = "tenant.created")]
-    TenantCreated,
-    #[serde(rename = "tenant.updated")]
-    TenantUpdated,
-    #[serde(rename = "tenant.suspended")]
-    TenantSuspended,
-    #[serde(rename = "tenant.reactivated")]
-    TenantReactivated,
-    #[serde(rename = "user.created")]
-    UserCreated,
+macro_rules! event_types {
+    ($($variant:ident => $name:literal: $doc:literal,)*) => {
+        /// The event catalogue. Names are stable: integrators subscribe to them.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum EventType {
+            $(#[doc = $doc] #[serde(rename = $name)] $variant,)*
+        }
+
+        impl EventType {
+            pub const ALL: &'static [EventType] = &[$(EventType::$variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(EventType::$variant => $name,)* }
+            }
+
+            pub fn describe(self) -> &'static str {
+                match self { $(EventType::$variant => $doc,)* }
+            }
+
+            pub fn parse(raw: &str) -> Option<Self> {
+                match raw { $($name => Some(EventType::$variant),)* _ => None }
+            }
+        }
+    };
 }
 
-impl EventType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EventType::TenantCreated => "tenant.created",
-            EventType::TenantUpdated => "tenant.updated",
-            EventType::TenantSuspended => "tenant.suspended",
-            EventType::TenantReactivated => "tenant.reactivated",
-            EventType::UserCreated => "user.created",
-        }
-    }
+event_types! {
+    TenantCreated => "tenant.created": "A tenant signed up.",
+    TenantUpdated => "tenant.updated": "The tenant's name or settings changed (`data.changed`).",
+    TenantSuspended => "tenant.suspended": "The operator suspended the tenant.",
+    TenantReactivated => "tenant.reactivated": "The operator lifted a suspension.",
+    UserCreated => "user.created": "A user was created (sign-up, registration, by an admin, or as a ticket's requester).",
+    UserUpdated => "user.updated": "A user's name, email, role or status changed (`data.changed`).",
+    UserDeactivated => "user.deactivated": "A user was deactivated; their credentials stopped working.",
+    ApiKeyCreated => "api_key.created": "An API key was created.",
+    ApiKeyRevoked => "api_key.revoked": "An API key was revoked.",
+    TeamCreated => "team.created": "A team was created.",
+    TeamUpdated => "team.updated": "A team's name, description or members changed.",
+    TeamDeleted => "team.deleted": "A team was deleted.",
+    TicketCreated => "ticket.created": "A ticket was opened.",
+    TicketUpdated => "ticket.updated": "A ticket changed (`data.changes`: field, before, after).",
+    TicketStatusChanged => "ticket.status_changed": "A ticket's status changed (`data.from`, `data.to`).",
+    TicketAssigned => "ticket.assigned": "A ticket's assignee or team changed.",
+    TicketPriorityChanged => "ticket.priority_changed": "A ticket's priority changed.",
+    TicketDeleted => "ticket.deleted": "A ticket was deleted (recoverable for 30 days).",
+    TicketRestored => "ticket.restored": "A deleted ticket was restored.",
+    CommentCreated => "comment.created": "A public reply or internal note was added (`data.public`).",
+    CommentUpdated => "comment.updated": "A comment was edited.",
+    CommentDeleted => "comment.deleted": "A comment was redacted.",
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,6 +63,7 @@ impl EventType {
 pub enum ActorType {
     User,
     ApiKey,
+    /// Switchboard itself (automations, email intake, SLA escalation).
     Operator,
     System,
 }
@@ -58,6 +84,13 @@ impl Actor {
         }
     }
 
+    pub fn api_key(id: crate::ids::ApiKeyId) -> Self {
+        Self {
+            kind: ActorType::ApiKey,
+            id: Some(id.to_string()),
+        }
+    }
+
     pub fn operator() -> Self {
         Self {
             kind: ActorType::Operator,
@@ -70,8 +103,14 @@ impl Actor {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Subject {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket_id: Option<crate::ids::TicketId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment_id: Option<crate::ids::CommentId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<UserId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team_id: Option<crate::ids::TeamId>,
 }
 
 /// The one envelope every consumer downstream receives.
@@ -131,5 +170,13 @@ mod tests {
             assert!(v.get(key).is_some(), "{key} missing");
         }
         assert_eq!(EventType::UserCreated.as_str(), v["type"]);
+    }
+
+    #[test]
+    fn every_event_type_round_trips_through_its_name() {
+        for &t in EventType::ALL {
+            assert_eq!(EventType::parse(t.as_str()), Some(t));
+            assert_eq!(serde_json::to_value(t).unwrap(), t.as_str());
+        }
     }
 }

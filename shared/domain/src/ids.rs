@@ -90,6 +90,31 @@ prefixed_id!(
     EventId,
     "evt"
 );
+prefixed_id!(
+    /// An integrator's API key (the id, not the secret).
+    ApiKeyId,
+    "key"
+);
+prefixed_id!(
+    /// A team of agents.
+    TeamId,
+    "team"
+);
+prefixed_id!(
+    /// A ticket.
+    TicketId,
+    "tkt"
+);
+prefixed_id!(
+    /// A comment (public reply or internal note) on a ticket.
+    CommentId,
+    "cmt"
+);
+prefixed_id!(
+    /// An entry of a ticket's change history.
+    HistoryId,
+    "hst"
+);
 
 #[cfg(test)]
 mod tests {

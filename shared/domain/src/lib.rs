@@ -5,7 +5,9 @@
 //! ports in [`ports`], which `switchboard-aws` implements.
 
 pub mod accounts;
+pub mod api_key;
 pub mod auth;
+pub mod directory;
 pub mod error;
 pub mod events;
 pub mod ids;
@@ -13,6 +15,7 @@ pub mod pagination;
 pub mod permissions;
 pub mod ports;
 pub mod session;
+pub mod team;
 pub mod tenant;
 pub mod user;
 pub mod validation;

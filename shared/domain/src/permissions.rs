@@ -1,21 +1,60 @@
 //! Who may do what: the permission matrix, in one place.
 //!
 //! Handlers name the action they are about to perform; this module decides.
-//! The README's matrix is generated from [`matrix`] and checked by a test.
+//! An action is allowed when the caller's role allows it and, for an API
+//! key, when the key also holds the action's scope. What a role may do to
+//! one particular object (a customer and *their own* ticket) is decided by
+//! the use case, which knows the object. The README's matrix is rendered by
+//! [`markdown_matrix`] and a test keeps the two equal.
 
+use crate::api_key::{ApiKey, Scope};
 use crate::error::DomainError;
+use crate::events::Actor;
 use crate::ids::{SessionId, TenantId, UserId};
 use crate::tenant::Tenant;
 use crate::user::{Role, User};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
-    /// Read the tenant's profile and settings.
     ReadTenant,
-    /// Change the tenant's name and settings.
     ManageTenant,
-    /// Read one's own profile.
     ReadOwnProfile,
+    ReadUsers,
+    ManageCustomers,
+    ManageAgents,
+    ManageAdmins,
+    ManageApiKeys,
+    ReadTeams,
+    ManageTeams,
+    CreateTicket,
+    ReadTickets,
+    UpdateTicket,
+    DeleteTicket,
+    BulkUpdateTickets,
+    ReplyPublicly,
+    WriteInternalNote,
+    ReadTicketFields,
+    ManageTicketFields,
+}
+
+/// Which roles an action is open to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Audience {
+    Everyone,
+    Staff,
+    Admins,
+    Owner,
+}
+
+impl Audience {
+    fn admits(self, role: Role) -> bool {
+        match self {
+            Audience::Everyone => true,
+            Audience::Staff => role.is_staff(),
+            Audience::Admins => role.is_admin(),
+            Audience::Owner => role == Role::Owner,
+        }
+    }
 }
 
 impl Action {
@@ -23,41 +62,166 @@ impl Action {
         Action::ReadTenant,
         Action::ManageTenant,
         Action::ReadOwnProfile,
+        Action::ReadUsers,
+        Action::ManageCustomers,
+        Action::ManageAgents,
+        Action::ManageAdmins,
+        Action::ManageApiKeys,
+        Action::ReadTeams,
+        Action::ManageTeams,
+        Action::CreateTicket,
+        Action::ReadTickets,
+        Action::UpdateTicket,
+        Action::DeleteTicket,
+        Action::BulkUpdateTickets,
+        Action::ReplyPublicly,
+        Action::WriteInternalNote,
+        Action::ReadTicketFields,
+        Action::ManageTicketFields,
     ];
 
-    pub fn describe(self) -> &'static str {
+    /// (who, the scope an API key needs, or `None` when keys may never do it,
+    /// what it covers).
+    fn rule(self) -> (Audience, Option<Scope>, &'static str) {
+        use Action as A;
+        use Audience::*;
         match self {
-            Action::ReadTenant => "read the tenant (`GET /v1/tenants/current`)",
-            Action::ManageTenant => "change the tenant (`PATCH /v1/tenants/current`)",
-            Action::ReadOwnProfile => "read oneself (`GET /v1/auth/me`), log out",
+            A::ReadTenant => (
+                Everyone,
+                Some(Scope::TenantRead),
+                "read the tenant: `GET /v1/tenants/current`",
+            ),
+            A::ManageTenant => (
+                Admins,
+                Some(Scope::TenantWrite),
+                "change the tenant: `PATCH /v1/tenants/current`",
+            ),
+            A::ReadOwnProfile => (
+                Everyone,
+                None,
+                "one's own session: `GET /v1/auth/me`, `POST /v1/auth/logout`",
+            ),
+            A::ReadUsers => (
+                Staff,
+                Some(Scope::UsersRead),
+                "list and read users: `GET /v1/users`, `GET /v1/users/{id}` (customers: only themselves)",
+            ),
+            A::ManageCustomers => (
+                Admins,
+                Some(Scope::UsersWrite),
+                "create, change, deactivate customers: `POST /v1/users`, `PATCH`/`DELETE /v1/users/{id}`",
+            ),
+            A::ManageAgents => (Admins, Some(Scope::UsersWrite), "the same for agents"),
+            A::ManageAdmins => (Owner, None, "the same for admins, and making someone admin"),
+            A::ManageApiKeys => (
+                Admins,
+                None,
+                "API keys: `GET`/`POST /v1/api-keys`, `DELETE /v1/api-keys/{id}`",
+            ),
+            A::ReadTeams => (
+                Staff,
+                Some(Scope::TeamsRead),
+                "read teams: `GET /v1/teams`, `GET /v1/teams/{id}`",
+            ),
+            A::ManageTeams => (
+                Admins,
+                Some(Scope::TeamsWrite),
+                "change teams: `POST /v1/teams`, `PATCH`/`DELETE /v1/teams/{id}`",
+            ),
+            A::CreateTicket => (
+                Everyone,
+                Some(Scope::TicketsWrite),
+                "open a ticket: `POST /v1/tickets` (customers: for themselves)",
+            ),
+            A::ReadTickets => (
+                Everyone,
+                Some(Scope::TicketsRead),
+                "read tickets, conversations, history, lists (customers: their own, public parts)",
+            ),
+            A::UpdateTicket => (
+                Staff,
+                Some(Scope::TicketsWrite),
+                "change a ticket: `PATCH /v1/tickets/{id}`",
+            ),
+            A::DeleteTicket => (
+                Admins,
+                Some(Scope::TicketsWrite),
+                "delete and restore: `DELETE /v1/tickets/{id}`, `POST /v1/tickets/{id}/restore`",
+            ),
+            A::BulkUpdateTickets => (Staff, Some(Scope::TicketsWrite), "`POST /v1/tickets/bulk`"),
+            A::ReplyPublicly => (
+                Everyone,
+                Some(Scope::TicketsWrite),
+                "public replies: `POST /v1/tickets/{id}/comments` (customers: on their own tickets)",
+            ),
+            A::WriteInternalNote => (Staff, Some(Scope::TicketsWrite), "internal notes"),
+            A::ReadTicketFields => (
+                Everyone,
+                Some(Scope::TicketsRead),
+                "read custom fields: `GET /v1/ticket-fields` (customers: visible ones)",
+            ),
+            A::ManageTicketFields => (
+                Admins,
+                Some(Scope::TenantWrite),
+                "define custom fields: `PUT /v1/ticket-fields`",
+            ),
         }
     }
-}
 
-/// The rule itself.
-pub fn allowed(role: Role, action: Action) -> bool {
-    match action {
-        Action::ReadTenant | Action::ReadOwnProfile => true,
-        Action::ManageTenant => role.is_admin(),
+    pub fn describe(self) -> &'static str {
+        self.rule().2
+    }
+
+    /// The scope an API key needs for this action; `None`: keys never may.
+    pub fn scope(self) -> Option<Scope> {
+        self.rule().1
     }
 }
 
-/// Every (action, role, allowed) triple, for documentation and tests.
-pub fn matrix() -> Vec<(Action, [(Role, bool); 4])> {
-    let roles = [Role::Owner, Role::Admin, Role::Agent, Role::Customer];
-    Action::ALL
-        .iter()
-        .map(|&a| (a, roles.map(|r| (r, allowed(r, a)))))
-        .collect()
+/// The rule for people.
+pub fn allowed(role: Role, action: Action) -> bool {
+    action.rule().0.admits(role)
 }
 
-/// An authenticated caller, with the tenant and user as they are now (not as
-/// they were when the token was issued).
+const ROLES: [Role; 4] = [Role::Owner, Role::Admin, Role::Agent, Role::Customer];
+
+/// The matrix as the README shows it.
+pub fn markdown_matrix() -> String {
+    let mut out = String::from(
+        "| action | owner | admin | agent | customer | API key scope |\n|---|---|---|---|---|---|\n",
+    );
+    for &action in Action::ALL {
+        let cells: Vec<&str> = ROLES
+            .iter()
+            .map(|&r| if allowed(r, action) { "✓" } else { "" })
+            .collect();
+        let scope = action
+            .scope()
+            .map_or("never".to_owned(), |s| format!("`{s}`"));
+        out.push_str(&format!(
+            "| {} | {} | {scope} |\n",
+            action.describe(),
+            cells.join(" | ")
+        ));
+    }
+    out
+}
+
+/// Who is calling.
+#[derive(Debug, Clone)]
+pub enum Caller {
+    /// A person, through a login session.
+    User { user: User, session_id: SessionId },
+    /// An integration, through an API key.
+    ApiKey(ApiKey),
+}
+
+/// An authenticated caller, with the tenant (and user) as they are now, not
+/// as they were when the credential was issued.
 #[derive(Debug, Clone)]
 pub struct Principal {
     pub tenant: Tenant,
-    pub user: User,
-    pub session_id: SessionId,
+    pub caller: Caller,
 }
 
 impl Principal {
@@ -65,43 +229,182 @@ impl Principal {
         self.tenant.id
     }
 
-    pub fn user_id(&self) -> UserId {
-        self.user.id
+    pub fn role(&self) -> Role {
+        match &self.caller {
+            Caller::User { user, .. } => user.role,
+            Caller::ApiKey(key) => key.role,
+        }
     }
 
-    pub fn role(&self) -> Role {
-        self.user.role
+    pub fn user(&self) -> Option<&User> {
+        match &self.caller {
+            Caller::User { user, .. } => Some(user),
+            Caller::ApiKey(_) => None,
+        }
+    }
+
+    pub fn user_id(&self) -> Option<UserId> {
+        self.user().map(|u| u.id)
+    }
+
+    pub fn is_customer(&self) -> bool {
+        self.role() == Role::Customer
+    }
+
+    /// Who an event or history entry names as having done it.
+    pub fn actor(&self) -> Actor {
+        match &self.caller {
+            Caller::User { user, .. } => Actor::user(user.id),
+            Caller::ApiKey(key) => Actor::api_key(key.id),
+        }
+    }
+
+    /// Log-friendly id of the caller.
+    pub fn caller_id(&self) -> String {
+        match &self.caller {
+            Caller::User { user, .. } => user.id.to_string(),
+            Caller::ApiKey(key) => key.id.to_string(),
+        }
     }
 
     pub fn require(&self, action: Action) -> Result<(), DomainError> {
-        if allowed(self.role(), action) {
-            Ok(())
-        } else {
-            Err(DomainError::Forbidden)
+        if !allowed(self.role(), action) {
+            return Err(DomainError::Forbidden);
         }
+        if let Caller::ApiKey(key) = &self.caller {
+            match action.scope() {
+                Some(scope) if key.scopes.contains(&scope) => {}
+                _ => return Err(DomainError::Forbidden),
+            }
+        }
+        Ok(())
+    }
+
+    /// Managing a user of `role` needs the action for that role.
+    pub fn require_manage(&self, role: Role) -> Result<(), DomainError> {
+        self.require(match role {
+            Role::Customer => Action::ManageCustomers,
+            Role::Agent => Action::ManageAgents,
+            Role::Admin | Role::Owner => Action::ManageAdmins,
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use std::collections::BTreeSet;
 
-    #[test]
-    fn only_owners_and_admins_manage_the_tenant() {
-        assert!(allowed(Role::Owner, Action::ManageTenant));
-        assert!(allowed(Role::Admin, Action::ManageTenant));
-        assert!(!allowed(Role::Agent, Action::ManageTenant));
-        assert!(!allowed(Role::Customer, Action::ManageTenant));
+    use jiff::Timestamp;
+
+    use super::*;
+    use crate::tenant::Slug;
+    use crate::user::Email;
+
+    fn principal(caller: Caller) -> Principal {
+        Principal {
+            tenant: Tenant::new(
+                Slug::parse("acme").unwrap(),
+                "Acme".into(),
+                Timestamp::UNIX_EPOCH,
+            ),
+            caller,
+        }
+    }
+
+    fn user(role: Role) -> Principal {
+        let u = User::new(
+            TenantId::new(),
+            Email::parse("a@b.co").unwrap(),
+            "A".into(),
+            role,
+            None,
+            Timestamp::UNIX_EPOCH,
+        );
+        principal(Caller::User {
+            user: u,
+            session_id: SessionId::new(),
+        })
+    }
+
+    fn key(role: Role, scopes: &[Scope]) -> Principal {
+        let (_, k) = ApiKey::issue(
+            TenantId::new(),
+            "k".into(),
+            role,
+            scopes.iter().copied().collect::<BTreeSet<_>>(),
+            UserId::new(),
+            Timestamp::UNIX_EPOCH,
+        );
+        principal(Caller::ApiKey(k))
     }
 
     #[test]
-    fn the_matrix_covers_every_action_and_role() {
-        let m = matrix();
-        assert_eq!(m.len(), Action::ALL.len());
-        for (action, row) in m {
-            for (role, ok) in row {
-                assert_eq!(ok, allowed(role, action));
-            }
-        }
+    fn roles_follow_the_matrix() {
+        assert!(user(Role::Owner).require(Action::ManageAdmins).is_ok());
+        assert!(user(Role::Admin).require(Action::ManageAdmins).is_err());
+        assert!(user(Role::Admin).require(Action::ManageAgents).is_ok());
+        assert!(user(Role::Agent).require(Action::ManageAgents).is_err());
+        assert!(user(Role::Agent).require(Action::WriteInternalNote).is_ok());
+        assert!(
+            user(Role::Customer)
+                .require(Action::WriteInternalNote)
+                .is_err()
+        );
+        assert!(user(Role::Customer).require(Action::CreateTicket).is_ok());
+        assert!(user(Role::Customer).require(Action::ReadUsers).is_err());
+    }
+
+    #[test]
+    fn keys_need_both_role_and_scope() {
+        assert!(
+            key(Role::Agent, &[Scope::TicketsRead])
+                .require(Action::ReadTickets)
+                .is_ok()
+        );
+        assert!(
+            key(Role::Agent, &[Scope::TicketsRead])
+                .require(Action::UpdateTicket)
+                .is_err()
+        );
+        assert!(
+            key(Role::Agent, &[Scope::TicketsWrite])
+                .require(Action::DeleteTicket)
+                .is_err(),
+            "agent role"
+        );
+        assert!(
+            key(Role::Admin, &[Scope::TicketsWrite])
+                .require(Action::DeleteTicket)
+                .is_ok()
+        );
+        let all: Vec<Scope> = Scope::ALL.to_vec();
+        assert!(
+            key(Role::Admin, &all)
+                .require(Action::ManageApiKeys)
+                .is_err(),
+            "keys never make keys"
+        );
+        assert!(
+            key(Role::Admin, &all)
+                .require(Action::ReadOwnProfile)
+                .is_err()
+        );
+        assert!(
+            key(Role::Admin, &all)
+                .require(Action::ManageAdmins)
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn the_readme_shows_the_matrix_the_code_enforces() {
+        let readme =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md"))
+                .unwrap();
+        let table = markdown_matrix();
+        assert!(
+            readme.contains(&table),
+            "README.md's permission matrix is out of date; replace it with:\n\n{table}"
+        );
     }
 }

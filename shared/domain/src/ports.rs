@@ -6,14 +6,16 @@ use std::future::Future;
 
 use jiff::Timestamp;
 
+use crate::api_key::ApiKey;
 use crate::auth::FailureRecord;
 use crate::error::StoreError;
 use crate::events::DomainEvent;
-use crate::ids::{SessionId, TenantId, UserId};
+use crate::ids::{ApiKeyId, SessionId, TeamId, TenantId, UserId};
 use crate::pagination::{Page, PageRequest};
 use crate::session::{RefreshRecord, Session};
+use crate::team::Team;
 use crate::tenant::{Slug, Tenant};
-use crate::user::{Email, User};
+use crate::user::{Email, Role, User};
 
 /// A session to start in the same transaction as another write.
 #[derive(Debug, Clone)]
@@ -138,6 +140,100 @@ pub trait AccountStore: Send + Sync {
         email: &Email,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
+    /// An API key by the digest of its secret (revoked keys are gone).
+    fn api_key_by_digest(
+        &self,
+        digest: &str,
+    ) -> impl Future<Output = Result<Option<ApiKey>, StoreError>> + Send;
+
+    /// Notes that `key` was used now.
+    fn record_api_key_use(
+        &self,
+        key: &ApiKey,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
     /// Whether storage answers at all (health checks).
     fn ping(&self) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// People, API keys and teams of a tenant.
+pub trait DirectoryStore: AccountStore {
+    fn user(
+        &self,
+        tenant: TenantId,
+        id: UserId,
+    ) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
+
+    /// The users among `ids` that exist in the tenant (one round trip per
+    /// hundred).
+    fn users(
+        &self,
+        tenant: TenantId,
+        ids: &[UserId],
+    ) -> impl Future<Output = Result<Vec<User>, StoreError>> + Send;
+
+    /// Users sorted by role then name; only `role` when given.
+    fn list_users(
+        &self,
+        tenant: TenantId,
+        role: Option<Role>,
+        page: &PageRequest,
+    ) -> impl Future<Output = Result<Page<User>, StoreError>> + Send;
+
+    /// Writes `user` if its stored version is `expected_version`; when its
+    /// email changed from `previous_email`, moves the login email too
+    /// (`Conflict(EmailTaken)` if the new one is in use).
+    fn update_user(
+        &self,
+        user: &User,
+        expected_version: u64,
+        previous_email: Option<&Email>,
+        events: &[DomainEvent],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    fn create_api_key(
+        &self,
+        key: &ApiKey,
+        events: &[DomainEvent],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    fn list_api_keys(
+        &self,
+        tenant: TenantId,
+    ) -> impl Future<Output = Result<Vec<ApiKey>, StoreError>> + Send;
+
+    /// Deletes the key; `NotFound` if the tenant has no such key.
+    fn revoke_api_key(
+        &self,
+        tenant: TenantId,
+        id: ApiKeyId,
+        events: &[DomainEvent],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    fn team(
+        &self,
+        tenant: TenantId,
+        id: TeamId,
+    ) -> impl Future<Output = Result<Option<Team>, StoreError>> + Send;
+
+    fn list_teams(
+        &self,
+        tenant: TenantId,
+    ) -> impl Future<Output = Result<Vec<Team>, StoreError>> + Send;
+
+    /// Creates (`expected_version: None`) or replaces a team.
+    fn put_team(
+        &self,
+        team: &Team,
+        expected_version: Option<u64>,
+        events: &[DomainEvent],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    fn delete_team(
+        &self,
+        tenant: TenantId,
+        id: TeamId,
+        events: &[DomainEvent],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }

@@ -36,7 +36,7 @@ impl<S: HasAccounts> FromRequestParts<S> for Authenticated {
             Ok(principal) => {
                 let span = tracing::Span::current();
                 span.record("tenant_id", tracing::field::display(principal.tenant_id()));
-                span.record("user_id", tracing::field::display(principal.user_id()));
+                span.record("caller_id", principal.caller_id());
                 Ok(Authenticated(principal))
             }
             Err(e) => {

@@ -10,7 +10,8 @@ use switchboard_domain::accounts::Accounts;
 use switchboard_domain::auth::secrets::OperatorKey;
 use switchboard_domain::auth::{LoginThrottle, Passwords, SigningSecret, TokenIssuer};
 
-use crate::AccountService;
+use crate::{AccountService, DirectoryService};
+use switchboard_domain::directory::Directory;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -81,6 +82,14 @@ impl Settings {
             passwords,
             LoginThrottle::default(),
         ))
+    }
+}
+
+impl Settings {
+    pub fn directory(&self, store: DynamoStore) -> Result<DirectoryService, ConfigError> {
+        let passwords =
+            Passwords::owasp().map_err(|e| ConfigError::Invalid("argon2", e.to_string()))?;
+        Ok(Directory::new(store, passwords))
     }
 }
 

@@ -123,6 +123,26 @@ fn field_error(path: &str, message: &str) -> FieldError {
     FieldError::new(parent, code, message)
 }
 
+/// An id from the path. One that does not parse names nothing that
+/// exists: `404`, like an absent or another tenant's object.
+pub fn path_id<T: std::str::FromStr>(raw: &str) -> Result<T, ApiError> {
+    raw.parse().map_err(|_| ApiError::not_found())
+}
+
+/// `?limit=&cursor=` as every list takes it.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct PageQuery {
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+impl PageQuery {
+    pub fn page(self) -> Result<switchboard_domain::pagination::PageRequest, ApiError> {
+        switchboard_domain::pagination::PageRequest::parse(self.limit, self.cursor)
+            .map_err(|e| ApiError::invalid_query(vec![FieldError::new("limit", e.code, e.message)]))
+    }
+}
+
 /// A query string, with problem+json rejections.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Query<T>(pub T);

@@ -84,7 +84,7 @@ async fn request_scope(req: Request, next: Next) -> Response {
         method = %req.method(),
         path = %req.uri().path(),
         tenant_id = Empty,
-        user_id = Empty,
+        caller_id = Empty,
     );
     let started = Instant::now();
     let mut response = CURRENT_REQUEST_ID

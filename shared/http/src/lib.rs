@@ -19,3 +19,6 @@ pub use problem::ApiError;
 
 /// The account service as every function uses it.
 pub type AccountService = switchboard_domain::accounts::Accounts<switchboard_aws::DynamoStore>;
+
+/// Users, API keys and teams.
+pub type DirectoryService = switchboard_domain::directory::Directory<switchboard_aws::DynamoStore>;

@@ -3,9 +3,13 @@
 
 use jiff::Timestamp;
 use serde::Serialize;
+use std::collections::BTreeSet;
 use switchboard_domain::accounts::{SignedIn, TokenPair};
-use switchboard_domain::ids::{TenantId, UserId};
+
+use switchboard_domain::api_key::{ApiKey, Scope};
+use switchboard_domain::ids::{ApiKeyId, TeamId, TenantId, UserId};
 use switchboard_domain::pagination::Page;
+use switchboard_domain::team::Team;
 use switchboard_domain::tenant::{Tenant, TenantSettings, TenantStatus};
 use switchboard_domain::user::{Role, User, UserStatus};
 
@@ -120,4 +124,65 @@ impl<T> PageView<T> {
             next_cursor: page.next_cursor,
         }
     }
+}
+
+/// An API key as listed: never its secret.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiKeyView {
+    pub id: ApiKeyId,
+    pub name: String,
+    pub role: Role,
+    pub scopes: BTreeSet<Scope>,
+    /// The secret's first characters, to recognise it.
+    pub prefix: String,
+    pub created_by: UserId,
+    pub created_at: Timestamp,
+    pub last_used_at: Option<Timestamp>,
+}
+
+impl From<&ApiKey> for ApiKeyView {
+    fn from(k: &ApiKey) -> Self {
+        Self {
+            id: k.id,
+            name: k.name.clone(),
+            role: k.role,
+            scopes: k.scopes.clone(),
+            prefix: k.prefix.clone(),
+            created_by: k.created_by,
+            created_at: k.created_at,
+            last_used_at: k.last_used_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TeamView {
+    pub id: TeamId,
+    pub name: String,
+    pub description: String,
+    pub members: BTreeSet<UserId>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub version: u64,
+}
+
+impl From<&Team> for TeamView {
+    fn from(t: &Team) -> Self {
+        Self {
+            id: t.id,
+            name: t.name.clone(),
+            description: t.description.clone(),
+            members: t.members.clone(),
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+            version: t.version,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct ListView<T> {
+    pub items: Vec<T>,
 }

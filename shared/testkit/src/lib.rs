@@ -151,3 +151,121 @@ pub fn sign_up_body(slug: &str, email: &str) -> Value {
         "owner": { "name": "Olivia Owner", "email": email, "password": PASSWORD }
     })
 }
+
+pub async fn directory() -> switchboard_http::DirectoryService {
+    switchboard_domain::directory::Directory::new(store().await, Passwords::owasp().unwrap())
+}
+
+/// A fresh tenant with its owner signed in, and helpers to add people.
+pub struct TestTenant {
+    pub slug: String,
+    pub id: switchboard_domain::ids::TenantId,
+    pub owner_id: switchboard_domain::ids::UserId,
+    pub owner: String,
+}
+
+/// A person of a test tenant: their id and a ready `Authorization` value.
+pub struct Person {
+    pub id: switchboard_domain::ids::UserId,
+    pub email: String,
+    pub auth: String,
+}
+
+impl TestTenant {
+    pub async fn new() -> Self {
+        let slug = unique_slug();
+        let signed = accounts()
+            .await
+            .sign_up(
+                switchboard_domain::accounts::SignUpInput {
+                    name: "Acme Support".into(),
+                    slug: slug.clone(),
+                    owner_name: "Olivia Owner".into(),
+                    owner_email: "owner@acme.example".into(),
+                    owner_password: PASSWORD.into(),
+                },
+                jiff::Timestamp::now(),
+            )
+            .await
+            .unwrap();
+        Self {
+            slug,
+            id: signed.tenant.id,
+            owner_id: signed.user.id,
+            owner: bearer(&signed.tokens.access.token),
+        }
+    }
+
+    /// Adds a person with `role` (as the owner would) and logs them in.
+    pub async fn person(&self, role: &str, name: &str) -> Person {
+        let accounts = accounts().await;
+        let owner = accounts
+            .authenticate(
+                self.owner.trim_start_matches("Bearer "),
+                jiff::Timestamp::now(),
+            )
+            .await
+            .unwrap();
+        let email = format!(
+            "{}.{}@acme.example",
+            name.to_lowercase().replace(' ', "."),
+            ulid::Ulid::new().to_string().to_lowercase()
+        );
+        let user = directory()
+            .await
+            .create_user(
+                &owner,
+                switchboard_domain::directory::NewUserInput {
+                    name: name.into(),
+                    email: email.clone(),
+                    role: role.into(),
+                    password: Some(PASSWORD.into()),
+                },
+                jiff::Timestamp::now(),
+            )
+            .await
+            .unwrap();
+        let signed = accounts
+            .login(
+                switchboard_domain::accounts::LoginInput {
+                    tenant: self.slug.clone(),
+                    email: email.clone(),
+                    password: PASSWORD.into(),
+                },
+                jiff::Timestamp::now(),
+            )
+            .await
+            .unwrap();
+        Person {
+            id: user.id,
+            email,
+            auth: bearer(&signed.tokens.access.token),
+        }
+    }
+
+    /// An API key of this tenant with `role` and `scopes`.
+    pub async fn api_key(&self, role: &str, scopes: &[&str]) -> String {
+        let owner = accounts()
+            .await
+            .authenticate(
+                self.owner.trim_start_matches("Bearer "),
+                jiff::Timestamp::now(),
+            )
+            .await
+            .unwrap();
+        let (secret, _) = directory()
+            .await
+            .create_api_key(
+                &owner,
+                switchboard_domain::directory::NewApiKeyInput {
+                    name: "test key".into(),
+                    role: role.into(),
+                    scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+                },
+                jiff::Timestamp::now(),
+            )
+            .await
+            .unwrap();
+        bearer(&secret)
+    }
+}

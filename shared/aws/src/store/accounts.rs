@@ -5,6 +5,7 @@ use aws_sdk_dynamodb::types::{
 };
 use jiff::Timestamp;
 use switchboard_domain::StoreError;
+use switchboard_domain::api_key::ApiKey;
 use switchboard_domain::auth::FailureRecord;
 use switchboard_domain::error::Conflict;
 use switchboard_domain::events::DomainEvent;
@@ -162,40 +163,20 @@ impl AccountStore for DynamoStore {
     }
 
     async fn list_tenants(&self, page: &PageRequest) -> Result<Page<Tenant>, StoreError> {
-        let start = match &page.cursor {
-            Some(c) => Some(
-                self.cursors
-                    .open(TENANTS_SCOPE, c)
-                    .map_err(|_| StoreError::InvalidCursor)?,
-            ),
-            None => None,
-        };
-        let out = self
-            .client()
-            .query()
-            .table_name(self.table())
-            .index_name(index::GSI1)
-            .key_condition_expression("#pk = :pk")
-            .expression_attribute_names("#pk", attr::GSI1PK)
-            .expression_attribute_values(
-                ":pk",
-                AttributeValue::S(keys::TENANTS_INDEX_PK.to_owned()),
+        let (items, next_cursor) = self
+            .query_index_page(
+                index::GSI1,
+                (attr::GSI1PK, keys::TENANTS_INDEX_PK),
+                None,
+                false,
+                page,
+                TENANTS_SCOPE,
             )
-            .scan_index_forward(false)
-            .limit(i32::try_from(page.limit).unwrap_or(25))
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        let items = out
-            .items
-            .unwrap_or_default()
+            .await?;
+        let items = items
             .into_iter()
             .map(|i| from_item::<TenantItem>(i).map(Tenant::from))
             .collect::<Result<Vec<_>, _>>()?;
-        let next_cursor = out
-            .last_evaluated_key
-            .and_then(|k| self.cursors.seal(TENANTS_SCOPE, &k));
         Ok(Page { items, next_cursor })
     }
 
@@ -345,6 +326,14 @@ impl AccountStore for DynamoStore {
             .await
             .map_err(sdk_error)?;
         Ok(())
+    }
+
+    async fn api_key_by_digest(&self, digest: &str) -> Result<Option<ApiKey>, StoreError> {
+        self.api_key_item(digest).await
+    }
+
+    async fn record_api_key_use(&self, key: &ApiKey, now: Timestamp) -> Result<(), StoreError> {
+        self.touch_api_key(key, now).await
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

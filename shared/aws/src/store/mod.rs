@@ -2,6 +2,7 @@
 //! error translation). Each port is implemented in its own file.
 
 mod accounts;
+mod directory;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -14,6 +15,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use switchboard_domain::StoreError;
 use switchboard_domain::events::DomainEvent;
+use switchboard_domain::pagination::PageRequest;
 
 use crate::cursor::CursorSealer;
 use crate::items::EventItem;
@@ -144,6 +146,89 @@ impl DynamoStore {
             },
             Err(e) => Err(sdk_error(e)),
         }
+    }
+
+    /// One page of an index partition (optionally only sort keys starting
+    /// with `sk_prefix`), with a sealed cursor bound to `scope`.
+    pub(crate) async fn query_index_page(
+        &self,
+        index: &str,
+        partition: (&str, &str),
+        sk_prefix: Option<(&str, &str)>,
+        forward: bool,
+        page: &PageRequest,
+        scope: &str,
+    ) -> Result<(Vec<Item>, Option<String>), StoreError> {
+        let start = page
+            .cursor
+            .as_deref()
+            .map(|c| {
+                self.cursors
+                    .open(scope, c)
+                    .map_err(|_| StoreError::InvalidCursor)
+            })
+            .transpose()?;
+        let mut query = self
+            .client
+            .query()
+            .table_name(self.table.as_ref())
+            .index_name(index)
+            .expression_attribute_names("#pk", partition.0)
+            .expression_attribute_values(":pk", AttributeValue::S(partition.1.to_owned()))
+            .scan_index_forward(forward)
+            .limit(i32::try_from(page.limit).unwrap_or(25))
+            .set_exclusive_start_key(start);
+        query = match sk_prefix {
+            Some((attr, prefix)) => query
+                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+                .expression_attribute_names("#sk", attr)
+                .expression_attribute_values(":prefix", AttributeValue::S(prefix.to_owned())),
+            None => query.key_condition_expression("#pk = :pk"),
+        };
+        let out = query.send().await.map_err(sdk_error)?;
+        let next = out
+            .last_evaluated_key
+            .and_then(|k| self.cursors.seal(scope, &k));
+        Ok((out.items.unwrap_or_default(), next))
+    }
+
+    /// Every item of a base-table partition whose sort key starts with
+    /// `sk_prefix` (small collections: teams, a ticket's conversation).
+    pub(crate) async fn query_partition(
+        &self,
+        pk: &str,
+        sk_prefix: &str,
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(self.table.as_ref())
+                .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+                .expression_attribute_values(":pk", AttributeValue::S(pk.to_owned()))
+                .expression_attribute_values(":prefix", AttributeValue::S(sk_prefix.to_owned()))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            items.extend(out.items.unwrap_or_default());
+            match out.last_evaluated_key {
+                Some(k) => start = Some(k),
+                None => return Ok(items),
+            }
+        }
+    }
+
+    fn delete_existing(&self, key: &Key) -> Result<TransactWriteItem, StoreError> {
+        let delete = aws_sdk_dynamodb::types::Delete::builder()
+            .table_name(self.table.as_ref())
+            .set_key(Some(Self::key_attrs(key)))
+            .condition_expression("attribute_exists(PK)")
+            .build()
+            .map_err(build_error)?;
+        Ok(TransactWriteItem::builder().delete(delete).build())
     }
 
     fn put(&self, item: Item, condition: Option<&str>) -> Result<TransactWriteItem, StoreError> {

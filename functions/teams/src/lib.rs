@@ -1,0 +1,137 @@
+//! The `teams` function: teams of agents that tickets are routed to.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::header::ETAG;
+use axum::http::{Method, StatusCode};
+use axum::response::IntoResponse;
+use jiff::Timestamp;
+use serde::Deserialize;
+use switchboard_domain::directory::TeamInput;
+use switchboard_domain::ids::TeamId;
+use switchboard_http::conditional::{IfMatch, etag};
+use switchboard_http::extract::path_id;
+use switchboard_http::routes::Routes;
+use switchboard_http::views::{ListView, TeamView};
+use switchboard_http::{
+    AccountService, ApiError, Authenticated, DirectoryService, HasAccounts, Json, layers,
+};
+
+pub struct AppState {
+    pub accounts: AccountService,
+    pub directory: DirectoryService,
+}
+
+impl HasAccounts for AppState {
+    fn accounts(&self) -> &AccountService {
+        &self.accounts
+    }
+}
+
+type S = State<Arc<AppState>>;
+
+/// Every route this function serves (checked against template.yaml).
+pub fn routes() -> Routes<Arc<AppState>> {
+    Routes::new()
+        .add(Method::GET, "/v1/teams", list_teams)
+        .add(Method::POST, "/v1/teams", create_team)
+        .add(Method::GET, "/v1/teams/{id}", get_team)
+        .add(Method::PATCH, "/v1/teams/{id}", update_team)
+        .add(Method::DELETE, "/v1/teams/{id}", delete_team)
+}
+
+pub fn router(state: Arc<AppState>) -> Router {
+    routes().into_router(state)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TeamRequest {
+    name: Option<String>,
+    description: Option<String>,
+    members: Option<Vec<String>>,
+}
+
+impl From<TeamRequest> for TeamInput {
+    fn from(r: TeamRequest) -> Self {
+        TeamInput {
+            name: r.name,
+            description: r.description,
+            members: r.members,
+        }
+    }
+}
+
+async fn list_teams(
+    State(state): S,
+    Authenticated(principal): Authenticated,
+) -> Result<Json<ListView<TeamView>>, ApiError> {
+    let teams = state.directory.list_teams(&principal).await?;
+    Ok(Json(ListView {
+        items: teams.iter().map(TeamView::from).collect(),
+    }))
+}
+
+async fn create_team(
+    State(state): S,
+    Authenticated(principal): Authenticated,
+    Json(body): Json<TeamRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    let team = state
+        .directory
+        .create_team(&principal, body.into(), Timestamp::now())
+        .await?;
+    let location = format!("/v1/teams/{}", team.id);
+    Ok((
+        StatusCode::CREATED,
+        [layers::location(&location)],
+        [(ETAG, etag(team.version))],
+        Json(TeamView::from(&team)),
+    ))
+}
+
+async fn get_team(
+    State(state): S,
+    Authenticated(principal): Authenticated,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    let team = state
+        .directory
+        .get_team(&principal, path_id::<TeamId>(&id)?)
+        .await?;
+    Ok(([(ETAG, etag(team.version))], Json(TeamView::from(&team))))
+}
+
+async fn update_team(
+    State(state): S,
+    Authenticated(principal): Authenticated,
+    Path(id): Path<String>,
+    if_match: IfMatch,
+    Json(body): Json<TeamRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    let team = state
+        .directory
+        .update_team(
+            &principal,
+            path_id::<TeamId>(&id)?,
+            body.into(),
+            if_match.version(),
+            Timestamp::now(),
+        )
+        .await?;
+    Ok(([(ETAG, etag(team.version))], Json(TeamView::from(&team))))
+}
+
+async fn delete_team(
+    State(state): S,
+    Authenticated(principal): Authenticated,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .directory
+        .delete_team(&principal, path_id::<TeamId>(&id)?, Timestamp::now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,232 @@
+//! The `users` function: the people of a helpdesk (agents, admins,
+//! customers) and the API keys integrators use.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::header::ETAG;
+use axum::http::{Method, StatusCode};
+use axum::response::IntoResponse;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use switchboard_domain::directory::{NewApiKeyInput, NewUserInput, UserPatchInput};
+use switchboard_domain::ids::{ApiKeyId, UserId};
+use switchboard_http::conditional::{IfMatch, etag};
+use switchboard_http::extract::{PageQuery, path_id};
+use switchboard_http::routes::Routes;
+use switchboard_http::views::{ApiKeyView, ListView, PageView, UserView};
+use switchboard_http::{
+    AccountService, ApiError, Authenticated, DirectoryService, HasAccounts, Json, Query, layers,
+};
+
+pub struct AppState {
+    pub accounts: AccountService,
+    pub directory: DirectoryService,
+}
+
+impl HasAccounts for AppState {
+    fn accounts(&self) -> &AccountService {
+        &self.accounts
+    }
+}
+
+type S = State<Arc<AppState>>;
+
+/// Every route this function serves (checked against template.yaml).
+pub fn routes() -> Routes<Arc<AppState>> {
+    Routes::new()
+        .add(Method::GET, "/v1/users", list_users)
+        .add(Method::POST, "/v1/users", create_user)
+        .add(Method::GET, "/v1/users/{id}", get_user)
+        .add(Method::PATCH, "/v1/users/{id}", update_user)
+        .add(Method::DELETE, "/v1/users/{id}", deactivate_user)
+        .add(Method::GET, "/v1/api-keys", list_api_keys)
+        .add(Method::POST, "/v1/api-keys", create_api_key)
+        .add(Method::DELETE, "/v1/api-keys/{id}", revoke_api_key)
+}
+
+pub fn router(state: Arc<AppState>) -> Router {
+    routes().into_router(state)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListUsersQuery {
+    role: Option<String>,
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+async fn list_users(
+    State(state): S,
+    Authenticated(principal): Authenticated,
+    Query(q): Query<ListUsersQuery>,
+) -> Result<Json<PageView<UserView>>, ApiError> {
+    let page = PageQuery {
+        limit: q.limit,
+        cursor: q.cursor,
+    }
+    .page()?;
+    let users = state
+        .directory
+        .list_users(&principal, q.role.as_deref(), &page)
+        .await?;
+    Ok(Json(PageView::from_page(users, |u| UserView::from(u))))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewUserRequest {
+    name: String,
+    email: String,
+    role: String,
+    password: Option<String>,
+}
+
+async fn create_user(
+    State(state): S,
+    Authenticated(principal): Authenticated,
+    Json(body): Json<NewUserRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    let input = NewUserInput {
+        name: body.name,
+        email: body.email,
+        role: body.role,
+        password: body.password,
+    };
+    let user = state
+        .directory
+        .create_user(&principal, input, Timestamp::now())
+        .await?;
+    let location = format!("/v1/users/{}", user.id);
+    Ok((
+        StatusCode::CREATED,
+        [layers::location(&location)],
+        [(ETAG, etag(user.version))],
+        Json(UserView::from(&user)),
+    ))
+}
+
+async fn get_user(
+    State(state): S,
+    Authenticated(principal): Authenticated,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    let user = state
+        .directory
+        .get_user(&principal, path_id::<UserId>(&id)?)
+        .await?;
+    Ok(([(ETAG, etag(user.version))], Json(UserView::from(&user))))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UserPatchRequest {
+    name: Option<String>,
+    email: Option<String>,
+    role: Option<String>,
+    status: Option<String>,
+}
+
+async fn update_user(
+    State(state): S,
+    Authenticated(principal): Authenticated,
+    Path(id): Path<String>,
+    if_match: IfMatch,
+    Json(body): Json<UserPatchRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    let input = UserPatchInput {
+        name: body.name,
+        email: body.email,
+        role: body.role,
+        status: body.status,
+    };
+    let user = state
+        .directory
+        .update_user(
+            &principal,
+            path_id::<UserId>(&id)?,
+            input,
+            if_match.version(),
+            Timestamp::now(),
+        )
+        .await?;
+    Ok(([(ETAG, etag(user.version))], Json(UserView::from(&user))))
+}
+
+async fn deactivate_user(
+    State(state): S,
+    Authenticated(principal): Authenticated,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .directory
+        .deactivate_user(&principal, path_id::<UserId>(&id)?, Timestamp::now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn list_api_keys(
+    State(state): S,
+    Authenticated(principal): Authenticated,
+) -> Result<Json<ListView<ApiKeyView>>, ApiError> {
+    let keys = state.directory.list_api_keys(&principal).await?;
+    Ok(Json(ListView {
+        items: keys.iter().map(ApiKeyView::from).collect(),
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewApiKeyRequest {
+    name: String,
+    role: String,
+    scopes: Vec<String>,
+}
+
+/// The one response that carries the secret.
+#[derive(Serialize)]
+struct CreatedApiKey {
+    key: String,
+    #[serde(flatten)]
+    api_key: ApiKeyView,
+}
+
+async fn create_api_key(
+    State(state): S,
+    Authenticated(principal): Authenticated,
+    Json(body): Json<NewApiKeyRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    let input = NewApiKeyInput {
+        name: body.name,
+        role: body.role,
+        scopes: body.scopes,
+    };
+    let (secret, key) = state
+        .directory
+        .create_api_key(&principal, input, Timestamp::now())
+        .await?;
+    tracing::info!(api_key_id = %key.id, "API key created");
+    let location = format!("/v1/api-keys/{}", key.id);
+    Ok((
+        StatusCode::CREATED,
+        [layers::location(&location)],
+        Json(CreatedApiKey {
+            key: secret,
+            api_key: ApiKeyView::from(&key),
+        }),
+    ))
+}
+
+async fn revoke_api_key(
+    State(state): S,
+    Authenticated(principal): Authenticated,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .directory
+        .revoke_api_key(&principal, path_id::<ApiKeyId>(&id)?, Timestamp::now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,17 @@
+//! Lambda entry point of the `users` function.
+
+use std::sync::Arc;
+
+use switchboard_http::bootstrap::{self, Settings};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    switchboard_http::logging::init();
+    let settings = Settings::from_env()?;
+    let store = settings.store(bootstrap::dynamodb().await);
+    let state = users::AppState {
+        accounts: settings.accounts(store.clone())?,
+        directory: settings.directory(store)?,
+    };
+    bootstrap::run(users::router(Arc::new(state))).await
+}
