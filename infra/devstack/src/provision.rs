@@ -126,6 +126,11 @@ async fn create_table(
                     .projection(
                         Projection::builder()
                             .projection_type(ProjectionType::from(projection.as_str()))
+                            .set_non_key_attributes(
+                                gsi.pointer("/Projection/NonKeyAttributes")
+                                    .and_then(Value::as_array)
+                                    .map(|a| a.iter().map(scalar_string).collect()),
+                            )
                             .build(),
                     )
                     .build()?,

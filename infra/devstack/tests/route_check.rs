@@ -26,6 +26,7 @@ fn served() -> BTreeMap<&'static str, RouteSet> {
         ("tenants", set(tenants::routes().declared())),
         ("users", set(users::routes().declared())),
         ("teams", set(teams::routes().declared())),
+        ("tickets", set(tickets::routes().declared())),
     ])
 }
 

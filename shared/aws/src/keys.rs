@@ -7,7 +7,10 @@
 
 use jiff::Timestamp;
 use sha2::{Digest, Sha256};
-use switchboard_domain::ids::{ApiKeyId, EventId, SessionId, TeamId, TenantId, UserId};
+use switchboard_domain::ids::{
+    ApiKeyId, CommentId, EventId, HistoryId, SessionId, TeamId, TenantId, TicketId, UserId,
+};
+use switchboard_domain::ports::{TicketDimension, TicketSort};
 use switchboard_domain::tenant::Slug;
 use switchboard_domain::user::{Email, Role};
 
@@ -34,6 +37,11 @@ pub struct Key {
 impl Key {
     fn new(pk: String, sk: impl Into<String>) -> Self {
         Self { pk, sk: sk.into() }
+    }
+
+    /// A key read back from an item.
+    pub fn from_parts(pk: String, sk: String) -> Self {
+        Self { pk, sk }
     }
 
     /// An item that is its own partition (uniqueness markers, lookups).
@@ -125,6 +133,94 @@ pub fn team(tenant: TenantId, team: TeamId) -> Key {
 /// Sort-key prefix of a tenant's teams in its partition.
 pub const TEAM_PREFIX: &str = "TEAM#";
 
+/// A ticket. Its comments share its partition and sort right after it, so
+/// one Query returns a ticket with its conversation.
+pub fn ticket(tenant: TenantId, ticket: TicketId) -> Key {
+    Key::new(ticket_pk(tenant, ticket), TICKET_SK)
+}
+
+fn ticket_pk(tenant: TenantId, ticket: TicketId) -> String {
+    format!("{}#TKT#{}", t(tenant), ticket.ulid())
+}
+
+pub const TICKET_SK: &str = "TICKET";
+/// Sort-key prefix of a ticket's comments.
+pub const COMMENT_PREFIX: &str = "TICKET#C#";
+/// Sort-key prefix of a ticket's change history.
+pub const HISTORY_PREFIX: &str = "H#";
+
+pub fn comment(tenant: TenantId, ticket: TicketId, comment: CommentId) -> Key {
+    Key::new(
+        ticket_pk(tenant, ticket),
+        format!("{COMMENT_PREFIX}{}", comment.ulid()),
+    )
+}
+
+pub fn history(tenant: TenantId, ticket: TicketId, entry: HistoryId) -> Key {
+    Key::new(
+        ticket_pk(tenant, ticket),
+        format!("{HISTORY_PREFIX}{}", entry.ulid()),
+    )
+}
+
+/// Reserves a ticket number and points at its ticket.
+pub fn ticket_number(tenant: TenantId, number: u64) -> Key {
+    Key::new(format!("{}#NO#{number}", t(tenant)), "NO")
+}
+
+/// The tenant's ticket-number counter.
+pub fn ticket_counter(tenant: TenantId) -> Key {
+    Key::new(t(tenant), "COUNTER#TICKETS")
+}
+
+/// The tenant's custom ticket fields.
+pub fn field_schema(tenant: TenantId) -> Key {
+    Key::new(t(tenant), "FIELDS")
+}
+
+/// What an `Idempotency-Key` (already scoped and hashed) produced.
+pub fn idempotency(tenant: TenantId, scope: &str) -> Key {
+    Key::new(format!("{}#IDEM#{scope}", t(tenant)), "IDEM")
+}
+
+/// The index partition of one ticket list dimension.
+pub fn ticket_index_pk(tenant: TenantId, dimension: &TicketDimension) -> String {
+    let t = t(tenant);
+    match dimension {
+        TicketDimension::All => format!("{t}#TK"),
+        TicketDimension::Status(s) => format!("{t}#TS#{}", s.as_str()),
+        TicketDimension::Assignee(Some(u)) => format!("{t}#TA#{}", u.ulid()),
+        TicketDimension::Assignee(None) => format!("{t}#TA#none"),
+        TicketDimension::Team(Some(team)) => format!("{t}#TT#{}", team.ulid()),
+        TicketDimension::Team(None) => format!("{t}#TT#none"),
+        TicketDimension::Requester(u) => format!("{t}#TR#{}", u.ulid()),
+    }
+}
+
+/// Index sort key: time (epoch ms, zero-padded so text order is time
+/// order), then the id for ties.
+pub fn ticket_index_sk(at: Timestamp, ticket: TicketId) -> String {
+    format!("{:013}#{}", at.as_millisecond().max(0), ticket.ulid())
+}
+
+/// The index serving a dimension in a sort order: GSI1-5 by last update,
+/// GSI6-10 by creation.
+pub fn ticket_index(dimension: &TicketDimension, sort: TicketSort) -> &'static str {
+    let by_update = matches!(sort, TicketSort::UpdatedAt);
+    match (dimension, by_update) {
+        (TicketDimension::Status(_), true) => "GSI1",
+        (TicketDimension::Assignee(_), true) => "GSI2",
+        (TicketDimension::Requester(_), true) => "GSI3",
+        (TicketDimension::Team(_), true) => "GSI4",
+        (TicketDimension::All, true) => "GSI5",
+        (TicketDimension::Status(_), false) => "GSI6",
+        (TicketDimension::Assignee(_), false) => "GSI7",
+        (TicketDimension::Requester(_), false) => "GSI8",
+        (TicketDimension::Team(_), false) => "GSI9",
+        (TicketDimension::All, false) => "GSI10",
+    }
+}
+
 /// An outbox event; the table stream carries it downstream.
 pub fn event(tenant: TenantId, event: EventId) -> Key {
     Key::new(format!("{}#EVT#{}", t(tenant), event.ulid()), "EVT")
@@ -181,6 +277,54 @@ mod tests {
             assert_eq!((key.pk.as_str(), key.sk.as_str()), (pk, sk));
         }
         assert_eq!(users_index_pk(t), "T#01J9Z3Q4W5E6R7T8Y9V0A1B2C3#USERS");
+        let tk: TicketId = "tkt_01J9Z3Q4W5E6R7T8Y9V0A1B2C8".parse().unwrap();
+        let c: CommentId = "cmt_01J9Z3Q4W5E6R7T8Y9V0A1B2C9".parse().unwrap();
+        let tkt_pk = "T#01J9Z3Q4W5E6R7T8Y9V0A1B2C3#TKT#01J9Z3Q4W5E6R7T8Y9V0A1B2C8";
+        assert_eq!(
+            ticket(t, tk),
+            Key {
+                pk: tkt_pk.into(),
+                sk: "TICKET".into()
+            }
+        );
+        assert_eq!(
+            comment(t, tk, c),
+            Key {
+                pk: tkt_pk.into(),
+                sk: "TICKET#C#01J9Z3Q4W5E6R7T8Y9V0A1B2C9".into()
+            }
+        );
+        assert_eq!(
+            ticket_number(t, 1042),
+            Key {
+                pk: "T#01J9Z3Q4W5E6R7T8Y9V0A1B2C3#NO#1042".into(),
+                sk: "NO".into()
+            }
+        );
+        assert_eq!(ticket_counter(t).sk, "COUNTER#TICKETS");
+        assert_eq!(
+            idempotency(t, "ab").pk,
+            "T#01J9Z3Q4W5E6R7T8Y9V0A1B2C3#IDEM#ab"
+        );
+        assert_eq!(
+            ticket_index_pk(t, &TicketDimension::Assignee(None)),
+            "T#01J9Z3Q4W5E6R7T8Y9V0A1B2C3#TA#none"
+        );
+        assert_eq!(
+            ticket_index_pk(
+                t,
+                &TicketDimension::Status(switchboard_domain::ticket::Status::OnHold)
+            ),
+            "T#01J9Z3Q4W5E6R7T8Y9V0A1B2C3#TS#on_hold"
+        );
+        assert_eq!(
+            ticket_index_sk(Timestamp::from_millisecond(1_700_000_000_000).unwrap(), tk),
+            "1700000000000#01J9Z3Q4W5E6R7T8Y9V0A1B2C8"
+        );
+        assert_eq!(
+            ticket_index(&TicketDimension::All, TicketSort::CreatedAt),
+            "GSI10"
+        );
         assert_eq!(
             api_key("ab12"),
             Key {

@@ -52,6 +52,8 @@ pub enum StoreError {
     Conflict(Conflict),
     #[error("the version did not match")]
     VersionMismatch,
+    #[error("the idempotency key is already recorded")]
+    IdempotencyKeyTaken,
     #[error("storage is unavailable: {0}")]
     Unavailable(String),
     #[error("the pagination cursor is invalid")]
@@ -81,6 +83,8 @@ pub enum DomainError {
     Conflict(Conflict),
     #[error("precondition failed: the object has changed")]
     PreconditionFailed,
+    #[error("the idempotency key was used for a different request")]
+    IdempotencyKeyReused,
     #[error("too many attempts; retry in {retry_after_secs}s")]
     Throttled { retry_after_secs: u64 },
     #[error("the pagination cursor is invalid")]

@@ -7,9 +7,12 @@
 pub mod accounts;
 pub mod api_key;
 pub mod auth;
+pub mod comment;
 pub mod directory;
 pub mod error;
 pub mod events;
+pub mod fields;
+pub mod idempotency;
 pub mod ids;
 pub mod pagination;
 pub mod permissions;
@@ -17,6 +20,8 @@ pub mod ports;
 pub mod session;
 pub mod team;
 pub mod tenant;
+pub mod ticket;
+pub mod ticketing;
 pub mod user;
 pub mod validation;
 

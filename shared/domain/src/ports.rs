@@ -8,13 +8,17 @@ use jiff::Timestamp;
 
 use crate::api_key::ApiKey;
 use crate::auth::FailureRecord;
+use crate::comment::Comment;
 use crate::error::StoreError;
 use crate::events::DomainEvent;
-use crate::ids::{ApiKeyId, SessionId, TeamId, TenantId, UserId};
+use crate::fields::FieldSchema;
+use crate::idempotency::IdempotencyRecord;
+use crate::ids::{ApiKeyId, CommentId, SessionId, TeamId, TenantId, TicketId, UserId};
 use crate::pagination::{Page, PageRequest};
 use crate::session::{RefreshRecord, Session};
 use crate::team::Team;
 use crate::tenant::{Slug, Tenant};
+use crate::ticket::{HistoryEntry, Priority, Status, Tag, Ticket};
 use crate::user::{Email, Role, User};
 
 /// A session to start in the same transaction as another write.
@@ -235,5 +239,155 @@ pub trait DirectoryStore: AccountStore {
         tenant: TenantId,
         id: TeamId,
         events: &[DomainEvent],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// Which index a ticket list reads: the list's main dimension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TicketDimension {
+    All,
+    Status(Status),
+    /// `None`: unassigned.
+    Assignee(Option<UserId>),
+    /// `None`: no team.
+    Team(Option<TeamId>),
+    Requester(UserId),
+}
+
+/// Further conditions, applied while reading (pages stay full: the store
+/// reads on until the page is full or returns a cursor).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TicketFilters {
+    pub status: Option<Status>,
+    pub assignee: Option<Option<UserId>>,
+    pub team: Option<Option<TeamId>>,
+    pub priority: Option<Priority>,
+    pub tag: Option<Tag>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TicketSort {
+    UpdatedAt,
+    CreatedAt,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketListQuery {
+    pub dimension: TicketDimension,
+    pub filters: TicketFilters,
+    pub sort: TicketSort,
+    pub descending: bool,
+}
+
+/// A comment written in the same transaction as its ticket.
+#[derive(Debug, Clone, Copy)]
+pub enum CommentWrite<'a> {
+    New(&'a Comment),
+    /// Replaces a comment still at `expected_version`.
+    Update(&'a Comment, u64),
+}
+
+/// Everything one ticket change writes, atomically.
+#[derive(Debug, Clone, Copy)]
+pub struct TicketWrite<'a> {
+    pub ticket: &'a Ticket,
+    /// `None` for a new ticket (which must not exist yet).
+    pub expected_version: Option<u64>,
+    pub comment: Option<CommentWrite<'a>>,
+    /// A customer created on the fly as the requester.
+    pub new_requester: Option<&'a User>,
+    pub history: Option<&'a HistoryEntry>,
+    pub events: &'a [DomainEvent],
+    pub idempotency: Option<&'a IdempotencyRecord>,
+}
+
+pub trait TicketStore: DirectoryStore {
+    /// The tenant's next ticket number (atomic counter; gaps are possible
+    /// when a creation fails, duplicates are not).
+    fn next_ticket_number(
+        &self,
+        tenant: TenantId,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// Writes a ticket change. Errors: `VersionMismatch` (stale ticket or
+    /// comment), `Conflict(EmailTaken)` (the new requester's email was taken
+    /// meanwhile), `IdempotencyKeyTaken`.
+    fn write_ticket(
+        &self,
+        write: TicketWrite<'_>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    fn ticket(
+        &self,
+        tenant: TenantId,
+        id: TicketId,
+    ) -> impl Future<Output = Result<Option<Ticket>, StoreError>> + Send;
+
+    fn ticket_id_by_number(
+        &self,
+        tenant: TenantId,
+        number: u64,
+    ) -> impl Future<Output = Result<Option<TicketId>, StoreError>> + Send;
+
+    /// The ticket and its first `limit` comments in one query; `true` when
+    /// there are more comments.
+    fn conversation(
+        &self,
+        tenant: TenantId,
+        id: TicketId,
+        limit: u32,
+    ) -> impl Future<Output = Result<Option<(Ticket, Vec<Comment>, bool)>, StoreError>> + Send;
+
+    fn comments(
+        &self,
+        tenant: TenantId,
+        ticket: TicketId,
+        public_only: bool,
+        page: &PageRequest,
+    ) -> impl Future<Output = Result<Page<Comment>, StoreError>> + Send;
+
+    fn comment(
+        &self,
+        tenant: TenantId,
+        ticket: TicketId,
+        id: CommentId,
+    ) -> impl Future<Output = Result<Option<Comment>, StoreError>> + Send;
+
+    fn save_comment(
+        &self,
+        comment: &Comment,
+        expected_version: u64,
+        events: &[DomainEvent],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    fn history(
+        &self,
+        tenant: TenantId,
+        ticket: TicketId,
+    ) -> impl Future<Output = Result<Vec<HistoryEntry>, StoreError>> + Send;
+
+    fn list_tickets(
+        &self,
+        tenant: TenantId,
+        query: &TicketListQuery,
+        page: &PageRequest,
+    ) -> impl Future<Output = Result<Page<Ticket>, StoreError>> + Send;
+
+    fn idempotency_record(
+        &self,
+        tenant: TenantId,
+        scope: &str,
+    ) -> impl Future<Output = Result<Option<IdempotencyRecord>, StoreError>> + Send;
+
+    fn field_schema(
+        &self,
+        tenant: TenantId,
+    ) -> impl Future<Output = Result<FieldSchema, StoreError>> + Send;
+
+    fn put_field_schema(
+        &self,
+        tenant: TenantId,
+        schema: &FieldSchema,
+        expected_version: u64,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }

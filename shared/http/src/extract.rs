@@ -123,6 +123,71 @@ fn field_error(path: &str, message: &str) -> FieldError {
     FieldError::new(parent, code, message)
 }
 
+/// A JSON body of a create that honours `Idempotency-Key`: the body, and
+/// the client's key with a canonical digest of the request (key order and
+/// whitespace do not make two requests different).
+pub struct IdempotentJson<T> {
+    pub body: T,
+    pub key: Option<(String, Vec<u8>)>,
+}
+
+pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
+
+impl<T, S> FromRequest<S> for IdempotentJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let key = match req.headers().get(IDEMPOTENCY_KEY) {
+            None => None,
+            Some(v) => {
+                let k = v.to_str().unwrap_or("").trim().to_owned();
+                if k.is_empty() || k.len() > 255 || !k.bytes().all(|b| b.is_ascii_graphic()) {
+                    return Err(ApiError::invalid_body(vec![FieldError::new(
+                        "Idempotency-Key",
+                        "invalid_header",
+                        "1 to 255 printable ASCII characters",
+                    )]));
+                }
+                Some(k)
+            }
+        };
+        if !is_json(req.headers().get(CONTENT_TYPE)) {
+            return Err(ApiError::unsupported_media_type());
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::payload_too_large(BODY_LIMIT_BYTES)
+            } else {
+                ApiError::malformed_json("the body could not be read")
+            }
+        })?;
+        let body = parse_json(&bytes)?;
+        let key = match key {
+            Some(k) => {
+                let canonical: serde_json::Value = serde_json::from_slice(&bytes)
+                    .map_err(|_| ApiError::malformed_json("the body is not JSON"))?;
+                Some((k, serde_json::to_vec(&canonical).unwrap_or_default()))
+            }
+            None => None,
+        };
+        Ok(IdempotentJson { body, key })
+    }
+}
+
+/// For `Option<Option<T>>` fields of a PATCH: absent is `None`, `null` is
+/// `Some(None)` (clear), a value is `Some(Some(v))`.
+pub fn nullable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
+}
+
 /// An id from the path. One that does not parse names nothing that
 /// exists: `404`, like an absent or another tenant's object.
 pub fn path_id<T: std::str::FromStr>(raw: &str) -> Result<T, ApiError> {

@@ -20,5 +20,8 @@ pub use problem::ApiError;
 /// The account service as every function uses it.
 pub type AccountService = switchboard_domain::accounts::Accounts<switchboard_aws::DynamoStore>;
 
+/// Tickets and their conversations.
+pub type TicketingService = switchboard_domain::ticketing::Ticketing<switchboard_aws::DynamoStore>;
+
 /// Users, API keys and teams.
 pub type DirectoryService = switchboard_domain::directory::Directory<switchboard_aws::DynamoStore>;

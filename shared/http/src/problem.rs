@@ -246,6 +246,11 @@ impl From<DomainError> for ApiError {
                 "precondition_failed",
                 "The object has changed since it was read",
             ),
+            DomainError::IdempotencyKeyReused => ApiError::new(
+                S::UNPROCESSABLE_ENTITY,
+                "idempotency_key_reused",
+                "This Idempotency-Key was used for a different request",
+            ),
             DomainError::Throttled { retry_after_secs } => ApiError::new(
                 S::TOO_MANY_REQUESTS,
                 "too_many_attempts",

@@ -6,11 +6,18 @@ use serde::Serialize;
 use std::collections::BTreeSet;
 use switchboard_domain::accounts::{SignedIn, TokenPair};
 
+use std::collections::BTreeMap;
+
+use serde_json::Value;
 use switchboard_domain::api_key::{ApiKey, Scope};
-use switchboard_domain::ids::{ApiKeyId, TeamId, TenantId, UserId};
+use switchboard_domain::comment::{Comment, Revision};
+use switchboard_domain::events::Actor;
+use switchboard_domain::ids::{ApiKeyId, CommentId, TeamId, TenantId, TicketId, UserId};
 use switchboard_domain::pagination::Page;
 use switchboard_domain::team::Team;
 use switchboard_domain::tenant::{Tenant, TenantSettings, TenantStatus};
+use switchboard_domain::ticket::{Channel, Priority, Status, Tag, Ticket, TicketType};
+use switchboard_domain::ticketing::TicketDetail;
 use switchboard_domain::user::{Role, User, UserStatus};
 
 #[derive(Debug, Serialize)]
@@ -185,4 +192,114 @@ impl From<&Team> for TeamView {
 #[derive(Debug, Serialize)]
 pub struct ListView<T> {
     pub items: Vec<T>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TicketView {
+    pub id: TicketId,
+    pub number: u64,
+    pub subject: String,
+    pub status: Status,
+    pub priority: Priority,
+    #[serde(rename = "type")]
+    pub kind: TicketType,
+    pub channel: Channel,
+    pub requester_id: UserId,
+    pub assignee_id: Option<UserId>,
+    pub team_id: Option<TeamId>,
+    pub tags: BTreeSet<Tag>,
+    pub custom_fields: BTreeMap<String, Value>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub first_response_at: Option<Timestamp>,
+    pub solved_at: Option<Timestamp>,
+    pub closed_at: Option<Timestamp>,
+    pub version: u64,
+}
+
+impl From<&Ticket> for TicketView {
+    fn from(t: &Ticket) -> Self {
+        Self {
+            id: t.id,
+            number: t.number,
+            subject: t.subject.clone(),
+            status: t.status,
+            priority: t.priority,
+            kind: t.kind,
+            channel: t.channel,
+            requester_id: t.requester_id,
+            assignee_id: t.assignee_id,
+            team_id: t.team_id,
+            tags: t.tags.clone(),
+            custom_fields: t.custom_fields.clone(),
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+            first_response_at: t.first_response_at,
+            solved_at: t.solved_at,
+            closed_at: t.closed_at,
+            version: t.version,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CommentView {
+    pub id: CommentId,
+    pub ticket_id: TicketId,
+    pub author: Actor,
+    pub public: bool,
+    pub body: String,
+    pub mentions: BTreeSet<UserId>,
+    pub created_at: Timestamp,
+    pub edited_at: Option<Timestamp>,
+    pub deleted: bool,
+    /// Earlier texts of an edited comment (staff only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revisions: Option<Vec<Revision>>,
+    pub version: u64,
+}
+
+impl CommentView {
+    pub fn new(c: &Comment, staff: bool) -> Self {
+        Self {
+            id: c.id,
+            ticket_id: c.ticket_id,
+            author: c.author.clone(),
+            public: c.public,
+            body: c.body.clone(),
+            mentions: c.mentions.clone(),
+            created_at: c.created_at,
+            edited_at: c.edited_at,
+            deleted: c.deleted_at.is_some(),
+            revisions: staff.then(|| c.revisions.clone()),
+            version: c.version,
+        }
+    }
+}
+
+/// A ticket with the start of its conversation.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TicketDetailView {
+    #[serde(flatten)]
+    pub ticket: TicketView,
+    pub comments: Vec<CommentView>,
+    /// More comments than shown: page through `GET …/comments`.
+    pub more_comments: bool,
+}
+
+impl TicketDetailView {
+    pub fn new(d: &TicketDetail, staff: bool) -> Self {
+        Self {
+            ticket: TicketView::from(&d.ticket),
+            comments: d
+                .comments
+                .iter()
+                .map(|c| CommentView::new(c, staff))
+                .collect(),
+            more_comments: d.more_comments,
+        }
+    }
 }

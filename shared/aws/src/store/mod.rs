@@ -3,6 +3,7 @@
 
 mod accounts;
 mod directory;
+mod tickets;
 
 use std::collections::HashMap;
 use std::sync::Arc;

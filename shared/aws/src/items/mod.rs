@@ -442,3 +442,6 @@ impl From<TeamItem> for Team {
         }
     }
 }
+
+mod tickets;
+pub use tickets::*;

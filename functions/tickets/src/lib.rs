@@ -1,0 +1,527 @@
+//! The `tickets` function: tickets, their conversations and history, lists,
+//! bulk changes, and the tenant's custom ticket fields.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::header::ETAG;
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use switchboard_domain::fields::FieldDef;
+use switchboard_domain::idempotency::IdempotencyKey;
+use switchboard_domain::ids::{CommentId, TicketId};
+use switchboard_domain::permissions::Principal;
+use switchboard_domain::ticket::HistoryEntry;
+use switchboard_domain::ticketing::{
+    NewCommentInput, NewTicketInput, RequesterInput, TicketListInput, TicketPatchInput,
+};
+use switchboard_http::conditional::{IfMatch, etag};
+use switchboard_http::extract::{IdempotentJson, PageQuery, nullable, path_id};
+use switchboard_http::routes::Routes;
+use switchboard_http::views::{CommentView, ListView, PageView, TicketDetailView, TicketView};
+use switchboard_http::{
+    AccountService, ApiError, Authenticated, HasAccounts, Json, Query, TicketingService, layers,
+};
+
+pub struct AppState {
+    pub accounts: AccountService,
+    pub tickets: TicketingService,
+}
+
+impl HasAccounts for AppState {
+    fn accounts(&self) -> &AccountService {
+        &self.accounts
+    }
+}
+
+type S = State<Arc<AppState>>;
+
+/// Every route this function serves (checked against template.yaml).
+pub fn routes() -> Routes<Arc<AppState>> {
+    Routes::new()
+        .add(Method::POST, "/v1/tickets", create)
+        .add(Method::GET, "/v1/tickets", list)
+        .add(Method::POST, "/v1/tickets/bulk", bulk)
+        .add(Method::GET, "/v1/tickets/by-number/{number}", get_by_number)
+        .add(Method::GET, "/v1/tickets/{id}", get)
+        .add(Method::PATCH, "/v1/tickets/{id}", update)
+        .add(Method::DELETE, "/v1/tickets/{id}", delete)
+        .add(Method::POST, "/v1/tickets/{id}/restore", restore)
+        .add(Method::GET, "/v1/tickets/{id}/history", history)
+        .add(Method::GET, "/v1/tickets/{id}/comments", list_comments)
+        .add(Method::POST, "/v1/tickets/{id}/comments", add_comment)
+        .add(
+            Method::PATCH,
+            "/v1/tickets/{id}/comments/{commentId}",
+            edit_comment,
+        )
+        .add(
+            Method::DELETE,
+            "/v1/tickets/{id}/comments/{commentId}",
+            delete_comment,
+        )
+        .add(Method::GET, "/v1/ticket-fields", get_fields)
+        .add(Method::PUT, "/v1/ticket-fields", put_fields)
+}
+
+pub fn router(state: Arc<AppState>) -> Router {
+    routes().into_router(state)
+}
+
+fn staff(p: &Principal) -> bool {
+    p.role().is_staff()
+}
+
+const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
+
+fn idempotency(
+    p: &Principal,
+    operation: &str,
+    key: Option<(String, Vec<u8>)>,
+) -> Option<IdempotencyKey> {
+    key.map(|(k, body)| IdempotencyKey::new(&p.caller_id(), operation, &k, &body))
+}
+
+/// `201` with `Location` and `ETag`; a replay says so.
+fn created(location: String, version: u64, replayed: bool, body: impl Serialize) -> Response {
+    let mut r = (
+        StatusCode::CREATED,
+        [layers::location(&location)],
+        [(ETAG, etag(version))],
+        Json(body),
+    )
+        .into_response();
+    if replayed {
+        r.headers_mut()
+            .insert(REPLAYED, HeaderValue::from_static("true"));
+    }
+    r
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[serde(untagged)]
+enum RequesterRequest {
+    Id { id: String },
+    Email { email: String, name: Option<String> },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct NewTicketRequest {
+    subject: String,
+    description: String,
+    priority: Option<String>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    channel: Option<String>,
+    requester: Option<RequesterRequest>,
+    assignee_id: Option<String>,
+    team_id: Option<String>,
+    tags: Option<Vec<String>>,
+    custom_fields: Option<BTreeMap<String, Value>>,
+}
+
+async fn create(
+    State(state): S,
+    Authenticated(principal): Authenticated,
+    IdempotentJson { body, key }: IdempotentJson<NewTicketRequest>,
+) -> Result<Response, ApiError> {
+    let input = NewTicketInput {
+        subject: body.subject,
+        description: body.description,
+        priority: body.priority,
+        kind: body.kind,
+        channel: body.channel,
+        requester: body.requester.map(|r| match r {
+            RequesterRequest::Id { id } => RequesterInput::Id(id),
+            RequesterRequest::Email { email, name } => RequesterInput::Email { email, name },
+        }),
+        assignee_id: body.assignee_id,
+        team_id: body.team_id,
+        tags: body.tags,
+        custom_fields: body.custom_fields,
+    };
+    let key = idempotency(&principal, "POST /v1/tickets", key);
+    let (detail, replayed) = state
+        .tickets
+        .create(&principal, input, key, Timestamp::now())
+        .await?
+        .into_inner();
+    if !replayed {
+        tracing::info!(ticket_id = %detail.ticket.id, number = detail.ticket.number, "ticket created");
+    }
+    let t = &detail.ticket;
+    Ok(created(
+        format!("/v1/tickets/{}", t.id),
+        t.version,
+        replayed,
+        TicketDetailView::new(&detail, staff(&principal)),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    status: Option<String>,
+    assignee: Option<String>,
+    team: Option<String>,
+    requester: Option<String>,
+    priority: Option<String>,
+    tag: Option<String>,
+    sort: Option<String>,
+    order: Option<String>,
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+async fn list(
+    State(state): S,
+    Authenticated(principal): Authenticated,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<PageView<TicketView>>, ApiError> {
+    let page = PageQuery {
+        limit: q.limit,
+        cursor: q.cursor,
+    }
+    .page()?;
+    let input = TicketListInput {
+        status: q.status,
+        assignee: q.assignee,
+        team: q.team,
+        requester: q.requester,
+        priority: q.priority,
+        tag: q.tag,
+        sort: q.sort,
+        order: q.order,
+    };
+    let tickets = state.tickets.list(&principal, input, &page).await?;
+    Ok(Json(PageView::from_page(tickets, |t| TicketView::from(t))))
+}
+
+async fn get(
+    State(state): S,
+    Authenticated(principal): Authenticated,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    let detail = state
+        .tickets
+        .get(&principal, path_id::<TicketId>(&id)?)
+        .await?;
+    Ok((
+        [(ETAG, etag(detail.ticket.version))],
+        Json(TicketDetailView::new(&detail, staff(&principal))),
+    ))
+}
+
+async fn get_by_number(
+    State(state): S,
+    Authenticated(principal): Authenticated,
+    Path(number): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    let number = number
+        .trim_start_matches('#')
+        .parse::<u64>()
+        .map_err(|_| ApiError::not_found())?;
+    let detail = state.tickets.get_by_number(&principal, number).await?;
+    Ok((
+        [(ETAG, etag(detail.ticket.version))],
+        Json(TicketDetailView::new(&detail, staff(&principal))),
+    ))
+}
+
+#[derive(Deserialize, Clone, Default)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct TicketPatchRequest {
+    subject: Option<String>,
+    status: Option<String>,
+    priority: Option<String>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    assignee_id: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    team_id: Option<Option<String>>,
+    tags: Option<Vec<String>>,
+    add_tags: Option<Vec<String>>,
+    remove_tags: Option<Vec<String>>,
+    custom_fields: Option<BTreeMap<String, Value>>,
+}
+
+impl From<TicketPatchRequest> for TicketPatchInput {
+    fn from(r: TicketPatchRequest) -> Self {
+        TicketPatchInput {
+            subject: r.subject,
+            status: r.status,
+            priority: r.priority,
+            kind: r.kind,
+            assignee_id: r.assignee_id,
+            team_id: r.team_id,
+            tags: r.tags,
+            add_tags: r.add_tags,
+            remove_tags: r.remove_tags,
+            custom_fields: r.custom_fields,
+        }
+    }
+}
+
+async fn update(
+    State(state): S,
+    Authenticated(principal): Authenticated,
+    Path(id): Path<String>,
+    if_match: IfMatch,
+    Json(body): Json<TicketPatchRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    let id = path_id::<TicketId>(&id)?;
+    // Ticket updates never proceed blind: another agent may be on it.
+    let version = if_match.required()?;
+    let ticket = state
+        .tickets
+        .update(&principal, id, body.into(), version, Timestamp::now())
+        .await?;
+    Ok((
+        [(ETAG, etag(ticket.version))],
+        Json(TicketView::from(&ticket)),
+    ))
+}
+
+async fn delete(
+    State(state): S,
+    Authenticated(principal): Authenticated,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .tickets
+        .delete(&principal, path_id::<TicketId>(&id)?, Timestamp::now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn restore(
+    State(state): S,
+    Authenticated(principal): Authenticated,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    let ticket = state
+        .tickets
+        .restore(&principal, path_id::<TicketId>(&id)?, Timestamp::now())
+        .await?;
+    Ok((
+        [(ETAG, etag(ticket.version))],
+        Json(TicketView::from(&ticket)),
+    ))
+}
+
+async fn history(
+    State(state): S,
+    Authenticated(principal): Authenticated,
+    Path(id): Path<String>,
+) -> Result<Json<ListView<HistoryEntry>>, ApiError> {
+    let items = state
+        .tickets
+        .history(&principal, path_id::<TicketId>(&id)?)
+        .await?;
+    Ok(Json(ListView { items }))
+}
+
+async fn list_comments(
+    State(state): S,
+    Authenticated(principal): Authenticated,
+    Path(id): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> Result<Json<PageView<CommentView>>, ApiError> {
+    let comments = state
+        .tickets
+        .list_comments(&principal, path_id::<TicketId>(&id)?, &q.page()?)
+        .await?;
+    let staff = staff(&principal);
+    Ok(Json(PageView::from_page(comments, |c| {
+        CommentView::new(c, staff)
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewCommentRequest {
+    body: String,
+    public: Option<bool>,
+}
+
+async fn add_comment(
+    State(state): S,
+    Authenticated(principal): Authenticated,
+    Path(id): Path<String>,
+    IdempotentJson { body, key }: IdempotentJson<NewCommentRequest>,
+) -> Result<Response, ApiError> {
+    let ticket_id = path_id::<TicketId>(&id)?;
+    let key = idempotency(
+        &principal,
+        &format!("POST /v1/tickets/{ticket_id}/comments"),
+        key,
+    );
+    let input = NewCommentInput {
+        body: body.body,
+        public: body.public,
+    };
+    let (comment, replayed) = state
+        .tickets
+        .add_comment(&principal, ticket_id, input, key, Timestamp::now())
+        .await?
+        .into_inner();
+    Ok(created(
+        format!("/v1/tickets/{ticket_id}/comments/{}", comment.id),
+        comment.version,
+        replayed,
+        CommentView::new(&comment, staff(&principal)),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EditCommentRequest {
+    body: String,
+}
+
+async fn edit_comment(
+    State(state): S,
+    Authenticated(principal): Authenticated,
+    Path((id, comment_id)): Path<(String, String)>,
+    Json(body): Json<EditCommentRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    let comment = state
+        .tickets
+        .edit_comment(
+            &principal,
+            path_id::<TicketId>(&id)?,
+            path_id::<CommentId>(&comment_id)?,
+            body.body,
+            Timestamp::now(),
+        )
+        .await?;
+    Ok((
+        [(ETAG, etag(comment.version))],
+        Json(CommentView::new(&comment, staff(&principal))),
+    ))
+}
+
+async fn delete_comment(
+    State(state): S,
+    Authenticated(principal): Authenticated,
+    Path((id, comment_id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .tickets
+        .delete_comment(
+            &principal,
+            path_id::<TicketId>(&id)?,
+            path_id::<CommentId>(&comment_id)?,
+            Timestamp::now(),
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BulkRequest {
+    ids: Vec<String>,
+    #[serde(rename = "update")]
+    op: TicketPatchRequest,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct BulkItem {
+    id: String,
+    status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ticket: Option<TicketView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<Value>,
+}
+
+async fn bulk(
+    State(state): S,
+    Authenticated(principal): Authenticated,
+    Json(body): Json<BulkRequest>,
+) -> Result<Json<ListView<BulkItem>>, ApiError> {
+    let outcomes = state
+        .tickets
+        .bulk(&principal, body.ids, body.op.into(), Timestamp::now())
+        .await?;
+    let items = outcomes
+        .into_iter()
+        .map(|o| match o.result {
+            Ok(t) => BulkItem {
+                id: o.id,
+                status: 200,
+                ticket: Some(TicketView::from(&t)),
+                error: None,
+            },
+            Err(e) => {
+                let problem = ApiError::from(e);
+                BulkItem {
+                    id: o.id,
+                    status: problem.status.as_u16(),
+                    ticket: None,
+                    error: Some(serde_json::json!({
+                        "code": problem.code,
+                        "title": problem.title,
+                        "errors": problem.errors,
+                    })),
+                }
+            }
+        })
+        .collect();
+    Ok(Json(ListView { items }))
+}
+
+#[derive(Serialize)]
+struct FieldsView {
+    fields: Vec<FieldDef>,
+    version: u64,
+}
+
+async fn get_fields(
+    State(state): S,
+    Authenticated(principal): Authenticated,
+) -> Result<impl IntoResponse, ApiError> {
+    let schema = state.tickets.fields(&principal).await?;
+    Ok((
+        [(ETAG, etag(schema.version))],
+        Json(FieldsView {
+            fields: schema.fields,
+            version: schema.version,
+        }),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PutFieldsRequest {
+    fields: Vec<FieldDef>,
+}
+
+async fn put_fields(
+    State(state): S,
+    Authenticated(principal): Authenticated,
+    if_match: IfMatch,
+    Json(body): Json<PutFieldsRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    let schema = state
+        .tickets
+        .put_fields(&principal, body.fields, if_match.version())
+        .await?;
+    Ok((
+        [(ETAG, etag(schema.version))],
+        Json(FieldsView {
+            fields: schema.fields,
+            version: schema.version,
+        }),
+    ))
+}

@@ -1,0 +1,18 @@
+//! Lambda entry point of the `tickets` function.
+
+use std::sync::Arc;
+
+use switchboard_domain::ticketing::Ticketing;
+use switchboard_http::bootstrap::{self, Settings};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    switchboard_http::logging::init();
+    let settings = Settings::from_env()?;
+    let store = settings.store(bootstrap::dynamodb().await);
+    let state = tickets::AppState {
+        accounts: settings.accounts(store.clone())?,
+        tickets: Ticketing::new(store),
+    };
+    bootstrap::run(tickets::router(Arc::new(state))).await
+}

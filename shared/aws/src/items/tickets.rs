@@ -1,0 +1,307 @@
+//! Stored shapes of tickets and what hangs off them.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use switchboard_domain::comment::{Comment, Revision};
+use switchboard_domain::events::Actor;
+use switchboard_domain::fields::{FieldDef, FieldSchema};
+use switchboard_domain::idempotency::{IdempotencyKey, IdempotencyRecord, RETENTION};
+use switchboard_domain::ids::{CommentId, TeamId, TenantId, TicketId, UserId};
+use switchboard_domain::ports::{TicketDimension, TicketSort};
+use switchboard_domain::ticket::{
+    Channel, HistoryEntry, Priority, Status, Tag, Ticket, TicketType,
+};
+
+use super::KeyAttrs;
+use crate::keys;
+
+pub const TICKET_ENTITY: &str = "ticket";
+pub const COMMENT_ENTITY: &str = "comment";
+pub const HISTORY_ENTITY: &str = "history";
+
+/// A ticket with the index keys of every list it appears in. A deleted
+/// ticket has none: it leaves every list at once.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TicketItem {
+    #[serde(flatten)]
+    pub key: KeyAttrs,
+    #[serde(flatten)]
+    pub index: BTreeMap<String, String>,
+    pub entity: String,
+    pub id: TicketId,
+    pub tenant_id: TenantId,
+    pub number: u64,
+    pub subject: String,
+    pub status: Status,
+    pub priority: Priority,
+    #[serde(rename = "type")]
+    pub kind: TicketType,
+    pub channel: Channel,
+    pub requester_id: UserId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee_id: Option<UserId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team_id: Option<TeamId>,
+    #[serde(default)]
+    pub tags: BTreeSet<Tag>,
+    /// JSON text: values keep their exact JSON types.
+    pub custom_fields: String,
+    pub created_by: Actor,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_response_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub solved_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_at: Option<Timestamp>,
+    pub version: u64,
+}
+
+/// The dimensions a ticket is listed under.
+fn dimensions(t: &Ticket) -> [TicketDimension; 5] {
+    [
+        TicketDimension::Status(t.status),
+        TicketDimension::Assignee(t.assignee_id),
+        TicketDimension::Requester(t.requester_id),
+        TicketDimension::Team(t.team_id),
+        TicketDimension::All,
+    ]
+}
+
+impl TicketItem {
+    pub fn new(t: &Ticket) -> Result<Self, serde_json::Error> {
+        let mut index = BTreeMap::new();
+        if !t.is_deleted() {
+            for d in dimensions(t) {
+                let pk = keys::ticket_index_pk(t.tenant_id, &d);
+                for (sort, at) in [
+                    (TicketSort::UpdatedAt, t.updated_at),
+                    (TicketSort::CreatedAt, t.created_at),
+                ] {
+                    let name = keys::ticket_index(&d, sort);
+                    index.insert(format!("{name}PK"), pk.clone());
+                    index.insert(format!("{name}SK"), keys::ticket_index_sk(at, t.id));
+                }
+            }
+        }
+        Ok(Self {
+            key: keys::ticket(t.tenant_id, t.id).into(),
+            index,
+            entity: TICKET_ENTITY.to_owned(),
+            id: t.id,
+            tenant_id: t.tenant_id,
+            number: t.number,
+            subject: t.subject.clone(),
+            status: t.status,
+            priority: t.priority,
+            kind: t.kind,
+            channel: t.channel,
+            requester_id: t.requester_id,
+            assignee_id: t.assignee_id,
+            team_id: t.team_id,
+            tags: t.tags.clone(),
+            custom_fields: serde_json::to_string(&t.custom_fields)?,
+            created_by: t.created_by.clone(),
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+            first_response_at: t.first_response_at,
+            solved_at: t.solved_at,
+            closed_at: t.closed_at,
+            deleted_at: t.deleted_at,
+            version: t.version,
+        })
+    }
+
+    pub fn into_ticket(self) -> Result<Ticket, serde_json::Error> {
+        Ok(Ticket {
+            id: self.id,
+            tenant_id: self.tenant_id,
+            number: self.number,
+            subject: self.subject,
+            status: self.status,
+            priority: self.priority,
+            kind: self.kind,
+            channel: self.channel,
+            requester_id: self.requester_id,
+            assignee_id: self.assignee_id,
+            team_id: self.team_id,
+            tags: self.tags,
+            custom_fields: serde_json::from_str(&self.custom_fields)?,
+            created_by: self.created_by,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            first_response_at: self.first_response_at,
+            solved_at: self.solved_at,
+            closed_at: self.closed_at,
+            deleted_at: self.deleted_at,
+            version: self.version,
+        })
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CommentItem {
+    #[serde(flatten)]
+    pub key: KeyAttrs,
+    pub entity: String,
+    pub id: CommentId,
+    pub tenant_id: TenantId,
+    pub ticket_id: TicketId,
+    pub author: Actor,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author_id: Option<UserId>,
+    pub public: bool,
+    pub body: String,
+    #[serde(default)]
+    pub mentions: BTreeSet<UserId>,
+    pub created_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_at: Option<Timestamp>,
+    #[serde(default)]
+    pub revisions: Vec<Revision>,
+    pub version: u64,
+}
+
+impl From<&Comment> for CommentItem {
+    fn from(c: &Comment) -> Self {
+        Self {
+            key: keys::comment(c.tenant_id, c.ticket_id, c.id).into(),
+            entity: COMMENT_ENTITY.to_owned(),
+            id: c.id,
+            tenant_id: c.tenant_id,
+            ticket_id: c.ticket_id,
+            author: c.author.clone(),
+            author_id: c.author_id,
+            public: c.public,
+            body: c.body.clone(),
+            mentions: c.mentions.clone(),
+            created_at: c.created_at,
+            edited_at: c.edited_at,
+            deleted_at: c.deleted_at,
+            revisions: c.revisions.clone(),
+            version: c.version,
+        }
+    }
+}
+
+impl From<CommentItem> for Comment {
+    fn from(i: CommentItem) -> Self {
+        Self {
+            id: i.id,
+            tenant_id: i.tenant_id,
+            ticket_id: i.ticket_id,
+            author: i.author,
+            author_id: i.author_id,
+            public: i.public,
+            body: i.body,
+            mentions: i.mentions,
+            created_at: i.created_at,
+            edited_at: i.edited_at,
+            deleted_at: i.deleted_at,
+            revisions: i.revisions,
+            version: i.version,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryItem {
+    #[serde(flatten)]
+    pub key: KeyAttrs,
+    pub entity: String,
+    /// JSON text of the entry (its before/after values are arbitrary JSON).
+    pub entry: String,
+}
+
+impl HistoryItem {
+    pub fn new(tenant: TenantId, e: &HistoryEntry) -> Result<Self, serde_json::Error> {
+        Ok(Self {
+            key: keys::history(tenant, e.ticket_id, e.id).into(),
+            entity: HISTORY_ENTITY.to_owned(),
+            entry: serde_json::to_string(e)?,
+        })
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NumberItem {
+    #[serde(flatten)]
+    pub key: KeyAttrs,
+    pub ticket_id: TicketId,
+}
+
+impl NumberItem {
+    pub fn new(t: &Ticket) -> Self {
+        Self {
+            key: keys::ticket_number(t.tenant_id, t.number).into(),
+            ticket_id: t.id,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct FieldSchemaItem {
+    #[serde(flatten)]
+    pub key: KeyAttrs,
+    pub fields: Vec<FieldDef>,
+    pub version: u64,
+}
+
+impl FieldSchemaItem {
+    pub fn new(tenant: TenantId, s: &FieldSchema) -> Self {
+        Self {
+            key: keys::field_schema(tenant).into(),
+            fields: s.fields.clone(),
+            version: s.version,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IdempotencyItem {
+    #[serde(flatten)]
+    pub key: KeyAttrs,
+    pub request: String,
+    pub resource_id: String,
+    pub created_at: Timestamp,
+    pub ttl: i64,
+}
+
+impl IdempotencyItem {
+    pub fn new(tenant: TenantId, r: &IdempotencyRecord) -> Self {
+        Self {
+            key: keys::idempotency(tenant, &r.key.scope).into(),
+            request: r.key.request.clone(),
+            resource_id: r.resource_id.clone(),
+            created_at: r.created_at,
+            ttl: r
+                .created_at
+                .saturating_add(RETENTION)
+                .map(|t| t.as_second())
+                .unwrap_or(0),
+        }
+    }
+
+    pub fn into_record(self, scope: &str) -> IdempotencyRecord {
+        IdempotencyRecord {
+            key: IdempotencyKey {
+                scope: scope.to_owned(),
+                request: self.request,
+            },
+            resource_id: self.resource_id,
+            created_at: self.created_at,
+        }
+    }
+}

@@ -1,0 +1,454 @@
+//! [`TicketStore`] on the single table.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use switchboard_domain::StoreError;
+use switchboard_domain::comment::Comment;
+use switchboard_domain::error::Conflict;
+use switchboard_domain::events::DomainEvent;
+use switchboard_domain::fields::FieldSchema;
+use switchboard_domain::idempotency::IdempotencyRecord;
+use switchboard_domain::ids::{CommentId, TenantId, TicketId};
+use switchboard_domain::pagination::{Page, PageRequest};
+use switchboard_domain::ports::{CommentWrite, TicketListQuery, TicketStore, TicketWrite};
+use switchboard_domain::ticket::{HistoryEntry, Ticket};
+
+use super::{DynamoStore, Item, from_item, sdk_error, to_item};
+use crate::items::{
+    CommentItem, FieldSchemaItem, HistoryItem, IdempotencyItem, LoginEmailItem, NumberItem,
+    TicketItem, UserItem,
+};
+use crate::keys::{self, attr};
+
+/// Index reads one list page may spend on filtered-out tickets before it
+/// returns a short page with a cursor.
+const MAX_FILTERED_READS: usize = 10;
+
+/// What a failed condition at a transaction position means.
+#[derive(Clone, Copy)]
+enum OnFail {
+    Version,
+    Email,
+    Idempotency,
+    Other,
+}
+
+fn encoding(e: serde_json::Error) -> StoreError {
+    StoreError::Internal(format!("encoding: {e}"))
+}
+
+fn ticket_from(item: Item) -> Result<Ticket, StoreError> {
+    from_item::<TicketItem>(item)?
+        .into_ticket()
+        .map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+impl TicketStore for DynamoStore {
+    async fn next_ticket_number(&self, tenant: TenantId) -> Result<u64, StoreError> {
+        let out = self
+            .client()
+            .update_item()
+            .table_name(self.table())
+            .set_key(Some(Self::key_attrs(&keys::ticket_counter(tenant))))
+            .update_expression("ADD #v :one")
+            .expression_attribute_names("#v", "value")
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        out.attributes
+            .and_then(|a| {
+                a.get("value")
+                    .and_then(|v| v.as_n().ok())
+                    .and_then(|n| n.parse().ok())
+            })
+            .ok_or_else(|| StoreError::Corrupt("ticket counter".into()))
+    }
+
+    async fn write_ticket(&self, w: TicketWrite<'_>) -> Result<(), StoreError> {
+        let t = w.ticket;
+        let mut items = Vec::new();
+        let mut fails = Vec::new();
+        let ticket_item = to_item(&TicketItem::new(t).map_err(encoding)?)?;
+        match w.expected_version {
+            None => {
+                items.push(self.put(ticket_item, Some("attribute_not_exists(PK)"))?);
+                fails.push(OnFail::Other);
+                items.push(self.put_new(&NumberItem::new(t))?);
+                fails.push(OnFail::Other);
+            }
+            Some(v) => {
+                items.push(self.put_if_version(ticket_item, v)?);
+                fails.push(OnFail::Version);
+            }
+        }
+        match w.comment {
+            Some(CommentWrite::New(c)) => {
+                items.push(self.put_new(&CommentItem::from(c))?);
+                fails.push(OnFail::Other);
+            }
+            Some(CommentWrite::Update(c, v)) => {
+                items.push(self.put_if_version(to_item(&CommentItem::from(c))?, v)?);
+                fails.push(OnFail::Version);
+            }
+            None => {}
+        }
+        if let Some(user) = w.new_requester {
+            items.push(self.put_new(&LoginEmailItem::new(user))?);
+            fails.push(OnFail::Email);
+            items.push(self.put_new(&UserItem::from(user))?);
+            fails.push(OnFail::Other);
+        }
+        if let Some(h) = w.history {
+            items.push(self.put_new(&HistoryItem::new(t.tenant_id, h).map_err(encoding)?)?);
+            fails.push(OnFail::Other);
+        }
+        let events = self.put_events(w.events)?;
+        fails.extend(events.iter().map(|_| OnFail::Other));
+        items.extend(events);
+        if let Some(r) = w.idempotency {
+            items.push(self.put_new(&IdempotencyItem::new(t.tenant_id, r))?);
+            fails.push(OnFail::Idempotency);
+        }
+        self.transact(items, |i| {
+            match fails.get(i).copied().unwrap_or(OnFail::Other) {
+                OnFail::Version => StoreError::VersionMismatch,
+                OnFail::Email => StoreError::Conflict(Conflict::EmailTaken),
+                OnFail::Idempotency => StoreError::IdempotencyKeyTaken,
+                OnFail::Other => StoreError::ConditionFailed,
+            }
+        })
+        .await
+    }
+
+    async fn ticket(&self, tenant: TenantId, id: TicketId) -> Result<Option<Ticket>, StoreError> {
+        self.get::<TicketItem>(&keys::ticket(tenant, id))
+            .await?
+            .map(|i| {
+                i.into_ticket()
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))
+            })
+            .transpose()
+    }
+
+    async fn ticket_id_by_number(
+        &self,
+        tenant: TenantId,
+        number: u64,
+    ) -> Result<Option<TicketId>, StoreError> {
+        Ok(self
+            .get::<NumberItem>(&keys::ticket_number(tenant, number))
+            .await?
+            .map(|n| n.ticket_id))
+    }
+
+    async fn conversation(
+        &self,
+        tenant: TenantId,
+        id: TicketId,
+        limit: u32,
+    ) -> Result<Option<(Ticket, Vec<Comment>, bool)>, StoreError> {
+        let key = keys::ticket(tenant, id);
+        let out = self
+            .client()
+            .query()
+            .table_name(self.table())
+            .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+            .expression_attribute_values(":pk", AttributeValue::S(key.pk.clone()))
+            .expression_attribute_values(":prefix", AttributeValue::S(keys::TICKET_SK.to_owned()))
+            .limit(i32::try_from(limit + 1).unwrap_or(101))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        let more = out.last_evaluated_key.is_some();
+        let mut items = out.items.unwrap_or_default().into_iter();
+        let Some(first) = items.next() else {
+            return Ok(None);
+        };
+        if first
+            .get(attr::SK)
+            .and_then(|v| v.as_s().ok())
+            .map(String::as_str)
+            != Some(keys::TICKET_SK)
+        {
+            return Ok(None);
+        }
+        let ticket = ticket_from(first)?;
+        let comments = items
+            .map(|i| from_item::<CommentItem>(i).map(Comment::from))
+            .collect::<Result<_, _>>()?;
+        Ok(Some((ticket, comments, more)))
+    }
+
+    async fn comments(
+        &self,
+        tenant: TenantId,
+        ticket: TicketId,
+        public_only: bool,
+        page: &PageRequest,
+    ) -> Result<Page<Comment>, StoreError> {
+        let pk = keys::ticket(tenant, ticket).pk;
+        let scope = format!("{pk}|comments|{public_only}");
+        let mut start = self.open_cursor(&scope, page)?;
+        let mut found = Vec::new();
+        for _ in 0..MAX_FILTERED_READS {
+            let remaining = page.limit as usize - found.len();
+            let mut q = self
+                .client()
+                .query()
+                .table_name(self.table())
+                .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+                .expression_attribute_values(":pk", AttributeValue::S(pk.clone()))
+                .expression_attribute_values(
+                    ":prefix",
+                    AttributeValue::S(keys::COMMENT_PREFIX.to_owned()),
+                )
+                .limit(i32::try_from(remaining).unwrap_or(25))
+                .set_exclusive_start_key(start.take());
+            if public_only {
+                q = q
+                    .filter_expression("#public = :true")
+                    .expression_attribute_names("#public", "public")
+                    .expression_attribute_values(":true", AttributeValue::Bool(true));
+            }
+            let out = q.send().await.map_err(sdk_error)?;
+            for item in out.items.unwrap_or_default() {
+                found.push(from_item::<CommentItem>(item)?.into());
+            }
+            start = out.last_evaluated_key;
+            if found.len() >= page.limit as usize || start.is_none() {
+                break;
+            }
+        }
+        Ok(Page {
+            items: found,
+            next_cursor: start.and_then(|k| self.cursors.seal(&scope, &k)),
+        })
+    }
+
+    async fn comment(
+        &self,
+        tenant: TenantId,
+        ticket: TicketId,
+        id: CommentId,
+    ) -> Result<Option<Comment>, StoreError> {
+        Ok(self
+            .get::<CommentItem>(&keys::comment(tenant, ticket, id))
+            .await?
+            .map(Into::into))
+    }
+
+    async fn save_comment(
+        &self,
+        comment: &Comment,
+        expected_version: u64,
+        events: &[DomainEvent],
+    ) -> Result<(), StoreError> {
+        let mut items =
+            vec![self.put_if_version(to_item(&CommentItem::from(comment))?, expected_version)?];
+        items.extend(self.put_events(events)?);
+        self.transact(items, |i| match i {
+            0 => StoreError::VersionMismatch,
+            _ => StoreError::ConditionFailed,
+        })
+        .await
+    }
+
+    async fn history(
+        &self,
+        tenant: TenantId,
+        ticket: TicketId,
+    ) -> Result<Vec<HistoryEntry>, StoreError> {
+        let pk = keys::ticket(tenant, ticket).pk;
+        self.query_partition(&pk, keys::HISTORY_PREFIX)
+            .await?
+            .into_iter()
+            .map(|i| {
+                let item: HistoryItem = from_item(i)?;
+                serde_json::from_str(&item.entry).map_err(|e| StoreError::Corrupt(e.to_string()))
+            })
+            .collect()
+    }
+
+    async fn list_tickets(
+        &self,
+        tenant: TenantId,
+        query: &TicketListQuery,
+        page: &PageRequest,
+    ) -> Result<Page<Ticket>, StoreError> {
+        let index = keys::ticket_index(&query.dimension, query.sort);
+        let pk = keys::ticket_index_pk(tenant, &query.dimension);
+        let (filter, names, values) = ticket_filter(query);
+        let scope = format!("{index}|{pk}|{}|{filter}|{values:?}", query.descending);
+        let mut start = self.open_cursor(&scope, page)?;
+        let mut keys_found: Vec<Item> = Vec::new();
+        for _ in 0..MAX_FILTERED_READS {
+            let remaining = page.limit as usize - keys_found.len();
+            let mut q = self
+                .client()
+                .query()
+                .table_name(self.table())
+                .index_name(index)
+                .key_condition_expression("#ipk = :ipk")
+                .expression_attribute_names("#ipk", format!("{index}PK"))
+                .expression_attribute_values(":ipk", AttributeValue::S(pk.clone()))
+                .scan_index_forward(!query.descending)
+                .limit(i32::try_from(remaining).unwrap_or(25))
+                .set_exclusive_start_key(start.take());
+            if !filter.is_empty() {
+                q = q.filter_expression(filter.clone());
+                for (k, v) in &names {
+                    q = q.expression_attribute_names(k.clone(), v.clone());
+                }
+                for (k, v) in &values {
+                    q = q.expression_attribute_values(k.clone(), v.clone());
+                }
+            }
+            let out = q.send().await.map_err(sdk_error)?;
+            keys_found.extend(out.items.unwrap_or_default());
+            start = out.last_evaluated_key;
+            if keys_found.len() >= page.limit as usize || start.is_none() {
+                break;
+            }
+        }
+        // The indexes carry keys and filter attributes; the tickets
+        // themselves come in one batch read.
+        let wanted: Vec<keys::Key> = keys_found
+            .iter()
+            .filter_map(|i| {
+                Some(keys::Key::from_parts(
+                    i.get(attr::PK)?.as_s().ok()?.clone(),
+                    i.get(attr::SK)?.as_s().ok()?.clone(),
+                ))
+            })
+            .collect();
+        let mut fetched = HashMap::new();
+        for chunk in wanted.chunks(100) {
+            fetched.extend(self.batch_get(chunk).await?);
+        }
+        let mut tickets = Vec::with_capacity(wanted.len());
+        for k in &wanted {
+            if let Some(item) = fetched.remove(&(k.pk.clone(), k.sk.clone())) {
+                let t = ticket_from(item)?;
+                if !t.is_deleted() {
+                    tickets.push(t);
+                }
+            }
+        }
+        Ok(Page {
+            items: tickets,
+            next_cursor: start.and_then(|k| self.cursors.seal(&scope, &k)),
+        })
+    }
+
+    async fn idempotency_record(
+        &self,
+        tenant: TenantId,
+        scope: &str,
+    ) -> Result<Option<IdempotencyRecord>, StoreError> {
+        let now = jiff::Timestamp::now().as_second();
+        Ok(self
+            .get::<IdempotencyItem>(&keys::idempotency(tenant, scope))
+            .await?
+            // TTL deletion is lazy: an expired record is no record.
+            .filter(|i| i.ttl > now)
+            .map(|i| i.into_record(scope)))
+    }
+
+    async fn field_schema(&self, tenant: TenantId) -> Result<FieldSchema, StoreError> {
+        Ok(self
+            .get::<FieldSchemaItem>(&keys::field_schema(tenant))
+            .await?
+            .map(|i| FieldSchema {
+                fields: i.fields,
+                version: i.version,
+            })
+            .unwrap_or_default())
+    }
+
+    async fn put_field_schema(
+        &self,
+        tenant: TenantId,
+        schema: &FieldSchema,
+        expected_version: u64,
+    ) -> Result<(), StoreError> {
+        let result = self
+            .client()
+            .put_item()
+            .table_name(self.table())
+            .set_item(Some(to_item(&FieldSchemaItem::new(tenant, schema))?))
+            .condition_expression("attribute_not_exists(PK) OR #v = :expected")
+            .expression_attribute_names("#v", "version")
+            .expression_attribute_values(
+                ":expected",
+                AttributeValue::N(expected_version.to_string()),
+            )
+            .send()
+            .await
+            .map_err(sdk_error);
+        match result {
+            Ok(_) => Ok(()),
+            Err(StoreError::ConditionFailed) => Err(StoreError::VersionMismatch),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+type Names = Vec<(String, String)>;
+type Values = Vec<(String, AttributeValue)>;
+
+/// The filter expression for a list's secondary conditions.
+fn ticket_filter(query: &TicketListQuery) -> (String, Names, Values) {
+    let f = &query.filters;
+    let mut parts = Vec::new();
+    let mut names = Vec::new();
+    let mut values = Vec::new();
+    let mut eq = |attr_name: &str, value: Option<String>| {
+        let n = format!("#f{}", names.len());
+        names.push((n.clone(), attr_name.to_owned()));
+        match value {
+            Some(v) => {
+                let p = format!(":f{}", values.len());
+                values.push((p.clone(), AttributeValue::S(v)));
+                parts.push(format!("{n} = {p}"));
+            }
+            None => parts.push(format!("attribute_not_exists({n})")),
+        }
+    };
+    if let Some(s) = f.status {
+        eq("status", Some(s.as_str().to_owned()));
+    }
+    if let Some(a) = f.assignee {
+        eq("assigneeId", a.map(|u| u.to_string()));
+    }
+    if let Some(t) = f.team {
+        eq("teamId", t.map(|t| t.to_string()));
+    }
+    if let Some(p) = f.priority {
+        eq("priority", Some(p.as_str().to_owned()));
+    }
+    if let Some(tag) = &f.tag {
+        let n = format!("#f{}", names.len());
+        names.push((n.clone(), "tags".to_owned()));
+        let p = format!(":f{}", values.len());
+        values.push((p.clone(), AttributeValue::S(tag.as_str().to_owned())));
+        parts.push(format!("contains({n}, {p})"));
+    }
+    (parts.join(" AND "), names, values)
+}
+
+impl DynamoStore {
+    fn open_cursor(&self, scope: &str, page: &PageRequest) -> Result<Option<Item>, StoreError> {
+        page.cursor
+            .as_deref()
+            .map(|c| {
+                self.cursors
+                    .open(scope, c)
+                    .map_err(|_| StoreError::InvalidCursor)
+            })
+            .transpose()
+    }
+}
