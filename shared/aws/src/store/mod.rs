@@ -193,6 +193,56 @@ impl DynamoStore {
         Ok((out.items.unwrap_or_default(), next))
     }
 
+    /// Reads a query until `limit` items have passed its filter (or it ends).
+    /// While filtering, each read asks for more than remains and a page that
+    /// overshoots is cut at `limit`, continuing from the last item kept
+    /// (whose `key_attrs` form the exact start key), so pages are full; a
+    /// short page comes only with a cursor, after `MAX_FILTERED_READS`.
+    pub(crate) async fn query_filled(
+        &self,
+        query: impl Fn(
+            Option<Item>,
+            i32,
+        ) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+        key_attrs: &[&str],
+        filtering: bool,
+        limit: usize,
+        mut start: Option<Item>,
+    ) -> Result<(Vec<Item>, Option<Item>), StoreError> {
+        const MAX_FILTERED_READS: usize = 10;
+        let mut found: Vec<Item> = Vec::new();
+        for _ in 0..MAX_FILTERED_READS {
+            let remaining = limit - found.len();
+            let ask = if filtering {
+                (remaining * 4).clamp(remaining, 100)
+            } else {
+                remaining
+            };
+            let out = query(start.take(), i32::try_from(ask).unwrap_or(100))
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            let mut items = out.items.unwrap_or_default();
+            if items.len() > remaining {
+                items.truncate(remaining);
+                let last = items.last().map(|item| {
+                    key_attrs
+                        .iter()
+                        .filter_map(|a| item.get(*a).map(|v| ((*a).to_owned(), v.clone())))
+                        .collect::<Item>()
+                });
+                found.extend(items);
+                return Ok((found, last));
+            }
+            found.extend(items);
+            start = out.last_evaluated_key;
+            if found.len() >= limit || start.is_none() {
+                break;
+            }
+        }
+        Ok((found, start))
+    }
+
     /// Every item of a base-table partition whose sort key starts with
     /// `sk_prefix` (small collections: teams, a ticket's conversation).
     pub(crate) async fn query_partition(

@@ -21,10 +21,6 @@ use crate::items::{
 };
 use crate::keys::{self, attr};
 
-/// Index reads one list page may spend on filtered-out tickets before it
-/// returns a short page with a cursor.
-const MAX_FILTERED_READS: usize = 10;
-
 /// What a failed condition at a transaction position means.
 #[derive(Clone, Copy)]
 enum OnFail {
@@ -192,11 +188,9 @@ impl TicketStore for DynamoStore {
     ) -> Result<Page<Comment>, StoreError> {
         let pk = keys::ticket(tenant, ticket).pk;
         let scope = format!("{pk}|comments|{public_only}");
-        let mut start = self.open_cursor(&scope, page)?;
-        let mut found = Vec::new();
-        for _ in 0..MAX_FILTERED_READS {
-            let remaining = page.limit as usize - found.len();
-            let mut q = self
+        let start = self.open_cursor(&scope, page)?;
+        let query = |start: Option<Item>, limit: i32| {
+            let q = self
                 .client()
                 .query()
                 .table_name(self.table())
@@ -206,26 +200,31 @@ impl TicketStore for DynamoStore {
                     ":prefix",
                     AttributeValue::S(keys::COMMENT_PREFIX.to_owned()),
                 )
-                .limit(i32::try_from(remaining).unwrap_or(25))
-                .set_exclusive_start_key(start.take());
+                .limit(limit)
+                .set_exclusive_start_key(start);
             if public_only {
-                q = q
-                    .filter_expression("#public = :true")
+                q.filter_expression("#public = :true")
                     .expression_attribute_names("#public", "public")
-                    .expression_attribute_values(":true", AttributeValue::Bool(true));
+                    .expression_attribute_values(":true", AttributeValue::Bool(true))
+            } else {
+                q
             }
-            let out = q.send().await.map_err(sdk_error)?;
-            for item in out.items.unwrap_or_default() {
-                found.push(from_item::<CommentItem>(item)?.into());
-            }
-            start = out.last_evaluated_key;
-            if found.len() >= page.limit as usize || start.is_none() {
-                break;
-            }
-        }
+        };
+        let (items, next) = self
+            .query_filled(
+                query,
+                &[attr::PK, attr::SK],
+                public_only,
+                page.limit as usize,
+                start,
+            )
+            .await?;
         Ok(Page {
-            items: found,
-            next_cursor: start.and_then(|k| self.cursors.seal(&scope, &k)),
+            items: items
+                .into_iter()
+                .map(|i| from_item::<CommentItem>(i).map(Comment::from))
+                .collect::<Result<_, _>>()?,
+            next_cursor: next.and_then(|k| self.cursors.seal(&scope, &k)),
         })
     }
 
@@ -283,21 +282,21 @@ impl TicketStore for DynamoStore {
         let pk = keys::ticket_index_pk(tenant, &query.dimension);
         let (filter, names, values) = ticket_filter(query);
         let scope = format!("{index}|{pk}|{}|{filter}|{values:?}", query.descending);
-        let mut start = self.open_cursor(&scope, page)?;
-        let mut keys_found: Vec<Item> = Vec::new();
-        for _ in 0..MAX_FILTERED_READS {
-            let remaining = page.limit as usize - keys_found.len();
+        let start = self.open_cursor(&scope, page)?;
+        let index_pk = format!("{index}PK");
+        let index_sk = format!("{index}SK");
+        let query = |start: Option<Item>, limit: i32| {
             let mut q = self
                 .client()
                 .query()
                 .table_name(self.table())
                 .index_name(index)
                 .key_condition_expression("#ipk = :ipk")
-                .expression_attribute_names("#ipk", format!("{index}PK"))
+                .expression_attribute_names("#ipk", index_pk.clone())
                 .expression_attribute_values(":ipk", AttributeValue::S(pk.clone()))
                 .scan_index_forward(!query.descending)
-                .limit(i32::try_from(remaining).unwrap_or(25))
-                .set_exclusive_start_key(start.take());
+                .limit(limit)
+                .set_exclusive_start_key(start);
             if !filter.is_empty() {
                 q = q.filter_expression(filter.clone());
                 for (k, v) in &names {
@@ -307,13 +306,17 @@ impl TicketStore for DynamoStore {
                     q = q.expression_attribute_values(k.clone(), v.clone());
                 }
             }
-            let out = q.send().await.map_err(sdk_error)?;
-            keys_found.extend(out.items.unwrap_or_default());
-            start = out.last_evaluated_key;
-            if keys_found.len() >= page.limit as usize || start.is_none() {
-                break;
-            }
-        }
+            q
+        };
+        let (keys_found, start) = self
+            .query_filled(
+                query,
+                &[attr::PK, attr::SK, &index_pk, &index_sk],
+                !filter.is_empty(),
+                page.limit as usize,
+                start,
+            )
+            .await?;
         // The indexes carry keys and filter attributes; the tickets
         // themselves come in one batch read.
         let wanted: Vec<keys::Key> = keys_found
