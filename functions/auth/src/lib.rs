@@ -91,7 +91,7 @@ async fn logout(
 }
 
 async fn me(Authenticated(principal): Authenticated) -> Result<impl IntoResponse, ApiError> {
-    principal.require(Action::ReadTenant)?;
+    principal.require(Action::ReadOwnProfile)?;
     let tenant = TenantView::from(&principal.tenant);
     Ok(Json(match &principal.caller {
         Caller::User { user, .. } => json!({ "user": UserView::from(user), "tenant": tenant }),

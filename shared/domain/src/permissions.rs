@@ -80,89 +80,94 @@ impl Action {
         Action::ManageTicketFields,
     ];
 
-    /// (who, the scope an API key needs, or `None` when keys may never do it,
-    /// what it covers).
-    fn rule(self) -> (Audience, Option<Scope>, &'static str) {
+    /// (who, what an API key needs, what it covers).
+    fn rule(self) -> (Audience, KeyAccess, &'static str) {
         use Action as A;
         use Audience::*;
+        use KeyAccess::{Any, Never};
+        let scope = KeyAccess::Scope;
         match self {
             A::ReadTenant => (
                 Everyone,
-                Some(Scope::TenantRead),
+                scope(Scope::TenantRead),
                 "read the tenant: `GET /v1/tenants/current`",
             ),
             A::ManageTenant => (
                 Admins,
-                Some(Scope::TenantWrite),
+                scope(Scope::TenantWrite),
                 "change the tenant: `PATCH /v1/tenants/current`",
             ),
             A::ReadOwnProfile => (
                 Everyone,
-                None,
-                "one's own session: `GET /v1/auth/me`, `POST /v1/auth/logout`",
+                Any,
+                "oneself: `GET /v1/auth/me` (a key describes itself), `POST /v1/auth/logout` (sessions only)",
             ),
             A::ReadUsers => (
                 Staff,
-                Some(Scope::UsersRead),
+                scope(Scope::UsersRead),
                 "list and read users: `GET /v1/users`, `GET /v1/users/{id}` (customers: only themselves)",
             ),
             A::ManageCustomers => (
                 Admins,
-                Some(Scope::UsersWrite),
+                scope(Scope::UsersWrite),
                 "create, change, deactivate customers: `POST /v1/users`, `PATCH`/`DELETE /v1/users/{id}`",
             ),
-            A::ManageAgents => (Admins, Some(Scope::UsersWrite), "the same for agents"),
-            A::ManageAdmins => (Owner, None, "the same for admins, and making someone admin"),
+            A::ManageAgents => (Admins, scope(Scope::UsersWrite), "the same for agents"),
+            A::ManageAdmins => (
+                Owner,
+                Never,
+                "the same for admins, and making someone admin",
+            ),
             A::ManageApiKeys => (
                 Admins,
-                None,
+                Never,
                 "API keys: `GET`/`POST /v1/api-keys`, `DELETE /v1/api-keys/{id}`",
             ),
             A::ReadTeams => (
                 Staff,
-                Some(Scope::TeamsRead),
+                scope(Scope::TeamsRead),
                 "read teams: `GET /v1/teams`, `GET /v1/teams/{id}`",
             ),
             A::ManageTeams => (
                 Admins,
-                Some(Scope::TeamsWrite),
+                scope(Scope::TeamsWrite),
                 "change teams: `POST /v1/teams`, `PATCH`/`DELETE /v1/teams/{id}`",
             ),
             A::CreateTicket => (
                 Everyone,
-                Some(Scope::TicketsWrite),
+                scope(Scope::TicketsWrite),
                 "open a ticket: `POST /v1/tickets` (customers: for themselves)",
             ),
             A::ReadTickets => (
                 Everyone,
-                Some(Scope::TicketsRead),
+                scope(Scope::TicketsRead),
                 "read tickets, conversations, history, lists (customers: their own, public parts)",
             ),
             A::UpdateTicket => (
                 Staff,
-                Some(Scope::TicketsWrite),
+                scope(Scope::TicketsWrite),
                 "change a ticket: `PATCH /v1/tickets/{id}`",
             ),
             A::DeleteTicket => (
                 Admins,
-                Some(Scope::TicketsWrite),
+                scope(Scope::TicketsWrite),
                 "delete and restore: `DELETE /v1/tickets/{id}`, `POST /v1/tickets/{id}/restore`",
             ),
-            A::BulkUpdateTickets => (Staff, Some(Scope::TicketsWrite), "`POST /v1/tickets/bulk`"),
+            A::BulkUpdateTickets => (Staff, scope(Scope::TicketsWrite), "`POST /v1/tickets/bulk`"),
             A::ReplyPublicly => (
                 Everyone,
-                Some(Scope::TicketsWrite),
+                scope(Scope::TicketsWrite),
                 "public replies: `POST /v1/tickets/{id}/comments` (customers: on their own tickets)",
             ),
-            A::WriteInternalNote => (Staff, Some(Scope::TicketsWrite), "internal notes"),
+            A::WriteInternalNote => (Staff, scope(Scope::TicketsWrite), "internal notes"),
             A::ReadTicketFields => (
                 Everyone,
-                Some(Scope::TicketsRead),
+                scope(Scope::TicketsRead),
                 "read custom fields: `GET /v1/ticket-fields` (customers: visible ones)",
             ),
             A::ManageTicketFields => (
                 Admins,
-                Some(Scope::TenantWrite),
+                scope(Scope::TenantWrite),
                 "define custom fields: `PUT /v1/ticket-fields`",
             ),
         }
@@ -172,10 +177,21 @@ impl Action {
         self.rule().2
     }
 
-    /// The scope an API key needs for this action; `None`: keys never may.
-    pub fn scope(self) -> Option<Scope> {
+    /// What an API key needs for this action.
+    pub fn key_access(self) -> KeyAccess {
         self.rule().1
     }
+}
+
+/// What an API key needs to perform an action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyAccess {
+    /// Keys may never do this.
+    Never,
+    /// Any key may (it concerns only the key itself).
+    Any,
+    /// Keys holding this scope may.
+    Scope(Scope),
 }
 
 /// The rule for people.
@@ -195,9 +211,11 @@ pub fn markdown_matrix() -> String {
             .iter()
             .map(|&r| if allowed(r, action) { "✓" } else { "" })
             .collect();
-        let scope = action
-            .scope()
-            .map_or("never".to_owned(), |s| format!("`{s}`"));
+        let scope = match action.key_access() {
+            KeyAccess::Never => "never".to_owned(),
+            KeyAccess::Any => "any key".to_owned(),
+            KeyAccess::Scope(s) => format!("`{s}`"),
+        };
         out.push_str(&format!(
             "| {} | {} | {scope} |\n",
             action.describe(),
@@ -272,9 +290,13 @@ impl Principal {
             return Err(DomainError::Forbidden);
         }
         if let Caller::ApiKey(key) = &self.caller {
-            match action.scope() {
-                Some(scope) if key.scopes.contains(&scope) => {}
-                _ => return Err(DomainError::Forbidden),
+            let ok = match action.key_access() {
+                KeyAccess::Never => false,
+                KeyAccess::Any => true,
+                KeyAccess::Scope(scope) => key.scopes.contains(&scope),
+            };
+            if !ok {
+                return Err(DomainError::Forbidden);
             }
         }
         Ok(())
@@ -385,9 +407,10 @@ mod tests {
             "keys never make keys"
         );
         assert!(
-            key(Role::Admin, &all)
+            key(Role::Agent, &[])
                 .require(Action::ReadOwnProfile)
-                .is_err()
+                .is_ok(),
+            "a key may describe itself"
         );
         assert!(
             key(Role::Admin, &all)
