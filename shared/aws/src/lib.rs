@@ -8,6 +8,7 @@ pub mod config;
 pub mod cursor;
 pub mod items;
 pub mod keys;
+pub mod metrics;
 pub mod store;
 
 pub use store::DynamoStore;

@@ -164,8 +164,7 @@ impl<S: TicketStore> Ticketing<S> {
             .filter(|(t, _, _)| !t.is_deleted())
             .ok_or(DomainError::NotFound)?;
         ensure_visible(principal, &ticket)?;
-        let schema = self.schema_for_view(principal).await?;
-        Ok(self.shape(principal, &schema, ticket, comments, more))
+        self.shape(principal, ticket, comments, more).await
     }
 
     pub async fn get_by_number(
@@ -407,7 +406,7 @@ impl<S: TicketStore> Ticketing<S> {
             crate::permissions::Caller::ApiKey(_) => Channel::Api,
             crate::permissions::Caller::User { .. } => Channel::Web,
         };
-        let ticket = Ticket {
+        let mut ticket = Ticket {
             id: TicketId::new(),
             tenant_id: tenant,
             number,
@@ -490,8 +489,14 @@ impl<S: TicketStore> Ticketing<S> {
                 }
                 other => other.into(),
             })?;
-        let view_schema = self.schema_for_view(principal).await?;
-        Ok(self.shape(principal, &view_schema, ticket, vec![comment], false))
+        if principal.is_customer() {
+            ticket.custom_fields = schema.customer_view(&ticket.custom_fields);
+        }
+        Ok(TicketDetail {
+            ticket,
+            comments: vec![comment],
+            more_comments: false,
+        })
     }
 
     /// Who the ticket is for: a customer for themselves; staff for an
@@ -922,10 +927,12 @@ impl<S: TicketStore> Ticketing<S> {
         }
         let body =
             parse_body(&input.body).map_err(|e| DomainError::field("body", e.code, e.message))?;
+        let mut first = Some(ticket);
         for _ in 0..3 {
-            let ticket = match self.visible(principal, ticket.id).await {
-                Ok(t) => t,
-                Err(e) => return Err(e),
+            // The first attempt uses the ticket just read; a retry re-reads it.
+            let ticket = match first.take() {
+                Some(t) => t,
+                None => self.visible(principal, ticket_id).await?,
             };
             match self
                 .try_comment(
@@ -1199,24 +1206,24 @@ impl<S: TicketStore> Ticketing<S> {
     }
 
     /// What a caller sees of a ticket: customers get public comments and
-    /// their visible fields only.
-    fn shape(
+    /// their visible fields only (staff see all, so need no schema read).
+    async fn shape(
         &self,
         principal: &Principal,
-        schema: &FieldSchema,
         mut ticket: Ticket,
         mut comments: Vec<Comment>,
         more: bool,
-    ) -> TicketDetail {
+    ) -> Result<TicketDetail, DomainError> {
         if principal.is_customer() {
             comments.retain(|c| c.public);
+            let schema = self.store.field_schema(principal.tenant_id()).await?;
             ticket.custom_fields = schema.customer_view(&ticket.custom_fields);
         }
-        TicketDetail {
+        Ok(TicketDetail {
             ticket,
             comments,
             more_comments: more,
-        }
+        })
     }
 
     /// The resource an idempotency key already produced, or `None`; a key
