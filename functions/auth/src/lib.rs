@@ -37,13 +37,20 @@ pub fn routes() -> Routes<Arc<AppState>> {
         .add(Method::POST, "/v1/auth/logout", logout)
         .add(Method::GET, "/v1/auth/me", me)
         .add(Method::POST, "/v1/auth/register", register)
+        .add(Method::GET, "/v1/openapi.json", openapi)
 }
+
+/// This function's part of the OpenAPI description (merged with the other
+/// functions' into `openapi.json`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(login, refresh, logout, me, register, health, openapi))]
+pub struct ApiDoc;
 
 pub fn router(state: Arc<AppState>) -> Router {
     routes().into_router(state)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct LoginRequest {
     tenant: String,
@@ -51,6 +58,16 @@ struct LoginRequest {
     password: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/auth/login",
+    tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, body = SessionView),
+        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+    ),
+)]
 async fn login(
     State(state): State<Arc<AppState>>,
     Json(body): Json<LoginRequest>,
@@ -65,12 +82,22 @@ async fn login(
     Ok(Json(signed_in.into()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct RefreshRequest {
     refresh_token: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/auth/refresh",
+    tag = "auth",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, body = TokensView),
+        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+    ),
+)]
 async fn refresh(
     State(state): State<Arc<AppState>>,
     Json(body): Json<RefreshRequest>,
@@ -82,6 +109,16 @@ async fn refresh(
     Ok(Json(tokens.into()))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/auth/logout",
+    tag = "auth",
+    responses(
+        (status = 204, description = "The session has ended"),
+        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
 async fn logout(
     State(state): State<Arc<AppState>>,
     Authenticated(principal): Authenticated,
@@ -90,6 +127,16 @@ async fn logout(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/auth/me",
+    tag = "auth",
+    responses(
+        (status = 200, description = "The caller (`user` or `apiKey`) and its `tenant`", body = Object),
+        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
 async fn me(Authenticated(principal): Authenticated) -> Result<impl IntoResponse, ApiError> {
     principal.require(Action::ReadOwnProfile)?;
     let tenant = TenantView::from(&principal.tenant);
@@ -99,7 +146,7 @@ async fn me(Authenticated(principal): Authenticated) -> Result<impl IntoResponse
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct RegisterRequest {
     tenant: String,
@@ -108,6 +155,16 @@ struct RegisterRequest {
     password: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/auth/register",
+    tag = "auth",
+    request_body = RegisterRequest,
+    responses(
+        (status = 201, body = SessionView),
+        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+    ),
+)]
 async fn register(
     State(state): State<Arc<AppState>>,
     Json(body): Json<RegisterRequest>,
@@ -131,6 +188,16 @@ async fn register(
 }
 
 /// Liveness and storage reachability, without authentication.
+#[utoipa::path(
+    get,
+    path = "/v1/health",
+    tag = "health",
+    responses(
+        (status = 200, body = Object),
+        (status = 503, body = Object),
+        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+    ),
+)]
 async fn health(State(state): State<Arc<AppState>>) -> impl IntoResponse {
     let reachable = state.accounts.store().ping().await;
     if let Err(e) = &reachable {
@@ -146,4 +213,21 @@ async fn health(State(state): State<Arc<AppState>>) -> impl IntoResponse {
         "table": table,
     });
     (status, Json(body))
+}
+
+/// The API's OpenAPI 3.1 description, generated from the functions' types
+/// (see `infra/devstack/tests/openapi.rs`, which keeps the file current).
+const OPENAPI: &str = include_str!("../../../openapi.json");
+
+#[utoipa::path(
+    get,
+    path = "/v1/openapi.json",
+    tag = "health",
+    responses((status = 200, description = "This document", body = Object)),
+)]
+async fn openapi() -> impl IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        OPENAPI,
+    )
 }

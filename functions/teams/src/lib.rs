@@ -42,11 +42,17 @@ pub fn routes() -> Routes<Arc<AppState>> {
         .add(Method::DELETE, "/v1/teams/{id}", delete_team)
 }
 
+/// This function's part of the OpenAPI description (merged with the other
+/// functions' into `openapi.json`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list_teams, create_team, get_team, update_team, delete_team))]
+pub struct ApiDoc;
+
 pub fn router(state: Arc<AppState>) -> Router {
     routes().into_router(state)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct TeamRequest {
     name: Option<String>,
@@ -64,6 +70,16 @@ impl From<TeamRequest> for TeamInput {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/teams",
+    tag = "teams",
+    responses(
+        (status = 200, body = ListView<TeamView>),
+        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
 async fn list_teams(
     State(state): S,
     Authenticated(principal): Authenticated,
@@ -74,6 +90,17 @@ async fn list_teams(
     }))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/teams",
+    tag = "teams",
+    request_body = TeamRequest,
+    responses(
+        (status = 201, body = TeamView),
+        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
 async fn create_team(
     State(state): S,
     Authenticated(principal): Authenticated,
@@ -92,6 +119,17 @@ async fn create_team(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/teams/{id}",
+    tag = "teams",
+    params(("id" = String, Path, description = "The object's id")),
+    responses(
+        (status = 200, body = TeamView),
+        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
 async fn get_team(
     State(state): S,
     Authenticated(principal): Authenticated,
@@ -104,6 +142,18 @@ async fn get_team(
     Ok(([(ETAG, etag(team.version))], Json(TeamView::from(&team))))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/v1/teams/{id}",
+    tag = "teams",
+    request_body = TeamRequest,
+    params(("id" = String, Path, description = "The object's id")),
+    responses(
+        (status = 200, body = TeamView),
+        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
 async fn update_team(
     State(state): S,
     Authenticated(principal): Authenticated,
@@ -124,6 +174,17 @@ async fn update_team(
     Ok(([(ETAG, etag(team.version))], Json(TeamView::from(&team))))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/v1/teams/{id}",
+    tag = "teams",
+    params(("id" = String, Path, description = "The object's id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
 async fn delete_team(
     State(state): S,
     Authenticated(principal): Authenticated,

@@ -59,11 +59,17 @@ pub fn routes() -> Routes<Arc<AppState>> {
         )
 }
 
+/// This function's part of the OpenAPI description (merged with the other
+/// functions' into `openapi.json`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(sign_up, current, update_current, list_tenants, suspend, reactivate))]
+pub struct ApiDoc;
+
 pub fn router(state: Arc<AppState>) -> Router {
     routes().into_router(state)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct SignUpRequest {
     name: String,
@@ -71,7 +77,7 @@ struct SignUpRequest {
     owner: OwnerRequest,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct OwnerRequest {
     name: String,
@@ -79,6 +85,16 @@ struct OwnerRequest {
     password: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/tenants",
+    tag = "tenants",
+    request_body = SignUpRequest,
+    responses(
+        (status = 201, body = SessionView),
+        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+    ),
+)]
 async fn sign_up(
     State(state): State<Arc<AppState>>,
     Json(body): Json<SignUpRequest>,
@@ -99,6 +115,16 @@ async fn sign_up(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/tenants/current",
+    tag = "tenants",
+    responses(
+        (status = 200, body = TenantView),
+        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
 async fn current(Authenticated(principal): Authenticated) -> Result<impl IntoResponse, ApiError> {
     principal.require(Action::ReadTenant)?;
     let tenant = &principal.tenant;
@@ -108,19 +134,30 @@ async fn current(Authenticated(principal): Authenticated) -> Result<impl IntoRes
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct TenantPatchRequest {
     name: Option<String>,
     settings: Option<SettingsPatchRequest>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct SettingsPatchRequest {
     allow_customer_signup: Option<bool>,
 }
 
+#[utoipa::path(
+    patch,
+    path = "/v1/tenants/current",
+    tag = "tenants",
+    request_body = TenantPatchRequest,
+    responses(
+        (status = 200, body = TenantView),
+        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
 async fn update_current(
     State(state): State<Arc<AppState>>,
     Authenticated(principal): Authenticated,
@@ -141,13 +178,25 @@ async fn update_current(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
     limit: Option<i64>,
     cursor: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/operator/tenants",
+    tag = "operator",
+    params(ListQuery),
+    responses(
+        (status = 200, body = PageView<TenantView>),
+        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
 async fn list_tenants(
     State(state): State<Arc<AppState>>,
     _: OperatorAuth,
@@ -159,6 +208,17 @@ async fn list_tenants(
     Ok(Json(PageView::from_page(tenants, |t| TenantView::from(t))))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/operator/tenants/{id}/suspend",
+    tag = "operator",
+    params(("id" = String, Path, description = "The object's id")),
+    responses(
+        (status = 200, body = TenantView),
+        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
 async fn suspend(
     state: State<Arc<AppState>>,
     operator: OperatorAuth,
@@ -167,6 +227,17 @@ async fn suspend(
     set_status(state, operator, id, TenantStatus::Suspended).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/operator/tenants/{id}/reactivate",
+    tag = "operator",
+    params(("id" = String, Path, description = "The object's id")),
+    responses(
+        (status = 200, body = TenantView),
+        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
 async fn reactivate(
     state: State<Arc<AppState>>,
     operator: OperatorAuth,

@@ -69,6 +69,28 @@ pub fn routes() -> Routes<Arc<AppState>> {
         .add(Method::PUT, "/v1/ticket-fields", put_fields)
 }
 
+/// This function's part of the OpenAPI description (merged with the other
+/// functions' into `openapi.json`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    create,
+    list,
+    get,
+    get_by_number,
+    update,
+    delete,
+    restore,
+    history,
+    list_comments,
+    add_comment,
+    edit_comment,
+    delete_comment,
+    bulk,
+    get_fields,
+    put_fields
+))]
+pub struct ApiDoc;
+
 pub fn router(state: Arc<AppState>) -> Router {
     routes().into_router(state)
 }
@@ -103,7 +125,7 @@ fn created(location: String, version: u64, replayed: bool, body: impl Serialize)
     r
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 #[serde(untagged)]
 enum RequesterRequest {
@@ -111,7 +133,7 @@ enum RequesterRequest {
     Email { email: String, name: Option<String> },
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct NewTicketRequest {
     subject: String,
@@ -124,9 +146,22 @@ struct NewTicketRequest {
     assignee_id: Option<String>,
     team_id: Option<String>,
     tags: Option<Vec<String>>,
+    #[schema(value_type = Option<Object>)]
     custom_fields: Option<BTreeMap<String, Value>>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/tickets",
+    tag = "tickets",
+    request_body = NewTicketRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first result for the same key and body")),
+    responses(
+        (status = 201, body = TicketDetailView),
+        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
 async fn create(
     State(state): S,
     Authenticated(principal): Authenticated,
@@ -165,8 +200,9 @@ async fn create(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
     status: Option<String>,
     assignee: Option<String>,
@@ -180,6 +216,17 @@ struct ListQuery {
     cursor: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/tickets",
+    tag = "tickets",
+    params(ListQuery),
+    responses(
+        (status = 200, body = PageView<TicketView>),
+        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
 async fn list(
     State(state): S,
     Authenticated(principal): Authenticated,
@@ -204,6 +251,17 @@ async fn list(
     Ok(Json(PageView::from_page(tickets, |t| TicketView::from(t))))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/tickets/{id}",
+    tag = "tickets",
+    params(("id" = String, Path, description = "The object's id")),
+    responses(
+        (status = 200, body = TicketDetailView),
+        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
 async fn get(
     State(state): S,
     Authenticated(principal): Authenticated,
@@ -219,6 +277,17 @@ async fn get(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/tickets/by-number/{number}",
+    tag = "tickets",
+    params(("number" = u64, Path, description = "The ticket number")),
+    responses(
+        (status = 200, body = TicketDetailView),
+        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
 async fn get_by_number(
     State(state): S,
     Authenticated(principal): Authenticated,
@@ -235,7 +304,7 @@ async fn get_by_number(
     ))
 }
 
-#[derive(Deserialize, Clone, Default)]
+#[derive(Deserialize, Clone, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct TicketPatchRequest {
     subject: Option<String>,
@@ -250,6 +319,7 @@ struct TicketPatchRequest {
     tags: Option<Vec<String>>,
     add_tags: Option<Vec<String>>,
     remove_tags: Option<Vec<String>>,
+    #[schema(value_type = Option<Object>)]
     custom_fields: Option<BTreeMap<String, Value>>,
 }
 
@@ -270,6 +340,18 @@ impl From<TicketPatchRequest> for TicketPatchInput {
     }
 }
 
+#[utoipa::path(
+    patch,
+    path = "/v1/tickets/{id}",
+    tag = "tickets",
+    request_body = TicketPatchRequest,
+    params(("id" = String, Path, description = "The object's id"), ("If-Match" = String, Header, description = "The ETag read; required")),
+    responses(
+        (status = 200, body = TicketView),
+        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
 async fn update(
     State(state): S,
     Authenticated(principal): Authenticated,
@@ -290,6 +372,17 @@ async fn update(
     ))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/v1/tickets/{id}",
+    tag = "tickets",
+    params(("id" = String, Path, description = "The object's id")),
+    responses(
+        (status = 204, description = "Deleted (restorable for 30 days)"),
+        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
 async fn delete(
     State(state): S,
     Authenticated(principal): Authenticated,
@@ -302,6 +395,17 @@ async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/tickets/{id}/restore",
+    tag = "tickets",
+    params(("id" = String, Path, description = "The object's id")),
+    responses(
+        (status = 200, body = TicketView),
+        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
 async fn restore(
     State(state): S,
     Authenticated(principal): Authenticated,
@@ -317,6 +421,17 @@ async fn restore(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/tickets/{id}/history",
+    tag = "tickets",
+    params(("id" = String, Path, description = "The object's id")),
+    responses(
+        (status = 200, description = "Changes with actor and before/after", body = Object),
+        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
 async fn history(
     State(state): S,
     Authenticated(principal): Authenticated,
@@ -329,6 +444,17 @@ async fn history(
     Ok(Json(ListView { items }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/tickets/{id}/comments",
+    tag = "conversations",
+    params(("id" = String, Path, description = "The object's id"), PageQuery),
+    responses(
+        (status = 200, body = PageView<CommentView>),
+        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
 async fn list_comments(
     State(state): S,
     Authenticated(principal): Authenticated,
@@ -345,13 +471,25 @@ async fn list_comments(
     })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewCommentRequest {
     body: String,
     public: Option<bool>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/tickets/{id}/comments",
+    tag = "conversations",
+    request_body = NewCommentRequest,
+    params(("id" = String, Path, description = "The object's id"), ("Idempotency-Key" = Option<String>, Header, description = "Replays the first result for the same key and body")),
+    responses(
+        (status = 201, body = CommentView),
+        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
 async fn add_comment(
     State(state): S,
     Authenticated(principal): Authenticated,
@@ -381,12 +519,24 @@ async fn add_comment(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct EditCommentRequest {
     body: String,
 }
 
+#[utoipa::path(
+    patch,
+    path = "/v1/tickets/{id}/comments/{commentId}",
+    tag = "conversations",
+    request_body = EditCommentRequest,
+    params(("id" = String, Path, description = "The object's id"), ("commentId" = String, Path, description = "The comment's id")),
+    responses(
+        (status = 200, body = CommentView),
+        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
 async fn edit_comment(
     State(state): S,
     Authenticated(principal): Authenticated,
@@ -409,6 +559,17 @@ async fn edit_comment(
     ))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/v1/tickets/{id}/comments/{commentId}",
+    tag = "conversations",
+    params(("id" = String, Path, description = "The object's id"), ("commentId" = String, Path, description = "The comment's id")),
+    responses(
+        (status = 204, description = "Redacted"),
+        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
 async fn delete_comment(
     State(state): S,
     Authenticated(principal): Authenticated,
@@ -426,7 +587,7 @@ async fn delete_comment(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct BulkRequest {
     ids: Vec<String>,
@@ -434,7 +595,7 @@ struct BulkRequest {
     op: TicketPatchRequest,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct BulkItem {
     id: String,
@@ -442,9 +603,21 @@ struct BulkItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     ticket: Option<TicketView>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
     error: Option<Value>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/tickets/bulk",
+    tag = "tickets",
+    request_body = BulkRequest,
+    responses(
+        (status = 200, description = "One result per id", body = Object),
+        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
 async fn bulk(
     State(state): S,
     Authenticated(principal): Authenticated,
@@ -481,12 +654,23 @@ async fn bulk(
     Ok(Json(ListView { items }))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct FieldsView {
+    #[schema(value_type = Vec<Object>)]
     fields: Vec<FieldDef>,
     version: u64,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/ticket-fields",
+    tag = "ticket fields",
+    responses(
+        (status = 200, body = FieldsView),
+        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
 async fn get_fields(
     State(state): S,
     Authenticated(principal): Authenticated,
@@ -501,12 +685,24 @@ async fn get_fields(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct PutFieldsRequest {
+    #[schema(value_type = Vec<Object>)]
     fields: Vec<FieldDef>,
 }
 
+#[utoipa::path(
+    put,
+    path = "/v1/ticket-fields",
+    tag = "ticket fields",
+    request_body = PutFieldsRequest,
+    responses(
+        (status = 200, body = FieldsView),
+        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
 async fn put_fields(
     State(state): S,
     Authenticated(principal): Authenticated,

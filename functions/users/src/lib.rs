@@ -46,18 +46,45 @@ pub fn routes() -> Routes<Arc<AppState>> {
         .add(Method::DELETE, "/v1/api-keys/{id}", revoke_api_key)
 }
 
+/// This function's part of the OpenAPI description (merged with the other
+/// functions' into `openapi.json`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    list_users,
+    create_user,
+    get_user,
+    update_user,
+    deactivate_user,
+    list_api_keys,
+    create_api_key,
+    revoke_api_key
+))]
+pub struct ApiDoc;
+
 pub fn router(state: Arc<AppState>) -> Router {
     routes().into_router(state)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct ListUsersQuery {
     role: Option<String>,
     limit: Option<i64>,
     cursor: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/users",
+    tag = "users",
+    params(ListUsersQuery),
+    responses(
+        (status = 200, body = PageView<UserView>),
+        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
 async fn list_users(
     State(state): S,
     Authenticated(principal): Authenticated,
@@ -75,7 +102,7 @@ async fn list_users(
     Ok(Json(PageView::from_page(users, |u| UserView::from(u))))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewUserRequest {
     name: String,
@@ -84,6 +111,17 @@ struct NewUserRequest {
     password: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/users",
+    tag = "users",
+    request_body = NewUserRequest,
+    responses(
+        (status = 201, body = UserView),
+        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
 async fn create_user(
     State(state): S,
     Authenticated(principal): Authenticated,
@@ -108,6 +146,17 @@ async fn create_user(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/users/{id}",
+    tag = "users",
+    params(("id" = String, Path, description = "The object's id")),
+    responses(
+        (status = 200, body = UserView),
+        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
 async fn get_user(
     State(state): S,
     Authenticated(principal): Authenticated,
@@ -120,7 +169,7 @@ async fn get_user(
     Ok(([(ETAG, etag(user.version))], Json(UserView::from(&user))))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct UserPatchRequest {
     name: Option<String>,
@@ -129,6 +178,18 @@ struct UserPatchRequest {
     status: Option<String>,
 }
 
+#[utoipa::path(
+    patch,
+    path = "/v1/users/{id}",
+    tag = "users",
+    request_body = UserPatchRequest,
+    params(("id" = String, Path, description = "The object's id")),
+    responses(
+        (status = 200, body = UserView),
+        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
 async fn update_user(
     State(state): S,
     Authenticated(principal): Authenticated,
@@ -155,6 +216,17 @@ async fn update_user(
     Ok(([(ETAG, etag(user.version))], Json(UserView::from(&user))))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/v1/users/{id}",
+    tag = "users",
+    params(("id" = String, Path, description = "The object's id")),
+    responses(
+        (status = 204, description = "Deactivated"),
+        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
 async fn deactivate_user(
     State(state): S,
     Authenticated(principal): Authenticated,
@@ -167,6 +239,16 @@ async fn deactivate_user(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/api-keys",
+    tag = "api keys",
+    responses(
+        (status = 200, body = ListView<ApiKeyView>),
+        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
 async fn list_api_keys(
     State(state): S,
     Authenticated(principal): Authenticated,
@@ -177,7 +259,7 @@ async fn list_api_keys(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewApiKeyRequest {
     name: String,
@@ -186,13 +268,24 @@ struct NewApiKeyRequest {
 }
 
 /// The one response that carries the secret.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct CreatedApiKey {
     key: String,
     #[serde(flatten)]
     api_key: ApiKeyView,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/api-keys",
+    tag = "api keys",
+    request_body = NewApiKeyRequest,
+    responses(
+        (status = 201, body = CreatedApiKey),
+        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
 async fn create_api_key(
     State(state): S,
     Authenticated(principal): Authenticated,
@@ -219,6 +312,17 @@ async fn create_api_key(
     ))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/v1/api-keys/{id}",
+    tag = "api keys",
+    params(("id" = String, Path, description = "The object's id")),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
 async fn revoke_api_key(
     State(state): S,
     Authenticated(principal): Authenticated,

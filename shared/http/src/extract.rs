@@ -195,7 +195,8 @@ pub fn path_id<T: std::str::FromStr>(raw: &str) -> Result<T, ApiError> {
 }
 
 /// `?limit=&cursor=` as every list takes it.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
     pub limit: Option<i64>,
     pub cursor: Option<String>,

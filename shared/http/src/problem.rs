@@ -13,7 +13,7 @@ use crate::layers::current_request_id;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ProblemField {
     pub field: String,
     /// RFC 6901 pointer into the request body.
@@ -59,6 +59,22 @@ pub struct Problem {
     pub retry_after: Option<u64>,
     /// Logged for 5xx; never sent.
     pub cause: Option<String>,
+}
+
+/// The problem document as the OpenAPI description shows it.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = Problem)]
+pub struct ProblemSchema {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    /// Stable, for programs: `validation_failed`, `not_found`, …
+    pub code: String,
+    pub detail: Option<String>,
+    pub errors: Vec<ProblemField>,
+    pub request_id: Option<String>,
 }
 
 #[derive(Serialize)]

@@ -20,13 +20,16 @@ use switchboard_domain::ticket::{Channel, Priority, Status, Tag, Ticket, TicketT
 use switchboard_domain::ticketing::TicketDetail;
 use switchboard_domain::user::{Role, User, UserStatus};
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TenantView {
+    #[schema(value_type = String, example = "ten_01JD3Z4X8Q5N2M7K9V6B1C0A2E")]
     pub id: TenantId,
     pub slug: String,
     pub name: String,
+    #[schema(value_type = String, example = "active")]
     pub status: TenantStatus,
+    #[schema(value_type = Object)]
     pub settings: TenantSettings,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -48,14 +51,18 @@ impl From<&Tenant> for TenantView {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UserView {
+    #[schema(value_type = String, example = "usr_01JD3Z4X8Q5N2M7K9V6B1C0A2F")]
     pub id: UserId,
+    #[schema(value_type = String)]
     pub tenant_id: TenantId,
     pub email: String,
     pub name: String,
+    #[schema(value_type = String, example = "agent")]
     pub role: Role,
+    #[schema(value_type = String, example = "active")]
     pub status: UserStatus,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -77,7 +84,7 @@ impl From<&User> for UserView {
 }
 
 /// OAuth-style token response fields.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TokensView {
     pub access_token: String,
@@ -98,7 +105,7 @@ impl From<TokenPair> for TokensView {
 }
 
 /// What sign-up, login and registration return.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionView {
     #[serde(flatten)]
@@ -117,7 +124,7 @@ impl From<SignedIn> for SessionView {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PageView<T> {
     pub items: Vec<T>,
@@ -134,15 +141,19 @@ impl<T> PageView<T> {
 }
 
 /// An API key as listed: never its secret.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ApiKeyView {
+    #[schema(value_type = String)]
     pub id: ApiKeyId,
     pub name: String,
+    #[schema(value_type = String, example = "agent")]
     pub role: Role,
+    #[schema(value_type = Vec<String>, example = json!(["tickets:read"]))]
     pub scopes: BTreeSet<Scope>,
     /// The secret's first characters, to recognise it.
     pub prefix: String,
+    #[schema(value_type = String)]
     pub created_by: UserId,
     pub created_at: Timestamp,
     pub last_used_at: Option<Timestamp>,
@@ -163,12 +174,14 @@ impl From<&ApiKey> for ApiKeyView {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TeamView {
+    #[schema(value_type = String)]
     pub id: TeamId,
     pub name: String,
     pub description: String,
+    #[schema(value_type = Vec<String>)]
     pub members: BTreeSet<UserId>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -189,26 +202,36 @@ impl From<&Team> for TeamView {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ListView<T> {
     pub items: Vec<T>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TicketView {
+    #[schema(value_type = String)]
     pub id: TicketId,
     pub number: u64,
     pub subject: String,
+    #[schema(value_type = String, example = "open")]
     pub status: Status,
+    #[schema(value_type = String, example = "normal")]
     pub priority: Priority,
     #[serde(rename = "type")]
+    #[schema(value_type = String, example = "question")]
     pub kind: TicketType,
+    #[schema(value_type = String, example = "web")]
     pub channel: Channel,
+    #[schema(value_type = String)]
     pub requester_id: UserId,
+    #[schema(value_type = Option<String>)]
     pub assignee_id: Option<UserId>,
+    #[schema(value_type = Option<String>)]
     pub team_id: Option<TeamId>,
+    #[schema(value_type = Vec<String>)]
     pub tags: BTreeSet<Tag>,
+    #[schema(value_type = Object)]
     pub custom_fields: BTreeMap<String, Value>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -243,20 +266,25 @@ impl From<&Ticket> for TicketView {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CommentView {
+    #[schema(value_type = String)]
     pub id: CommentId,
+    #[schema(value_type = String)]
     pub ticket_id: TicketId,
+    #[schema(value_type = Object)]
     pub author: Actor,
     pub public: bool,
     pub body: String,
+    #[schema(value_type = Vec<String>)]
     pub mentions: BTreeSet<UserId>,
     pub created_at: Timestamp,
     pub edited_at: Option<Timestamp>,
     pub deleted: bool,
     /// Earlier texts of an edited comment (staff only).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<Object>>)]
     pub revisions: Option<Vec<Revision>>,
     pub version: u64,
 }
@@ -280,7 +308,7 @@ impl CommentView {
 }
 
 /// A ticket with the start of its conversation.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TicketDetailView {
     #[serde(flatten)]

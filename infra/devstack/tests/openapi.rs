@@ -1,0 +1,88 @@
+//! The OpenAPI 3.1 description: generated from the functions' Rust types
+//! and handler annotations, committed as `openapi.json` (served by the auth
+//! function at `/v1/openapi.json`), and kept current by this test.
+//!
+//! After changing the API: `SWITCHBOARD_UPDATE_OPENAPI=1 cargo test -p devstack --test openapi`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
+use std::path::PathBuf;
+
+use devstack::model;
+use devstack::stack::offline_context;
+use devstack::template::Template;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn document() -> utoipa::openapi::OpenApi {
+    let mut doc = auth::ApiDoc::openapi();
+    for part in [
+        tenants::ApiDoc::openapi(),
+        users::ApiDoc::openapi(),
+        teams::ApiDoc::openapi(),
+        tickets::ApiDoc::openapi(),
+    ] {
+        doc.merge(part);
+    }
+    doc.info = utoipa::openapi::InfoBuilder::new()
+        .title("Switchboard API")
+        .version("1")
+        .description(Some(
+            "A multi-tenant helpdesk. JSON in camelCase; errors are RFC 9457 \
+             application/problem+json with a stable `code` and per-field `errors`. \
+             Authenticate with `Authorization: Bearer <access token or API key>`.",
+        ))
+        .build();
+    let components = doc.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        "bearer",
+        SecurityScheme::Http(
+            Http::builder()
+                .scheme(HttpAuthScheme::Bearer)
+                .description(Some(
+                    "An access token (JWT) from login, or an API key (`sbk_…`)",
+                ))
+                .build(),
+        ),
+    );
+    doc
+}
+
+#[test]
+fn openapi_json_is_current() {
+    let generated = format!("{}\n", document().to_pretty_json().unwrap());
+    let path = root().join("openapi.json");
+    if std::env::var_os("SWITCHBOARD_UPDATE_OPENAPI").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "openapi.json is out of date: run SWITCHBOARD_UPDATE_OPENAPI=1 cargo test -p devstack --test openapi"
+    );
+    assert!(generated.contains("\"openapi\": \"3.1.0\""));
+}
+
+#[test]
+fn every_template_route_is_described() {
+    let template = Template::load(&root().join("template.yaml")).unwrap();
+    let ctx = offline_context(&template, "switchboard");
+    let doc = serde_json::to_value(document()).unwrap();
+    let mut missing = Vec::new();
+    for f in model::functions(&template, &ctx).unwrap() {
+        for r in f.http_routes {
+            let described = doc["paths"][&r.path][r.method.to_lowercase()].is_object();
+            if !described {
+                missing.push(r.key());
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "routes without an OpenAPI description: {missing:?}"
+    );
+}
