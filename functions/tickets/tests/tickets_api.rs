@@ -905,3 +905,74 @@ async fn another_tenants_tickets_are_404_for_every_endpoint_and_nothing_changes(
     assert_eq!(after.body["version"], 2, "only A's own note changed it");
     assert_eq!(after.body["comments"][1]["body"], "internal");
 }
+
+#[tokio::test]
+async fn internal_notes_leave_no_trace_a_customer_can_count() {
+    let app = app().await;
+    let t = TestTenant::new().await;
+    let customer = t.person("customer", "Nia Customer").await;
+    let tid = id(&open(
+        &app,
+        &customer.auth,
+        json!({"subject": "S", "description": "hello"}),
+    )
+    .await);
+    for i in 0..101 {
+        let r = send(
+            &app,
+            Method::POST,
+            &format!("/v1/tickets/{tid}/comments"),
+            Some(json!({"body": format!("note {i}"), "public": false})),
+            &auth(&t.owner),
+        )
+        .await;
+        assert_eq!(r.status, 201, "{:#}", r.body);
+    }
+    send(
+        &app,
+        Method::POST,
+        &format!("/v1/tickets/{tid}/comments"),
+        Some(json!({"body": "public answer"})),
+        &auth(&t.owner),
+    )
+    .await;
+
+    let staff_view = send(
+        &app,
+        Method::GET,
+        &format!("/v1/tickets/{tid}"),
+        None,
+        &auth(&t.owner),
+    )
+    .await;
+    assert_eq!(staff_view.body["moreComments"], true);
+    let seen = send(
+        &app,
+        Method::GET,
+        &format!("/v1/tickets/{tid}"),
+        None,
+        &auth(&customer.auth),
+    )
+    .await;
+    let bodies: Vec<&str> = seen.body["comments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["body"].as_str().unwrap())
+        .collect();
+    assert_eq!(bodies, vec!["hello", "public answer"]);
+    assert_eq!(
+        seen.body["moreComments"], false,
+        "no hint that more (internal) comments exist"
+    );
+    let listed = send(
+        &app,
+        Method::GET,
+        &format!("/v1/tickets/{tid}/comments?limit=100"),
+        None,
+        &auth(&customer.auth),
+    )
+    .await;
+    assert_eq!(listed.body["items"].as_array().unwrap().len(), 2);
+    assert!(listed.body["nextCursor"].is_null());
+}

@@ -329,13 +329,14 @@ pub trait TicketStore: DirectoryStore {
         number: u64,
     ) -> impl Future<Output = Result<Option<TicketId>, StoreError>> + Send;
 
-    /// The ticket and its first `limit` comments in one query; `true` when
-    /// there are more comments.
+    /// The ticket and its first `limit` comments (only public ones when
+    /// `public_only`) in one query; `true` when there may be more.
     fn conversation(
         &self,
         tenant: TenantId,
         id: TicketId,
         limit: u32,
+        public_only: bool,
     ) -> impl Future<Output = Result<Option<(Ticket, Vec<Comment>, bool)>, StoreError>> + Send;
 
     fn comments(

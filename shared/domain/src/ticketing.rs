@@ -31,6 +31,15 @@ use crate::validation::{FieldError, Invalid, Validator};
 /// Comments returned with a ticket; more are paged through the comments list.
 pub const CONVERSATION_PAGE: u32 = 100;
 pub const MAX_BULK: usize = 100;
+/// Tries of a read-modify-write that lost an optimistic-locking race.
+const WRITE_ATTEMPTS: usize = 6;
+
+/// A short random pause, so that writers racing for one ticket spread out.
+async fn backoff() {
+    use rand::Rng;
+    let ms = rand::rng().random_range(5..40);
+    tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+}
 
 #[derive(Debug, Clone)]
 pub enum RequesterInput {
@@ -159,7 +168,12 @@ impl<S: TicketStore> Ticketing<S> {
             .map_err(|_| DomainError::NotFound)?;
         let (ticket, comments, more) = self
             .store
-            .conversation(principal.tenant_id(), id, CONVERSATION_PAGE)
+            .conversation(
+                principal.tenant_id(),
+                id,
+                CONVERSATION_PAGE,
+                principal.is_customer(),
+            )
             .await?
             .filter(|(t, _, _)| !t.is_deleted())
             .ok_or(DomainError::NotFound)?;
@@ -795,7 +809,10 @@ impl<S: TicketStore> Ticketing<S> {
         op: TicketPatchInput,
         now: Timestamp,
     ) -> Result<Ticket, DomainError> {
-        for _ in 0..3 {
+        for attempt in 0..WRITE_ATTEMPTS {
+            if attempt > 0 {
+                backoff().await;
+            }
             let ticket = self.visible(principal, id).await?;
             match self.apply_patch(principal, ticket, op.clone(), now).await {
                 Err(DomainError::PreconditionFailed) => continue,
@@ -928,7 +945,10 @@ impl<S: TicketStore> Ticketing<S> {
         let body =
             parse_body(&input.body).map_err(|e| DomainError::field("body", e.code, e.message))?;
         let mut first = Some(ticket);
-        for _ in 0..3 {
+        for attempt in 0..WRITE_ATTEMPTS {
+            if attempt > 0 {
+                backoff().await;
+            }
             // The first attempt uses the ticket just read; a retry re-reads it.
             let ticket = match first.take() {
                 Some(t) => t,

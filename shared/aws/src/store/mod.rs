@@ -214,7 +214,8 @@ impl DynamoStore {
         for _ in 0..MAX_FILTERED_READS {
             let remaining = limit - found.len();
             let ask = if filtering {
-                (remaining * 4).clamp(remaining, 100)
+                // Never fewer than remain, at most 400 at a time.
+                remaining.saturating_mul(4).min(400).max(remaining)
             } else {
                 remaining
             };

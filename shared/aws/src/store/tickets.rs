@@ -145,22 +145,47 @@ impl TicketStore for DynamoStore {
         tenant: TenantId,
         id: TicketId,
         limit: u32,
+        public_only: bool,
     ) -> Result<Option<(Ticket, Vec<Comment>, bool)>, StoreError> {
         let key = keys::ticket(tenant, id);
-        let out = self
-            .client()
-            .query()
-            .table_name(self.table())
-            .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
-            .expression_attribute_values(":pk", AttributeValue::S(key.pk.clone()))
-            .expression_attribute_values(":prefix", AttributeValue::S(keys::TICKET_SK.to_owned()))
-            .limit(i32::try_from(limit + 1).unwrap_or(101))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        let more = out.last_evaluated_key.is_some();
-        let mut items = out.items.unwrap_or_default().into_iter();
+        // Customers' reads filter in the query itself, so that neither the
+        // page nor `more` betrays how many internal notes there are.
+        let query = |start: Option<Item>, limit: i32| {
+            let q = self
+                .client()
+                .query()
+                .table_name(self.table())
+                .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+                .expression_attribute_values(":pk", AttributeValue::S(key.pk.clone()))
+                .expression_attribute_values(
+                    ":prefix",
+                    AttributeValue::S(keys::TICKET_SK.to_owned()),
+                )
+                .consistent_read(true)
+                .limit(limit)
+                .set_exclusive_start_key(start);
+            if public_only {
+                q.filter_expression("SK = :ticket OR #public = :true")
+                    .expression_attribute_names("#public", "public")
+                    .expression_attribute_values(
+                        ":ticket",
+                        AttributeValue::S(keys::TICKET_SK.to_owned()),
+                    )
+                    .expression_attribute_values(":true", AttributeValue::Bool(true))
+            } else {
+                q
+            }
+        };
+        let (items, next) = self
+            .query_filled(
+                query,
+                &[attr::PK, attr::SK],
+                public_only,
+                limit as usize + 1,
+                None,
+            )
+            .await?;
+        let mut items = items.into_iter();
         let Some(first) = items.next() else {
             return Ok(None);
         };
@@ -176,7 +201,7 @@ impl TicketStore for DynamoStore {
         let comments = items
             .map(|i| from_item::<CommentItem>(i).map(Comment::from))
             .collect::<Result<_, _>>()?;
-        Ok(Some((ticket, comments, more)))
+        Ok(Some((ticket, comments, next.is_some())))
     }
 
     async fn comments(
