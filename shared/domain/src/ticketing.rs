@@ -828,41 +828,11 @@ impl<S: TicketStore> Ticketing<S> {
         id: TicketId,
         now: Timestamp,
     ) -> Result<(), DomainError> {
-        let mut ticket = self.visible(principal, id).await?;
+        let ticket = self.visible(principal, id).await?;
         principal.require(Action::DeleteTicket)?;
-        let expected = ticket.version;
-        ticket.deleted_at = Some(now);
-        ticket.version += 1;
-        ticket.updated_at = now;
-        let event = ticket_event(
-            EventType::TicketDeleted,
-            &ticket,
-            principal,
-            now,
-            json!({ "number": ticket.number }),
-        );
-        self.store
-            .write_ticket(TicketWrite {
-                ticket: &ticket,
-                expected_version: Some(expected),
-                comment: None,
-                new_requester: None,
-                history: Some(&HistoryEntry {
-                    id: HistoryId::new(),
-                    ticket_id: ticket.id,
-                    at: now,
-                    actor: principal.actor(),
-                    changes: vec![Change {
-                        field: "deleted".into(),
-                        before: json!(false),
-                        after: json!(true),
-                    }],
-                }),
-                events: &[event],
-                idempotency: None,
-            })
+        self.set_deleted(principal, ticket, Some(now), now)
             .await
-            .map_err(version_conflict)
+            .map(|_| ())
     }
 
     /// Brings back a ticket deleted less than 30 days ago.
@@ -875,7 +845,7 @@ impl<S: TicketStore> Ticketing<S> {
         principal
             .require(Action::DeleteTicket)
             .map_err(|_| DomainError::NotFound)?;
-        let mut ticket = self
+        let ticket = self
             .store
             .ticket(principal.tenant_id(), id)
             .await?
@@ -886,34 +856,52 @@ impl<S: TicketStore> Ticketing<S> {
         if now.duration_since(deleted_at) > RESTORE_WINDOW {
             return Err(DomainError::NotFound);
         }
+        self.set_deleted(principal, ticket, None, now).await
+    }
+
+    /// Deletes (`Some`) or restores (`None`) with its history entry and event.
+    async fn set_deleted(
+        &self,
+        principal: &Principal,
+        mut ticket: Ticket,
+        deleted_at: Option<Timestamp>,
+        now: Timestamp,
+    ) -> Result<Ticket, DomainError> {
         let expected = ticket.version;
-        ticket.deleted_at = None;
+        let was_deleted = ticket.is_deleted();
+        ticket.deleted_at = deleted_at;
         ticket.version += 1;
         ticket.updated_at = now;
+        let kind = if deleted_at.is_some() {
+            EventType::TicketDeleted
+        } else {
+            EventType::TicketRestored
+        };
         let event = ticket_event(
-            EventType::TicketRestored,
+            kind,
             &ticket,
             principal,
             now,
             json!({ "number": ticket.number }),
         );
+        let history = HistoryEntry {
+            id: HistoryId::new(),
+            ticket_id: ticket.id,
+            at: now,
+            actor: principal.actor(),
+            changes: vec![Change {
+                field: "deleted".into(),
+                before: json!(was_deleted),
+                after: json!(ticket.is_deleted()),
+            }],
+        };
         self.store
             .write_ticket(TicketWrite {
                 ticket: &ticket,
                 expected_version: Some(expected),
                 comment: None,
                 new_requester: None,
-                history: Some(&HistoryEntry {
-                    id: HistoryId::new(),
-                    ticket_id: ticket.id,
-                    at: now,
-                    actor: principal.actor(),
-                    changes: vec![Change {
-                        field: "deleted".into(),
-                        before: json!(true),
-                        after: json!(false),
-                    }],
-                }),
+                history: Some(&history),
                 events: &[event],
                 idempotency: None,
             })

@@ -111,9 +111,18 @@ impl Pool {
         })
     }
 
-    /// Starts one instance ahead of traffic (devstack warms every function).
+    /// Starts one instance ahead of traffic and waits until it asks for
+    /// work (devstack warms functions one at a time, so that init times are
+    /// measured without the others competing for the CPU).
     pub async fn warm(self: &Arc<Self>) -> anyhow::Result<()> {
-        self.spawn_instance().await
+        self.spawn_instance().await?;
+        for _ in 0..200 {
+            if self.starting.load(Ordering::SeqCst) == 0 {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        anyhow::bail!("{} did not become ready within 5 s", self.function.name)
     }
 
     /// Invokes the function with `payload` and waits for the outcome.
