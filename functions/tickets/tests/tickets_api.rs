@@ -976,3 +976,69 @@ async fn internal_notes_leave_no_trace_a_customer_can_count() {
     assert_eq!(listed.body["items"].as_array().unwrap().len(), 2);
     assert!(listed.body["nextCursor"].is_null());
 }
+
+#[tokio::test]
+async fn concurrent_comments_on_one_ticket_all_land() {
+    let app = app().await;
+    let t = TestTenant::new().await;
+    let customer = t.person("customer", "Busy Customer").await;
+    let tid = id(&open(
+        &app,
+        &customer.auth,
+        json!({"subject": "S", "description": "d"}),
+    )
+    .await);
+    let path = format!("/v1/tickets/{tid}/comments");
+    send(
+        &app,
+        Method::POST,
+        &path,
+        Some(json!({"body": "first answer"})),
+        &auth(&t.owner),
+    )
+    .await;
+    let replies = join_all((0..20).map(|i| {
+        let (app, path) = (app.clone(), path.clone());
+        let who = if i % 2 == 0 {
+            t.owner.clone()
+        } else {
+            customer.auth.clone()
+        };
+        async move {
+            send(
+                &app,
+                Method::POST,
+                &path,
+                Some(json!({"body": format!("reply {i}")})),
+                &[("authorization", who.as_str())],
+            )
+            .await
+            .status
+            .as_u16()
+        }
+    }))
+    .await;
+    assert!(replies.iter().all(|s| *s == 201), "{replies:?}");
+    let all = send(
+        &app,
+        Method::GET,
+        &format!("{path}?limit=100"),
+        None,
+        &auth(&t.owner),
+    )
+    .await;
+    assert_eq!(all.body["items"].as_array().unwrap().len(), 22);
+    let ticket = send(
+        &app,
+        Method::GET,
+        &format!("/v1/tickets/{tid}"),
+        None,
+        &auth(&t.owner),
+    )
+    .await;
+    assert_eq!(ticket.body["status"], "open");
+    assert_eq!(
+        ticket.body["version"], 22,
+        "every comment moved the ticket on"
+    );
+}

@@ -287,12 +287,25 @@ pub enum CommentWrite<'a> {
     Update(&'a Comment, u64),
 }
 
+/// How a ticket write guards against concurrent changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TicketWriteMode {
+    /// A new ticket, which must not exist yet.
+    Create,
+    /// Replaces the ticket if it is still at this version.
+    Replace(u64),
+    /// Only marks the ticket updated now (and bumps its version), if it is
+    /// still in `status`: a comment that changes nothing else on the ticket
+    /// does not collide with concurrent comments, while a concurrent status
+    /// change still makes the writer re-read and decide again.
+    Touch { status: Status },
+}
+
 /// Everything one ticket change writes, atomically.
 #[derive(Debug, Clone, Copy)]
 pub struct TicketWrite<'a> {
     pub ticket: &'a Ticket,
-    /// `None` for a new ticket (which must not exist yet).
-    pub expected_version: Option<u64>,
+    pub mode: TicketWriteMode,
     pub comment: Option<CommentWrite<'a>>,
     /// A customer created on the fly as the requester.
     pub new_requester: Option<&'a User>,

@@ -19,7 +19,7 @@ use crate::pagination::{Page, PageRequest};
 use crate::permissions::{Action, Principal};
 use crate::ports::{
     CommentWrite, TicketDimension, TicketFilters, TicketListQuery, TicketSort, TicketStore,
-    TicketWrite,
+    TicketWrite, TicketWriteMode,
 };
 use crate::ticket::{
     Change, Channel, HistoryEntry, Priority, RESTORE_WINDOW, Status, Tag, Ticket, TicketType,
@@ -489,7 +489,7 @@ impl<S: TicketStore> Ticketing<S> {
         self.store
             .write_ticket(TicketWrite {
                 ticket: &ticket,
-                expected_version: None,
+                mode: TicketWriteMode::Create,
                 comment: Some(CommentWrite::New(&comment)),
                 new_requester: new_requester.as_ref(),
                 history: None,
@@ -758,7 +758,7 @@ impl<S: TicketStore> Ticketing<S> {
         self.store
             .write_ticket(TicketWrite {
                 ticket: &ticket,
-                expected_version: Some(before.version),
+                mode: TicketWriteMode::Replace(before.version),
                 comment: None,
                 new_requester: None,
                 history: Some(&history),
@@ -898,7 +898,7 @@ impl<S: TicketStore> Ticketing<S> {
         self.store
             .write_ticket(TicketWrite {
                 ticket: &ticket,
-                expected_version: Some(expected),
+                mode: TicketWriteMode::Replace(expected),
                 comment: None,
                 new_requester: None,
                 history: Some(&history),
@@ -1061,10 +1061,19 @@ impl<S: TicketStore> Ticketing<S> {
             resource_id: comment.id.to_string(),
             created_at: now,
         });
+        let changes_ticket =
+            ticket.status != before.status || ticket.first_response_at != before.first_response_at;
+        let mode = if changes_ticket {
+            TicketWriteMode::Replace(before.version)
+        } else {
+            TicketWriteMode::Touch {
+                status: before.status,
+            }
+        };
         self.store
             .write_ticket(TicketWrite {
                 ticket: &ticket,
-                expected_version: Some(before.version),
+                mode,
                 comment: Some(CommentWrite::New(&comment)),
                 new_requester: None,
                 history: history.as_ref(),

@@ -32,7 +32,10 @@ impl DynamoStore {
         ])
     }
 
-    fn update(&self, key: &keys::Key) -> aws_sdk_dynamodb::types::builders::UpdateBuilder {
+    pub(crate) fn update(
+        &self,
+        key: &keys::Key,
+    ) -> aws_sdk_dynamodb::types::builders::UpdateBuilder {
         Update::builder()
             .table_name(self.table())
             .set_key(Some(Self::key_attrs(key)))

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, TransactWriteItem};
 use switchboard_domain::StoreError;
 use switchboard_domain::comment::Comment;
 use switchboard_domain::error::Conflict;
@@ -11,10 +11,13 @@ use switchboard_domain::fields::FieldSchema;
 use switchboard_domain::idempotency::IdempotencyRecord;
 use switchboard_domain::ids::{CommentId, TenantId, TicketId};
 use switchboard_domain::pagination::{Page, PageRequest};
-use switchboard_domain::ports::{CommentWrite, TicketListQuery, TicketStore, TicketWrite};
-use switchboard_domain::ticket::{HistoryEntry, Ticket};
+use switchboard_domain::ports::{
+    CommentWrite, TicketDimension, TicketListQuery, TicketSort, TicketStore, TicketWrite,
+    TicketWriteMode,
+};
+use switchboard_domain::ticket::{HistoryEntry, Status, Ticket};
 
-use super::{DynamoStore, Item, from_item, sdk_error, to_item};
+use super::{DynamoStore, Item, build_error, from_item, sdk_error, to_item};
 use crate::items::{
     CommentItem, FieldSchemaItem, HistoryItem, IdempotencyItem, LoginEmailItem, NumberItem,
     TicketItem, UserItem,
@@ -67,16 +70,21 @@ impl TicketStore for DynamoStore {
         let t = w.ticket;
         let mut items = Vec::new();
         let mut fails = Vec::new();
-        let ticket_item = to_item(&TicketItem::new(t).map_err(encoding)?)?;
-        match w.expected_version {
-            None => {
+        match w.mode {
+            TicketWriteMode::Create => {
+                let ticket_item = to_item(&TicketItem::new(t).map_err(encoding)?)?;
                 items.push(self.put(ticket_item, Some("attribute_not_exists(PK)"))?);
                 fails.push(OnFail::Other);
                 items.push(self.put_new(&NumberItem::new(t))?);
                 fails.push(OnFail::Other);
             }
-            Some(v) => {
+            TicketWriteMode::Replace(v) => {
+                let ticket_item = to_item(&TicketItem::new(t).map_err(encoding)?)?;
                 items.push(self.put_if_version(ticket_item, v)?);
+                fails.push(OnFail::Version);
+            }
+            TicketWriteMode::Touch { status } => {
+                items.push(self.touch_ticket(t, status)?);
                 fails.push(OnFail::Version);
             }
         }
@@ -469,6 +477,43 @@ fn ticket_filter(query: &TicketListQuery) -> (String, Names, Values) {
 }
 
 impl DynamoStore {
+    /// Moves a ticket's `updatedAt` (and its place in every list ordered by
+    /// it) and bumps its version, without rewriting the rest of it.
+    fn touch_ticket(&self, t: &Ticket, status: Status) -> Result<TransactWriteItem, StoreError> {
+        let sk = keys::ticket_index_sk(t.updated_at, t.id);
+        let mut update = self
+            .update(&keys::ticket(t.tenant_id, t.id))
+            .condition_expression(
+                "attribute_exists(PK) AND attribute_not_exists(deletedAt) AND #status = :status",
+            )
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_names("#v", "version")
+            .expression_attribute_values(":status", AttributeValue::S(status.as_str().to_owned()))
+            .expression_attribute_values(":updated", AttributeValue::S(t.updated_at.to_string()))
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .expression_attribute_values(":sk", AttributeValue::S(sk));
+        let mut sets = vec![
+            "updatedAt = :updated".to_owned(),
+            "#v = #v + :one".to_owned(),
+        ];
+        for dimension in [
+            TicketDimension::Status(t.status),
+            TicketDimension::Assignee(t.assignee_id),
+            TicketDimension::Requester(t.requester_id),
+            TicketDimension::Team(t.team_id),
+            TicketDimension::All,
+        ] {
+            let name = keys::ticket_index(&dimension, TicketSort::UpdatedAt);
+            sets.push(format!("#{name}SK = :sk"));
+            update = update.expression_attribute_names(format!("#{name}SK"), format!("{name}SK"));
+        }
+        let update = update
+            .update_expression(format!("SET {}", sets.join(", ")))
+            .build()
+            .map_err(build_error)?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
     fn open_cursor(&self, scope: &str, page: &PageRequest) -> Result<Option<Item>, StoreError> {
         page.cursor
             .as_deref()
