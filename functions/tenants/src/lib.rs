@@ -14,12 +14,11 @@ use switchboard_domain::DomainError;
 use switchboard_domain::accounts::{SignUpInput, TenantPatchInput};
 use switchboard_domain::auth::secrets::OperatorKey;
 use switchboard_domain::ids::TenantId;
-use switchboard_domain::pagination::PageRequest;
 use switchboard_domain::permissions::Action;
 use switchboard_domain::tenant::TenantStatus;
-use switchboard_domain::validation::FieldError;
 use switchboard_http::auth::HasOperatorKey;
 use switchboard_http::conditional::{IfMatch, etag};
+use switchboard_http::extract::PageQuery;
 use switchboard_http::routes::Routes;
 use switchboard_http::views::{PageView, SessionView, TenantView};
 use switchboard_http::{
@@ -178,19 +177,11 @@ async fn update_current(
     ))
 }
 
-#[derive(Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-struct ListQuery {
-    limit: Option<i64>,
-    cursor: Option<String>,
-}
-
 #[utoipa::path(
     get,
     path = "/v1/operator/tenants",
     tag = "operator",
-    params(ListQuery),
+    params(PageQuery),
     responses(
         (status = 200, body = PageView<TenantView>),
         (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
@@ -200,10 +191,9 @@ struct ListQuery {
 async fn list_tenants(
     State(state): State<Arc<AppState>>,
     _: OperatorAuth,
-    Query(query): Query<ListQuery>,
+    Query(query): Query<PageQuery>,
 ) -> Result<Json<PageView<TenantView>>, ApiError> {
-    let page = PageRequest::parse(query.limit, query.cursor)
-        .map_err(|e| ApiError::invalid_query(vec![FieldError::new("limit", e.code, e.message)]))?;
+    let page = query.page()?;
     let tenants = state.accounts.list_tenants(&page).await?;
     Ok(Json(PageView::from_page(tenants, |t| TenantView::from(t))))
 }

@@ -83,9 +83,7 @@ impl Settings {
             LoginThrottle::default(),
         ))
     }
-}
 
-impl Settings {
     pub fn directory(&self, store: DynamoStore) -> Result<DirectoryService, ConfigError> {
         let passwords =
             Passwords::owasp().map_err(|e| ConfigError::Invalid("argon2", e.to_string()))?;
