@@ -170,20 +170,24 @@ async fn every_view_pages_each_ticket_exactly_once_in_order() {
             );
             check_order(&items, "updatedAt", true, &format!("{view} @{limit}"));
         }
-        let by_creation = walk(
-            &app,
-            &t.owner,
-            &format!("{view}&sort=createdAt&order=asc"),
-            50,
-        )
-        .await;
-        assert_eq!(by_creation.len(), TICKETS, "{view} by creation");
-        check_order(
-            &by_creation,
-            "createdAt",
-            false,
-            &format!("{view} by creation"),
-        );
+        // The other three orders, each at one page size.
+        for (query, limit, field, descending) in [
+            ("order=asc", 50, "updatedAt", false),
+            ("sort=createdAt&order=asc", 50, "createdAt", false),
+            ("sort=createdAt&order=desc", 100, "createdAt", true),
+        ] {
+            let items = walk(&app, &t.owner, &format!("{view}&{query}"), limit).await;
+            let ids: BTreeSet<String> = items
+                .iter()
+                .map(|t| t["id"].as_str().unwrap().to_owned())
+                .collect();
+            assert_eq!(
+                (items.len(), &ids),
+                (TICKETS, &all),
+                "{view} {query}: each exactly once"
+            );
+            check_order(&items, field, descending, &format!("{view} {query}"));
+        }
     }
 
     // Filters read on until a page is full: no silent short pages.
