@@ -113,8 +113,7 @@ impl<S: AccountStore> Accounts<S> {
         let hash = self.passwords.hash(&password).await?;
         let tenant = Tenant::new(slug, name, now);
         let owner = User::new(tenant.id, email, owner_name, Role::Owner, Some(hash), now);
-        let session = Session::start(tenant.id, owner.id, now);
-        let (refresh_token, refresh) = RefreshRecord::issue(&session);
+        let opening = Opening::new(&owner, now);
         let actor = Actor::user(owner.id);
         let events = [
             DomainEvent::new(
@@ -128,27 +127,14 @@ impl<S: AccountStore> Accounts<S> {
             user_created(&owner, actor, now),
         ];
         self.store
-            .create_tenant(
-                &tenant,
-                &owner,
-                NewSession {
-                    session: &session,
-                    refresh: &refresh,
-                },
-                &events,
-            )
+            .create_tenant(&tenant, &owner, opening.stored(), &events)
             .await
             .map_err(conflict_as_domain)?;
-        let access = self
-            .tokens
-            .issue(tenant.id, owner.id, owner.role, session.id, now)?;
+        let tokens = self.token_pair(&owner, opening, now)?;
         Ok(SignedIn {
             tenant,
             user: owner,
-            tokens: TokenPair {
-                access,
-                refresh_token,
-            },
+            tokens,
         })
     }
 
@@ -221,30 +207,17 @@ impl<S: AccountStore> Accounts<S> {
         }
         let hash = self.passwords.hash(&password).await?;
         let user = User::new(tenant.id, email, name, Role::Customer, Some(hash), now);
-        let session = Session::start(tenant.id, user.id, now);
-        let (refresh_token, refresh) = RefreshRecord::issue(&session);
+        let opening = Opening::new(&user, now);
         let events = [user_created(&user, Actor::user(user.id), now)];
         self.store
-            .create_user(
-                &user,
-                Some(NewSession {
-                    session: &session,
-                    refresh: &refresh,
-                }),
-                &events,
-            )
+            .create_user(&user, Some(opening.stored()), &events)
             .await
             .map_err(conflict_as_domain)?;
-        let access = self
-            .tokens
-            .issue(tenant.id, user.id, user.role, session.id, now)?;
+        let tokens = self.token_pair(&user, opening, now)?;
         Ok(SignedIn {
             tenant,
             user,
-            tokens: TokenPair {
-                access,
-                refresh_token,
-            },
+            tokens,
         })
     }
 
@@ -454,20 +427,24 @@ impl<S: AccountStore> Accounts<S> {
     }
 
     async fn start_session(&self, user: &User, now: Timestamp) -> Result<TokenPair, DomainError> {
-        let session = Session::start(user.tenant_id, user.id, now);
-        let (refresh_token, refresh) = RefreshRecord::issue(&session);
-        self.store
-            .start_session(NewSession {
-                session: &session,
-                refresh: &refresh,
-            })
-            .await?;
-        let access = self
-            .tokens
-            .issue(user.tenant_id, user.id, user.role, session.id, now)?;
+        let opening = Opening::new(user, now);
+        self.store.start_session(opening.stored()).await?;
+        self.token_pair(user, opening, now)
+    }
+
+    /// The tokens of a session just stored.
+    fn token_pair(
+        &self,
+        user: &User,
+        opening: Opening,
+        now: Timestamp,
+    ) -> Result<TokenPair, DomainError> {
+        let access =
+            self.tokens
+                .issue(user.tenant_id, user.id, user.role, opening.session.id, now)?;
         Ok(TokenPair {
             access,
-            refresh_token,
+            refresh_token: opening.refresh_token,
         })
     }
 
@@ -476,6 +453,33 @@ impl<S: AccountStore> Accounts<S> {
             .revoke_session(record.tenant_id, record.user_id, record.session_id, now)
             .await
             .map_err(Into::into)
+    }
+}
+
+/// A new login session: what to store, and the refresh token to hand out
+/// once.
+struct Opening {
+    session: Session,
+    refresh: RefreshRecord,
+    refresh_token: String,
+}
+
+impl Opening {
+    fn new(user: &User, now: Timestamp) -> Self {
+        let session = Session::start(user.tenant_id, user.id, now);
+        let (refresh_token, refresh) = RefreshRecord::issue(&session);
+        Self {
+            session,
+            refresh,
+            refresh_token,
+        }
+    }
+
+    fn stored(&self) -> NewSession<'_> {
+        NewSession {
+            session: &self.session,
+            refresh: &self.refresh,
+        }
     }
 }
 

@@ -28,16 +28,7 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        if !is_json(req.headers().get(CONTENT_TYPE)) {
-            return Err(ApiError::unsupported_media_type());
-        }
-        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::payload_too_large(BODY_LIMIT_BYTES)
-            } else {
-                ApiError::malformed_json("the body could not be read")
-            }
-        })?;
+        let bytes = json_bytes(req, state).await?;
         parse_json(&bytes).map(Json)
     }
 }
@@ -46,6 +37,20 @@ impl<T: Serialize> IntoResponse for Json<T> {
     fn into_response(self) -> Response {
         axum::Json(self.0).into_response()
     }
+}
+
+/// The body of a JSON request, within the size limit.
+async fn json_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
+    if !is_json(req.headers().get(CONTENT_TYPE)) {
+        return Err(ApiError::unsupported_media_type());
+    }
+    Bytes::from_request(req, state).await.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::payload_too_large(BODY_LIMIT_BYTES)
+        } else {
+            ApiError::malformed_json("the body could not be read")
+        }
+    })
 }
 
 fn is_json(content_type: Option<&http::HeaderValue>) -> bool {
@@ -155,16 +160,7 @@ where
                 Some(k)
             }
         };
-        if !is_json(req.headers().get(CONTENT_TYPE)) {
-            return Err(ApiError::unsupported_media_type());
-        }
-        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::payload_too_large(BODY_LIMIT_BYTES)
-            } else {
-                ApiError::malformed_json("the body could not be read")
-            }
-        })?;
+        let bytes = json_bytes(req, state).await?;
         let body = parse_json(&bytes)?;
         let key = match key {
             Some(k) => {
