@@ -550,6 +550,7 @@ mod tests {
                 timeout: std::time::Duration::from_secs(1),
                 memory_mb: 128,
                 http_routes: vec![],
+                stream_sources: vec![],
             },
             "/bin/false".into(),
             crate::lambda::RuntimeEnv {

@@ -2,9 +2,12 @@
 //! every function, route and trigger of it on one machine, against a local
 //! AWS emulator (moto), with the same binaries that run in Lambda.
 
+pub mod filter;
 pub mod http_api;
 pub mod lambda;
 pub mod model;
 pub mod provision;
 pub mod stack;
+pub mod streams;
 pub mod template;
+pub mod websocket;

@@ -9,7 +9,7 @@ use devstack::template::Template;
 
 const USAGE: &str = "usage: devstack <up|provision|routes> [--template template.yaml] \
 [--params FILE] [--param Name=Value]... [--moto URL] [--region R] [--stack NAME] \
-[--http ADDR] [--bin-dir DIR] [--max-instances N] [--ready-file PATH]";
+[--http ADDR] [--ws ADDR] [--bin-dir DIR] [--max-instances N] [--ready-file PATH]";
 
 fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
@@ -70,6 +70,9 @@ fn parse_options(args: Vec<String>) -> anyhow::Result<Options> {
         http: env("DEVSTACK_HTTP", "127.0.0.1:3000")
             .parse()
             .context("DEVSTACK_HTTP")?,
+        ws: env("DEVSTACK_WS", "127.0.0.1:3001")
+            .parse()
+            .context("DEVSTACK_WS")?,
         bin_dir: PathBuf::from(target).join("debug"),
         max_instances: 4,
         ready_file: None,
@@ -92,6 +95,7 @@ fn parse_options(args: Vec<String>) -> anyhow::Result<Options> {
             "--region" => opts.region = value()?,
             "--stack" => opts.stack = value()?,
             "--http" => opts.http = value()?.parse().context("--http takes host:port")?,
+            "--ws" => opts.ws = value()?.parse().context("--ws takes host:port")?,
             "--bin-dir" => opts.bin_dir = value()?.into(),
             "--max-instances" => {
                 opts.max_instances = value()?.parse().context("--max-instances")?

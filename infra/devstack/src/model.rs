@@ -23,6 +23,28 @@ pub struct Function {
     pub timeout: Duration,
     pub memory_mb: u64,
     pub http_routes: Vec<HttpRoute>,
+    /// `Type: DynamoDB` events: stream mappings.
+    pub stream_sources: Vec<StreamSource>,
+}
+
+/// A DynamoDB stream event-source mapping, as Lambda runs it.
+#[derive(Debug, Clone)]
+pub struct StreamSource {
+    pub event: String,
+    pub stream_arn: String,
+    /// `LATEST` or `TRIM_HORIZON`.
+    pub starting_position: String,
+    pub batch_size: usize,
+    pub batching_window: Duration,
+    pub bisect_on_error: bool,
+    /// `None`: retry until the record expires.
+    pub max_retries: Option<u32>,
+    pub max_record_age: Option<Duration>,
+    pub report_item_failures: bool,
+    /// Event filter patterns; a record passes if any matches.
+    pub filters: Vec<Value>,
+    /// The on-failure destination (an SQS queue ARN).
+    pub on_failure: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,12 +110,17 @@ pub fn functions(t: &Template, ctx: &Context) -> anyhow::Result<Vec<Function>> {
             })
             .unwrap_or_default();
         let mut http_routes = Vec::new();
+        let mut stream_sources = Vec::new();
         for (event_id, event) in merged
             .get("Events")
             .and_then(Value::as_object)
             .into_iter()
             .flatten()
         {
+            if event.get("Type").and_then(Value::as_str) == Some("DynamoDB") {
+                let p = event.get("Properties").cloned().unwrap_or_default();
+                stream_sources.push(stream_source(event_id, &p)?);
+            }
             if event.get("Type").and_then(Value::as_str) == Some("HttpApi") {
                 let p = event.get("Properties").cloned().unwrap_or_default();
                 http_routes.push(HttpRoute {
@@ -128,6 +155,7 @@ pub fn functions(t: &Template, ctx: &Context) -> anyhow::Result<Vec<Function>> {
                 .and_then(|s| s.parse().ok())
                 .unwrap_or(128),
             http_routes,
+            stream_sources,
         });
     }
     out.sort_by(|a, b| a.logical_id.cmp(&b.logical_id));
@@ -254,4 +282,150 @@ Resources:
         assert!(c.allows_origin("http://x") && !c.allows_origin("http://y"));
         assert_eq!(c.max_age, Some(60));
     }
+}
+
+fn stream_source(event: &str, p: &Value) -> anyhow::Result<StreamSource> {
+    let text = |k: &str| p.get(k).map(scalar_string);
+    let number = |k: &str| text(k).and_then(|s| s.parse::<i64>().ok());
+    let filters = p
+        .pointer("/FilterCriteria/Filters")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|f| {
+            let pattern = f.get("Pattern").map(scalar_string).unwrap_or_default();
+            serde_json::from_str::<Value>(&pattern)
+                .with_context(|| format!("{event}: filter pattern is not JSON"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    for f in &filters {
+        crate::filter::check(f).with_context(|| format!("{event}: filter pattern"))?;
+    }
+    Ok(StreamSource {
+        event: event.to_owned(),
+        stream_arn: text("Stream").ok_or_else(|| anyhow!("{event}: Stream is required"))?,
+        starting_position: text("StartingPosition").unwrap_or_else(|| "LATEST".into()),
+        batch_size: number("BatchSize")
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(100),
+        batching_window: Duration::from_secs(
+            number("MaximumBatchingWindowInSeconds")
+                .and_then(|n| u64::try_from(n).ok())
+                .unwrap_or(0),
+        ),
+        bisect_on_error: text("BisectBatchOnFunctionError").as_deref() == Some("true"),
+        max_retries: number("MaximumRetryAttempts")
+            .filter(|n| *n >= 0)
+            .and_then(|n| u32::try_from(n).ok()),
+        max_record_age: number("MaximumRecordAgeInSeconds")
+            .filter(|n| *n > 0)
+            .and_then(|n| u64::try_from(n).ok())
+            .map(Duration::from_secs),
+        report_item_failures: p
+            .get("FunctionResponseTypes")
+            .and_then(Value::as_array)
+            .is_some_and(|a| a.iter().any(|t| t == "ReportBatchItemFailures")),
+        filters,
+        on_failure: p
+            .pointer("/DestinationConfig/OnFailure/Destination")
+            .map(scalar_string),
+    })
+}
+
+/// The template's WebSocket API, as devstack serves it.
+#[derive(Debug, Clone)]
+pub struct WebSocketApi {
+    /// The API id (what `Ref` gives).
+    pub id: String,
+    pub stage: String,
+    /// The body path of `$request.body.<path>`.
+    pub selection_path: Vec<String>,
+    /// Route key (`$connect`, `$default`, `subscribe`…) → function logical id.
+    pub routes: BTreeMap<String, String>,
+}
+
+/// The WebSocket API, if the template has one.
+pub fn websocket_api(
+    t: &Template,
+    ctx: &Context,
+    functions: &[Function],
+) -> anyhow::Result<Option<WebSocketApi>> {
+    let apis: Vec<_> = t
+        .resources_of(crate::provision::WEBSOCKET_API)
+        .filter(|(_, r)| {
+            r.pointer("/Properties/ProtocolType")
+                .and_then(Value::as_str)
+                == Some("WEBSOCKET")
+        })
+        .collect();
+    let Some((api_id, api)) = apis.first() else {
+        return Ok(None);
+    };
+    if apis.len() > 1 {
+        anyhow::bail!(
+            "devstack serves one WebSocket API; the template has {}",
+            apis.len()
+        );
+    }
+    let props = ctx.resolve(api.get("Properties").unwrap_or(&Value::Null))?;
+    let expression = props
+        .get("RouteSelectionExpression")
+        .map(scalar_string)
+        .unwrap_or_default();
+    let selection_path = expression
+        .strip_prefix("$request.body.")
+        .ok_or_else(|| anyhow!("{api_id}: only $request.body.* route selection is supported"))?
+        .split('.')
+        .map(str::to_owned)
+        .collect();
+    let id = ctx
+        .resolve(&serde_json::json!({"Ref": api_id}))
+        .map(|v| scalar_string(&v))?;
+    let belongs = |r: &Value| -> anyhow::Result<bool> {
+        let p = r.get("Properties").cloned().unwrap_or_default();
+        let api = p.get("ApiId").map(|v| ctx.resolve(v)).transpose()?;
+        Ok(api.map(|v| scalar_string(&v)).as_deref() == Some(id.as_str()))
+    };
+    let mut stage = None;
+    for (_, r) in t.resources_of(crate::provision::STAGE) {
+        if belongs(r)? {
+            let p = ctx.resolve(r.get("Properties").unwrap_or(&Value::Null))?;
+            stage = p.get("StageName").map(scalar_string);
+        }
+    }
+    let stage = stage.ok_or_else(|| anyhow!("{api_id} has no stage"))?;
+    let mut routes = BTreeMap::new();
+    for (route_id, r) in t.resources_of("AWS::ApiGatewayV2::Route") {
+        if !belongs(r)? {
+            continue;
+        }
+        let p = ctx.resolve(r.get("Properties").unwrap_or(&Value::Null))?;
+        let key = p.get("RouteKey").map(scalar_string).unwrap_or_default();
+        let target = p.get("Target").map(scalar_string).unwrap_or_default();
+        let integration = target
+            .strip_prefix("integrations/")
+            .ok_or_else(|| anyhow!("{route_id}: Target must be integrations/{{id}}"))?;
+        let uri = t
+            .doc
+            .pointer(&format!(
+                "/Resources/{integration}/Properties/IntegrationUri"
+            ))
+            .map(|v| ctx.resolve(v))
+            .transpose()?
+            .map(|v| scalar_string(&v))
+            .ok_or_else(|| {
+                anyhow!("{route_id}: integration {integration} has no IntegrationUri")
+            })?;
+        let function = functions
+            .iter()
+            .find(|f| uri.contains(&format!(":function:{}/", f.name)))
+            .ok_or_else(|| anyhow!("{route_id}: no function behind {uri}"))?;
+        routes.insert(key, function.logical_id.clone());
+    }
+    Ok(Some(WebSocketApi {
+        id,
+        stage,
+        selection_path,
+        routes,
+    }))
 }

@@ -15,11 +15,16 @@ use crate::model::{self, FUNCTION, HTTP_API};
 use crate::template::{Context, Physical, Template, scalar_string};
 
 pub const TABLE: &str = "AWS::DynamoDB::Table";
+pub const QUEUE: &str = "AWS::SQS::Queue";
+pub const WEBSOCKET_API: &str = "AWS::ApiGatewayV2::Api";
+pub const STAGE: &str = "AWS::ApiGatewayV2::Stage";
 
 /// SDK clients pointed at the emulator.
 #[derive(Clone)]
 pub struct Cloud {
     pub dynamodb: aws_sdk_dynamodb::Client,
+    pub streams: aws_sdk_dynamodbstreams::Client,
+    pub sqs: aws_sdk_sqs::Client,
     pub region: String,
     pub account: String,
 }
@@ -36,6 +41,8 @@ impl Cloud {
             .await;
         Self {
             dynamodb: aws_sdk_dynamodb::Client::new(&config),
+            streams: aws_sdk_dynamodbstreams::Client::new(&config),
+            sqs: aws_sdk_sqs::Client::new(&config),
             region: region.to_owned(),
             account: "000000000000".to_owned(),
         }
@@ -64,6 +71,17 @@ pub async fn provision(
             .with_context(|| format!("creating table {id}"))?;
         ctx.resources.insert(id.to_owned(), physical);
     }
+    provision_queues(cloud, template, &mut ctx).await?;
+    for (id, _) in template.resources_of(WEBSOCKET_API) {
+        // The API id devstack answers to; functions' callback URLs name it.
+        ctx.resources.insert(
+            id.to_owned(),
+            Physical {
+                reference: Value::String(id.to_lowercase()),
+                attributes: HashMap::new(),
+            },
+        );
+    }
     for (id, _) in template.resources_of(HTTP_API) {
         ctx.resources.insert(
             id.to_owned(),
@@ -87,7 +105,107 @@ pub async fn provision(
             },
         );
     }
+    // Everything else (routes, integrations, permissions, deployments) has
+    // no local state: a reference to it is its logical id.
+    let rest: Vec<(String, String)> = template
+        .resources()
+        .filter(|(id, _, _)| !ctx.resources.contains_key(*id))
+        .map(|(id, kind, _)| (id.to_owned(), kind.to_owned()))
+        .collect();
+    for (id, kind) in rest {
+        let reference = if kind == STAGE {
+            let name = template
+                .doc
+                .pointer(&format!("/Resources/{id}/Properties/StageName"))
+                .cloned()
+                .unwrap_or(Value::String(id.clone()));
+            ctx.resolve(&name)?
+        } else {
+            Value::String(id.clone())
+        };
+        ctx.resources.insert(
+            id,
+            Physical {
+                reference,
+                attributes: HashMap::new(),
+            },
+        );
+    }
     Ok(ctx)
+}
+
+/// Creates the queues, dead-letter queues first (a redrive policy names
+/// its target by ARN).
+async fn provision_queues(
+    cloud: &Cloud,
+    template: &Template,
+    ctx: &mut Context,
+) -> anyhow::Result<()> {
+    let mut pending: Vec<(&str, &Value)> = template.resources_of(QUEUE).collect();
+    while !pending.is_empty() {
+        let before = pending.len();
+        let mut later = Vec::new();
+        for (id, resource) in pending {
+            let Ok(props) = ctx.resolve(resource.get("Properties").unwrap_or(&Value::Null)) else {
+                later.push((id, resource));
+                continue;
+            };
+            let physical = create_queue(cloud, &ctx.stack, id, &props)
+                .await
+                .with_context(|| format!("creating queue {id}"))?;
+            ctx.resources.insert(id.to_owned(), physical);
+        }
+        if later.len() == before {
+            let ids: Vec<_> = later.iter().map(|(id, _)| *id).collect();
+            anyhow::bail!("queues with unresolvable properties: {}", ids.join(", "));
+        }
+        pending = later;
+    }
+    Ok(())
+}
+
+async fn create_queue(
+    cloud: &Cloud,
+    stack: &str,
+    id: &str,
+    props: &Value,
+) -> anyhow::Result<Physical> {
+    use aws_sdk_sqs::types::QueueAttributeName as A;
+    let name = props
+        .get("QueueName")
+        .map(scalar_string)
+        .unwrap_or_else(|| format!("{stack}-{id}"));
+    let mut req = cloud.sqs.create_queue().queue_name(&name);
+    for (prop, attr) in [
+        ("VisibilityTimeout", A::VisibilityTimeout),
+        ("MessageRetentionPeriod", A::MessageRetentionPeriod),
+        ("DelaySeconds", A::DelaySeconds),
+        (
+            "ReceiveMessageWaitTimeSeconds",
+            A::ReceiveMessageWaitTimeSeconds,
+        ),
+    ] {
+        if let Some(v) = props.get(prop) {
+            req = req.attributes(attr, scalar_string(v));
+        }
+    }
+    if let Some(redrive) = props.get("RedrivePolicy") {
+        req = req.attributes(A::RedrivePolicy, serde_json::to_string(redrive)?);
+    }
+    let url = req
+        .send()
+        .await?
+        .queue_url
+        .ok_or_else(|| anyhow!("no queue URL for {name}"))?;
+    let arn = format!("arn:aws:sqs:{}:{}:{name}", cloud.region, cloud.account);
+    Ok(Physical {
+        reference: Value::String(url.clone()),
+        attributes: HashMap::from([
+            ("Arn".to_owned(), Value::String(arn)),
+            ("QueueName".to_owned(), Value::String(name)),
+            ("QueueUrl".to_owned(), Value::String(url)),
+        ]),
+    })
 }
 
 async fn create_table(

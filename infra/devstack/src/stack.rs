@@ -26,6 +26,7 @@ pub struct Options {
     pub region: String,
     pub stack: String,
     pub http: SocketAddr,
+    pub ws: SocketAddr,
     pub bin_dir: PathBuf,
     pub max_instances: usize,
     pub ready_file: Option<PathBuf>,
@@ -111,7 +112,30 @@ pub fn offline_context(template: &Template, stack: &str) -> Context {
 /// Runs the stack until interrupted.
 pub async fn up(opts: Options) -> anyhow::Result<()> {
     let (template, ctx) = provision_only(&opts).await?;
-    let functions = model::functions(&template, &ctx)?;
+    let mut functions = model::functions(&template, &ctx)?;
+    let websocket = model::websocket_api(&template, &ctx, &functions)?;
+    // The WebSocket API listens before functions start: their callback URLs
+    // (`https://{api}.execute-api.{region}.amazonaws.com/{stage}`) are
+    // pointed at it, as DNS would point them at API Gateway.
+    let ws_listener = match &websocket {
+        Some(_) => Some(
+            tokio::net::TcpListener::bind(opts.ws)
+                .await
+                .with_context(|| format!("binding the WebSocket API to {}", opts.ws))?,
+        ),
+        None => None,
+    };
+    if let (Some(api), Some(listener)) = (&websocket, &ws_listener) {
+        let local = listener.local_addr()?;
+        let host = format!("{}.execute-api.{}.amazonaws.com", api.id, opts.region);
+        for f in &mut functions {
+            for value in f.environment.values_mut() {
+                *value = value
+                    .replace(&format!("https://{host}"), &format!("http://{local}"))
+                    .replace(&format!("wss://{host}"), &format!("ws://{local}"));
+            }
+        }
+    }
     let missing: Vec<_> = functions
         .iter()
         .map(|f| opts.bin_dir.join(&f.binary))
@@ -149,6 +173,45 @@ pub async fn up(opts: Options) -> anyhow::Result<()> {
     for pool in &pools {
         pool.warm().await?;
     }
+    let cloud = Cloud::connect(&opts.moto, &opts.region).await;
+    for pool in &pools {
+        for source in &pool.function.stream_sources {
+            let (pool, source, cloud) = (pool.clone(), source.clone(), cloud.clone());
+            tokio::spawn(async move {
+                let name = pool.function.name.clone();
+                if let Err(e) = crate::streams::run(pool, source, cloud).await {
+                    tracing::error!(function = %name, error = %format!("{e:#}"), "the stream mapping stopped");
+                }
+            });
+        }
+    }
+    let mut ws_url = None;
+    if let (Some(api), Some(listener)) = (websocket, ws_listener) {
+        let local = listener.local_addr()?;
+        let routes = api
+            .routes
+            .iter()
+            .filter_map(|(key, id)| {
+                pools
+                    .iter()
+                    .find(|p| &p.function.logical_id == id)
+                    .map(|p| (key.clone(), p.clone()))
+            })
+            .collect();
+        ws_url = Some(format!("ws://{local}/{}", api.stage));
+        let gateway = crate::websocket::WsGateway::new(api, routes, local.to_string());
+        let app = gateway.router();
+        tokio::spawn(async move {
+            let served = axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await;
+            if let Err(e) = served {
+                tracing::error!(error = %e, "the WebSocket API stopped");
+            }
+        });
+    }
     let gateway = Arc::new(Gateway {
         routes,
         cors: model::cors(&template, &ctx)?,
@@ -169,6 +232,7 @@ pub async fn up(opts: Options) -> anyhow::Result<()> {
         .collect();
     let ready = json!({
         "httpApi": http_url,
+        "webSocket": ws_url,
         "moto": opts.moto,
         "region": opts.region,
         "resources": resources,
@@ -178,6 +242,9 @@ pub async fn up(opts: Options) -> anyhow::Result<()> {
         write_atomically(path, &serde_json::to_vec_pretty(&ready)?)?;
     }
     println!("devstack: HTTP API on {http_url}  (functions: GET {http_url}/_devstack/functions)");
+    if let Some(url) = &ws_url {
+        println!("devstack: WebSocket API on {url}");
+    }
     let server = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),

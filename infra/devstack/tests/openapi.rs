@@ -25,6 +25,8 @@ fn document() -> utoipa::openapi::OpenApi {
         users::ApiDoc::openapi(),
         teams::ApiDoc::openapi(),
         tickets::ApiDoc::openapi(),
+        notifications::ApiDoc::openapi(),
+        realtime::ApiDoc::openapi(),
     ] {
         doc.merge(part);
     }
@@ -38,6 +40,9 @@ fn document() -> utoipa::openapi::OpenApi {
         ))
         .build();
     let components = doc.components.get_or_insert_with(Default::default);
+    components
+        .schemas
+        .insert("DomainEvent".into(), event_envelope().into());
     components.add_security_scheme(
         "bearer",
         SecurityScheme::Http(
@@ -50,6 +55,65 @@ fn document() -> utoipa::openapi::OpenApi {
         ),
     );
     doc
+}
+
+/// The envelope every event has (WebSocket pushes, and later webhooks),
+/// with the catalogue of types.
+fn event_envelope() -> utoipa::openapi::schema::Object {
+    use switchboard_domain::events::EventType;
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    let catalogue: String = EventType::ALL
+        .iter()
+        .map(|t| format!("- `{}`: {}\n", t.as_str(), t.describe()))
+        .collect();
+    let string = |d: &str| {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some(d))
+    };
+    ObjectBuilder::new()
+        .description(Some(format!(
+            "A domain event, as live updates (and integrations) receive it. Written in the same \
+             transaction as the change it describes; delivered at least once, so consumers dedupe \
+             by `id`.\n\nTypes:\n{catalogue}"
+        )))
+        .property("id", string("`evt_…`, unique"))
+        .property(
+            "type",
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(EventType::ALL.iter().map(|t| t.as_str()))),
+        )
+        .property("tenantId", string("`ten_…`"))
+        .property("occurredAt", string("RFC 3339 time of the change"))
+        .property(
+            "actor",
+            ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .description(Some("`{type: user|api_key|operator|system, id?}`")),
+        )
+        .property(
+            "subject",
+            ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .description(Some(
+                    "What it is about: `ticketId`, `commentId`, `userId`, `teamId` as apply",
+                )),
+        )
+        .property(
+            "data",
+            ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .description(Some("Type-specific details (see each type)")),
+        )
+        .required("id")
+        .required("type")
+        .required("tenantId")
+        .required("occurredAt")
+        .required("actor")
+        .required("subject")
+        .required("data")
+        .build()
 }
 
 #[test]

@@ -27,6 +27,8 @@ fn served() -> BTreeMap<&'static str, RouteSet> {
         ("users", set(users::routes().declared())),
         ("teams", set(teams::routes().declared())),
         ("tickets", set(tickets::routes().declared())),
+        ("notifications", set(notifications::routes().declared())),
+        ("realtime", set(realtime::routes().declared())),
     ])
 }
 

@@ -41,3 +41,12 @@ fn env_ms(name: &str, default: u64) -> u64 {
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
 }
+
+/// The @connections management API of a WebSocket API stage, at its
+/// callback URL (`https://{api}.execute-api.{region}.amazonaws.com/{stage}`).
+pub fn connections(config: &SdkConfig, callback_url: &str) -> aws_sdk_apigatewaymanagement::Client {
+    let conf = aws_sdk_apigatewaymanagement::config::Builder::from(config)
+        .endpoint_url(callback_url)
+        .build();
+    aws_sdk_apigatewaymanagement::Client::from_conf(conf)
+}

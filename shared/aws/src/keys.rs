@@ -8,9 +8,11 @@
 use jiff::Timestamp;
 use sha2::{Digest, Sha256};
 use switchboard_domain::ids::{
-    ApiKeyId, CommentId, EventId, HistoryId, SessionId, TeamId, TenantId, TicketId, UserId,
+    ApiKeyId, CommentId, EventId, HistoryId, NotificationId, SessionId, TeamId, TenantId, TicketId,
+    UserId,
 };
 use switchboard_domain::ports::{TicketDimension, TicketSort};
+use switchboard_domain::realtime::Topic;
 use switchboard_domain::tenant::Slug;
 use switchboard_domain::user::{Email, Role};
 
@@ -226,6 +228,66 @@ pub fn event(tenant: TenantId, event: EventId) -> Key {
     Key::new(format!("{}#EVT#{}", t(tenant), event.ulid()), "EVT")
 }
 
+/// Marks that the event router finished `step` for an event.
+pub fn event_step(tenant: TenantId, event: EventId, step: &str) -> Key {
+    Key::new(
+        format!("{}#EVT#{}", t(tenant), event.ulid()),
+        format!("STEP#{step}"),
+    )
+}
+
+fn inbox_pk(tenant: TenantId, user: UserId) -> String {
+    format!("{}#U#{}", t(tenant), user.ulid())
+}
+
+/// A person's notifications share a partition, newest last by sort key.
+pub fn notification(tenant: TenantId, user: UserId, id: NotificationId) -> Key {
+    Key::new(
+        inbox_pk(tenant, user),
+        format!("{NOTIFICATION_PREFIX}{}", id.ulid()),
+    )
+}
+
+pub const NOTIFICATION_PREFIX: &str = "N#";
+
+pub fn notifications_pk(tenant: TenantId, user: UserId) -> String {
+    inbox_pk(tenant, user)
+}
+
+/// GSI1 partition of a person's unread notifications (sparse: the keys are
+/// removed when one is read).
+pub fn unread_index_pk(tenant: TenantId, user: UserId) -> String {
+    format!("{}#UNREAD", inbox_pk(tenant, user))
+}
+
+/// The unread counter beside a person's notifications.
+pub fn unread_counter(tenant: TenantId, user: UserId) -> Key {
+    Key::new(inbox_pk(tenant, user), "UNREAD")
+}
+
+pub fn notification_preferences(tenant: TenantId, user: UserId) -> Key {
+    Key::new(inbox_pk(tenant, user), "PREFS")
+}
+
+/// A one-time WebSocket connection ticket, by the digest of its secret.
+pub fn connection_ticket(digest: &str) -> Key {
+    Key::single(format!("WSTICKET#{digest}"))
+}
+
+/// A WebSocket connection: found by id alone, as API Gateway names it.
+pub fn connection(id: &str) -> Key {
+    Key::new(format!("CONN#{id}"), "CONN")
+}
+
+pub fn topic_pk(tenant: TenantId, topic: &Topic) -> String {
+    format!("{}#TOPIC#{topic}", t(tenant))
+}
+
+/// One connection's subscription to a topic.
+pub fn subscription(tenant: TenantId, topic: &Topic, connection: &str) -> Key {
+    Key::new(topic_pk(tenant, topic), format!("CONN#{connection}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -243,8 +305,37 @@ mod tests {
         let e: EventId = "evt_01J9Z3Q4W5E6R7T8Y9V0A1B2C6".parse().unwrap();
         let email = Email::parse("Ana@Example.com").unwrap();
         let slug = Slug::parse("acme").unwrap();
+        let n = NotificationId::from_ulid(e.ulid());
+        let topic = Topic::User(u);
         let cases = [
             (tenant(t), "T#01J9Z3Q4W5E6R7T8Y9V0A1B2C3", "TENANT"),
+            (
+                event_step(t, e, "push"),
+                "T#01J9Z3Q4W5E6R7T8Y9V0A1B2C3#EVT#01J9Z3Q4W5E6R7T8Y9V0A1B2C6",
+                "STEP#push",
+            ),
+            (
+                notification(t, u, n),
+                "T#01J9Z3Q4W5E6R7T8Y9V0A1B2C3#U#01J9Z3Q4W5E6R7T8Y9V0A1B2C4",
+                "N#01J9Z3Q4W5E6R7T8Y9V0A1B2C6",
+            ),
+            (
+                unread_counter(t, u),
+                "T#01J9Z3Q4W5E6R7T8Y9V0A1B2C3#U#01J9Z3Q4W5E6R7T8Y9V0A1B2C4",
+                "UNREAD",
+            ),
+            (
+                notification_preferences(t, u),
+                "T#01J9Z3Q4W5E6R7T8Y9V0A1B2C3#U#01J9Z3Q4W5E6R7T8Y9V0A1B2C4",
+                "PREFS",
+            ),
+            (connection_ticket("abc"), "WSTICKET#abc", "WSTICKET#abc"),
+            (connection("Ab1="), "CONN#Ab1=", "CONN"),
+            (
+                subscription(t, &topic, "Ab1="),
+                "T#01J9Z3Q4W5E6R7T8Y9V0A1B2C3#TOPIC#user:usr_01J9Z3Q4W5E6R7T8Y9V0A1B2C4",
+                "CONN#Ab1=",
+            ),
             (super::slug(&slug), "SLUG#acme", "SLUG#acme"),
             (
                 user(t, u),

@@ -9,6 +9,7 @@ pub mod cursor;
 pub mod items;
 pub mod keys;
 pub mod metrics;
+pub mod push;
 pub mod store;
 
 pub use store::DynamoStore;

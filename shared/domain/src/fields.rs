@@ -157,11 +157,16 @@ impl FieldSchema {
         }
     }
 
+    /// Whether customers see the field `key`.
+    pub fn is_customer_visible(&self, key: &str) -> bool {
+        self.def(key).is_some_and(|d| d.customer_visible)
+    }
+
     /// The values a customer may see.
     pub fn customer_view(&self, values: &BTreeMap<String, Value>) -> BTreeMap<String, Value> {
         values
             .iter()
-            .filter(|(k, _)| self.def(k).is_some_and(|d| d.customer_visible))
+            .filter(|(k, _)| self.is_customer_visible(k))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect()
     }

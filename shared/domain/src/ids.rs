@@ -28,6 +28,11 @@ macro_rules! prefixed_id {
             pub fn ulid(&self) -> Ulid {
                 self.0
             }
+
+            /// The id with this ULID (ids derived from another one).
+            pub fn from_ulid(ulid: Ulid) -> Self {
+                Self(ulid)
+            }
         }
 
         impl fmt::Display for $name {
@@ -114,6 +119,12 @@ prefixed_id!(
     /// An entry of a ticket's change history.
     HistoryId,
     "hst"
+);
+prefixed_id!(
+    /// An in-app notification. It shares the ULID of the event that caused
+    /// it: one notification per person and event, whatever the retries.
+    NotificationId,
+    "ntf"
 );
 
 #[cfg(test)]

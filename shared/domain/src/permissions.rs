@@ -35,6 +35,8 @@ pub enum Action {
     WriteInternalNote,
     ReadTicketFields,
     ManageTicketFields,
+    OwnNotifications,
+    LiveUpdates,
 }
 
 /// Which roles an action is open to.
@@ -78,6 +80,8 @@ impl Action {
         Action::WriteInternalNote,
         Action::ReadTicketFields,
         Action::ManageTicketFields,
+        Action::OwnNotifications,
+        Action::LiveUpdates,
     ];
 
     /// (who, what an API key needs, what it covers).
@@ -169,6 +173,16 @@ impl Action {
                 Admins,
                 scope(Scope::TenantWrite),
                 "define custom fields: `PUT /v1/ticket-fields`",
+            ),
+            A::OwnNotifications => (
+                Everyone,
+                Never,
+                "one's own in-app notifications and their preferences: `/v1/notifications…`",
+            ),
+            A::LiveUpdates => (
+                Everyone,
+                Never,
+                "live updates: `POST /v1/realtime/tickets`, then the WebSocket API (customers: their own tickets)",
             ),
         }
     }

@@ -2,6 +2,7 @@
 //! DynamoDB; every method is one round trip or one transaction, so the cost
 //! of a use case can be read off the calls it makes.
 
+use std::collections::BTreeMap;
 use std::future::Future;
 
 use jiff::Timestamp;
@@ -13,8 +14,12 @@ use crate::error::StoreError;
 use crate::events::DomainEvent;
 use crate::fields::FieldSchema;
 use crate::idempotency::IdempotencyRecord;
-use crate::ids::{ApiKeyId, CommentId, SessionId, TeamId, TenantId, TicketId, UserId};
+use crate::ids::{
+    ApiKeyId, CommentId, EventId, NotificationId, SessionId, TeamId, TenantId, TicketId, UserId,
+};
+use crate::notification::{Notification, Preferences};
 use crate::pagination::{Page, PageRequest};
+use crate::realtime::{Connection, ConnectionTicket, Subscriber, Topic};
 use crate::session::{RefreshRecord, Session};
 use crate::team::Team;
 use crate::tenant::{Slug, Tenant};
@@ -404,4 +409,150 @@ pub trait TicketStore: DirectoryStore {
         schema: &FieldSchema,
         expected_version: u64,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// In-app notifications and their preferences.
+pub trait NotificationStore: Send + Sync {
+    /// Records a notification and counts it unread, once: `false` when it
+    /// was already there (a redelivered event).
+    fn add_notification(
+        &self,
+        notification: &Notification,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Newest first; only unread ones when `unread_only`.
+    fn notifications(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        unread_only: bool,
+        page: &PageRequest,
+    ) -> impl Future<Output = Result<Page<Notification>, StoreError>> + Send;
+
+    fn unread_count(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// Marks one read (no change if it already was); `NotFound` if absent.
+    fn mark_read(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        id: NotificationId,
+        at: Timestamp,
+    ) -> impl Future<Output = Result<Notification, StoreError>> + Send;
+
+    /// Marks every unread one read; returns how many.
+    fn mark_all_read(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        at: Timestamp,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// `NotFound` if absent.
+    fn delete_notification(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        id: NotificationId,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    fn preferences(
+        &self,
+        tenant: TenantId,
+        users: &[UserId],
+    ) -> impl Future<Output = Result<BTreeMap<UserId, Preferences>, StoreError>> + Send;
+
+    fn put_preferences(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        preferences: &Preferences,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// WebSocket connections, their subscriptions and connection tickets.
+pub trait ConnectionStore: Send + Sync {
+    /// Stores a ticket under the digest of its secret.
+    fn put_connection_ticket(
+        &self,
+        digest: &str,
+        ticket: &ConnectionTicket,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Removes and returns the ticket: a second call finds nothing.
+    fn take_connection_ticket(
+        &self,
+        digest: &str,
+    ) -> impl Future<Output = Result<Option<ConnectionTicket>, StoreError>> + Send;
+
+    fn put_connection(
+        &self,
+        connection: &Connection,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    fn connection(
+        &self,
+        id: &str,
+    ) -> impl Future<Output = Result<Option<Connection>, StoreError>> + Send;
+
+    /// Removes the connection and every subscription it holds.
+    fn delete_connection(&self, id: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Adds `topic` to the connection (idempotent).
+    fn subscribe(
+        &self,
+        connection: &Connection,
+        topic: &Topic,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    fn unsubscribe(
+        &self,
+        connection: &Connection,
+        topic: &Topic,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Live (unexpired) subscribers of a topic.
+    fn subscribers(
+        &self,
+        tenant: TenantId,
+        topic: &Topic,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<Vec<Subscriber>, StoreError>> + Send;
+
+    /// Records that the router finished `step` for an event: `false` if it
+    /// already had (a redelivery).
+    fn complete_step(
+        &self,
+        tenant: TenantId,
+        event: EventId,
+        step: &str,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    fn step_completed(
+        &self,
+        tenant: TenantId,
+        event: EventId,
+        step: &str,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+}
+
+/// How a push to a connection went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    Delivered,
+    /// The connection is closed (`410 Gone`): forget it.
+    Gone,
+}
+
+/// Sends messages to WebSocket connections (the @connections API).
+pub trait Pusher: Send + Sync {
+    fn push(
+        &self,
+        connection_id: &str,
+        message: &[u8],
+    ) -> impl Future<Output = Result<Delivery, StoreError>> + Send;
 }

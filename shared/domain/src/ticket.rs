@@ -221,6 +221,34 @@ pub struct HistoryEntry {
     pub changes: Vec<Change>,
 }
 
+/// A ticket for tests elsewhere in the domain.
+#[cfg(test)]
+pub(crate) fn sample(tenant: TenantId, requester: UserId, assignee: Option<UserId>) -> Ticket {
+    Ticket {
+        id: TicketId::new(),
+        tenant_id: tenant,
+        number: 7,
+        subject: "Refund".into(),
+        status: Status::Open,
+        priority: Priority::Normal,
+        kind: TicketType::Question,
+        channel: Channel::Web,
+        requester_id: requester,
+        assignee_id: assignee,
+        team_id: None,
+        tags: BTreeSet::new(),
+        custom_fields: BTreeMap::new(),
+        created_by: Actor::user(requester),
+        created_at: Timestamp::UNIX_EPOCH,
+        updated_at: Timestamp::UNIX_EPOCH,
+        first_response_at: None,
+        solved_at: None,
+        closed_at: None,
+        deleted_at: None,
+        version: 1,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -476,7 +476,7 @@ impl<S: TicketStore> Ticketing<S> {
                     "teamId": ticket.team_id,
                 }),
             ),
-            comment_event(EventType::CommentCreated, &comment, principal, now),
+            opening_comment_event(&comment, principal, now),
         ];
         if let Some(user) = &new_requester {
             events.push(user_created(user, principal.actor(), now));
@@ -1321,6 +1321,15 @@ fn comment_event(
         },
         json!({ "public": comment.public, "mentions": comment.mentions }),
     )
+}
+
+/// The requester's first message, which opens the ticket (not a reply).
+fn opening_comment_event(comment: &Comment, principal: &Principal, now: Timestamp) -> DomainEvent {
+    let mut event = comment_event(EventType::CommentCreated, comment, principal, now);
+    if let Some(data) = event.data.as_object_mut() {
+        data.insert("opening".into(), Value::Bool(true));
+    }
+    event
 }
 
 /// `ticket.updated` with every change, plus the specific events

@@ -91,6 +91,24 @@ impl Settings {
     }
 }
 
+/// The table for functions that issue neither tokens nor cursors (event
+/// consumers, WebSocket routes): the cursor key is random per process.
+pub fn worker_store(client: DynamoClient) -> Result<DynamoStore, ConfigError> {
+    let table = required("TABLE_NAME")?;
+    let key: [u8; 32] = rand::random();
+    Ok(DynamoStore::new(client, table, CursorSealer::new(key)))
+}
+
+/// The @connections API of the WebSocket stage named by
+/// `WEBSOCKET_CALLBACK_URL`.
+pub async fn connections_api() -> Result<switchboard_aws::push::ConnectionsApi, ConfigError> {
+    let url = required("WEBSOCKET_CALLBACK_URL")?;
+    let config = switchboard_aws::config::load().await;
+    Ok(switchboard_aws::push::ConnectionsApi::new(
+        switchboard_aws::config::connections(&config, &url),
+    ))
+}
+
 /// Builds the DynamoDB client from the standard AWS environment.
 pub async fn dynamodb() -> DynamoClient {
     let config = switchboard_aws::config::load().await;

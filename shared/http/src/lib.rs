@@ -25,3 +25,6 @@ pub type TicketingService = switchboard_domain::ticketing::Ticketing<switchboard
 
 /// Users, API keys and teams.
 pub type DirectoryService = switchboard_domain::directory::Directory<switchboard_aws::DynamoStore>;
+
+/// A person's in-app notifications.
+pub type InboxService = switchboard_domain::inbox::Inbox<switchboard_aws::DynamoStore>;

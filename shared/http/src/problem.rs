@@ -242,7 +242,9 @@ impl From<DomainError> for ApiError {
                 "account_suspended",
                 "This account or helpdesk is suspended",
             ),
-            DomainError::NotFound => ApiError::not_found(),
+            DomainError::NotFound | DomainError::Store(StoreError::NotFound) => {
+                ApiError::not_found()
+            }
             DomainError::Conflict(Conflict::SlugTaken) => {
                 ApiError::new(S::CONFLICT, "slug_taken", "The slug is already in use")
                     .with_errors(vec![FieldError::new("slug", "taken", "is already in use")])

@@ -331,3 +331,68 @@ impl TicketDetailView {
         }
     }
 }
+
+/// An in-app notification.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NotificationView {
+    #[schema(value_type = String)]
+    pub id: switchboard_domain::ids::NotificationId,
+    /// Why: `assigned`, `team_assigned`, `mentioned`, `customer_replied`, `status_changed`.
+    #[schema(value_type = String, example = "assigned")]
+    pub kind: switchboard_domain::notification::NotificationKind,
+    pub title: String,
+    #[schema(value_type = Option<String>)]
+    pub ticket_id: Option<TicketId>,
+    #[schema(value_type = Option<String>)]
+    pub comment_id: Option<CommentId>,
+    /// The event that caused it.
+    #[schema(value_type = String)]
+    pub event_id: switchboard_domain::ids::EventId,
+    #[schema(value_type = String, example = "ticket.assigned")]
+    pub event_type: switchboard_domain::events::EventType,
+    #[schema(value_type = Object)]
+    pub actor: Actor,
+    pub created_at: Timestamp,
+    pub read_at: Option<Timestamp>,
+    pub read: bool,
+}
+
+impl From<&switchboard_domain::notification::Notification> for NotificationView {
+    fn from(n: &switchboard_domain::notification::Notification) -> Self {
+        Self {
+            id: n.id,
+            kind: n.kind,
+            title: n.title.clone(),
+            ticket_id: n.ticket_id,
+            comment_id: n.comment_id,
+            event_id: n.event_id,
+            event_type: n.event_type,
+            actor: n.actor.clone(),
+            created_at: n.created_at,
+            read_at: n.read_at,
+            read: n.read_at.is_some(),
+        }
+    }
+}
+
+/// What a person does not want to be notified of.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NotificationPreferencesView {
+    /// Muted kinds (the rest are on).
+    #[schema(value_type = Vec<String>)]
+    pub muted: Vec<switchboard_domain::notification::NotificationKind>,
+    /// Every kind there is.
+    #[schema(value_type = Vec<String>)]
+    pub kinds: Vec<switchboard_domain::notification::NotificationKind>,
+}
+
+impl From<&switchboard_domain::notification::Preferences> for NotificationPreferencesView {
+    fn from(p: &switchboard_domain::notification::Preferences) -> Self {
+        Self {
+            muted: p.muted.iter().copied().collect(),
+            kinds: switchboard_domain::notification::NotificationKind::ALL.to_vec(),
+        }
+    }
+}

@@ -443,5 +443,7 @@ impl From<TeamItem> for Team {
     }
 }
 
+mod live;
 mod tickets;
+pub use live::*;
 pub use tickets::*;

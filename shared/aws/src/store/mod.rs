@@ -3,6 +3,7 @@
 
 mod accounts;
 mod directory;
+mod live;
 mod tickets;
 
 use std::collections::HashMap;
@@ -160,6 +161,21 @@ impl DynamoStore {
         page: &PageRequest,
         scope: &str,
     ) -> Result<(Vec<Item>, Option<String>), StoreError> {
+        self.query_page(Some(index), partition, sk_prefix, forward, page, scope)
+            .await
+    }
+
+    /// Like [`Self::query_index_page`], on the table itself when `index`
+    /// is `None`.
+    pub(crate) async fn query_page(
+        &self,
+        index: Option<&str>,
+        partition: (&str, &str),
+        sk_prefix: Option<(&str, &str)>,
+        forward: bool,
+        page: &PageRequest,
+        scope: &str,
+    ) -> Result<(Vec<Item>, Option<String>), StoreError> {
         let start = page
             .cursor
             .as_deref()
@@ -173,7 +189,7 @@ impl DynamoStore {
             .client
             .query()
             .table_name(self.table.as_ref())
-            .index_name(index)
+            .set_index_name(index.map(str::to_owned))
             .expression_attribute_names("#pk", partition.0)
             .expression_attribute_values(":pk", AttributeValue::S(partition.1.to_owned()))
             .scan_index_forward(forward)

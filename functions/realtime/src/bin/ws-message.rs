@@ -1,0 +1,18 @@
+//! Lambda entry point of `ws-message`: every message a client sends on the WebSocket API.
+
+use std::sync::Arc;
+
+use switchboard_domain::live::Live;
+use switchboard_http::bootstrap;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    switchboard_http::logging::init();
+    let store = bootstrap::worker_store(bootstrap::dynamodb().await)?;
+    let live = Arc::new(Live::new(store, bootstrap::connections_api().await?));
+    realtime::socket::run(move |request| {
+        let live = live.clone();
+        async move { realtime::socket::message(&live, request).await }
+    })
+    .await
+}

@@ -1,0 +1,42 @@
+//! [`Pusher`] on API Gateway's @connections API.
+
+use aws_sdk_apigatewaymanagement::Client;
+use aws_sdk_apigatewaymanagement::error::SdkError;
+use aws_sdk_apigatewaymanagement::operation::post_to_connection::PostToConnectionError;
+use aws_sdk_apigatewaymanagement::primitives::Blob;
+use switchboard_domain::StoreError;
+use switchboard_domain::ports::{Delivery, Pusher};
+
+use crate::store::sdk_error;
+
+#[derive(Clone)]
+pub struct ConnectionsApi {
+    client: Client,
+}
+
+impl ConnectionsApi {
+    pub fn new(client: Client) -> Self {
+        Self { client }
+    }
+}
+
+impl Pusher for ConnectionsApi {
+    async fn push(&self, connection_id: &str, message: &[u8]) -> Result<Delivery, StoreError> {
+        let sent = self
+            .client
+            .post_to_connection()
+            .connection_id(connection_id)
+            .data(Blob::new(message))
+            .send()
+            .await;
+        match sent {
+            Ok(_) => Ok(Delivery::Delivered),
+            Err(SdkError::ServiceError(e))
+                if matches!(e.err(), PostToConnectionError::GoneException(_)) =>
+            {
+                Ok(Delivery::Gone)
+            }
+            Err(e) => Err(sdk_error(e)),
+        }
+    }
+}

@@ -1,0 +1,193 @@
+//! The event router: what happens downstream of each outbox event, in
+//! steps that are safe to repeat (the stream delivers at least once).
+//!
+//! 1. In-app notifications: one per person and event (the store refuses a
+//!    second one), so a redelivered event adds nothing.
+//! 2. Live updates: the event to the subscribers of its topics (customers
+//!    get the customer view), and each notification to its owner's
+//!    `user:{id}` topic. Marked done per event once every push went out;
+//!    a retry after a partial push may repeat some (clients dedupe by id).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use jiff::Timestamp;
+use serde_json::Value;
+
+use crate::error::StoreError;
+use crate::events::DomainEvent;
+use crate::fields::FieldSchema;
+use crate::ids::UserId;
+use crate::live::{FanOut, fan_out};
+use crate::notification::{Facts, Notification, notification, people_named, recipients};
+use crate::ports::{ConnectionStore, NotificationStore, Pusher, TicketStore};
+use crate::realtime::{ServerMessage, Subscriber, Topic, customer_view, topics_of};
+use crate::ticket::Ticket;
+
+pub const STEP_PUSH: &str = "push";
+
+pub struct EventRouter<S, P> {
+    store: S,
+    pusher: P,
+}
+
+/// What routing one event did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Routed {
+    /// Notifications that apply (new or already recorded).
+    pub notifications: usize,
+    /// Of those, the ones this delivery recorded.
+    pub new_notifications: usize,
+    /// `None` when an earlier delivery had already pushed.
+    pub pushed: Option<FanOut>,
+}
+
+impl<S, P> EventRouter<S, P>
+where
+    S: TicketStore + NotificationStore + ConnectionStore,
+    P: Pusher,
+{
+    pub fn new(store: S, pusher: P) -> Self {
+        Self { store, pusher }
+    }
+
+    pub async fn route(&self, event: &DomainEvent, now: Timestamp) -> Result<Routed, StoreError> {
+        let tenant = event.tenant_id;
+        let ticket = match event.subject.ticket_id {
+            Some(id) => self.store.ticket(tenant, id).await?,
+            None => None,
+        };
+        let mut routed = Routed::default();
+        let notifications = match &ticket {
+            Some(t) => self.notifications(event, t).await?,
+            None => Vec::new(),
+        };
+        routed.notifications = notifications.len();
+        for n in &notifications {
+            if self.store.add_notification(n).await? {
+                routed.new_notifications += 1;
+            }
+        }
+        if !self
+            .store
+            .step_completed(tenant, event.id, STEP_PUSH)
+            .await?
+        {
+            routed.pushed = Some(self.push(event, &notifications, now).await?);
+            self.store
+                .complete_step(tenant, event.id, STEP_PUSH)
+                .await?;
+        }
+        Ok(routed)
+    }
+
+    /// The notifications an event causes, after each person's preferences.
+    async fn notifications(
+        &self,
+        event: &DomainEvent,
+        ticket: &Ticket,
+    ) -> Result<Vec<Notification>, StoreError> {
+        let tenant = event.tenant_id;
+        let team_members: BTreeSet<UserId> = match event
+            .data
+            .get("teamId")
+            .and_then(Value::as_str)
+            .and_then(|s| s.parse().ok())
+        {
+            Some(team) => self
+                .store
+                .team(tenant, team)
+                .await?
+                .map(|t| t.members)
+                .unwrap_or_default(),
+            None => BTreeSet::new(),
+        };
+        let mut named = people_named(event, ticket);
+        named.extend(team_members.iter().copied());
+        let ids: Vec<UserId> = named.into_iter().collect();
+        let people: BTreeMap<UserId, _> = self
+            .store
+            .users(tenant, &ids)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u))
+            .collect();
+        let chosen = recipients(&Facts {
+            event,
+            ticket,
+            team_members: &team_members,
+            people: &people,
+        });
+        if chosen.is_empty() {
+            return Ok(Vec::new());
+        }
+        let who: Vec<UserId> = chosen.keys().copied().collect();
+        let preferences = self.store.preferences(tenant, &who).await?;
+        Ok(chosen
+            .into_iter()
+            .filter(|(user, kind)| preferences.get(user).is_none_or(|p| p.wants(*kind)))
+            .map(|(user, kind)| notification(event, ticket, user, kind))
+            .collect())
+    }
+
+    async fn push(
+        &self,
+        event: &DomainEvent,
+        notifications: &[Notification],
+        now: Timestamp,
+    ) -> Result<FanOut, StoreError> {
+        let tenant = event.tenant_id;
+        let mut targets: Vec<(Subscriber, Vec<u8>)> = Vec::new();
+        let mut schema: Option<FieldSchema> = None;
+        for topic in topics_of(event) {
+            let name = topic.to_string();
+            let staff_message = encode(&ServerMessage::Event {
+                topic: name.clone(),
+                event: event.clone(),
+            })?;
+            let mut customer_message: Option<Option<Vec<u8>>> = None;
+            for s in self.store.subscribers(tenant, &topic, now).await? {
+                if s.role.is_staff() {
+                    targets.push((s, staff_message.clone()));
+                    continue;
+                }
+                if topic == Topic::Queue {
+                    continue;
+                }
+                if customer_message.is_none() {
+                    if schema.is_none() {
+                        schema = Some(self.store.field_schema(tenant).await?);
+                    }
+                    let view = schema.as_ref().and_then(|sc| customer_view(event, sc));
+                    customer_message = Some(
+                        view.map(|e| {
+                            encode(&ServerMessage::Event {
+                                topic: name.clone(),
+                                event: e,
+                            })
+                        })
+                        .transpose()?,
+                    );
+                }
+                if let Some(Some(bytes)) = &customer_message {
+                    targets.push((s, bytes.clone()));
+                }
+            }
+        }
+        for n in notifications {
+            let topic = Topic::User(n.user_id);
+            let bytes = encode(&ServerMessage::Notification {
+                topic: topic.to_string(),
+                notification: n.clone(),
+            })?;
+            for s in self.store.subscribers(tenant, &topic, now).await? {
+                targets.push((s, bytes.clone()));
+            }
+        }
+        fan_out(&self.store, &self.pusher, targets.into_iter()).await
+    }
+}
+
+fn encode(message: &ServerMessage) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec(message)
+        .map_err(|e| StoreError::Internal(format!("encoding a message: {e}")))
+}
