@@ -32,6 +32,15 @@ fn every_sample_event_is_listed_and_parses() {
             let parsed: aws_lambda_events_v2::ApiGatewayV2httpRequest =
                 serde_json::from_str(&sample(&name)).unwrap_or_else(|e| panic!("{name}: {e}"));
             assert_eq!(parsed.version.as_deref(), Some("2.0"), "{name}");
+        } else if name.starts_with("websocket-") {
+            let parsed: aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest =
+                serde_json::from_str(&sample(&name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert!(parsed.request_context.connection_id.is_some(), "{name}");
+            assert!(parsed.request_context.route_key.is_some(), "{name}");
+        } else if name.starts_with("dynamodb-stream-") {
+            let parsed: aws_lambda_events::dynamodb::Event =
+                serde_json::from_str(&sample(&name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert!(!parsed.records.is_empty(), "{name}");
         } else {
             panic!("{name}: no contract test knows this trigger");
         }
@@ -65,6 +74,32 @@ fn http_api_events_become_requests_as_lambda_http_builds_them() {
     };
     let parsed: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(parsed["tenant"], "demo");
+}
+
+/// The outbox record carries a domain event the router can read, and the
+/// connect event the ticket `ws-connect` looks for.
+#[test]
+fn outbox_and_websocket_samples_carry_what_the_functions_read() {
+    let batch: aws_lambda_events::dynamodb::Event =
+        serde_json::from_str(&sample("dynamodb-stream-outbox.json")).unwrap();
+    let item: switchboard_aws::items::EventItem =
+        serde_dynamo::from_item(batch.records[0].change.new_image.clone()).unwrap();
+    let event: switchboard_domain::events::DomainEvent =
+        serde_json::from_str(&item.payload).unwrap();
+    assert_eq!(event.kind.as_str(), "ticket.created");
+    assert_eq!(
+        batch.records[0].change.sequence_number.as_deref(),
+        Some("4421584500000000017450439091")
+    );
+
+    let connect: aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest =
+        serde_json::from_str(&sample("websocket-connect.json")).unwrap();
+    assert!(
+        connect
+            .query_string_parameters
+            .first("ticket")
+            .is_some_and(|t| t.starts_with("wst_"))
+    );
 }
 
 mod aws_lambda_events_v2 {

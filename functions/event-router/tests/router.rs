@@ -1,0 +1,339 @@
+//! The event router against the emulator: stream batches in the exact
+//! Lambda shape, redelivered and partly failing, as the mapping does.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
+use std::collections::HashSet;
+use std::sync::Mutex;
+
+use aws_lambda_events::dynamodb::Event;
+use jiff::Timestamp;
+use serde_json::{Value, json};
+use switchboard_aws::DynamoStore;
+use switchboard_aws::items::EventItem;
+use switchboard_domain::StoreError;
+use switchboard_domain::events::{Actor, DomainEvent, EventType, Subject};
+use switchboard_domain::ids::{TicketId, UserId};
+use switchboard_domain::pagination::PageRequest;
+use switchboard_domain::ports::{ConnectionStore, Delivery, NotificationStore, Pusher};
+use switchboard_domain::realtime::{Connection, Listener, Topic};
+use switchboard_domain::routing::EventRouter;
+use switchboard_domain::ticketing::{NewTicketInput, Ticketing};
+use switchboard_domain::user::Role;
+use switchboard_testkit::{self as kit, TestTenant};
+
+/// Records pushes; can fail one call, and knows gone connections.
+#[derive(Default)]
+struct FakeGateway {
+    pushed: Mutex<Vec<(String, Value)>>,
+    calls: Mutex<usize>,
+    /// This call (1-based) fails as a gateway hiccup would.
+    fail_call: Option<usize>,
+    gone: HashSet<String>,
+}
+
+impl Pusher for &FakeGateway {
+    async fn push(&self, connection_id: &str, message: &[u8]) -> Result<Delivery, StoreError> {
+        let call = {
+            let mut calls = self.calls.lock().unwrap();
+            *calls += 1;
+            *calls
+        };
+        if self.fail_call == Some(call) {
+            return Err(StoreError::Unavailable("gateway hiccup".into()));
+        }
+        if self.gone.contains(connection_id) {
+            return Ok(Delivery::Gone);
+        }
+        let v: Value = serde_json::from_slice(message).unwrap();
+        self.pushed
+            .lock()
+            .unwrap()
+            .push((connection_id.to_owned(), v));
+        Ok(Delivery::Delivered)
+    }
+}
+
+/// A stream batch carrying `events` (and any raw records) as Lambda
+/// delivers it.
+fn batch(records: Vec<Value>) -> Event {
+    serde_json::from_value(json!({ "Records": records })).unwrap()
+}
+
+fn record(sequence: &str, image: Value) -> Value {
+    json!({
+        "eventID": format!("id-{sequence}"),
+        "eventName": "INSERT",
+        "eventVersion": "1.1",
+        "eventSource": "aws:dynamodb",
+        "awsRegion": "us-east-1",
+        "dynamodb": {
+            "ApproximateCreationDateTime": 1_700_000_000,
+            "Keys": {"PK": {"S": "x"}, "SK": {"S": "EVT"}},
+            "NewImage": image,
+            "SequenceNumber": sequence,
+            "SizeBytes": 100,
+            "StreamViewType": "NEW_AND_OLD_IMAGES"
+        },
+        "eventSourceARN": "arn:aws:dynamodb:us-east-1:000000000000:table/t/stream/x"
+    })
+}
+
+fn outbox_record(sequence: &str, event: &DomainEvent) -> Value {
+    let item =
+        serde_dynamo::to_item::<_, serde_dynamo::Item>(EventItem::new(event).unwrap()).unwrap();
+    record(sequence, serde_json::to_value(item).unwrap())
+}
+
+struct World {
+    store: DynamoStore,
+    tenant: TestTenant,
+    agent: UserId,
+    owner: UserId,
+    ticket: TicketId,
+}
+
+async fn world() -> World {
+    let store = kit::store().await;
+    let tenant = TestTenant::new().await;
+    let agent = tenant.person("agent", "Ada Agent").await;
+    let customer = tenant.person("customer", "Cal Customer").await;
+    let principal = kit::accounts()
+        .await
+        .authenticate(
+            customer.auth.trim_start_matches("Bearer "),
+            Timestamp::now(),
+        )
+        .await
+        .unwrap();
+    let created = Ticketing::new(store.clone())
+        .create(
+            &principal,
+            NewTicketInput {
+                subject: "Refund".into(),
+                description: "Please".into(),
+                priority: None,
+                kind: None,
+                channel: None,
+                requester: None,
+                assignee_id: None,
+                team_id: None,
+                tags: None,
+                custom_fields: None,
+            },
+            None,
+            Timestamp::now(),
+        )
+        .await
+        .unwrap();
+    let ticket = created.into_inner().0.ticket.id;
+    World {
+        store,
+        agent: agent.id,
+        owner: tenant.owner_id,
+        tenant,
+        ticket,
+    }
+}
+
+/// `ticket.assigned` to the agent, by the owner.
+fn assigned(w: &World) -> DomainEvent {
+    DomainEvent::new(
+        EventType::TicketAssigned,
+        w.tenant.id,
+        Timestamp::now(),
+        Actor::user(w.owner),
+        Subject {
+            ticket_id: Some(w.ticket),
+            ..Subject::default()
+        },
+        json!({"assigneeId": w.agent, "previousAssigneeId": null, "teamId": null, "previousTeamId": null}),
+    )
+}
+
+async fn notifications_of(w: &World, user: UserId) -> Vec<String> {
+    let page = PageRequest::parse(Some(100), None).unwrap();
+    w.store
+        .notifications(w.tenant.id, user, false, &page)
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|n| n.event_id.to_string())
+        .collect()
+}
+
+async fn connect(w: &World, user: UserId, role: Role, topic: Topic) -> Connection {
+    let connection = Connection {
+        id: format!("c{}=", ulid::Ulid::new()),
+        listener: Listener {
+            tenant_id: w.tenant.id,
+            user_id: user,
+            role,
+        },
+        connected_at: Timestamp::now(),
+        expires_at: Timestamp::now() + jiff::SignedDuration::from_hours(2),
+        topics: Default::default(),
+    };
+    w.store.put_connection(&connection).await.unwrap();
+    w.store.subscribe(&connection, &topic).await.unwrap();
+    connection
+}
+
+#[tokio::test]
+async fn the_same_batch_delivered_twice_notifies_and_pushes_once() {
+    let w = world().await;
+    let gateway = FakeGateway::default();
+    let watcher = connect(&w, w.agent, Role::Agent, Topic::User(w.agent)).await;
+    let router = EventRouter::new(w.store.clone(), &gateway);
+    let first = assigned(&w);
+    let second = DomainEvent::new(
+        EventType::TicketStatusChanged,
+        w.tenant.id,
+        Timestamp::now(),
+        Actor::user(w.owner),
+        Subject {
+            ticket_id: Some(w.ticket),
+            ..Subject::default()
+        },
+        json!({"from": "new", "to": "open"}),
+    );
+    let records = vec![outbox_record("100", &first), outbox_record("101", &second)];
+
+    for _ in 0..2 {
+        let response = event_router::handle(&router, batch(records.clone())).await;
+        assert!(response.batch_item_failures.is_empty());
+    }
+
+    assert_eq!(
+        notifications_of(&w, w.agent).await,
+        vec![first.id.to_string()]
+    );
+    assert_eq!(w.store.unread_count(w.tenant.id, w.agent).await.unwrap(), 1);
+    let pushed = gateway.pushed.lock().unwrap().clone();
+    assert_eq!(pushed.len(), 1, "{pushed:#?}");
+    assert_eq!(pushed[0].0, watcher.id);
+    assert_eq!(pushed[0].1["type"], "notification");
+    assert_eq!(pushed[0].1["notification"]["kind"], "assigned");
+}
+
+#[tokio::test]
+async fn a_failing_record_is_reported_alone_and_succeeds_when_retried() {
+    let w = world().await;
+    // One subscriber of the queue: each event is one push, and the second
+    // push (the second record's) hits a gateway hiccup.
+    let gateway = FakeGateway {
+        fail_call: Some(2),
+        ..FakeGateway::default()
+    };
+    let _queue = connect(&w, w.owner, Role::Owner, Topic::Queue).await;
+    let router = EventRouter::new(w.store.clone(), &gateway);
+    let good = assigned(&w);
+    let flaky = DomainEvent::new(
+        EventType::TicketPriorityChanged,
+        w.tenant.id,
+        Timestamp::now(),
+        Actor::user(w.agent),
+        Subject {
+            ticket_id: Some(w.ticket),
+            ..Subject::default()
+        },
+        json!({"from": "normal", "to": "high"}),
+    );
+    let later = assigned(&w);
+    let records = vec![
+        outbox_record("200", &good),
+        outbox_record("201", &flaky),
+        outbox_record("202", &later),
+    ];
+
+    let response = event_router::handle(&router, batch(records.clone())).await;
+    let failed: Vec<_> = response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.clone())
+        .collect();
+    assert_eq!(failed, vec![Some("201".to_owned())]);
+    assert_eq!(
+        notifications_of(&w, w.agent).await.len(),
+        2,
+        "both assignments notified despite the failure between them"
+    );
+
+    // The mapping retries from the failed record on: everything after it
+    // comes again, and only what had not happened happens.
+    let retried = event_router::handle(&router, batch(records[1..].to_vec())).await;
+    assert!(retried.batch_item_failures.is_empty());
+    assert_eq!(notifications_of(&w, w.agent).await.len(), 2);
+    let mut pushed: Vec<String> = gateway
+        .pushed
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(_, m)| m["event"]["id"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    pushed.sort();
+    let mut want = vec![
+        good.id.to_string(),
+        flaky.id.to_string(),
+        later.id.to_string(),
+    ];
+    want.sort();
+    assert_eq!(pushed, want, "each event reached the queue exactly once");
+}
+
+#[tokio::test]
+async fn an_unreadable_record_fails_without_holding_up_the_rest() {
+    let w = world().await;
+    let gateway = FakeGateway::default();
+    let router = EventRouter::new(w.store.clone(), &gateway);
+    let good = assigned(&w);
+    let records = vec![
+        record(
+            "300",
+            json!({"entity": {"S": "event"}, "payload": {"S": "{not json"}}),
+        ),
+        outbox_record("301", &good),
+    ];
+    let response = event_router::handle(&router, batch(records)).await;
+    let failed: Vec<_> = response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.clone())
+        .collect();
+    assert_eq!(failed, vec![Some("300".to_owned())]);
+    assert_eq!(
+        notifications_of(&w, w.agent).await,
+        vec![good.id.to_string()]
+    );
+}
+
+#[tokio::test]
+async fn a_gone_connection_is_forgotten_with_its_subscriptions() {
+    let w = world().await;
+    let watcher = connect(&w, w.owner, Role::Owner, Topic::Queue).await;
+    w.store
+        .subscribe(&watcher, &Topic::Ticket(w.ticket))
+        .await
+        .unwrap();
+    let gateway = FakeGateway {
+        gone: HashSet::from([watcher.id.clone()]),
+        ..FakeGateway::default()
+    };
+    let router = EventRouter::new(w.store.clone(), &gateway);
+    let response =
+        event_router::handle(&router, batch(vec![outbox_record("400", &assigned(&w))])).await;
+    assert!(response.batch_item_failures.is_empty());
+    assert!(w.store.connection(&watcher.id).await.unwrap().is_none());
+    for topic in [Topic::Queue, Topic::Ticket(w.ticket)] {
+        let left = w
+            .store
+            .subscribers(w.tenant.id, &topic, Timestamp::now())
+            .await
+            .unwrap();
+        assert!(
+            left.iter().all(|s| s.connection_id != watcher.id),
+            "{topic}"
+        );
+    }
+}
