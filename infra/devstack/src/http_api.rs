@@ -551,6 +551,7 @@ mod tests {
                 memory_mb: 128,
                 http_routes: vec![],
                 stream_sources: vec![],
+                queue_sources: vec![],
             },
             "/bin/false".into(),
             crate::lambda::RuntimeEnv {

@@ -7,6 +7,7 @@ pub mod http_api;
 pub mod lambda;
 pub mod model;
 pub mod provision;
+pub mod queues;
 pub mod stack;
 pub mod streams;
 pub mod template;

@@ -25,6 +25,22 @@ pub struct Function {
     pub http_routes: Vec<HttpRoute>,
     /// `Type: DynamoDB` events: stream mappings.
     pub stream_sources: Vec<StreamSource>,
+    /// `Type: SQS` events: queue mappings.
+    pub queue_sources: Vec<QueueSource>,
+}
+
+/// An SQS event-source mapping.
+#[derive(Debug, Clone)]
+pub struct QueueSource {
+    pub event: String,
+    pub queue_arn: String,
+    /// 1 to 10 000 (Lambda's limit); receives are of 10 at most.
+    pub batch_size: usize,
+    pub batching_window: Duration,
+    pub report_item_failures: bool,
+    /// Batches in flight at once (`ScalingConfig.MaximumConcurrency`).
+    pub max_concurrency: usize,
+    pub filters: Vec<Value>,
 }
 
 /// A DynamoDB stream event-source mapping, as Lambda runs it.
@@ -111,12 +127,17 @@ pub fn functions(t: &Template, ctx: &Context) -> anyhow::Result<Vec<Function>> {
             .unwrap_or_default();
         let mut http_routes = Vec::new();
         let mut stream_sources = Vec::new();
+        let mut queue_sources = Vec::new();
         for (event_id, event) in merged
             .get("Events")
             .and_then(Value::as_object)
             .into_iter()
             .flatten()
         {
+            if event.get("Type").and_then(Value::as_str) == Some("SQS") {
+                let p = event.get("Properties").cloned().unwrap_or_default();
+                queue_sources.push(queue_source(event_id, &p)?);
+            }
             if event.get("Type").and_then(Value::as_str) == Some("DynamoDB") {
                 let p = event.get("Properties").cloned().unwrap_or_default();
                 stream_sources.push(stream_source(event_id, &p)?);
@@ -156,6 +177,7 @@ pub fn functions(t: &Template, ctx: &Context) -> anyhow::Result<Vec<Function>> {
                 .unwrap_or(128),
             http_routes,
             stream_sources,
+            queue_sources,
         });
     }
     out.sort_by(|a, b| a.logical_id.cmp(&b.logical_id));
@@ -225,68 +247,8 @@ pub fn cors(t: &Template, ctx: &Context) -> anyhow::Result<Option<Cors>> {
     }))
 }
 
-#[cfg(test)]
-mod tests {
-    use std::collections::HashMap;
-
-    use super::*;
-
-    #[test]
-    fn globals_merge_into_functions_and_routes_are_collected() {
-        let t = Template::parse(
-            r#"
-Globals:
-  Function:
-    Timeout: 10
-    MemorySize: 256
-    Environment: { Variables: { A: global, B: global } }
-Resources:
-  Api: { Type: AWS::Serverless::HttpApi, Properties: { CorsConfiguration: { AllowOrigins: [ "http://x" ], MaxAge: 60 } } }
-  AuthFunction:
-    Type: AWS::Serverless::Function
-    Metadata: { BuildProperties: { Binary: auth } }
-    Properties:
-      MemorySize: 512
-      Environment: { Variables: { B: mine, C: !Ref AWS::Region } }
-      Events:
-        Login: { Type: HttpApi, Properties: { ApiId: !Ref Api, Method: post, Path: /v1/auth/login } }
-"#,
-        )
-        .unwrap();
-        let mut resources = HashMap::new();
-        resources.insert(
-            "Api".to_owned(),
-            crate::template::Physical {
-                reference: "api".into(),
-                attributes: HashMap::new(),
-            },
-        );
-        let ctx = Context {
-            region: "eu-west-1".into(),
-            stack: "sb".into(),
-            resources,
-            ..Default::default()
-        };
-        let fs = functions(&t, &ctx).unwrap();
-        let f = &fs[0];
-        assert_eq!(
-            (f.name.as_str(), f.binary.as_str()),
-            ("sb-AuthFunction", "auth")
-        );
-        assert_eq!((f.timeout, f.memory_mb), (Duration::from_secs(10), 512));
-        assert_eq!(f.environment["A"], "global");
-        assert_eq!(f.environment["B"], "mine");
-        assert_eq!(f.environment["C"], "eu-west-1");
-        assert_eq!(f.http_routes[0].key(), "POST /v1/auth/login");
-        let c = cors(&t, &ctx).unwrap().unwrap();
-        assert!(c.allows_origin("http://x") && !c.allows_origin("http://y"));
-        assert_eq!(c.max_age, Some(60));
-    }
-}
-
-fn stream_source(event: &str, p: &Value) -> anyhow::Result<StreamSource> {
-    let text = |k: &str| p.get(k).map(scalar_string);
-    let number = |k: &str| text(k).and_then(|s| s.parse::<i64>().ok());
+/// A mapping's `FilterCriteria` patterns, checked to be ones devstack can apply.
+fn filters_of(event: &str, p: &Value) -> anyhow::Result<Vec<Value>> {
     let filters = p
         .pointer("/FilterCriteria/Filters")
         .and_then(Value::as_array)
@@ -301,6 +263,42 @@ fn stream_source(event: &str, p: &Value) -> anyhow::Result<StreamSource> {
     for f in &filters {
         crate::filter::check(f).with_context(|| format!("{event}: filter pattern"))?;
     }
+    Ok(filters)
+}
+
+fn queue_source(event: &str, p: &Value) -> anyhow::Result<QueueSource> {
+    let number = |k: &str| {
+        p.pointer(k)
+            .map(scalar_string)
+            .and_then(|s| s.parse::<u64>().ok())
+    };
+    Ok(QueueSource {
+        event: event.to_owned(),
+        queue_arn: p
+            .get("Queue")
+            .map(scalar_string)
+            .ok_or_else(|| anyhow!("{event}: Queue is required"))?,
+        batch_size: number("/BatchSize")
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(10),
+        batching_window: Duration::from_secs(
+            number("/MaximumBatchingWindowInSeconds").unwrap_or(0),
+        ),
+        report_item_failures: p
+            .get("FunctionResponseTypes")
+            .and_then(Value::as_array)
+            .is_some_and(|a| a.iter().any(|t| t == "ReportBatchItemFailures")),
+        max_concurrency: number("/ScalingConfig/MaximumConcurrency")
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(2),
+        filters: filters_of(event, p)?,
+    })
+}
+
+fn stream_source(event: &str, p: &Value) -> anyhow::Result<StreamSource> {
+    let text = |k: &str| p.get(k).map(scalar_string);
+    let number = |k: &str| text(k).and_then(|s| s.parse::<i64>().ok());
+    let filters = filters_of(event, p)?;
     Ok(StreamSource {
         event: event.to_owned(),
         stream_arn: text("Stream").ok_or_else(|| anyhow!("{event}: Stream is required"))?,
@@ -428,4 +426,63 @@ pub fn websocket_api(
         selection_path,
         routes,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    #[test]
+    fn globals_merge_into_functions_and_routes_are_collected() {
+        let t = Template::parse(
+            r#"
+Globals:
+  Function:
+    Timeout: 10
+    MemorySize: 256
+    Environment: { Variables: { A: global, B: global } }
+Resources:
+  Api: { Type: AWS::Serverless::HttpApi, Properties: { CorsConfiguration: { AllowOrigins: [ "http://x" ], MaxAge: 60 } } }
+  AuthFunction:
+    Type: AWS::Serverless::Function
+    Metadata: { BuildProperties: { Binary: auth } }
+    Properties:
+      MemorySize: 512
+      Environment: { Variables: { B: mine, C: !Ref AWS::Region } }
+      Events:
+        Login: { Type: HttpApi, Properties: { ApiId: !Ref Api, Method: post, Path: /v1/auth/login } }
+"#,
+        )
+        .unwrap();
+        let mut resources = HashMap::new();
+        resources.insert(
+            "Api".to_owned(),
+            crate::template::Physical {
+                reference: "api".into(),
+                attributes: HashMap::new(),
+            },
+        );
+        let ctx = Context {
+            region: "eu-west-1".into(),
+            stack: "sb".into(),
+            resources,
+            ..Default::default()
+        };
+        let fs = functions(&t, &ctx).unwrap();
+        let f = &fs[0];
+        assert_eq!(
+            (f.name.as_str(), f.binary.as_str()),
+            ("sb-AuthFunction", "auth")
+        );
+        assert_eq!((f.timeout, f.memory_mb), (Duration::from_secs(10), 512));
+        assert_eq!(f.environment["A"], "global");
+        assert_eq!(f.environment["B"], "mine");
+        assert_eq!(f.environment["C"], "eu-west-1");
+        assert_eq!(f.http_routes[0].key(), "POST /v1/auth/login");
+        let c = cors(&t, &ctx).unwrap().unwrap();
+        assert!(c.allows_origin("http://x") && !c.allows_origin("http://y"));
+        assert_eq!(c.max_age, Some(60));
+    }
 }

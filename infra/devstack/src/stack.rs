@@ -175,6 +175,15 @@ pub async fn up(opts: Options) -> anyhow::Result<()> {
     }
     let cloud = Cloud::connect(&opts.moto, &opts.region).await;
     for pool in &pools {
+        for source in &pool.function.queue_sources {
+            let (pool, source, cloud) = (pool.clone(), source.clone(), cloud.clone());
+            tokio::spawn(async move {
+                let name = pool.function.name.clone();
+                if let Err(e) = crate::queues::run(pool, source, cloud).await {
+                    tracing::error!(function = %name, error = %format!("{e:#}"), "the queue mapping stopped");
+                }
+            });
+        }
         for source in &pool.function.stream_sources {
             let (pool, source, cloud) = (pool.clone(), source.clone(), cloud.clone());
             tokio::spawn(async move {
