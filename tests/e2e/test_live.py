@@ -10,7 +10,7 @@ import urllib.parse
 import boto3
 import pytest
 import requests
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
 from conftest import assert_problem
@@ -257,3 +257,29 @@ def test_muted_kinds_are_not_notified_and_a_status_change_reaches_the_customer(a
     assert api.call("GET", "/v1/notifications", token=helpdesk["agent"]["token"]).json()["items"] == []
     marked = api.call("POST", "/v1/notifications/read-all", token=customer["token"]).json()
     assert marked == {"marked": 1}
+
+
+def test_the_connections_api_describes_closes_and_reports_gone(api, helpdesk):
+    url = connect_url(api, helpdesk["agent"]["token"])
+    gateway = urllib.parse.urlsplit(url)
+    with connect(url) as ws:
+        send(ws, {"action": "ping"})
+        connection_id = recv(ws)["connectionId"]
+        management = f"http://{gateway.netloc}{gateway.path}/@connections/{urllib.parse.quote(connection_id)}"
+        described = requests.get(management, timeout=10)
+        assert described.status_code == 200, described.text
+        assert described.json()["identity"]["sourceIp"] == "127.0.0.1"
+        assert requests.post(management, data=b'{"type":"hello"}', timeout=10).status_code == 200
+        assert recv(ws) == {"type": "hello"}
+        assert requests.delete(management, timeout=10).status_code == 204
+        with pytest.raises(ConnectionClosed):
+            recv(ws, timeout=5)
+    # $disconnect ran: the connection is forgotten, and the API says gone.
+    deadline = time.monotonic() + WAIT
+    while connection_item(connection_id) is not None:
+        assert time.monotonic() < deadline, "$disconnect did not clean up"
+        time.sleep(0.2)
+    gone = requests.get(management, timeout=10)
+    assert gone.status_code == 410
+    assert gone.headers["x-amzn-errortype"] == "GoneException"
+    assert requests.post(management, data=b"{}", timeout=10).status_code == 410
