@@ -11,7 +11,11 @@ use switchboard_http::bootstrap;
 async fn main() -> Result<(), lambda_runtime::Error> {
     switchboard_http::logging::init();
     let store = bootstrap::worker_store(bootstrap::dynamodb().await)?;
-    let router = Arc::new(EventRouter::new(store, bootstrap::connections_api().await?));
+    let router = Arc::new(EventRouter::new(
+        store,
+        bootstrap::connections_api().await?,
+        bootstrap::delivery_queue().await?,
+    ));
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Event>| {
         let router = router.clone();
         async move { Ok::<_, lambda_runtime::Error>(event_router::handle(&router, event.payload).await) }

@@ -13,13 +13,19 @@ use switchboard_aws::DynamoStore;
 use switchboard_aws::items::EventItem;
 use switchboard_domain::StoreError;
 use switchboard_domain::events::{Actor, DomainEvent, EventType, Subject};
+use switchboard_domain::ids::WebhookId;
 use switchboard_domain::ids::{TicketId, UserId};
 use switchboard_domain::pagination::PageRequest;
-use switchboard_domain::ports::{ConnectionStore, Delivery, NotificationStore, Pusher};
+use switchboard_domain::ports::{
+    ConnectionStore, DeliveryQueue, NotificationStore, PushResult, Pusher, WebhookStore,
+};
 use switchboard_domain::realtime::{Connection, Listener, Topic};
 use switchboard_domain::routing::EventRouter;
 use switchboard_domain::ticketing::{NewTicketInput, Ticketing};
 use switchboard_domain::user::Role;
+use switchboard_domain::webhook::{
+    DeliveryRef, Endpoint, EventFilter, Secret, SigningKey, delivery_id,
+};
 use switchboard_testkit::{self as kit, TestTenant};
 
 /// Records pushes; can fail one call, and knows gone connections.
@@ -33,7 +39,7 @@ struct FakeGateway {
 }
 
 impl Pusher for &FakeGateway {
-    async fn push(&self, connection_id: &str, message: &[u8]) -> Result<Delivery, StoreError> {
+    async fn push(&self, connection_id: &str, message: &[u8]) -> Result<PushResult, StoreError> {
         let call = {
             let mut calls = self.calls.lock().unwrap();
             *calls += 1;
@@ -43,14 +49,25 @@ impl Pusher for &FakeGateway {
             return Err(StoreError::Unavailable("gateway hiccup".into()));
         }
         if self.gone.contains(connection_id) {
-            return Ok(Delivery::Gone);
+            return Ok(PushResult::Gone);
         }
         let v: Value = serde_json::from_slice(message).unwrap();
         self.pushed
             .lock()
             .unwrap()
             .push((connection_id.to_owned(), v));
-        Ok(Delivery::Delivered)
+        Ok(PushResult::Delivered)
+    }
+}
+
+/// Records the deliveries the router queues.
+#[derive(Default)]
+struct FakeQueue(Mutex<Vec<DeliveryRef>>);
+
+impl DeliveryQueue for &FakeQueue {
+    async fn enqueue(&self, delivery: &DeliveryRef) -> Result<(), StoreError> {
+        self.0.lock().unwrap().push(delivery.clone());
+        Ok(())
     }
 }
 
@@ -184,8 +201,9 @@ async fn connect(w: &World, user: UserId, role: Role, topic: Topic) -> Connectio
 async fn the_same_batch_delivered_twice_notifies_and_pushes_once() {
     let w = world().await;
     let gateway = FakeGateway::default();
+    let queue = FakeQueue::default();
     let watcher = connect(&w, w.agent, Role::Agent, Topic::User(w.agent)).await;
-    let router = EventRouter::new(w.store.clone(), &gateway);
+    let router = EventRouter::new(w.store.clone(), &gateway, &queue);
     let first = assigned(&w);
     let second = DomainEvent::new(
         EventType::TicketStatusChanged,
@@ -226,8 +244,9 @@ async fn a_failing_record_is_reported_alone_and_succeeds_when_retried() {
         fail_call: Some(2),
         ..FakeGateway::default()
     };
+    let queue = FakeQueue::default();
     let _queue = connect(&w, w.owner, Role::Owner, Topic::Queue).await;
-    let router = EventRouter::new(w.store.clone(), &gateway);
+    let router = EventRouter::new(w.store.clone(), &gateway, &queue);
     let good = assigned(&w);
     let flaky = DomainEvent::new(
         EventType::TicketPriorityChanged,
@@ -286,7 +305,8 @@ async fn a_failing_record_is_reported_alone_and_succeeds_when_retried() {
 async fn an_unreadable_record_fails_without_holding_up_the_rest() {
     let w = world().await;
     let gateway = FakeGateway::default();
-    let router = EventRouter::new(w.store.clone(), &gateway);
+    let queue = FakeQueue::default();
+    let router = EventRouter::new(w.store.clone(), &gateway, &queue);
     let good = assigned(&w);
     let records = vec![
         record(
@@ -320,7 +340,8 @@ async fn a_gone_connection_is_forgotten_with_its_subscriptions() {
         gone: HashSet::from([watcher.id.clone()]),
         ..FakeGateway::default()
     };
-    let router = EventRouter::new(w.store.clone(), &gateway);
+    let queue = FakeQueue::default();
+    let router = EventRouter::new(w.store.clone(), &gateway, &queue);
     let response =
         event_router::handle(&router, batch(vec![outbox_record("400", &assigned(&w))])).await;
     assert!(response.batch_item_failures.is_empty());
@@ -335,5 +356,76 @@ async fn a_gone_connection_is_forgotten_with_its_subscriptions() {
             left.iter().all(|s| s.connection_id != watcher.id),
             "{topic}"
         );
+    }
+}
+
+fn endpoint(w: &World, events: EventFilter, enabled: bool) -> Endpoint {
+    Endpoint {
+        id: WebhookId::new(),
+        tenant_id: w.tenant.id,
+        url: "https://hooks.example.com/in".into(),
+        description: String::new(),
+        events,
+        enabled,
+        disabled_reason: None,
+        keys: vec![SigningKey {
+            secret: Secret::generate(),
+            created_at: Timestamp::now(),
+            retires_at: None,
+        }],
+        failing_since: None,
+        created_at: Timestamp::now(),
+        updated_at: Timestamp::now(),
+        version: 1,
+    }
+}
+
+#[tokio::test]
+async fn each_matching_enabled_endpoint_gets_one_delivery_however_often_the_event_comes() {
+    let w = world().await;
+    let gateway = FakeGateway::default();
+    let queue = FakeQueue::default();
+    let wants = endpoint(
+        &w,
+        EventFilter::parse(&["ticket.assigned".into()]).unwrap(),
+        true,
+    );
+    let everything = endpoint(&w, EventFilter::All, true);
+    let other = endpoint(
+        &w,
+        EventFilter::parse(&["ticket.created".into()]).unwrap(),
+        true,
+    );
+    let off = endpoint(&w, EventFilter::All, false);
+    for e in [&wants, &everything, &other, &off] {
+        w.store.put_endpoint(e, None).await.unwrap();
+    }
+    let router = EventRouter::new(w.store.clone(), &gateway, &queue);
+    let event = assigned(&w);
+    for _ in 0..2 {
+        let r = event_router::handle(&router, batch(vec![outbox_record("500", &event)])).await;
+        assert!(r.batch_item_failures.is_empty());
+    }
+    let mut queued: Vec<_> = queue
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|d| d.endpoint_id)
+        .collect();
+    queued.sort();
+    let mut want = vec![wants.id, everything.id];
+    want.sort();
+    assert_eq!(queued, want, "one delivery per matching enabled endpoint");
+    for id in want {
+        let d = w
+            .store
+            .delivery(w.tenant.id, id, delivery_id(event.id, id))
+            .await
+            .unwrap()
+            .expect("recorded");
+        let body: Value = serde_json::from_str(&d.payload).unwrap();
+        assert_eq!(body["id"], event.id.to_string());
+        assert_eq!(body["type"], "ticket.assigned");
     }
 }

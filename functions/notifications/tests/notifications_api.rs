@@ -35,7 +35,7 @@ async fn notify(tenant: TenantId, user: UserId, title: &str) -> NotificationId {
         user_id: user,
         kind: NotificationKind::Assigned,
         event_id: event,
-        event_type: EventType::TicketAssigned,
+        event_type: Some(EventType::TicketAssigned),
         ticket_id: Some(TicketId::new()),
         comment_id: None,
         actor: Actor::operator(),

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use switchboard_domain::StoreError;
 use switchboard_domain::auth::secrets::token_digest;
 use switchboard_domain::live::Live;
-use switchboard_domain::ports::{ConnectionStore, Delivery, Pusher};
+use switchboard_domain::ports::{ConnectionStore, PushResult, Pusher};
 use switchboard_domain::realtime::{ConnectionTicket, Listener, Topic};
 use switchboard_domain::user::Role;
 use switchboard_testkit::{self as kit, TestTenant};
@@ -20,10 +20,10 @@ use switchboard_testkit::{self as kit, TestTenant};
 struct Recorder(Mutex<Vec<(String, Value)>>);
 
 impl Pusher for &Recorder {
-    async fn push(&self, connection_id: &str, message: &[u8]) -> Result<Delivery, StoreError> {
+    async fn push(&self, connection_id: &str, message: &[u8]) -> Result<PushResult, StoreError> {
         let v = serde_json::from_slice(message).unwrap();
         self.0.lock().unwrap().push((connection_id.to_owned(), v));
-        Ok(Delivery::Delivered)
+        Ok(PushResult::Delivered)
     }
 }
 

@@ -197,7 +197,16 @@ async fn create_queue(
         .await?
         .queue_url
         .ok_or_else(|| anyhow!("no queue URL for {name}"))?;
-    let arn = format!("arn:aws:sqs:{}:{}:{name}", cloud.region, cloud.account);
+    let arn = cloud
+        .sqs
+        .get_queue_attributes()
+        .queue_url(&url)
+        .attribute_names(A::QueueArn)
+        .send()
+        .await?
+        .attributes
+        .and_then(|mut a| a.remove(&A::QueueArn))
+        .ok_or_else(|| anyhow!("no ARN for queue {name}"))?;
     Ok(Physical {
         reference: Value::String(url.clone()),
         attributes: HashMap::from([

@@ -27,6 +27,7 @@ fn document() -> utoipa::openapi::OpenApi {
         tickets::ApiDoc::openapi(),
         notifications::ApiDoc::openapi(),
         realtime::ApiDoc::openapi(),
+        webhooks::ApiDoc::openapi(),
     ] {
         doc.merge(part);
     }

@@ -29,6 +29,7 @@ fn served() -> BTreeMap<&'static str, RouteSet> {
         ("tickets", set(tickets::routes().declared())),
         ("notifications", set(notifications::routes().declared())),
         ("realtime", set(realtime::routes().declared())),
+        ("webhooks", set(webhooks::routes().declared())),
     ])
 }
 

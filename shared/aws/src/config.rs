@@ -50,3 +50,7 @@ pub fn connections(config: &SdkConfig, callback_url: &str) -> aws_sdk_apigateway
         .build();
     aws_sdk_apigatewaymanagement::Client::from_conf(conf)
 }
+
+pub fn sqs(config: &SdkConfig) -> aws_sdk_sqs::Client {
+    aws_sdk_sqs::Client::new(config)
+}

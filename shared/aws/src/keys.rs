@@ -8,8 +8,8 @@
 use jiff::Timestamp;
 use sha2::{Digest, Sha256};
 use switchboard_domain::ids::{
-    ApiKeyId, CommentId, EventId, HistoryId, NotificationId, SessionId, TeamId, TenantId, TicketId,
-    UserId,
+    ApiKeyId, CommentId, DeliveryId, EventId, HistoryId, NotificationId, SessionId, TeamId,
+    TenantId, TicketId, UserId, WebhookId,
 };
 use switchboard_domain::ports::{TicketDimension, TicketSort};
 use switchboard_domain::realtime::Topic;
@@ -288,6 +288,27 @@ pub fn subscription(tenant: TenantId, topic: &Topic, connection: &str) -> Key {
     Key::new(topic_pk(tenant, topic), format!("CONN#{connection}"))
 }
 
+pub const WEBHOOK_PREFIX: &str = "WH#";
+
+/// A webhook endpoint sits with the tenant's other small collections.
+pub fn webhook(tenant: TenantId, id: WebhookId) -> Key {
+    Key::new(t(tenant), format!("{WEBHOOK_PREFIX}{}", id.ulid()))
+}
+
+pub fn deliveries_pk(tenant: TenantId, endpoint: WebhookId) -> String {
+    format!("{}#WH#{}", t(tenant), endpoint.ulid())
+}
+
+pub const DELIVERY_PREFIX: &str = "D#";
+
+/// An endpoint's delivery log: one partition, ordered by event time.
+pub fn delivery(tenant: TenantId, endpoint: WebhookId, id: DeliveryId) -> Key {
+    Key::new(
+        deliveries_pk(tenant, endpoint),
+        format!("{DELIVERY_PREFIX}{}", id.ulid()),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -331,6 +352,20 @@ mod tests {
             ),
             (connection_ticket("abc"), "WSTICKET#abc", "WSTICKET#abc"),
             (connection("Ab1="), "CONN#Ab1=", "CONN"),
+            (
+                webhook(t, "wh_01J9Z3Q4W5E6R7T8Y9V0A1B2C7".parse().unwrap()),
+                "T#01J9Z3Q4W5E6R7T8Y9V0A1B2C3",
+                "WH#01J9Z3Q4W5E6R7T8Y9V0A1B2C7",
+            ),
+            (
+                delivery(
+                    t,
+                    "wh_01J9Z3Q4W5E6R7T8Y9V0A1B2C7".parse().unwrap(),
+                    "msg_01J9Z3Q4W5E6R7T8Y9V0A1B2C8".parse().unwrap(),
+                ),
+                "T#01J9Z3Q4W5E6R7T8Y9V0A1B2C3#WH#01J9Z3Q4W5E6R7T8Y9V0A1B2C7",
+                "D#01J9Z3Q4W5E6R7T8Y9V0A1B2C8",
+            ),
             (
                 subscription(t, &topic, "Ab1="),
                 "T#01J9Z3Q4W5E6R7T8Y9V0A1B2C3#TOPIC#user:usr_01J9Z3Q4W5E6R7T8Y9V0A1B2C4",

@@ -10,6 +10,7 @@ pub mod items;
 pub mod keys;
 pub mod metrics;
 pub mod push;
+pub mod queue;
 pub mod store;
 
 pub use store::DynamoStore;

@@ -5,7 +5,7 @@ use aws_sdk_apigatewaymanagement::error::SdkError;
 use aws_sdk_apigatewaymanagement::operation::post_to_connection::PostToConnectionError;
 use aws_sdk_apigatewaymanagement::primitives::Blob;
 use switchboard_domain::StoreError;
-use switchboard_domain::ports::{Delivery, Pusher};
+use switchboard_domain::ports::{PushResult, Pusher};
 
 use crate::store::sdk_error;
 
@@ -21,7 +21,7 @@ impl ConnectionsApi {
 }
 
 impl Pusher for ConnectionsApi {
-    async fn push(&self, connection_id: &str, message: &[u8]) -> Result<Delivery, StoreError> {
+    async fn push(&self, connection_id: &str, message: &[u8]) -> Result<PushResult, StoreError> {
         let sent = self
             .client
             .post_to_connection()
@@ -30,11 +30,11 @@ impl Pusher for ConnectionsApi {
             .send()
             .await;
         match sent {
-            Ok(_) => Ok(Delivery::Delivered),
+            Ok(_) => Ok(PushResult::Delivered),
             Err(SdkError::ServiceError(e))
                 if matches!(e.err(), PostToConnectionError::GoneException(_)) =>
             {
-                Ok(Delivery::Gone)
+                Ok(PushResult::Gone)
             }
             Err(e) => Err(sdk_error(e)),
         }

@@ -56,6 +56,7 @@ event_types! {
     CommentCreated => "comment.created": "A public reply or internal note was added (`data.public`).",
     CommentUpdated => "comment.updated": "A comment was edited.",
     CommentDeleted => "comment.deleted": "A comment was redacted.",
+    WebhookTest => "webhook.test": "Sent by `POST /v1/webhooks/{id}/test` to that endpoint only.",
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -121,6 +121,17 @@ prefixed_id!(
     "hst"
 );
 prefixed_id!(
+    /// An integrator's webhook endpoint.
+    WebhookId,
+    "wh"
+);
+prefixed_id!(
+    /// One event's delivery to one webhook endpoint: the `webhook-id`
+    /// header, stable across retries and replays.
+    DeliveryId,
+    "msg"
+);
+prefixed_id!(
     /// An in-app notification. It shares the ULID of the event that caused
     /// it: one notification per person and event, whatever the retries.
     NotificationId,

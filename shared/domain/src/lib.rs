@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod api_key;
 pub mod auth;
 pub mod comment;
+pub mod delivering;
 pub mod directory;
 pub mod error;
 pub mod events;
@@ -29,5 +30,7 @@ pub mod ticket;
 pub mod ticketing;
 pub mod user;
 pub mod validation;
+pub mod webhook;
+pub mod webhooks;
 
 pub use error::{DomainError, StoreError};

@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use crate::auth::secrets::{random_token, token_digest};
 use crate::error::{DomainError, StoreError};
 use crate::permissions::{Action, Principal};
-use crate::ports::{ConnectionStore, Delivery, Pusher, TicketStore};
+use crate::ports::{ConnectionStore, PushResult, Pusher, TicketStore};
 use crate::realtime::{
     CONNECTION_TICKET_TTL, CONNECTION_TTL, ClientMessage, Connection, ConnectionTicket, Listener,
     MAX_TOPICS_PER_CONNECTION, Refusal, ServerMessage, Subscriber, Topic, authorize,
@@ -245,7 +245,7 @@ impl<S: TicketStore + ConnectionStore, P: Pusher> Live<S, P> {
     async fn reply(&self, connection_id: &str, message: &ServerMessage) -> Result<(), StoreError> {
         let bytes = serde_json::to_vec(message)
             .map_err(|e| StoreError::Internal(format!("encoding a message: {e}")))?;
-        if self.pusher.push(connection_id, &bytes).await? == Delivery::Gone {
+        if self.pusher.push(connection_id, &bytes).await? == PushResult::Gone {
             self.store.delete_connection(connection_id).await?;
         }
         Ok(())
@@ -260,7 +260,7 @@ pub async fn fan_out<S: ConnectionStore, P: Pusher>(
     pusher: &P,
     targets: impl Iterator<Item = (Subscriber, Vec<u8>)>,
 ) -> Result<FanOut, StoreError> {
-    let results: Vec<(String, Result<Delivery, StoreError>)> = futures::stream::iter(targets)
+    let results: Vec<(String, Result<PushResult, StoreError>)> = futures::stream::iter(targets)
         .map(|(s, bytes)| async move {
             let r = pusher.push(&s.connection_id, &bytes).await;
             (s.connection_id, r)
@@ -272,8 +272,8 @@ pub async fn fan_out<S: ConnectionStore, P: Pusher>(
     let mut failure = None;
     for (connection, result) in results {
         match result {
-            Ok(Delivery::Delivered) => report.delivered += 1,
-            Ok(Delivery::Gone) => {
+            Ok(PushResult::Delivered) => report.delivered += 1,
+            Ok(PushResult::Gone) => {
                 store.delete_connection(&connection).await?;
                 report.gone += 1;
             }

@@ -31,15 +31,18 @@ pub enum NotificationKind {
     TeamAssigned,
     /// A ticket you requested changed status.
     StatusChanged,
+    /// Switchboard disabled a webhook endpoint (admins).
+    WebhookDisabled,
 }
 
 impl NotificationKind {
-    pub const ALL: [NotificationKind; 5] = [
+    pub const ALL: [NotificationKind; 6] = [
         NotificationKind::Assigned,
         NotificationKind::Mentioned,
         NotificationKind::CustomerReplied,
         NotificationKind::TeamAssigned,
         NotificationKind::StatusChanged,
+        NotificationKind::WebhookDisabled,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -49,6 +52,7 @@ impl NotificationKind {
             NotificationKind::CustomerReplied => "customer_replied",
             NotificationKind::TeamAssigned => "team_assigned",
             NotificationKind::StatusChanged => "status_changed",
+            NotificationKind::WebhookDisabled => "webhook_disabled",
         }
     }
 
@@ -76,7 +80,8 @@ pub struct Notification {
     pub user_id: UserId,
     pub kind: NotificationKind,
     pub event_id: EventId,
-    pub event_type: EventType,
+    /// The event behind it; none for what Switchboard itself reports.
+    pub event_type: Option<EventType>,
     pub ticket_id: Option<TicketId>,
     pub comment_id: Option<CommentId>,
     pub actor: Actor,
@@ -221,6 +226,7 @@ pub fn title(kind: NotificationKind, ticket: &Ticket) -> String {
         NotificationKind::StatusChanged => {
             format!("Your request #{n} is now {}: {subject}", ticket.status)
         }
+        NotificationKind::WebhookDisabled => format!("A webhook was disabled (#{n})"),
     }
 }
 
@@ -237,7 +243,7 @@ pub fn notification(
         user_id: user,
         kind,
         event_id: event.id,
-        event_type: event.kind,
+        event_type: Some(event.kind),
         ticket_id: Some(ticket.id),
         comment_id: event.subject.comment_id,
         actor: event.actor.clone(),

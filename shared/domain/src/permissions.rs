@@ -37,6 +37,7 @@ pub enum Action {
     ManageTicketFields,
     OwnNotifications,
     LiveUpdates,
+    ManageWebhooks,
 }
 
 /// Which roles an action is open to.
@@ -82,6 +83,7 @@ impl Action {
         Action::ManageTicketFields,
         Action::OwnNotifications,
         Action::LiveUpdates,
+        Action::ManageWebhooks,
     ];
 
     /// (who, what an API key needs, what it covers).
@@ -183,6 +185,11 @@ impl Action {
                 Everyone,
                 Never,
                 "live updates: `POST /v1/realtime/tickets`, then the WebSocket API (customers: their own tickets)",
+            ),
+            A::ManageWebhooks => (
+                Admins,
+                scope(Scope::WebhooksWrite),
+                "webhooks: `/v1/webhooks…` (endpoints, secrets, test, deliveries, redelivery)",
             ),
         }
     }

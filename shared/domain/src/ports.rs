@@ -15,7 +15,8 @@ use crate::events::DomainEvent;
 use crate::fields::FieldSchema;
 use crate::idempotency::IdempotencyRecord;
 use crate::ids::{
-    ApiKeyId, CommentId, EventId, NotificationId, SessionId, TeamId, TenantId, TicketId, UserId,
+    ApiKeyId, CommentId, DeliveryId, EventId, NotificationId, SessionId, TeamId, TenantId,
+    TicketId, UserId, WebhookId,
 };
 use crate::notification::{Notification, Preferences};
 use crate::pagination::{Page, PageRequest};
@@ -25,6 +26,7 @@ use crate::team::Team;
 use crate::tenant::{Slug, Tenant};
 use crate::ticket::{HistoryEntry, Priority, Status, Tag, Ticket};
 use crate::user::{Email, Role, User};
+use crate::webhook::{Delivery, Endpoint};
 
 /// A session to start in the same transaction as another write.
 #[derive(Debug, Clone)]
@@ -542,7 +544,7 @@ pub trait ConnectionStore: Send + Sync {
 
 /// How a push to a connection went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Delivery {
+pub enum PushResult {
     Delivered,
     /// The connection is closed (`410 Gone`): forget it.
     Gone,
@@ -554,5 +556,80 @@ pub trait Pusher: Send + Sync {
         &self,
         connection_id: &str,
         message: &[u8],
-    ) -> impl Future<Output = Result<Delivery, StoreError>> + Send;
+    ) -> impl Future<Output = Result<PushResult, StoreError>> + Send;
+}
+
+/// Webhook endpoints and their delivery log.
+pub trait WebhookStore: Send + Sync {
+    /// Creates (`expected_version: None`) or replaces an endpoint;
+    /// `VersionMismatch` if it changed meanwhile.
+    fn put_endpoint(
+        &self,
+        endpoint: &Endpoint,
+        expected_version: Option<u64>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    fn endpoint(
+        &self,
+        tenant: TenantId,
+        id: WebhookId,
+    ) -> impl Future<Output = Result<Option<Endpoint>, StoreError>> + Send;
+
+    /// Every endpoint of the tenant (at most a few dozen).
+    fn endpoints(
+        &self,
+        tenant: TenantId,
+    ) -> impl Future<Output = Result<Vec<Endpoint>, StoreError>> + Send;
+
+    /// Removes the endpoint; `NotFound` if absent. Its log expires.
+    fn delete_endpoint(
+        &self,
+        tenant: TenantId,
+        id: WebhookId,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Records a delivery once: `false` if it was already there.
+    fn create_delivery(
+        &self,
+        delivery: &Delivery,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    fn delivery(
+        &self,
+        tenant: TenantId,
+        endpoint: WebhookId,
+        id: DeliveryId,
+    ) -> impl Future<Output = Result<Option<Delivery>, StoreError>> + Send;
+
+    /// Replaces a delivery at `expected_version`.
+    fn save_delivery(
+        &self,
+        delivery: &Delivery,
+        expected_version: u64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Newest first.
+    fn deliveries(
+        &self,
+        tenant: TenantId,
+        endpoint: WebhookId,
+        page: &PageRequest,
+    ) -> impl Future<Output = Result<Page<Delivery>, StoreError>> + Send;
+}
+
+/// Hands deliveries to the webhook worker (SQS).
+pub trait DeliveryQueue: Send + Sync {
+    fn enqueue(
+        &self,
+        delivery: &crate::webhook::DeliveryRef,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// Sends one signed request and reports what happened; it never fails:
+/// refusals and timeouts are attempts too.
+pub trait WebhookSender: Send + Sync {
+    fn send(
+        &self,
+        request: &crate::webhook::OutgoingRequest,
+    ) -> impl Future<Output = crate::webhook::SendResult> + Send;
 }

@@ -1,9 +1,12 @@
 //! The event router: what happens downstream of each outbox event, in
 //! steps that are safe to repeat (the stream delivers at least once).
 //!
-//! 1. In-app notifications: one per person and event (the store refuses a
+//! 1. Webhooks: one delivery per matching enabled endpoint, with an id
+//!    derived from the event and the endpoint (the store refuses a second),
+//!    handed to the webhook worker's queue. Marked done per event.
+//! 2. In-app notifications: one per person and event (the store refuses a
 //!    second one), so a redelivered event adds nothing.
-//! 2. Live updates: the event to the subscribers of its topics (customers
+//! 3. Live updates: the event to the subscribers of its topics (customers
 //!    get the customer view), and each notification to its owner's
 //!    `user:{id}` topic. Marked done per event once every push went out;
 //!    a retry after a partial push may repeat some (clients dedupe by id).
@@ -14,25 +17,33 @@ use jiff::Timestamp;
 use serde_json::Value;
 
 use crate::error::StoreError;
-use crate::events::DomainEvent;
+use crate::events::{DomainEvent, EventType};
 use crate::fields::FieldSchema;
 use crate::ids::UserId;
 use crate::live::{FanOut, fan_out};
 use crate::notification::{Facts, Notification, notification, people_named, recipients};
-use crate::ports::{ConnectionStore, NotificationStore, Pusher, TicketStore};
+use crate::ports::{
+    ConnectionStore, DeliveryQueue, NotificationStore, Pusher, TicketStore, WebhookStore,
+};
 use crate::realtime::{ServerMessage, Subscriber, Topic, customer_view, topics_of};
 use crate::ticket::Ticket;
+use crate::webhook::DeliveryStatus;
+use crate::webhooks::new_delivery;
 
 pub const STEP_PUSH: &str = "push";
+pub const STEP_WEBHOOKS: &str = "webhooks";
 
-pub struct EventRouter<S, P> {
+pub struct EventRouter<S, P, Q> {
     store: S,
     pusher: P,
+    queue: Q,
 }
 
 /// What routing one event did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Routed {
+    /// Webhook deliveries queued; `None` when an earlier delivery had.
+    pub webhooks: Option<usize>,
     /// Notifications that apply (new or already recorded).
     pub notifications: usize,
     /// Of those, the ones this delivery recorded.
@@ -41,13 +52,18 @@ pub struct Routed {
     pub pushed: Option<FanOut>,
 }
 
-impl<S, P> EventRouter<S, P>
+impl<S, P, Q> EventRouter<S, P, Q>
 where
-    S: TicketStore + NotificationStore + ConnectionStore,
+    S: TicketStore + NotificationStore + ConnectionStore + WebhookStore,
     P: Pusher,
+    Q: DeliveryQueue,
 {
-    pub fn new(store: S, pusher: P) -> Self {
-        Self { store, pusher }
+    pub fn new(store: S, pusher: P, queue: Q) -> Self {
+        Self {
+            store,
+            pusher,
+            queue,
+        }
     }
 
     pub async fn route(&self, event: &DomainEvent, now: Timestamp) -> Result<Routed, StoreError> {
@@ -57,6 +73,17 @@ where
             None => None,
         };
         let mut routed = Routed::default();
+        if event.kind != EventType::WebhookTest
+            && !self
+                .store
+                .step_completed(tenant, event.id, STEP_WEBHOOKS)
+                .await?
+        {
+            routed.webhooks = Some(self.webhooks(event, now).await?);
+            self.store
+                .complete_step(tenant, event.id, STEP_WEBHOOKS)
+                .await?;
+        }
         let notifications = match &ticket {
             Some(t) => self.notifications(event, t).await?,
             None => Vec::new(),
@@ -78,6 +105,31 @@ where
                 .await?;
         }
         Ok(routed)
+    }
+
+    /// Queues a delivery to each enabled endpoint that wants the event.
+    async fn webhooks(&self, event: &DomainEvent, now: Timestamp) -> Result<usize, StoreError> {
+        let endpoints = self.store.endpoints(event.tenant_id).await?;
+        let mut queued = 0;
+        for endpoint in endpoints
+            .iter()
+            .filter(|e| e.enabled && e.events.matches(event.kind.as_str()))
+        {
+            let delivery = new_delivery(endpoint, event, now)?;
+            let enqueue = self.store.create_delivery(&delivery).await? || {
+                // An earlier try recorded it but may have failed to queue it.
+                let stored = self
+                    .store
+                    .delivery(delivery.tenant_id, endpoint.id, delivery.id)
+                    .await?;
+                stored.is_some_and(|d| d.status == DeliveryStatus::Pending && d.attempts.is_empty())
+            };
+            if enqueue {
+                self.queue.enqueue(&delivery.reference()).await?;
+                queued += 1;
+            }
+        }
+        Ok(queued)
     }
 
     /// The notifications an event causes, after each person's preferences.

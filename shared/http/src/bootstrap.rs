@@ -28,6 +28,18 @@ pub fn required(name: &'static str) -> Result<String, ConfigError> {
         .ok_or(ConfigError::Missing(name))
 }
 
+/// A `true`/`false` setting; absent is `false`.
+pub fn flag(name: &'static str) -> Result<bool, ConfigError> {
+    match std::env::var(name).ok().as_deref() {
+        None | Some("") | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(other) => Err(ConfigError::Invalid(
+            name,
+            format!("{other:?} is not true or false"),
+        )),
+    }
+}
+
 /// What every API function reads from its environment.
 pub struct Settings {
     pub table: String,
@@ -106,6 +118,16 @@ pub async fn connections_api() -> Result<switchboard_aws::push::ConnectionsApi, 
     let config = switchboard_aws::config::load().await;
     Ok(switchboard_aws::push::ConnectionsApi::new(
         switchboard_aws::config::connections(&config, &url),
+    ))
+}
+
+/// The webhook worker's queue, named by `WEBHOOK_QUEUE_URL`.
+pub async fn delivery_queue() -> Result<switchboard_aws::queue::SqsDeliveryQueue, ConfigError> {
+    let url = required("WEBHOOK_QUEUE_URL")?;
+    let config = switchboard_aws::config::load().await;
+    Ok(switchboard_aws::queue::SqsDeliveryQueue::new(
+        switchboard_aws::config::sqs(&config),
+        url,
     ))
 }
 

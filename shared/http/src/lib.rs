@@ -28,3 +28,9 @@ pub type DirectoryService = switchboard_domain::directory::Directory<switchboard
 
 /// A person's in-app notifications.
 pub type InboxService = switchboard_domain::inbox::Inbox<switchboard_aws::DynamoStore>;
+
+/// Webhook endpoints and their deliveries.
+pub type WebhooksService = switchboard_domain::webhooks::Webhooks<
+    switchboard_aws::DynamoStore,
+    switchboard_aws::queue::SqsDeliveryQueue,
+>;

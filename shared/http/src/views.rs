@@ -338,7 +338,7 @@ impl TicketDetailView {
 pub struct NotificationView {
     #[schema(value_type = String)]
     pub id: switchboard_domain::ids::NotificationId,
-    /// Why: `assigned`, `team_assigned`, `mentioned`, `customer_replied`, `status_changed`.
+    /// Why: `assigned`, `team_assigned`, `mentioned`, `customer_replied`, `status_changed`, `webhook_disabled`.
     #[schema(value_type = String, example = "assigned")]
     pub kind: switchboard_domain::notification::NotificationKind,
     pub title: String,
@@ -349,8 +349,8 @@ pub struct NotificationView {
     /// The event that caused it.
     #[schema(value_type = String)]
     pub event_id: switchboard_domain::ids::EventId,
-    #[schema(value_type = String, example = "ticket.assigned")]
-    pub event_type: switchboard_domain::events::EventType,
+    #[schema(value_type = Option<String>, example = "ticket.assigned")]
+    pub event_type: Option<switchboard_domain::events::EventType>,
     #[schema(value_type = Object)]
     pub actor: Actor,
     pub created_at: Timestamp,
@@ -393,6 +393,114 @@ impl From<&switchboard_domain::notification::Preferences> for NotificationPrefer
         Self {
             muted: p.muted.iter().copied().collect(),
             kinds: switchboard_domain::notification::NotificationKind::ALL.to_vec(),
+        }
+    }
+}
+
+/// A webhook endpoint (its secret is shown only on creation and rotation).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookView {
+    #[schema(value_type = String)]
+    pub id: switchboard_domain::ids::WebhookId,
+    pub url: String,
+    pub description: String,
+    /// Event types from the catalogue, or `["*"]`.
+    pub events: Vec<String>,
+    pub enabled: bool,
+    /// Why Switchboard disabled it: `gone` (answered 410) or `failing` (5 days of failures).
+    pub disabled_reason: Option<String>,
+    /// Since when every delivery has failed, if they do.
+    pub failing_since: Option<Timestamp>,
+    /// A rotated-out secret still signs until this time.
+    pub previous_secret_expires_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub version: u64,
+    /// `whsec_…`: only in the answer to creation and rotation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+}
+
+impl WebhookView {
+    pub fn new(
+        e: &switchboard_domain::webhook::Endpoint,
+        secret: Option<&switchboard_domain::webhook::Secret>,
+    ) -> Self {
+        Self {
+            id: e.id,
+            url: e.url.clone(),
+            description: e.description.clone(),
+            events: e.events.names(),
+            enabled: e.enabled,
+            disabled_reason: e.disabled_reason.clone(),
+            failing_since: e.failing_since,
+            previous_secret_expires_at: e.keys.iter().skip(1).find_map(|k| k.retires_at),
+            created_at: e.created_at,
+            updated_at: e.updated_at,
+            version: e.version,
+            secret: secret.map(|s| s.expose().to_owned()),
+        }
+    }
+}
+
+/// One attempt at a delivery.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AttemptView {
+    pub at: Timestamp,
+    pub status_code: Option<u16>,
+    pub error: Option<String>,
+    pub latency_ms: u64,
+    /// The first 1 KB of the response body.
+    pub response: String,
+}
+
+/// A delivery of one event to one endpoint.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DeliveryView {
+    /// The `webhook-id` header: stable across retries and redeliveries.
+    #[schema(value_type = String)]
+    pub id: switchboard_domain::ids::DeliveryId,
+    #[schema(value_type = String)]
+    pub event_id: switchboard_domain::ids::EventId,
+    pub event_type: String,
+    /// `pending`, `succeeded`, `failed` or `skipped`.
+    #[schema(value_type = String, example = "succeeded")]
+    pub status: switchboard_domain::webhook::DeliveryStatus,
+    pub attempts: Vec<AttemptView>,
+    pub next_attempt_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+    /// The body sent (only on a single delivery).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub payload: Option<serde_json::Value>,
+}
+
+impl DeliveryView {
+    pub fn new(d: &switchboard_domain::webhook::Delivery, with_payload: bool) -> Self {
+        Self {
+            id: d.id,
+            event_id: d.event_id,
+            event_type: d.event_type.clone(),
+            status: d.status,
+            attempts: d
+                .attempts
+                .iter()
+                .map(|a| AttemptView {
+                    at: a.at,
+                    status_code: a.status_code,
+                    error: a.error.clone(),
+                    latency_ms: a.latency_ms,
+                    response: a.response.clone(),
+                })
+                .collect(),
+            next_attempt_at: d.next_attempt_at,
+            created_at: d.created_at,
+            payload: with_payload
+                .then(|| serde_json::from_str(&d.payload).ok())
+                .flatten(),
         }
     }
 }

@@ -37,6 +37,12 @@ fn every_sample_event_is_listed_and_parses() {
                 serde_json::from_str(&sample(&name)).unwrap_or_else(|e| panic!("{name}: {e}"));
             assert!(parsed.request_context.connection_id.is_some(), "{name}");
             assert!(parsed.request_context.route_key.is_some(), "{name}");
+        } else if name.starts_with("sqs-") {
+            let parsed: aws_lambda_events::sqs::SqsEvent =
+                serde_json::from_str(&sample(&name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let body = parsed.records[0].body.as_deref().unwrap_or_default();
+            let _: switchboard_domain::webhook::DeliveryRef =
+                serde_json::from_str(body).unwrap_or_else(|e| panic!("{name}: {e}"));
         } else if name.starts_with("dynamodb-stream-") {
             let parsed: aws_lambda_events::dynamodb::Event =
                 serde_json::from_str(&sample(&name)).unwrap_or_else(|e| panic!("{name}: {e}"));

@@ -37,18 +37,37 @@ pub fn token_issuer(secret: &SigningSecret) -> TokenIssuer {
     TokenIssuer::new(secret, ISSUER, AUDIENCE, SignedDuration::from_mins(15)).unwrap()
 }
 
-/// The store on the test table in the emulator.
-pub async fn store() -> DynamoStore {
-    let endpoint = required("SWITCHBOARD_TEST_ENDPOINT");
-    let table = required("SWITCHBOARD_TEST_TABLE");
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(endpoint)
+/// SDK configuration for the emulator.
+pub async fn emulator() -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(required("SWITCHBOARD_TEST_ENDPOINT"))
         .region(aws_config::Region::new("us-east-1"))
         .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
             "test", "test", None, None, "tests",
         ))
         .load()
-        .await;
+        .await
+}
+
+/// A fresh SQS queue in the emulator (its URL), for one test.
+pub async fn queue() -> (aws_sdk_sqs::Client, String) {
+    let client = aws_sdk_sqs::Client::new(&emulator().await);
+    let name = format!("test-{}", ulid::Ulid::new().to_string().to_lowercase());
+    let url = client
+        .create_queue()
+        .queue_name(name)
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    (client, url)
+}
+
+/// The store on the test table in the emulator.
+pub async fn store() -> DynamoStore {
+    let table = required("SWITCHBOARD_TEST_TABLE");
+    let config = emulator().await;
     DynamoStore::new(
         aws_sdk_dynamodb::Client::new(&config),
         table,

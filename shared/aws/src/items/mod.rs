@@ -445,5 +445,7 @@ impl From<TeamItem> for Team {
 
 mod live;
 mod tickets;
+mod webhooks;
 pub use live::*;
 pub use tickets::*;
+pub use webhooks::*;

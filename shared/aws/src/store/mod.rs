@@ -5,6 +5,7 @@ mod accounts;
 mod directory;
 mod live;
 mod tickets;
+mod webhooks;
 
 use std::collections::HashMap;
 use std::sync::Arc;
