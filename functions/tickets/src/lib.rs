@@ -1,6 +1,8 @@
 //! The `tickets` function: tickets, their conversations and history, lists,
 //! bulk changes, and the tenant's custom ticket fields.
 
+mod attachments;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -12,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use switchboard_domain::attaching::CommentWithFiles;
 use switchboard_domain::fields::FieldDef;
 use switchboard_domain::idempotency::IdempotencyKey;
 use switchboard_domain::ids::{CommentId, TicketId};
@@ -31,6 +34,7 @@ use switchboard_http::{
 pub struct AppState {
     pub accounts: AccountService,
     pub tickets: TicketingService,
+    pub attachments: switchboard_http::AttachmentsService,
 }
 
 impl HasAccounts for AppState {
@@ -65,6 +69,27 @@ pub fn routes() -> Routes<Arc<AppState>> {
             "/v1/tickets/{id}/comments/{commentId}",
             delete_comment,
         )
+        .add(
+            Method::POST,
+            "/v1/tickets/{id}/attachments/uploads",
+            attachments::start_upload,
+        )
+        .add(
+            Method::POST,
+            "/v1/tickets/{id}/attachments",
+            attachments::attach,
+        )
+        .add(
+            Method::GET,
+            "/v1/tickets/{id}/attachments",
+            attachments::list,
+        )
+        .add(
+            Method::GET,
+            "/v1/attachments/{id}/download",
+            attachments::download,
+        )
+        .add(Method::DELETE, "/v1/attachments/{id}", attachments::delete)
         .add(Method::GET, "/v1/ticket-fields", get_fields)
         .add(Method::PUT, "/v1/ticket-fields", put_fields)
 }
@@ -87,7 +112,12 @@ pub fn routes() -> Routes<Arc<AppState>> {
     delete_comment,
     bulk,
     get_fields,
-    put_fields
+    put_fields,
+    attachments::start_upload,
+    attachments::attach,
+    attachments::list,
+    attachments::download,
+    attachments::delete
 ))]
 pub struct ApiDoc;
 
@@ -476,6 +506,9 @@ async fn list_comments(
 struct NewCommentRequest {
     body: String,
     public: Option<bool>,
+    /// Upload ids (`upl_…`) to attach (at most 20); checked before the
+    /// comment is written. Files on an internal note are staff-only.
+    attachments: Option<Vec<String>>,
 }
 
 #[utoipa::path(
@@ -506,9 +539,20 @@ async fn add_comment(
         body: body.body,
         public: body.public,
     };
-    let (comment, replayed) = state
-        .tickets
-        .add_comment(&principal, ticket_id, input, key, Timestamp::now())
+    let input = CommentWithFiles {
+        comment: input,
+        uploads: body.attachments.unwrap_or_default(),
+    };
+    let ((comment, _attached), replayed) = state
+        .attachments
+        .comment(
+            &state.tickets,
+            &principal,
+            ticket_id,
+            input,
+            key,
+            Timestamp::now(),
+        )
         .await?
         .into_inner();
     Ok(created(

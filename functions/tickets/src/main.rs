@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use switchboard_domain::attaching::Attachments;
 use switchboard_domain::ticketing::Ticketing;
 use switchboard_http::bootstrap::{self, Settings};
 
@@ -12,7 +13,8 @@ async fn main() -> Result<(), lambda_http::Error> {
     let store = settings.store(bootstrap::dynamodb().await);
     let state = tickets::AppState {
         accounts: settings.accounts(store.clone())?,
-        tickets: Ticketing::new(store),
+        tickets: Ticketing::new(store.clone()),
+        attachments: Attachments::new(store, bootstrap::attachments_bucket().await?),
     };
     bootstrap::run(tickets::router(Arc::new(state))).await
 }

@@ -19,6 +19,7 @@ async fn app() -> Router {
     tickets::router(Arc::new(tickets::AppState {
         accounts: kit::accounts().await,
         tickets: Ticketing::new(kit::store().await),
+        attachments: kit::attachments().await,
     }))
 }
 

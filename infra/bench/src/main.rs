@@ -57,7 +57,8 @@ async fn counting_router(log: CallLog) -> anyhow::Result<Router> {
     );
     Ok(tickets::router(Arc::new(tickets::AppState {
         accounts,
-        tickets: Ticketing::new(store),
+        tickets: Ticketing::new(store.clone()),
+        attachments: switchboard_domain::attaching::Attachments::new(store, kit::bucket().await),
     })))
 }
 

@@ -16,6 +16,7 @@ use crate::template::{Context, Physical, Template, scalar_string};
 
 pub const TABLE: &str = "AWS::DynamoDB::Table";
 pub const QUEUE: &str = "AWS::SQS::Queue";
+pub const BUCKET: &str = "AWS::S3::Bucket";
 pub const WEBSOCKET_API: &str = "AWS::ApiGatewayV2::Api";
 pub const STAGE: &str = "AWS::ApiGatewayV2::Stage";
 
@@ -25,6 +26,7 @@ pub struct Cloud {
     pub dynamodb: aws_sdk_dynamodb::Client,
     pub streams: aws_sdk_dynamodbstreams::Client,
     pub sqs: aws_sdk_sqs::Client,
+    pub s3: aws_sdk_s3::Client,
     pub region: String,
     pub account: String,
 }
@@ -43,6 +45,11 @@ impl Cloud {
             dynamodb: aws_sdk_dynamodb::Client::new(&config),
             streams: aws_sdk_dynamodbstreams::Client::new(&config),
             sqs: aws_sdk_sqs::Client::new(&config),
+            s3: aws_sdk_s3::Client::from_conf(
+                aws_sdk_s3::config::Builder::from(&config)
+                    .force_path_style(true)
+                    .build(),
+            ),
             region: region.to_owned(),
             account: "000000000000".to_owned(),
         }
@@ -72,6 +79,40 @@ pub async fn provision(
         ctx.resources.insert(id.to_owned(), physical);
     }
     provision_queues(cloud, template, &mut ctx).await?;
+    for (id, resource) in template.resources_of(BUCKET) {
+        let name = resource
+            .pointer("/Properties/BucketName")
+            .map(|v| ctx.resolve(v))
+            .transpose()?
+            .map(|v| scalar_string(&v))
+            .unwrap_or_else(|| format!("{stack}-{id}").to_lowercase());
+        let exists = cloud.s3.head_bucket().bucket(&name).send().await.is_ok();
+        if !exists {
+            cloud
+                .s3
+                .create_bucket()
+                .bucket(&name)
+                .send()
+                .await
+                .with_context(|| format!("creating bucket {id}"))?;
+        }
+        ctx.resources.insert(
+            id.to_owned(),
+            Physical {
+                reference: Value::String(name.clone()),
+                attributes: HashMap::from([
+                    (
+                        "Arn".to_owned(),
+                        Value::String(format!("arn:aws:s3:::{name}")),
+                    ),
+                    (
+                        "DomainName".to_owned(),
+                        Value::String(format!("{name}.s3.amazonaws.com")),
+                    ),
+                ]),
+            },
+        );
+    }
     for (id, _) in template.resources_of(WEBSOCKET_API) {
         // The API id devstack answers to; functions' callback URLs name it.
         ctx.resources.insert(

@@ -54,3 +54,12 @@ pub fn connections(config: &SdkConfig, callback_url: &str) -> aws_sdk_apigateway
 pub fn sqs(config: &SdkConfig) -> aws_sdk_sqs::Client {
     aws_sdk_sqs::Client::new(config)
 }
+
+/// S3 with path-style addresses (`https://s3.{region}.amazonaws.com/{bucket}/…`),
+/// which every S3-compatible endpoint accepts.
+pub fn s3(config: &SdkConfig) -> aws_sdk_s3::Client {
+    let conf = aws_sdk_s3::config::Builder::from(config)
+        .force_path_style(true)
+        .build();
+    aws_sdk_s3::Client::from_conf(conf)
+}

@@ -8,8 +8,8 @@
 use jiff::Timestamp;
 use sha2::{Digest, Sha256};
 use switchboard_domain::ids::{
-    ApiKeyId, CommentId, DeliveryId, EventId, HistoryId, NotificationId, SessionId, TeamId,
-    TenantId, TicketId, UserId, WebhookId,
+    ApiKeyId, AttachmentId, CommentId, DeliveryId, EventId, HistoryId, NotificationId, SessionId,
+    TeamId, TenantId, TicketId, UploadId, UserId, WebhookId,
 };
 use switchboard_domain::ports::{TicketDimension, TicketSort};
 use switchboard_domain::realtime::Topic;
@@ -307,6 +307,43 @@ pub fn delivery(tenant: TenantId, endpoint: WebhookId, id: DeliveryId) -> Key {
         deliveries_pk(tenant, endpoint),
         format!("{DELIVERY_PREFIX}{}", id.ulid()),
     )
+}
+
+/// A presigned upload not yet attached.
+pub fn upload(tenant: TenantId, id: UploadId) -> Key {
+    Key::new(format!("{}#UPL#{}", t(tenant), id.ulid()), "UPL")
+}
+
+/// An attachment, found by its id alone (downloads name only that).
+pub fn attachment(tenant: TenantId, id: AttachmentId) -> Key {
+    Key::new(format!("{}#ATT#{}", t(tenant), id.ulid()), "ATT")
+}
+
+/// GSI1 partition of a ticket's attachments.
+pub fn ticket_attachments_pk(tenant: TenantId, ticket: TicketId) -> String {
+    format!("{}#TKT#{}#ATTS", t(tenant), ticket.ulid())
+}
+
+pub fn ticket_attachments_sk(id: AttachmentId) -> String {
+    format!("ATT#{}", id.ulid())
+}
+
+/// Object keys in the attachments bucket: every one starts with the tenant.
+pub mod objects {
+    use switchboard_domain::ids::{AttachmentId, TenantId, TicketId, UploadId};
+
+    pub fn upload(tenant: TenantId, id: UploadId) -> String {
+        format!("tenants/{}/uploads/{}", tenant.ulid(), id.ulid())
+    }
+
+    pub fn attachment(tenant: TenantId, ticket: TicketId, id: AttachmentId) -> String {
+        format!(
+            "tenants/{}/tickets/{}/{}",
+            tenant.ulid(),
+            ticket.ulid(),
+            id.ulid()
+        )
+    }
 }
 
 #[cfg(test)]

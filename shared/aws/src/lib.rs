@@ -9,6 +9,7 @@ pub mod cursor;
 pub mod items;
 pub mod keys;
 pub mod metrics;
+pub mod objects;
 pub mod push;
 pub mod queue;
 pub mod store;

@@ -121,6 +121,16 @@ prefixed_id!(
     "hst"
 );
 prefixed_id!(
+    /// A presigned upload, not yet attached.
+    UploadId,
+    "upl"
+);
+prefixed_id!(
+    /// A file attached to a ticket.
+    AttachmentId,
+    "att"
+);
+prefixed_id!(
     /// An integrator's webhook endpoint.
     WebhookId,
     "wh"

@@ -6,6 +6,8 @@
 
 pub mod accounts;
 pub mod api_key;
+pub mod attaching;
+pub mod attachment;
 pub mod auth;
 pub mod comment;
 pub mod delivering;

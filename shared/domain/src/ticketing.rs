@@ -1264,7 +1264,8 @@ impl<S: TicketStore> Ticketing<S> {
 }
 
 /// Customers see only tickets they requested.
-fn ensure_visible(principal: &Principal, ticket: &Ticket) -> Result<(), DomainError> {
+/// Customers see only the tickets they requested; others are `NotFound`.
+pub(crate) fn ensure_visible(principal: &Principal, ticket: &Ticket) -> Result<(), DomainError> {
     if principal.is_customer() && principal.user_id() != Some(ticket.requester_id) {
         return Err(DomainError::NotFound);
     }

@@ -131,6 +131,16 @@ pub async fn delivery_queue() -> Result<switchboard_aws::queue::SqsDeliveryQueue
     ))
 }
 
+/// The attachments bucket named by `ATTACHMENTS_BUCKET`.
+pub async fn attachments_bucket() -> Result<switchboard_aws::objects::S3Objects, ConfigError> {
+    let bucket = required("ATTACHMENTS_BUCKET")?;
+    let config = switchboard_aws::config::load().await;
+    Ok(switchboard_aws::objects::S3Objects::new(
+        switchboard_aws::config::s3(&config),
+        bucket,
+    ))
+}
+
 /// Builds the DynamoDB client from the standard AWS environment.
 pub async fn dynamodb() -> DynamoClient {
     let config = switchboard_aws::config::load().await;

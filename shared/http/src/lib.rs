@@ -34,3 +34,9 @@ pub type WebhooksService = switchboard_domain::webhooks::Webhooks<
     switchboard_aws::DynamoStore,
     switchboard_aws::queue::SqsDeliveryQueue,
 >;
+
+/// Files on tickets.
+pub type AttachmentsService = switchboard_domain::attaching::Attachments<
+    switchboard_aws::DynamoStore,
+    switchboard_aws::objects::S3Objects,
+>;

@@ -504,3 +504,73 @@ impl DeliveryView {
         }
     }
 }
+
+/// A file on a ticket.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AttachmentView {
+    #[schema(value_type = String)]
+    pub id: switchboard_domain::ids::AttachmentId,
+    #[schema(value_type = String)]
+    pub ticket_id: TicketId,
+    #[schema(value_type = Option<String>)]
+    pub comment_id: Option<CommentId>,
+    /// Customers see it (it is not on an internal note).
+    pub public: bool,
+    /// The name as uploaded, for display.
+    pub filename: String,
+    pub content_type: String,
+    pub size: u64,
+    #[schema(value_type = Object)]
+    pub uploaded_by: Actor,
+    pub created_at: Timestamp,
+    /// `GET` it for a short-lived download link (a `302`).
+    pub download_url: String,
+}
+
+impl From<&switchboard_domain::attachment::Attachment> for AttachmentView {
+    fn from(a: &switchboard_domain::attachment::Attachment) -> Self {
+        Self {
+            id: a.id,
+            ticket_id: a.ticket_id,
+            comment_id: a.comment_id,
+            public: a.public,
+            filename: a.filename.clone(),
+            content_type: a.content_type.clone(),
+            size: a.size,
+            uploaded_by: a.uploaded_by.clone(),
+            created_at: a.created_at,
+            download_url: format!("/v1/attachments/{}/download", a.id),
+        }
+    }
+}
+
+/// A presigned upload: send `method` to `url` with exactly `headers` and
+/// the file as the body, then name `uploadId` in a comment's
+/// `attachments` (or `POST /v1/tickets/{id}/attachments`).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UploadView {
+    #[schema(value_type = String)]
+    pub upload_id: switchboard_domain::ids::UploadId,
+    pub method: String,
+    pub url: String,
+    #[schema(value_type = Object)]
+    pub headers: std::collections::BTreeMap<String, String>,
+    pub expires_at: Timestamp,
+}
+
+impl UploadView {
+    pub fn new(
+        upload: &switchboard_domain::attachment::Upload,
+        request: &switchboard_domain::attachment::PresignedRequest,
+    ) -> Self {
+        Self {
+            upload_id: upload.id,
+            method: request.method.clone(),
+            url: request.url.clone(),
+            headers: request.headers.iter().cloned().collect(),
+            expires_at: request.expires_at,
+        }
+    }
+}

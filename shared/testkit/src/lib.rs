@@ -64,6 +64,19 @@ pub async fn queue() -> (aws_sdk_sqs::Client, String) {
     (client, url)
 }
 
+/// A fresh bucket in the emulator, as the attachments bucket.
+pub async fn bucket() -> switchboard_aws::objects::S3Objects {
+    let client = switchboard_aws::config::s3(&emulator().await);
+    let name = format!("test-{}", ulid::Ulid::new().to_string().to_lowercase());
+    client.create_bucket().bucket(&name).send().await.unwrap();
+    switchboard_aws::objects::S3Objects::new(client, name)
+}
+
+/// The tickets function's attachments service on a fresh bucket.
+pub async fn attachments() -> switchboard_http::AttachmentsService {
+    switchboard_domain::attaching::Attachments::new(store().await, bucket().await)
+}
+
 /// The store on the test table in the emulator.
 pub async fn store() -> DynamoStore {
     let table = required("SWITCHBOARD_TEST_TABLE");

@@ -443,9 +443,11 @@ impl From<TeamItem> for Team {
     }
 }
 
+mod attachments;
 mod live;
 mod tickets;
 mod webhooks;
+pub use attachments::*;
 pub use live::*;
 pub use tickets::*;
 pub use webhooks::*;

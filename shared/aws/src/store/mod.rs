@@ -2,6 +2,7 @@
 //! error translation). Each port is implemented in its own file.
 
 mod accounts;
+mod attachments;
 mod directory;
 mod live;
 mod tickets;

@@ -1,0 +1,120 @@
+//! [`AttachmentStore`] on the single table.
+
+use aws_sdk_dynamodb::types::{Delete, TransactWriteItem};
+use switchboard_domain::StoreError;
+use switchboard_domain::attachment::{Attachment, Upload};
+use switchboard_domain::ids::{AttachmentId, TenantId, TicketId, UploadId};
+use switchboard_domain::pagination::PageRequest;
+use switchboard_domain::ports::AttachmentStore;
+
+use super::{DynamoStore, build_error, from_item, sdk_error, to_item};
+use crate::items::{AttachmentItem, UploadItem};
+use crate::keys::{self, attr, index};
+
+impl AttachmentStore for DynamoStore {
+    async fn put_upload(&self, upload: &Upload) -> Result<(), StoreError> {
+        self.client()
+            .put_item()
+            .table_name(self.table())
+            .set_item(Some(to_item(&UploadItem::from(upload))?))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(())
+    }
+
+    async fn upload(&self, tenant: TenantId, id: UploadId) -> Result<Option<Upload>, StoreError> {
+        Ok(self
+            .get::<UploadItem>(&keys::upload(tenant, id))
+            .await?
+            .map(|i| i.upload))
+    }
+
+    async fn attach(
+        &self,
+        attachments: &[Attachment],
+        uploads: &[Upload],
+    ) -> Result<(), StoreError> {
+        let mut items: Vec<TransactWriteItem> =
+            Vec::with_capacity(attachments.len() + uploads.len());
+        for a in attachments {
+            items.push(self.put_new(&AttachmentItem::from(a))?);
+        }
+        for u in uploads {
+            // Each upload attaches once: a concurrent attach fails here.
+            let delete = Delete::builder()
+                .table_name(self.table())
+                .set_key(Some(Self::key_attrs(&keys::upload(u.tenant_id, u.id))))
+                .condition_expression("attribute_exists(PK)")
+                .build()
+                .map_err(build_error)?;
+            items.push(TransactWriteItem::builder().delete(delete).build());
+        }
+        self.transact(items, |_| StoreError::NotFound).await
+    }
+
+    async fn attachment(
+        &self,
+        tenant: TenantId,
+        id: AttachmentId,
+    ) -> Result<Option<Attachment>, StoreError> {
+        Ok(self
+            .get::<AttachmentItem>(&keys::attachment(tenant, id))
+            .await?
+            .map(|i| i.attachment))
+    }
+
+    async fn attachments(
+        &self,
+        tenant: TenantId,
+        ticket: TicketId,
+    ) -> Result<Vec<Attachment>, StoreError> {
+        let pk = keys::ticket_attachments_pk(tenant, ticket);
+        let mut out = Vec::new();
+        let mut page = PageRequest {
+            limit: 100,
+            cursor: None,
+        };
+        // A ticket's files are few (20 a comment); read them all.
+        for _ in 0..50 {
+            let (items, next) = self
+                .query_page(
+                    Some(index::GSI1),
+                    (attr::GSI1PK, &pk),
+                    None,
+                    true,
+                    &page,
+                    &pk,
+                )
+                .await?;
+            for item in items {
+                out.push(from_item::<AttachmentItem>(item)?.attachment);
+            }
+            match next {
+                Some(c) => page.cursor = Some(c),
+                None => break,
+            }
+        }
+        Ok(out)
+    }
+
+    async fn delete_attachment(&self, attachment: &Attachment) -> Result<(), StoreError> {
+        let out = self
+            .client()
+            .delete_item()
+            .table_name(self.table())
+            .set_key(Some(Self::key_attrs(&keys::attachment(
+                attachment.tenant_id,
+                attachment.id,
+            ))))
+            .condition_expression("attribute_exists(PK)")
+            .send()
+            .await
+            .map_err(sdk_error);
+        match out {
+            Ok(_) => Ok(()),
+            Err(StoreError::ConditionFailed) => Err(StoreError::NotFound),
+            Err(e) => Err(e),
+        }
+    }
+}
