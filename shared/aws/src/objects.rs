@@ -222,11 +222,23 @@ mod tests {
             .find_map(|kv| kv.strip_prefix("X-Amz-SignedHeaders="))
             .unwrap();
         for header in ["content-length", "content-type", "host", "x-amz-tagging"] {
-            assert!(signed.split("%3B").any(|h| h == header), "{header} not signed: {signed}");
+            assert!(
+                signed.split("%3B").any(|h| h == header),
+                "{header} not signed: {signed}"
+            );
         }
         let headers: std::collections::BTreeMap<_, _> = p.headers.iter().cloned().collect();
-        assert_eq!(headers.get("content-length").map(String::as_str), Some("1234"));
-        assert_eq!(headers.get("content-type").map(String::as_str), Some("image/png"));
-        assert_eq!(headers.get("x-amz-tagging").map(String::as_str), Some(UPLOAD_TAG));
+        assert_eq!(
+            headers.get("content-length").map(String::as_str),
+            Some("1234")
+        );
+        assert_eq!(
+            headers.get("content-type").map(String::as_str),
+            Some("image/png")
+        );
+        assert_eq!(
+            headers.get("x-amz-tagging").map(String::as_str),
+            Some(UPLOAD_TAG)
+        );
     }
 }
