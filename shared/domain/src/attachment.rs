@@ -113,7 +113,8 @@ pub fn parse_filename(raw: &str) -> Result<FileName, Invalid> {
         })
         .collect();
     ascii = ascii.trim_start_matches('.').chars().take(100).collect();
-    if ascii.trim_matches(['_', '.']).is_empty() {
+    let stem = ascii.rsplit_once('.').map_or(ascii.as_str(), |(s, _)| s);
+    if !stem.chars().any(|c| c.is_ascii_alphanumeric()) {
         ascii = format!(
             "file{}",
             extension(&display)

@@ -12,6 +12,7 @@ pub mod auth;
 pub mod comment;
 pub mod delivering;
 pub mod directory;
+pub mod email;
 pub mod error;
 pub mod events;
 pub mod fields;
