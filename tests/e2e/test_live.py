@@ -49,9 +49,15 @@ def until(ws, accept, timeout=WAIT):
             return seen
 
 
+def answer(ws, *types):
+    """The next message of one of `types`, skipping events pushed meanwhile
+    (the tickets a test just opened are still being routed)."""
+    return until(ws, lambda m: m["type"] in types)[-1]
+
+
 def subscribe(ws, topic):
     send(ws, {"action": "subscribe", "topic": topic})
-    return recv(ws)
+    return answer(ws, "subscribed", "error")
 
 
 def event_of(kind, **subject):
@@ -137,9 +143,9 @@ def test_subscribing_beyond_ones_reach_is_refused_on_the_socket(api, helpdesk):
         assert subscribe(ws, f"user:{helpdesk['agent']['id']}")["code"] == "forbidden"
         assert subscribe(ws, "everything")["code"] == "invalid_topic"
         send(ws, {"action": "shout"})
-        assert recv(ws)["code"] == "invalid_message"
+        assert answer(ws, "error")["code"] == "invalid_message"
         ws.send("not json")
-        assert recv(ws)["code"] == "invalid_message"
+        assert answer(ws, "error")["code"] == "invalid_message"
         assert subscribe(ws, f"user:{helpdesk['customer']['id']}")["type"] == "subscribed"
     with connect(connect_url(api, helpdesk["agent"]["token"])) as ws:
         assert subscribe(ws, f"ticket:{foreign['id']}")["code"] == "not_found"
@@ -155,7 +161,7 @@ def test_a_connection_needs_an_unused_ticket(api, helpdesk):
         assert refused.value.response.status_code == 401
     with connect(url) as ws:
         send(ws, {"action": "ping"})
-        assert recv(ws)["type"] == "pong"
+        assert answer(ws, "pong")["type"] == "pong"
     with pytest.raises(InvalidStatus) as reused:
         connect(url)
     assert reused.value.response.status_code == 401
@@ -174,14 +180,15 @@ def test_typing_reaches_the_others_in_the_room_and_internal_typing_only_staff(ap
         for ws in (agent, customer, colleague):
             assert subscribe(ws, topic)["type"] == "subscribed"
         send(agent, {"action": "typing", "ticketId": ticket["id"], "internal": True})
-        got = recv(colleague)
+        got = answer(colleague, "typing")
         assert got == {"type": "typing", "ticketId": ticket["id"], "userId": helpdesk["agent"]["id"], "internal": True}
         send(agent, {"action": "typing", "ticketId": ticket["id"]})
-        assert recv(colleague)["internal"] is False
+        assert answer(colleague, "typing")["internal"] is False
         # The customer sees only the public typing (the internal one came first).
-        assert recv(customer) == {"type": "typing", "ticketId": ticket["id"], "userId": helpdesk["agent"]["id"], "internal": False}
+        assert answer(customer, "typing") == {"type": "typing", "ticketId": ticket["id"],
+                                               "userId": helpdesk["agent"]["id"], "internal": False}
         send(customer, {"action": "typing", "ticketId": ticket["id"], "internal": True})
-        assert recv(customer)["code"] == "forbidden"
+        assert answer(customer, "error")["code"] == "forbidden"
 
 
 def connection_item(connection_id):
@@ -197,7 +204,7 @@ def test_a_dropped_connection_is_forgotten_on_the_next_fan_out(api, helpdesk):
     with connect(url) as ws:
         assert subscribe(ws, "queue")["type"] == "subscribed"
         send(ws, {"action": "ping"})
-        connection_id = recv(ws)["connectionId"]
+        connection_id = answer(ws, "pong")["connectionId"]
         assert connection_item(connection_id) is not None
         # devstack drops the socket without running $disconnect, as when API
         # Gateway loses a disconnect: only the next push can find out.
@@ -264,13 +271,13 @@ def test_the_connections_api_describes_closes_and_reports_gone(api, helpdesk):
     gateway = urllib.parse.urlsplit(url)
     with connect(url) as ws:
         send(ws, {"action": "ping"})
-        connection_id = recv(ws)["connectionId"]
+        connection_id = answer(ws, "pong")["connectionId"]
         management = f"http://{gateway.netloc}{gateway.path}/@connections/{urllib.parse.quote(connection_id)}"
         described = requests.get(management, timeout=10)
         assert described.status_code == 200, described.text
         assert described.json()["identity"]["sourceIp"] == "127.0.0.1"
         assert requests.post(management, data=b'{"type":"hello"}', timeout=10).status_code == 200
-        assert recv(ws) == {"type": "hello"}
+        assert answer(ws, "hello") == {"type": "hello"}
         assert requests.delete(management, timeout=10).status_code == 204
         with pytest.raises(ConnectionClosed):
             recv(ws, timeout=5)

@@ -27,6 +27,7 @@ pub mod ports;
 pub mod realtime;
 pub mod routing;
 pub mod session;
+pub mod sla;
 pub mod team;
 pub mod tenant;
 pub mod ticket;
