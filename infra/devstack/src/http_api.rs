@@ -552,6 +552,7 @@ mod tests {
                 http_routes: vec![],
                 stream_sources: vec![],
                 queue_sources: vec![],
+                schedules: vec![],
             },
             "/bin/false".into(),
             crate::lambda::RuntimeEnv {

@@ -8,6 +8,7 @@ pub mod lambda;
 pub mod model;
 pub mod provision;
 pub mod queues;
+pub mod schedules;
 pub mod stack;
 pub mod streams;
 pub mod template;

@@ -27,6 +27,8 @@ pub struct Function {
     pub stream_sources: Vec<StreamSource>,
     /// `Type: SQS` events: queue mappings.
     pub queue_sources: Vec<QueueSource>,
+    /// `Type: Schedule`/`ScheduleV2` events: (event name, schedule).
+    pub schedules: Vec<(String, crate::schedules::Schedule)>,
 }
 
 /// An SQS event-source mapping.
@@ -128,12 +130,31 @@ pub fn functions(t: &Template, ctx: &Context) -> anyhow::Result<Vec<Function>> {
         let mut http_routes = Vec::new();
         let mut stream_sources = Vec::new();
         let mut queue_sources = Vec::new();
+        let mut schedules = Vec::new();
         for (event_id, event) in merged
             .get("Events")
             .and_then(Value::as_object)
             .into_iter()
             .flatten()
         {
+            if matches!(
+                event.get("Type").and_then(Value::as_str),
+                Some("Schedule" | "ScheduleV2")
+            ) {
+                let p = event.get("Properties").cloned().unwrap_or_default();
+                let enabled = p.get("Enabled").and_then(Value::as_bool).unwrap_or(true)
+                    && p.get("State").and_then(Value::as_str) != Some("DISABLED");
+                let expression = p
+                    .get("Schedule")
+                    .or_else(|| p.get("ScheduleExpression"))
+                    .map(scalar_string)
+                    .ok_or_else(|| anyhow!("{id}.{event_id}: no schedule expression"))?;
+                let schedule = crate::schedules::Schedule::parse(&expression)
+                    .with_context(|| format!("{id}.{event_id}: {expression}"))?;
+                if enabled {
+                    schedules.push((event_id.clone(), schedule));
+                }
+            }
             if event.get("Type").and_then(Value::as_str) == Some("SQS") {
                 let p = event.get("Properties").cloned().unwrap_or_default();
                 queue_sources.push(queue_source(event_id, &p)?);
@@ -178,6 +199,7 @@ pub fn functions(t: &Template, ctx: &Context) -> anyhow::Result<Vec<Function>> {
             http_routes,
             stream_sources,
             queue_sources,
+            schedules,
         });
     }
     out.sort_by(|a, b| a.logical_id.cmp(&b.logical_id));

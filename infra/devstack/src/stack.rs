@@ -175,6 +175,16 @@ pub async fn up(opts: Options) -> anyhow::Result<()> {
     }
     let cloud = Cloud::connect(&opts.moto, &opts.region).await;
     for pool in &pools {
+        for (event, schedule) in &pool.function.schedules {
+            let rule = format!("{}-{event}", pool.function.name);
+            tokio::spawn(crate::schedules::run(
+                pool.clone(),
+                rule,
+                schedule.clone(),
+                opts.region.clone(),
+                ctx.account.clone(),
+            ));
+        }
         for source in &pool.function.queue_sources {
             let (pool, source, cloud) = (pool.clone(), source.clone(), cloud.clone());
             tokio::spawn(async move {
