@@ -50,11 +50,20 @@ fn presigned(
     request: aws_sdk_s3::presigning::PresignedRequest,
     ttl: jiff::SignedDuration,
 ) -> PresignedRequest {
+    // Only the signed headers are the client's to send (the SDK may add
+    // others, such as a trace id, that mean nothing to a browser).
+    let signed: Vec<String> = request
+        .uri()
+        .split(['?', '&'])
+        .find_map(|kv| kv.strip_prefix("X-Amz-SignedHeaders="))
+        .map(|v| v.split("%3B").map(str::to_ascii_lowercase).collect())
+        .unwrap_or_default();
     PresignedRequest {
         method: method.to_owned(),
         url: request.uri().to_owned(),
         headers: request
             .headers()
+            .filter(|(k, _)| signed.iter().any(|s| s.eq_ignore_ascii_case(k)))
             .map(|(k, v)| (k.to_owned(), v.to_owned()))
             .collect(),
         expires_at: Timestamp::now() + ttl,
