@@ -28,6 +28,7 @@ fn document() -> utoipa::openapi::OpenApi {
         notifications::ApiDoc::openapi(),
         realtime::ApiDoc::openapi(),
         webhooks::ApiDoc::openapi(),
+        mailboxes::ApiDoc::openapi(),
     ] {
         doc.merge(part);
     }

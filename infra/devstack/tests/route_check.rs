@@ -30,6 +30,7 @@ fn served() -> BTreeMap<&'static str, RouteSet> {
         ("notifications", set(notifications::routes().declared())),
         ("realtime", set(realtime::routes().declared())),
         ("webhooks", set(webhooks::routes().declared())),
+        ("mailboxes", set(mailboxes::routes().declared())),
     ])
 }
 

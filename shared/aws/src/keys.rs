@@ -8,8 +8,8 @@
 use jiff::Timestamp;
 use sha2::{Digest, Sha256};
 use switchboard_domain::ids::{
-    ApiKeyId, AttachmentId, CommentId, DeliveryId, EventId, HistoryId, NotificationId, SessionId,
-    TeamId, TenantId, TicketId, UploadId, UserId, WebhookId,
+    ApiKeyId, AttachmentId, CommentId, DeliveryId, EventId, HistoryId, MailboxId, NotificationId,
+    SessionId, TeamId, TenantId, TicketId, UploadId, UserId, WebhookId,
 };
 use switchboard_domain::ports::{TicketDimension, TicketSort};
 use switchboard_domain::realtime::Topic;
@@ -328,6 +328,19 @@ pub fn ticket_attachments_sk(id: AttachmentId) -> String {
     format!("ATT#{}", id.ulid())
 }
 
+pub const MAILBOX_PREFIX: &str = "MBX#";
+
+/// A tenant's mailbox.
+pub fn mailbox(tenant: TenantId, id: MailboxId) -> Key {
+    Key::new(t(tenant), format!("{MAILBOX_PREFIX}{}", id.ulid()))
+}
+
+/// The marker that makes an inbound address unique across tenants, and
+/// finds its tenant when mail arrives.
+pub fn mailbox_address(address: &str) -> Key {
+    Key::single(format!("MAILBOX#{}", address.to_lowercase()))
+}
+
 /// Object keys in the attachments bucket: every one starts with the tenant.
 pub mod objects {
     use switchboard_domain::ids::{AttachmentId, TenantId, TicketId, UploadId};
@@ -389,6 +402,11 @@ mod tests {
             ),
             (connection_ticket("abc"), "WSTICKET#abc", "WSTICKET#abc"),
             (connection("Ab1="), "CONN#Ab1=", "CONN"),
+            (
+                mailbox_address("Support@Acme.Example"),
+                "MAILBOX#support@acme.example",
+                "MAILBOX#support@acme.example",
+            ),
             (
                 webhook(t, "wh_01J9Z3Q4W5E6R7T8Y9V0A1B2C7".parse().unwrap()),
                 "T#01J9Z3Q4W5E6R7T8Y9V0A1B2C3",

@@ -36,6 +36,8 @@ impl AuthFailure {
 pub enum Conflict {
     SlugTaken,
     EmailTaken,
+    /// An inbound address another mailbox (of any tenant) has.
+    AddressTaken,
     /// Someone else changed the object first (optimistic locking).
     Concurrent,
 }

@@ -121,6 +121,11 @@ prefixed_id!(
     "hst"
 );
 prefixed_id!(
+    /// An inbound email address of a tenant.
+    MailboxId,
+    "mbx"
+);
+prefixed_id!(
     /// A presigned upload, not yet attached.
     UploadId,
     "upl"

@@ -20,6 +20,7 @@ pub mod idempotency;
 pub mod ids;
 pub mod inbox;
 pub mod live;
+pub mod mailboxes;
 pub mod notification;
 pub mod pagination;
 pub mod permissions;

@@ -38,6 +38,7 @@ pub enum Action {
     OwnNotifications,
     LiveUpdates,
     ManageWebhooks,
+    ManageMailboxes,
 }
 
 /// Which roles an action is open to.
@@ -84,6 +85,7 @@ impl Action {
         Action::OwnNotifications,
         Action::LiveUpdates,
         Action::ManageWebhooks,
+        Action::ManageMailboxes,
     ];
 
     /// (who, what an API key needs, what it covers).
@@ -190,6 +192,11 @@ impl Action {
                 Admins,
                 scope(Scope::WebhooksWrite),
                 "webhooks: `/v1/webhooks…` (endpoints, secrets, test, deliveries, redelivery)",
+            ),
+            A::ManageMailboxes => (
+                Admins,
+                scope(Scope::TenantWrite),
+                "inbound email addresses: `/v1/mailboxes…`",
             ),
         }
     }

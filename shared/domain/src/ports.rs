@@ -16,8 +16,8 @@ use crate::events::DomainEvent;
 use crate::fields::FieldSchema;
 use crate::idempotency::IdempotencyRecord;
 use crate::ids::{
-    ApiKeyId, AttachmentId, CommentId, DeliveryId, EventId, NotificationId, SessionId, TeamId,
-    TenantId, TicketId, UploadId, UserId, WebhookId,
+    ApiKeyId, AttachmentId, CommentId, DeliveryId, EventId, MailboxId, NotificationId, SessionId,
+    TeamId, TenantId, TicketId, UploadId, UserId, WebhookId,
 };
 use crate::notification::{Notification, Preferences};
 use crate::pagination::{Page, PageRequest};
@@ -716,5 +716,40 @@ pub trait ObjectStore: Send + Sync {
     fn delete(
         &self,
         attachment: &Attachment,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// Mailboxes (inbound addresses, unique across tenants).
+pub trait MailStore: Send + Sync {
+    /// Creates (`expected_version: None`) or replaces a mailbox; when its
+    /// address changed from `previous_address`, moves the uniqueness
+    /// marker too. `Conflict(AddressTaken)` if the address is in use.
+    fn put_mailbox(
+        &self,
+        mailbox: &crate::email::Mailbox,
+        expected_version: Option<u64>,
+        previous_address: Option<&str>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    fn mailbox(
+        &self,
+        tenant: TenantId,
+        id: MailboxId,
+    ) -> impl Future<Output = Result<Option<crate::email::Mailbox>, StoreError>> + Send;
+
+    fn mailboxes(
+        &self,
+        tenant: TenantId,
+    ) -> impl Future<Output = Result<Vec<crate::email::Mailbox>, StoreError>> + Send;
+
+    /// The mailbox an inbound address belongs to, in any tenant.
+    fn mailbox_by_address(
+        &self,
+        address: &str,
+    ) -> impl Future<Output = Result<Option<crate::email::Mailbox>, StoreError>> + Send;
+
+    fn delete_mailbox(
+        &self,
+        mailbox: &crate::email::Mailbox,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }

@@ -40,3 +40,6 @@ pub type AttachmentsService = switchboard_domain::attaching::Attachments<
     switchboard_aws::DynamoStore,
     switchboard_aws::objects::S3Objects,
 >;
+
+/// Inbound email addresses.
+pub type MailboxesService = switchboard_domain::mailboxes::Mailboxes<switchboard_aws::DynamoStore>;

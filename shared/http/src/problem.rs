@@ -254,6 +254,16 @@ impl From<DomainError> for ApiError {
                 "email_taken",
                 "An account with this email exists",
             ),
+            DomainError::Conflict(Conflict::AddressTaken) => ApiError::new(
+                S::CONFLICT,
+                "address_taken",
+                "Another mailbox has this address",
+            )
+            .with_errors(vec![FieldError::new(
+                "address",
+                "taken",
+                "is already in use",
+            )]),
             DomainError::Conflict(Conflict::Concurrent) => ApiError::new(
                 S::CONFLICT,
                 "conflict",

@@ -574,3 +574,29 @@ impl UploadView {
         }
     }
 }
+
+/// An inbound email address of the tenant.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MailboxView {
+    #[schema(value_type = String)]
+    pub id: switchboard_domain::ids::MailboxId,
+    pub address: String,
+    pub from_name: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub version: u64,
+}
+
+impl From<&switchboard_domain::email::Mailbox> for MailboxView {
+    fn from(m: &switchboard_domain::email::Mailbox) -> Self {
+        Self {
+            id: m.id,
+            address: m.address.clone(),
+            from_name: m.from_name.clone(),
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+            version: m.version,
+        }
+    }
+}

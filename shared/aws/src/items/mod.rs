@@ -445,9 +445,11 @@ impl From<TeamItem> for Team {
 
 mod attachments;
 mod live;
+mod mail;
 mod tickets;
 mod webhooks;
 pub use attachments::*;
 pub use live::*;
+pub use mail::*;
 pub use tickets::*;
 pub use webhooks::*;

@@ -5,6 +5,7 @@ mod accounts;
 mod attachments;
 mod directory;
 mod live;
+mod mail;
 mod tickets;
 mod webhooks;
 

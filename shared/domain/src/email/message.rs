@@ -7,7 +7,7 @@ use mail_parser::{Address, HeaderValue, MessageParser, MimeHeaders};
 pub const MAX_RAW_BYTES: usize = 40 * 1024 * 1024;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Mailbox {
+pub struct MailAddress {
     /// Lower-cased address.
     pub email: String,
     pub name: Option<String>,
@@ -29,9 +29,9 @@ pub struct InboundMail {
     pub message_id: Option<String>,
     pub in_reply_to: Vec<String>,
     pub references: Vec<String>,
-    pub from: Option<Mailbox>,
-    pub to: Vec<Mailbox>,
-    pub cc: Vec<Mailbox>,
+    pub from: Option<MailAddress>,
+    pub to: Vec<MailAddress>,
+    pub cc: Vec<MailAddress>,
     pub subject: String,
     /// `Return-Path` as given; `<>` is the null path of bounces.
     pub return_path: Option<String>,
@@ -71,14 +71,14 @@ const KEPT_HEADERS: &[&str] = &[
     "feedback-id",
 ];
 
-fn mailboxes(address: Option<&Address<'_>>) -> Vec<Mailbox> {
+fn mailboxes(address: Option<&Address<'_>>) -> Vec<MailAddress> {
     let Some(address) = address else {
         return Vec::new();
     };
     address
         .iter()
         .filter_map(|a| {
-            a.address().map(|email| Mailbox {
+            a.address().map(|email| MailAddress {
                 email: email.trim().to_lowercase(),
                 name: a
                     .name()
@@ -172,7 +172,7 @@ mod tests {
         assert_eq!(m.message_id.as_deref(), Some("abc@mail.example.com"));
         assert_eq!(
             m.from,
-            Some(Mailbox {
+            Some(MailAddress {
                 email: "ana@example.com".into(),
                 name: Some("Ana Lopez".into())
             })

@@ -3,9 +3,11 @@
 //! ticket a reply belongs to, and keeping only the new text of a reply.
 
 pub mod classify;
+pub mod mailbox;
 pub mod message;
 pub mod reply;
 pub mod subject;
 
 pub use classify::{Classification, Verdict, Verdicts, classify};
-pub use message::{InboundMail, MailAttachment, Mailbox};
+pub use mailbox::Mailbox;
+pub use message::{InboundMail, MailAddress, MailAttachment};

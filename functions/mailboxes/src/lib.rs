@@ -1,0 +1,199 @@
+//! The `mailboxes` function: the inbound addresses that route customers'
+//! mail to the tenant (admins).
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::header::ETAG;
+use axum::http::{Method, StatusCode};
+use axum::response::IntoResponse;
+use jiff::Timestamp;
+use serde::Deserialize;
+use switchboard_domain::ids::MailboxId;
+use switchboard_domain::mailboxes::MailboxInput;
+use switchboard_http::conditional::{IfMatch, etag};
+use switchboard_http::extract::path_id;
+use switchboard_http::routes::Routes;
+use switchboard_http::views::{ListView, MailboxView};
+use switchboard_http::{
+    AccountService, ApiError, Authenticated, HasAccounts, Json, MailboxesService, layers,
+};
+
+pub struct AppState {
+    pub accounts: AccountService,
+    pub mailboxes: MailboxesService,
+}
+
+impl HasAccounts for AppState {
+    fn accounts(&self) -> &AccountService {
+        &self.accounts
+    }
+}
+
+type S = State<Arc<AppState>>;
+
+/// Every route this function serves (checked against template.yaml).
+pub fn routes() -> Routes<Arc<AppState>> {
+    Routes::new()
+        .add(Method::GET, "/v1/mailboxes", list)
+        .add(Method::POST, "/v1/mailboxes", create)
+        .add(Method::GET, "/v1/mailboxes/{id}", get)
+        .add(Method::PATCH, "/v1/mailboxes/{id}", update)
+        .add(Method::DELETE, "/v1/mailboxes/{id}", delete)
+}
+
+/// This function's part of the OpenAPI description.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list, create, get, update, delete))]
+pub struct ApiDoc;
+
+pub fn router(state: Arc<AppState>) -> Router {
+    routes().into_router(state)
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct MailboxRequest {
+    /// The address customers write to, e.g. `support@acme.example`; unique
+    /// across all helpdesks.
+    address: Option<String>,
+    /// The name replies are sent under (default: the tenant's name).
+    from_name: Option<String>,
+}
+
+impl From<MailboxRequest> for MailboxInput {
+    fn from(r: MailboxRequest) -> Self {
+        MailboxInput {
+            address: r.address,
+            from_name: r.from_name,
+        }
+    }
+}
+
+#[utoipa::path(
+    get,
+    path = "/v1/mailboxes",
+    tag = "email",
+    responses(
+        (status = 200, body = ListView<MailboxView>),
+        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+async fn list(
+    State(state): S,
+    Authenticated(principal): Authenticated,
+) -> Result<Json<ListView<MailboxView>>, ApiError> {
+    let found = state.mailboxes.list(&principal).await?;
+    Ok(Json(ListView {
+        items: found.iter().map(MailboxView::from).collect(),
+    }))
+}
+
+#[utoipa::path(
+    post,
+    path = "/v1/mailboxes",
+    tag = "email",
+    request_body = MailboxRequest,
+    responses(
+        (status = 201, body = MailboxView),
+        (status = "4XX", description = "A problem (RFC 9457); `409 address_taken` if any helpdesk has the address", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+async fn create(
+    State(state): S,
+    Authenticated(principal): Authenticated,
+    Json(body): Json<MailboxRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    let m = state
+        .mailboxes
+        .create(&principal, body.into(), Timestamp::now())
+        .await?;
+    let location = format!("/v1/mailboxes/{}", m.id);
+    Ok((
+        StatusCode::CREATED,
+        [layers::location(&location)],
+        [(ETAG, etag(m.version))],
+        Json(MailboxView::from(&m)),
+    ))
+}
+
+#[utoipa::path(
+    get,
+    path = "/v1/mailboxes/{id}",
+    tag = "email",
+    params(("id" = String, Path, description = "The mailbox's id")),
+    responses(
+        (status = 200, body = MailboxView),
+        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+async fn get(
+    State(state): S,
+    Authenticated(principal): Authenticated,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    let m = state
+        .mailboxes
+        .get(&principal, path_id::<MailboxId>(&id)?)
+        .await?;
+    Ok(([(ETAG, etag(m.version))], Json(MailboxView::from(&m))))
+}
+
+#[utoipa::path(
+    patch,
+    path = "/v1/mailboxes/{id}",
+    tag = "email",
+    params(("id" = String, Path, description = "The mailbox's id")),
+    request_body = MailboxRequest,
+    responses(
+        (status = 200, body = MailboxView),
+        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+async fn update(
+    State(state): S,
+    Authenticated(principal): Authenticated,
+    Path(id): Path<String>,
+    if_match: IfMatch,
+    Json(body): Json<MailboxRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    let m = state
+        .mailboxes
+        .update(
+            &principal,
+            path_id::<MailboxId>(&id)?,
+            body.into(),
+            if_match.version(),
+            Timestamp::now(),
+        )
+        .await?;
+    Ok(([(ETAG, etag(m.version))], Json(MailboxView::from(&m))))
+}
+
+#[utoipa::path(
+    delete,
+    path = "/v1/mailboxes/{id}",
+    tag = "email",
+    params(("id" = String, Path, description = "The mailbox's id")),
+    responses(
+        (status = 204, description = "Deleted; mail to the address is dropped from now on"),
+        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+async fn delete(
+    State(state): S,
+    Authenticated(principal): Authenticated,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .mailboxes
+        .delete(&principal, path_id::<MailboxId>(&id)?)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,160 @@
+//! The mailboxes function against the emulator.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
+use std::sync::Arc;
+
+use axum::Router;
+use http::Method;
+use serde_json::json;
+use switchboard_domain::mailboxes::Mailboxes;
+use switchboard_testkit::{self as kit, TestTenant, send};
+
+async fn app() -> Router {
+    mailboxes::router(Arc::new(mailboxes::AppState {
+        accounts: kit::accounts().await,
+        mailboxes: Mailboxes::new(kit::store().await),
+    }))
+}
+
+fn auth(a: &str) -> [(&str, &str); 1] {
+    [("authorization", a)]
+}
+
+fn unique_address() -> String {
+    format!(
+        "support-{}@acme.example",
+        ulid::Ulid::new().to_string().to_lowercase()
+    )
+}
+
+#[tokio::test]
+async fn addresses_are_unique_across_helpdesks_and_move_with_an_update() {
+    let app = app().await;
+    let a = TestTenant::new().await;
+    let b = TestTenant::new().await;
+    let address = unique_address();
+    let r = send(
+        &app,
+        Method::POST,
+        "/v1/mailboxes",
+        Some(json!({"address": address.to_uppercase()})),
+        &auth(&a.owner),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{:#}", r.body);
+    assert_eq!(r.body["address"], address.as_str());
+    assert_eq!(r.body["fromName"], "Acme Support");
+    let id = r.body["id"].as_str().unwrap().to_owned();
+
+    let taken = send(
+        &app,
+        Method::POST,
+        "/v1/mailboxes",
+        Some(json!({"address": address})),
+        &auth(&b.owner),
+    )
+    .await;
+    taken.assert_problem(409, "address_taken");
+    assert_eq!(taken.body["errors"][0]["field"], "address");
+
+    // Moving the address frees the old one.
+    let moved = unique_address();
+    let r = send(
+        &app,
+        Method::PATCH,
+        &format!("/v1/mailboxes/{id}"),
+        Some(json!({"address": moved, "fromName": "Acme Help"})),
+        &[("authorization", &a.owner), ("if-match", "\"1\"")],
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:#}", r.body);
+    assert_eq!(r.body["fromName"], "Acme Help");
+    let r = send(
+        &app,
+        Method::POST,
+        "/v1/mailboxes",
+        Some(json!({"address": address})),
+        &auth(&b.owner),
+    )
+    .await;
+    assert_eq!(r.status, 201, "the old address is free again: {:#}", r.body);
+    let r = send(
+        &app,
+        Method::POST,
+        "/v1/mailboxes",
+        Some(json!({"address": moved})),
+        &auth(&b.owner),
+    )
+    .await;
+    r.assert_problem(409, "address_taken");
+
+    // Another tenant's mailbox is not found; deleting frees the address.
+    send(
+        &app,
+        Method::GET,
+        &format!("/v1/mailboxes/{id}"),
+        None,
+        &auth(&b.owner),
+    )
+    .await
+    .assert_problem(404, "not_found");
+    assert_eq!(
+        send(
+            &app,
+            Method::DELETE,
+            &format!("/v1/mailboxes/{id}"),
+            None,
+            &auth(&a.owner)
+        )
+        .await
+        .status,
+        204
+    );
+    let r = send(
+        &app,
+        Method::POST,
+        "/v1/mailboxes",
+        Some(json!({"address": moved})),
+        &auth(&b.owner),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{:#}", r.body);
+    let listed = send(&app, Method::GET, "/v1/mailboxes", None, &auth(&b.owner)).await;
+    assert_eq!(listed.body["items"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn only_admins_manage_mailboxes_and_bad_input_is_refused() {
+    let app = app().await;
+    let t = TestTenant::new().await;
+    let agent = t.person("agent", "Ada Agent").await;
+    send(&app, Method::GET, "/v1/mailboxes", None, &auth(&agent.auth))
+        .await
+        .assert_problem(403, "forbidden");
+    let r = send(
+        &app,
+        Method::POST,
+        "/v1/mailboxes",
+        Some(json!({"address": "not-an-address", "fromName": "Bad <x@y>"})),
+        &auth(&t.owner),
+    )
+    .await;
+    r.assert_problem(422, "validation_failed");
+    let fields: Vec<_> = r.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].clone())
+        .collect();
+    assert_eq!(fields, vec![json!("address"), json!("fromName")]);
+    send(
+        &app,
+        Method::POST,
+        "/v1/mailboxes",
+        Some(json!({"address": "reply+abc@acme.example"})),
+        &auth(&t.owner),
+    )
+    .await
+    .assert_problem(422, "validation_failed");
+}

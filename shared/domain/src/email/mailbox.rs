@@ -1,0 +1,68 @@
+//! Mailboxes: the inbound addresses that route mail to a tenant.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{MailboxId, TenantId};
+use crate::user::Email;
+use crate::validation::{Invalid, bounded_text};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Mailbox {
+    pub id: MailboxId,
+    pub tenant_id: TenantId,
+    /// Lower-cased; unique across all tenants.
+    pub address: String,
+    /// The name mail from this mailbox is sent under.
+    pub from_name: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub version: u64,
+}
+
+/// An inbound address: a valid email address, lower-cased; not a reply
+/// address (`reply+…` is Switchboard's own).
+pub fn parse_address(raw: &str) -> Result<String, Invalid> {
+    let email = Email::parse(raw)?;
+    let address = email.as_str().to_lowercase();
+    if address.starts_with("reply+") {
+        return Err(Invalid::new(
+            "reserved",
+            "reply+… addresses are Switchboard's own",
+        ));
+    }
+    Ok(address)
+}
+
+pub fn parse_from_name(raw: &str) -> Result<String, Invalid> {
+    let name = bounded_text(raw, 1, 120)?;
+    if name.contains(['<', '>', '"', '\r', '\n']) {
+        return Err(Invalid::new(
+            "invalid",
+            "no angle brackets, quotes or line breaks",
+        ));
+    }
+    Ok(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_are_lower_cased_and_reply_addresses_reserved() {
+        assert_eq!(
+            parse_address("Support@Acme.Example").unwrap(),
+            "support@acme.example"
+        );
+        assert!(parse_address("not an address").is_err());
+        assert_eq!(
+            parse_address("reply+x@acme.example").map_err(|e| e.code),
+            Err("reserved")
+        );
+        assert!(parse_from_name("Acme Support").is_ok());
+        assert!(parse_from_name("Evil <x@y>").is_err());
+        assert!(parse_from_name("").is_err());
+    }
+}
