@@ -101,9 +101,9 @@ start_moto() { # port logfile
   wait_for_http "http://127.0.0.1:$1/moto-api/" 30
 }
 
-start_devstack() { # http_addr moto_url ready_file logfile ws_addr
-  log "starting devstack (HTTP API on $1, WebSocket API on $5)"
-  (cd "$ROOT" && exec "$BIN_DIR/devstack" up --http "$1" --ws "$5" --moto "$2" --bin-dir "$BIN_DIR" \
+start_devstack() { # http_addr moto_url ready_file logfile ws_addr smtp_addr
+  log "starting devstack (HTTP API on $1, WebSocket API on $5, SMTP on $6)"
+  (cd "$ROOT" && exec "$BIN_DIR/devstack" up --http "$1" --ws "$5" --smtp "$6" --moto "$2" --bin-dir "$BIN_DIR" \
      --ready-file "$3") >"$4" 2>&1 &
   PIDS+=($!)
   wait_for_file "$3" 120 "$!" || { tail -50 "$4" >&2; return 1; }

@@ -9,6 +9,7 @@ pub mod model;
 pub mod provision;
 pub mod queues;
 pub mod schedules;
+pub mod smtp;
 pub mod stack;
 pub mod streams;
 pub mod template;

@@ -9,7 +9,7 @@ use devstack::template::Template;
 
 const USAGE: &str = "usage: devstack <up|provision|routes> [--template template.yaml] \
 [--params FILE] [--param Name=Value]... [--moto URL] [--region R] [--stack NAME] \
-[--http ADDR] [--ws ADDR] [--bin-dir DIR] [--max-instances N] [--ready-file PATH]";
+[--http ADDR] [--ws ADDR] [--smtp ADDR] [--bin-dir DIR] [--max-instances N] [--ready-file PATH]";
 
 fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
@@ -73,6 +73,9 @@ fn parse_options(args: Vec<String>) -> anyhow::Result<Options> {
         ws: env("DEVSTACK_WS", "127.0.0.1:3001")
             .parse()
             .context("DEVSTACK_WS")?,
+        smtp: env("DEVSTACK_SMTP", "127.0.0.1:2525")
+            .parse()
+            .context("DEVSTACK_SMTP")?,
         bin_dir: PathBuf::from(target).join("debug"),
         max_instances: 4,
         ready_file: None,
@@ -96,6 +99,7 @@ fn parse_options(args: Vec<String>) -> anyhow::Result<Options> {
             "--stack" => opts.stack = value()?,
             "--http" => opts.http = value()?.parse().context("--http takes host:port")?,
             "--ws" => opts.ws = value()?.parse().context("--ws takes host:port")?,
+            "--smtp" => opts.smtp = value()?.parse().context("--smtp takes host:port")?,
             "--bin-dir" => opts.bin_dir = value()?.into(),
             "--max-instances" => {
                 opts.max_instances = value()?.parse().context("--max-instances")?

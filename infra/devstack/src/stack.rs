@@ -27,6 +27,7 @@ pub struct Options {
     pub stack: String,
     pub http: SocketAddr,
     pub ws: SocketAddr,
+    pub smtp: SocketAddr,
     pub bin_dir: PathBuf,
     pub max_instances: usize,
     pub ready_file: Option<PathBuf>,
@@ -204,6 +205,24 @@ pub async fn up(opts: Options) -> anyhow::Result<()> {
             });
         }
     }
+    let mut smtp_addr = None;
+    if let Some(rule) = crate::smtp::receipt_rule(&template, &ctx, &functions_of(&pools))? {
+        let pool = pools
+            .iter()
+            .find(|p| p.function.logical_id == rule.function)
+            .cloned()
+            .ok_or_else(|| anyhow::anyhow!("no function {}", rule.function))?;
+        let listener = tokio::net::TcpListener::bind(opts.smtp)
+            .await
+            .with_context(|| format!("binding SMTP to {}", opts.smtp))?;
+        smtp_addr = Some(listener.local_addr()?.to_string());
+        let server = Arc::new(crate::smtp::SmtpServer {
+            rule,
+            pool,
+            cloud: cloud.clone(),
+        });
+        tokio::spawn(server.serve(listener));
+    }
     let mut ws_url = None;
     if let (Some(api), Some(listener)) = (websocket, ws_listener) {
         let local = listener.local_addr()?;
@@ -252,6 +271,7 @@ pub async fn up(opts: Options) -> anyhow::Result<()> {
     let ready = json!({
         "httpApi": http_url,
         "webSocket": ws_url,
+        "smtp": smtp_addr,
         "moto": opts.moto,
         "region": opts.region,
         "resources": resources,
@@ -263,6 +283,9 @@ pub async fn up(opts: Options) -> anyhow::Result<()> {
     println!("devstack: HTTP API on {http_url}  (functions: GET {http_url}/_devstack/functions)");
     if let Some(url) = &ws_url {
         println!("devstack: WebSocket API on {url}");
+    }
+    if let Some(addr) = &smtp_addr {
+        println!("devstack: inbound email (SMTP) on {addr}");
     }
     let server = axum::serve(
         listener,
@@ -277,6 +300,10 @@ pub async fn up(opts: Options) -> anyhow::Result<()> {
         let _ = std::fs::remove_file(path);
     }
     Ok(())
+}
+
+fn functions_of(pools: &[Arc<Pool>]) -> Vec<model::Function> {
+    pools.iter().map(|p| p.function.clone()).collect()
 }
 
 fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {

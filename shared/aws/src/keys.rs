@@ -341,6 +341,22 @@ pub fn mailbox_address(address: &str) -> Key {
     Key::single(format!("MAILBOX#{}", address.to_lowercase()))
 }
 
+/// The Message-ID index: what became of a message (dedup, threading).
+/// Message-IDs are long and client-made: stored by digest.
+pub fn message(tenant: TenantId, message_id: &str) -> Key {
+    let digest = Sha256::digest(message_id.trim().trim_matches(['<', '>']).as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    Key::new(format!("{}#MSGID#{hex}", t(tenant)), "MSGID")
+}
+
+/// An address that bounced.
+pub fn bouncing(tenant: TenantId, address: &str) -> Key {
+    Key::new(
+        format!("{}#BOUNCE#{}", t(tenant), address.to_lowercase()),
+        "BOUNCE",
+    )
+}
+
 /// Object keys in the attachments bucket: every one starts with the tenant.
 pub mod objects {
     use switchboard_domain::ids::{AttachmentId, TenantId, TicketId, UploadId};

@@ -19,6 +19,7 @@ pub mod fields;
 pub mod idempotency;
 pub mod ids;
 pub mod inbox;
+pub mod intake;
 pub mod live;
 pub mod mailboxes;
 pub mod notification;

@@ -752,4 +752,26 @@ pub trait MailStore: Send + Sync {
         &self,
         mailbox: &crate::email::Mailbox,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// What became of a message, by its Message-ID (dedup and threading).
+    fn message(
+        &self,
+        tenant: TenantId,
+        message_id: &str,
+    ) -> impl Future<Output = Result<Option<crate::intake::MessageRecord>, StoreError>> + Send;
+
+    fn record_message(
+        &self,
+        tenant: TenantId,
+        message_id: &str,
+        record: &crate::intake::MessageRecord,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Remembers that mail to `address` bounces.
+    fn mark_bouncing(
+        &self,
+        tenant: TenantId,
+        address: &str,
+        at: Timestamp,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }

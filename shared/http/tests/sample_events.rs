@@ -37,6 +37,14 @@ fn every_sample_event_is_listed_and_parses() {
                 serde_json::from_str(&sample(&name)).unwrap_or_else(|e| panic!("{name}: {e}"));
             assert!(parsed.request_context.connection_id.is_some(), "{name}");
             assert!(parsed.request_context.route_key.is_some(), "{name}");
+        } else if name.starts_with("ses-") {
+            let parsed: aws_lambda_events::ses::SimpleEmailEvent =
+                serde_json::from_str(&sample(&name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let ses = &parsed.records[0].ses;
+            assert!(
+                ses.mail.message_id.is_some() && !ses.receipt.recipients.is_empty(),
+                "{name}"
+            );
         } else if name.starts_with("sqs-") {
             let parsed: aws_lambda_events::sqs::SqsEvent =
                 serde_json::from_str(&sample(&name)).unwrap_or_else(|e| panic!("{name}: {e}"));

@@ -49,3 +49,25 @@ impl From<&Mailbox> for MailboxAddressItem {
         }
     }
 }
+
+pub const MESSAGE_ENTITY: &str = "message";
+pub const BOUNCING_ENTITY: &str = "bouncing_address";
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct MessageItem {
+    #[serde(flatten)]
+    pub key: KeyAttrs,
+    pub entity: String,
+    #[serde(flatten)]
+    pub record: switchboard_domain::intake::MessageRecord,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BouncingItem {
+    #[serde(flatten)]
+    pub key: KeyAttrs,
+    pub entity: String,
+    pub address: String,
+    pub bounced_at: jiff::Timestamp,
+}

@@ -6,8 +6,13 @@ use switchboard_domain::error::Conflict;
 use switchboard_domain::ids::{MailboxId, TenantId};
 use switchboard_domain::ports::MailStore;
 
-use super::{DynamoStore, from_item, to_item};
-use crate::items::{MailboxAddressItem, MailboxItem};
+use jiff::Timestamp;
+use switchboard_domain::intake::MessageRecord;
+
+use super::{DynamoStore, from_item, sdk_error, to_item};
+use crate::items::{
+    BOUNCING_ENTITY, BouncingItem, MESSAGE_ENTITY, MailboxAddressItem, MailboxItem, MessageItem,
+};
 use crate::keys;
 
 impl MailStore for DynamoStore {
@@ -68,6 +73,60 @@ impl MailStore for DynamoStore {
             return Ok(None);
         };
         self.mailbox(marker.tenant_id, marker.mailbox_id).await
+    }
+
+    async fn message(
+        &self,
+        tenant: TenantId,
+        message_id: &str,
+    ) -> Result<Option<MessageRecord>, StoreError> {
+        Ok(self
+            .get::<MessageItem>(&keys::message(tenant, message_id))
+            .await?
+            .map(|i| i.record))
+    }
+
+    async fn record_message(
+        &self,
+        tenant: TenantId,
+        message_id: &str,
+        record: &MessageRecord,
+    ) -> Result<(), StoreError> {
+        let item = MessageItem {
+            key: keys::message(tenant, message_id).into(),
+            entity: MESSAGE_ENTITY.to_owned(),
+            record: record.clone(),
+        };
+        self.client()
+            .put_item()
+            .table_name(self.table())
+            .set_item(Some(to_item(&item)?))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(())
+    }
+
+    async fn mark_bouncing(
+        &self,
+        tenant: TenantId,
+        address: &str,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let item = BouncingItem {
+            key: keys::bouncing(tenant, address).into(),
+            entity: BOUNCING_ENTITY.to_owned(),
+            address: address.to_lowercase(),
+            bounced_at: at,
+        };
+        self.client()
+            .put_item()
+            .table_name(self.table())
+            .set_item(Some(to_item(&item)?))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(())
     }
 
     async fn delete_mailbox(&self, mailbox: &Mailbox) -> Result<(), StoreError> {

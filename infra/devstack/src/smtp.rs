@@ -1,0 +1,262 @@
+//! Inbound email as SES receives it: an SMTP listener that stores each
+//! message where the template's receipt rule puts it (S3 action) and
+//! invokes the rule's function with an SES event (Lambda action), so any
+//! mail client or `swaks` can write to the helpdesk.
+//!
+//! Scanning is simulated: a message carrying the EICAR test string gets a
+//! virus verdict of `FAIL`; everything else passes.
+
+use std::sync::Arc;
+
+use anyhow::{Context as _, anyhow};
+use bytes::Bytes;
+use jiff::Timestamp;
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+
+use crate::lambda::Pool;
+use crate::provision::Cloud;
+use crate::template::{Context, Template, scalar_string};
+
+/// The antivirus test file every scanner flags.
+const EICAR: &str = "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*";
+/// SES refuses larger messages.
+const MAX_MESSAGE_BYTES: usize = 40 * 1024 * 1024;
+
+/// What the template's receipt rule does with a message.
+#[derive(Debug, Clone)]
+pub struct ReceiptRule {
+    pub bucket: String,
+    pub prefix: String,
+    /// Logical id of the function the rule invokes.
+    pub function: String,
+}
+
+/// The first receipt rule with an S3 and a Lambda action, if any.
+pub fn receipt_rule(
+    t: &Template,
+    ctx: &Context,
+    functions: &[crate::model::Function],
+) -> anyhow::Result<Option<ReceiptRule>> {
+    for (id, r) in t.resources_of("AWS::SES::ReceiptRule") {
+        let rule = ctx.resolve(r.pointer("/Properties/Rule").unwrap_or(&Value::Null))?;
+        let actions = rule
+            .get("Actions")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let s3 = actions.iter().find_map(|a| a.get("S3Action"));
+        let lambda = actions.iter().find_map(|a| a.get("LambdaAction"));
+        let (Some(s3), Some(lambda)) = (s3, lambda) else {
+            continue;
+        };
+        let arn = lambda
+            .get("FunctionArn")
+            .map(scalar_string)
+            .unwrap_or_default();
+        let function = functions
+            .iter()
+            .find(|f| arn.ends_with(&format!(":function:{}", f.name)))
+            .ok_or_else(|| anyhow!("{id}: no function behind {arn}"))?;
+        return Ok(Some(ReceiptRule {
+            bucket: s3.get("BucketName").map(scalar_string).unwrap_or_default(),
+            prefix: s3
+                .get("ObjectKeyPrefix")
+                .map(scalar_string)
+                .unwrap_or_default(),
+            function: function.logical_id.clone(),
+        }));
+    }
+    Ok(None)
+}
+
+pub struct SmtpServer {
+    pub rule: ReceiptRule,
+    pub pool: Arc<Pool>,
+    pub cloud: Cloud,
+}
+
+impl SmtpServer {
+    pub async fn serve(self: Arc<Self>, listener: TcpListener) {
+        loop {
+            let Ok((socket, _)) = listener.accept().await else {
+                continue;
+            };
+            let server = self.clone();
+            tokio::spawn(async move {
+                if let Err(e) = server.session(socket).await {
+                    tracing::warn!(error = %format!("{e:#}"), "SMTP session failed");
+                }
+            });
+        }
+    }
+
+    async fn session(&self, socket: TcpStream) -> anyhow::Result<()> {
+        let (read, mut write) = socket.into_split();
+        let mut lines = BufReader::new(read);
+        write
+            .write_all(b"220 devstack ESMTP (SES receiving)\r\n")
+            .await?;
+        let mut from = String::new();
+        let mut recipients: Vec<String> = Vec::new();
+        let mut line = String::new();
+        loop {
+            line.clear();
+            if lines.read_line(&mut line).await? == 0 {
+                return Ok(());
+            }
+            let command = line.trim_end().to_owned();
+            let upper = command.to_ascii_uppercase();
+            let reply: String = if upper.starts_with("EHLO") {
+                "250-devstack\r\n250-8BITMIME\r\n250 SIZE 41943040".into()
+            } else if upper.starts_with("HELO") {
+                "250 devstack".into()
+            } else if upper.starts_with("MAIL FROM:") {
+                from = address(&command[10..]);
+                recipients.clear();
+                "250 OK".into()
+            } else if upper.starts_with("RCPT TO:") {
+                recipients.push(address(&command[8..]));
+                "250 OK".into()
+            } else if upper == "DATA" {
+                if recipients.is_empty() {
+                    "503 RCPT first".into()
+                } else {
+                    write
+                        .write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")
+                        .await?;
+                    let raw = read_data(&mut lines).await?;
+                    if raw.len() > MAX_MESSAGE_BYTES {
+                        "552 Message too large".into()
+                    } else {
+                        let id = self.receive(&from, &recipients, raw).await?;
+                        recipients.clear();
+                        format!("250 Ok {id}")
+                    }
+                }
+            } else if upper == "RSET" {
+                recipients.clear();
+                "250 OK".into()
+            } else if upper == "NOOP" {
+                "250 OK".into()
+            } else if upper == "QUIT" {
+                write.write_all(b"221 Bye\r\n").await?;
+                return Ok(());
+            } else {
+                "502 Command not implemented".into()
+            };
+            write.write_all(format!("{reply}\r\n").as_bytes()).await?;
+        }
+    }
+
+    /// Stores the message and runs the rule's function (synchronously, so
+    /// that a client's `250` means the helpdesk has seen the mail).
+    async fn receive(
+        &self,
+        from: &str,
+        recipients: &[String],
+        raw: Vec<u8>,
+    ) -> anyhow::Result<String> {
+        let id = ulid::Ulid::new().to_string().to_lowercase();
+        let key = format!("{}{id}", self.rule.prefix);
+        let infected = String::from_utf8_lossy(&raw).contains(EICAR);
+        self.cloud
+            .s3
+            .put_object()
+            .bucket(&self.rule.bucket)
+            .key(&key)
+            .body(raw.into())
+            .send()
+            .await
+            .context("storing the message in the inbound bucket")?;
+        let now = Timestamp::now()
+            .strftime("%Y-%m-%dT%H:%M:%S%.3fZ")
+            .to_string();
+        let verdict = |s: &str| json!({ "status": s });
+        let event = json!({"Records": [{
+            "eventSource": "aws:ses",
+            "eventVersion": "1.0",
+            "ses": {
+                "mail": {
+                    "timestamp": now,
+                    "source": from,
+                    "messageId": id,
+                    "destination": recipients,
+                    "headersTruncated": false,
+                    "headers": [],
+                    "commonHeaders": {"from": [from], "to": recipients},
+                },
+                "receipt": {
+                    "timestamp": now,
+                    "processingTimeMillis": 1,
+                    "recipients": recipients,
+                    "spamVerdict": verdict("PASS"),
+                    "virusVerdict": verdict(if infected { "FAIL" } else { "PASS" }),
+                    "spfVerdict": verdict("PASS"),
+                    "dkimVerdict": verdict("PASS"),
+                    "dmarcVerdict": verdict("PASS"),
+                    "action": {"type": "Lambda", "functionArn": self.pool.invoked_arn(), "invocationType": "Event"},
+                },
+            },
+        }]});
+        let outcome = self.pool.invoke(Bytes::from(event.to_string())).await;
+        if !matches!(outcome, crate::lambda::Outcome::Response(_)) {
+            tracing::warn!(message = %id, "the inbound function failed");
+        }
+        Ok(id)
+    }
+}
+
+fn address(raw: &str) -> String {
+    let raw = raw.trim();
+    let inner = raw
+        .split_once('<')
+        .and_then(|(_, rest)| rest.split_once('>'))
+        .map_or(raw, |(a, _)| a);
+    inner.trim().to_lowercase()
+}
+
+/// The message up to the lone dot, with dot-stuffing undone.
+async fn read_data<R: tokio::io::AsyncBufRead + Unpin>(lines: &mut R) -> anyhow::Result<Vec<u8>> {
+    let mut raw = Vec::new();
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if lines.read_until(b'\n', &mut line).await? == 0 {
+            anyhow::bail!("connection closed during DATA");
+        }
+        if line == b".\r\n" || line == b".\n" {
+            return Ok(raw);
+        }
+        let content = if line.starts_with(b"..") {
+            &line[1..]
+        } else {
+            &line[..]
+        };
+        if raw.len() <= MAX_MESSAGE_BYTES {
+            raw.extend_from_slice(content);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // test code
+    use super::*;
+
+    #[test]
+    fn addresses_are_taken_from_angle_brackets() {
+        assert_eq!(address("<Ana@Example.com> SIZE=100"), "ana@example.com");
+        assert_eq!(address(" ana@example.com"), "ana@example.com");
+        assert_eq!(address("<>"), "");
+    }
+
+    #[tokio::test]
+    async fn data_ends_at_the_lone_dot_and_unstuffs() {
+        let input: &[u8] = b"Subject: x\r\n\r\n..leading dot\r\nbody\r\n.\r\nQUIT\r\n";
+        let mut reader = tokio::io::BufReader::new(input);
+        let raw = read_data(&mut reader).await.unwrap();
+        assert_eq!(raw, b"Subject: x\r\n\r\n.leading dot\r\nbody\r\n");
+    }
+}
