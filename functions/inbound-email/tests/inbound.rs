@@ -1,0 +1,141 @@
+//! The inbound-email function against the emulator: raw messages in a
+//! bucket, SES-shaped events, decisions read back.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
+use inbound_email::Inbound;
+use jiff::Timestamp;
+use serde_json::{Value, json};
+use switchboard_domain::intake::Intake;
+use switchboard_domain::mailboxes::{MailboxInput, Mailboxes};
+use switchboard_domain::ticketing::Ticketing;
+use switchboard_testkit::{self as kit, TestTenant};
+
+struct Setup {
+    inbound: Inbound,
+    address: String,
+}
+
+async fn setup() -> Setup {
+    let store = kit::store().await;
+    let s3 = switchboard_aws::config::s3(&kit::emulator().await);
+    let bucket = format!("inbound-{}", ulid::Ulid::new().to_string().to_lowercase());
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    let tenant = TestTenant::new().await;
+    let owner = kit::accounts()
+        .await
+        .authenticate(tenant.owner.trim_start_matches("Bearer "), Timestamp::now())
+        .await
+        .unwrap();
+    let address = format!(
+        "help-{}@acme.example",
+        ulid::Ulid::new().to_string().to_lowercase()
+    );
+    Mailboxes::new(store.clone())
+        .create(
+            &owner,
+            MailboxInput {
+                address: Some(address.clone()),
+                from_name: None,
+            },
+            Timestamp::now(),
+        )
+        .await
+        .unwrap();
+    Setup {
+        inbound: Inbound {
+            intake: Intake::new(store.clone()),
+            ticketing: Ticketing::new(store),
+            s3,
+            bucket,
+            prefix: "inbound/".into(),
+        },
+        address,
+    }
+}
+
+/// Stores `raw` as SES would and returns the event SES would send.
+async fn deliver(s: &Setup, raw: &str, virus: &str) -> Value {
+    let id = ulid::Ulid::new().to_string().to_lowercase();
+    s.inbound
+        .s3
+        .put_object()
+        .bucket(&s.inbound.bucket)
+        .key(format!("inbound/{id}"))
+        .body(raw.as_bytes().to_vec().into())
+        .send()
+        .await
+        .unwrap();
+    let event = serde_json::from_value(json!({"Records": [{
+        "eventSource": "aws:ses", "eventVersion": "1.0",
+        "ses": {
+            "mail": {"timestamp": "2026-11-22T08:00:00.000Z", "source": "ana@example.com", "messageId": id,
+                     "destination": [s.address], "headersTruncated": false, "headers": [],
+                     "commonHeaders": {"from": ["ana@example.com"], "to": [s.address]}},
+            "receipt": {"timestamp": "2026-11-22T08:00:00.000Z", "processingTimeMillis": 1,
+                        "recipients": [s.address], "spamVerdict": {"status": "PASS"},
+                        "virusVerdict": {"status": virus}, "spfVerdict": {"status": "PASS"},
+                        "dkimVerdict": {"status": "PASS"}, "dmarcVerdict": {"status": "PASS"},
+                        "action": {"type": "Lambda", "invocationType": "Event"}}
+        }
+    }]}))
+    .unwrap();
+    s.inbound.handle(event).await.unwrap()
+}
+
+fn decision(out: &Value) -> (&str, &str) {
+    let d = &out["decisions"][0];
+    (
+        d["decision"].as_str().unwrap(),
+        d["reason"].as_str().unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn each_message_gets_one_recorded_decision() {
+    let s = setup().await;
+    let to = s.address.clone();
+    let first = format!(
+        "From: Ana <ana@example.com>\r\nTo: {to}\r\nSubject: Printer on fire\r\nMessage-ID: <m1@example.com>\r\n\r\nSmoke.\r\n"
+    );
+    let out = deliver(&s, &first, "PASS").await;
+    assert_eq!(decision(&out).0, "created");
+    let ticket = out["decisions"][0]["ticketId"].clone();
+
+    assert_eq!(decision(&deliver(&s, &first, "PASS").await).0, "duplicate");
+
+    let reply = format!(
+        "From: ana@example.com\r\nTo: {to}\r\nSubject: Re: Printer on fire\r\nMessage-ID: <m2@example.com>\r\nIn-Reply-To: <m1@example.com>\r\n\r\nStill smoking.\r\n\r\nOn Mon, Nov 23, 2026 at 10:00 AM Support <{to}> wrote:\r\n> Smoke.\r\n"
+    );
+    let out = deliver(&s, &reply, "PASS").await;
+    assert_eq!(
+        decision(&out),
+        ("threaded", "In-Reply-To/References <m1@example.com>")
+    );
+    assert_eq!(out["decisions"][0]["ticketId"], ticket);
+
+    let ooo = format!(
+        "From: ana@example.com\r\nTo: {to}\r\nSubject: Out of Office\r\nAuto-Submitted: auto-replied\r\nMessage-ID: <m3@example.com>\r\n\r\nAway.\r\n"
+    );
+    assert_eq!(
+        decision(&deliver(&s, &ooo, "PASS").await),
+        ("auto_reply", "Auto-Submitted: auto-replied")
+    );
+
+    let infected = format!(
+        "From: x@example.com\r\nTo: {to}\r\nSubject: Invoice\r\nMessage-ID: <m4@example.com>\r\n\r\nOpen it.\r\n"
+    );
+    assert_eq!(
+        decision(&deliver(&s, &infected, "FAIL").await),
+        ("quarantined", "virus verdict FAIL")
+    );
+
+    let stranger =
+        "From: x@example.com\r\nTo: nobody@elsewhere.example\r\nSubject: Hi\r\n\r\nHi.\r\n";
+    let mut other = setup().await;
+    other.address = "nobody@elsewhere.example".into();
+    assert_eq!(
+        decision(&deliver(&other, stranger, "PASS").await).0,
+        "dropped"
+    );
+}
