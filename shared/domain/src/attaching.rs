@@ -184,6 +184,9 @@ impl<S: TicketStore + AttachmentStore, O: ObjectStore> Attachments<S, O> {
         comment: Option<&Comment>,
         now: Timestamp,
     ) -> Result<Vec<Attachment>, DomainError> {
+        if uploads.is_empty() {
+            return Ok(Vec::new());
+        }
         let mut attachments = Vec::with_capacity(uploads.len());
         for upload in uploads {
             let attachment = Attachment {

@@ -125,6 +125,10 @@ impl DynamoStore {
         items: Vec<TransactWriteItem>,
         on_condition: impl Fn(usize) -> StoreError,
     ) -> Result<(), StoreError> {
+        // DynamoDB refuses an empty transaction; there is nothing to do.
+        if items.is_empty() {
+            return Ok(());
+        }
         match self
             .client
             .transact_write_items()
