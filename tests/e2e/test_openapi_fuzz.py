@@ -25,7 +25,12 @@ def test_no_generated_request_makes_the_api_fail(api):
          "--checks", "not_a_server_error",
          "--header", f"Authorization: Bearer {signed['accessToken']}",
          "--exclude-path", "/v1/auth/logout",
-         "--max-examples", "10", "--workers", "2"],
+         "--max-examples", "10", "--workers", "2",
+         # Schemathesis 4.32 infers links between operations from responses
+         # and can infer a malformed one (POST /v1/tickets -> GET /v1/webhooks
+         # with an `id` that operation does not take), failing the run as a
+         # specification error; the document itself defines no links.
+         "--phases", "examples,coverage,fuzzing"],
         capture_output=True, text=True, timeout=600,
     )
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
