@@ -91,6 +91,11 @@ def test_auto_replies_bounces_duplicates_and_viruses_create_nothing(api, helpdes
          Return_Path="<>", X_Failed_Recipients="gone@example.com")
     send(to, "ana@example.com", "Invoice", f"Open the attachment.\n{EICAR}\n")
     assert tickets(api, owner) == []
+    held = api.call("GET", "/v1/mailboxes/messages", token=owner).json()["items"]
+    assert [(m["decision"], m["reason"], m["subject"]) for m in held] == [("quarantined", "virus verdict FAIL", "Invoice")]
+    assert held[0]["raw"].startswith("inbound/")
+    replies = api.call("GET", "/v1/mailboxes/messages?decision=auto_reply", token=owner).json()["items"]
+    assert [m["reason"] for m in replies] == ["Auto-Submitted: auto-replied"]
     same = make_msgid(domain="mail.example.com")
     send(to, "ana@example.com", "Printer", "Once.", message_id=same)
     send(to, "ana@example.com", "Printer", "Once.", message_id=same)

@@ -13,11 +13,11 @@ use serde::Deserialize;
 use switchboard_domain::ids::MailboxId;
 use switchboard_domain::mailboxes::MailboxInput;
 use switchboard_http::conditional::{IfMatch, etag};
-use switchboard_http::extract::path_id;
+use switchboard_http::extract::{PageQuery, path_id};
 use switchboard_http::routes::Routes;
-use switchboard_http::views::{ListView, MailboxView};
+use switchboard_http::views::{ListView, MailboxView, PageView, ReceivedMailView};
 use switchboard_http::{
-    AccountService, ApiError, Authenticated, HasAccounts, Json, MailboxesService, layers,
+    AccountService, ApiError, Authenticated, HasAccounts, Json, MailboxesService, Query, layers,
 };
 
 pub struct AppState {
@@ -38,6 +38,7 @@ pub fn routes() -> Routes<Arc<AppState>> {
     Routes::new()
         .add(Method::GET, "/v1/mailboxes", list)
         .add(Method::POST, "/v1/mailboxes", create)
+        .add(Method::GET, "/v1/mailboxes/messages", messages)
         .add(Method::GET, "/v1/mailboxes/{id}", get)
         .add(Method::PATCH, "/v1/mailboxes/{id}", update)
         .add(Method::DELETE, "/v1/mailboxes/{id}", delete)
@@ -45,7 +46,7 @@ pub fn routes() -> Routes<Arc<AppState>> {
 
 /// This function's part of the OpenAPI description.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(list, create, get, update, delete))]
+#[openapi(paths(list, create, get, update, delete, messages))]
 pub struct ApiDoc;
 
 pub fn router(state: Arc<AppState>) -> Router {
@@ -196,4 +197,47 @@ async fn delete(
         .delete(&principal, path_id::<MailboxId>(&id)?)
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct MessagesQuery {
+    /// `quarantined` (default), `auto_reply`, `bounce`, `created`, `threaded`, `dropped`.
+    decision: Option<String>,
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/v1/mailboxes/messages",
+    tag = "email",
+    description = "Received mail with one decision, newest first: quarantined mail (virus or spam verdict `FAIL`) \
+for review by default. The raw message stays in the inbound bucket under `raw`.",
+    params(MessagesQuery),
+    responses(
+        (status = 200, body = PageView<ReceivedMailView>),
+        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+async fn messages(
+    State(state): S,
+    Authenticated(principal): Authenticated,
+    Query(q): Query<MessagesQuery>,
+) -> Result<Json<PageView<ReceivedMailView>>, ApiError> {
+    let page = PageQuery {
+        limit: q.limit,
+        cursor: q.cursor,
+    }
+    .page()?;
+    let decision = q.decision.unwrap_or_else(|| "quarantined".into());
+    let found = state
+        .mailboxes
+        .messages(&principal, &decision, &page)
+        .await?;
+    Ok(Json(PageView::from_page(found, |m| {
+        ReceivedMailView::from(m)
+    })))
 }

@@ -344,9 +344,25 @@ pub fn mailbox_address(address: &str) -> Key {
 /// The Message-ID index: what became of a message (dedup, threading).
 /// Message-IDs are long and client-made: stored by digest.
 pub fn message(tenant: TenantId, message_id: &str) -> Key {
+    Key::new(
+        format!("{}#MSGID#{}", t(tenant), message_digest(message_id)),
+        "MSGID",
+    )
+}
+
+fn message_digest(message_id: &str) -> String {
     let digest = Sha256::digest(message_id.trim().trim_matches(['<', '>']).as_bytes());
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    Key::new(format!("{}#MSGID#{hex}", t(tenant)), "MSGID")
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// GSI1 partition of a tenant's received mail with one decision
+/// (`quarantined`, `auto_reply`…), newest last by sort key.
+pub fn messages_index_pk(tenant: TenantId, decision: &str) -> String {
+    format!("{}#MAIL#{decision}", t(tenant))
+}
+
+pub fn messages_index_sk(received_at: Timestamp, message_id: &str) -> String {
+    format!("{received_at}#{}", message_digest(message_id))
 }
 
 /// An address that bounced.

@@ -32,6 +32,10 @@ const MAX_BODY_CHARS: usize = 30_000;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MessageRecord {
+    pub message_id: String,
+    /// The sender as the message gives it (for admins reviewing mail).
+    pub from: Option<String>,
+    pub subject: String,
     pub decision: String,
     pub reason: String,
     pub ticket_id: Option<TicketId>,
@@ -119,6 +123,9 @@ impl<S: TicketStore + MailStore> Intake<S> {
             .await?;
         decision.tenant_id = Some(tenant);
         let record = MessageRecord {
+            message_id: message_id.clone(),
+            from: mail.from.as_ref().map(|f| f.email.clone()),
+            subject: mail.subject.chars().take(250).collect(),
             decision: decision.decision.clone(),
             reason: decision.reason.clone(),
             ticket_id: decision.ticket_id,

@@ -5,6 +5,8 @@ use jiff::Timestamp;
 use crate::email::mailbox::{Mailbox, parse_address, parse_from_name};
 use crate::error::{DomainError, StoreError};
 use crate::ids::MailboxId;
+use crate::intake::MessageRecord;
+use crate::pagination::{Page, PageRequest};
 use crate::permissions::{Action, Principal};
 use crate::ports::MailStore;
 use crate::validation::{Invalid, Validator};
@@ -14,6 +16,16 @@ pub struct MailboxInput {
     pub address: Option<String>,
     pub from_name: Option<String>,
 }
+
+/// The decisions the intake records.
+const DECISIONS: &[&str] = &[
+    "created",
+    "threaded",
+    "auto_reply",
+    "bounce",
+    "quarantined",
+    "dropped",
+];
 
 pub struct Mailboxes<S> {
     store: S,
@@ -103,6 +115,28 @@ impl<S: MailStore> Mailboxes<S> {
             .await
             .map_err(refused)?;
         Ok(mailbox)
+    }
+
+    /// Received mail by decision (`quarantined` for review, `auto_reply`,
+    /// `bounce`, `created`, `threaded`, `dropped`).
+    pub async fn messages(
+        &self,
+        principal: &Principal,
+        decision: &str,
+        page: &PageRequest,
+    ) -> Result<Page<MessageRecord>, DomainError> {
+        principal.require(Action::ManageMailboxes)?;
+        if !DECISIONS.contains(&decision) {
+            return Err(DomainError::field(
+                "decision",
+                "invalid_value",
+                format!("one of {}", DECISIONS.join(", ")),
+            ));
+        }
+        Ok(self
+            .store
+            .messages(principal.tenant_id(), decision, page)
+            .await?)
     }
 
     pub async fn delete(&self, principal: &Principal, id: MailboxId) -> Result<(), DomainError> {

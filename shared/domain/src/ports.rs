@@ -767,6 +767,14 @@ pub trait MailStore: Send + Sync {
         record: &crate::intake::MessageRecord,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
+    /// Received mail with one decision, newest first.
+    fn messages(
+        &self,
+        tenant: TenantId,
+        decision: &str,
+        page: &PageRequest,
+    ) -> impl Future<Output = Result<Page<crate::intake::MessageRecord>, StoreError>> + Send;
+
     /// Remembers that mail to `address` bounces.
     fn mark_bouncing(
         &self,

@@ -600,3 +600,38 @@ impl From<&switchboard_domain::email::Mailbox> for MailboxView {
         }
     }
 }
+
+/// A received message and what became of it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ReceivedMailView {
+    pub message_id: String,
+    pub from: Option<String>,
+    pub subject: String,
+    /// `created`, `threaded`, `auto_reply`, `bounce`, `quarantined`, `dropped`.
+    pub decision: String,
+    pub reason: String,
+    #[schema(value_type = Option<String>)]
+    pub ticket_id: Option<TicketId>,
+    #[schema(value_type = Option<String>)]
+    pub comment_id: Option<CommentId>,
+    /// Where the raw message is kept (the inbound bucket's key).
+    pub raw: String,
+    pub received_at: Timestamp,
+}
+
+impl From<&switchboard_domain::intake::MessageRecord> for ReceivedMailView {
+    fn from(m: &switchboard_domain::intake::MessageRecord) -> Self {
+        Self {
+            message_id: m.message_id.clone(),
+            from: m.from.clone(),
+            subject: m.subject.clone(),
+            decision: m.decision.clone(),
+            reason: m.reason.clone(),
+            ticket_id: m.ticket_id,
+            comment_id: m.comment_id,
+            raw: m.raw.clone(),
+            received_at: m.received_at,
+        }
+    }
+}

@@ -53,10 +53,15 @@ impl From<&Mailbox> for MailboxAddressItem {
 pub const MESSAGE_ENTITY: &str = "message";
 pub const BOUNCING_ENTITY: &str = "bouncing_address";
 
+/// A received message's record, listed per decision through GSI1.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct MessageItem {
     #[serde(flatten)]
     pub key: KeyAttrs,
+    #[serde(rename = "GSI1PK")]
+    pub gsi1pk: String,
+    #[serde(rename = "GSI1SK")]
+    pub gsi1sk: String,
     pub entity: String,
     #[serde(flatten)]
     pub record: switchboard_domain::intake::MessageRecord,

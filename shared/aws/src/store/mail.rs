@@ -8,12 +8,13 @@ use switchboard_domain::ports::MailStore;
 
 use jiff::Timestamp;
 use switchboard_domain::intake::MessageRecord;
+use switchboard_domain::pagination::{Page, PageRequest};
 
 use super::{DynamoStore, from_item, sdk_error, to_item};
 use crate::items::{
     BOUNCING_ENTITY, BouncingItem, MESSAGE_ENTITY, MailboxAddressItem, MailboxItem, MessageItem,
 };
-use crate::keys;
+use crate::keys::{self, attr, index};
 
 impl MailStore for DynamoStore {
     async fn put_mailbox(
@@ -94,6 +95,8 @@ impl MailStore for DynamoStore {
     ) -> Result<(), StoreError> {
         let item = MessageItem {
             key: keys::message(tenant, message_id).into(),
+            gsi1pk: keys::messages_index_pk(tenant, &record.decision),
+            gsi1sk: keys::messages_index_sk(record.received_at, message_id),
             entity: MESSAGE_ENTITY.to_owned(),
             record: record.clone(),
         };
@@ -105,6 +108,30 @@ impl MailStore for DynamoStore {
             .await
             .map_err(sdk_error)?;
         Ok(())
+    }
+
+    async fn messages(
+        &self,
+        tenant: TenantId,
+        decision: &str,
+        page: &PageRequest,
+    ) -> Result<Page<MessageRecord>, StoreError> {
+        let pk = keys::messages_index_pk(tenant, decision);
+        let (items, next_cursor) = self
+            .query_page(
+                Some(index::GSI1),
+                (attr::GSI1PK, &pk),
+                None,
+                false,
+                page,
+                &pk,
+            )
+            .await?;
+        let items = items
+            .into_iter()
+            .map(|i| from_item::<MessageItem>(i).map(|m| m.record))
+            .collect::<Result<_, _>>()?;
+        Ok(Page { items, next_cursor })
     }
 
     async fn mark_bouncing(
