@@ -490,6 +490,52 @@ mod tests {
             assert_eq!((key.pk.as_str(), key.sk.as_str()), (pk, sk));
         }
         assert_eq!(users_index_pk(t), "T#01J9Z3Q4W5E6R7T8Y9V0A1B2C3#USERS");
+        let tt = "T#01J9Z3Q4W5E6R7T8Y9V0A1B2C3";
+        assert_eq!(
+            unread_index_pk(t, u),
+            format!("{tt}#U#01J9Z3Q4W5E6R7T8Y9V0A1B2C4#UNREAD")
+        );
+        let mbx: MailboxId = "mbx_01J9Z3Q4W5E6R7T8Y9V0A1B2CA".parse().unwrap();
+        assert_eq!(
+            mailbox(t, mbx),
+            Key::new(tt.into(), "MBX#01J9Z3Q4W5E6R7T8Y9V0A1B2CA")
+        );
+        // SHA-256 of "abc@example.com": brackets and spaces do not count.
+        let digest = "9eceb13483d7f187ec014fd6d4854d1420cfc634328af85f51d0323ba8622e21";
+        let m = message(t, " <abc@example.com> ");
+        assert_eq!(m, Key::new(format!("{tt}#MSGID#{digest}"), "MSGID"));
+        assert_eq!(m, message(t, "abc@example.com"));
+        assert_eq!(
+            bouncing(t, "Gone@Example.com"),
+            Key::new(format!("{tt}#BOUNCE#gone@example.com"), "BOUNCE")
+        );
+        assert_eq!(
+            messages_index_pk(t, "quarantined"),
+            format!("{tt}#MAIL#quarantined")
+        );
+        let up: UploadId = "upl_01J9Z3Q4W5E6R7T8Y9V0A1B2CB".parse().unwrap();
+        let att: AttachmentId = "att_01J9Z3Q4W5E6R7T8Y9V0A1B2CC".parse().unwrap();
+        let tkt: TicketId = "tkt_01J9Z3Q4W5E6R7T8Y9V0A1B2C8".parse().unwrap();
+        assert_eq!(
+            upload(t, up),
+            Key::new(format!("{tt}#UPL#01J9Z3Q4W5E6R7T8Y9V0A1B2CB"), "UPL")
+        );
+        assert_eq!(
+            attachment(t, att),
+            Key::new(format!("{tt}#ATT#01J9Z3Q4W5E6R7T8Y9V0A1B2CC"), "ATT")
+        );
+        assert_eq!(
+            ticket_attachments_pk(t, tkt),
+            format!("{tt}#TKT#01J9Z3Q4W5E6R7T8Y9V0A1B2C8#ATTS")
+        );
+        assert_eq!(
+            objects::upload(t, up),
+            "tenants/01J9Z3Q4W5E6R7T8Y9V0A1B2C3/uploads/01J9Z3Q4W5E6R7T8Y9V0A1B2CB"
+        );
+        assert_eq!(
+            objects::attachment(t, tkt, att),
+            "tenants/01J9Z3Q4W5E6R7T8Y9V0A1B2C3/tickets/01J9Z3Q4W5E6R7T8Y9V0A1B2C8/01J9Z3Q4W5E6R7T8Y9V0A1B2CC"
+        );
         let tk: TicketId = "tkt_01J9Z3Q4W5E6R7T8Y9V0A1B2C8".parse().unwrap();
         let c: CommentId = "cmt_01J9Z3Q4W5E6R7T8Y9V0A1B2C9".parse().unwrap();
         let tkt_pk = "T#01J9Z3Q4W5E6R7T8Y9V0A1B2C3#TKT#01J9Z3Q4W5E6R7T8Y9V0A1B2C8";
