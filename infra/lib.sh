@@ -6,6 +6,9 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CACHE="${SWITCHBOARD_CACHE:-$HOME/.cache/switchboard}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CACHE/target}"
+# Incremental state is kept per checkout path: every fresh clone sharing
+# this target dir would add gigabytes of it. Whole-crate builds stay bounded.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 BIN_DIR="$CARGO_TARGET_DIR/debug"
 mkdir -p "$CACHE"
 

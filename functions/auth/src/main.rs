@@ -8,7 +8,8 @@ use switchboard_http::bootstrap::{self, Settings};
 async fn main() -> Result<(), lambda_http::Error> {
     switchboard_http::logging::init();
     let settings = Settings::from_env()?;
-    let store = settings.store(bootstrap::dynamodb().await);
+    let aws = bootstrap::aws().await;
+    let store = settings.store(bootstrap::dynamodb(&aws));
     let state = auth::AppState {
         accounts: settings.accounts(store)?,
     };

@@ -10,11 +10,12 @@ use switchboard_http::bootstrap;
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     switchboard_http::logging::init();
-    let store = bootstrap::worker_store(bootstrap::dynamodb().await)?;
+    let aws = bootstrap::aws().await;
+    let store = bootstrap::worker_store(bootstrap::dynamodb(&aws))?;
     let router = Arc::new(EventRouter::new(
         store,
-        bootstrap::connections_api().await?,
-        bootstrap::delivery_queue().await?,
+        bootstrap::connections_api(&aws)?,
+        bootstrap::delivery_queue(&aws)?,
     ));
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Event>| {
         let router = router.clone();

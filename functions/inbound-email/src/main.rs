@@ -12,12 +12,12 @@ use switchboard_http::bootstrap::{self, required};
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     switchboard_http::logging::init();
-    let store = bootstrap::worker_store(bootstrap::dynamodb().await)?;
-    let config = switchboard_aws::config::load().await;
+    let aws = bootstrap::aws().await;
+    let store = bootstrap::worker_store(bootstrap::dynamodb(&aws))?;
     let inbound = Arc::new(Inbound {
         intake: Intake::new(store.clone()),
         ticketing: Ticketing::new(store),
-        s3: switchboard_aws::config::s3(&config),
+        s3: switchboard_aws::config::s3(&aws),
         bucket: required("INBOUND_BUCKET")?,
         prefix: required("INBOUND_PREFIX")?,
     });

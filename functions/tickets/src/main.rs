@@ -10,11 +10,12 @@ use switchboard_http::bootstrap::{self, Settings};
 async fn main() -> Result<(), lambda_http::Error> {
     switchboard_http::logging::init();
     let settings = Settings::from_env()?;
-    let store = settings.store(bootstrap::dynamodb().await);
+    let aws = bootstrap::aws().await;
+    let store = settings.store(bootstrap::dynamodb(&aws));
     let state = tickets::AppState {
         accounts: settings.accounts(store.clone())?,
         tickets: Ticketing::new(store.clone()),
-        attachments: Attachments::new(store, bootstrap::attachments_bucket().await?),
+        attachments: Attachments::new(store, bootstrap::attachments_bucket(&aws)?),
     };
     bootstrap::run(tickets::router(Arc::new(state))).await
 }

@@ -13,16 +13,16 @@ use webhook_worker::sender::HttpSender;
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     switchboard_http::logging::init();
-    let store = bootstrap::worker_store(bootstrap::dynamodb().await)?;
+    let aws = bootstrap::aws().await;
+    let store = bootstrap::worker_store(bootstrap::dynamodb(&aws))?;
     let schedule = parse_schedule(&required("WEBHOOK_RETRY_SCHEDULE")?)
         .map_err(|e| ConfigError::Invalid("WEBHOOK_RETRY_SCHEDULE", e.message))?;
     let sender = HttpSender {
         allow_loopback: bootstrap::flag("WEBHOOK_ALLOW_INSECURE")?,
     };
     let worker = Arc::new(WebhookWorker::new(store, sender, schedule));
-    let config = switchboard_aws::config::load().await;
     let queue = Arc::new(Queue {
-        client: switchboard_aws::config::sqs(&config),
+        client: switchboard_aws::config::sqs(&aws),
         url: required("WEBHOOK_QUEUE_URL")?,
     });
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {

@@ -9,12 +9,13 @@ use switchboard_http::bootstrap::{self, Settings};
 async fn main() -> Result<(), lambda_http::Error> {
     switchboard_http::logging::init();
     let settings = Settings::from_env()?;
-    let store = settings.store(bootstrap::dynamodb().await);
+    let aws = bootstrap::aws().await;
+    let store = settings.store(bootstrap::dynamodb(&aws));
     let state = webhooks::AppState {
         accounts: settings.accounts(store.clone())?,
         webhooks: Webhooks::new(
             store,
-            bootstrap::delivery_queue().await?,
+            bootstrap::delivery_queue(&aws)?,
             bootstrap::flag("WEBHOOK_ALLOW_INSECURE")?,
         ),
     };

@@ -149,33 +149,36 @@ fn status_of(outcome: &Outcome) -> (StatusCode, String) {
     }
 }
 
-fn header_maps(headers: &HeaderMap) -> (Value, Value) {
+/// API Gateway's two views of repeated names: the last value, and all.
+fn single_and_multi(pairs: impl Iterator<Item = (String, String)>) -> (Value, Value) {
     let mut single = serde_json::Map::new();
     let mut multi: serde_json::Map<String, Value> = serde_json::Map::new();
-    for (k, v) in headers {
-        let v = v.to_str().unwrap_or_default().to_owned();
-        single.insert(k.as_str().to_owned(), Value::String(v.clone()));
-        if let Some(Value::Array(list)) = multi.get_mut(k.as_str()) {
-            list.push(Value::String(v));
-        } else {
-            multi.insert(k.as_str().to_owned(), json!([v]));
+    for (k, v) in pairs {
+        single.insert(k.clone(), Value::String(v.clone()));
+        match multi.get_mut(&k) {
+            Some(Value::Array(list)) => list.push(Value::String(v)),
+            _ => {
+                multi.insert(k, json!([v]));
+            }
         }
     }
     (Value::Object(single), Value::Object(multi))
 }
 
+fn header_maps(headers: &HeaderMap) -> (Value, Value) {
+    single_and_multi(headers.iter().map(|(k, v)| {
+        (
+            k.as_str().to_owned(),
+            v.to_str().unwrap_or_default().to_owned(),
+        )
+    }))
+}
+
 fn query_maps(raw: Option<&str>) -> (Value, Value) {
-    let mut single = serde_json::Map::new();
-    let mut multi: serde_json::Map<String, Value> = serde_json::Map::new();
-    for (k, v) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
-        single.insert(k.to_string(), Value::String(v.to_string()));
-        if let Some(Value::Array(list)) = multi.get_mut(k.as_ref()) {
-            list.push(Value::String(v.to_string()));
-        } else {
-            multi.insert(k.to_string(), json!([v]));
-        }
-    }
-    (Value::Object(single), Value::Object(multi))
+    single_and_multi(
+        form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned())),
+    )
 }
 
 /// Connection ids look like API Gateway's: 16 characters ending in `=`.

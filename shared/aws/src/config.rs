@@ -3,9 +3,10 @@
 
 use std::time::Duration;
 
+use aws_config::BehaviorVersion;
+pub use aws_config::SdkConfig;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
-use aws_config::{BehaviorVersion, SdkConfig};
 
 /// Timeouts short enough that a request fails fast (and says so) when
 /// storage is unreachable, rather than hanging until the Lambda times out.

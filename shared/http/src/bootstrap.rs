@@ -4,6 +4,7 @@
 
 use jiff::SignedDuration;
 use switchboard_aws::DynamoStore;
+use switchboard_aws::config::SdkConfig;
 use switchboard_aws::cursor::CursorSealer;
 use switchboard_aws::store::DynamoClient;
 use switchboard_domain::accounts::Accounts;
@@ -111,40 +112,48 @@ pub fn worker_store(client: DynamoClient) -> Result<DynamoStore, ConfigError> {
     Ok(DynamoStore::new(client, table, CursorSealer::new(key)))
 }
 
+/// The AWS configuration from the standard environment, loaded once per
+/// process; every client below is built from it.
+pub async fn aws() -> SdkConfig {
+    switchboard_aws::config::load().await
+}
+
 /// The @connections API of the WebSocket stage named by
 /// `WEBSOCKET_CALLBACK_URL`.
-pub async fn connections_api() -> Result<switchboard_aws::push::ConnectionsApi, ConfigError> {
+pub fn connections_api(
+    config: &SdkConfig,
+) -> Result<switchboard_aws::push::ConnectionsApi, ConfigError> {
     let url = required("WEBSOCKET_CALLBACK_URL")?;
-    let config = switchboard_aws::config::load().await;
     Ok(switchboard_aws::push::ConnectionsApi::new(
-        switchboard_aws::config::connections(&config, &url),
+        switchboard_aws::config::connections(config, &url),
     ))
 }
 
 /// The webhook worker's queue, named by `WEBHOOK_QUEUE_URL`.
-pub async fn delivery_queue() -> Result<switchboard_aws::queue::SqsDeliveryQueue, ConfigError> {
+pub fn delivery_queue(
+    config: &SdkConfig,
+) -> Result<switchboard_aws::queue::SqsDeliveryQueue, ConfigError> {
     let url = required("WEBHOOK_QUEUE_URL")?;
-    let config = switchboard_aws::config::load().await;
     Ok(switchboard_aws::queue::SqsDeliveryQueue::new(
-        switchboard_aws::config::sqs(&config),
+        switchboard_aws::config::sqs(config),
         url,
     ))
 }
 
 /// The attachments bucket named by `ATTACHMENTS_BUCKET`.
-pub async fn attachments_bucket() -> Result<switchboard_aws::objects::S3Objects, ConfigError> {
+pub fn attachments_bucket(
+    config: &SdkConfig,
+) -> Result<switchboard_aws::objects::S3Objects, ConfigError> {
     let bucket = required("ATTACHMENTS_BUCKET")?;
-    let config = switchboard_aws::config::load().await;
     Ok(switchboard_aws::objects::S3Objects::new(
-        switchboard_aws::config::s3(&config),
+        switchboard_aws::config::s3(config),
         bucket,
     ))
 }
 
-/// Builds the DynamoDB client from the standard AWS environment.
-pub async fn dynamodb() -> DynamoClient {
-    let config = switchboard_aws::config::load().await;
-    switchboard_aws::config::dynamodb(&config)
+/// The DynamoDB client.
+pub fn dynamodb(config: &SdkConfig) -> DynamoClient {
+    switchboard_aws::config::dynamodb(config)
 }
 
 /// Serves `router` through the Lambda runtime (API Gateway HTTP API events).

@@ -8,8 +8,9 @@ use switchboard_http::bootstrap;
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     switchboard_http::logging::init();
-    let store = bootstrap::worker_store(bootstrap::dynamodb().await)?;
-    let live = Arc::new(Live::new(store, bootstrap::connections_api().await?));
+    let aws = bootstrap::aws().await;
+    let store = bootstrap::worker_store(bootstrap::dynamodb(&aws))?;
+    let live = Arc::new(Live::new(store, bootstrap::connections_api(&aws)?));
     realtime::socket::run(move |request| {
         let live = live.clone();
         async move { realtime::socket::message(&live, request).await }

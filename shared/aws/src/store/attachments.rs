@@ -1,26 +1,20 @@
 //! [`AttachmentStore`] on the single table.
 
-use aws_sdk_dynamodb::types::{Delete, TransactWriteItem};
+use aws_sdk_dynamodb::types::TransactWriteItem;
 use switchboard_domain::StoreError;
 use switchboard_domain::attachment::{Attachment, Upload};
 use switchboard_domain::ids::{AttachmentId, TenantId, TicketId, UploadId};
 use switchboard_domain::pagination::PageRequest;
 use switchboard_domain::ports::AttachmentStore;
 
-use super::{DynamoStore, build_error, from_item, sdk_error, to_item};
+use super::{DynamoStore, from_item, to_item};
 use crate::items::{AttachmentItem, UploadItem};
 use crate::keys::{self, attr, index};
 
 impl AttachmentStore for DynamoStore {
     async fn put_upload(&self, upload: &Upload) -> Result<(), StoreError> {
-        self.client()
-            .put_item()
-            .table_name(self.table())
-            .set_item(Some(to_item(&UploadItem::from(upload))?))
-            .send()
+        self.put_one(to_item(&UploadItem::from(upload))?, None)
             .await
-            .map_err(sdk_error)?;
-        Ok(())
     }
 
     async fn upload(&self, tenant: TenantId, id: UploadId) -> Result<Option<Upload>, StoreError> {
@@ -42,13 +36,7 @@ impl AttachmentStore for DynamoStore {
         }
         for u in uploads {
             // Each upload attaches once: a concurrent attach fails here.
-            let delete = Delete::builder()
-                .table_name(self.table())
-                .set_key(Some(Self::key_attrs(&keys::upload(u.tenant_id, u.id))))
-                .condition_expression("attribute_exists(PK)")
-                .build()
-                .map_err(build_error)?;
-            items.push(TransactWriteItem::builder().delete(delete).build());
+            items.push(self.delete_existing(&keys::upload(u.tenant_id, u.id))?);
         }
         self.transact(items, |_| StoreError::NotFound).await
     }
@@ -99,22 +87,7 @@ impl AttachmentStore for DynamoStore {
     }
 
     async fn delete_attachment(&self, attachment: &Attachment) -> Result<(), StoreError> {
-        let out = self
-            .client()
-            .delete_item()
-            .table_name(self.table())
-            .set_key(Some(Self::key_attrs(&keys::attachment(
-                attachment.tenant_id,
-                attachment.id,
-            ))))
-            .condition_expression("attribute_exists(PK)")
-            .send()
+        self.delete_one(&keys::attachment(attachment.tenant_id, attachment.id))
             .await
-            .map_err(sdk_error);
-        match out {
-            Ok(_) => Ok(()),
-            Err(StoreError::ConditionFailed) => Err(StoreError::NotFound),
-            Err(e) => Err(e),
-        }
     }
 }

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, ReturnValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, TransactWriteItem, Update};
 use jiff::Timestamp;
 use switchboard_domain::StoreError;
 use switchboard_domain::ids::{EventId, NotificationId, TenantId, UserId};
@@ -56,25 +56,6 @@ impl DynamoStore {
             .build()
             .map_err(build_error)?;
         Ok(TransactWriteItem::builder().update(update).build())
-    }
-
-    fn delete_if(&self, key: &Key, condition: &str) -> Result<TransactWriteItem, StoreError> {
-        let delete = Delete::builder()
-            .table_name(self.table())
-            .set_key(Some(Self::key_attrs(key)))
-            .condition_expression(condition)
-            .build()
-            .map_err(build_error)?;
-        Ok(TransactWriteItem::builder().delete(delete).build())
-    }
-
-    fn delete_any(&self, key: &Key) -> Result<TransactWriteItem, StoreError> {
-        let delete = Delete::builder()
-            .table_name(self.table())
-            .set_key(Some(Self::key_attrs(key)))
-            .build()
-            .map_err(build_error)?;
-        Ok(TransactWriteItem::builder().delete(delete).build())
     }
 
     async fn stored_notification(
@@ -266,13 +247,13 @@ impl NotificationStore for DynamoStore {
                 .ok_or(StoreError::NotFound)?;
             let items = if n.read_at.is_none() {
                 vec![
-                    self.delete_if(&key, "attribute_exists(GSI1PK)")?,
+                    self.delete(&key, Some("attribute_exists(GSI1PK)"))?,
                     self.count_unread(tenant, user, -1)?,
                 ]
             } else {
-                vec![self.delete_if(
+                vec![self.delete(
                     &key,
-                    "attribute_exists(PK) AND attribute_not_exists(GSI1PK)",
+                    Some("attribute_exists(PK) AND attribute_not_exists(GSI1PK)"),
                 )?]
             };
             match self.transact(items, |_| StoreError::ConditionFailed).await {
@@ -311,14 +292,7 @@ impl NotificationStore for DynamoStore {
         preferences: &Preferences,
     ) -> Result<(), StoreError> {
         let item = to_item(&PreferencesItem::new(tenant, user, preferences))?;
-        self.client()
-            .put_item()
-            .table_name(self.table())
-            .set_item(Some(item))
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        Ok(())
+        self.put_one(item, None).await
     }
 }
 
@@ -329,15 +303,7 @@ impl ConnectionStore for DynamoStore {
         ticket: &ConnectionTicket,
     ) -> Result<(), StoreError> {
         let item = to_item(&ConnectionTicketItem::new(digest, ticket))?;
-        self.client()
-            .put_item()
-            .table_name(self.table())
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(PK)")
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        Ok(())
+        self.put_one(item, Some("attribute_not_exists(PK)")).await
     }
 
     async fn take_connection_ticket(
@@ -366,14 +332,7 @@ impl ConnectionStore for DynamoStore {
 
     async fn put_connection(&self, connection: &Connection) -> Result<(), StoreError> {
         let item = to_item(&ConnectionItem::from(connection))?;
-        self.client()
-            .put_item()
-            .table_name(self.table())
-            .set_item(Some(item))
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        Ok(())
+        self.put_one(item, None).await
     }
 
     async fn connection(&self, id: &str) -> Result<Option<Connection>, StoreError> {
@@ -388,10 +347,10 @@ impl ConnectionStore for DynamoStore {
             return Ok(());
         };
         let tenant = connection.listener.tenant_id;
-        let mut deletes = vec![self.delete_any(&keys::connection(id))?];
+        let mut deletes = vec![self.delete(&keys::connection(id), None)?];
         for topic in &connection.topics {
             if let Ok(topic) = topic.parse::<Topic>() {
-                deletes.push(self.delete_any(&keys::subscription(tenant, &topic, id))?);
+                deletes.push(self.delete(&keys::subscription(tenant, &topic, id), None)?);
             }
         }
         for chunk in deletes.chunks(100) {
@@ -416,7 +375,7 @@ impl ConnectionStore for DynamoStore {
     async fn unsubscribe(&self, connection: &Connection, topic: &Topic) -> Result<(), StoreError> {
         let tenant = connection.listener.tenant_id;
         let items = vec![
-            self.delete_any(&keys::subscription(tenant, topic, &connection.id))?,
+            self.delete(&keys::subscription(tenant, topic, &connection.id), None)?,
             self.topics_update(&connection.id, "DELETE", topic)?,
         ];
         match self.transact(items, |_| StoreError::NotFound).await {
@@ -452,17 +411,11 @@ impl ConnectionStore for DynamoStore {
         step: &str,
     ) -> Result<bool, StoreError> {
         let item = EventStepItem::new(keys::event_step(tenant, event, step), Timestamp::now());
-        let out = self
-            .client()
-            .put_item()
-            .table_name(self.table())
-            .set_item(Some(to_item(&item)?))
-            .condition_expression("attribute_not_exists(PK)")
-            .send()
+        match self
+            .put_one(to_item(&item)?, Some("attribute_not_exists(PK)"))
             .await
-            .map_err(sdk_error);
-        match out {
-            Ok(_) => Ok(true),
+        {
+            Ok(()) => Ok(true),
             Err(StoreError::ConditionFailed) => Ok(false),
             Err(e) => Err(e),
         }

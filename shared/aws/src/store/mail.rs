@@ -10,7 +10,7 @@ use jiff::Timestamp;
 use switchboard_domain::intake::MessageRecord;
 use switchboard_domain::pagination::{Page, PageRequest};
 
-use super::{DynamoStore, from_item, sdk_error, to_item};
+use super::{DynamoStore, from_item, to_item};
 use crate::items::{
     BOUNCING_ENTITY, BouncingItem, MESSAGE_ENTITY, MailboxAddressItem, MailboxItem, MessageItem,
 };
@@ -100,14 +100,7 @@ impl MailStore for DynamoStore {
             entity: MESSAGE_ENTITY.to_owned(),
             record: record.clone(),
         };
-        self.client()
-            .put_item()
-            .table_name(self.table())
-            .set_item(Some(to_item(&item)?))
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        Ok(())
+        self.put_one(to_item(&item)?, None).await
     }
 
     async fn messages(
@@ -146,14 +139,7 @@ impl MailStore for DynamoStore {
             address: address.to_lowercase(),
             bounced_at: at,
         };
-        self.client()
-            .put_item()
-            .table_name(self.table())
-            .set_item(Some(to_item(&item)?))
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        Ok(())
+        self.put_one(to_item(&item)?, None).await
     }
 
     async fn delete_mailbox(&self, mailbox: &Mailbox) -> Result<(), StoreError> {

@@ -297,13 +297,50 @@ impl DynamoStore {
     }
 
     fn delete_existing(&self, key: &Key) -> Result<TransactWriteItem, StoreError> {
+        self.delete(key, Some("attribute_exists(PK)"))
+    }
+
+    /// A delete for a transaction, conditional when `condition` is given.
+    fn delete(&self, key: &Key, condition: Option<&str>) -> Result<TransactWriteItem, StoreError> {
         let delete = aws_sdk_dynamodb::types::Delete::builder()
             .table_name(self.table.as_ref())
             .set_key(Some(Self::key_attrs(key)))
-            .condition_expression("attribute_exists(PK)")
+            .set_condition_expression(condition.map(str::to_owned))
             .build()
             .map_err(build_error)?;
         Ok(TransactWriteItem::builder().delete(delete).build())
+    }
+
+    /// One `PutItem` on its own, conditional when `condition` is given
+    /// (`ConditionFailed` if the condition does not hold).
+    async fn put_one(&self, item: Item, condition: Option<&str>) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(self.table.as_ref())
+            .set_item(Some(item))
+            .set_condition_expression(condition.map(str::to_owned))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(())
+    }
+
+    /// Deletes one item that must exist: `NotFound` otherwise.
+    async fn delete_one(&self, key: &Key) -> Result<(), StoreError> {
+        let out = self
+            .client
+            .delete_item()
+            .table_name(self.table.as_ref())
+            .set_key(Some(Self::key_attrs(key)))
+            .condition_expression("attribute_exists(PK)")
+            .send()
+            .await
+            .map_err(sdk_error);
+        match out {
+            Ok(_) => Ok(()),
+            Err(StoreError::ConditionFailed) => Err(StoreError::NotFound),
+            Err(e) => Err(e),
+        }
     }
 
     fn put(&self, item: Item, condition: Option<&str>) -> Result<TransactWriteItem, StoreError> {

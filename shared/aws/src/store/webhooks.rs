@@ -70,20 +70,7 @@ impl WebhookStore for DynamoStore {
     }
 
     async fn delete_endpoint(&self, tenant: TenantId, id: WebhookId) -> Result<(), StoreError> {
-        let out = self
-            .client()
-            .delete_item()
-            .table_name(self.table())
-            .set_key(Some(Self::key_attrs(&keys::webhook(tenant, id))))
-            .condition_expression("attribute_exists(PK)")
-            .send()
-            .await
-            .map_err(sdk_error);
-        match out {
-            Ok(_) => Ok(()),
-            Err(StoreError::ConditionFailed) => Err(StoreError::NotFound),
-            Err(e) => Err(e),
-        }
+        self.delete_one(&keys::webhook(tenant, id)).await
     }
 
     async fn create_delivery(&self, delivery: &Delivery) -> Result<bool, StoreError> {
