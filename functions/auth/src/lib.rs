@@ -1,5 +1,6 @@
 //! The `auth` function: login, token refresh, logout, the caller's own
-//! profile, customer self-registration, and the health check.
+//! profile, customer self-registration, password links (reset and
+//! invitation), and the health check.
 
 use std::sync::Arc;
 
@@ -13,12 +14,16 @@ use serde_json::json;
 use switchboard_domain::accounts::{LoginInput, RegisterInput};
 use switchboard_domain::permissions::{Action, Caller};
 use switchboard_domain::ports::AccountStore;
+use switchboard_domain::recovery::{ResetConfirmation, ResetRequest};
 use switchboard_http::routes::Routes;
 use switchboard_http::views::{ApiKeyView, SessionView, TenantView, TokensView, UserView};
-use switchboard_http::{AccountService, ApiError, Authenticated, HasAccounts, Json, layers};
+use switchboard_http::{
+    AccountService, ApiError, Authenticated, HasAccounts, Json, RecoveryService, layers,
+};
 
 pub struct AppState {
     pub accounts: AccountService,
+    pub recovery: RecoveryService,
 }
 
 impl HasAccounts for AppState {
@@ -37,13 +42,29 @@ pub fn routes() -> Routes<Arc<AppState>> {
         .add(Method::POST, "/v1/auth/logout", logout)
         .add(Method::GET, "/v1/auth/me", me)
         .add(Method::POST, "/v1/auth/register", register)
+        .add(Method::POST, "/v1/auth/password-reset", request_reset)
+        .add(
+            Method::POST,
+            "/v1/auth/password-reset/confirm",
+            confirm_reset,
+        )
         .add(Method::GET, "/v1/openapi.json", openapi)
 }
 
 /// This function's part of the OpenAPI description (merged with the other
 /// functions' into `openapi.json`).
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(login, refresh, logout, me, register, health, openapi))]
+#[openapi(paths(
+    login,
+    refresh,
+    logout,
+    me,
+    register,
+    request_reset,
+    confirm_reset,
+    health,
+    openapi
+))]
 pub struct ApiDoc;
 
 pub fn router(state: Arc<AppState>) -> Router {
@@ -143,6 +164,7 @@ async fn me(Authenticated(principal): Authenticated) -> Result<impl IntoResponse
     Ok(Json(match &principal.caller {
         Caller::User { user, .. } => json!({ "user": UserView::from(user), "tenant": tenant }),
         Caller::ApiKey(key) => json!({ "apiKey": ApiKeyView::from(key), "tenant": tenant }),
+        Caller::System => json!({ "system": true, "tenant": tenant }),
     }))
 }
 
@@ -185,6 +207,70 @@ async fn register(
         [layers::location(&location)],
         Json(SessionView::from(signed_in)),
     ))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct ResetRequestBody {
+    /// The helpdesk's slug.
+    tenant: String,
+    email: String,
+}
+
+/// Mails a one-time link (valid for an hour) to set a new password. The
+/// answer is the same whether or not the address has an account.
+#[utoipa::path(
+    post,
+    path = "/v1/auth/password-reset",
+    tag = "auth",
+    request_body = ResetRequestBody,
+    responses(
+        (status = 202, description = "If the address has an account, a link is on its way"),
+        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+    ),
+)]
+async fn request_reset(
+    State(state): State<Arc<AppState>>,
+    Json(body): Json<ResetRequestBody>,
+) -> Result<StatusCode, ApiError> {
+    let input = ResetRequest {
+        tenant: body.tenant,
+        email: body.email,
+    };
+    state.recovery.request(input, Timestamp::now()).await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct ResetConfirmBody {
+    /// The token from the mailed link (a reset or an invitation).
+    token: String,
+    password: String,
+}
+
+/// Sets the password with a mailed token, which is then spent; the
+/// person's other sessions end.
+#[utoipa::path(
+    post,
+    path = "/v1/auth/password-reset/confirm",
+    tag = "auth",
+    request_body = ResetConfirmBody,
+    responses(
+        (status = 204, description = "The password is set; log in with it"),
+        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+    ),
+)]
+async fn confirm_reset(
+    State(state): State<Arc<AppState>>,
+    Json(body): Json<ResetConfirmBody>,
+) -> Result<StatusCode, ApiError> {
+    let input = ResetConfirmation {
+        token: body.token,
+        password: body.password,
+    };
+    state.recovery.confirm(input, Timestamp::now()).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Liveness and storage reachability, without authentication.

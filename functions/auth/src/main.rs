@@ -11,7 +11,8 @@ async fn main() -> Result<(), lambda_http::Error> {
     let aws = bootstrap::aws().await;
     let store = settings.store(bootstrap::dynamodb(&aws));
     let state = auth::AppState {
-        accounts: settings.accounts(store)?,
+        accounts: settings.accounts(store.clone())?,
+        recovery: settings.recovery(store)?,
     };
     bootstrap::run(auth::router(Arc::new(state))).await
 }

@@ -12,14 +12,17 @@ use http::Method;
 use jiff::Timestamp;
 use serde_json::json;
 use switchboard_domain::accounts::{SignUpInput, SignedIn};
-use switchboard_domain::auth::SigningSecret;
+use switchboard_domain::auth::{Passwords, SigningSecret};
 use switchboard_domain::ids::SessionId;
+use switchboard_domain::ports::{AccountStore, DirectoryStore};
+use switchboard_domain::recovery::{LinkPurpose, PasswordLink, Recovery};
 use switchboard_domain::user::Role;
 use switchboard_testkit::{self as kit, Reply, bearer, send, unique_slug};
 
 async fn app() -> Router {
     auth::router(Arc::new(auth::AppState {
         accounts: kit::accounts().await,
+        recovery: Recovery::new(kit::store().await, Passwords::owasp().unwrap()),
     }))
 }
 
@@ -390,4 +393,96 @@ async fn health_reports_version_and_table() {
     assert_eq!(r.body["status"], "ok");
     assert_eq!(r.body["table"], "reachable");
     assert_eq!(r.body["version"], env!("CARGO_PKG_VERSION"));
+}
+
+#[tokio::test]
+async fn a_password_reset_link_works_once_and_ends_other_sessions() {
+    let app = app().await;
+    let (slug, signed) = tenant().await;
+    let reset = |body: serde_json::Value| {
+        let app = app.clone();
+        async move {
+            send(
+                &app,
+                Method::POST,
+                "/v1/auth/password-reset",
+                Some(body),
+                &[],
+            )
+            .await
+        }
+    };
+    // The same answer whether or not the address or helpdesk exists.
+    for (t, e) in [
+        (slug.as_str(), "owner@acme.example"),
+        (slug.as_str(), "nobody@acme.example"),
+        ("no-such-helpdesk", "owner@acme.example"),
+    ] {
+        let r = reset(json!({"tenant": t, "email": e})).await;
+        assert_eq!(r.status, 202, "{t} {e}: {:?}", r.body);
+    }
+    reset(json!({"tenant": slug, "email": "not an address"}))
+        .await
+        .assert_problem(422, "validation_failed");
+
+    let before = login(&app, &slug, "owner@acme.example", kit::PASSWORD).await;
+    assert_eq!(before.status, 200);
+    // The email worker mints the link when it writes the mail.
+    let store = kit::store().await;
+    let owner = store
+        .user(signed.tenant.id, signed.user.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let (token, link) = PasswordLink::issue(&owner, LinkPurpose::Reset, Timestamp::now());
+    store.put_password_link(&link).await.unwrap();
+    let confirm = |token: String, password: &str| {
+        let (app, password) = (app.clone(), password.to_owned());
+        async move {
+            send(
+                &app,
+                Method::POST,
+                "/v1/auth/password-reset/confirm",
+                Some(json!({"token": token, "password": password})),
+                &[],
+            )
+            .await
+        }
+    };
+    confirm(token.clone(), "short")
+        .await
+        .assert_problem(422, "validation_failed");
+    let done = confirm(token.clone(), "a brand new passphrase 42").await;
+    assert_eq!(done.status, 204, "{:?}", done.body);
+    confirm(token, "another passphrase 4242")
+        .await
+        .assert_problem(422, "validation_failed");
+
+    // Sessions from before the reset are over; the new password works.
+    me(&app, &access(&before))
+        .await
+        .assert_problem(401, "invalid_token");
+    refresh(&app, &refresh_token(&before))
+        .await
+        .assert_problem(401, "invalid_token");
+    login(&app, &slug, "owner@acme.example", kit::PASSWORD)
+        .await
+        .assert_problem(401, "invalid_credentials");
+    let after = login(
+        &app,
+        &slug,
+        "owner@acme.example",
+        "a brand new passphrase 42",
+    )
+    .await;
+    assert_eq!(after.status, 200);
+    assert_eq!(me(&app, &access(&after)).await.status, 200);
+
+    // An expired link is refused.
+    let (token, mut link) = PasswordLink::issue(&owner, LinkPurpose::Reset, Timestamp::now());
+    link.expires_at = Timestamp::now() - jiff::SignedDuration::from_secs(1);
+    store.put_password_link(&link).await.unwrap();
+    let r = confirm(token, "yet another passphrase 7").await;
+    r.assert_problem(422, "validation_failed");
+    assert_eq!(r.body["errors"][0]["code"], "invalid_token");
 }

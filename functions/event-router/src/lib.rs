@@ -9,7 +9,7 @@ use jiff::Timestamp;
 use switchboard_aws::DynamoStore;
 use switchboard_aws::items::EventItem;
 use switchboard_domain::events::DomainEvent;
-use switchboard_domain::ports::{DeliveryQueue, Pusher};
+use switchboard_domain::ports::{DeliveryQueue, MailQueue, Pusher, SlaQueue};
 use switchboard_domain::routing::EventRouter;
 use tracing::{error, info, warn};
 
@@ -31,8 +31,8 @@ pub fn event_of(record: &EventRecord) -> Result<DomainEvent, RecordError> {
 
 /// Routes every record of a batch, in order, and reports the ones that
 /// failed (by sequence number).
-pub async fn handle<P: Pusher, Q: DeliveryQueue>(
-    router: &EventRouter<DynamoStore, P, Q>,
+pub async fn handle<P: Pusher, Q: DeliveryQueue, M: MailQueue, C: SlaQueue>(
+    router: &EventRouter<DynamoStore, P, Q, M, C>,
     batch: Event,
 ) -> DynamoDbEventResponse {
     let mut response = DynamoDbEventResponse::default();
@@ -48,7 +48,8 @@ pub async fn handle<P: Pusher, Q: DeliveryQueue>(
                             tenant_id = %event.tenant_id, notifications = r.notifications,
                             new_notifications = r.new_notifications,
                             pushed = r.pushed.map(|p| p.delivered), gone = r.pushed.map(|p| p.gone),
-                            webhooks = r.webhooks,
+                            webhooks = r.webhooks, mailed = r.mailed,
+                            sla_deadline = r.sla_deadline.map(|d| d.to_string()),
                             "event routed"
                         );
                         Ok(())

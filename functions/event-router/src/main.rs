@@ -16,6 +16,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         store,
         bootstrap::connections_api(&aws)?,
         bootstrap::delivery_queue(&aws)?,
+        bootstrap::mail_queue(&aws)?,
+        bootstrap::sla_queue(&aws)?,
     ));
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Event>| {
         let router = router.clone();

@@ -15,12 +15,15 @@ use switchboard_domain::StoreError;
 use switchboard_domain::events::{Actor, DomainEvent, EventType, Subject};
 use switchboard_domain::ids::WebhookId;
 use switchboard_domain::ids::{TicketId, UserId};
+use switchboard_domain::mailing::MailJob;
 use switchboard_domain::pagination::PageRequest;
 use switchboard_domain::ports::{
-    ConnectionStore, DeliveryQueue, NotificationStore, PushResult, Pusher, WebhookStore,
+    ConnectionStore, DeliveryQueue, MailQueue, NotificationStore, PushResult, Pusher, SlaQueue,
+    WebhookStore,
 };
 use switchboard_domain::realtime::{Connection, Listener, Topic};
 use switchboard_domain::routing::EventRouter;
+use switchboard_domain::sla::engine::SlaCheck;
 use switchboard_domain::ticketing::{NewTicketInput, Ticketing};
 use switchboard_domain::user::Role;
 use switchboard_domain::webhook::{
@@ -67,6 +70,28 @@ struct FakeQueue(Mutex<Vec<DeliveryRef>>);
 impl DeliveryQueue for &FakeQueue {
     async fn enqueue(&self, delivery: &DeliveryRef) -> Result<(), StoreError> {
         self.0.lock().unwrap().push(delivery.clone());
+        Ok(())
+    }
+}
+
+/// Records the jobs the router hands the email worker.
+#[derive(Default)]
+struct FakeMail(Mutex<Vec<MailJob>>);
+
+impl MailQueue for &FakeMail {
+    async fn enqueue_mail(&self, job: &MailJob) -> Result<(), StoreError> {
+        self.0.lock().unwrap().push(job.clone());
+        Ok(())
+    }
+}
+
+/// Records the SLA checks the router arms.
+#[derive(Default)]
+struct FakeChecks(Mutex<Vec<(SlaCheck, u32)>>);
+
+impl SlaQueue for &FakeChecks {
+    async fn enqueue_check(&self, check: &SlaCheck, delay: u32) -> Result<(), StoreError> {
+        self.0.lock().unwrap().push((*check, delay));
         Ok(())
     }
 }
@@ -129,14 +154,7 @@ async fn world() -> World {
             NewTicketInput {
                 subject: "Refund".into(),
                 description: "Please".into(),
-                priority: None,
-                kind: None,
-                channel: None,
-                requester: None,
-                assignee_id: None,
-                team_id: None,
-                tags: None,
-                custom_fields: None,
+                ..NewTicketInput::default()
             },
             None,
             Timestamp::now(),
@@ -203,7 +221,9 @@ async fn the_same_batch_delivered_twice_notifies_and_pushes_once() {
     let gateway = FakeGateway::default();
     let queue = FakeQueue::default();
     let watcher = connect(&w, w.agent, Role::Agent, Topic::User(w.agent)).await;
-    let router = EventRouter::new(w.store.clone(), &gateway, &queue);
+    let mail = FakeMail::default();
+    let checks = FakeChecks::default();
+    let router = EventRouter::new(w.store.clone(), &gateway, &queue, &mail, &checks);
     let first = assigned(&w);
     let second = DomainEvent::new(
         EventType::TicketStatusChanged,
@@ -233,6 +253,42 @@ async fn the_same_batch_delivered_twice_notifies_and_pushes_once() {
     assert_eq!(pushed[0].0, watcher.id);
     assert_eq!(pushed[0].1["type"], "notification");
     assert_eq!(pushed[0].1["notification"]["kind"], "assigned");
+    assert!(
+        mail.0.lock().unwrap().is_empty(),
+        "neither event mails anyone by default"
+    );
+}
+
+#[tokio::test]
+async fn a_public_reply_goes_to_the_email_worker_once_and_a_note_never() {
+    let w = world().await;
+    let gateway = FakeGateway::default();
+    let queue = FakeQueue::default();
+    let mail = FakeMail::default();
+    let checks = FakeChecks::default();
+    let router = EventRouter::new(w.store.clone(), &gateway, &queue, &mail, &checks);
+    let comment = |public: bool| {
+        DomainEvent::new(
+            EventType::CommentCreated,
+            w.tenant.id,
+            Timestamp::now(),
+            Actor::user(w.owner),
+            Subject {
+                ticket_id: Some(w.ticket),
+                ..Subject::default()
+            },
+            json!({"public": public, "mentions": []}),
+        )
+    };
+    let (reply, note) = (comment(true), comment(false));
+    let records = vec![outbox_record("200", &reply), outbox_record("201", &note)];
+    for _ in 0..2 {
+        let response = event_router::handle(&router, batch(records.clone())).await;
+        assert!(response.batch_item_failures.is_empty());
+    }
+    let jobs = mail.0.lock().unwrap().clone();
+    assert_eq!(jobs.len(), 1, "{jobs:#?}");
+    assert_eq!(jobs[0].event.id, reply.id);
 }
 
 #[tokio::test]
@@ -246,7 +302,9 @@ async fn a_failing_record_is_reported_alone_and_succeeds_when_retried() {
     };
     let queue = FakeQueue::default();
     let _queue = connect(&w, w.owner, Role::Owner, Topic::Queue).await;
-    let router = EventRouter::new(w.store.clone(), &gateway, &queue);
+    let mail = FakeMail::default();
+    let checks = FakeChecks::default();
+    let router = EventRouter::new(w.store.clone(), &gateway, &queue, &mail, &checks);
     let good = assigned(&w);
     let flaky = DomainEvent::new(
         EventType::TicketPriorityChanged,
@@ -306,7 +364,9 @@ async fn an_unreadable_record_fails_without_holding_up_the_rest() {
     let w = world().await;
     let gateway = FakeGateway::default();
     let queue = FakeQueue::default();
-    let router = EventRouter::new(w.store.clone(), &gateway, &queue);
+    let mail = FakeMail::default();
+    let checks = FakeChecks::default();
+    let router = EventRouter::new(w.store.clone(), &gateway, &queue, &mail, &checks);
     let good = assigned(&w);
     let records = vec![
         record(
@@ -341,7 +401,9 @@ async fn a_gone_connection_is_forgotten_with_its_subscriptions() {
         ..FakeGateway::default()
     };
     let queue = FakeQueue::default();
-    let router = EventRouter::new(w.store.clone(), &gateway, &queue);
+    let mail = FakeMail::default();
+    let checks = FakeChecks::default();
+    let router = EventRouter::new(w.store.clone(), &gateway, &queue, &mail, &checks);
     let response =
         event_router::handle(&router, batch(vec![outbox_record("400", &assigned(&w))])).await;
     assert!(response.batch_item_failures.is_empty());
@@ -400,7 +462,9 @@ async fn each_matching_enabled_endpoint_gets_one_delivery_however_often_the_even
     for e in [&wants, &everything, &other, &off] {
         w.store.put_endpoint(e, None).await.unwrap();
     }
-    let router = EventRouter::new(w.store.clone(), &gateway, &queue);
+    let mail = FakeMail::default();
+    let checks = FakeChecks::default();
+    let router = EventRouter::new(w.store.clone(), &gateway, &queue, &mail, &checks);
     let event = assigned(&w);
     for _ in 0..2 {
         let r = event_router::handle(&router, batch(vec![outbox_record("500", &event)])).await;

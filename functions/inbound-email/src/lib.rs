@@ -7,6 +7,7 @@ use aws_lambda_events::ses::{SimpleEmailEvent, SimpleEmailRecord};
 use jiff::Timestamp;
 use serde_json::{Value, json};
 use switchboard_aws::DynamoStore;
+use switchboard_aws::objects::S3Objects;
 use switchboard_domain::email::classify::{Verdict, Verdicts};
 use switchboard_domain::email::message::{MAX_RAW_BYTES, parse};
 use switchboard_domain::intake::{Decision, Intake, Received};
@@ -22,7 +23,7 @@ pub enum InboundError {
 }
 
 pub struct Inbound {
-    pub intake: Intake<DynamoStore>,
+    pub intake: Intake<DynamoStore, S3Objects>,
     pub ticketing: Ticketing<DynamoStore>,
     pub s3: aws_sdk_s3::Client,
     pub bucket: String,

@@ -15,7 +15,11 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let aws = bootstrap::aws().await;
     let store = bootstrap::worker_store(bootstrap::dynamodb(&aws))?;
     let inbound = Arc::new(Inbound {
-        intake: Intake::new(store.clone()),
+        intake: Intake::new(
+            store.clone(),
+            bootstrap::attachments_bucket(&aws)?,
+            bootstrap::reply_addresses()?,
+        ),
         ticketing: Ticketing::new(store),
         s3: switchboard_aws::config::s3(&aws),
         bucket: required("INBOUND_BUCKET")?,

@@ -6,14 +6,29 @@
 use inbound_email::Inbound;
 use jiff::Timestamp;
 use serde_json::{Value, json};
+use switchboard_domain::email::ReplyAddresses;
+use switchboard_domain::ids::{TenantId, TicketId};
 use switchboard_domain::intake::Intake;
 use switchboard_domain::mailboxes::{MailboxInput, Mailboxes};
+use switchboard_domain::pagination::PageRequest;
+use switchboard_domain::permissions::Principal;
+use switchboard_domain::ports::AttachmentStore;
 use switchboard_domain::ticketing::Ticketing;
 use switchboard_testkit::{self as kit, TestTenant};
 
 struct Setup {
     inbound: Inbound,
     address: String,
+    replies: ReplyAddresses,
+    tenant: TenantId,
+    owner: Principal,
+}
+
+fn reply_addresses() -> ReplyAddresses {
+    ReplyAddresses::new(
+        "mail.switchboard.test",
+        kit::signing_secret().derive("reply-address"),
+    )
 }
 
 async fn setup() -> Setup {
@@ -36,7 +51,8 @@ async fn setup() -> Setup {
             &owner,
             MailboxInput {
                 address: Some(address.clone()),
-                from_name: None,
+                default_priority: Some(Some("high".into())),
+                ..MailboxInput::default()
             },
             Timestamp::now(),
         )
@@ -44,18 +60,25 @@ async fn setup() -> Setup {
         .unwrap();
     Setup {
         inbound: Inbound {
-            intake: Intake::new(store.clone()),
+            intake: Intake::new(store.clone(), kit::bucket().await, reply_addresses()),
             ticketing: Ticketing::new(store),
             s3,
             bucket,
             prefix: "inbound/".into(),
         },
         address,
+        replies: reply_addresses(),
+        tenant: owner.tenant_id(),
+        owner,
     }
 }
 
 /// Stores `raw` as SES would and returns the event SES would send.
 async fn deliver(s: &Setup, raw: &str, virus: &str) -> Value {
+    deliver_to(s, raw, virus, &s.address).await
+}
+
+async fn deliver_to(s: &Setup, raw: &str, virus: &str, recipient: &str) -> Value {
     let id = ulid::Ulid::new().to_string().to_lowercase();
     s.inbound
         .s3
@@ -70,10 +93,10 @@ async fn deliver(s: &Setup, raw: &str, virus: &str) -> Value {
         "eventSource": "aws:ses", "eventVersion": "1.0",
         "ses": {
             "mail": {"timestamp": "2026-11-22T08:00:00.000Z", "source": "ana@example.com", "messageId": id,
-                     "destination": [s.address], "headersTruncated": false, "headers": [],
-                     "commonHeaders": {"from": ["ana@example.com"], "to": [s.address]}},
+                     "destination": [recipient], "headersTruncated": false, "headers": [],
+                     "commonHeaders": {"from": ["ana@example.com"], "to": [recipient]}},
             "receipt": {"timestamp": "2026-11-22T08:00:00.000Z", "processingTimeMillis": 1,
-                        "recipients": [s.address], "spamVerdict": {"status": "PASS"},
+                        "recipients": [recipient], "spamVerdict": {"status": "PASS"},
                         "virusVerdict": {"status": virus}, "spfVerdict": {"status": "PASS"},
                         "dkimVerdict": {"status": "PASS"}, "dmarcVerdict": {"status": "PASS"},
                         "action": {"type": "Lambda", "invocationType": "Event"}}
@@ -138,4 +161,86 @@ async fn each_message_gets_one_recorded_decision() {
         decision(&deliver(&other, stranger, "PASS").await).0,
         "dropped"
     );
+}
+
+#[tokio::test]
+async fn a_signed_reply_address_threads_and_files_become_attachments() {
+    let s = setup().await;
+    let to = s.address.clone();
+    let opening = format!(
+        "From: Ana <ana@example.com>\r\nTo: {to}\r\nSubject: Scanner\r\nMessage-ID: <{}@example.com>\r\n\r\nIt jams.\r\n",
+        ulid::Ulid::new()
+    );
+    let out = deliver(&s, &opening, "PASS").await;
+    assert_eq!(decision(&out).0, "created");
+    let id: TicketId = out["decisions"][0]["ticketId"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let ticketing = &s.inbound.ticketing;
+    let ticket = ticketing.get(&s.owner, id).await.unwrap().ticket;
+    assert_eq!(
+        ticket.priority.as_str(),
+        "high",
+        "the mailbox's default priority"
+    );
+
+    // No In-Reply-To, no tag: only the signed address says which ticket.
+    let reply_to = s.replies.address(s.tenant, ticket.number);
+    let reply = format!(
+        "From: ana@example.com\r\nTo: {reply_to}\r\nSubject: photos\r\nMessage-ID: <{}@example.com>\r\n\
+         MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n\
+         --b\r\nContent-Type: text/plain\r\n\r\nHere are photos.\r\n\
+         --b\r\nContent-Type: image/png\r\nContent-Disposition: attachment; filename=jam.png\r\n\
+         Content-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n\
+         --b\r\nContent-Type: application/x-msdownload\r\nContent-Disposition: attachment; filename=fix.exe\r\n\
+         Content-Transfer-Encoding: base64\r\n\r\nTVqQAAMAAAAEAAAA\r\n--b--\r\n",
+        ulid::Ulid::new()
+    );
+    let out = deliver_to(&s, &reply, "PASS", &reply_to).await;
+    assert_eq!(decision(&out), ("threaded", "its signed reply address"));
+    assert_eq!(out["decisions"][0]["ticketId"], id.to_string());
+    let comment_id = out["decisions"][0]["commentId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let comment = ticketing
+        .list_comments(&s.owner, id, &PageRequest::parse(Some(100), None).unwrap())
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .find(|c| c.id.to_string() == comment_id)
+        .unwrap();
+    assert!(
+        comment.body.starts_with("Here are photos."),
+        "{}",
+        comment.body
+    );
+    assert!(
+        comment
+            .body
+            .contains("fix.exe (executables and scripts cannot be attached)"),
+        "a refused file is listed: {}",
+        comment.body
+    );
+    let store = kit::store().await;
+    let files = store.attachments(s.tenant, id).await.unwrap();
+    let names: Vec<_> = files.iter().map(|a| a.filename.as_str()).collect();
+    assert_eq!(names, ["jam.png"]);
+    assert_eq!(files[0].comment_id.map(|c| c.to_string()), Some(comment_id));
+    assert_eq!(files[0].size, 8);
+
+    // A forged or foreign reply address routes nowhere.
+    let forged =
+        ReplyAddresses::new("mail.switchboard.test", [9; 32]).address(s.tenant, ticket.number);
+    let out = deliver_to(
+        &s,
+        &reply.replace("Message-ID: <", "Message-ID: <x"),
+        "PASS",
+        &forged,
+    )
+    .await;
+    assert_eq!(decision(&out).0, "dropped");
 }

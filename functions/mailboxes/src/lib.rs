@@ -13,7 +13,7 @@ use serde::Deserialize;
 use switchboard_domain::ids::MailboxId;
 use switchboard_domain::mailboxes::MailboxInput;
 use switchboard_http::conditional::{IfMatch, etag};
-use switchboard_http::extract::{PageQuery, path_id};
+use switchboard_http::extract::{PageQuery, nullable, path_id};
 use switchboard_http::routes::Routes;
 use switchboard_http::views::{ListView, MailboxView, PageView, ReceivedMailView};
 use switchboard_http::{
@@ -61,6 +61,12 @@ struct MailboxRequest {
     address: Option<String>,
     /// The name replies are sent under (default: the tenant's name).
     from_name: Option<String>,
+    /// The team new tickets from this mailbox go to (`null` clears it).
+    #[serde(default, deserialize_with = "nullable")]
+    default_team_id: Option<Option<String>>,
+    /// The priority of new tickets from this mailbox (`null` clears it).
+    #[serde(default, deserialize_with = "nullable")]
+    default_priority: Option<Option<String>>,
 }
 
 impl From<MailboxRequest> for MailboxInput {
@@ -68,6 +74,8 @@ impl From<MailboxRequest> for MailboxInput {
         MailboxInput {
             address: r.address,
             from_name: r.from_name,
+            default_team_id: r.default_team_id,
+            default_priority: r.default_priority,
         }
     }
 }

@@ -219,6 +219,9 @@ async fn preferences(
 struct PreferencesRequest {
     /// The kinds to mute; every other kind is on.
     muted: Vec<String>,
+    /// The kinds (of those not muted) also sent by email; unchanged when absent.
+    #[serde(default)]
+    emailed: Option<Vec<String>>,
 }
 
 #[utoipa::path(
@@ -237,6 +240,9 @@ async fn set_preferences(
     Authenticated(principal): Authenticated,
     Json(body): Json<PreferencesRequest>,
 ) -> Result<Json<NotificationPreferencesView>, ApiError> {
-    let p = state.inbox.set_preferences(&principal, body.muted).await?;
+    let p = state
+        .inbox
+        .set_preferences(&principal, body.muted, body.emailed)
+        .await?;
     Ok(Json(NotificationPreferencesView::from(&p)))
 }

@@ -211,6 +211,7 @@ async fn create(
         team_id: body.team_id,
         tags: body.tags,
         custom_fields: body.custom_fields,
+        routing: Default::default(),
     };
     let key = idempotency(&principal, "POST /v1/tickets", key);
     let (detail, replayed) = state
@@ -242,6 +243,10 @@ struct ListQuery {
     tag: Option<String>,
     sort: Option<String>,
     order: Option<String>,
+    /// `breached` or `at_risk`: the tickets whose running SLA target is past
+    /// its due time (or its warning), soonest due first (staff; other
+    /// filters do not apply).
+    sla: Option<String>,
     limit: Option<i64>,
     cursor: Option<String>,
 }
@@ -276,6 +281,7 @@ async fn list(
         tag: q.tag,
         sort: q.sort,
         order: q.order,
+        sla: q.sla,
     };
     let tickets = state.tickets.list(&principal, input, &page).await?;
     Ok(Json(PageView::from_page(tickets, |t| TicketView::from(t))))

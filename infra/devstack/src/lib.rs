@@ -6,6 +6,7 @@ pub mod filter;
 pub mod http_api;
 pub mod lambda;
 pub mod model;
+pub mod outbound_mail;
 pub mod provision;
 pub mod queues;
 pub mod schedules;

@@ -9,6 +9,7 @@ use aws_sdk_dynamodb::types::{
     ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
     TimeToLiveSpecification,
 };
+use aws_sdk_sesv2::error::ProvideErrorMetadata as _;
 use serde_json::Value;
 
 use crate::model::{self, FUNCTION, HTTP_API};
@@ -19,6 +20,8 @@ pub const QUEUE: &str = "AWS::SQS::Queue";
 pub const BUCKET: &str = "AWS::S3::Bucket";
 pub const WEBSOCKET_API: &str = "AWS::ApiGatewayV2::Api";
 pub const STAGE: &str = "AWS::ApiGatewayV2::Stage";
+pub const EMAIL_IDENTITY: &str = "AWS::SES::EmailIdentity";
+pub const CONFIGURATION_SET: &str = "AWS::SES::ConfigurationSet";
 
 /// SDK clients pointed at the emulator.
 #[derive(Clone)]
@@ -27,6 +30,7 @@ pub struct Cloud {
     pub streams: aws_sdk_dynamodbstreams::Client,
     pub sqs: aws_sdk_sqs::Client,
     pub s3: aws_sdk_s3::Client,
+    pub ses: aws_sdk_sesv2::Client,
     pub region: String,
     pub account: String,
 }
@@ -50,6 +54,7 @@ impl Cloud {
                     .force_path_style(true)
                     .build(),
             ),
+            ses: aws_sdk_sesv2::Client::new(&config),
             region: region.to_owned(),
             account: "000000000000".to_owned(),
         }
@@ -113,6 +118,7 @@ pub async fn provision(
             },
         );
     }
+    provision_mail(cloud, template, &mut ctx).await?;
     for (id, _) in template.resources_of(WEBSOCKET_API) {
         // The API id devstack answers to; functions' callback URLs name it.
         ctx.resources.insert(
@@ -173,6 +179,73 @@ pub async fn provision(
         );
     }
     Ok(ctx)
+}
+
+/// Creates the sending configuration sets and identities (moto accepts an
+/// identity as verified at once), so the functions can send as in AWS.
+async fn provision_mail(
+    cloud: &Cloud,
+    template: &Template,
+    ctx: &mut Context,
+) -> anyhow::Result<()> {
+    for (id, resource) in template.resources_of(CONFIGURATION_SET) {
+        let name = resource
+            .pointer("/Properties/Name")
+            .map(|v| ctx.resolve(v))
+            .transpose()?
+            .map(|v| scalar_string(&v))
+            .unwrap_or_else(|| format!("{}-{id}", ctx.stack));
+        // moto cannot read a configuration set back: create, and accept
+        // that it exists.
+        let created = cloud
+            .ses
+            .create_configuration_set()
+            .configuration_set_name(&name)
+            .send()
+            .await;
+        if let Err(e) = created
+            && e.as_service_error().and_then(|s| s.code())
+                != Some("ConfigurationSetAlreadyExistsException")
+        {
+            return Err(anyhow!(aws_sdk_sesv2::error::DisplayErrorContext(e)))
+                .with_context(|| format!("creating configuration set {id}"));
+        }
+        ctx.resources.insert(
+            id.to_owned(),
+            Physical {
+                reference: Value::String(name),
+                attributes: HashMap::new(),
+            },
+        );
+    }
+    for (id, resource) in template.resources_of(EMAIL_IDENTITY) {
+        let identity = resource
+            .pointer("/Properties/EmailIdentity")
+            .map(|v| ctx.resolve(v))
+            .transpose()?
+            .map(|v| scalar_string(&v))
+            .ok_or_else(|| anyhow!("{id} names no EmailIdentity"))?;
+        let created = cloud
+            .ses
+            .create_email_identity()
+            .email_identity(&identity)
+            .send()
+            .await;
+        if let Err(e) = created
+            && e.as_service_error().and_then(|s| s.code()) != Some("AlreadyExistsException")
+        {
+            return Err(anyhow!(aws_sdk_sesv2::error::DisplayErrorContext(e)))
+                .with_context(|| format!("creating email identity {id}"));
+        }
+        ctx.resources.insert(
+            id.to_owned(),
+            Physical {
+                reference: Value::String(identity),
+                attributes: HashMap::new(),
+            },
+        );
+    }
+    Ok(())
 }
 
 /// Creates the queues, dead-letter queues first (a redrive policy names

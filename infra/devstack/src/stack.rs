@@ -255,10 +255,14 @@ pub async fn up(opts: Options) -> anyhow::Result<()> {
         cors: model::cors(&template, &ctx)?,
         pools: pools.clone(),
     });
+    let mail = Router::new()
+        .route("/_devstack/mail", get(crate::outbound_mail::list))
+        .with_state(Arc::new(opts.moto.clone()));
     let app = Router::new()
         .route("/_devstack/functions", get(http_api::functions_status))
         .fallback(http_api::handle)
-        .with_state(gateway.clone());
+        .with_state(gateway.clone())
+        .merge(mail);
     let listener = tokio::net::TcpListener::bind(opts.http)
         .await
         .with_context(|| format!("binding the HTTP API to {}", opts.http))?;
@@ -281,6 +285,7 @@ pub async fn up(opts: Options) -> anyhow::Result<()> {
         write_atomically(path, &serde_json::to_vec_pretty(&ready)?)?;
     }
     println!("devstack: HTTP API on {http_url}  (functions: GET {http_url}/_devstack/functions)");
+    println!("devstack: outbound email (as SES sent it): GET {http_url}/_devstack/mail");
     if let Some(url) = &ws_url {
         println!("devstack: WebSocket API on {url}");
     }

@@ -29,6 +29,7 @@ fn document() -> utoipa::openapi::OpenApi {
         realtime::ApiDoc::openapi(),
         webhooks::ApiDoc::openapi(),
         mailboxes::ApiDoc::openapi(),
+        sla::ApiDoc::openapi(),
     ] {
         doc.merge(part);
     }
@@ -64,8 +65,7 @@ fn document() -> utoipa::openapi::OpenApi {
 fn event_envelope() -> utoipa::openapi::schema::Object {
     use switchboard_domain::events::EventType;
     use utoipa::openapi::schema::{ObjectBuilder, Type};
-    let catalogue: String = EventType::ALL
-        .iter()
+    let catalogue: String = EventType::public()
         .map(|t| format!("- `{}`: {}\n", t.as_str(), t.describe()))
         .collect();
     let string = |d: &str| {
@@ -84,7 +84,7 @@ fn event_envelope() -> utoipa::openapi::schema::Object {
             "type",
             ObjectBuilder::new()
                 .schema_type(Type::String)
-                .enum_values(Some(EventType::ALL.iter().map(|t| t.as_str()))),
+                .enum_values(Some(EventType::public().map(|t| t.as_str()))),
         )
         .property("tenantId", string("`ten_…`"))
         .property("occurredAt", string("RFC 3339 time of the change"))

@@ -31,6 +31,7 @@ fn served() -> BTreeMap<&'static str, RouteSet> {
         ("realtime", set(realtime::routes().declared())),
         ("webhooks", set(webhooks::routes().declared())),
         ("mailboxes", set(mailboxes::routes().declared())),
+        ("sla", set(sla::routes().declared())),
     ])
 }
 

@@ -22,12 +22,15 @@ pub mod attr {
     pub const SK: &str = "SK";
     pub const GSI1PK: &str = "GSI1PK";
     pub const GSI1SK: &str = "GSI1SK";
+    pub const GSI2PK: &str = "GSI2PK";
+    pub const GSI2SK: &str = "GSI2SK";
     pub const TTL: &str = "ttl";
 }
 
 /// The index names of the table (declared in template.yaml).
 pub mod index {
     pub const GSI1: &str = "GSI1";
+    pub const GSI2: &str = "GSI2";
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -236,6 +239,19 @@ pub fn event_step(tenant: TenantId, event: EventId, step: &str) -> Key {
     )
 }
 
+/// The email worker's claim on mail `key` of an event (sent once).
+pub fn mail_claim(tenant: TenantId, event: EventId, key: &str) -> Key {
+    Key::new(
+        format!("{}#EVT#{}", t(tenant), event.ulid()),
+        format!("MAIL#{key}"),
+    )
+}
+
+/// A password link (invitation or reset), by the digest of its token.
+pub fn password_link(digest: &str) -> Key {
+    Key::single(format!("PWLINK#{digest}"))
+}
+
 fn inbox_pk(tenant: TenantId, user: UserId) -> String {
     format!("{}#U#{}", t(tenant), user.ulid())
 }
@@ -373,6 +389,70 @@ pub fn bouncing(tenant: TenantId, address: &str) -> Key {
     )
 }
 
+/// A tenant's business-hours calendars (one item, versioned).
+pub fn business_hours(tenant: TenantId) -> Key {
+    Key::new(t(tenant), "BUSINESS_HOURS")
+}
+
+/// A tenant's SLA policies, in order (one item, versioned).
+pub fn sla_policies(tenant: TenantId) -> Key {
+    Key::new(t(tenant), "SLA_POLICIES")
+}
+
+/// A ticket's stored SLA, beside the ticket.
+pub fn ticket_sla(tenant: TenantId, ticket: TicketId) -> Key {
+    Key::new(ticket_pk(tenant, ticket), "SLA")
+}
+
+pub const SLA_MARK_PREFIX: &str = "SLAMARK#";
+
+/// That a target cycle's warning or breach was announced.
+pub fn sla_mark(tenant: TenantId, ticket: TicketId, cycle: &str, threshold: &str) -> Key {
+    Key::new(
+        ticket_pk(tenant, ticket),
+        format!("{SLA_MARK_PREFIX}{cycle}#{threshold}"),
+    )
+}
+
+/// GSI2 partition of the timer index: the deadlines of one minute, all
+/// tenants (the scheduler's scan).
+pub fn sla_timer_pk(minute: Timestamp) -> String {
+    format!("SLA#{}", minute.strftime("%Y-%m-%dT%H:%M"))
+}
+
+pub fn sla_timer_sk(deadline: Timestamp, tenant: TenantId, ticket: TicketId) -> String {
+    format!("{}#{}#{}", sortable(deadline), tenant.ulid(), ticket.ulid())
+}
+
+/// The deadline, tenant and ticket a timer sort key names (the index
+/// projects little: its key says it all).
+pub fn parse_sla_timer_sk(sk: &str) -> Option<(Timestamp, TenantId, TicketId)> {
+    let mut parts = sk.split('#');
+    let deadline = parts.next()?.parse().ok()?;
+    let tenant = TenantId::from_ulid(parts.next()?.parse().ok()?);
+    let ticket = TicketId::from_ulid(parts.next()?.parse().ok()?);
+    Some((deadline, tenant, ticket))
+}
+
+/// A fixed-width UTC time, so sort keys order as times do.
+fn sortable(t: Timestamp) -> String {
+    t.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+/// GSI1 partition of a tenant's tickets in an SLA view, soonest due first.
+pub fn sla_view_pk(tenant: TenantId, view: &str) -> String {
+    format!("{}#SLA#{view}", t(tenant))
+}
+
+pub fn sla_view_sk(due: Timestamp, ticket: TicketId) -> String {
+    format!("{}#{}", sortable(due), ticket.ulid())
+}
+
+/// Where the SLA scheduler remembers the last minute it scanned.
+pub fn sla_scheduler() -> Key {
+    Key::single("SCHEDULER#SLA".to_owned())
+}
+
 /// Object keys in the attachments bucket: every one starts with the tenant.
 pub mod objects {
     use switchboard_domain::ids::{AttachmentId, TenantId, TicketId, UploadId};
@@ -433,6 +513,28 @@ mod tests {
                 "PREFS",
             ),
             (connection_ticket("abc"), "WSTICKET#abc", "WSTICKET#abc"),
+            (password_link("abc"), "PWLINK#abc", "PWLINK#abc"),
+            (
+                business_hours(t),
+                "T#01J9Z3Q4W5E6R7T8Y9V0A1B2C3",
+                "BUSINESS_HOURS",
+            ),
+            (
+                sla_policies(t),
+                "T#01J9Z3Q4W5E6R7T8Y9V0A1B2C3",
+                "SLA_POLICIES",
+            ),
+            (sla_scheduler(), "SCHEDULER#SLA", "SCHEDULER#SLA"),
+            (
+                ticket_sla(t, TicketId::from_ulid(e.ulid())),
+                "T#01J9Z3Q4W5E6R7T8Y9V0A1B2C3#TKT#01J9Z3Q4W5E6R7T8Y9V0A1B2C6",
+                "SLA",
+            ),
+            (
+                mail_claim(t, e, "reply"),
+                "T#01J9Z3Q4W5E6R7T8Y9V0A1B2C3#EVT#01J9Z3Q4W5E6R7T8Y9V0A1B2C6",
+                "MAIL#reply",
+            ),
             (connection("Ab1="), "CONN#Ab1=", "CONN"),
             (
                 mailbox_address("Support@Acme.Example"),
@@ -625,5 +727,24 @@ mod tests {
         ] {
             assert!(key.pk.starts_with(&prefix), "{key:?}");
         }
+    }
+
+    #[test]
+    fn sla_timer_keys_sort_by_time_and_read_back() {
+        let (t, _) = ids();
+        let k: TicketId = "tkt_01J9Z3Q4W5E6R7T8Y9V0A1B2C7".parse().unwrap();
+        let d: Timestamp = "2026-11-22T10:05:42.5Z".parse().unwrap();
+        assert_eq!(sla_timer_pk(d), "SLA#2026-11-22T10:05");
+        let sk = sla_timer_sk(d, t, k);
+        assert_eq!(
+            sk,
+            "2026-11-22T10:05:42.500Z#01J9Z3Q4W5E6R7T8Y9V0A1B2C3#01J9Z3Q4W5E6R7T8Y9V0A1B2C7"
+        );
+        assert_eq!(parse_sla_timer_sk(&sk), Some((d, t, k)));
+        let whole: Timestamp = "2026-11-22T10:05:42Z".parse().unwrap();
+        assert!(
+            sla_timer_sk(whole, t, k) < sk,
+            "fixed width: 42.000 before 42.500"
+        );
     }
 }

@@ -8,6 +8,7 @@ pub mod config;
 pub mod cursor;
 pub mod items;
 pub mod keys;
+pub mod mailer;
 pub mod metrics;
 pub mod objects;
 pub mod push;

@@ -120,6 +120,23 @@ impl ObjectStore for S3Objects {
         Ok(())
     }
 
+    async fn put(&self, attachment: &Attachment, bytes: &[u8]) -> Result<(), StoreError> {
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(objects::attachment(
+                attachment.tenant_id,
+                attachment.ticket_id,
+                attachment.id,
+            ))
+            .content_type(&attachment.content_type)
+            .body(bytes.to_vec().into())
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(())
+    }
+
     async fn keep(&self, upload: &Upload, attachment: &Attachment) -> Result<(), StoreError> {
         let from = objects::upload(upload.tenant_id, upload.id);
         self.client

@@ -1,8 +1,11 @@
-//! [`DeliveryQueue`] on SQS: the webhook worker's queue.
+//! [`DeliveryQueue`] and [`MailQueue`] on SQS: the webhook and email
+//! workers' queues.
 
 use aws_sdk_sqs::Client;
 use switchboard_domain::StoreError;
-use switchboard_domain::ports::DeliveryQueue;
+use switchboard_domain::mailing::MailJob;
+use switchboard_domain::ports::{DeliveryQueue, MailQueue, SlaQueue};
+use switchboard_domain::sla::engine::SlaCheck;
 use switchboard_domain::webhook::DeliveryRef;
 
 use crate::store::sdk_error;
@@ -22,14 +25,51 @@ impl SqsDeliveryQueue {
     }
 }
 
-impl DeliveryQueue for SqsDeliveryQueue {
-    async fn enqueue(&self, delivery: &DeliveryRef) -> Result<(), StoreError> {
-        let body = serde_json::to_string(delivery)
-            .map_err(|e| StoreError::Internal(format!("encoding a delivery: {e}")))?;
+impl SqsDeliveryQueue {
+    async fn send<T: serde::Serialize>(&self, message: &T) -> Result<(), StoreError> {
+        let body = serde_json::to_string(message)
+            .map_err(|e| StoreError::Internal(format!("encoding a message: {e}")))?;
         self.client
             .send_message()
             .queue_url(&self.url)
             .message_body(body)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(())
+    }
+}
+
+impl DeliveryQueue for SqsDeliveryQueue {
+    async fn enqueue(&self, delivery: &DeliveryRef) -> Result<(), StoreError> {
+        self.send(delivery).await
+    }
+}
+
+/// The email worker's queue (the same client, its own URL).
+#[derive(Clone)]
+pub struct SqsMailQueue(pub SqsDeliveryQueue);
+
+impl MailQueue for SqsMailQueue {
+    async fn enqueue_mail(&self, job: &MailJob) -> Result<(), StoreError> {
+        self.0.send(job).await
+    }
+}
+
+/// The SLA worker's queue: checks delayed to the second their deadline comes.
+#[derive(Clone)]
+pub struct SqsSlaQueue(pub SqsDeliveryQueue);
+
+impl SlaQueue for SqsSlaQueue {
+    async fn enqueue_check(&self, check: &SlaCheck, delay_seconds: u32) -> Result<(), StoreError> {
+        let body = serde_json::to_string(check)
+            .map_err(|e| StoreError::Internal(format!("encoding a check: {e}")))?;
+        self.0
+            .client
+            .send_message()
+            .queue_url(&self.0.url)
+            .message_body(body)
+            .delay_seconds(i32::try_from(delay_seconds.min(900)).unwrap_or(900))
             .send()
             .await
             .map_err(sdk_error)?;

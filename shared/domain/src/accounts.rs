@@ -124,7 +124,7 @@ impl<S: AccountStore> Accounts<S> {
                 Subject::default(),
                 json!({ "slug": tenant.slug.as_str(), "name": tenant.name }),
             ),
-            user_created(&owner, actor, now),
+            user_created(&owner, actor, false, now),
         ];
         self.store
             .create_tenant(&tenant, &owner, opening.stored(), &events)
@@ -208,7 +208,7 @@ impl<S: AccountStore> Accounts<S> {
         let hash = self.passwords.hash(&password).await?;
         let user = User::new(tenant.id, email, name, Role::Customer, Some(hash), now);
         let opening = Opening::new(&user, now);
-        let events = [user_created(&user, Actor::user(user.id), now)];
+        let events = [user_created(&user, Actor::user(user.id), false, now)];
         self.store
             .create_user(&user, Some(opening.stored()), &events)
             .await
@@ -243,7 +243,11 @@ impl<S: AccountStore> Accounts<S> {
         else {
             return Err(DomainError::Unauthenticated(AuthFailure::Revoked));
         };
-        if !tenant.is_active() || !user.is_active() || !session.is_live(now) {
+        if !tenant.is_active()
+            || !user.is_active()
+            || !session.is_live(now)
+            || !user.accepts_session_from(session.created_at)
+        {
             return Err(DomainError::Unauthenticated(AuthFailure::Revoked));
         }
         let (refresh_token, next) = RefreshRecord::issue(&session);
@@ -302,7 +306,12 @@ impl<S: AccountStore> Accounts<S> {
         let consistent = user.tenant_id == tenant.id
             && session.user_id == user.id
             && session.tenant_id == tenant.id;
-        if !consistent || !tenant.is_active() || !user.is_active() || !session.is_live(now) {
+        if !consistent
+            || !tenant.is_active()
+            || !user.is_active()
+            || !session.is_live(now)
+            || !user.accepts_session_from(session.created_at)
+        {
             return Err(revoked);
         }
         Ok(Principal {
@@ -483,7 +492,14 @@ impl Opening {
     }
 }
 
-pub(crate) fn user_created(user: &User, actor: Actor, now: Timestamp) -> DomainEvent {
+/// `invited`: created by someone else without a password, so the person
+/// gets a mail to choose one.
+pub(crate) fn user_created(
+    user: &User,
+    actor: Actor,
+    invited: bool,
+    now: Timestamp,
+) -> DomainEvent {
     DomainEvent::new(
         EventType::UserCreated,
         user.tenant_id,
@@ -493,7 +509,7 @@ pub(crate) fn user_created(user: &User, actor: Actor, now: Timestamp) -> DomainE
             user_id: Some(user.id),
             ..Subject::default()
         },
-        json!({ "role": user.role.as_str(), "name": user.name }),
+        json!({ "role": user.role.as_str(), "name": user.name, "invited": invited }),
     )
 }
 

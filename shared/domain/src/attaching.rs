@@ -41,7 +41,7 @@ pub struct Attachments<S, O> {
     objects: O,
 }
 
-impl<S: TicketStore + AttachmentStore, O: ObjectStore> Attachments<S, O> {
+impl<S: TicketStore + AttachmentStore + crate::ports::SlaStore, O: ObjectStore> Attachments<S, O> {
     pub fn new(store: S, objects: O) -> Self {
         Self { store, objects }
     }

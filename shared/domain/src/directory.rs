@@ -147,7 +147,8 @@ impl<S: DirectoryStore> Directory<S> {
             None => None,
         };
         let user = User::new(principal.tenant_id(), email, name, role, hash, now);
-        let events = [user_created(&user, principal.actor(), now)];
+        let invited = user.password_hash.is_none();
+        let events = [user_created(&user, principal.actor(), invited, now)];
         self.store
             .create_user(&user, None, &events)
             .await

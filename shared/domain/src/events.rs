@@ -56,7 +56,23 @@ event_types! {
     CommentCreated => "comment.created": "A public reply or internal note was added (`data.public`).",
     CommentUpdated => "comment.updated": "A comment was edited.",
     CommentDeleted => "comment.deleted": "A comment was redacted.",
+    SlaWarning => "sla.warning": "A ticket's SLA target reached its warning threshold (`data.target`, `data.dueAt`); once per target.",
+    SlaBreached => "sla.breached": "A ticket's SLA target passed its due time (`data.target`, `data.dueAt`); once per target.",
     WebhookTest => "webhook.test": "Sent by `POST /v1/webhooks/{id}/test` to that endpoint only.",
+    PasswordResetRequested => "user.password_reset_requested": "Internal: someone asked for a password reset link (mailed, never delivered to webhooks or sockets).",
+}
+
+impl EventType {
+    /// Events only Switchboard's own workers consume: not offered to
+    /// webhooks, not pushed to sockets.
+    pub fn is_internal(self) -> bool {
+        matches!(self, EventType::PasswordResetRequested)
+    }
+
+    /// The catalogue integrators can subscribe to.
+    pub fn public() -> impl Iterator<Item = EventType> {
+        Self::ALL.iter().copied().filter(|t| !t.is_internal())
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -95,6 +111,14 @@ impl Actor {
     pub fn operator() -> Self {
         Self {
             kind: ActorType::Operator,
+            id: None,
+        }
+    }
+
+    /// Switchboard's own clocks (SLA announcements and escalations).
+    pub fn system() -> Self {
+        Self {
+            kind: ActorType::System,
             id: None,
         }
     }

@@ -152,6 +152,11 @@ prefixed_id!(
     NotificationId,
     "ntf"
 );
+prefixed_id!(
+    /// An SLA policy of a tenant.
+    SlaPolicyId,
+    "sla"
+);
 
 #[cfg(test)]
 mod tests {

@@ -88,11 +88,13 @@ impl<S: NotificationStore> Inbox<S> {
         Ok(all.remove(&user).unwrap_or_default())
     }
 
-    /// Replaces the muted kinds.
+    /// Replaces the muted kinds, and the kinds also sent by mail (kept
+    /// when not given).
     pub async fn set_preferences(
         &self,
         principal: &Principal,
         muted: Vec<String>,
+        emailed: Option<Vec<String>>,
     ) -> Result<Preferences, DomainError> {
         let user = Self::owner(principal)?;
         let mut v = Validator::new();
@@ -100,8 +102,23 @@ impl<S: NotificationStore> Inbox<S> {
         for (i, raw) in muted.iter().enumerate() {
             kinds.extend(v.field(&format!("muted.{i}"), NotificationKind::parse(raw)));
         }
+        let mut mailed = std::collections::BTreeSet::new();
+        for (i, raw) in emailed.iter().flatten().enumerate() {
+            mailed.extend(v.field(&format!("emailed.{i}"), NotificationKind::parse(raw)));
+        }
         v.finish()?;
-        let preferences = Preferences { muted: kinds };
+        let emailed = match emailed {
+            Some(_) => mailed,
+            None => {
+                let tenant = principal.tenant_id();
+                let mut all = self.store.preferences(tenant, &[user]).await?;
+                all.remove(&user).unwrap_or_default().emailed
+            }
+        };
+        let preferences = Preferences {
+            muted: kinds,
+            emailed,
+        };
         self.store
             .put_preferences(principal.tenant_id(), user, &preferences)
             .await?;

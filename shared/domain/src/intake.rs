@@ -1,28 +1,37 @@
 //! Inbound email: one received message becomes nothing, a reply on its
 //! ticket, or a new ticket, and the decision is recorded with its reason.
 //!
-//! In order: the mailbox (unknown recipients are dropped); the same
-//! Message-ID seen before (SES may deliver twice); auto-replies and bounces
-//! (never open or reopen a ticket, never cause a mail); quarantine (virus or
-//! spam `FAIL`); a reply, threaded by In-Reply-To/References through the
+//! In order: the recipient (a mailbox, or a signed reply address; anything
+//! else is dropped); the same Message-ID seen before (SES may deliver
+//! twice); auto-replies and bounces (never open or reopen a ticket, never
+//! cause a mail); quarantine (virus or spam `FAIL`); a reply, threaded by
+//! the verified reply address, by In-Reply-To/References through the
 //! Message-ID index, or by a `[#n]` tag when the sender requested ticket n;
-//! otherwise a new ticket from the sender, who becomes a customer.
+//! otherwise a new ticket from the sender, who becomes a customer, routed
+//! by the mailbox's defaults. Attached files become ticket attachments;
+//! what a rule refuses is listed on the comment.
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::attachment::{
+    Attachment, MAX_FILE_BYTES, check_allowed, check_size, parse_content_type, parse_filename,
+};
+use crate::comment::Comment;
 use crate::email::classify::{Classification, Verdicts, classify};
+use crate::email::mailbox::Mailbox;
 use crate::email::message::InboundMail;
 use crate::email::reply::new_text;
 use crate::email::subject::ticket_tag;
+use crate::email::{ReplyAddresses, thread_id};
 use crate::error::{DomainError, StoreError};
 use crate::events::Actor;
 use crate::idempotency::IdempotencyKey;
-use crate::ids::{CommentId, SessionId, TenantId, TicketId};
+use crate::ids::{AttachmentId, CommentId, SessionId, TenantId, TicketId};
 use crate::permissions::{Caller, Principal};
-use crate::ports::{MailStore, TicketStore};
+use crate::ports::{AttachmentStore, MailStore, ObjectStore, TicketStore};
 use crate::ticket::Status;
-use crate::ticketing::{NewCommentInput, NewTicketInput, Ticketing};
+use crate::ticketing::{ChannelRouting, Created, NewCommentInput, NewTicketInput, Ticketing};
 use crate::user::{Email, Role, User};
 
 /// Longest text kept as a comment (the full message stays in S3).
@@ -78,13 +87,57 @@ impl Decision {
     }
 }
 
-pub struct Intake<S> {
-    store: S,
+/// Files of one message at most (the rest are listed as not attached).
+const MAX_FILES: usize = 20;
+
+/// Where a message was sent.
+enum Route {
+    Mailbox(Mailbox),
+    /// A signed reply address: the tenant and ticket number it names.
+    Reply {
+        tenant: TenantId,
+        number: u64,
+    },
 }
 
-impl<S: TicketStore + MailStore> Intake<S> {
-    pub fn new(store: S) -> Self {
-        Self { store }
+impl Route {
+    fn tenant(&self) -> TenantId {
+        match self {
+            Route::Mailbox(m) => m.tenant_id,
+            Route::Reply { tenant, .. } => *tenant,
+        }
+    }
+}
+
+pub struct Intake<S, O> {
+    store: S,
+    objects: O,
+    replies: ReplyAddresses,
+}
+
+impl<S, O> Intake<S, O>
+where
+    S: TicketStore + MailStore + AttachmentStore + crate::ports::SlaStore,
+    O: ObjectStore,
+{
+    pub fn new(store: S, objects: O, replies: ReplyAddresses) -> Self {
+        Self {
+            store,
+            objects,
+            replies,
+        }
+    }
+
+    async fn route(&self, recipients: &[String]) -> Result<Option<Route>, DomainError> {
+        for r in recipients {
+            if let Some((tenant, number)) = self.replies.verify(r) {
+                return Ok(Some(Route::Reply { tenant, number }));
+            }
+            if let Some(m) = self.store.mailbox_by_address(&r.to_lowercase()).await? {
+                return Ok(Some(Route::Mailbox(m)));
+            }
+        }
+        Ok(None)
     }
 
     pub async fn receive(
@@ -94,21 +147,18 @@ impl<S: TicketStore + MailStore> Intake<S> {
         mail: &InboundMail,
         now: Timestamp,
     ) -> Result<Decision, DomainError> {
-        let mut mailbox = None;
-        for r in received.recipients {
-            if let Some(m) = self.store.mailbox_by_address(&r.to_lowercase()).await? {
-                mailbox = Some(m);
-                break;
-            }
-        }
-        let Some(mailbox) = mailbox else {
-            return Ok(Decision::dropped("no mailbox has this address"));
+        let Some(route) = self.route(received.recipients).await? else {
+            return Ok(Decision::dropped(
+                "no mailbox or valid reply address has this address",
+            ));
         };
-        let tenant = mailbox.tenant_id;
-        let message_id = mail
-            .message_id
-            .clone()
-            .unwrap_or_else(|| format!("{}@ses", received.fallback_id));
+        let tenant = route.tenant();
+        let message_id = thread_id(
+            &mail
+                .message_id
+                .clone()
+                .unwrap_or_else(|| format!("{}@ses", received.fallback_id)),
+        );
         if let Some(seen) = self.store.message(tenant, &message_id).await? {
             return Ok(Decision {
                 decision: "duplicate".into(),
@@ -119,7 +169,7 @@ impl<S: TicketStore + MailStore> Intake<S> {
             });
         }
         let mut decision = self
-            .decide(ticketing, tenant, received, mail, &message_id, now)
+            .decide(ticketing, &route, received, mail, &message_id, now)
             .await?;
         decision.tenant_id = Some(tenant);
         let record = MessageRecord {
@@ -142,12 +192,13 @@ impl<S: TicketStore + MailStore> Intake<S> {
     async fn decide(
         &self,
         ticketing: &Ticketing<S>,
-        tenant: TenantId,
+        route: &Route,
         received: &Received<'_>,
         mail: &InboundMail,
         message_id: &str,
         now: Timestamp,
     ) -> Result<Decision, DomainError> {
+        let tenant = route.tenant();
         let outcome = |decision: &str, reason: String| Decision {
             decision: decision.into(),
             reason,
@@ -187,8 +238,9 @@ impl<S: TicketStore + MailStore> Intake<S> {
             message_id,
             message_id.as_bytes(),
         );
-        if let Some((ticket, reason)) = self.thread(tenant, mail, &principal).await? {
-            let body = clip(&new_text(&mail.text));
+        let (files, refused) = files_of(mail);
+        if let Some((ticket, reason)) = self.thread(route, mail, &principal).await? {
+            let body = with_refused(clip(&new_text(&mail.text)), &refused);
             let input = NewCommentInput {
                 body: if body.is_empty() {
                     "(no text)".into()
@@ -202,7 +254,13 @@ impl<S: TicketStore + MailStore> Intake<S> {
                 .await
             {
                 Ok(created) => {
-                    let (comment, _) = created.into_inner();
+                    let comment = match created {
+                        Created::New(c) => {
+                            self.attach(&principal, &c, &files, now).await?;
+                            c
+                        }
+                        Created::Replayed(c) => c,
+                    };
                     return Ok(Decision {
                         decision: "threaded".into(),
                         reason,
@@ -216,7 +274,14 @@ impl<S: TicketStore + MailStore> Intake<S> {
                 Err(e) => return Err(e),
             }
         }
-        let text = clip(mail.text.trim());
+        let text = with_refused(clip(mail.text.trim()), &refused);
+        let routing = match route {
+            Route::Mailbox(m) => ChannelRouting {
+                team_id: m.default_team_id,
+                priority: m.default_priority,
+            },
+            Route::Reply { .. } => ChannelRouting::default(),
+        };
         let input = NewTicketInput {
             subject: subject_of(&mail.subject),
             description: if text.is_empty() {
@@ -224,19 +289,17 @@ impl<S: TicketStore + MailStore> Intake<S> {
             } else {
                 text
             },
-            priority: None,
-            kind: None,
             channel: Some("email".into()),
-            requester: None,
-            assignee_id: None,
-            team_id: None,
-            tags: None,
-            custom_fields: None,
+            routing,
+            ..NewTicketInput::default()
         };
-        let (detail, _) = ticketing
-            .create(&principal, input, Some(key), now)
-            .await?
-            .into_inner();
+        let (detail, fresh) = match ticketing.create(&principal, input, Some(key), now).await? {
+            Created::New(d) => (d, true),
+            Created::Replayed(d) => (d, false),
+        };
+        if fresh && let Some(opening) = detail.comments.first() {
+            self.attach(&principal, opening, &files, now).await?;
+        }
         Ok(Decision {
             decision: "created".into(),
             reason: "a new conversation".into(),
@@ -270,7 +333,7 @@ impl<S: TicketStore + MailStore> Intake<S> {
                     .filter(|n| crate::user::parse_person_name(n).is_ok())
                     .unwrap_or_else(|| address.split('@').next().unwrap_or(address).to_owned());
                 let user = User::new(tenant.id, email.clone(), display, Role::Customer, None, now);
-                let event = crate::accounts::user_created(&user, Actor::operator(), now);
+                let event = crate::accounts::user_created(&user, Actor::operator(), false, now);
                 match self.store.create_user(&user, None, &[event]).await {
                     Ok(()) => user,
                     // Created by a message arriving at the same time.
@@ -292,18 +355,57 @@ impl<S: TicketStore + MailStore> Intake<S> {
         }))
     }
 
+    /// Stores the message's accepted files as attachments of `comment`.
+    async fn attach(
+        &self,
+        principal: &Principal,
+        comment: &Comment,
+        files: &[File<'_>],
+        now: Timestamp,
+    ) -> Result<(), DomainError> {
+        if files.is_empty() {
+            return Ok(());
+        }
+        let mut attachments = Vec::with_capacity(files.len());
+        for file in files {
+            let attachment = Attachment {
+                id: AttachmentId::new(),
+                tenant_id: comment.tenant_id,
+                ticket_id: comment.ticket_id,
+                comment_id: Some(comment.id),
+                public: comment.public,
+                filename: file.filename.clone(),
+                content_type: file.content_type.clone(),
+                size: file.bytes.len() as u64,
+                uploaded_by: principal.actor(),
+                created_at: now,
+            };
+            self.objects.put(&attachment, file.bytes).await?;
+            attachments.push(attachment);
+        }
+        self.store.attach(&attachments, &[]).await?;
+        Ok(())
+    }
+
     /// The ticket a reply belongs to, and how it was found.
     async fn thread(
         &self,
-        tenant: TenantId,
+        route: &Route,
         mail: &InboundMail,
         principal: &Principal,
     ) -> Result<Option<(TicketId, String)>, DomainError> {
+        let tenant = route.tenant();
+        if let Route::Reply { number, .. } = route
+            && let Some(ticket) = self.store.ticket_id_by_number(tenant, *number).await?
+            && self.open_for_replies(tenant, ticket).await?
+        {
+            return Ok(Some((ticket, "its signed reply address".into())));
+        }
         let referenced = mail.in_reply_to.iter().chain(mail.references.iter().rev());
         for id in referenced {
             if let Some(ticket) = self
                 .store
-                .message(tenant, id)
+                .message(tenant, &thread_id(id))
                 .await?
                 .and_then(|r| r.ticket_id)
                 && self.open_for_replies(tenant, ticket).await?
@@ -337,6 +439,54 @@ impl<S: TicketStore + MailStore> Intake<S> {
             .await?
             .is_some_and(|t| !t.is_deleted() && t.status != Status::Closed))
     }
+}
+
+/// A file of the message that a ticket may take.
+struct File<'a> {
+    filename: String,
+    content_type: String,
+    bytes: &'a [u8],
+}
+
+/// The files a ticket takes, and a line for each one refused.
+fn files_of(mail: &InboundMail) -> (Vec<File<'_>>, Vec<String>) {
+    let mut files = Vec::new();
+    let mut refused = Vec::new();
+    for (i, a) in mail.attachments.iter().enumerate() {
+        let shown = if a.filename.trim().is_empty() {
+            format!("file {}", i + 1)
+        } else {
+            a.filename.clone()
+        };
+        let name = parse_filename(&shown);
+        let content_type = parse_content_type(&a.content_type)
+            .unwrap_or_else(|_| "application/octet-stream".into());
+        let checked = name.and_then(|n| {
+            check_allowed(&n, &content_type)?;
+            check_size(a.bytes.len() as u64, MAX_FILE_BYTES)?;
+            Ok(n)
+        });
+        match checked {
+            Ok(_) if files.len() >= MAX_FILES => {
+                refused.push(format!("{shown} (more than {MAX_FILES} files)"));
+            }
+            Ok(n) => files.push(File {
+                filename: n.display,
+                content_type,
+                bytes: &a.bytes,
+            }),
+            Err(why) => refused.push(format!("{shown} ({})", why.message)),
+        }
+    }
+    (files, refused)
+}
+
+fn with_refused(body: String, refused: &[String]) -> String {
+    if refused.is_empty() {
+        return body;
+    }
+    let list: Vec<String> = refused.iter().map(|r| format!("- {r}")).collect();
+    format!("{body}\n\n[Not attached:\n{}]", list.join("\n"))
 }
 
 fn clip(text: &str) -> String {

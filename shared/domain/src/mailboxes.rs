@@ -4,17 +4,21 @@ use jiff::Timestamp;
 
 use crate::email::mailbox::{Mailbox, parse_address, parse_from_name};
 use crate::error::{DomainError, StoreError};
-use crate::ids::MailboxId;
+use crate::ids::{MailboxId, TeamId, TenantId};
 use crate::intake::MessageRecord;
 use crate::pagination::{Page, PageRequest};
 use crate::permissions::{Action, Principal};
-use crate::ports::MailStore;
-use crate::validation::{Invalid, Validator};
+use crate::ports::{DirectoryStore, MailStore};
+use crate::ticket::Priority;
+use crate::validation::{FieldError, Invalid, Validator, parse_id};
 
 #[derive(Debug, Clone, Default)]
 pub struct MailboxInput {
     pub address: Option<String>,
     pub from_name: Option<String>,
+    /// `Some(None)` clears it.
+    pub default_team_id: Option<Option<String>>,
+    pub default_priority: Option<Option<String>>,
 }
 
 /// The decisions the intake records.
@@ -25,13 +29,14 @@ const DECISIONS: &[&str] = &[
     "bounce",
     "quarantined",
     "dropped",
+    "sent",
 ];
 
 pub struct Mailboxes<S> {
     store: S,
 }
 
-impl<S: MailStore> Mailboxes<S> {
+impl<S: MailStore + DirectoryStore> Mailboxes<S> {
     pub fn new(store: S) -> Self {
         Self { store }
     }
@@ -65,6 +70,14 @@ impl<S: MailStore> Mailboxes<S> {
                 .and_then(|a| parse_address(&a)),
         );
         let from_name = v.optional("fromName", input.from_name, |n| parse_from_name(&n));
+        let (team, priority) = self
+            .defaults(
+                principal.tenant_id(),
+                &input.default_team_id,
+                &input.default_priority,
+                &mut v,
+            )
+            .await?;
         v.finish()?;
         let mailbox = Mailbox {
             id: MailboxId::new(),
@@ -73,6 +86,8 @@ impl<S: MailStore> Mailboxes<S> {
             from_name: from_name
                 .flatten()
                 .unwrap_or_else(|| principal.tenant.name.clone()),
+            default_team_id: team.flatten(),
+            default_priority: priority.flatten(),
             created_at: now,
             updated_at: now,
             version: 1,
@@ -99,8 +114,22 @@ impl<S: MailStore> Mailboxes<S> {
         let mut v = Validator::new();
         let address = v.optional("address", input.address, |a| parse_address(&a));
         let from_name = v.optional("fromName", input.from_name, |n| parse_from_name(&n));
+        let (team, priority) = self
+            .defaults(
+                principal.tenant_id(),
+                &input.default_team_id,
+                &input.default_priority,
+                &mut v,
+            )
+            .await?;
         v.finish()?;
         let previous = mailbox.clone();
+        if input.default_team_id.is_some() {
+            mailbox.default_team_id = team.flatten();
+        }
+        if input.default_priority.is_some() {
+            mailbox.default_priority = priority.flatten();
+        }
         if let Some(Some(a)) = address {
             mailbox.address = a;
         }
@@ -115,6 +144,38 @@ impl<S: MailStore> Mailboxes<S> {
             .await
             .map_err(refused)?;
         Ok(mailbox)
+    }
+
+    /// The default team (which must exist) and priority given, if any.
+    async fn defaults(
+        &self,
+        tenant: TenantId,
+        team: &Option<Option<String>>,
+        priority: &Option<Option<String>>,
+        v: &mut Validator,
+    ) -> Result<(Option<Option<TeamId>>, Option<Option<Priority>>), DomainError> {
+        let team = match team {
+            Some(Some(raw)) => match v.field("defaultTeamId", parse_id::<TeamId>(raw)) {
+                Some(id) if self.store.team(tenant, id).await?.is_some() => Some(Some(id)),
+                Some(_) => {
+                    v.push(FieldError::new(
+                        "defaultTeamId",
+                        "unknown_team",
+                        "no such team",
+                    ));
+                    None
+                }
+                None => None,
+            },
+            Some(None) => Some(None),
+            None => None,
+        };
+        let priority = match priority {
+            Some(Some(raw)) => v.field("defaultPriority", Priority::parse(raw)).map(Some),
+            Some(None) => Some(None),
+            None => None,
+        };
+        Ok((team, priority))
     }
 
     /// Received mail by decision (`quarantined` for review, `auto_reply`,

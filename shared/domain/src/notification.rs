@@ -33,16 +33,22 @@ pub enum NotificationKind {
     StatusChanged,
     /// Switchboard disabled a webhook endpoint (admins).
     WebhookDisabled,
+    /// A ticket you (or your team) work on is about to breach its SLA.
+    SlaWarning,
+    /// A ticket you (or your team) work on breached its SLA.
+    SlaBreached,
 }
 
 impl NotificationKind {
-    pub const ALL: [NotificationKind; 6] = [
+    pub const ALL: [NotificationKind; 8] = [
         NotificationKind::Assigned,
         NotificationKind::Mentioned,
         NotificationKind::CustomerReplied,
         NotificationKind::TeamAssigned,
         NotificationKind::StatusChanged,
         NotificationKind::WebhookDisabled,
+        NotificationKind::SlaWarning,
+        NotificationKind::SlaBreached,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -53,6 +59,8 @@ impl NotificationKind {
             NotificationKind::TeamAssigned => "team_assigned",
             NotificationKind::StatusChanged => "status_changed",
             NotificationKind::WebhookDisabled => "webhook_disabled",
+            NotificationKind::SlaWarning => "sla_warning",
+            NotificationKind::SlaBreached => "sla_breached",
         }
     }
 
@@ -91,16 +99,23 @@ pub struct Notification {
     pub read_at: Option<Timestamp>,
 }
 
-/// A person's choice of what to be notified of (everything by default).
+/// A person's choice of what to be notified of (everything in the app by
+/// default), and of what also by mail (nothing by default).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Preferences {
     pub muted: BTreeSet<NotificationKind>,
+    #[serde(default)]
+    pub emailed: BTreeSet<NotificationKind>,
 }
 
 impl Preferences {
     pub fn wants(&self, kind: NotificationKind) -> bool {
         !self.muted.contains(&kind)
+    }
+
+    pub fn wants_mail(&self, kind: NotificationKind) -> bool {
+        self.wants(kind) && self.emailed.contains(&kind)
     }
 }
 
@@ -167,6 +182,25 @@ pub fn recipients(facts: &Facts<'_>) -> BTreeMap<UserId, NotificationKind> {
         EventType::TicketStatusChanged => {
             add(ticket.requester_id, NotificationKind::StatusChanged);
         }
+        EventType::SlaWarning | EventType::SlaBreached => {
+            let kind = if event.kind == EventType::SlaWarning {
+                NotificationKind::SlaWarning
+            } else {
+                NotificationKind::SlaBreached
+            };
+            // The assignee, or the team while nobody is assigned.
+            match ticket.assignee_id {
+                Some(assignee) => add(assignee, kind),
+                None => {
+                    for &member in facts.team_members {
+                        add(member, kind);
+                    }
+                }
+            }
+            for extra in notified(data) {
+                add(extra, kind);
+            }
+        }
         _ => {}
     }
     let actor = actor_user(&event.actor);
@@ -198,9 +232,19 @@ fn actor_user(actor: &Actor) -> Option<UserId> {
 }
 
 /// The people whose records the rule needs (assignee, requester, mentioned).
+/// Extra people an SLA announcement names (its escalation's `notify`).
+fn notified(data: &Value) -> impl Iterator<Item = UserId> + '_ {
+    data.get("notify")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|v| user_id(v.clone()))
+}
+
 pub fn people_named(event: &DomainEvent, ticket: &Ticket) -> BTreeSet<UserId> {
     let mut out = BTreeSet::from([ticket.requester_id]);
     out.extend(ticket.assignee_id);
+    out.extend(notified(&event.data));
     out.extend(event.data.get("assigneeId").cloned().and_then(user_id));
     out.extend(
         event
@@ -227,6 +271,8 @@ pub fn title(kind: NotificationKind, ticket: &Ticket) -> String {
             format!("Your request #{n} is now {}: {subject}", ticket.status)
         }
         NotificationKind::WebhookDisabled => format!("A webhook was disabled (#{n})"),
+        NotificationKind::SlaWarning => format!("#{n} is about to breach its SLA: {subject}"),
+        NotificationKind::SlaBreached => format!("#{n} breached its SLA: {subject}"),
     }
 }
 

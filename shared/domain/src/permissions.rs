@@ -39,6 +39,8 @@ pub enum Action {
     LiveUpdates,
     ManageWebhooks,
     ManageMailboxes,
+    ReadSla,
+    ManageSla,
 }
 
 /// Which roles an action is open to.
@@ -86,6 +88,8 @@ impl Action {
         Action::LiveUpdates,
         Action::ManageWebhooks,
         Action::ManageMailboxes,
+        Action::ReadSla,
+        Action::ManageSla,
     ];
 
     /// (who, what an API key needs, what it covers).
@@ -198,6 +202,16 @@ impl Action {
                 scope(Scope::TenantWrite),
                 "inbound email addresses: `/v1/mailboxes…`",
             ),
+            A::ReadSla => (
+                Staff,
+                scope(Scope::TenantRead),
+                "read business hours and SLA policies: `GET /v1/business-hours`, `GET /v1/sla-policies…`",
+            ),
+            A::ManageSla => (
+                Admins,
+                scope(Scope::TenantWrite),
+                "change them: `PUT /v1/business-hours`, `POST /v1/sla-policies`, `PATCH`/`DELETE /v1/sla-policies/{id}`",
+            ),
         }
     }
 
@@ -260,6 +274,8 @@ pub enum Caller {
     User { user: User, session_id: SessionId },
     /// An integration, through an API key.
     ApiKey(ApiKey),
+    /// Switchboard itself (SLA escalation), acting with an admin's rights.
+    System,
 }
 
 /// An authenticated caller, with the tenant (and user) as they are now, not
@@ -271,6 +287,14 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// Switchboard acting on a tenant by itself (escalations).
+    pub fn system(tenant: Tenant) -> Self {
+        Self {
+            tenant,
+            caller: Caller::System,
+        }
+    }
+
     pub fn tenant_id(&self) -> TenantId {
         self.tenant.id
     }
@@ -279,13 +303,14 @@ impl Principal {
         match &self.caller {
             Caller::User { user, .. } => user.role,
             Caller::ApiKey(key) => key.role,
+            Caller::System => Role::Admin,
         }
     }
 
     pub fn user(&self) -> Option<&User> {
         match &self.caller {
             Caller::User { user, .. } => Some(user),
-            Caller::ApiKey(_) => None,
+            Caller::ApiKey(_) | Caller::System => None,
         }
     }
 
@@ -302,6 +327,7 @@ impl Principal {
         match &self.caller {
             Caller::User { user, .. } => Actor::user(user.id),
             Caller::ApiKey(key) => Actor::api_key(key.id),
+            Caller::System => Actor::system(),
         }
     }
 
@@ -310,6 +336,7 @@ impl Principal {
         match &self.caller {
             Caller::User { user, .. } => user.id.to_string(),
             Caller::ApiKey(key) => key.id.to_string(),
+            Caller::System => "system".to_owned(),
         }
     }
 

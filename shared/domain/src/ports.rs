@@ -167,6 +167,24 @@ pub trait AccountStore: Send + Sync {
 
     /// Whether storage answers at all (health checks).
     fn ping(&self) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Writes events that accompany no state change (to the outbox).
+    fn append_events(
+        &self,
+        events: &[DomainEvent],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    fn put_password_link(
+        &self,
+        link: &crate::recovery::PasswordLink,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Removes and returns the link with this digest (once: a second
+    /// taker gets `None`).
+    fn take_password_link(
+        &self,
+        digest: &str,
+    ) -> impl Future<Output = Result<Option<crate::recovery::PasswordLink>, StoreError>> + Send;
 }
 
 /// People, API keys and teams of a tenant.
@@ -699,6 +717,13 @@ pub trait ObjectStore: Send + Sync {
         upload: &Upload,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
+    /// Stores a file the API received itself (from inbound mail).
+    fn put(
+        &self,
+        attachment: &Attachment,
+        bytes: &[u8],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
     /// Moves an upload under its ticket as `attachment`.
     fn keep(
         &self,
@@ -781,5 +806,168 @@ pub trait MailStore: Send + Sync {
         tenant: TenantId,
         address: &str,
         at: Timestamp,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    fn is_bouncing(
+        &self,
+        tenant: TenantId,
+        address: &str,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Another name of a recorded message (the id SES gave a sent mail),
+    /// found by threading but not listed.
+    fn alias_message(
+        &self,
+        tenant: TenantId,
+        alias: &str,
+        record: &crate::intake::MessageRecord,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Claims the sending of mail `key` of `event`; `false` when it was
+    /// claimed before (sent, or being sent), so nothing is sent twice.
+    fn claim_mail(
+        &self,
+        tenant: TenantId,
+        event: EventId,
+        key: &str,
+        at: Timestamp,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Gives a claim back after a send that surely failed.
+    fn release_mail(
+        &self,
+        tenant: TenantId,
+        event: EventId,
+        key: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// Outbound mail (SESv2 in production).
+pub trait MailSender: Send + Sync {
+    /// Sends one raw MIME message to `recipients`; the provider's message id.
+    fn send_raw(
+        &self,
+        from: &str,
+        recipients: &[String],
+        raw: &[u8],
+    ) -> impl Future<Output = Result<String, StoreError>> + Send;
+}
+
+/// The email worker's queue.
+pub trait MailQueue: Send + Sync {
+    fn enqueue_mail(
+        &self,
+        job: &crate::mailing::MailJob,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// SLA configuration, each ticket's stored SLA, its announcements, and the
+/// timer index the scheduler scans.
+pub trait SlaStore: Send + Sync {
+    /// The tenant's policies and calendars, read together (empty sets at
+    /// version 0 when none were written).
+    fn sla_config(
+        &self,
+        tenant: TenantId,
+    ) -> impl Future<
+        Output = Result<
+            (
+                crate::sla::policy::SlaPolicies,
+                crate::sla::policy::BusinessHours,
+            ),
+            StoreError,
+        >,
+    > + Send;
+
+    /// Replaces the calendars if still at `expected_version`
+    /// (`VersionMismatch` otherwise).
+    fn put_business_hours(
+        &self,
+        tenant: TenantId,
+        hours: &crate::sla::policy::BusinessHours,
+        expected_version: u64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    fn put_sla_policies(
+        &self,
+        tenant: TenantId,
+        policies: &crate::sla::policy::SlaPolicies,
+        expected_version: u64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    fn ticket_sla(
+        &self,
+        tenant: TenantId,
+        ticket: TicketId,
+    ) -> impl Future<Output = Result<Option<crate::sla::engine::StoredSla>, StoreError>> + Send;
+
+    /// Stores a ticket's SLA with its next deadline (the timer index) and
+    /// view (the `breached`/`at_risk` lists).
+    fn put_ticket_sla(
+        &self,
+        sla: &crate::sla::engine::StoredSla,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    fn delete_ticket_sla(
+        &self,
+        tenant: TenantId,
+        ticket: TicketId,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The (target cycle, threshold) pairs already announced.
+    fn sla_announced(
+        &self,
+        tenant: TenantId,
+        ticket: TicketId,
+    ) -> impl Future<
+        Output = Result<
+            std::collections::BTreeSet<(String, crate::sla::evaluate::Threshold)>,
+            StoreError,
+        >,
+    > + Send;
+
+    /// Records an announcement with its event, once: `false` when it was
+    /// made before.
+    fn announce(
+        &self,
+        tenant: TenantId,
+        ticket: TicketId,
+        cycle: &str,
+        threshold: crate::sla::evaluate::Threshold,
+        event: &DomainEvent,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// The tickets whose next deadline falls in the minute starting at
+    /// `minute`, with that deadline.
+    fn due_in(
+        &self,
+        minute: Timestamp,
+    ) -> impl Future<Output = Result<Vec<(crate::sla::engine::SlaCheck, Timestamp)>, StoreError>> + Send;
+
+    /// The last minute bucket the scheduler scanned.
+    fn scheduler_cursor(
+        &self,
+    ) -> impl Future<Output = Result<Option<Timestamp>, StoreError>> + Send;
+
+    fn set_scheduler_cursor(
+        &self,
+        minute: Timestamp,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Tickets in an SLA view, the soonest due first.
+    fn sla_view(
+        &self,
+        tenant: TenantId,
+        view: crate::sla::evaluate::SlaView,
+        page: &PageRequest,
+    ) -> impl Future<Output = Result<Page<crate::ticket::Ticket>, StoreError>> + Send;
+}
+
+/// Hands tickets to the SLA worker, delayed (at most 900 s, SQS's limit).
+pub trait SlaQueue: Send + Sync {
+    fn enqueue_check(
+        &self,
+        check: &crate::sla::engine::SlaCheck,
+        delay_seconds: u32,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }

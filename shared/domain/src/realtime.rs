@@ -165,7 +165,9 @@ pub fn topics_of(event: &DomainEvent) -> Vec<Topic> {
 }
 
 fn is_ticket_event(kind: EventType) -> bool {
-    kind.as_str().starts_with("ticket.") || kind.as_str().starts_with("comment.")
+    ["ticket.", "comment.", "sla."]
+        .iter()
+        .any(|p| kind.as_str().starts_with(p))
 }
 
 /// Ticket fields only staff see; changes to them are dropped from the
@@ -185,7 +187,9 @@ pub fn customer_view(event: &DomainEvent, schema: &FieldSchema) -> Option<Domain
                 obj.remove("mentions");
             }
         }
-        EventType::TicketAssigned => return None,
+        EventType::TicketAssigned | EventType::SlaWarning | EventType::SlaBreached => {
+            return None;
+        }
         EventType::TicketCreated => {
             if let Some(obj) = data.as_object_mut() {
                 for f in STAFF_ONLY_FIELDS {

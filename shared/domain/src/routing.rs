@@ -6,7 +6,14 @@
 //!    handed to the webhook worker's queue. Marked done per event.
 //! 2. In-app notifications: one per person and event (the store refuses a
 //!    second one), so a redelivered event adds nothing.
-//! 3. Live updates: the event to the subscribers of its topics (customers
+//! 3. Email: the event (and the notifications their owners also want by
+//!    mail) handed to the email worker's queue, when it may cause a mail.
+//!    Marked done per event; the worker claims each mail before sending,
+//!    so a second hand-over sends nothing twice.
+//! 4. SLA: the ticket's SLA recomputed from its history on every ticket
+//!    and comment event (its next deadline kept in the timer index).
+//!    Recomputing is itself safe to repeat.
+//! 5. Live updates: the event to the subscribers of its topics (customers
 //!    get the customer view), and each notification to its owner's
 //!    `user:{id}` topic. Marked done per event once every push went out;
 //!    a retry after a partial push may repeat some (clients dedupe by id).
@@ -16,27 +23,45 @@ use std::collections::{BTreeMap, BTreeSet};
 use jiff::Timestamp;
 use serde_json::Value;
 
+use crate::email::outbound::Notified;
 use crate::error::StoreError;
 use crate::events::{DomainEvent, EventType};
 use crate::fields::FieldSchema;
 use crate::ids::UserId;
 use crate::live::{FanOut, fan_out};
+use crate::mailing::MailJob;
 use crate::notification::{Facts, Notification, notification, people_named, recipients};
 use crate::ports::{
-    ConnectionStore, DeliveryQueue, NotificationStore, Pusher, TicketStore, WebhookStore,
+    ConnectionStore, DeliveryQueue, MailQueue, NotificationStore, Pusher, SlaQueue, SlaStore,
+    TicketStore, WebhookStore,
 };
 use crate::realtime::{ServerMessage, Subscriber, Topic, customer_view, topics_of};
+use crate::sla::engine::SlaEngine;
 use crate::ticket::Ticket;
 use crate::webhook::DeliveryStatus;
 use crate::webhooks::new_delivery;
 
 pub const STEP_PUSH: &str = "push";
 pub const STEP_WEBHOOKS: &str = "webhooks";
+pub const STEP_MAIL: &str = "mail";
 
-pub struct EventRouter<S, P, Q> {
+pub struct EventRouter<S, P, Q, M, C> {
     store: S,
     pusher: P,
     queue: Q,
+    mail: M,
+    sla: SlaEngine<S, C>,
+}
+
+/// Events that can cause a mail whatever the preferences.
+fn may_mail(event: &DomainEvent) -> bool {
+    let flag = |name: &str| event.data.get(name).and_then(Value::as_bool) == Some(true);
+    match event.kind {
+        EventType::TicketCreated | EventType::PasswordResetRequested => true,
+        EventType::CommentCreated => flag("public") && !flag("opening"),
+        EventType::UserCreated => flag("invited"),
+        _ => false,
+    }
 }
 
 /// What routing one event did.
@@ -48,21 +73,37 @@ pub struct Routed {
     pub notifications: usize,
     /// Of those, the ones this delivery recorded.
     pub new_notifications: usize,
+    /// Whether the event went to the email worker (`None` when an earlier
+    /// delivery had handed it over).
+    pub mailed: Option<bool>,
     /// `None` when an earlier delivery had already pushed.
     pub pushed: Option<FanOut>,
+    /// The ticket's next SLA deadline after recomputing.
+    pub sla_deadline: Option<Timestamp>,
 }
 
-impl<S, P, Q> EventRouter<S, P, Q>
+/// Ticket and comment changes can move an SLA clock; announcements do not
+/// (the worker recomputes after making them).
+fn affects_sla(kind: EventType) -> bool {
+    let name = kind.as_str();
+    name.starts_with("ticket.") || name.starts_with("comment.")
+}
+
+impl<S, P, Q, M, C> EventRouter<S, P, Q, M, C>
 where
-    S: TicketStore + NotificationStore + ConnectionStore + WebhookStore,
+    S: TicketStore + NotificationStore + ConnectionStore + WebhookStore + SlaStore + Clone,
     P: Pusher,
     Q: DeliveryQueue,
+    M: MailQueue,
+    C: SlaQueue,
 {
-    pub fn new(store: S, pusher: P, queue: Q) -> Self {
+    pub fn new(store: S, pusher: P, queue: Q, mail: M, checks: C) -> Self {
         Self {
+            sla: SlaEngine::new(store.clone(), checks),
             store,
             pusher,
             queue,
+            mail,
         }
     }
 
@@ -84,15 +125,43 @@ where
                 .complete_step(tenant, event.id, STEP_WEBHOOKS)
                 .await?;
         }
-        let notifications = match &ticket {
+        let (notifications, notify) = match &ticket {
             Some(t) => self.notifications(event, t).await?,
-            None => Vec::new(),
+            None => (Vec::new(), Vec::new()),
         };
         routed.notifications = notifications.len();
         for n in &notifications {
             if self.store.add_notification(n).await? {
                 routed.new_notifications += 1;
             }
+        }
+        if !self
+            .store
+            .step_completed(tenant, event.id, STEP_MAIL)
+            .await?
+        {
+            let hand_over = may_mail(event) || !notify.is_empty();
+            if hand_over {
+                self.mail
+                    .enqueue_mail(&MailJob {
+                        event: event.clone(),
+                        notify,
+                    })
+                    .await?;
+            }
+            routed.mailed = Some(hand_over);
+            self.store
+                .complete_step(tenant, event.id, STEP_MAIL)
+                .await?;
+        }
+        if let Some(ticket_id) = event.subject.ticket_id
+            && affects_sla(event.kind)
+        {
+            routed.sla_deadline = self
+                .sla
+                .recompute(tenant, ticket_id, now)
+                .await?
+                .and_then(|s| s.next_deadline);
         }
         if !self
             .store
@@ -132,12 +201,13 @@ where
         Ok(queued)
     }
 
-    /// The notifications an event causes, after each person's preferences.
+    /// The notifications an event causes, after each person's preferences,
+    /// and those their owners also want by mail.
     async fn notifications(
         &self,
         event: &DomainEvent,
         ticket: &Ticket,
-    ) -> Result<Vec<Notification>, StoreError> {
+    ) -> Result<(Vec<Notification>, Vec<Notified>), StoreError> {
         let tenant = event.tenant_id;
         let team_members: BTreeSet<UserId> = match event
             .data
@@ -170,15 +240,24 @@ where
             people: &people,
         });
         if chosen.is_empty() {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), Vec::new()));
         }
         let who: Vec<UserId> = chosen.keys().copied().collect();
         let preferences = self.store.preferences(tenant, &who).await?;
-        Ok(chosen
+        let notify = chosen
+            .iter()
+            .filter(|(user, kind)| preferences.get(user).is_some_and(|p| p.wants_mail(**kind)))
+            .map(|(user, kind)| Notified {
+                user_id: *user,
+                kind: *kind,
+            })
+            .collect();
+        let notifications = chosen
             .into_iter()
             .filter(|(user, kind)| preferences.get(user).is_none_or(|p| p.wants(*kind)))
             .map(|(user, kind)| notification(event, ticket, user, kind))
-            .collect())
+            .collect();
+        Ok((notifications, notify))
     }
 
     async fn push(

@@ -18,15 +18,15 @@ use crate::ids::{CommentId, HistoryId, TeamId, TicketId, UserId};
 use crate::pagination::{Page, PageRequest};
 use crate::permissions::{Action, Principal};
 use crate::ports::{
-    CommentWrite, TicketDimension, TicketFilters, TicketListQuery, TicketSort, TicketStore,
-    TicketWrite, TicketWriteMode,
+    CommentWrite, SlaStore, TicketDimension, TicketFilters, TicketListQuery, TicketSort,
+    TicketStore, TicketWrite, TicketWriteMode,
 };
 use crate::ticket::{
     Change, Channel, HistoryEntry, Priority, RESTORE_WINDOW, Status, Tag, Ticket, TicketType,
     parse_subject, parse_tags,
 };
 use crate::user::{Email, Role, User, parse_person_name};
-use crate::validation::{FieldError, Invalid, Validator};
+use crate::validation::{FieldError, Invalid, Validator, parse_id};
 
 /// Comments returned with a ticket; more are paged through the comments list.
 pub const CONVERSATION_PAGE: u32 = 100;
@@ -59,6 +59,15 @@ pub struct NewTicketInput {
     pub team_id: Option<String>,
     pub tags: Option<Vec<String>>,
     pub custom_fields: Option<BTreeMap<String, Value>>,
+    /// Set by a channel (a mailbox's defaults), never from a request: it
+    /// applies whoever the requester is, where nothing else was chosen.
+    pub routing: ChannelRouting,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ChannelRouting {
+    pub team_id: Option<TeamId>,
+    pub priority: Option<Priority>,
 }
 
 /// A partial change; `Some(None)` clears a nullable field.
@@ -86,6 +95,8 @@ pub struct TicketListInput {
     pub tag: Option<String>,
     pub sort: Option<String>,
     pub order: Option<String>,
+    /// `breached` or `at_risk`: the SLA views (staff only).
+    pub sla: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -101,6 +112,8 @@ pub struct TicketDetail {
     pub ticket: Ticket,
     pub comments: Vec<Comment>,
     pub more_comments: bool,
+    /// The SLA clocks (staff only; `None` when no policy applies).
+    pub sla: Option<crate::sla::evaluate::TicketSla>,
 }
 
 /// The result of a create that may be a replay of an earlier one.
@@ -132,7 +145,7 @@ pub struct Ticketing<S> {
     store: S,
 }
 
-impl<S: TicketStore> Ticketing<S> {
+impl<S: TicketStore + SlaStore> Ticketing<S> {
     pub fn new(store: S) -> Self {
         Self { store }
     }
@@ -215,6 +228,20 @@ impl<S: TicketStore> Ticketing<S> {
         page: &PageRequest,
     ) -> Result<Page<Ticket>, DomainError> {
         principal.require(Action::ReadTickets)?;
+        if let Some(raw) = &input.sla {
+            let Some(view) = crate::sla::evaluate::SlaView::parse(raw) else {
+                return Err(DomainError::field(
+                    "sla",
+                    "invalid_value",
+                    "must be `breached` or `at_risk`",
+                ));
+            };
+            principal.require(Action::ReadSla)?;
+            return Ok(self
+                .store
+                .sla_view(principal.tenant_id(), view, page)
+                .await?);
+        }
         let mut v = Validator::new();
         let status = v.optional("status", input.status, |s| Status::parse(&s));
         let priority = v.optional("priority", input.priority, |s| Priority::parse(&s));
@@ -408,6 +435,12 @@ impl<S: TicketStore> Ticketing<S> {
         let team = team.flatten();
         self.check_assignment(principal, assignee, team, &mut v)
             .await?;
+        // A channel's team is used only while it exists.
+        let team = match (team, input.routing.team_id) {
+            (Some(t), _) => Some(t),
+            (None, Some(t)) => self.store.team(tenant, t).await?.map(|_| t),
+            (None, None) => None,
+        };
         v.finish()?;
         let (Some(subject), Some(body), Some(requester)) = (subject, body, requester) else {
             return Err(DomainError::Internal(
@@ -418,7 +451,9 @@ impl<S: TicketStore> Ticketing<S> {
         let number = self.store.next_ticket_number(tenant).await?;
         let default_channel = match principal.caller {
             crate::permissions::Caller::ApiKey(_) => Channel::Api,
-            crate::permissions::Caller::User { .. } => Channel::Web,
+            crate::permissions::Caller::User { .. } | crate::permissions::Caller::System => {
+                Channel::Web
+            }
         };
         let mut ticket = Ticket {
             id: TicketId::new(),
@@ -426,7 +461,10 @@ impl<S: TicketStore> Ticketing<S> {
             number,
             subject,
             status: Status::New,
-            priority: priority.flatten().unwrap_or(Priority::Normal),
+            priority: priority
+                .flatten()
+                .or(input.routing.priority)
+                .unwrap_or(Priority::Normal),
             kind: kind.flatten().unwrap_or(TicketType::Question),
             channel: channel.flatten().unwrap_or(default_channel),
             requester_id: requester,
@@ -479,7 +517,7 @@ impl<S: TicketStore> Ticketing<S> {
             opening_comment_event(&comment, principal, now),
         ];
         if let Some(user) = &new_requester {
-            events.push(user_created(user, principal.actor(), now));
+            events.push(user_created(user, principal.actor(), false, now));
         }
         let record = idempotency.map(|key| IdempotencyRecord {
             key: key.clone(),
@@ -510,6 +548,7 @@ impl<S: TicketStore> Ticketing<S> {
             ticket,
             comments: vec![comment],
             more_comments: false,
+            sla: None,
         })
     }
 
@@ -1231,15 +1270,23 @@ impl<S: TicketStore> Ticketing<S> {
         mut comments: Vec<Comment>,
         more: bool,
     ) -> Result<TicketDetail, DomainError> {
+        let mut sla = None;
         if principal.is_customer() {
             comments.retain(|c| c.public);
             let schema = self.store.field_schema(principal.tenant_id()).await?;
             ticket.custom_fields = schema.customer_view(&ticket.custom_fields);
+        } else {
+            sla = self
+                .store
+                .ticket_sla(principal.tenant_id(), ticket.id)
+                .await?
+                .map(|s| s.sla.as_of(Timestamp::now()));
         }
         Ok(TicketDetail {
             ticket,
             comments,
             more_comments: more,
+            sla,
         })
     }
 
@@ -1270,11 +1317,6 @@ pub(crate) fn ensure_visible(principal: &Principal, ticket: &Ticket) -> Result<(
         return Err(DomainError::NotFound);
     }
     Ok(())
-}
-
-fn parse_id<T: std::str::FromStr>(raw: &str) -> Result<T, Invalid> {
-    raw.parse()
-        .map_err(|_| Invalid::new("invalid_id", format!("`{raw}` is not a valid id")))
 }
 
 fn version_conflict(e: StoreError) -> DomainError {

@@ -168,12 +168,21 @@ pub struct User {
     /// Argon2id PHC string; `None` for people who never set a password
     /// (e.g. customers known only by email).
     pub password_hash: Option<String>,
+    /// When the password was last set through a link: sessions started
+    /// before then are over.
+    pub password_changed_at: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub version: u64,
 }
 
 impl User {
+    /// Whether a session started at `started` still speaks for this person.
+    pub fn accepts_session_from(&self, started: Timestamp) -> bool {
+        self.password_changed_at
+            .is_none_or(|changed| started >= changed)
+    }
+
     pub fn new(
         tenant_id: TenantId,
         email: Email,
@@ -190,6 +199,7 @@ impl User {
             role,
             status: UserStatus::Active,
             password_hash,
+            password_changed_at: None,
             created_at: now,
             updated_at: now,
             version: 1,

@@ -114,6 +114,12 @@ pub fn bounded_text(raw: &str, min: usize, max: usize) -> Result<String, Invalid
     Ok(text.to_owned())
 }
 
+/// A prefixed id (`tkt_…`, `tea_…`) from input.
+pub fn parse_id<T: std::str::FromStr>(raw: &str) -> Result<T, Invalid> {
+    raw.parse()
+        .map_err(|_| Invalid::new("invalid_id", format!("`{raw}` is not a valid id")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

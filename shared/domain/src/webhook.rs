@@ -106,7 +106,7 @@ impl EventFilter {
         }
         let mut types = BTreeSet::new();
         for t in raw {
-            if EventType::parse(t).is_none() {
+            if EventType::parse(t).is_none_or(EventType::is_internal) {
                 return Err(Invalid::new(
                     "unknown_event_type",
                     format!("{t:?} is not in the event catalogue"),
@@ -118,6 +118,9 @@ impl EventFilter {
     }
 
     pub fn matches(&self, event_type: &str) -> bool {
+        if EventType::parse(event_type).is_some_and(EventType::is_internal) {
+            return false;
+        }
         match self {
             EventFilter::All => true,
             EventFilter::Only(types) => types.contains(event_type) || event_type == TEST_EVENT_TYPE,

@@ -11,8 +11,11 @@ use switchboard_domain::accounts::Accounts;
 use switchboard_domain::auth::secrets::OperatorKey;
 use switchboard_domain::auth::{LoginThrottle, Passwords, SigningSecret, TokenIssuer};
 
-use crate::{AccountService, DirectoryService};
+use crate::{AccountService, DirectoryService, RecoveryService};
 use switchboard_domain::directory::Directory;
+use switchboard_domain::email::ReplyAddresses;
+use switchboard_domain::mailing::MailSettings;
+use switchboard_domain::recovery::Recovery;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -97,6 +100,12 @@ impl Settings {
         ))
     }
 
+    pub fn recovery(&self, store: DynamoStore) -> Result<RecoveryService, ConfigError> {
+        let passwords =
+            Passwords::owasp().map_err(|e| ConfigError::Invalid("argon2", e.to_string()))?;
+        Ok(Recovery::new(store, passwords))
+    }
+
     pub fn directory(&self, store: DynamoStore) -> Result<DirectoryService, ConfigError> {
         let passwords =
             Passwords::owasp().map_err(|e| ConfigError::Invalid("argon2", e.to_string()))?;
@@ -110,6 +119,41 @@ pub fn worker_store(client: DynamoClient) -> Result<DynamoStore, ConfigError> {
     let table = required("TABLE_NAME")?;
     let key: [u8; 32] = rand::random();
     Ok(DynamoStore::new(client, table, CursorSealer::new(key)))
+}
+
+/// Reply addresses on `MAIL_DOMAIN`, signed with a key derived from
+/// `SIGNING_SECRET`.
+pub fn reply_addresses() -> Result<ReplyAddresses, ConfigError> {
+    let secret = SigningSecret::new(required("SIGNING_SECRET")?.into_bytes())
+        .map_err(|e| ConfigError::Invalid("SIGNING_SECRET", e.to_string()))?;
+    Ok(ReplyAddresses::new(
+        &required("MAIL_DOMAIN")?,
+        secret.derive("reply-address"),
+    ))
+}
+
+/// What the email worker needs besides its clients.
+pub fn mail_settings() -> Result<MailSettings, ConfigError> {
+    Ok(MailSettings {
+        app_url: required("APP_URL")?,
+        replies: reply_addresses()?,
+    })
+}
+
+/// The email worker's queue (`EMAIL_QUEUE_URL`).
+pub fn mail_queue(config: &SdkConfig) -> Result<switchboard_aws::queue::SqsMailQueue, ConfigError> {
+    let url = required("EMAIL_QUEUE_URL")?;
+    Ok(switchboard_aws::queue::SqsMailQueue(
+        switchboard_aws::queue::SqsDeliveryQueue::new(switchboard_aws::config::sqs(config), url),
+    ))
+}
+
+/// The SLA worker's queue (`SLA_QUEUE_URL`).
+pub fn sla_queue(config: &SdkConfig) -> Result<switchboard_aws::queue::SqsSlaQueue, ConfigError> {
+    let url = required("SLA_QUEUE_URL")?;
+    Ok(switchboard_aws::queue::SqsSlaQueue(
+        switchboard_aws::queue::SqsDeliveryQueue::new(switchboard_aws::config::sqs(config), url),
+    ))
 }
 
 /// The AWS configuration from the standard environment, loaded once per

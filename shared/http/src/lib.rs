@@ -24,6 +24,8 @@ pub type AccountService = switchboard_domain::accounts::Accounts<switchboard_aws
 pub type TicketingService = switchboard_domain::ticketing::Ticketing<switchboard_aws::DynamoStore>;
 
 /// Users, API keys and teams.
+pub type RecoveryService = switchboard_domain::recovery::Recovery<switchboard_aws::DynamoStore>;
+
 pub type DirectoryService = switchboard_domain::directory::Directory<switchboard_aws::DynamoStore>;
 
 /// A person's in-app notifications.

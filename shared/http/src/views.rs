@@ -316,6 +316,12 @@ pub struct TicketDetailView {
     pub comments: Vec<CommentView>,
     /// More comments than shown: page through `GET …/comments`.
     pub more_comments: bool,
+    /// The SLA (staff): `{policyId, policyName, targets: [{kind, startedAt, dueAt, warnAt,
+    /// state (active|paused|met|breached), breachedAt, metAt, pausedFor (seconds)}]}`;
+    /// absent when no policy applies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub sla: Option<switchboard_domain::sla::evaluate::TicketSla>,
 }
 
 impl TicketDetailView {
@@ -328,6 +334,7 @@ impl TicketDetailView {
                 .map(|c| CommentView::new(c, staff))
                 .collect(),
             more_comments: d.more_comments,
+            sla: d.sla.clone(),
         }
     }
 }
@@ -383,6 +390,9 @@ pub struct NotificationPreferencesView {
     /// Muted kinds (the rest are on).
     #[schema(value_type = Vec<String>)]
     pub muted: Vec<switchboard_domain::notification::NotificationKind>,
+    /// Kinds also sent by email.
+    #[schema(value_type = Vec<String>)]
+    pub emailed: Vec<switchboard_domain::notification::NotificationKind>,
     /// Every kind there is.
     #[schema(value_type = Vec<String>)]
     pub kinds: Vec<switchboard_domain::notification::NotificationKind>,
@@ -392,6 +402,7 @@ impl From<&switchboard_domain::notification::Preferences> for NotificationPrefer
     fn from(p: &switchboard_domain::notification::Preferences) -> Self {
         Self {
             muted: p.muted.iter().copied().collect(),
+            emailed: p.emailed.iter().copied().collect(),
             kinds: switchboard_domain::notification::NotificationKind::ALL.to_vec(),
         }
     }
@@ -583,6 +594,10 @@ pub struct MailboxView {
     pub id: switchboard_domain::ids::MailboxId,
     pub address: String,
     pub from_name: String,
+    #[schema(value_type = Option<String>)]
+    pub default_team_id: Option<switchboard_domain::ids::TeamId>,
+    #[schema(value_type = Option<String>)]
+    pub default_priority: Option<switchboard_domain::ticket::Priority>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub version: u64,
@@ -594,6 +609,8 @@ impl From<&switchboard_domain::email::Mailbox> for MailboxView {
             id: m.id,
             address: m.address.clone(),
             from_name: m.from_name.clone(),
+            default_team_id: m.default_team_id,
+            default_priority: m.default_priority,
             created_at: m.created_at,
             updated_at: m.updated_at,
             version: m.version,

@@ -61,6 +61,8 @@ pub struct PreferencesItem {
     pub entity: String,
     pub user_id: UserId,
     pub muted: Vec<NotificationKind>,
+    #[serde(default)]
+    pub emailed: Vec<NotificationKind>,
 }
 
 impl PreferencesItem {
@@ -70,12 +72,14 @@ impl PreferencesItem {
             entity: PREFERENCES_ENTITY.to_owned(),
             user_id: user,
             muted: p.muted.iter().copied().collect(),
+            emailed: p.emailed.iter().copied().collect(),
         }
     }
 
     pub fn preferences(&self) -> Preferences {
         Preferences {
             muted: self.muted.iter().copied().collect(),
+            emailed: self.emailed.iter().copied().collect(),
         }
     }
 }

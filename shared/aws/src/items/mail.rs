@@ -58,10 +58,11 @@ pub const BOUNCING_ENTITY: &str = "bouncing_address";
 pub struct MessageItem {
     #[serde(flatten)]
     pub key: KeyAttrs,
-    #[serde(rename = "GSI1PK")]
-    pub gsi1pk: String,
-    #[serde(rename = "GSI1SK")]
-    pub gsi1sk: String,
+    /// Absent on aliases (another id of a listed message).
+    #[serde(rename = "GSI1PK", default, skip_serializing_if = "Option::is_none")]
+    pub gsi1pk: Option<String>,
+    #[serde(rename = "GSI1SK", default, skip_serializing_if = "Option::is_none")]
+    pub gsi1sk: Option<String>,
     pub entity: String,
     #[serde(flatten)]
     pub record: switchboard_domain::intake::MessageRecord,
@@ -75,4 +76,28 @@ pub struct BouncingItem {
     pub entity: String,
     pub address: String,
     pub bounced_at: jiff::Timestamp,
+}
+
+/// A password link as stored (by digest), expiring by TTL.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct PasswordLinkItem {
+    #[serde(flatten)]
+    pub key: KeyAttrs,
+    pub entity: String,
+    #[serde(flatten)]
+    pub link: switchboard_domain::recovery::PasswordLink,
+    pub ttl: i64,
+}
+
+pub const PASSWORD_LINK_ENTITY: &str = "password_link";
+
+impl From<&switchboard_domain::recovery::PasswordLink> for PasswordLinkItem {
+    fn from(link: &switchboard_domain::recovery::PasswordLink) -> Self {
+        Self {
+            key: keys::password_link(&link.digest).into(),
+            entity: PASSWORD_LINK_ENTITY.to_owned(),
+            link: link.clone(),
+            ttl: link.expires_at.as_second(),
+        }
+    }
 }

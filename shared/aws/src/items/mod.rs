@@ -139,6 +139,8 @@ pub struct UserItem {
     pub status: UserStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password_hash: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_changed_at: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub version: u64,
@@ -158,6 +160,7 @@ impl From<&User> for UserItem {
             role: u.role,
             status: u.status,
             password_hash: u.password_hash.clone(),
+            password_changed_at: u.password_changed_at,
             created_at: u.created_at,
             updated_at: u.updated_at,
             version: u.version,
@@ -175,6 +178,7 @@ impl From<UserItem> for User {
             role: i.role,
             status: i.status,
             password_hash: i.password_hash,
+            password_changed_at: i.password_changed_at,
             created_at: i.created_at,
             updated_at: i.updated_at,
             version: i.version,
@@ -446,10 +450,12 @@ impl From<TeamItem> for Team {
 mod attachments;
 mod live;
 mod mail;
+mod sla;
 mod tickets;
 mod webhooks;
 pub use attachments::*;
 pub use live::*;
 pub use mail::*;
+pub use sla::*;
 pub use tickets::*;
 pub use webhooks::*;

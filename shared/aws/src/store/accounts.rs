@@ -348,6 +348,43 @@ impl AccountStore for DynamoStore {
             .map_err(sdk_error)?;
         Ok(())
     }
+
+    async fn append_events(&self, events: &[DomainEvent]) -> Result<(), StoreError> {
+        let writes = self.put_events(events)?;
+        self.transact(writes, |_| StoreError::ConditionFailed).await
+    }
+
+    async fn put_password_link(
+        &self,
+        link: &switchboard_domain::recovery::PasswordLink,
+    ) -> Result<(), StoreError> {
+        let item = to_item(&crate::items::PasswordLinkItem::from(link))?;
+        self.put_one(item, Some("attribute_not_exists(PK)")).await
+    }
+
+    async fn take_password_link(
+        &self,
+        digest: &str,
+    ) -> Result<Option<switchboard_domain::recovery::PasswordLink>, StoreError> {
+        let out = self
+            .client()
+            .delete_item()
+            .table_name(self.table())
+            .set_key(Some(Self::key_attrs(&keys::password_link(digest))))
+            .condition_expression("attribute_exists(PK)")
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(sdk_error);
+        match out {
+            Ok(out) => out
+                .attributes
+                .map(|item| from_item::<crate::items::PasswordLinkItem>(item).map(|i| i.link))
+                .transpose(),
+            Err(StoreError::ConditionFailed) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
 }
 
 fn failure_record(i: &LoginFailuresItem) -> Option<FailureRecord> {

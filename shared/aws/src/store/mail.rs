@@ -3,7 +3,7 @@
 use switchboard_domain::StoreError;
 use switchboard_domain::email::Mailbox;
 use switchboard_domain::error::Conflict;
-use switchboard_domain::ids::{MailboxId, TenantId};
+use switchboard_domain::ids::{EventId, MailboxId, TenantId};
 use switchboard_domain::ports::MailStore;
 
 use jiff::Timestamp;
@@ -12,7 +12,8 @@ use switchboard_domain::pagination::{Page, PageRequest};
 
 use super::{DynamoStore, from_item, to_item};
 use crate::items::{
-    BOUNCING_ENTITY, BouncingItem, MESSAGE_ENTITY, MailboxAddressItem, MailboxItem, MessageItem,
+    BOUNCING_ENTITY, BouncingItem, EventStepItem, MESSAGE_ENTITY, MailboxAddressItem, MailboxItem,
+    MessageItem,
 };
 use crate::keys::{self, attr, index};
 
@@ -95,8 +96,8 @@ impl MailStore for DynamoStore {
     ) -> Result<(), StoreError> {
         let item = MessageItem {
             key: keys::message(tenant, message_id).into(),
-            gsi1pk: keys::messages_index_pk(tenant, &record.decision),
-            gsi1sk: keys::messages_index_sk(record.received_at, message_id),
+            gsi1pk: Some(keys::messages_index_pk(tenant, &record.decision)),
+            gsi1sk: Some(keys::messages_index_sk(record.received_at, message_id)),
             entity: MESSAGE_ENTITY.to_owned(),
             record: record.clone(),
         };
@@ -140,6 +141,59 @@ impl MailStore for DynamoStore {
             bounced_at: at,
         };
         self.put_one(to_item(&item)?, None).await
+    }
+
+    async fn is_bouncing(&self, tenant: TenantId, address: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .get::<BouncingItem>(&keys::bouncing(tenant, address))
+            .await?
+            .is_some())
+    }
+
+    async fn alias_message(
+        &self,
+        tenant: TenantId,
+        alias: &str,
+        record: &MessageRecord,
+    ) -> Result<(), StoreError> {
+        let item = MessageItem {
+            key: keys::message(tenant, alias).into(),
+            gsi1pk: None,
+            gsi1sk: None,
+            entity: MESSAGE_ENTITY.to_owned(),
+            record: record.clone(),
+        };
+        self.put_one(to_item(&item)?, None).await
+    }
+
+    async fn claim_mail(
+        &self,
+        tenant: TenantId,
+        event: EventId,
+        key: &str,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let item = EventStepItem::new(keys::mail_claim(tenant, event, key), at);
+        match self
+            .put_one(to_item(&item)?, Some("attribute_not_exists(PK)"))
+            .await
+        {
+            Ok(()) => Ok(true),
+            Err(StoreError::ConditionFailed) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn release_mail(
+        &self,
+        tenant: TenantId,
+        event: EventId,
+        key: &str,
+    ) -> Result<(), StoreError> {
+        match self.delete_one(&keys::mail_claim(tenant, event, key)).await {
+            Ok(()) | Err(StoreError::NotFound) => Ok(()),
+            Err(e) => Err(e),
+        }
     }
 
     async fn delete_mailbox(&self, mailbox: &Mailbox) -> Result<(), StoreError> {

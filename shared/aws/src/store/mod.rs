@@ -6,6 +6,7 @@ mod attachments;
 mod directory;
 mod live;
 mod mail;
+mod sla;
 mod tickets;
 mod webhooks;
 

@@ -37,7 +37,7 @@ fn encoding(e: serde_json::Error) -> StoreError {
     StoreError::Internal(format!("encoding: {e}"))
 }
 
-fn ticket_from(item: Item) -> Result<Ticket, StoreError> {
+pub(super) fn ticket_from(item: Item) -> Result<Ticket, StoreError> {
     from_item::<TicketItem>(item)?
         .into_ticket()
         .map_err(|e| StoreError::Corrupt(e.to_string()))

@@ -3,7 +3,8 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{MailboxId, TenantId};
+use crate::ids::{MailboxId, TeamId, TenantId};
+use crate::ticket::Priority;
 use crate::user::Email;
 use crate::validation::{Invalid, bounded_text};
 
@@ -16,6 +17,11 @@ pub struct Mailbox {
     pub address: String,
     /// The name mail from this mailbox is sent under.
     pub from_name: String,
+    /// Where new tickets from this mailbox go, and their priority.
+    #[serde(default)]
+    pub default_team_id: Option<TeamId>,
+    #[serde(default)]
+    pub default_priority: Option<Priority>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub version: u64,

@@ -1,0 +1,390 @@
+//! The email worker against the emulator's table, with a recording sender:
+//! which mails events cause, what they carry, and that each goes out once.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
+use std::sync::Mutex;
+
+use jiff::Timestamp;
+use mail_parser::MessageParser;
+use serde_json::json;
+use switchboard_domain::StoreError;
+use switchboard_domain::email::outbound::MailKind;
+use switchboard_domain::email::{ReplyAddresses, thread_id};
+use switchboard_domain::events::{DomainEvent, EventType, Subject};
+use switchboard_domain::ids::{CommentId, TicketId, UserId};
+use switchboard_domain::mailing::{MailJob, MailSettings, Mailer, Sent};
+use switchboard_domain::permissions::Principal;
+use switchboard_domain::ports::{MailSender, MailStore};
+use switchboard_domain::ticketing::{NewCommentInput, NewTicketInput, Ticketing};
+use switchboard_testkit::{self as kit, TestTenant};
+
+const DOMAIN: &str = "mail.switchboard.test";
+
+/// From, recipients and raw message of one mail.
+type Mail = (String, Vec<String>, Vec<u8>);
+
+/// Records what would go to SES; fails while `failing` is set.
+#[derive(Default)]
+struct Outbox {
+    sent: Mutex<Vec<Mail>>,
+    failing: Mutex<bool>,
+}
+
+impl MailSender for &Outbox {
+    async fn send_raw(
+        &self,
+        from: &str,
+        recipients: &[String],
+        raw: &[u8],
+    ) -> Result<String, StoreError> {
+        if *self.failing.lock().unwrap() {
+            return Err(StoreError::Unavailable("SES is down".into()));
+        }
+        let mut sent = self.sent.lock().unwrap();
+        sent.push((from.to_owned(), recipients.to_vec(), raw.to_vec()));
+        Ok(format!("0100-test-{}", sent.len()))
+    }
+}
+
+fn replies() -> ReplyAddresses {
+    ReplyAddresses::new(DOMAIN, [3; 32])
+}
+
+async fn mailer(outbox: &Outbox) -> Mailer<switchboard_aws::DynamoStore, &Outbox> {
+    Mailer::new(
+        kit::store().await,
+        outbox,
+        MailSettings {
+            app_url: "https://app.example".into(),
+            replies: replies(),
+        },
+    )
+}
+
+async fn principal(auth: &str) -> Principal {
+    kit::accounts()
+        .await
+        .authenticate(auth.trim_start_matches("Bearer "), Timestamp::now())
+        .await
+        .unwrap()
+}
+
+fn event(kind: EventType, p: &Principal, subject: Subject, data: serde_json::Value) -> MailJob {
+    MailJob {
+        event: DomainEvent::new(
+            kind,
+            p.tenant_id(),
+            Timestamp::now(),
+            p.actor(),
+            subject,
+            data,
+        ),
+        notify: Vec::new(),
+    }
+}
+
+fn ticket_subject(ticket: TicketId, comment: Option<CommentId>) -> Subject {
+    Subject {
+        ticket_id: Some(ticket),
+        comment_id: comment,
+        ..Subject::default()
+    }
+}
+
+struct World {
+    tenant: TestTenant,
+    customer: Principal,
+    customer_email: String,
+    agent: Principal,
+    ticket: TicketId,
+    number: u64,
+}
+
+async fn world() -> World {
+    let tenant = TestTenant::new().await;
+    let c = tenant.person("customer", "Ana Lopez").await;
+    let a = tenant.person("agent", "Sam Agent").await;
+    let customer = principal(&c.auth).await;
+    let agent = principal(&a.auth).await;
+    let detail = Ticketing::new(kit::store().await)
+        .create(
+            &customer,
+            NewTicketInput {
+                subject: "Printer on fire".into(),
+                description: "Smoke everywhere.".into(),
+                ..NewTicketInput::default()
+            },
+            None,
+            Timestamp::now(),
+        )
+        .await
+        .unwrap()
+        .into_inner()
+        .0;
+    World {
+        tenant,
+        customer,
+        customer_email: c.email,
+        agent,
+        ticket: detail.ticket.id,
+        number: detail.ticket.number,
+    }
+}
+
+#[tokio::test]
+async fn a_new_ticket_is_acknowledged_once_with_a_signed_reply_address() {
+    let w = world().await;
+    let outbox = Outbox::default();
+    let mailer = mailer(&outbox).await;
+    let job = event(
+        EventType::TicketCreated,
+        &w.customer,
+        ticket_subject(w.ticket, None),
+        json!({}),
+    );
+    let first = mailer.send(&job, Timestamp::now()).await.unwrap();
+    assert!(matches!(
+        first.as_slice(),
+        [Sent::Sent {
+            kind: MailKind::Acknowledgement,
+            ..
+        }]
+    ));
+    // Redelivered: nothing more goes out.
+    let again = mailer.send(&job, Timestamp::now()).await.unwrap();
+    assert_eq!(
+        again,
+        [Sent::AlreadySent {
+            kind: MailKind::Acknowledgement
+        }]
+    );
+    let sent = outbox.sent.lock().unwrap().clone();
+    assert_eq!(sent.len(), 1);
+    let (from, to, raw) = &sent[0];
+    assert_eq!(to, std::slice::from_ref(&w.customer_email));
+    assert_eq!(from, &format!("{}@{DOMAIN}", w.tenant.slug));
+
+    let mail = MessageParser::default().parse(raw).unwrap();
+    let subject = mail.subject().unwrap();
+    assert_eq!(subject, format!("[#{}] Printer on fire", w.number));
+    let reply_to = mail.reply_to().unwrap().first().unwrap().address().unwrap();
+    assert_eq!(
+        replies().verify(reply_to),
+        Some((w.tenant.id, w.number)),
+        "the Reply-To names this ticket, signed"
+    );
+    assert_eq!(
+        mail.header_raw("Auto-Submitted").map(str::trim),
+        Some("auto-generated")
+    );
+    let own_id = mail.message_id().unwrap().to_owned();
+    let references: Vec<String> = mail
+        .references()
+        .as_text_list()
+        .unwrap()
+        .iter()
+        .map(|r| r.to_string())
+        .collect();
+    assert!(
+        references.contains(&own_id),
+        "{references:?} carries {own_id}"
+    );
+    assert!(mail.body_text(0).unwrap().contains("Printer on fire"));
+    assert!(mail.body_html(0).is_some(), "an HTML alternative too");
+
+    // Both the Message-ID we wrote and the one SES gives it thread back.
+    let store = kit::store().await;
+    for id in [own_id, "<0100-test-1@email.amazonses.com>".to_owned()] {
+        let found = store.message(w.tenant.id, &thread_id(&id)).await.unwrap();
+        assert_eq!(found.and_then(|r| r.ticket_id), Some(w.ticket), "{id}");
+    }
+}
+
+#[tokio::test]
+async fn a_public_reply_is_mailed_an_internal_note_never_and_bouncing_addresses_get_nothing() {
+    let w = world().await;
+    let outbox = Outbox::default();
+    let mailer = mailer(&outbox).await;
+    let ticketing = Ticketing::new(kit::store().await);
+    let comment = |public: bool, body: &str| {
+        let (ticketing, agent, body) = (&ticketing, &w.agent, body.to_owned());
+        async move {
+            ticketing
+                .add_comment(
+                    agent,
+                    w.ticket,
+                    NewCommentInput {
+                        body,
+                        public: Some(public),
+                    },
+                    None,
+                    Timestamp::now(),
+                )
+                .await
+                .unwrap()
+                .into_inner()
+                .0
+        }
+    };
+    let reply = comment(true, "We sent a technician.").await;
+    let note = comment(false, "Customer is grumpy.").await;
+    for c in [&reply, &note] {
+        let job = event(
+            EventType::CommentCreated,
+            &w.agent,
+            ticket_subject(w.ticket, Some(c.id)),
+            json!({"public": c.public}),
+        );
+        mailer.send(&job, Timestamp::now()).await.unwrap();
+    }
+    let sent = outbox.sent.lock().unwrap().clone();
+    assert_eq!(sent.len(), 1, "only the public reply");
+    let mail = MessageParser::default().parse(&sent[0].2).unwrap();
+    assert_eq!(
+        mail.subject().unwrap(),
+        format!("Re: [#{}] Printer on fire", w.number)
+    );
+    let text = mail.body_text(0).unwrap();
+    assert!(text.contains("We sent a technician."), "{text}");
+    assert!(text.contains("Sam Agent"), "{text}");
+    assert!(!text.contains("grumpy"));
+    assert!(
+        mail.header_raw("Auto-Submitted").is_none(),
+        "a person's reply is not automatic"
+    );
+
+    // Once the address bounced, nothing more is sent to it.
+    let store = kit::store().await;
+    store
+        .mark_bouncing(w.tenant.id, &w.customer_email, Timestamp::now())
+        .await
+        .unwrap();
+    let later = comment(true, "Any news?").await;
+    let job = event(
+        EventType::CommentCreated,
+        &w.agent,
+        ticket_subject(w.ticket, Some(later.id)),
+        json!({"public": true}),
+    );
+    let outcome = mailer.send(&job, Timestamp::now()).await.unwrap();
+    assert_eq!(
+        outcome,
+        [Sent::Bouncing {
+            kind: MailKind::Reply
+        }]
+    );
+    assert_eq!(outbox.sent.lock().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_failed_send_is_retried_and_then_sent_once() {
+    let w = world().await;
+    let outbox = Outbox::default();
+    let mailer = mailer(&outbox).await;
+    let job = event(
+        EventType::TicketCreated,
+        &w.customer,
+        ticket_subject(w.ticket, None),
+        json!({}),
+    );
+    *outbox.failing.lock().unwrap() = true;
+    assert!(mailer.send(&job, Timestamp::now()).await.is_err());
+    *outbox.failing.lock().unwrap() = false;
+    let retried = mailer.send(&job, Timestamp::now()).await.unwrap();
+    assert!(matches!(retried.as_slice(), [Sent::Sent { .. }]));
+    assert_eq!(mailer.send(&job, Timestamp::now()).await.unwrap().len(), 1);
+    assert_eq!(outbox.sent.lock().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn an_invited_person_gets_a_link_that_sets_their_password() {
+    let tenant = TestTenant::new().await;
+    let owner = principal(&tenant.owner).await;
+    let invited = kit::directory()
+        .await
+        .create_user(
+            &owner,
+            switchboard_domain::directory::NewUserInput {
+                name: "Nia New".into(),
+                email: format!("nia.{}@acme.example", ulid::Ulid::new()),
+                role: "agent".into(),
+                password: None,
+            },
+            Timestamp::now(),
+        )
+        .await
+        .unwrap();
+    let outbox = Outbox::default();
+    let mailer = mailer(&outbox).await;
+    let job = event(
+        EventType::UserCreated,
+        &owner,
+        Subject {
+            user_id: Some(invited.id),
+            ..Subject::default()
+        },
+        json!({"invited": true, "role": "agent"}),
+    );
+    let outcome = mailer.send(&job, Timestamp::now()).await.unwrap();
+    assert!(matches!(
+        outcome.as_slice(),
+        [Sent::Sent {
+            kind: MailKind::Invitation,
+            ..
+        }]
+    ));
+    let raw = outbox.sent.lock().unwrap()[0].2.clone();
+    let mail = MessageParser::default().parse(&raw).unwrap();
+    let text = mail.body_text(0).unwrap().to_string();
+    let token = text
+        .split_whitespace()
+        .find_map(|w| w.split("token=").nth(1))
+        .expect("a link with a token")
+        .to_owned();
+    let recovery = switchboard_domain::recovery::Recovery::new(
+        kit::store().await,
+        switchboard_domain::auth::Passwords::owasp().unwrap(),
+    );
+    recovery
+        .confirm(
+            switchboard_domain::recovery::ResetConfirmation {
+                token,
+                password: "my own passphrase 12".into(),
+            },
+            Timestamp::now(),
+        )
+        .await
+        .unwrap();
+    let signed = kit::accounts()
+        .await
+        .login(
+            switchboard_domain::accounts::LoginInput {
+                tenant: tenant.slug.clone(),
+                email: invited.email.as_str().to_owned(),
+                password: "my own passphrase 12".into(),
+            },
+            Timestamp::now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(signed.user.id, invited.id);
+
+    // Customers known only by email are not invited.
+    let job = event(
+        EventType::UserCreated,
+        &owner,
+        Subject {
+            user_id: Some(UserId::new()),
+            ..Subject::default()
+        },
+        json!({"invited": false}),
+    );
+    assert!(
+        mailer
+            .send(&job, Timestamp::now())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}

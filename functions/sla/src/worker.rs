@@ -1,0 +1,53 @@
+//! `sla-worker`: each message names a ticket whose deadline came; the
+//! engine re-reads it and announces what is due (once). A failed check is
+//! reported and comes back after the visibility timeout.
+
+use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use jiff::Timestamp;
+use switchboard_domain::ports::{SlaQueue, SlaStore, TicketStore};
+use switchboard_domain::sla::engine::{SlaCheck, SlaEngine};
+use switchboard_domain::ticketing::Ticketing;
+use tracing::{info, warn};
+
+pub async fn handle<S, C>(
+    engine: &SlaEngine<S, C>,
+    ticketing: &Ticketing<S>,
+    event: SqsEvent,
+) -> SqsBatchResponse
+where
+    S: TicketStore + SlaStore,
+    C: SlaQueue,
+{
+    let mut response = SqsBatchResponse::default();
+    for message in &event.records {
+        let body = message.body.as_deref().unwrap_or_default();
+        let outcome = match serde_json::from_str::<SlaCheck>(body) {
+            Ok(check) => engine
+                .check(
+                    ticketing,
+                    check.tenant_id,
+                    check.ticket_id,
+                    Timestamp::now(),
+                )
+                .await
+                .map(|announced| {
+                    for a in &announced {
+                        info!(
+                            tenant_id = %check.tenant_id, ticket_id = %check.ticket_id,
+                            target = a.target, threshold = ?a.threshold, event_id = %a.event.id,
+                            "SLA threshold announced"
+                        );
+                    }
+                })
+                .map_err(|e| e.to_string()),
+            Err(e) => Err(format!("not an SLA check: {e}")),
+        };
+        if let Err(why) = outcome {
+            warn!(message_id = message.message_id.as_deref().unwrap_or("-"), error = %why, "SLA check failed; will retry");
+            let mut failure = BatchItemFailure::default();
+            failure.item_identifier = message.message_id.clone().unwrap_or_default();
+            response.batch_item_failures.push(failure);
+        }
+    }
+    response
+}

@@ -1,0 +1,548 @@
+//! Outbound mail: which mails an event causes (pure), and how one is
+//! written as MIME.
+//!
+//! - `ticket.created` for a customer: an acknowledgement to the requester.
+//! - `comment.created`, public, by staff: the reply to the requester.
+//!   Internal notes are never mailed, nor the requester's own messages.
+//! - `user.created` with `data.invited`: an invitation to set a password.
+//! - `user.password_reset_requested`: the reset link.
+//! - In-app notifications the person asked to get by mail too (assigned,
+//!   customer replied): a notice to that agent.
+//!
+//! Automatic mails carry `Auto-Submitted: auto-generated` (RFC 3834), so
+//! well-behaved responders do not answer them; a reply an agent wrote
+//! does not, since it is a person's message.
+
+use std::collections::BTreeMap;
+
+use mail_builder::MessageBuilder;
+use mail_builder::headers::address::Address;
+use serde::{Deserialize, Serialize};
+
+use crate::comment::Comment;
+use crate::events::{DomainEvent, EventType};
+use crate::ids::UserId;
+use crate::notification::NotificationKind;
+use crate::ticket::Ticket;
+use crate::user::User;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MailKind {
+    Acknowledgement,
+    Reply,
+    Invitation,
+    PasswordReset,
+    Notice,
+}
+
+impl MailKind {
+    /// Sent by Switchboard on its own, not written by a person.
+    pub fn is_automatic(self) -> bool {
+        self != MailKind::Reply
+    }
+
+    /// Carries a one-time link to set a password.
+    pub fn needs_password_link(self) -> bool {
+        matches!(self, MailKind::Invitation | MailKind::PasswordReset)
+    }
+}
+
+/// An in-app notification its owner also wants by mail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Notified {
+    pub user_id: UserId,
+    pub kind: NotificationKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recipient {
+    pub user_id: UserId,
+    pub email: String,
+    pub name: String,
+}
+
+impl Recipient {
+    fn of(user: &User) -> Self {
+        Self {
+            user_id: user.id,
+            email: user.email.as_str().to_owned(),
+            name: user.name.clone(),
+        }
+    }
+}
+
+/// One mail to send for an event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedMail {
+    pub kind: MailKind,
+    /// Unique within the event: what makes sending it once checkable.
+    pub key: String,
+    pub to: Recipient,
+    pub notice: Option<NotificationKind>,
+}
+
+/// What the planner knows of an event.
+pub struct MailFacts<'a> {
+    pub event: &'a DomainEvent,
+    pub ticket: Option<&'a Ticket>,
+    pub comment: Option<&'a Comment>,
+    /// The people the event concerns, as they are now.
+    pub people: &'a BTreeMap<UserId, User>,
+    pub notify: &'a [Notified],
+}
+
+/// The mails an event causes. Deactivated people get none.
+pub fn plan(facts: &MailFacts<'_>) -> Vec<PlannedMail> {
+    let event = facts.event;
+    let person = |id: UserId| facts.people.get(&id).filter(|u| u.is_active());
+    let mut mails = Vec::new();
+    let mut push = |kind: MailKind, key: String, user: &User, notice| {
+        mails.push(PlannedMail {
+            kind,
+            key,
+            to: Recipient::of(user),
+            notice,
+        });
+    };
+    match (event.kind, facts.ticket) {
+        (EventType::TicketCreated, Some(ticket)) => {
+            if let Some(requester) = person(ticket.requester_id)
+                && !requester.role.is_staff()
+            {
+                push(MailKind::Acknowledgement, "ack".into(), requester, None);
+            }
+        }
+        (EventType::CommentCreated, Some(ticket)) => {
+            let opening = event.data.get("opening").and_then(|v| v.as_bool()) == Some(true);
+            if let Some(comment) = facts.comment
+                && comment.public
+                && comment.deleted_at.is_none()
+                && !opening
+                && let Some(author) = comment.author_id.and_then(|a| facts.people.get(&a))
+                && author.role.is_staff()
+                && let Some(requester) = person(ticket.requester_id)
+                && requester.id != author.id
+            {
+                push(MailKind::Reply, "reply".into(), requester, None);
+            }
+        }
+        (EventType::UserCreated, _) => {
+            let invited = event.data.get("invited").and_then(|v| v.as_bool()) == Some(true);
+            if invited && let Some(user) = event.subject.user_id.and_then(person) {
+                push(MailKind::Invitation, "invitation".into(), user, None);
+            }
+        }
+        (EventType::PasswordResetRequested, _) => {
+            if let Some(user) = event.subject.user_id.and_then(person) {
+                push(MailKind::PasswordReset, "reset".into(), user, None);
+            }
+        }
+        _ => {}
+    }
+    if facts.ticket.is_some() {
+        for n in facts.notify {
+            if let Some(user) = person(n.user_id).filter(|u| u.role.is_staff()) {
+                push(
+                    MailKind::Notice,
+                    format!("notice.{}", n.user_id),
+                    user,
+                    Some(n.kind),
+                );
+            }
+        }
+    }
+    mails
+}
+
+/// Everything a mail's text needs, resolved by the worker.
+pub struct Letter<'a> {
+    pub kind: MailKind,
+    pub helpdesk: &'a str,
+    pub to: &'a Recipient,
+    pub ticket: Option<&'a Ticket>,
+    /// The reply's text (public comments only).
+    pub reply: Option<&'a str>,
+    /// Who wrote the reply.
+    pub author: Option<&'a str>,
+    pub notice: Option<NotificationKind>,
+    /// The one-time or ticket link.
+    pub link: Option<&'a str>,
+}
+
+/// Subject and plain text of a mail.
+pub fn write(letter: &Letter<'_>) -> (String, String) {
+    let tag = |t: &Ticket| format!("[#{}] {}", t.number, t.subject);
+    let hello = format!("Hello {},", letter.to.name);
+    let link = letter.link.unwrap_or_default();
+    let sign = format!("— {}", letter.helpdesk);
+    match (letter.kind, letter.ticket) {
+        (MailKind::Acknowledgement, Some(t)) => (
+            tag(t),
+            format!(
+                "{hello}\n\nWe received your request “{}” and gave it the number #{}. \
+                 We will answer as soon as we can.\n\nTo add anything, reply to this email.\n\n{sign}",
+                t.subject, t.number
+            ),
+        ),
+        (MailKind::Reply, Some(t)) => (
+            format!("Re: {}", tag(t)),
+            format!(
+                "{}\n\n— {}, {}",
+                letter.reply.unwrap_or_default(),
+                letter.author.unwrap_or(letter.helpdesk),
+                letter.helpdesk
+            ),
+        ),
+        (MailKind::Notice, Some(t)) => {
+            let what = match letter.notice {
+                Some(NotificationKind::Assigned) => "was assigned to you",
+                Some(NotificationKind::CustomerReplied) => "has a new reply from the customer",
+                Some(NotificationKind::TeamAssigned) => "was routed to your team",
+                Some(NotificationKind::Mentioned) => "mentions you",
+                _ => "changed",
+            };
+            (
+                tag(t),
+                format!(
+                    "{hello}\n\nTicket #{} {what}.\n\n{link}\n\n{sign}",
+                    t.number
+                ),
+            )
+        }
+        (MailKind::Invitation, _) => (
+            format!("You are invited to {}", letter.helpdesk),
+            format!(
+                "{hello}\n\nYou have an account at {}. Choose your password here \
+                 (the link works once, for 7 days):\n\n{link}\n\n{sign}",
+                letter.helpdesk
+            ),
+        ),
+        (MailKind::PasswordReset, _) => (
+            format!("Reset your {} password", letter.helpdesk),
+            format!(
+                "{hello}\n\nSomeone asked to reset the password of your {} account. \
+                 If it was you, choose a new one here (the link works once, for one hour):\n\n\
+                 {link}\n\nIf it was not you, ignore this email: your password stays as it is.\n\n{sign}",
+                letter.helpdesk
+            ),
+        ),
+        (_, None) => (letter.helpdesk.to_owned(), format!("{hello}\n\n{sign}")),
+    }
+}
+
+/// The envelope and threading of one mail.
+pub struct Envelope<'a> {
+    pub from_name: &'a str,
+    pub from: &'a str,
+    pub to: &'a Recipient,
+    pub reply_to: Option<&'a str>,
+    /// Without angle brackets.
+    pub message_id: &'a str,
+    /// The conversation this mail continues (without angle brackets).
+    pub references: &'a [String],
+    pub automatic: bool,
+    /// Seconds since the epoch.
+    pub date: i64,
+}
+
+/// The raw MIME message: text and HTML alternatives, UTF-8.
+pub fn compose(envelope: &Envelope<'_>, subject: &str, text: &str) -> std::io::Result<Vec<u8>> {
+    let mut builder = MessageBuilder::new()
+        .from(Address::new_address(
+            Some(envelope.from_name.to_owned()),
+            envelope.from.to_owned(),
+        ))
+        .to(Address::new_address(
+            Some(envelope.to.name.clone()),
+            envelope.to.email.clone(),
+        ))
+        .subject(subject.to_owned())
+        .message_id(envelope.message_id.to_owned())
+        .date(envelope.date)
+        .text_body(text.to_owned())
+        .html_body(html_of(text));
+    if let Some(reply_to) = envelope.reply_to {
+        builder = builder.reply_to(reply_to.to_owned());
+    }
+    if let Some(last) = envelope.references.last() {
+        builder = builder
+            .in_reply_to(last.clone())
+            .references(envelope.references.to_vec());
+    }
+    if envelope.automatic {
+        builder = builder
+            .header(
+                "Auto-Submitted",
+                mail_builder::headers::raw::Raw::new("auto-generated"),
+            )
+            .header(
+                "X-Auto-Response-Suppress",
+                mail_builder::headers::raw::Raw::new("All"),
+            );
+    }
+    builder.write_to_vec()
+}
+
+/// Plain text as simple HTML: escaped, paragraphs and line breaks kept,
+/// links clickable.
+fn html_of(text: &str) -> String {
+    let mut html = String::from("<!doctype html><html><body>");
+    for paragraph in text.split("\n\n") {
+        html.push_str("<p>");
+        let lines: Vec<String> = paragraph
+            .lines()
+            .map(|line| {
+                line.split(' ')
+                    .map(|word| {
+                        let escaped = escape(word);
+                        if word.starts_with("https://") || word.starts_with("http://") {
+                            format!("<a href=\"{escaped}\">{escaped}</a>")
+                        } else {
+                            escaped
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
+        html.push_str(&lines.join("<br>"));
+        html.push_str("</p>");
+    }
+    html.push_str("</body></html>");
+    html
+}
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use jiff::Timestamp;
+    use mail_parser::MessageParser;
+    use serde_json::json;
+
+    use super::*;
+    use crate::events::{Actor, Subject};
+    use crate::ids::TenantId;
+    use crate::user::{Email, Role, UserStatus};
+
+    fn person(tenant: TenantId, role: Role, name: &str) -> User {
+        let email = Email::parse(&format!("{}@example.com", name.to_lowercase()))
+            .unwrap_or_else(|_| unreachable!());
+        User::new(
+            tenant,
+            email,
+            name.into(),
+            role,
+            None,
+            Timestamp::UNIX_EPOCH,
+        )
+    }
+
+    struct World {
+        customer: User,
+        agent: User,
+        ticket: Ticket,
+        people: BTreeMap<UserId, User>,
+    }
+
+    fn world() -> World {
+        let tenant = TenantId::new();
+        let customer = person(tenant, Role::Customer, "Ana");
+        let agent = person(tenant, Role::Agent, "Sam");
+        let ticket = crate::ticket::sample(tenant, customer.id, Some(agent.id));
+        let people = [&customer, &agent]
+            .into_iter()
+            .map(|u| (u.id, u.clone()))
+            .collect();
+        World {
+            customer,
+            agent,
+            ticket,
+            people,
+        }
+    }
+
+    fn event(
+        kind: EventType,
+        actor: &User,
+        ticket: &Ticket,
+        data: serde_json::Value,
+    ) -> DomainEvent {
+        DomainEvent::new(
+            kind,
+            ticket.tenant_id,
+            Timestamp::UNIX_EPOCH,
+            Actor::user(actor.id),
+            Subject {
+                ticket_id: Some(ticket.id),
+                ..Subject::default()
+            },
+            data,
+        )
+    }
+
+    fn comment(w: &World, author: &User, public: bool) -> Comment {
+        Comment {
+            id: crate::ids::CommentId::new(),
+            tenant_id: w.ticket.tenant_id,
+            ticket_id: w.ticket.id,
+            author: Actor::user(author.id),
+            author_id: Some(author.id),
+            public,
+            body: "Text".into(),
+            mentions: Default::default(),
+            created_at: Timestamp::UNIX_EPOCH,
+            edited_at: None,
+            deleted_at: None,
+            revisions: Vec::new(),
+            version: 1,
+        }
+    }
+
+    fn kinds(
+        w: &World,
+        e: &DomainEvent,
+        c: Option<&Comment>,
+        notify: &[Notified],
+    ) -> Vec<(MailKind, String)> {
+        plan(&MailFacts {
+            event: e,
+            ticket: Some(&w.ticket),
+            comment: c,
+            people: &w.people,
+            notify,
+        })
+        .into_iter()
+        .map(|m| (m.kind, m.to.email))
+        .collect()
+    }
+
+    #[test]
+    fn who_gets_which_mail() {
+        let w = world();
+        let ana = w.customer.email.as_str().to_owned();
+        let created = event(EventType::TicketCreated, &w.customer, &w.ticket, json!({}));
+        assert_eq!(
+            kinds(&w, &created, None, &[]),
+            [(MailKind::Acknowledgement, ana.clone())]
+        );
+
+        let reply = comment(&w, &w.agent, true);
+        let e = event(
+            EventType::CommentCreated,
+            &w.agent,
+            &w.ticket,
+            json!({"public": true}),
+        );
+        assert_eq!(
+            kinds(&w, &e, Some(&reply), &[]),
+            [(MailKind::Reply, ana.clone())]
+        );
+
+        // Never an internal note, the requester's own message, or the opening.
+        let note = comment(&w, &w.agent, false);
+        assert!(kinds(&w, &e, Some(&note), &[]).is_empty());
+        let own = comment(&w, &w.customer, true);
+        assert!(kinds(&w, &e, Some(&own), &[]).is_empty());
+        let opening = event(
+            EventType::CommentCreated,
+            &w.customer,
+            &w.ticket,
+            json!({"public": true, "opening": true}),
+        );
+        assert!(kinds(&w, &opening, Some(&reply), &[]).is_empty());
+
+        // Notices go to staff who asked for them, never to customers.
+        let notify = [
+            Notified {
+                user_id: w.agent.id,
+                kind: NotificationKind::CustomerReplied,
+            },
+            Notified {
+                user_id: w.customer.id,
+                kind: NotificationKind::StatusChanged,
+            },
+        ];
+        let e = event(
+            EventType::CommentCreated,
+            &w.customer,
+            &w.ticket,
+            json!({"public": true}),
+        );
+        assert_eq!(
+            kinds(&w, &e, Some(&own), &notify),
+            [(MailKind::Notice, w.agent.email.as_str().to_owned())]
+        );
+
+        // Deactivated people get nothing.
+        let mut gone = w.people.clone();
+        if let Some(u) = gone.get_mut(&w.customer.id) {
+            u.status = UserStatus::Deactivated;
+        }
+        let facts = MailFacts {
+            event: &created,
+            ticket: Some(&w.ticket),
+            comment: None,
+            people: &gone,
+            notify: &[],
+        };
+        assert!(plan(&facts).is_empty());
+    }
+
+    #[test]
+    fn a_mail_is_mime_with_threading_and_automatic_headers() {
+        let w = world();
+        let to = Recipient::of(&w.customer);
+        let references = vec![
+            "ticket.x@mail.test".to_owned(),
+            "evt.ack@mail.test".to_owned(),
+        ];
+        let raw = compose(
+            &Envelope {
+                from_name: "Acme Support",
+                from: "acme@mail.test",
+                to: &to,
+                reply_to: Some("reply+abc@mail.test"),
+                message_id: "evt.ack@mail.test",
+                references: &references,
+                automatic: true,
+                date: 0,
+            },
+            "[#7] Refund <now>",
+            "Hello Ana,\n\nSee https://app.example/tickets/1 & more.",
+        )
+        .unwrap();
+        let mail = MessageParser::default().parse(&raw).unwrap();
+        assert_eq!(mail.subject(), Some("[#7] Refund <now>"));
+        assert_eq!(mail.message_id(), Some("evt.ack@mail.test"));
+        assert_eq!(
+            mail.header_raw("Auto-Submitted").map(str::trim),
+            Some("auto-generated")
+        );
+        let html = mail.body_html(0).unwrap();
+        assert!(html.contains("&amp; more"), "{html}");
+        assert!(
+            html.contains("<a href=\"https://app.example/tickets/1"),
+            "{html}"
+        );
+        assert_eq!(
+            mail.body_text(0).unwrap().replace("\r\n", "\n").trim_end(),
+            "Hello Ana,\n\nSee https://app.example/tickets/1 & more."
+        );
+    }
+}

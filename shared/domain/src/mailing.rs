@@ -1,0 +1,289 @@
+//! The email worker: turns an event into the mails it causes and sends
+//! each once.
+//!
+//! Each mail is claimed (event id + mail key) before it is sent, and the
+//! claim is given back only when the send surely failed: a redelivered
+//! job, or a retried batch, never sends a mail twice (a crash between the
+//! claim and the send loses that one mail rather than doubling it).
+//! Bouncing addresses get nothing. Every sent mail is recorded in the
+//! Message-ID index under our Message-ID and under the id SES gives it, so
+//! a reply to it is threaded onto its ticket.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::email::outbound::{
+    Envelope, Letter, MailFacts, MailKind, Notified, PlannedMail, compose, plan, write,
+};
+use crate::email::{ReplyAddresses, thread_id};
+use crate::error::StoreError;
+use crate::events::DomainEvent;
+use crate::ids::UserId;
+use crate::intake::MessageRecord;
+use crate::ports::{MailSender, MailStore, TicketStore};
+use crate::recovery::{LinkPurpose, PasswordLink};
+use crate::tenant::Tenant;
+use crate::ticket::Ticket;
+
+/// What the router hands the email worker: the event, and the in-app
+/// notifications whose owners also want them by mail.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MailJob {
+    pub event: DomainEvent,
+    #[serde(default)]
+    pub notify: Vec<Notified>,
+}
+
+/// Where links and replies point.
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    /// The frontend's base URL (password and ticket links).
+    pub app_url: String,
+    pub replies: ReplyAddresses,
+}
+
+/// What became of one planned mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sent {
+    Sent {
+        kind: MailKind,
+        provider_id: String,
+    },
+    /// Sent (or being sent) by an earlier delivery of the job.
+    AlreadySent {
+        kind: MailKind,
+    },
+    Bouncing {
+        kind: MailKind,
+    },
+}
+
+pub struct Mailer<S, X> {
+    store: S,
+    sender: X,
+    settings: MailSettings,
+}
+
+impl<S, X> Mailer<S, X>
+where
+    S: TicketStore + MailStore,
+    X: MailSender,
+{
+    pub fn new(store: S, sender: X, settings: MailSettings) -> Self {
+        Self {
+            store,
+            sender,
+            settings,
+        }
+    }
+
+    pub async fn send(&self, job: &MailJob, now: Timestamp) -> Result<Vec<Sent>, StoreError> {
+        let event = &job.event;
+        let tenant_id = event.tenant_id;
+        let Some(tenant) = self
+            .store
+            .tenant(tenant_id)
+            .await?
+            .filter(|t| t.is_active())
+        else {
+            return Ok(Vec::new());
+        };
+        let ticket = match event.subject.ticket_id {
+            Some(id) => self.store.ticket(tenant_id, id).await?,
+            None => None,
+        };
+        let comment = match (event.subject.ticket_id, event.subject.comment_id) {
+            (Some(t), Some(c)) => self.store.comment(tenant_id, t, c).await?,
+            _ => None,
+        };
+        let mut ids: Vec<UserId> = Vec::new();
+        ids.extend(ticket.as_ref().map(|t| t.requester_id));
+        ids.extend(comment.as_ref().and_then(|c| c.author_id));
+        ids.extend(event.subject.user_id);
+        ids.extend(job.notify.iter().map(|n| n.user_id));
+        ids.sort();
+        ids.dedup();
+        let people: BTreeMap<UserId, _> = self
+            .store
+            .users(tenant_id, &ids)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u))
+            .collect();
+        let planned = plan(&MailFacts {
+            event,
+            ticket: ticket.as_ref(),
+            comment: comment.as_ref(),
+            people: &people,
+            notify: &job.notify,
+        });
+        let mut outcomes = Vec::new();
+        for mail in planned {
+            if self.store.is_bouncing(tenant_id, &mail.to.email).await? {
+                outcomes.push(Sent::Bouncing { kind: mail.kind });
+                continue;
+            }
+            if !self
+                .store
+                .claim_mail(tenant_id, event.id, &mail.key, now)
+                .await?
+            {
+                outcomes.push(Sent::AlreadySent { kind: mail.kind });
+                continue;
+            }
+            let author = comment
+                .as_ref()
+                .and_then(|c| c.author_id)
+                .and_then(|a| people.get(&a))
+                .map(|u| u.name.as_str());
+            let reply = comment.as_ref().map(|c| c.body.as_str());
+            match self
+                .send_one(&tenant, event, ticket.as_ref(), &mail, reply, author, now)
+                .await
+            {
+                Ok(provider_id) => outcomes.push(Sent::Sent {
+                    kind: mail.kind,
+                    provider_id,
+                }),
+                Err(e) => {
+                    self.store
+                        .release_mail(tenant_id, event.id, &mail.key)
+                        .await?;
+                    return Err(e);
+                }
+            }
+        }
+        Ok(outcomes)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn send_one(
+        &self,
+        tenant: &Tenant,
+        event: &DomainEvent,
+        ticket: Option<&Ticket>,
+        mail: &PlannedMail,
+        reply: Option<&str>,
+        author: Option<&str>,
+        now: Timestamp,
+    ) -> Result<String, StoreError> {
+        let app = self.settings.app_url.trim_end_matches('/');
+        let link = match (mail.kind, ticket) {
+            (MailKind::Invitation | MailKind::PasswordReset, _) => {
+                let purpose = if mail.kind == MailKind::Invitation {
+                    LinkPurpose::Invitation
+                } else {
+                    LinkPurpose::Reset
+                };
+                let Some(user) = self.store.user(tenant.id, mail.to.user_id).await? else {
+                    return Err(StoreError::NotFound);
+                };
+                let (token, stored) = PasswordLink::issue(&user, purpose, now);
+                self.store.put_password_link(&stored).await?;
+                Some(format!(
+                    "{app}/password?tenant={}&token={token}",
+                    tenant.slug.as_str()
+                ))
+            }
+            (_, Some(t)) => Some(format!("{app}/tickets/{}", t.id)),
+            _ => None,
+        };
+        let mailboxes = self.store.mailboxes(tenant.id).await?;
+        let domain = self.settings.replies.domain();
+        // A mailbox on the mail domain sends as itself; others would need
+        // their own verified domain, so mail goes out from the helpdesk's
+        // address on the mail domain, under the mailbox's name.
+        let mailbox = mailboxes.iter().min_by_key(|m| m.created_at);
+        let from_name = mailbox.map_or(tenant.name.as_str(), |m| m.from_name.as_str());
+        let from = match mailboxes
+            .iter()
+            .find(|m| m.address.rsplit_once('@').is_some_and(|(_, d)| d == domain))
+        {
+            Some(m) => m.address.clone(),
+            None => format!("{}@{domain}", tenant.slug.as_str()),
+        };
+        let to_customer = matches!(mail.kind, MailKind::Acknowledgement | MailKind::Reply);
+        let reply_to = match ticket {
+            Some(t) if to_customer => Some(self.settings.replies.address(tenant.id, t.number)),
+            _ => None,
+        };
+        let message_id = format!(
+            "{}.{}@{domain}",
+            event.id.ulid().to_string().to_lowercase(),
+            mail.key.replace(['_', ' '], "-").to_lowercase()
+        );
+        let references = match ticket {
+            Some(t) => vec![
+                format!("ticket.{}@{domain}", t.id.ulid().to_string().to_lowercase()),
+                message_id.clone(),
+            ],
+            None => Vec::new(),
+        };
+        let (subject, text) = write(&Letter {
+            kind: mail.kind,
+            helpdesk: from_name,
+            to: &mail.to,
+            ticket,
+            reply,
+            author,
+            notice: mail.notice,
+            link: link.as_deref(),
+        });
+        let raw = compose(
+            &Envelope {
+                from_name,
+                from: &from,
+                to: &mail.to,
+                reply_to: reply_to.as_deref(),
+                message_id: &message_id,
+                references: &references,
+                automatic: mail.kind.is_automatic(),
+                date: now.as_second(),
+            },
+            &subject,
+            &text,
+        )
+        .map_err(|e| StoreError::Internal(format!("writing a mail: {e}")))?;
+        let provider_id = self
+            .sender
+            .send_raw(&from, std::slice::from_ref(&mail.to.email), &raw)
+            .await?;
+        if let Some(t) = ticket {
+            let record = MessageRecord {
+                message_id: message_id.clone(),
+                from: Some(from.clone()),
+                subject: subject.chars().take(250).collect(),
+                decision: "sent".into(),
+                reason: format!("{} to {}", kind_name(mail.kind), mail.to.email),
+                ticket_id: Some(t.id),
+                comment_id: event.subject.comment_id,
+                raw: format!("ses:{provider_id}"),
+                received_at: now,
+            };
+            self.store
+                .record_message(tenant.id, &thread_id(&message_id), &record)
+                .await?;
+            self.store
+                .alias_message(
+                    tenant.id,
+                    &thread_id(&format!("{provider_id}@amazonses.com")),
+                    &record,
+                )
+                .await?;
+        }
+        Ok(provider_id)
+    }
+}
+
+fn kind_name(kind: MailKind) -> &'static str {
+    match kind {
+        MailKind::Acknowledgement => "acknowledgement",
+        MailKind::Reply => "reply",
+        MailKind::Invitation => "invitation",
+        MailKind::PasswordReset => "password reset",
+        MailKind::Notice => "notice",
+    }
+}
