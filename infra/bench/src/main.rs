@@ -24,11 +24,13 @@ use switchboard_testkit::{self as kit, TestTenant, send};
 async fn main() -> anyhow::Result<()> {
     match std::env::args().nth(1).as_deref() {
         Some("dynamodb-cost") => dynamodb_cost().await,
-        _ => bail!("usage: bench dynamodb-cost"),
+        Some("sla-cost") => sla_cost().await,
+        _ => bail!("usage: bench dynamodb-cost|sla-cost"),
     }
 }
 
-async fn counting_router(log: CallLog) -> anyhow::Result<Router> {
+/// The store over a DynamoDB client that counts every request.
+async fn counting_store(log: CallLog) -> anyhow::Result<DynamoStore> {
     let endpoint =
         std::env::var("SWITCHBOARD_TEST_ENDPOINT").context("SWITCHBOARD_TEST_ENDPOINT")?;
     let table = std::env::var("SWITCHBOARD_TEST_TABLE").context("SWITCHBOARD_TEST_TABLE")?;
@@ -44,11 +46,16 @@ async fn counting_router(log: CallLog) -> anyhow::Result<Router> {
         .interceptor(Counting::new(log))
         .build();
     let secret = kit::signing_secret();
-    let store = DynamoStore::new(
+    Ok(DynamoStore::new(
         aws_sdk_dynamodb::Client::from_conf(config),
         table,
         CursorSealer::new(secret.derive("cursor")),
-    );
+    ))
+}
+
+async fn counting_router(log: CallLog) -> anyhow::Result<Router> {
+    let secret = kit::signing_secret();
+    let store = counting_store(log).await?;
     let accounts = Accounts::new(
         store.clone(),
         kit::token_issuer(&secret),
@@ -274,6 +281,107 @@ async fn dynamodb_cost() -> anyhow::Result<()> {
     )
     .await?;
 
+    print!("{}", summarise(&rows));
+    Ok(())
+}
+
+/// Hands nothing anywhere: the scan's own DynamoDB requests are measured.
+struct NoQueue;
+
+impl switchboard_domain::ports::SlaQueue for NoQueue {
+    async fn enqueue_check(
+        &self,
+        _: &switchboard_domain::sla::engine::SlaCheck,
+        _: u32,
+    ) -> Result<(), switchboard_domain::StoreError> {
+        Ok(())
+    }
+}
+
+/// `bench sla-cost`: the DynamoDB requests of one idle scheduler run (no
+/// ticket due), and of the router's SLA step for one ticket under a policy.
+async fn sla_cost() -> anyhow::Result<()> {
+    use switchboard_domain::ports::SlaStore;
+    use switchboard_domain::sla::engine::SlaEngine;
+    use switchboard_domain::sla::scheduler::{minute_of, scan};
+
+    let log = CallLog::default();
+    let store = counting_store(log.clone()).await?;
+    let mut rows = Vec::new();
+
+    // Far in the future, so that no other ticket's deadline is in these
+    // buckets: the steady state of a minute with nothing due.
+    let mut now = minute_of(jiff::Timestamp::now()) + jiff::SignedDuration::from_hours(24 * 365);
+    store
+        .set_scheduler_cursor(now + jiff::SignedDuration::from_mins(1))
+        .await?;
+    log.take();
+    for _ in 0..60 {
+        now += jiff::SignedDuration::from_mins(1);
+        scan(&store, &NoQueue, now).await?;
+    }
+    let calls = log.take();
+    println!(
+        "idle scheduler: {} requests over 60 runs (one a minute, nothing due)",
+        calls.len()
+    );
+    now += jiff::SignedDuration::from_mins(1);
+    scan(&store, &NoQueue, now).await?;
+    rows.push(Row {
+        operation: "sla-scheduler, one run with nothing due".into(),
+        calls: log.take(),
+    });
+
+    // The router's SLA step for one ticket under a one-policy helpdesk.
+    let app = counting_router(log.clone()).await?;
+    let t = TestTenant::new().await;
+    let owner = t.person("admin", "Bench Admin").await;
+    let settings = switchboard_domain::sla::settings::SlaSettings::new(kit::store().await);
+    let principal = kit::accounts()
+        .await
+        .authenticate(
+            owner.auth.trim_start_matches("Bearer "),
+            jiff::Timestamp::now(),
+        )
+        .await?;
+    settings
+        .create_policy(
+            &principal,
+            switchboard_domain::sla::settings::PolicyInput {
+                name: Some("Bench".into()),
+                targets: Some(
+                    serde_json::from_value(json!({"normal": {"firstResponse": {"minutes": 60}, "resolution": {"minutes": 480}}}))?,
+                ),
+                ..Default::default()
+            },
+            jiff::Timestamp::now(),
+        )
+        .await?;
+    let created = send(
+        &app,
+        Method::POST,
+        "/v1/tickets",
+        Some(json!({"subject": "SLA bench", "description": "x"})),
+        &[("authorization", t.owner.as_str())],
+    )
+    .await;
+    let id: switchboard_domain::ids::TicketId = created.body["id"]
+        .as_str()
+        .context("no ticket id")?
+        .parse()
+        .map_err(|_| anyhow::anyhow!("bad ticket id"))?;
+    let engine = SlaEngine::new(store.clone(), NoQueue);
+    log.take();
+    engine.recompute(t.id, id, jiff::Timestamp::now()).await?;
+    rows.push(Row {
+        operation: "router SLA step (recompute, state changed)".into(),
+        calls: log.take(),
+    });
+    engine.recompute(t.id, id, jiff::Timestamp::now()).await?;
+    rows.push(Row {
+        operation: "router SLA step (recompute, unchanged)".into(),
+        calls: log.take(),
+    });
     print!("{}", summarise(&rows));
     Ok(())
 }
