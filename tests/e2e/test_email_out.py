@@ -47,8 +47,10 @@ def helpdesk(api):
 def test_the_customer_answers_the_acknowledgement_and_lands_on_the_same_ticket(api):
     slug, owner, to = helpdesk(api)
     ana = f"ana-{uuid.uuid4().hex[:8]}@example.com"
-    send(to, f"Ana Lopez <{ana}>", "Printer on fire", "Smoke everywhere.")
+    bo = f"bo-{uuid.uuid4().hex[:8]}@example.com"
+    send(to, f"Ana Lopez <{ana}>", "Printer on fire", "Smoke everywhere.", Cc=f"Bo <{bo}>")
     [ticket] = tickets(api, owner)
+    assert ticket["cc"] == [bo], "copied people are the ticket's participants"
 
     [(ses_id, ack)] = outbound(api, slug, 1)
     assert ack["To"].addresses[0].addr_spec == ana
@@ -79,6 +81,8 @@ def test_the_customer_answers_the_acknowledgement_and_lands_on_the_same_ticket(a
     assert len(mails) == 2, [m["Subject"] for _, m in mails]
     reply = mails[1][1]
     assert reply["Subject"] == f"Re: [#{ticket['number']}] Printer on fire"
+    assert [a.addr_spec for a in reply["Cc"].addresses] == [bo], "participants are copied on replies"
+    assert ack["Cc"] is None, "the acknowledgement goes to the requester alone"
     assert "A technician is on the way." in text_of(reply)
     assert reply["Auto-Submitted"] is None, "a person's reply is not automatic"
     assert all("upset" not in text_of(m) for _, m in mails)

@@ -113,6 +113,7 @@ async fn world() -> World {
             NewTicketInput {
                 subject: "Printer on fire".into(),
                 description: "Smoke everywhere.".into(),
+                cc: ["bo@example.com".to_owned()].into(),
                 ..NewTicketInput::default()
             },
             None,
@@ -162,7 +163,11 @@ async fn a_new_ticket_is_acknowledged_once_with_a_signed_reply_address() {
     let sent = outbox.sent.lock().unwrap().clone();
     assert_eq!(sent.len(), 1);
     let (from, to, raw) = &sent[0];
-    assert_eq!(to, std::slice::from_ref(&w.customer_email));
+    assert_eq!(
+        to,
+        std::slice::from_ref(&w.customer_email),
+        "an acknowledgement goes to the requester alone"
+    );
     assert_eq!(from, &format!("{}@{DOMAIN}", w.tenant.slug));
 
     let mail = MessageParser::default().parse(raw).unwrap();
@@ -240,7 +245,16 @@ async fn a_public_reply_is_mailed_an_internal_note_never_and_bouncing_addresses_
     }
     let sent = outbox.sent.lock().unwrap().clone();
     assert_eq!(sent.len(), 1, "only the public reply");
+    assert_eq!(
+        sent[0].1,
+        [w.customer_email.clone(), "bo@example.com".to_owned()],
+        "the requester and the participants"
+    );
     let mail = MessageParser::default().parse(&sent[0].2).unwrap();
+    assert_eq!(
+        mail.cc().and_then(|a| a.first()).and_then(|a| a.address()),
+        Some("bo@example.com")
+    );
     assert_eq!(
         mail.subject().unwrap(),
         format!("Re: [#{}] Printer on fire", w.number)

@@ -244,3 +244,40 @@ async fn a_signed_reply_address_threads_and_files_become_attachments() {
     .await;
     assert_eq!(decision(&out).0, "dropped");
 }
+
+#[tokio::test]
+async fn copied_people_become_participants_who_may_reply_by_tag() {
+    let s = setup().await;
+    let to = s.address.clone();
+    let opening = format!(
+        "From: Ana <ana@example.com>\r\nTo: {to}, Bo <bo@example.com>\r\nCc: Cy <CY@example.com>, {to}\r\nSubject: Office move\r\nMessage-ID: <{}@example.com>\r\n\r\nWe move on Friday.\r\n",
+        ulid::Ulid::new()
+    );
+    let out = deliver(&s, &opening, "PASS").await;
+    assert_eq!(decision(&out).0, "created");
+    let id: TicketId = out["decisions"][0]["ticketId"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let ticket = s.inbound.ticketing.get(&s.owner, id).await.unwrap().ticket;
+    let cc: Vec<&str> = ticket.cc.iter().map(String::as_str).collect();
+    assert_eq!(
+        cc,
+        ["bo@example.com", "cy@example.com"],
+        "neither the sender nor the mailbox"
+    );
+
+    let reply = format!(
+        "From: cy@example.com\r\nTo: {to}\r\nSubject: Re: [#{}] Office move\r\nMessage-ID: <{}@example.com>\r\n\r\nI will bring boxes.\r\n",
+        ticket.number,
+        ulid::Ulid::new()
+    );
+    let out = deliver(&s, &reply, "PASS").await;
+    let reason = format!(
+        "subject tag [#{}] from its requester or a participant",
+        ticket.number
+    );
+    assert_eq!(decision(&out), ("threaded", reason.as_str()));
+    assert_eq!(out["decisions"][0]["ticketId"], id.to_string());
+}

@@ -212,6 +212,7 @@ async fn create(
         tags: body.tags,
         custom_fields: body.custom_fields,
         routing: Default::default(),
+        cc: Default::default(),
     };
     let key = idempotency(&principal, "POST /v1/tickets", key);
     let (detail, replayed) = state

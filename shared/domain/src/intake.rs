@@ -11,6 +11,8 @@
 //! by the mailbox's defaults. Attached files become ticket attachments;
 //! what a rule refuses is listed on the comment.
 
+use std::collections::BTreeSet;
+
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -89,6 +91,9 @@ impl Decision {
 
 /// Files of one message at most (the rest are listed as not attached).
 const MAX_FILES: usize = 20;
+
+/// Copied addresses kept on a new ticket.
+const MAX_PARTICIPANTS: usize = 20;
 
 /// Where a message was sent.
 enum Route {
@@ -291,6 +296,7 @@ where
             },
             channel: Some("email".into()),
             routing,
+            cc: self.participants(mail, &from.email).await?,
             ..NewTicketInput::default()
         };
         let (detail, fresh) = match ticketing.create(&principal, input, Some(key), now).await? {
@@ -355,6 +361,31 @@ where
         }))
     }
 
+    /// The other people on a new conversation: the To and Cc addresses
+    /// that are neither the sender nor Switchboard's own (mailboxes, reply
+    /// addresses), at most [`MAX_PARTICIPANTS`].
+    async fn participants(
+        &self,
+        mail: &InboundMail,
+        sender: &str,
+    ) -> Result<BTreeSet<String>, DomainError> {
+        let mut out = BTreeSet::new();
+        for a in mail.to.iter().chain(mail.cc.iter()) {
+            let address = a.email.to_lowercase();
+            if out.len() >= MAX_PARTICIPANTS
+                || address == sender.to_lowercase()
+                || Email::parse(&address).is_err()
+                || self.replies.verify(&address).is_some()
+                || address.ends_with(&format!("@{}", self.replies.domain()))
+                || self.store.mailbox_by_address(&address).await?.is_some()
+            {
+                continue;
+            }
+            out.insert(address);
+        }
+        Ok(out)
+    }
+
     /// Stores the message's accepted files as attachments of `comment`.
     async fn attach(
         &self,
@@ -416,12 +447,15 @@ where
         if let Some(n) = ticket_tag(&mail.subject)
             && let Some(ticket) = self.store.ticket_id_by_number(tenant, n).await?
             && let Some(t) = self.store.ticket(tenant, ticket).await?
-            && Some(t.requester_id) == principal.user_id()
+            && (Some(t.requester_id) == principal.user_id()
+                || principal
+                    .user()
+                    .is_some_and(|u| t.cc.contains(&u.email.as_str().to_lowercase())))
             && self.open_for_replies(tenant, ticket).await?
         {
             return Ok(Some((
                 ticket,
-                format!("subject tag [#{n}] from its requester"),
+                format!("subject tag [#{n}] from its requester or a participant"),
             )));
         }
         Ok(None)

@@ -232,11 +232,18 @@ where
             notice: mail.notice,
             link: link.as_deref(),
         });
+        let mut cc = Vec::new();
+        for address in &mail.cc {
+            if !self.store.is_bouncing(tenant.id, address).await? {
+                cc.push(address.clone());
+            }
+        }
         let raw = compose(
             &Envelope {
                 from_name,
                 from: &from,
                 to: &mail.to,
+                cc: &cc,
                 reply_to: reply_to.as_deref(),
                 message_id: &message_id,
                 references: &references,
@@ -247,10 +254,9 @@ where
             &text,
         )
         .map_err(|e| StoreError::Internal(format!("writing a mail: {e}")))?;
-        let provider_id = self
-            .sender
-            .send_raw(&from, std::slice::from_ref(&mail.to.email), &raw)
-            .await?;
+        let mut recipients = vec![mail.to.email.clone()];
+        recipients.extend(cc);
+        let provider_id = self.sender.send_raw(&from, &recipients, &raw).await?;
         if let Some(t) = ticket {
             let record = MessageRecord {
                 message_id: message_id.clone(),

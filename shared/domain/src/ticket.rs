@@ -161,6 +161,9 @@ pub struct Ticket {
     pub team_id: Option<TeamId>,
     pub tags: BTreeSet<Tag>,
     pub custom_fields: BTreeMap<String, Value>,
+    /// Other people in the conversation by email (the CC of the mail that
+    /// opened it): they get the replies too, and may reply.
+    pub cc: BTreeSet<String>,
     pub created_by: Actor,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -238,6 +241,7 @@ pub(crate) fn sample(tenant: TenantId, requester: UserId, assignee: Option<UserI
         team_id: None,
         tags: BTreeSet::new(),
         custom_fields: BTreeMap::new(),
+        cc: BTreeSet::new(),
         created_by: Actor::user(requester),
         created_at: Timestamp::UNIX_EPOCH,
         updated_at: Timestamp::UNIX_EPOCH,

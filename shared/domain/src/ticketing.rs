@@ -62,6 +62,8 @@ pub struct NewTicketInput {
     /// Set by a channel (a mailbox's defaults), never from a request: it
     /// applies whoever the requester is, where nothing else was chosen.
     pub routing: ChannelRouting,
+    /// Set by the email channel: the other addresses on the opening mail.
+    pub cc: BTreeSet<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -472,6 +474,7 @@ impl<S: TicketStore + SlaStore> Ticketing<S> {
             team_id: team,
             tags: tags.flatten().unwrap_or_default(),
             custom_fields: custom_fields.unwrap_or_default(),
+            cc: input.cc,
             created_by: principal.actor(),
             created_at: now,
             updated_at: now,
@@ -1312,8 +1315,16 @@ impl<S: TicketStore + SlaStore> Ticketing<S> {
 
 /// Customers see only tickets they requested.
 /// Customers see only the tickets they requested; others are `NotFound`.
+/// Customers reach the tickets they requested, and those they are copied
+/// on (by the email they log in with).
 pub(crate) fn ensure_visible(principal: &Principal, ticket: &Ticket) -> Result<(), DomainError> {
-    if principal.is_customer() && principal.user_id() != Some(ticket.requester_id) {
+    let participant = || {
+        principal
+            .user()
+            .is_some_and(|u| ticket.cc.contains(&u.email.as_str().to_lowercase()))
+    };
+    if principal.is_customer() && principal.user_id() != Some(ticket.requester_id) && !participant()
+    {
         return Err(DomainError::NotFound);
     }
     Ok(())

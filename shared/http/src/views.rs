@@ -233,6 +233,8 @@ pub struct TicketView {
     pub tags: BTreeSet<Tag>,
     #[schema(value_type = Object)]
     pub custom_fields: BTreeMap<String, Value>,
+    /// Others in the conversation by email (copied on replies).
+    pub cc: BTreeSet<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub first_response_at: Option<Timestamp>,
@@ -256,6 +258,7 @@ impl From<&Ticket> for TicketView {
             team_id: t.team_id,
             tags: t.tags.clone(),
             custom_fields: t.custom_fields.clone(),
+            cc: t.cc.clone(),
             created_at: t.created_at,
             updated_at: t.updated_at,
             first_response_at: t.first_response_at,

@@ -49,6 +49,8 @@ pub struct TicketItem {
     pub tags: BTreeSet<Tag>,
     /// JSON text: values keep their exact JSON types.
     pub custom_fields: String,
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub cc: BTreeSet<String>,
     pub created_by: Actor,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -107,6 +109,7 @@ impl TicketItem {
             team_id: t.team_id,
             tags: t.tags.clone(),
             custom_fields: serde_json::to_string(&t.custom_fields)?,
+            cc: t.cc.clone(),
             created_by: t.created_by.clone(),
             created_at: t.created_at,
             updated_at: t.updated_at,
@@ -133,6 +136,7 @@ impl TicketItem {
             team_id: self.team_id,
             tags: self.tags,
             custom_fields: serde_json::from_str(&self.custom_fields)?,
+            cc: self.cc,
             created_by: self.created_by,
             created_at: self.created_at,
             updated_at: self.updated_at,

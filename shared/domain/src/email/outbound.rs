@@ -80,6 +80,8 @@ pub struct PlannedMail {
     /// Unique within the event: what makes sending it once checkable.
     pub key: String,
     pub to: Recipient,
+    /// Copied (the ticket's participants, on replies).
+    pub cc: Vec<String>,
     pub notice: Option<NotificationKind>,
 }
 
@@ -98,11 +100,12 @@ pub fn plan(facts: &MailFacts<'_>) -> Vec<PlannedMail> {
     let event = facts.event;
     let person = |id: UserId| facts.people.get(&id).filter(|u| u.is_active());
     let mut mails = Vec::new();
-    let mut push = |kind: MailKind, key: String, user: &User, notice| {
+    let mut push = |kind: MailKind, key: String, user: &User, notice, cc: Vec<String>| {
         mails.push(PlannedMail {
             kind,
             key,
             to: Recipient::of(user),
+            cc,
             notice,
         });
     };
@@ -111,7 +114,13 @@ pub fn plan(facts: &MailFacts<'_>) -> Vec<PlannedMail> {
             if let Some(requester) = person(ticket.requester_id)
                 && !requester.role.is_staff()
             {
-                push(MailKind::Acknowledgement, "ack".into(), requester, None);
+                push(
+                    MailKind::Acknowledgement,
+                    "ack".into(),
+                    requester,
+                    None,
+                    Vec::new(),
+                );
             }
         }
         (EventType::CommentCreated, Some(ticket)) => {
@@ -125,18 +134,31 @@ pub fn plan(facts: &MailFacts<'_>) -> Vec<PlannedMail> {
                 && let Some(requester) = person(ticket.requester_id)
                 && requester.id != author.id
             {
-                push(MailKind::Reply, "reply".into(), requester, None);
+                let cc = ticket.cc.iter().cloned().collect();
+                push(MailKind::Reply, "reply".into(), requester, None, cc);
             }
         }
         (EventType::UserCreated, _) => {
             let invited = event.data.get("invited").and_then(|v| v.as_bool()) == Some(true);
             if invited && let Some(user) = event.subject.user_id.and_then(person) {
-                push(MailKind::Invitation, "invitation".into(), user, None);
+                push(
+                    MailKind::Invitation,
+                    "invitation".into(),
+                    user,
+                    None,
+                    Vec::new(),
+                );
             }
         }
         (EventType::PasswordResetRequested, _) => {
             if let Some(user) = event.subject.user_id.and_then(person) {
-                push(MailKind::PasswordReset, "reset".into(), user, None);
+                push(
+                    MailKind::PasswordReset,
+                    "reset".into(),
+                    user,
+                    None,
+                    Vec::new(),
+                );
             }
         }
         _ => {}
@@ -149,6 +171,7 @@ pub fn plan(facts: &MailFacts<'_>) -> Vec<PlannedMail> {
                     format!("notice.{}", n.user_id),
                     user,
                     Some(n.kind),
+                    Vec::new(),
                 );
             }
         }
@@ -237,6 +260,7 @@ pub struct Envelope<'a> {
     pub from_name: &'a str,
     pub from: &'a str,
     pub to: &'a Recipient,
+    pub cc: &'a [String],
     pub reply_to: Option<&'a str>,
     /// Without angle brackets.
     pub message_id: &'a str,
@@ -263,6 +287,13 @@ pub fn compose(envelope: &Envelope<'_>, subject: &str, text: &str) -> std::io::R
         .date(envelope.date)
         .text_body(text.to_owned())
         .html_body(html_of(text));
+    if !envelope.cc.is_empty() {
+        builder = builder.cc(envelope
+            .cc
+            .iter()
+            .map(|a| Address::new_address(None::<String>, a.clone()))
+            .collect::<Vec<_>>());
+    }
     if let Some(reply_to) = envelope.reply_to {
         builder = builder.reply_to(reply_to.to_owned());
     }
@@ -517,6 +548,7 @@ mod tests {
                 from_name: "Acme Support",
                 from: "acme@mail.test",
                 to: &to,
+                cc: &["bo@example.com".to_owned()],
                 reply_to: Some("reply+abc@mail.test"),
                 message_id: "evt.ack@mail.test",
                 references: &references,
