@@ -18,8 +18,9 @@ where
     S: TicketStore + SlaStore,
     C: SlaQueue,
 {
-    let mut response = SqsBatchResponse::default();
-    for message in &event.records {
+    // Checks of one batch are independent tickets: all at once, so the
+    // last of a batch is not late by the others' reads.
+    let results = futures::future::join_all(event.records.iter().map(|message| async move {
         let body = message.body.as_deref().unwrap_or_default();
         let outcome = match serde_json::from_str::<SlaCheck>(body) {
             Ok(check) => engine
@@ -42,10 +43,15 @@ where
                 .map_err(|e| e.to_string()),
             Err(e) => Err(format!("not an SLA check: {e}")),
         };
+        (message.message_id.clone(), outcome)
+    }))
+    .await;
+    let mut response = SqsBatchResponse::default();
+    for (id, outcome) in results {
         if let Err(why) = outcome {
-            warn!(message_id = message.message_id.as_deref().unwrap_or("-"), error = %why, "SLA check failed; will retry");
+            warn!(message_id = id.as_deref().unwrap_or("-"), error = %why, "SLA check failed; will retry");
             let mut failure = BatchItemFailure::default();
-            failure.item_identifier = message.message_id.clone().unwrap_or_default();
+            failure.item_identifier = id.unwrap_or_default();
             response.batch_item_failures.push(failure);
         }
     }
