@@ -7,13 +7,14 @@
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 use jiff::Timestamp;
 use switchboard_domain::mailing::{MailJob, Mailer, Sent};
-use switchboard_domain::ports::{MailSender, MailStore, TicketStore};
+use switchboard_domain::ports::{AttachmentStore, MailSender, MailStore, ObjectStore, TicketStore};
 use tracing::{info, warn};
 
-async fn process<S, X>(mailer: &Mailer<S, X>, message: &SqsMessage) -> Result<(), String>
+async fn process<S, X, O>(mailer: &Mailer<S, X, O>, message: &SqsMessage) -> Result<(), String>
 where
-    S: TicketStore + MailStore,
+    S: TicketStore + MailStore + AttachmentStore,
     X: MailSender,
+    O: ObjectStore,
 {
     let body = message.body.as_deref().unwrap_or_default();
     let job: MailJob = serde_json::from_str(body).map_err(|e| format!("not a mail job: {e}"))?;
@@ -40,10 +41,11 @@ where
 }
 
 /// Sends a batch's jobs concurrently; the failed ones are reported.
-pub async fn handle<S, X>(mailer: &Mailer<S, X>, event: SqsEvent) -> SqsBatchResponse
+pub async fn handle<S, X, O>(mailer: &Mailer<S, X, O>, event: SqsEvent) -> SqsBatchResponse
 where
-    S: TicketStore + MailStore,
+    S: TicketStore + MailStore + AttachmentStore,
     X: MailSender,
+    O: ObjectStore,
 {
     let results = futures::future::join_all(
         event

@@ -19,7 +19,12 @@ async fn main() -> Result<(), lambda_runtime::Error> {
             .ok()
             .filter(|s| !s.is_empty()),
     );
-    let mailer = Arc::new(Mailer::new(store, sender, bootstrap::mail_settings()?));
+    let mailer = Arc::new(Mailer::new(
+        store,
+        sender,
+        bootstrap::attachments_bucket(&aws)?,
+        bootstrap::mail_settings()?,
+    ));
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
         let mailer = mailer.clone();
         async move { Ok::<_, lambda_runtime::Error>(email_worker::handle(&mailer, event.payload).await) }

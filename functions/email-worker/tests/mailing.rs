@@ -51,10 +51,13 @@ fn replies() -> ReplyAddresses {
     ReplyAddresses::new(DOMAIN, [3; 32])
 }
 
-async fn mailer(outbox: &Outbox) -> Mailer<switchboard_aws::DynamoStore, &Outbox> {
+async fn mailer(
+    outbox: &Outbox,
+) -> Mailer<switchboard_aws::DynamoStore, &Outbox, switchboard_aws::objects::S3Objects> {
     Mailer::new(
         kit::store().await,
         outbox,
+        kit::bucket().await,
         MailSettings {
             app_url: "https://app.example".into(),
             replies: replies(),
@@ -222,6 +225,7 @@ async fn a_public_reply_is_mailed_an_internal_note_never_and_bouncing_addresses_
                     NewCommentInput {
                         body,
                         public: Some(public),
+                        files: 0,
                     },
                     None,
                     Timestamp::now(),
@@ -401,4 +405,100 @@ async fn an_invited_person_gets_a_link_that_sets_their_password() {
             .unwrap()
             .is_empty()
     );
+}
+
+#[tokio::test]
+async fn a_reply_carries_its_files_and_links_what_is_too_large() {
+    use switchboard_domain::attachment::Attachment;
+    use switchboard_domain::ids::AttachmentId;
+    use switchboard_domain::mailing::MAIL_FILES_BYTES;
+    use switchboard_domain::ports::{AttachmentStore, ObjectStore};
+
+    let w = world().await;
+    let outbox = Outbox::default();
+    let bucket = kit::bucket().await;
+    let store = kit::store().await;
+    let mailer = Mailer::new(
+        store.clone(),
+        &outbox,
+        bucket.clone(),
+        MailSettings {
+            app_url: "https://app.example".into(),
+            replies: replies(),
+        },
+    );
+    let ticketing = Ticketing::new(store.clone());
+    let reply = |files: usize| {
+        let (ticketing, agent) = (&ticketing, &w.agent);
+        async move {
+            ticketing
+                .add_comment(
+                    agent,
+                    w.ticket,
+                    NewCommentInput {
+                        body: "The manual and the firmware.".into(),
+                        public: Some(true),
+                        files,
+                    },
+                    None,
+                    Timestamp::now(),
+                )
+                .await
+                .unwrap()
+                .into_inner()
+                .0
+        }
+    };
+    let comment = reply(2).await;
+    let file = |name: &str, size: u64| Attachment {
+        id: AttachmentId::new(),
+        tenant_id: w.tenant.id,
+        ticket_id: w.ticket,
+        comment_id: Some(comment.id),
+        public: true,
+        filename: name.into(),
+        content_type: "application/pdf".into(),
+        size,
+        uploaded_by: w.agent.actor(),
+        created_at: Timestamp::now(),
+    };
+    let (manual, firmware) = (
+        file("manual.pdf", 8),
+        file("firmware.bin", MAIL_FILES_BYTES + 1),
+    );
+    bucket.put(&manual, b"%PDF-1.4").await.unwrap();
+    store.attach(&[manual, firmware], &[]).await.unwrap();
+
+    let job = event(
+        EventType::CommentCreated,
+        &w.agent,
+        ticket_subject(w.ticket, Some(comment.id)),
+        json!({"public": true, "files": 2}),
+    );
+    mailer.send(&job, Timestamp::now()).await.unwrap();
+    let raw = outbox.sent.lock().unwrap()[0].2.clone();
+    let mail = MessageParser::default().parse(&raw).unwrap();
+    let carried = mail.attachment(0).unwrap();
+    assert_eq!(carried.contents(), b"%PDF-1.4");
+    assert!(
+        mail.attachment(1).is_none(),
+        "the large file is not carried"
+    );
+    let text = mail.body_text(0).unwrap();
+    assert!(
+        text.contains("Too large for email, on the ticket: firmware.bin"),
+        "{text}"
+    );
+
+    // Files announced but not (yet) recorded: the job fails, nothing is
+    // sent, and it can come back.
+    let late = reply(1).await;
+    let job = event(
+        EventType::CommentCreated,
+        &w.agent,
+        ticket_subject(w.ticket, Some(late.id)),
+        json!({"public": true, "files": 1}),
+    );
+    assert!(mailer.send(&job, Timestamp::now()).await.is_err());
+    assert_eq!(outbox.sent.lock().unwrap().len(), 1);
 }

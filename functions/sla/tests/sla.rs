@@ -347,6 +347,7 @@ async fn a_deadline_warns_then_breaches_once_each_and_escalates() {
             NewCommentInput {
                 body: "On it".into(),
                 public: Some(true),
+                files: 0,
             },
             None,
             Timestamp::now(),

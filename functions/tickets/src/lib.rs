@@ -545,6 +545,7 @@ async fn add_comment(
     let input = NewCommentInput {
         body: body.body,
         public: body.public,
+        files: 0,
     };
     let input = CommentWithFiles {
         comment: input,

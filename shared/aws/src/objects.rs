@@ -120,6 +120,27 @@ impl ObjectStore for S3Objects {
         Ok(())
     }
 
+    async fn read(&self, attachment: &Attachment) -> Result<Vec<u8>, StoreError> {
+        let object = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(objects::attachment(
+                attachment.tenant_id,
+                attachment.ticket_id,
+                attachment.id,
+            ))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        let bytes = object
+            .body
+            .collect()
+            .await
+            .map_err(|e| StoreError::Unavailable(format!("reading a file: {e}")))?;
+        Ok(bytes.to_vec())
+    }
+
     async fn put(&self, attachment: &Attachment, bytes: &[u8]) -> Result<(), StoreError> {
         self.client
             .put_object()

@@ -245,8 +245,10 @@ impl<S: TicketStore + AttachmentStore + crate::ports::SlaStore, O: ObjectStore> 
             let ticket = self.ticket_for(principal, ticket_id).await?;
             self.verify(principal, &ticket, &input.uploads).await?
         };
+        let mut comment = input.comment;
+        comment.files = verified.len();
         match ticketing
-            .add_comment(principal, ticket_id, input.comment, idempotency, now)
+            .add_comment(principal, ticket_id, comment, idempotency, now)
             .await?
         {
             Created::New(comment) => {

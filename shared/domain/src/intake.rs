@@ -253,6 +253,7 @@ where
                     body
                 },
                 public: Some(true),
+                files: files.len(),
             };
             match ticketing
                 .add_comment(&principal, ticket, input, Some(key.clone()), now)

@@ -8,21 +8,27 @@
 //! Bouncing addresses get nothing. Every sent mail is recorded in the
 //! Message-ID index under our Message-ID and under the id SES gives it, so
 //! a reply to it is threaded onto its ticket.
+//!
+//! A reply's files go with it up to [`MAIL_FILES_BYTES`]; larger ones are
+//! named with a link to the ticket. The files are recorded just after the
+//! comment (its event says how many), so the worker waits briefly for them
+//! and otherwise fails the job, which comes back later.
 
 use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::attachment::Attachment;
 use crate::email::outbound::{
-    Envelope, Letter, MailFacts, MailKind, Notified, PlannedMail, compose, plan, write,
+    Envelope, Letter, MailFacts, MailFile, MailKind, Notified, PlannedMail, compose, plan, write,
 };
 use crate::email::{ReplyAddresses, thread_id};
 use crate::error::StoreError;
 use crate::events::DomainEvent;
 use crate::ids::UserId;
 use crate::intake::MessageRecord;
-use crate::ports::{MailSender, MailStore, TicketStore};
+use crate::ports::{AttachmentStore, MailSender, MailStore, ObjectStore, TicketStore};
 use crate::recovery::{LinkPurpose, PasswordLink};
 use crate::tenant::Tenant;
 use crate::ticket::Ticket;
@@ -61,22 +67,67 @@ pub enum Sent {
     },
 }
 
-pub struct Mailer<S, X> {
+/// Files carried by one mail at most, in bytes (SES takes 40 MB of MIME,
+/// base64 included; the rest is left for other mail in flight).
+pub const MAIL_FILES_BYTES: u64 = 10 * 1024 * 1024;
+
+/// How long the worker waits for a reply's files to be recorded.
+const FILES_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
+pub struct Mailer<S, X, O> {
     store: S,
     sender: X,
+    objects: O,
     settings: MailSettings,
 }
 
-impl<S, X> Mailer<S, X>
+impl<S, X, O> Mailer<S, X, O>
 where
-    S: TicketStore + MailStore,
+    S: TicketStore + MailStore + AttachmentStore,
     X: MailSender,
+    O: ObjectStore,
 {
-    pub fn new(store: S, sender: X, settings: MailSettings) -> Self {
+    pub fn new(store: S, sender: X, objects: O, settings: MailSettings) -> Self {
         Self {
             store,
             sender,
+            objects,
             settings,
+        }
+    }
+
+    /// The files of a reply, once all the event announced are recorded.
+    async fn files_of(&self, event: &DomainEvent) -> Result<Vec<Attachment>, StoreError> {
+        let expected = event
+            .data
+            .get("files")
+            .and_then(serde_json::Value::as_u64)
+            .unwrap_or(0) as usize;
+        let (Some(ticket), Some(comment)) = (event.subject.ticket_id, event.subject.comment_id)
+        else {
+            return Ok(Vec::new());
+        };
+        if expected == 0 {
+            return Ok(Vec::new());
+        }
+        let started = std::time::Instant::now();
+        loop {
+            let files: Vec<Attachment> = self
+                .store
+                .attachments(event.tenant_id, ticket)
+                .await?
+                .into_iter()
+                .filter(|a| a.comment_id == Some(comment) && a.public)
+                .collect();
+            if files.len() >= expected {
+                return Ok(files);
+            }
+            if started.elapsed() >= FILES_WAIT {
+                return Err(StoreError::Unavailable(
+                    "the reply's files are not recorded yet".into(),
+                ));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
         }
     }
 
@@ -120,6 +171,11 @@ where
             people: &people,
             notify: &job.notify,
         });
+        let files = if planned.iter().any(|m| m.kind == MailKind::Reply) {
+            self.files_of(event).await?
+        } else {
+            Vec::new()
+        };
         let mut outcomes = Vec::new();
         for mail in planned {
             if self.store.is_bouncing(tenant_id, &mail.to.email).await? {
@@ -140,8 +196,20 @@ where
                 .and_then(|a| people.get(&a))
                 .map(|u| u.name.as_str());
             let reply = comment.as_ref().map(|c| c.body.as_str());
+            let carried = if mail.kind == MailKind::Reply {
+                files.as_slice()
+            } else {
+                &[]
+            };
             match self
-                .send_one(&tenant, event, ticket.as_ref(), &mail, reply, author, now)
+                .send_one(
+                    &tenant,
+                    event,
+                    ticket.as_ref(),
+                    &mail,
+                    (reply, author, carried),
+                    now,
+                )
                 .await
             {
                 Ok(provider_id) => outcomes.push(Sent::Sent {
@@ -159,15 +227,14 @@ where
         Ok(outcomes)
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// `content`: the reply's text, its author and its files.
     async fn send_one(
         &self,
         tenant: &Tenant,
         event: &DomainEvent,
         ticket: Option<&Ticket>,
         mail: &PlannedMail,
-        reply: Option<&str>,
-        author: Option<&str>,
+        (reply, author, files): (Option<&str>, Option<&str>, &[Attachment]),
         now: Timestamp,
     ) -> Result<String, StoreError> {
         let app = self.settings.app_url.trim_end_matches('/');
@@ -222,7 +289,7 @@ where
             ],
             None => Vec::new(),
         };
-        let (subject, text) = write(&Letter {
+        let (subject, mut text) = write(&Letter {
             kind: mail.kind,
             helpdesk: from_name,
             to: &mail.to,
@@ -232,6 +299,29 @@ where
             notice: mail.notice,
             link: link.as_deref(),
         });
+        // Files travel along up to the limit; the others are linked.
+        let mut carried = Vec::new();
+        let mut linked = Vec::new();
+        let mut total = 0;
+        for f in files {
+            if total + f.size <= MAIL_FILES_BYTES {
+                total += f.size;
+                carried.push(MailFile {
+                    filename: f.filename.clone(),
+                    content_type: f.content_type.clone(),
+                    bytes: self.objects.read(f).await?,
+                });
+            } else {
+                linked.push(f.filename.clone());
+            }
+        }
+        if !linked.is_empty() {
+            text.push_str(&format!(
+                "\n\nToo large for email, on the ticket: {} ({})",
+                linked.join(", "),
+                link.as_deref().unwrap_or_default()
+            ));
+        }
         let mut cc = Vec::new();
         for address in &mail.cc {
             if !self.store.is_bouncing(tenant.id, address).await? {
@@ -252,6 +342,7 @@ where
             },
             &subject,
             &text,
+            &carried,
         )
         .map_err(|e| StoreError::Internal(format!("writing a mail: {e}")))?;
         let mut recipients = vec![mail.to.email.clone()];

@@ -717,6 +717,12 @@ pub trait ObjectStore: Send + Sync {
         upload: &Upload,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
+    /// The bytes of an attached file (to mail it).
+    fn read(
+        &self,
+        attachment: &Attachment,
+    ) -> impl Future<Output = Result<Vec<u8>, StoreError>> + Send;
+
     /// Stores a file the API received itself (from inbound mail).
     fn put(
         &self,

@@ -106,6 +106,9 @@ pub struct NewCommentInput {
     pub body: String,
     /// Default: public.
     pub public: Option<bool>,
+    /// Files recorded on the comment right after it (by the attachments
+    /// use case): named on its event, so a consumer knows to wait for them.
+    pub files: usize,
 }
 
 /// A ticket as the caller may see it, with the start of its conversation.
@@ -988,8 +991,7 @@ impl<S: TicketStore + SlaStore> Ticketing<S> {
                 .try_comment(
                     principal,
                     ticket,
-                    body.clone(),
-                    public,
+                    (body.clone(), public, input.files),
                     idempotency.as_ref(),
                     now,
                 )
@@ -1011,12 +1013,12 @@ impl<S: TicketStore + SlaStore> Ticketing<S> {
         Err(DomainError::Conflict(Conflict::Concurrent))
     }
 
+    /// `(body, public, files)`: the comment as validated.
     async fn try_comment(
         &self,
         principal: &Principal,
         mut ticket: Ticket,
-        body: String,
-        public: bool,
+        (body, public, files): (String, bool, usize),
         idempotency: Option<&IdempotencyKey>,
         now: Timestamp,
     ) -> Result<Comment, DomainError> {
@@ -1070,12 +1072,13 @@ impl<S: TicketStore + SlaStore> Ticketing<S> {
         }
         ticket.version += 1;
         ticket.updated_at = now;
-        let mut events = vec![comment_event(
-            EventType::CommentCreated,
-            &comment,
-            principal,
-            now,
-        )];
+        let mut created = comment_event(EventType::CommentCreated, &comment, principal, now);
+        if files > 0
+            && let Some(data) = created.data.as_object_mut()
+        {
+            data.insert("files".into(), json!(files));
+        }
+        let mut events = vec![created];
         let mut history = None;
         if ticket.status != before.status {
             let change = Change {

@@ -271,8 +271,20 @@ pub struct Envelope<'a> {
     pub date: i64,
 }
 
-/// The raw MIME message: text and HTML alternatives, UTF-8.
-pub fn compose(envelope: &Envelope<'_>, subject: &str, text: &str) -> std::io::Result<Vec<u8>> {
+/// A file carried by a mail.
+pub struct MailFile {
+    pub filename: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+/// The raw MIME message: text and HTML alternatives, UTF-8, and files.
+pub fn compose(
+    envelope: &Envelope<'_>,
+    subject: &str,
+    text: &str,
+    files: &[MailFile],
+) -> std::io::Result<Vec<u8>> {
     let mut builder = MessageBuilder::new()
         .from(Address::new_address(
             Some(envelope.from_name.to_owned()),
@@ -301,6 +313,13 @@ pub fn compose(envelope: &Envelope<'_>, subject: &str, text: &str) -> std::io::R
         builder = builder
             .in_reply_to(last.clone())
             .references(envelope.references.to_vec());
+    }
+    for f in files {
+        builder = builder.attachment(
+            f.content_type.clone(),
+            f.filename.clone(),
+            f.bytes.as_slice(),
+        );
     }
     if envelope.automatic {
         builder = builder
@@ -363,7 +382,7 @@ fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use jiff::Timestamp;
-    use mail_parser::MessageParser;
+    use mail_parser::{MessageParser, MimeHeaders};
     use serde_json::json;
 
     use super::*;
@@ -557,11 +576,19 @@ mod tests {
             },
             "[#7] Refund <now>",
             "Hello Ana,\n\nSee https://app.example/tickets/1 & more.",
+            &[MailFile {
+                filename: "bill.pdf".into(),
+                content_type: "application/pdf".into(),
+                bytes: b"%PDF-1.4".to_vec(),
+            }],
         )
         .unwrap();
         let mail = MessageParser::default().parse(&raw).unwrap();
         assert_eq!(mail.subject(), Some("[#7] Refund <now>"));
         assert_eq!(mail.message_id(), Some("evt.ack@mail.test"));
+        let file = mail.attachment(0).unwrap();
+        assert_eq!(file.attachment_name(), Some("bill.pdf"));
+        assert_eq!(file.contents(), b"%PDF-1.4");
         assert_eq!(
             mail.header_raw("Auto-Submitted").map(str::trim),
             Some("auto-generated")
