@@ -478,6 +478,31 @@ async fn a_password_reset_link_works_once_and_ends_other_sessions() {
     assert_eq!(after.status, 200);
     assert_eq!(me(&app, &access(&after)).await.status, 200);
 
+    // One reset mail per person per window, however often asked: the
+    // request above is still noted; after the window a new one counts.
+    let now = Timestamp::now();
+    let window = switchboard_domain::recovery::RESET_WINDOW;
+    let (t, u) = (signed.tenant.id, signed.user.id);
+    assert!(
+        !store
+            .note_reset_request(t, u, now, now + window)
+            .await
+            .unwrap()
+    );
+    let after = now + window + jiff::SignedDuration::from_secs(1);
+    assert!(
+        store
+            .note_reset_request(t, u, after, after + window)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .note_reset_request(t, u, after, after + window)
+            .await
+            .unwrap()
+    );
+
     // An expired link is refused.
     let (token, mut link) = PasswordLink::issue(&owner, LinkPurpose::Reset, Timestamp::now());
     link.expires_at = Timestamp::now() - jiff::SignedDuration::from_secs(1);

@@ -247,6 +247,11 @@ pub fn mail_claim(tenant: TenantId, event: EventId, key: &str) -> Key {
     )
 }
 
+/// That a person asked for a reset link lately (one mail per window).
+pub fn reset_requested(tenant: TenantId, user: UserId) -> Key {
+    Key::new(t(tenant), format!("RESET#{}", user.ulid()))
+}
+
 /// A password link (invitation or reset), by the digest of its token.
 pub fn password_link(digest: &str) -> Key {
     Key::single(format!("PWLINK#{digest}"))
@@ -514,6 +519,11 @@ mod tests {
             ),
             (connection_ticket("abc"), "WSTICKET#abc", "WSTICKET#abc"),
             (password_link("abc"), "PWLINK#abc", "PWLINK#abc"),
+            (
+                reset_requested(t, u),
+                "T#01J9Z3Q4W5E6R7T8Y9V0A1B2C3",
+                "RESET#01J9Z3Q4W5E6R7T8Y9V0A1B2C4",
+            ),
             (
                 business_hours(t),
                 "T#01J9Z3Q4W5E6R7T8Y9V0A1B2C3",

@@ -179,6 +179,16 @@ pub trait AccountStore: Send + Sync {
         link: &crate::recovery::PasswordLink,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
+    /// Notes a reset request of `user` until `until`; `false` when one is
+    /// already noted for a time after `now` (no second mail meanwhile).
+    fn note_reset_request(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        now: Timestamp,
+        until: Timestamp,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
     /// Removes and returns the link with this digest (once: a second
     /// taker gets `None`).
     fn take_password_link(

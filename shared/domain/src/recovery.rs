@@ -23,6 +23,8 @@ use crate::validation::{FieldError, Validator};
 
 pub const RESET_TTL: SignedDuration = SignedDuration::from_hours(1);
 pub const INVITATION_TTL: SignedDuration = SignedDuration::from_hours(24 * 7);
+/// At most one reset mail per person in this window, however often asked.
+pub const RESET_WINDOW: SignedDuration = SignedDuration::from_mins(5);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -109,6 +111,13 @@ impl<S: DirectoryStore> Recovery<S> {
         else {
             return Ok(());
         };
+        if !self
+            .store
+            .note_reset_request(tenant.id, user.id, now, now + RESET_WINDOW)
+            .await?
+        {
+            return Ok(());
+        }
         let event = DomainEvent::new(
             EventType::PasswordResetRequested,
             tenant.id,

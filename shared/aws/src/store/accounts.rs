@@ -354,6 +354,35 @@ impl AccountStore for DynamoStore {
         self.transact(writes, |_| StoreError::ConditionFailed).await
     }
 
+    async fn note_reset_request(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        now: Timestamp,
+        until: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let key = keys::reset_requested(tenant, user);
+        let out = self
+            .client()
+            .put_item()
+            .table_name(self.table())
+            .item(attr::PK, AttributeValue::S(key.pk))
+            .item(attr::SK, AttributeValue::S(key.sk))
+            .item("entity", AttributeValue::S("reset_request".into()))
+            .item(attr::TTL, AttributeValue::N(until.as_second().to_string()))
+            .condition_expression("attribute_not_exists(PK) OR #ttl <= :now")
+            .expression_attribute_names("#ttl", attr::TTL)
+            .expression_attribute_values(":now", AttributeValue::N(now.as_second().to_string()))
+            .send()
+            .await
+            .map_err(sdk_error);
+        match out {
+            Ok(_) => Ok(true),
+            Err(StoreError::ConditionFailed) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     async fn put_password_link(
         &self,
         link: &switchboard_domain::recovery::PasswordLink,
