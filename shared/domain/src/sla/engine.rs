@@ -88,6 +88,11 @@ impl<S: TicketStore + SlaStore, C: SlaQueue> SlaEngine<S, C> {
         ticket_id: TicketId,
         now: Timestamp,
     ) -> Result<Option<(TicketSla, SlaPolicy)>, StoreError> {
+        // The configuration first: a helpdesk without policies stops here.
+        let (policies, hours) = self.store.sla_config(tenant).await?;
+        if policies.policies.is_empty() {
+            return Ok(None);
+        }
         let Some(ticket) = self
             .store
             .ticket(tenant, ticket_id)
@@ -96,10 +101,6 @@ impl<S: TicketStore + SlaStore, C: SlaQueue> SlaEngine<S, C> {
         else {
             return Ok(None);
         };
-        let (policies, hours) = self.store.sla_config(tenant).await?;
-        if policies.policies.is_empty() {
-            return Ok(None);
-        }
         let requester = self.store.user(tenant, ticket.requester_id).await?;
         let domain = requester.as_ref().and_then(|u| {
             u.email
