@@ -8,9 +8,15 @@ pub use aws_config::SdkConfig;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 
-/// Timeouts short enough that a request fails fast (and says so) when
-/// storage is unreachable, rather than hanging until the Lambda times out.
+/// The functions' configuration from the standard environment.
 pub async fn load() -> SdkConfig {
+    defaults().load().await
+}
+
+/// Timeouts short enough that a request fails fast (and says so) when
+/// storage is unreachable, rather than hanging until the Lambda times out;
+/// three attempts. (Tests add their endpoint and credentials to it.)
+pub fn defaults() -> aws_config::ConfigLoader {
     let timeouts = TimeoutConfig::builder()
         .connect_timeout(Duration::from_millis(env_ms(
             "SDK_CONNECT_TIMEOUT_MS",
@@ -28,8 +34,6 @@ pub async fn load() -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
         .timeout_config(timeouts)
         .retry_config(RetryConfig::standard().with_max_attempts(3))
-        .load()
-        .await
 }
 
 pub fn dynamodb(config: &SdkConfig) -> aws_sdk_dynamodb::Client {
