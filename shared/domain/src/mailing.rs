@@ -2,9 +2,10 @@
 //! each once.
 //!
 //! Each mail is claimed (event id + mail key) before it is sent, and the
-//! claim is given back only when the send surely failed: a redelivered
-//! job, or a retried batch, never sends a mail twice (a crash between the
-//! claim and the send loses that one mail rather than doubling it).
+//! claim is given back only when the send call fails: a redelivered job,
+//! or a retried batch, never sends a mail again (a crash between the claim
+//! and the send loses that one mail rather than doubling it; an SES
+//! timeout after it accepted the mail is the one way to a second copy).
 //! Bouncing addresses get nothing. Every sent mail is recorded in the
 //! Message-ID index under our Message-ID and under the id SES gives it, so
 //! a reply to it is threaded onto its ticket.
@@ -360,16 +361,23 @@ where
                 raw: format!("ses:{provider_id}"),
                 received_at: now,
             };
-            self.store
-                .record_message(tenant.id, &thread_id(&message_id), &record)
-                .await?;
-            self.store
-                .alias_message(
-                    tenant.id,
-                    &thread_id(&format!("{provider_id}@amazonses.com")),
-                    &record,
-                )
-                .await?;
+            // The mail is out: failing the job now would send it again
+            // (its claim released). A reply still threads by its Reply-To.
+            let indexed = async {
+                self.store
+                    .record_message(tenant.id, &thread_id(&message_id), &record)
+                    .await?;
+                self.store
+                    .alias_message(
+                        tenant.id,
+                        &thread_id(&format!("{provider_id}@amazonses.com")),
+                        &record,
+                    )
+                    .await
+            };
+            if let Err(e) = indexed.await {
+                tracing::warn!(tenant_id = %tenant.id, provider_id, error = %e, "a sent mail is not in the Message-ID index");
+            }
         }
         Ok(provider_id)
     }
