@@ -65,14 +65,6 @@ async fn mailer(
     )
 }
 
-async fn principal(auth: &str) -> Principal {
-    kit::accounts()
-        .await
-        .authenticate(auth.trim_start_matches("Bearer "), Timestamp::now())
-        .await
-        .unwrap()
-}
-
 fn event(kind: EventType, p: &Principal, subject: Subject, data: serde_json::Value) -> MailJob {
     MailJob {
         event: DomainEvent::new(
@@ -108,8 +100,8 @@ async fn world() -> World {
     let tenant = TestTenant::new().await;
     let c = tenant.person("customer", "Ana Lopez").await;
     let a = tenant.person("agent", "Sam Agent").await;
-    let customer = principal(&c.auth).await;
-    let agent = principal(&a.auth).await;
+    let customer = kit::principal(&c.auth).await;
+    let agent = kit::principal(&a.auth).await;
     let detail = Ticketing::new(kit::store().await)
         .create(
             &customer,
@@ -318,7 +310,7 @@ async fn a_failed_send_is_retried_and_then_sent_once() {
 #[tokio::test]
 async fn an_invited_person_gets_a_link_that_sets_their_password() {
     let tenant = TestTenant::new().await;
-    let owner = principal(&tenant.owner).await;
+    let owner = kit::principal(&tenant.owner).await;
     let invited = kit::directory()
         .await
         .create_user(

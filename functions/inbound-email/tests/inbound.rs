@@ -37,11 +37,7 @@ async fn setup() -> Setup {
     let bucket = format!("inbound-{}", ulid::Ulid::new().to_string().to_lowercase());
     s3.create_bucket().bucket(&bucket).send().await.unwrap();
     let tenant = TestTenant::new().await;
-    let owner = kit::accounts()
-        .await
-        .authenticate(tenant.owner.trim_start_matches("Bearer "), Timestamp::now())
-        .await
-        .unwrap();
+    let owner = kit::principal(&tenant.owner).await;
     let address = format!(
         "help-{}@acme.example",
         ulid::Ulid::new().to_string().to_lowercase()

@@ -198,14 +198,6 @@ async fn admins_configure_calendars_and_policies_staff_read_them() {
         .assert_problem(404, "not_found");
 }
 
-async fn principal(auth: &str) -> Principal {
-    kit::accounts()
-        .await
-        .authenticate(auth.trim_start_matches("Bearer "), Timestamp::now())
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn a_deadline_warns_then_breaches_once_each_and_escalates() {
     let app = app().await;
@@ -234,8 +226,8 @@ async fn a_deadline_warns_then_breaches_once_each_and_escalates() {
     let checks = Checks::default();
     let engine = SlaEngine::new(store.clone(), &checks);
     let ticketing = Ticketing::new(store.clone());
-    let customer = principal(&acme.person("customer", "Ana").await.auth).await;
-    let owner = principal(&acme.owner).await;
+    let customer = kit::principal(&acme.person("customer", "Ana").await.auth).await;
+    let owner = kit::principal(&acme.owner).await;
     let open = |subject: &str| {
         let (ticketing, customer, subject) = (&ticketing, &customer, subject.to_owned());
         async move {
@@ -451,7 +443,7 @@ async fn the_scheduler_hands_over_what_falls_due_including_missed_minutes() {
     assert_eq!(r.status, 201, "{:#}", r.body);
     let store = kit::store().await;
     let ticketing = Ticketing::new(store.clone());
-    let customer = principal(&acme.person("customer", "Ana").await.auth).await;
+    let customer = kit::principal(&acme.person("customer", "Ana").await.auth).await;
     let ticket = ticketing
         .create(
             &customer,

@@ -337,13 +337,7 @@ async fn sla_cost() -> anyhow::Result<()> {
     let t = TestTenant::new().await;
     let owner = t.person("admin", "Bench Admin").await;
     let settings = switchboard_domain::sla::settings::SlaSettings::new(kit::store().await);
-    let principal = kit::accounts()
-        .await
-        .authenticate(
-            owner.auth.trim_start_matches("Bearer "),
-            jiff::Timestamp::now(),
-        )
-        .await?;
+    let principal = kit::principal(&owner.auth).await;
     let created = send(
         &app,
         Method::POST,

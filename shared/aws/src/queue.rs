@@ -26,13 +26,19 @@ impl SqsDeliveryQueue {
 }
 
 impl SqsDeliveryQueue {
-    async fn send<T: serde::Serialize>(&self, message: &T) -> Result<(), StoreError> {
+    /// Sends `message` as JSON, hidden for `delay_seconds` (SQS: 900 at most).
+    async fn send<T: serde::Serialize>(
+        &self,
+        message: &T,
+        delay_seconds: u32,
+    ) -> Result<(), StoreError> {
         let body = serde_json::to_string(message)
             .map_err(|e| StoreError::Internal(format!("encoding a message: {e}")))?;
         self.client
             .send_message()
             .queue_url(&self.url)
             .message_body(body)
+            .delay_seconds(i32::try_from(delay_seconds.min(900)).unwrap_or(900))
             .send()
             .await
             .map_err(sdk_error)?;
@@ -42,7 +48,7 @@ impl SqsDeliveryQueue {
 
 impl DeliveryQueue for SqsDeliveryQueue {
     async fn enqueue(&self, delivery: &DeliveryRef) -> Result<(), StoreError> {
-        self.send(delivery).await
+        self.send(delivery, 0).await
     }
 }
 
@@ -52,7 +58,7 @@ pub struct SqsMailQueue(pub SqsDeliveryQueue);
 
 impl MailQueue for SqsMailQueue {
     async fn enqueue_mail(&self, job: &MailJob) -> Result<(), StoreError> {
-        self.0.send(job).await
+        self.0.send(job, 0).await
     }
 }
 
@@ -62,17 +68,6 @@ pub struct SqsSlaQueue(pub SqsDeliveryQueue);
 
 impl SlaQueue for SqsSlaQueue {
     async fn enqueue_check(&self, check: &SlaCheck, delay_seconds: u32) -> Result<(), StoreError> {
-        let body = serde_json::to_string(check)
-            .map_err(|e| StoreError::Internal(format!("encoding a check: {e}")))?;
-        self.0
-            .client
-            .send_message()
-            .queue_url(&self.0.url)
-            .message_body(body)
-            .delay_seconds(i32::try_from(delay_seconds.min(900)).unwrap_or(900))
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        Ok(())
+        self.0.send(check, delay_seconds).await
     }
 }

@@ -142,18 +142,18 @@ pub fn mail_settings() -> Result<MailSettings, ConfigError> {
 
 /// The email worker's queue (`EMAIL_QUEUE_URL`).
 pub fn mail_queue(config: &SdkConfig) -> Result<switchboard_aws::queue::SqsMailQueue, ConfigError> {
-    let url = required("EMAIL_QUEUE_URL")?;
-    Ok(switchboard_aws::queue::SqsMailQueue(
-        switchboard_aws::queue::SqsDeliveryQueue::new(switchboard_aws::config::sqs(config), url),
-    ))
+    Ok(switchboard_aws::queue::SqsMailQueue(queue(
+        config,
+        "EMAIL_QUEUE_URL",
+    )?))
 }
 
 /// The SLA worker's queue (`SLA_QUEUE_URL`).
 pub fn sla_queue(config: &SdkConfig) -> Result<switchboard_aws::queue::SqsSlaQueue, ConfigError> {
-    let url = required("SLA_QUEUE_URL")?;
-    Ok(switchboard_aws::queue::SqsSlaQueue(
-        switchboard_aws::queue::SqsDeliveryQueue::new(switchboard_aws::config::sqs(config), url),
-    ))
+    Ok(switchboard_aws::queue::SqsSlaQueue(queue(
+        config,
+        "SLA_QUEUE_URL",
+    )?))
 }
 
 /// The AWS configuration from the standard environment, loaded once per
@@ -177,10 +177,17 @@ pub fn connections_api(
 pub fn delivery_queue(
     config: &SdkConfig,
 ) -> Result<switchboard_aws::queue::SqsDeliveryQueue, ConfigError> {
-    let url = required("WEBHOOK_QUEUE_URL")?;
+    queue(config, "WEBHOOK_QUEUE_URL")
+}
+
+/// An SQS queue whose URL the environment variable `var` holds.
+fn queue(
+    config: &SdkConfig,
+    var: &'static str,
+) -> Result<switchboard_aws::queue::SqsDeliveryQueue, ConfigError> {
     Ok(switchboard_aws::queue::SqsDeliveryQueue::new(
         switchboard_aws::config::sqs(config),
-        url,
+        required(var)?,
     ))
 }
 

@@ -88,6 +88,18 @@ pub async fn store() -> DynamoStore {
     )
 }
 
+/// Who an `Authorization` value (`Bearer …`) stands for, now.
+pub async fn principal(authorization: &str) -> switchboard_domain::permissions::Principal {
+    accounts()
+        .await
+        .authenticate(
+            authorization.trim_start_matches("Bearer "),
+            jiff::Timestamp::now(),
+        )
+        .await
+        .unwrap()
+}
+
 pub async fn accounts() -> AccountService {
     let secret = signing_secret();
     Accounts::new(
@@ -231,13 +243,7 @@ impl TestTenant {
     /// Adds a person with `role` (as the owner would) and logs them in.
     pub async fn person(&self, role: &str, name: &str) -> Person {
         let accounts = accounts().await;
-        let owner = accounts
-            .authenticate(
-                self.owner.trim_start_matches("Bearer "),
-                jiff::Timestamp::now(),
-            )
-            .await
-            .unwrap();
+        let owner = principal(&self.owner).await;
         let email = format!(
             "{}.{}@acme.example",
             name.to_lowercase().replace(' ', "."),
@@ -277,14 +283,7 @@ impl TestTenant {
 
     /// An API key of this tenant with `role` and `scopes`.
     pub async fn api_key(&self, role: &str, scopes: &[&str]) -> String {
-        let owner = accounts()
-            .await
-            .authenticate(
-                self.owner.trim_start_matches("Bearer "),
-                jiff::Timestamp::now(),
-            )
-            .await
-            .unwrap();
+        let owner = principal(&self.owner).await;
         let (secret, _) = directory()
             .await
             .create_api_key(

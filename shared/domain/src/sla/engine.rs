@@ -26,7 +26,7 @@ use crate::ids::{TenantId, TicketId, UserId};
 use crate::pagination::PageRequest;
 use crate::permissions::Principal;
 use crate::ports::{SlaQueue, SlaStore, TicketStore};
-use crate::ticket::Status;
+use crate::ticket::{Status, Ticket};
 use crate::ticketing::{TicketPatchInput, Ticketing};
 
 /// A ticket to check when its deadline comes (the worker's message).
@@ -80,14 +80,14 @@ impl<S: TicketStore + SlaStore, C: SlaQueue> SlaEngine<S, C> {
         Self { store, queue }
     }
 
-    /// The ticket's SLA now, from its history (`None`: no policy applies,
-    /// or the ticket is gone).
+    /// The ticket's SLA now, from its history, with the policy and the
+    /// ticket read for it (`None`: no policy applies, or the ticket is gone).
     async fn compute(
         &self,
         tenant: TenantId,
         ticket_id: TicketId,
         now: Timestamp,
-    ) -> Result<Option<(TicketSla, SlaPolicy)>, StoreError> {
+    ) -> Result<Option<(TicketSla, SlaPolicy, Ticket)>, StoreError> {
         // The configuration first: a helpdesk without policies stops here.
         let (policies, hours) = self.store.sla_config(tenant).await?;
         if policies.policies.is_empty() {
@@ -154,7 +154,7 @@ impl<S: TicketStore + SlaStore, C: SlaQueue> SlaEngine<S, C> {
             .find(|p| p.id == sla.policy_id)
             .cloned()
             .ok_or_else(|| StoreError::Internal("the evaluated policy vanished".into()))?;
-        Ok(Some((sla, policy)))
+        Ok(Some((sla, policy, ticket)))
     }
 
     /// Recomputes and stores the ticket's SLA, its next deadline and view;
@@ -167,7 +167,7 @@ impl<S: TicketStore + SlaStore, C: SlaQueue> SlaEngine<S, C> {
     ) -> Result<Option<StoredSla>, StoreError> {
         let computed = self.compute(tenant, ticket_id, now).await?;
         let stored = self.store.ticket_sla(tenant, ticket_id).await?;
-        let Some((sla, _)) = computed else {
+        let Some((sla, _, _)) = computed else {
             if stored.is_some() {
                 self.store.delete_ticket_sla(tenant, ticket_id).await?;
             }
@@ -208,23 +208,20 @@ impl<S: TicketStore + SlaStore, C: SlaQueue> SlaEngine<S, C> {
         ticket_id: TicketId,
         now: Timestamp,
     ) -> Result<Vec<Announced>, DomainError> {
-        let Some((sla, policy)) = self.compute(tenant, ticket_id, now).await? else {
+        let Some((sla, policy, ticket)) = self.compute(tenant, ticket_id, now).await? else {
             self.recompute(tenant, ticket_id, now).await?;
             return Ok(Vec::new());
         };
         let announced: BTreeSet<(String, Threshold)> =
             self.store.sla_announced(tenant, ticket_id).await?;
         let mut done = Vec::new();
+        // The team an announcement names (a warning's escalation may move it).
+        let mut team = ticket.team_id;
         for (target, threshold) in sla.reached(&announced, now) {
             let actions = match threshold {
                 Threshold::Warning => &policy.on_warning,
                 Threshold::Breach => &policy.on_breach,
             };
-            let team = self
-                .store
-                .ticket(tenant, ticket_id)
-                .await?
-                .and_then(|t| t.team_id);
             let event = announcement(
                 tenant, ticket_id, team, &policy, target, threshold, actions, now,
             );
@@ -237,6 +234,11 @@ impl<S: TicketStore + SlaStore, C: SlaQueue> SlaEngine<S, C> {
             }
             // Boxed: the ticket update's future is deep.
             Box::pin(self.escalate(ticketing, tenant, ticket_id, actions, now)).await?;
+            for action in actions {
+                if let Action::AssignTeam { team_id } = action {
+                    team = Some(*team_id);
+                }
+            }
             done.push(Announced {
                 target: target.cycle(),
                 threshold,
