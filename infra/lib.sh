@@ -56,6 +56,14 @@ build() {
   (cd "$ROOT" && cargo build --workspace --locked --quiet)
 }
 
+# The functions as they ship (`sam build` builds these): LTO, one codegen
+# unit, stripped. Benchmarks of speed, size and memory run on these.
+RELEASE_DIR="$CARGO_TARGET_DIR/release"
+build_release() {
+  log "building the functions for release (target dir: $CARGO_TARGET_DIR)"
+  (cd "$ROOT" && cargo build --release --workspace --bins --exclude devstack --locked --quiet)
+}
+
 # A free TCP port on 127.0.0.1.
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
@@ -104,9 +112,9 @@ start_moto() { # port logfile
   wait_for_http "http://127.0.0.1:$1/moto-api/" 30
 }
 
-start_devstack() { # http_addr moto_url ready_file logfile ws_addr smtp_addr
+start_devstack() { # http_addr moto_url ready_file logfile ws_addr smtp_addr [function_bin_dir]
   log "starting devstack (HTTP API on $1, WebSocket API on $5, SMTP on $6)"
-  (cd "$ROOT" && exec "$BIN_DIR/devstack" up --http "$1" --ws "$5" --smtp "$6" --moto "$2" --bin-dir "$BIN_DIR" \
+  (cd "$ROOT" && exec "$BIN_DIR/devstack" up --http "$1" --ws "$5" --smtp "$6" --moto "$2" --bin-dir "${7:-$BIN_DIR}" \
      --ready-file "$3") >"$4" 2>&1 &
   PIDS+=($!)
   wait_for_file "$3" 120 "$!" || { tail -50 "$4" >&2; return 1; }

@@ -450,6 +450,24 @@ fn insert(h: &mut HeaderMap, name: &'static str, value: &str) {
     }
 }
 
+/// `POST /_devstack/functions/{name}/crash`: kills the named function's
+/// instances that are handling an invocation right now (by function name
+/// or logical id), for fault tests. Answers how many were killed.
+pub async fn crash_function(
+    State(gw): State<Arc<Gateway>>,
+    axum::extract::Path(name): axum::extract::Path<String>,
+) -> Response {
+    let Some(pool) = gw
+        .pools
+        .iter()
+        .find(|p| p.function.name == name || p.function.logical_id == name)
+    else {
+        return gateway_message(StatusCode::NOT_FOUND, "No such function");
+    };
+    let killed = pool.crash_busy().await;
+    axum::Json(serde_json::json!({ "killed": killed })).into_response()
+}
+
 /// Status of every function, for `GET /_devstack/functions`.
 pub async fn functions_status(State(gw): State<Arc<Gateway>>) -> Response {
     let mut out = Vec::new();

@@ -7,7 +7,7 @@ use anyhow::{Context as _, bail};
 use devstack::stack::{self, Options};
 use devstack::template::Template;
 
-const USAGE: &str = "usage: devstack <up|provision|routes> [--template template.yaml] \
+const USAGE: &str = "usage: devstack <up|provision|routes|cold-starts> [--count N] [--template template.yaml] \
 [--params FILE] [--param Name=Value]... [--moto URL] [--region R] [--stack NAME] \
 [--http ADDR] [--ws ADDR] [--smtp ADDR] [--bin-dir DIR] [--max-instances N] [--ready-file PATH]";
 
@@ -22,7 +22,16 @@ fn main() -> anyhow::Result<()> {
         .init();
     let mut args = std::env::args().skip(1);
     let command = args.next().unwrap_or_default();
-    let opts = parse_options(args.collect())?;
+    let mut args: Vec<String> = args.collect();
+    let mut count = 20;
+    if let Some(i) = args.iter().position(|a| a == "--count") {
+        count = args
+            .get(i + 1)
+            .and_then(|n| n.parse().ok())
+            .context("--count takes a number")?;
+        args.drain(i..i + 2);
+    }
+    let opts = parse_options(args)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -38,6 +47,7 @@ fn main() -> anyhow::Result<()> {
             println!("{}", serde_json::to_string_pretty(&refs)?);
             Ok(())
         }),
+        "cold-starts" => runtime.block_on(stack::cold_starts(opts, count)),
         "routes" => {
             let template = Template::load(&opts.template)?;
             let ctx = stack::offline_context(&template, &opts.stack);

@@ -110,6 +110,42 @@ pub fn offline_context(template: &Template, stack: &str) -> Context {
     ctx
 }
 
+/// `devstack cold-starts`: starts every function `count` times, one
+/// instance at a time with nothing else running, and prints each one's
+/// init time (process start to its first Runtime API `next`) and binary
+/// size as a Markdown table.
+pub async fn cold_starts(opts: Options, count: usize) -> anyhow::Result<()> {
+    let (template, ctx) = provision_only(&opts).await?;
+    let runtime_env = RuntimeEnv {
+        region: opts.region.clone(),
+        endpoint: opts.moto.clone(),
+        account: ctx.account.clone(),
+    };
+    println!("| function | init, median | p90 | min–max | binary |");
+    println!("|---|---|---|---|---|");
+    for f in model::functions(&template, &ctx)? {
+        let binary = opts.bin_dir.join(&f.binary);
+        let size = std::fs::metadata(&binary)
+            .with_context(|| format!("{} (build it first)", binary.display()))?
+            .len();
+        let pool = Pool::new(f.clone(), binary, runtime_env.clone(), 1);
+        let mut times = pool.cold_starts(count).await?;
+        times.sort_by(f64::total_cmp);
+        let at =
+            |p: f64| times[((p * times.len() as f64).ceil() as usize).clamp(1, times.len()) - 1];
+        println!(
+            "| {} | {:.1} ms | {:.1} ms | {:.1}–{:.1} ms | {:.1} MiB |",
+            f.binary,
+            at(0.5),
+            at(0.9),
+            times[0],
+            times[times.len() - 1],
+            size as f64 / (1024.0 * 1024.0)
+        );
+    }
+    Ok(())
+}
+
 /// Runs the stack until interrupted.
 pub async fn up(opts: Options) -> anyhow::Result<()> {
     let (template, ctx) = provision_only(&opts).await?;
@@ -260,6 +296,10 @@ pub async fn up(opts: Options) -> anyhow::Result<()> {
         .with_state(Arc::new(opts.moto.clone()));
     let app = Router::new()
         .route("/_devstack/functions", get(http_api::functions_status))
+        .route(
+            "/_devstack/functions/{name}/crash",
+            axum::routing::post(http_api::crash_function),
+        )
         .fallback(http_api::handle)
         .with_state(gateway.clone())
         .merge(mail);

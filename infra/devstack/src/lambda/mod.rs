@@ -8,7 +8,7 @@ mod runtime_api;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -63,6 +63,7 @@ pub struct Pool {
     live: AtomicUsize,
     next_instance: AtomicUsize,
     stats: Mutex<Stats>,
+    pub(crate) log_bytes: Arc<AtomicU64>,
 }
 
 #[derive(Debug, Default, Clone, Serialize)]
@@ -74,6 +75,24 @@ pub struct Stats {
     pub errors: u64,
     pub crashes: u64,
     pub timeouts: u64,
+    /// Invocation time, each rounded up to the millisecond as Lambda bills
+    /// it, summed.
+    pub billed_ms: u64,
+    /// What the instances wrote to stdout and stderr (CloudWatch Logs
+    /// ingests as much), in bytes.
+    pub log_bytes: u64,
+    /// The highest peak resident memory seen of any instance, in KiB.
+    pub peak_rss_kib: u64,
+}
+
+/// One running instance, as `GET /_devstack/functions` shows it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InstanceStatus {
+    pub n: usize,
+    pub pid: Option<u32>,
+    pub busy: bool,
+    pub peak_rss_kib: Option<u64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -81,7 +100,9 @@ pub struct Stats {
 pub struct PoolStatus {
     pub name: String,
     pub binary: String,
+    pub memory_mb: u64,
     pub instances: usize,
+    pub live: Vec<InstanceStatus>,
     #[serde(flatten)]
     pub stats: Stats,
 }
@@ -108,6 +129,7 @@ impl Pool {
             live: AtomicUsize::new(0),
             next_instance: AtomicUsize::new(1),
             stats: Mutex::new(Stats::default()),
+            log_bytes: Arc::default(),
         })
     }
 
@@ -146,6 +168,7 @@ impl Pool {
             return Outcome::Crashed("the function's queue is closed".into());
         }
         self.scale().await;
+        let started = std::time::Instant::now();
         let result = match tokio::time::timeout(timeout, outcome).await {
             Ok(Ok(outcome)) => outcome,
             Ok(Err(_)) => Outcome::Crashed("the instance dropped the invocation".into()),
@@ -156,6 +179,8 @@ impl Pool {
         };
         let mut stats = self.stats.lock().await;
         stats.invocations += 1;
+        stats.billed_ms +=
+            u64::try_from(started.elapsed().as_micros().div_ceil(1000)).unwrap_or(u64::MAX);
         match &result {
             Outcome::Response(_) => {}
             Outcome::Error(_) => stats.errors += 1,
@@ -269,12 +294,64 @@ impl Pool {
     }
 
     pub async fn status(&self) -> PoolStatus {
+        let instances: Vec<_> = self.instances.lock().await.clone();
+        let mut live = Vec::new();
+        for i in &instances {
+            live.push(InstanceStatus {
+                n: i.n,
+                pid: i.pid,
+                busy: i.busy().await,
+                peak_rss_kib: i.peak_rss_kib(),
+            });
+        }
+        let mut stats = self.stats.lock().await;
+        let seen = live
+            .iter()
+            .filter_map(|i| i.peak_rss_kib)
+            .max()
+            .unwrap_or(0);
+        stats.peak_rss_kib = stats.peak_rss_kib.max(seen);
+        stats.log_bytes = self.log_bytes.load(Ordering::Relaxed);
         PoolStatus {
             name: self.function.name.clone(),
             binary: self.function.binary.clone(),
-            instances: self.instances.lock().await.len(),
-            stats: self.stats.lock().await.clone(),
+            memory_mb: self.function.memory_mb,
+            instances: instances.len(),
+            live,
+            stats: stats.clone(),
         }
+    }
+
+    /// Kills every instance that is handling an invocation, as a crash
+    /// would (fault tests): its caller sees the invocation fail. Returns
+    /// how many were killed.
+    pub async fn crash_busy(&self) -> usize {
+        let instances: Vec<_> = self.instances.lock().await.clone();
+        let mut killed = 0;
+        for i in instances {
+            if i.busy().await {
+                tracing::warn!(function = %self.function.name, instance = i.n, "crashing a busy instance (fault injection)");
+                i.kill().await;
+                killed += 1;
+            }
+        }
+        killed
+    }
+
+    /// `count` cold starts one after another, each instance stopped before
+    /// the next starts; returns every init time recorded so far, in ms.
+    pub async fn cold_starts(self: &Arc<Self>, count: usize) -> anyhow::Result<Vec<f64>> {
+        for _ in 0..count.max(1) {
+            self.warm().await?;
+            self.stop_all().await;
+            for _ in 0..500 {
+                if self.live.load(Ordering::SeqCst) == 0 {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }
+        Ok(self.stats.lock().await.init_ms.clone())
     }
 
     /// Stops every instance (devstack shutdown, or a forced cold start).

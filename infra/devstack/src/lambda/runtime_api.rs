@@ -3,7 +3,7 @@
 
 use std::process::Stdio;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use axum::Router;
@@ -21,6 +21,7 @@ use super::{Invocation, Outcome, Pool};
 
 pub(crate) struct Instance {
     pub n: usize,
+    pub pid: Option<u32>,
     pool: Arc<Pool>,
     spawned: Instant,
     initialised: Mutex<bool>,
@@ -50,6 +51,7 @@ impl Instance {
             .map_err(|e| anyhow::anyhow!("starting {}: {e}", pool.binary.display()))?;
         let instance = Arc::new(Self {
             n,
+            pid: child.id(),
             pool: pool.clone(),
             spawned: Instant::now(),
             initialised: Mutex::new(false),
@@ -57,7 +59,11 @@ impl Instance {
             kill: Mutex::new(Some(kill_tx)),
             alive,
         });
-        forward_output(&mut child, format!("{}#{n}", pool.function.logical_id));
+        forward_output(
+            &mut child,
+            format!("{}#{n}", pool.function.logical_id),
+            pool.log_bytes.clone(),
+        );
 
         let app = Router::new()
             .route("/2018-06-01/runtime/invocation/next", get(next))
@@ -87,6 +93,18 @@ impl Instance {
             .await
             .as_ref()
             .is_some_and(|(held, _)| held == id)
+    }
+
+    /// Handling an invocation right now.
+    pub async fn busy(&self) -> bool {
+        self.inflight.lock().await.is_some()
+    }
+
+    /// The process's peak resident memory so far (Linux `VmHWM`), in KiB.
+    pub fn peak_rss_kib(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid?)).ok()?;
+        let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+        line.split_whitespace().nth(1)?.parse().ok()
     }
 
     pub async fn kill(&self) {
@@ -123,24 +141,26 @@ async fn watch_process(
     pool.forget(instance.n).await;
 }
 
-/// Prefixes the function's log lines with its name and instance.
-fn forward_output(child: &mut Child, prefix: String) {
+/// Prefixes the function's log lines with its name and instance, and counts
+/// their bytes.
+fn forward_output(child: &mut Child, prefix: String, bytes: Arc<AtomicU64>) {
     if let Some(out) = child.stdout.take() {
-        let prefix = prefix.clone();
-        tokio::spawn(async move {
-            let mut lines = BufReader::new(out).lines();
-            while let Ok(Some(line)) = lines.next_line().await {
-                println!("{prefix} | {line}");
-            }
-        });
+        tokio::spawn(forward_lines(out, format!("{prefix} |"), bytes.clone()));
     }
     if let Some(err) = child.stderr.take() {
-        tokio::spawn(async move {
-            let mut lines = BufReader::new(err).lines();
-            while let Ok(Some(line)) = lines.next_line().await {
-                println!("{prefix} ! {line}");
-            }
-        });
+        tokio::spawn(forward_lines(err, format!("{prefix} !"), bytes));
+    }
+}
+
+async fn forward_lines(
+    from: impl tokio::io::AsyncRead + Unpin,
+    prefix: String,
+    bytes: Arc<AtomicU64>,
+) {
+    let mut lines = BufReader::new(from).lines();
+    while let Ok(Some(line)) = lines.next_line().await {
+        bytes.fetch_add(line.len() as u64 + 1, Ordering::Relaxed);
+        println!("{prefix} {line}");
     }
 }
 
