@@ -494,3 +494,33 @@ async fn a_reply_carries_its_files_and_links_what_is_too_large() {
     assert!(mailer.send(&job, Timestamp::now()).await.is_err());
     assert_eq!(outbox.sent.lock().unwrap().len(), 1);
 }
+
+/// The job as SQS hands it over: one record of a batch.
+fn sqs_record(message_id: &str, job: &MailJob) -> aws_lambda_events::sqs::SqsMessage {
+    let mut m = aws_lambda_events::sqs::SqsMessage::default();
+    m.message_id = Some(message_id.into());
+    m.body = Some(serde_json::to_string(job).unwrap());
+    m
+}
+
+#[tokio::test]
+async fn an_sqs_message_delivered_twice_at_once_and_again_later_mails_once() {
+    let w = world().await;
+    let outbox = Outbox::default();
+    let mailer = mailer(&outbox).await;
+    let job = event(
+        EventType::TicketCreated,
+        &w.customer,
+        ticket_subject(w.ticket, None),
+        json!({}),
+    );
+    // Standard queues may hand the same message over twice, even in one
+    // batch (handled concurrently), and again after a visibility timeout.
+    let mut batch = aws_lambda_events::sqs::SqsEvent::default();
+    batch.records = vec![sqs_record("m-1", &job), sqs_record("m-1", &job)];
+    let first = email_worker::handle(&mailer, batch.clone()).await;
+    let later = email_worker::handle(&mailer, batch).await;
+    assert!(first.batch_item_failures.is_empty(), "{first:?}");
+    assert!(later.batch_item_failures.is_empty(), "{later:?}");
+    assert_eq!(outbox.sent.lock().unwrap().len(), 1, "one acknowledgement");
+}

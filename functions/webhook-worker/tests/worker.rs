@@ -304,3 +304,26 @@ async fn the_sender_refuses_private_targets_follows_no_redirect_and_reads_a_boun
         "loopback only, never metadata"
     );
 }
+
+#[tokio::test]
+async fn an_sqs_message_redelivered_after_success_sends_nothing_more() {
+    let (store, _t, _endpoint, delivery) = setup(None).await;
+    let sender = Scripted::default();
+    let worker = WebhookWorker::new(store.clone(), &sender, vec![5]);
+    let (client, url) = kit::queue().await;
+    let queue = webhook_worker::Queue { client, url };
+    let mut message = aws_lambda_events::sqs::SqsMessage::default();
+    message.message_id = Some("m-1".into());
+    message.body = Some(serde_json::to_string(&delivery.reference()).unwrap());
+    let mut batch = aws_lambda_events::sqs::SqsEvent::default();
+    batch.records = vec![message];
+
+    for _ in 0..3 {
+        let r = webhook_worker::handle(&worker, &queue, batch.clone()).await;
+        assert!(r.batch_item_failures.is_empty(), "{r:?}");
+    }
+    assert_eq!(sender.seen.lock().unwrap().len(), 1, "one request sent");
+    let d = stored(&store, &delivery).await;
+    assert_eq!(d.status, DeliveryStatus::Succeeded);
+    assert_eq!(d.attempts.len(), 1);
+}
