@@ -1,12 +1,15 @@
 //! `bench dynamodb-cost`: the DynamoDB requests and consumed capacity of
-//! each ticket operation, through the tickets function's router over a
-//! client with a counting layer (authentication included: every request
-//! pays it). Prints a Markdown table for BENCHMARKS.md.
+//! each API operation, and the time spent in our own code apart from AWS
+//! calls, through the functions' routers over a client with a counting
+//! layer (authentication included: every request pays it). `bench
+//! sla-cost`: the same for the SLA scheduler and the router's SLA step.
+//! Print Markdown tables for BENCHMARKS.md.
 //!
 //! Needs the emulator and table that `infra/bench` starts.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use axum::Router;
@@ -14,9 +17,10 @@ use http::Method;
 use serde_json::{Value, json};
 use switchboard_aws::DynamoStore;
 use switchboard_aws::cursor::CursorSealer;
-use switchboard_aws::metrics::{Call, CallLog, Counting};
+use switchboard_aws::metrics::{Call, CallLog, Counting, time_waiting};
 use switchboard_domain::accounts::Accounts;
 use switchboard_domain::auth::{LoginThrottle, Passwords};
+use switchboard_domain::recovery::Recovery;
 use switchboard_domain::ticketing::Ticketing;
 use switchboard_testkit::{self as kit, TestTenant, send};
 
@@ -74,70 +78,207 @@ struct Row {
     calls: Vec<Call>,
 }
 
+/// One timed request: what it asked of DynamoDB and how long it took.
+struct Sample {
+    calls: Vec<Call>,
+    total: Duration,
+}
+
+impl Sample {
+    /// Time in our own code: the request's time less the time spent
+    /// waiting on DynamoDB (calls in parallel counted once).
+    fn own(&self) -> Duration {
+        self.total.saturating_sub(time_waiting(&self.calls))
+    }
+}
+
+/// The samples of one API operation.
+struct Timed {
+    operation: String,
+    samples: Vec<Sample>,
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1e3)
+}
+
 fn summarise(rows: &[Row]) -> String {
     let mut out = String::from(
         "| API operation | DynamoDB requests | by request | read units (reported) | write units (reported) |\n|---|---|---|---|---|\n",
     );
     for row in rows {
-        let mut by_op: BTreeMap<&str, usize> = BTreeMap::new();
-        for c in &row.calls {
-            *by_op.entry(c.operation).or_default() += 1;
-        }
-        let ops: Vec<String> = by_op.iter().map(|(op, n)| format!("{op} ×{n}")).collect();
-        let sum = |f: fn(&Call) -> Option<f64>| {
-            let known: Vec<f64> = row.calls.iter().filter_map(f).collect();
-            let missing = row.calls.iter().filter(|c| f(c).is_none()).count();
-            let total: f64 = known.iter().sum::<f64>() + 0.0;
-            if missing == 0 {
-                format!("{total}")
-            } else {
-                format!("{total} (+{missing} unreported)")
-            }
-        };
+        let (requests, ops, read, write) = counts(&row.calls);
         out.push_str(&format!(
-            "| {} | {} | {} | {} | {} |\n",
-            row.operation,
-            row.calls.len(),
-            ops.join(", "),
-            sum(|c| c.read_units),
-            sum(|c| c.write_units),
+            "| {} | {requests} | {ops} | {read} | {write} |\n",
+            row.operation
         ));
     }
     out
 }
 
-async fn measured(
+/// Requests, requests by operation, and the reported read and write units.
+fn counts(calls: &[Call]) -> (usize, String, String, String) {
+    let mut by_op: BTreeMap<&str, usize> = BTreeMap::new();
+    for c in calls {
+        *by_op.entry(c.operation).or_default() += 1;
+    }
+    let ops: Vec<String> = by_op.iter().map(|(op, n)| format!("{op} ×{n}")).collect();
+    let sum = |f: fn(&Call) -> Option<f64>| {
+        let total: f64 = calls.iter().filter_map(f).sum::<f64>() + 0.0;
+        let missing = calls.iter().filter(|c| f(c).is_none()).count();
+        if missing == 0 {
+            format!("{total}")
+        } else {
+            format!("{total} (+{missing} unreported)")
+        }
+    };
+    (
+        calls.len(),
+        ops.join(", "),
+        sum(|c| c.read_units),
+        sum(|c| c.write_units),
+    )
+}
+
+fn summarise_timed(rows: &[Timed]) -> String {
+    let mut out = String::from(
+        "| API operation | runs | DynamoDB requests | by request (first run) | read units (reported) | write units (reported) | own code p50 | own code p99 | waiting on DynamoDB p50 |\n|---|---|---|---|---|---|---|---|---|\n",
+    );
+    for row in rows {
+        let Some(first) = row.samples.first() else {
+            continue;
+        };
+        let (_, ops, read, write) = counts(&first.calls);
+        let lo = row.samples.iter().map(|s| s.calls.len()).min().unwrap_or(0);
+        let hi = row.samples.iter().map(|s| s.calls.len()).max().unwrap_or(0);
+        let requests = if lo == hi {
+            lo.to_string()
+        } else {
+            format!("{lo}–{hi}")
+        };
+        let mut own: Vec<Duration> = row.samples.iter().map(Sample::own).collect();
+        own.sort();
+        let mut waiting: Vec<Duration> =
+            row.samples.iter().map(|s| time_waiting(&s.calls)).collect();
+        waiting.sort();
+        out.push_str(&format!(
+            "| {} | {} | {requests} | {ops} | {read} | {write} | {} | {} | {} |\n",
+            row.operation,
+            row.samples.len(),
+            ms(percentile(&own, 50.0)),
+            ms(percentile(&own, 99.0)),
+            ms(percentile(&waiting, 50.0)),
+        ));
+    }
+    out
+}
+
+/// Runs one request through `app`, timed and counted; fails unless it
+/// answers `expect`.
+async fn timed(
     log: &CallLog,
-    rows: &mut Vec<Row>,
-    operation: &str,
-    reply: kit::Reply,
+    app: &Router,
+    request: (Method, &str, Option<Value>),
+    headers: &[(&str, &str)],
     expect: u16,
-) -> anyhow::Result<Value> {
+) -> anyhow::Result<(Value, Sample)> {
+    let (method, path, body) = request;
+    log.take();
+    let started = Instant::now();
+    let reply = send(app, method, path, body, headers).await;
+    let total = started.elapsed();
+    let calls = log.take();
     if reply.status.as_u16() != expect {
         bail!(
-            "{operation}: expected {expect}, got {} {}",
+            "{path}: expected {expect}, got {} {}",
             reply.status,
             reply.body
         );
     }
-    rows.push(Row {
-        operation: operation.to_owned(),
-        calls: log.take(),
-    });
-    Ok(reply.body)
+    Ok((reply.body, Sample { calls, total }))
 }
+
+/// Runs of each operation: enough for a p99 that is not the maximum of a
+/// handful (30), fewer for the heavy bulk update.
+const RUNS: usize = 30;
+const BULK_RUNS: usize = 5;
 
 async fn dynamodb_cost() -> anyhow::Result<()> {
     let log = CallLog::default();
     let app = counting_router(log.clone()).await?;
+    let store = counting_store(log.clone()).await?;
+    let secret = kit::signing_secret();
+    let accounts = || {
+        Ok::<_, anyhow::Error>(Accounts::new(
+            store.clone(),
+            kit::token_issuer(&secret),
+            Passwords::owasp()?,
+            LoginThrottle::default(),
+        ))
+    };
+    let tenants_app = tenants::router(Arc::new(tenants::AppState {
+        accounts: accounts()?,
+        operator_key: None,
+    }));
+    let auth_app = auth::router(Arc::new(auth::AppState {
+        accounts: accounts()?,
+        recovery: Recovery::new(store.clone(), Passwords::owasp()?),
+    }));
+    let mut rows: Vec<Timed> = Vec::new();
+    let mut row = |operation: &str, samples: Vec<Sample>| {
+        rows.push(Timed {
+            operation: operation.to_owned(),
+            samples,
+        });
+    };
+
+    // Sign-up and login (Argon2id hashing and verification are our code).
+    let mut samples = Vec::new();
+    let mut slug = String::new();
+    for _ in 0..RUNS {
+        slug = kit::unique_slug();
+        let body = kit::sign_up_body(&slug, "owner@acme.example");
+        let (_, s) = timed(
+            &log,
+            &tenants_app,
+            (Method::POST, "/v1/tenants", Some(body)),
+            &[],
+            201,
+        )
+        .await?;
+        samples.push(s);
+    }
+    row("sign-up (tenant and owner)", samples);
+    let mut samples = Vec::new();
+    for _ in 0..RUNS {
+        let body =
+            json!({"tenant": slug, "email": "owner@acme.example", "password": kit::PASSWORD});
+        let (_, s) = timed(
+            &log,
+            &auth_app,
+            (Method::POST, "/v1/auth/login", Some(body)),
+            &[],
+            200,
+        )
+        .await?;
+        samples.push(s);
+    }
+    row("login", samples);
+
     let t = TestTenant::new().await;
     let agent = t.person("agent", "Bench Agent").await;
     let owner = [("authorization", t.owner.as_str())];
-    let mut rows = Vec::new();
-
-    // Warm the path (first-use costs such as schema reads are still counted
-    // per request: nothing is cached between requests).
-    for i in 0..55 {
+    // Tickets for the list pages and the bulk update (100 in all, with the
+    // measured creates below).
+    for i in 0..(100 - RUNS) {
         send(
             &app,
             Method::POST,
@@ -147,141 +288,132 @@ async fn dynamodb_cost() -> anyhow::Result<()> {
         )
         .await;
     }
-    log.take();
 
-    let body = json!({"subject": "Bench", "description": "How much does this cost?", "assigneeId": agent.id.to_string(), "tags": ["bench"]});
-    let created = measured(
-        &log,
-        &mut rows,
-        "create ticket",
-        send(&app, Method::POST, "/v1/tickets", Some(body), &owner).await,
-        201,
-    )
-    .await?;
-    let id = created["id"].as_str().context("id")?.to_owned();
+    let mut samples = Vec::new();
+    let mut id = String::new();
+    for _ in 0..RUNS {
+        let body = json!({"subject": "Bench", "description": "How much does this cost?", "assigneeId": agent.id.to_string(), "tags": ["bench"]});
+        let (created, s) = timed(
+            &log,
+            &app,
+            (Method::POST, "/v1/tickets", Some(body)),
+            &owner,
+            201,
+        )
+        .await?;
+        id = created["id"].as_str().context("id")?.to_owned();
+        samples.push(s);
+    }
+    row("create ticket", samples);
+    let comments = format!("/v1/tickets/{id}/comments");
     for i in 0..19 {
         send(
             &app,
             Method::POST,
-            &format!("/v1/tickets/{id}/comments"),
+            &comments,
             Some(json!({"body": format!("reply {i}")})),
             &owner,
         )
         .await;
     }
-    log.take();
-    measured(
-        &log,
-        &mut rows,
-        "get ticket with 20 comments",
-        send(
-            &app,
-            Method::GET,
-            &format!("/v1/tickets/{id}"),
-            None,
-            &owner,
-        )
-        .await,
-        200,
-    )
-    .await?;
-    measured(
-        &log,
-        &mut rows,
-        "list page of 50 (status view)",
-        send(
-            &app,
-            Method::GET,
+    let ticket = format!("/v1/tickets/{id}");
+    let mut samples = Vec::new();
+    for _ in 0..RUNS {
+        samples.push(
+            timed(&log, &app, (Method::GET, &ticket, None), &owner, 200)
+                .await?
+                .1,
+        );
+    }
+    row("get ticket with 20 comments", samples);
+    for (name, path) in [
+        (
+            "list page of 50 (status view)",
             "/v1/tickets?status=new&limit=50",
-            None,
-            &owner,
-        )
-        .await,
-        200,
-    )
-    .await?;
-    measured(
-        &log,
-        &mut rows,
-        "list page of 50 (all, by creation)",
-        send(
-            &app,
-            Method::GET,
+        ),
+        (
+            "list page of 50 (all, by creation)",
             "/v1/tickets?sort=createdAt&limit=50",
-            None,
-            &owner,
-        )
-        .await,
-        200,
-    )
-    .await?;
-    let version = send(
-        &app,
-        Method::GET,
-        &format!("/v1/tickets/{id}"),
-        None,
-        &owner,
-    )
-    .await
-    .body["version"]
+        ),
+    ] {
+        let mut samples = Vec::new();
+        for _ in 0..RUNS {
+            samples.push(
+                timed(&log, &app, (Method::GET, path, None), &owner, 200)
+                    .await?
+                    .1,
+            );
+        }
+        row(name, samples);
+    }
+    let mut version = send(&app, Method::GET, &ticket, None, &owner).await.body["version"]
         .as_u64()
         .unwrap_or(0);
-    log.take();
-    let v = format!("\"{version}\"");
-    measured(
-        &log,
-        &mut rows,
-        "patch (priority, status)",
-        send(
+    let mut samples = Vec::new();
+    for i in 0..RUNS {
+        let (priority, status) = if i % 2 == 0 {
+            ("high", "pending")
+        } else {
+            ("low", "open")
+        };
+        let v = format!("\"{version}\"");
+        let (patched, s) = timed(
+            &log,
             &app,
-            Method::PATCH,
-            &format!("/v1/tickets/{id}"),
-            Some(json!({"priority": "high", "status": "pending"})),
+            (
+                Method::PATCH,
+                &ticket,
+                Some(json!({"priority": priority, "status": status})),
+            ),
             &[("authorization", t.owner.as_str()), ("if-match", &v)],
+            200,
         )
-        .await,
-        200,
-    )
-    .await?;
-    measured(
-        &log,
-        &mut rows,
-        "comment (public reply)",
-        send(
-            &app,
-            Method::POST,
-            &format!("/v1/tickets/{id}/comments"),
-            Some(json!({"body": "Thanks!"})),
-            &owner,
-        )
-        .await,
-        201,
-    )
-    .await?;
+        .await?;
+        version = patched["version"].as_u64().context("version")?;
+        samples.push(s);
+    }
+    row("patch (priority, status)", samples);
+    let mut samples = Vec::new();
+    for _ in 0..RUNS {
+        let body = json!({"body": "Thanks!"});
+        samples.push(
+            timed(
+                &log,
+                &app,
+                (Method::POST, &comments, Some(body)),
+                &owner,
+                201,
+            )
+            .await?
+            .1,
+        );
+    }
+    row("comment (public reply)", samples);
     let ids: Vec<Value> = send(&app, Method::GET, "/v1/tickets?limit=100", None, &owner)
         .await
         .body["items"]
         .as_array()
         .map(|a| a.iter().map(|t| t["id"].clone()).collect())
         .unwrap_or_default();
-    log.take();
-    measured(
-        &log,
-        &mut rows,
-        &format!("bulk update of {}", ids.len()),
-        send(
-            &app,
-            Method::POST,
-            "/v1/tickets/bulk",
-            Some(json!({"ids": ids, "update": {"priority": "low"}})),
-            &owner,
-        )
-        .await,
-        200,
-    )
-    .await?;
+    let mut samples = Vec::new();
+    for i in 0..BULK_RUNS {
+        let priority = if i % 2 == 0 { "low" } else { "urgent" };
+        let body = json!({"ids": ids, "update": {"priority": priority}});
+        samples.push(
+            timed(
+                &log,
+                &app,
+                (Method::POST, "/v1/tickets/bulk", Some(body)),
+                &owner,
+                200,
+            )
+            .await?
+            .1,
+        );
+    }
+    row(&format!("bulk update of {}", ids.len()), samples);
 
-    print!("{}", summarise(&rows));
+    print!("{}", summarise_timed(&rows));
     Ok(())
 }
 

@@ -1,8 +1,9 @@
-//! A counting layer for the DynamoDB client: every request's operation and
-//! the capacity DynamoDB reports for it. Used by benchmarks to record what
+//! A counting layer for the DynamoDB client: every request's operation, the
+//! capacity DynamoDB reports for it, and when it ran. Used by benchmarks to record what
 //! each API operation costs; not installed in the functions.
 
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::config::interceptors::{
     AfterDeserializationInterceptorContextRef, BeforeSerializationInterceptorContextMut,
@@ -14,6 +15,7 @@ use aws_sdk_dynamodb::operation::{
 };
 use aws_sdk_dynamodb::types::{ConsumedCapacity, ReturnConsumedCapacity};
 use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_types::config_bag::{Storable, StoreReplace};
 
 /// One request as counted.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,6 +24,44 @@ pub struct Call {
     /// Capacity units as reported; `None` when the service reported none.
     pub read_units: Option<f64>,
     pub write_units: Option<f64>,
+    /// From before the request was serialised to after the response was
+    /// read: the time the operation spent in the SDK and the service.
+    pub started: Instant,
+    pub elapsed: Duration,
+}
+
+/// How long a set of calls kept the caller waiting: the union of their
+/// intervals, so that concurrent calls are not counted twice.
+pub fn time_waiting(calls: &[Call]) -> Duration {
+    let mut spans: Vec<(Instant, Instant)> = calls
+        .iter()
+        .map(|c| (c.started, c.started + c.elapsed))
+        .collect();
+    spans.sort_by_key(|s| s.0);
+    let mut total = Duration::ZERO;
+    let mut current: Option<(Instant, Instant)> = None;
+    for (start, end) in spans {
+        match current {
+            Some((s, e)) if start <= e => current = Some((s, e.max(end))),
+            Some((s, e)) => {
+                total += e - s;
+                current = Some((start, end));
+            }
+            None => current = Some((start, end)),
+        }
+    }
+    if let Some((s, e)) = current {
+        total += e - s;
+    }
+    total
+}
+
+/// When the operation in flight started (kept in its config bag).
+#[derive(Debug, Clone)]
+struct Started(Instant);
+
+impl Storable for Started {
+    type Storer = StoreReplace<Self>;
 }
 
 /// The requests seen since the last [`CallLog::take`].
@@ -135,8 +175,9 @@ impl Intercept for Counting {
         &self,
         context: &mut BeforeSerializationInterceptorContextMut<'_>,
         _: &RuntimeComponents,
-        _: &mut ConfigBag,
+        cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
+        cfg.interceptor_state().store_put(Started(Instant::now()));
         let input = context.input_mut();
         macro_rules! ask {
             ($module:ident, $input:ident, $output:ident, $name:literal) => {
@@ -153,11 +194,12 @@ impl Intercept for Counting {
         &self,
         context: &AfterDeserializationInterceptorContextRef<'_>,
         _: &RuntimeComponents,
-        _: &mut ConfigBag,
+        cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         let Ok(output) = context.output_or_error() else {
             return Ok(());
         };
+        let started = cfg.load::<Started>().map_or_else(Instant::now, |s| s.0);
         macro_rules! record {
             ($module:ident, $input:ident, $output:ident, $name:literal) => {
                 if let Some(o) = output.downcast_ref::<$module::$output>() {
@@ -179,6 +221,8 @@ impl Intercept for Counting {
                         operation: $name,
                         read_units,
                         write_units,
+                        started,
+                        elapsed: started.elapsed(),
                     });
                     return Ok(());
                 }
@@ -186,5 +230,32 @@ impl Intercept for Counting {
         }
         each_operation!(record);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(at: Instant, from_ms: u64, ms: u64) -> Call {
+        Call {
+            operation: "GetItem",
+            read_units: None,
+            write_units: None,
+            started: at + Duration::from_millis(from_ms),
+            elapsed: Duration::from_millis(ms),
+        }
+    }
+
+    #[test]
+    fn waiting_counts_overlapping_calls_once() {
+        let t = Instant::now();
+        assert_eq!(time_waiting(&[]), Duration::ZERO);
+        // 0–10 and 5–15 overlap (15 ms), 20–25 stands apart (5 ms).
+        let calls = [call(t, 20, 5), call(t, 0, 10), call(t, 5, 10)];
+        assert_eq!(time_waiting(&calls), Duration::from_millis(20));
+        // A call inside another adds nothing.
+        let calls = [call(t, 0, 30), call(t, 10, 5)];
+        assert_eq!(time_waiting(&calls), Duration::from_millis(30));
     }
 }
