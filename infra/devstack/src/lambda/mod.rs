@@ -276,6 +276,9 @@ impl Pool {
             ("AWS_SECRET_ACCESS_KEY", "test".to_owned()),
             ("_HANDLER", "bootstrap".to_owned()),
             ("TZ", ":UTC".to_owned()),
+            // Names the function in the SDK's User-Agent (`app/…`), so the
+            // emulator can count requests per function; Lambda sets none.
+            ("AWS_SDK_UA_APP_ID", f.binary.clone()),
             ("LANG", "en_US.UTF-8".to_owned()),
         ] {
             env.insert(k.to_owned(), v);
