@@ -235,9 +235,12 @@ pub fn event(tenant: TenantId, event: EventId) -> Key {
 pub fn event_step(tenant: TenantId, event: EventId, step: &str) -> Key {
     Key::new(
         format!("{}#EVT#{}", t(tenant), event.ulid()),
-        format!("STEP#{step}"),
+        format!("{EVENT_STEP_PREFIX}{step}"),
     )
 }
+
+/// Sort-key prefix of an event's step marks (read together).
+pub const EVENT_STEP_PREFIX: &str = "STEP#";
 
 /// The email worker's claim on mail `key` of an event (sent once).
 pub fn mail_claim(tenant: TenantId, event: EventId, key: &str) -> Key {

@@ -563,12 +563,12 @@ pub trait ConnectionStore: Send + Sync {
         step: &str,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
-    fn step_completed(
+    /// The steps the router has finished for an event (one read for all).
+    fn steps_completed(
         &self,
         tenant: TenantId,
         event: EventId,
-        step: &str,
-    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Vec<String>, StoreError>> + Send;
 }
 
 /// How a push to a connection went.

@@ -114,12 +114,10 @@ where
             None => None,
         };
         let mut routed = Routed::default();
-        if event.kind != EventType::WebhookTest
-            && !self
-                .store
-                .step_completed(tenant, event.id, STEP_WEBHOOKS)
-                .await?
-        {
+        // What an earlier delivery of this event already did (one read).
+        let done = self.store.steps_completed(tenant, event.id).await?;
+        let finished = |step: &str| done.iter().any(|d| d == step);
+        if event.kind != EventType::WebhookTest && !finished(STEP_WEBHOOKS) {
             routed.webhooks = Some(self.webhooks(event, now).await?);
             self.store
                 .complete_step(tenant, event.id, STEP_WEBHOOKS)
@@ -135,11 +133,7 @@ where
                 routed.new_notifications += 1;
             }
         }
-        if !self
-            .store
-            .step_completed(tenant, event.id, STEP_MAIL)
-            .await?
-        {
+        if !finished(STEP_MAIL) {
             let hand_over = may_mail(event) || !notify.is_empty();
             if hand_over {
                 self.mail
@@ -163,11 +157,7 @@ where
                 .await?
                 .and_then(|s| s.next_deadline);
         }
-        if !self
-            .store
-            .step_completed(tenant, event.id, STEP_PUSH)
-            .await?
-        {
+        if !finished(STEP_PUSH) {
             routed.pushed = Some(self.push(event, &notifications, now).await?);
             self.store
                 .complete_step(tenant, event.id, STEP_PUSH)

@@ -421,15 +421,20 @@ impl ConnectionStore for DynamoStore {
         }
     }
 
-    async fn step_completed(
+    async fn steps_completed(
         &self,
         tenant: TenantId,
         event: EventId,
-        step: &str,
-    ) -> Result<bool, StoreError> {
-        Ok(self
-            .get::<EventStepItem>(&keys::event_step(tenant, event, step))
-            .await?
-            .is_some())
+    ) -> Result<Vec<String>, StoreError> {
+        let pk = keys::event_step(tenant, event, "").pk;
+        let items = self
+            .query_partition_consistent(&pk, keys::EVENT_STEP_PREFIX)
+            .await?;
+        Ok(items
+            .iter()
+            .filter_map(|i| i.get(attr::SK).and_then(|v| v.as_s().ok()))
+            .filter_map(|sk| sk.strip_prefix(keys::EVENT_STEP_PREFIX))
+            .map(str::to_owned)
+            .collect())
     }
 }

@@ -275,6 +275,25 @@ impl DynamoStore {
         pk: &str,
         sk_prefix: &str,
     ) -> Result<Vec<Item>, StoreError> {
+        self.query_prefix(pk, sk_prefix, false).await
+    }
+
+    /// Like [`Self::query_partition`], strongly consistent: for marks that a
+    /// retry moments later must see.
+    pub(crate) async fn query_partition_consistent(
+        &self,
+        pk: &str,
+        sk_prefix: &str,
+    ) -> Result<Vec<Item>, StoreError> {
+        self.query_prefix(pk, sk_prefix, true).await
+    }
+
+    async fn query_prefix(
+        &self,
+        pk: &str,
+        sk_prefix: &str,
+        consistent: bool,
+    ) -> Result<Vec<Item>, StoreError> {
         let mut items = Vec::new();
         let mut start = None;
         loop {
@@ -285,6 +304,7 @@ impl DynamoStore {
                 .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
                 .expression_attribute_values(":pk", AttributeValue::S(pk.to_owned()))
                 .expression_attribute_values(":prefix", AttributeValue::S(sk_prefix.to_owned()))
+                .set_consistent_read(consistent.then_some(true))
                 .set_exclusive_start_key(start)
                 .send()
                 .await
