@@ -128,17 +128,22 @@ async fn world() -> World {
     }
 }
 
+/// The job of the customer's `ticket.created`: an acknowledgement.
+fn opened_by_customer(w: &World) -> MailJob {
+    event(
+        EventType::TicketCreated,
+        &w.customer,
+        ticket_subject(w.ticket, None),
+        json!({}),
+    )
+}
+
 #[tokio::test]
 async fn a_new_ticket_is_acknowledged_once_with_a_signed_reply_address() {
     let w = world().await;
     let outbox = Outbox::default();
     let mailer = mailer(&outbox).await;
-    let job = event(
-        EventType::TicketCreated,
-        &w.customer,
-        ticket_subject(w.ticket, None),
-        json!({}),
-    );
+    let job = opened_by_customer(&w);
     let first = mailer.send(&job, Timestamp::now()).await.unwrap();
     assert!(matches!(
         first.as_slice(),
@@ -508,12 +513,7 @@ async fn an_sqs_message_delivered_twice_at_once_and_again_later_mails_once() {
     let w = world().await;
     let outbox = Outbox::default();
     let mailer = mailer(&outbox).await;
-    let job = event(
-        EventType::TicketCreated,
-        &w.customer,
-        ticket_subject(w.ticket, None),
-        json!({}),
-    );
+    let job = opened_by_customer(&w);
     // Standard queues may hand the same message over twice, even in one
     // batch (handled concurrently), and again after a visibility timeout.
     let mut batch = aws_lambda_events::sqs::SqsEvent::default();
