@@ -30,7 +30,11 @@ behaving as DynamoDB does where the code relies on it.
 6. DynamoDB answers are plain JSON, but moto serialises each one by walking
    the service model attribute by attribute, which costs milliseconds per
    item returned; plain results are written with `json.dumps` instead
-   (errors and anything not plain JSON keep moto's serialiser)."""
+   (errors and anything not plain JSON keep moto's serialiser).
+7. TransactWriteItems honours `ClientRequestToken` as DynamoDB does: the
+   SDK sends one token for all attempts of an operation, so a retry after
+   a timed-out attempt that was in fact applied succeeds instead of failing
+   its own conditions. moto ignores the token."""
 
 import collections
 import copy
@@ -40,6 +44,7 @@ import json
 import math
 import re
 import threading
+import time
 
 from moto import server
 from moto.dynamodb.comparisons import get_filter_expression
@@ -51,6 +56,7 @@ from moto.dynamodb.exceptions import (
 )
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.table import Table
+from moto.core.responses import ActionResult
 from moto.dynamodb.responses import DynamoHandler
 from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
@@ -202,6 +208,28 @@ def _plain_json(self, action_result):
 
 
 DynamoHandler.serialized = _plain_json
+
+_TOKEN_WINDOW_S = 600  # DynamoDB's idempotency window
+_applied_tokens = {}
+_transact = DynamoHandler.transact_write_items
+
+
+def _idempotent_transact(self):
+    token = self.body.get("ClientRequestToken")
+    now = time.monotonic()
+    if token and now - _applied_tokens.get(token, -_TOKEN_WINDOW_S) < _TOKEN_WINDOW_S:
+        return ActionResult({})
+    result = _transact(self)
+    if token:
+        if len(_applied_tokens) > 100_000:
+            for t, at in list(_applied_tokens.items()):
+                if now - at >= _TOKEN_WINDOW_S:
+                    del _applied_tokens[t]
+        _applied_tokens[token] = now
+    return result
+
+
+DynamoHandler.transact_write_items = _idempotent_transact
 
 _COUNTS = collections.Counter()
 _COUNTS_LOCK = threading.Lock()

@@ -75,8 +75,9 @@ pub struct Stats {
     pub errors: u64,
     pub crashes: u64,
     pub timeouts: u64,
-    /// Invocation time, each rounded up to the millisecond as Lambda bills
-    /// it, summed.
+    /// Invocation time from hand-over to result (queueing for a free
+    /// instance excluded), each rounded up to the millisecond as Lambda
+    /// bills it, summed.
     pub billed_ms: u64,
     /// What the instances wrote to stdout and stderr (CloudWatch Logs
     /// ingests as much), in bytes.
@@ -168,7 +169,6 @@ impl Pool {
             return Outcome::Crashed("the function's queue is closed".into());
         }
         self.scale().await;
-        let started = std::time::Instant::now();
         let result = match tokio::time::timeout(timeout, outcome).await {
             Ok(Ok(outcome)) => outcome,
             Ok(Err(_)) => Outcome::Crashed("the instance dropped the invocation".into()),
@@ -179,8 +179,6 @@ impl Pool {
         };
         let mut stats = self.stats.lock().await;
         stats.invocations += 1;
-        stats.billed_ms +=
-            u64::try_from(started.elapsed().as_micros().div_ceil(1000)).unwrap_or(u64::MAX);
         match &result {
             Outcome::Response(_) => {}
             Outcome::Error(_) => stats.errors += 1,
@@ -239,6 +237,13 @@ impl Pool {
     pub(crate) async fn forget(&self, n: usize) {
         self.instances.lock().await.retain(|i| i.n != n);
         self.live.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    /// Adds one invocation's time, from its hand-over to the function to
+    /// its result, rounded up to the millisecond as Lambda bills it.
+    pub(crate) async fn record_billed(&self, elapsed: Duration) {
+        let ms = u64::try_from(elapsed.as_micros().div_ceil(1000)).unwrap_or(u64::MAX);
+        self.stats.lock().await.billed_ms += ms;
     }
 
     pub(crate) async fn record_init(&self, elapsed: Duration) {

@@ -25,7 +25,9 @@ pub(crate) struct Instance {
     pool: Arc<Pool>,
     spawned: Instant,
     initialised: Mutex<bool>,
-    inflight: Mutex<Option<(String, oneshot::Sender<Outcome>)>>,
+    /// The invocation being handled: its id, its caller, when it was handed
+    /// over (Lambda bills from there to the response).
+    inflight: Mutex<Option<(String, oneshot::Sender<Outcome>, Instant)>>,
     kill: Mutex<Option<oneshot::Sender<()>>>,
     alive: watch::Receiver<bool>,
 }
@@ -92,7 +94,7 @@ impl Instance {
             .lock()
             .await
             .as_ref()
-            .is_some_and(|(held, _)| held == id)
+            .is_some_and(|(held, _, _)| held == id)
     }
 
     /// Handling an invocation right now.
@@ -135,7 +137,7 @@ async fn watch_process(
     } else {
         tracing::info!(function = %pool.function.name, instance = instance.n, %status, "instance exited");
     }
-    if let Some((_, reply)) = instance.inflight.lock().await.take() {
+    if let Some((_, reply, _)) = instance.inflight.lock().await.take() {
         let _ = reply.send(Outcome::Crashed(status));
     }
     pool.forget(instance.n).await;
@@ -203,7 +205,7 @@ async fn next(State(instance): State<Arc<Instance>>) -> Response {
         return StatusCode::GONE.into_response();
     };
     pool.queued.fetch_sub(1, Ordering::SeqCst);
-    *instance.inflight.lock().await = Some((id.clone(), reply));
+    *instance.inflight.lock().await = Some((id.clone(), reply, Instant::now()));
     let mut headers = HeaderMap::new();
     let mut set = |name: &'static str, value: String| {
         if let Ok(v) = HeaderValue::from_str(&value) {
@@ -224,7 +226,8 @@ async fn next(State(instance): State<Arc<Instance>>) -> Response {
 async fn finish(instance: &Instance, id: &str, outcome: Outcome) -> StatusCode {
     let mut inflight = instance.inflight.lock().await;
     match inflight.take() {
-        Some((held, reply)) if held == id => {
+        Some((held, reply, handed_over)) if held == id => {
+            instance.pool.record_billed(handed_over.elapsed()).await;
             let _ = reply.send(outcome);
             StatusCode::ACCEPTED
         }
