@@ -206,6 +206,28 @@ async fn timed(
     Ok((reply.body, Sample { calls, total }))
 }
 
+/// `runs` timed runs of one request, whose body run `i` takes from
+/// `body(i)`; returns the samples and the last answer.
+async fn repeated(
+    log: &CallLog,
+    app: &Router,
+    (method, path): (Method, &str),
+    body: impl Fn(usize) -> Option<Value>,
+    headers: &[(&str, &str)],
+    expect: u16,
+    runs: usize,
+) -> anyhow::Result<(Vec<Sample>, Value)> {
+    let mut samples = Vec::with_capacity(runs);
+    let mut last = Value::Null;
+    for i in 0..runs {
+        let (answer, sample) =
+            timed(log, app, (method.clone(), path, body(i)), headers, expect).await?;
+        samples.push(sample);
+        last = answer;
+    }
+    Ok((samples, last))
+}
+
 /// Runs of each operation: enough for a p99 that is not the maximum of a
 /// handful (30), fewer for the heavy bulk update.
 const RUNS: usize = 30;
@@ -241,36 +263,32 @@ async fn dynamodb_cost() -> anyhow::Result<()> {
     };
 
     // Sign-up and login (Argon2id hashing and verification are our code).
-    let mut samples = Vec::new();
-    let mut slug = String::new();
-    for _ in 0..RUNS {
-        slug = kit::unique_slug();
-        let body = kit::sign_up_body(&slug, "owner@acme.example");
-        let (_, s) = timed(
-            &log,
-            &tenants_app,
-            (Method::POST, "/v1/tenants", Some(body)),
-            &[],
-            201,
-        )
-        .await?;
-        samples.push(s);
-    }
+    let slugs: Vec<String> = (0..RUNS).map(|_| kit::unique_slug()).collect();
+    let sign_up = |i: usize| Some(kit::sign_up_body(&slugs[i], "owner@acme.example"));
+    let (samples, _) = repeated(
+        &log,
+        &tenants_app,
+        (Method::POST, "/v1/tenants"),
+        sign_up,
+        &[],
+        201,
+        RUNS,
+    )
+    .await?;
     row("sign-up (tenant and owner)", samples);
-    let mut samples = Vec::new();
-    for _ in 0..RUNS {
-        let body =
-            json!({"tenant": slug, "email": "owner@acme.example", "password": kit::PASSWORD});
-        let (_, s) = timed(
-            &log,
-            &auth_app,
-            (Method::POST, "/v1/auth/login", Some(body)),
-            &[],
-            200,
-        )
-        .await?;
-        samples.push(s);
-    }
+    let slug = slugs.last().context("no tenant signed up")?;
+    let login =
+        |_| Some(json!({"tenant": slug, "email": "owner@acme.example", "password": kit::PASSWORD}));
+    let (samples, _) = repeated(
+        &log,
+        &auth_app,
+        (Method::POST, "/v1/auth/login"),
+        login,
+        &[],
+        200,
+        RUNS,
+    )
+    .await?;
     row("login", samples);
 
     let t = TestTenant::new().await;
@@ -289,22 +307,23 @@ async fn dynamodb_cost() -> anyhow::Result<()> {
         .await;
     }
 
-    let mut samples = Vec::new();
-    let mut id = String::new();
-    for _ in 0..RUNS {
-        let body = json!({"subject": "Bench", "description": "How much does this cost?", "assigneeId": agent.id.to_string(), "tags": ["bench"]});
-        let (created, s) = timed(
-            &log,
-            &app,
-            (Method::POST, "/v1/tickets", Some(body)),
-            &owner,
-            201,
+    let create = |_| {
+        Some(
+            json!({"subject": "Bench", "description": "How much does this cost?", "assigneeId": agent.id.to_string(), "tags": ["bench"]}),
         )
-        .await?;
-        id = created["id"].as_str().context("id")?.to_owned();
-        samples.push(s);
-    }
+    };
+    let (samples, created) = repeated(
+        &log,
+        &app,
+        (Method::POST, "/v1/tickets"),
+        create,
+        &owner,
+        201,
+        RUNS,
+    )
+    .await?;
     row("create ticket", samples);
+    let id = created["id"].as_str().context("id")?.to_owned();
     let comments = format!("/v1/tickets/{id}/comments");
     for i in 0..19 {
         send(
@@ -317,14 +336,16 @@ async fn dynamodb_cost() -> anyhow::Result<()> {
         .await;
     }
     let ticket = format!("/v1/tickets/{id}");
-    let mut samples = Vec::new();
-    for _ in 0..RUNS {
-        samples.push(
-            timed(&log, &app, (Method::GET, &ticket, None), &owner, 200)
-                .await?
-                .1,
-        );
-    }
+    let (samples, _) = repeated(
+        &log,
+        &app,
+        (Method::GET, &ticket),
+        |_| None,
+        &owner,
+        200,
+        RUNS,
+    )
+    .await?;
     row("get ticket with 20 comments", samples);
     for (name, path) in [
         (
@@ -336,14 +357,8 @@ async fn dynamodb_cost() -> anyhow::Result<()> {
             "/v1/tickets?sort=createdAt&limit=50",
         ),
     ] {
-        let mut samples = Vec::new();
-        for _ in 0..RUNS {
-            samples.push(
-                timed(&log, &app, (Method::GET, path, None), &owner, 200)
-                    .await?
-                    .1,
-            );
-        }
+        let (samples, _) =
+            repeated(&log, &app, (Method::GET, path), |_| None, &owner, 200, RUNS).await?;
         row(name, samples);
     }
     let mut version = send(&app, Method::GET, &ticket, None, &owner).await.body["version"]
@@ -373,21 +388,17 @@ async fn dynamodb_cost() -> anyhow::Result<()> {
         samples.push(s);
     }
     row("patch (priority, status)", samples);
-    let mut samples = Vec::new();
-    for _ in 0..RUNS {
-        let body = json!({"body": "Thanks!"});
-        samples.push(
-            timed(
-                &log,
-                &app,
-                (Method::POST, &comments, Some(body)),
-                &owner,
-                201,
-            )
-            .await?
-            .1,
-        );
-    }
+    let reply = |_| Some(json!({"body": "Thanks!"}));
+    let (samples, _) = repeated(
+        &log,
+        &app,
+        (Method::POST, &comments),
+        reply,
+        &owner,
+        201,
+        RUNS,
+    )
+    .await?;
     row("comment (public reply)", samples);
     let ids: Vec<Value> = send(&app, Method::GET, "/v1/tickets?limit=100", None, &owner)
         .await
@@ -395,22 +406,20 @@ async fn dynamodb_cost() -> anyhow::Result<()> {
         .as_array()
         .map(|a| a.iter().map(|t| t["id"].clone()).collect())
         .unwrap_or_default();
-    let mut samples = Vec::new();
-    for i in 0..BULK_RUNS {
-        let priority = if i % 2 == 0 { "low" } else { "urgent" };
-        let body = json!({"ids": ids, "update": {"priority": priority}});
-        samples.push(
-            timed(
-                &log,
-                &app,
-                (Method::POST, "/v1/tickets/bulk", Some(body)),
-                &owner,
-                200,
-            )
-            .await?
-            .1,
-        );
-    }
+    let bulk = |i: usize| {
+        let priority = if i.is_multiple_of(2) { "low" } else { "urgent" };
+        Some(json!({"ids": ids, "update": {"priority": priority}}))
+    };
+    let (samples, _) = repeated(
+        &log,
+        &app,
+        (Method::POST, "/v1/tickets/bulk"),
+        bulk,
+        &owner,
+        200,
+        BULK_RUNS,
+    )
+    .await?;
     row(&format!("bulk update of {}", ids.len()), samples);
 
     print!("{}", summarise_timed(&rows));

@@ -22,16 +22,7 @@ fn main() -> anyhow::Result<()> {
         .init();
     let mut args = std::env::args().skip(1);
     let command = args.next().unwrap_or_default();
-    let mut args: Vec<String> = args.collect();
-    let mut count = 20;
-    if let Some(i) = args.iter().position(|a| a == "--count") {
-        count = args
-            .get(i + 1)
-            .and_then(|n| n.parse().ok())
-            .context("--count takes a number")?;
-        args.drain(i..i + 2);
-    }
-    let opts = parse_options(args)?;
+    let opts = parse_options(args.collect())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -47,7 +38,7 @@ fn main() -> anyhow::Result<()> {
             println!("{}", serde_json::to_string_pretty(&refs)?);
             Ok(())
         }),
-        "cold-starts" => runtime.block_on(stack::cold_starts(opts, count)),
+        "cold-starts" => runtime.block_on(stack::cold_starts(opts)),
         "routes" => {
             let template = Template::load(&opts.template)?;
             let ctx = stack::offline_context(&template, &opts.stack);
@@ -89,6 +80,7 @@ fn parse_options(args: Vec<String>) -> anyhow::Result<Options> {
         bin_dir: PathBuf::from(target).join("debug"),
         max_instances: 4,
         ready_file: None,
+        cold_starts: 20,
     };
     let mut it = args.into_iter();
     while let Some(flag) = it.next() {
@@ -115,6 +107,7 @@ fn parse_options(args: Vec<String>) -> anyhow::Result<Options> {
                 opts.max_instances = value()?.parse().context("--max-instances")?
             }
             "--ready-file" => opts.ready_file = Some(value()?.into()),
+            "--count" => opts.cold_starts = value()?.parse().context("--count")?,
             _ => bail!("unknown option {flag}\n{USAGE}"),
         }
     }

@@ -31,9 +31,20 @@ pub struct Options {
     pub bin_dir: PathBuf,
     pub max_instances: usize,
     pub ready_file: Option<PathBuf>,
+    /// Starts per function for `devstack cold-starts`.
+    pub cold_starts: usize,
 }
 
 impl Options {
+    /// What every instance gets besides the template's environment.
+    fn runtime_env(&self, ctx: &Context) -> RuntimeEnv {
+        RuntimeEnv {
+            region: self.region.clone(),
+            endpoint: self.moto.clone(),
+            account: ctx.account.clone(),
+        }
+    }
+
     /// Parameter values: the file's, then those given one by one.
     pub fn parameter_overrides(&self) -> anyhow::Result<HashMap<String, String>> {
         let mut values = HashMap::new();
@@ -110,17 +121,13 @@ pub fn offline_context(template: &Template, stack: &str) -> Context {
     ctx
 }
 
-/// `devstack cold-starts`: starts every function `count` times, one
+/// `devstack cold-starts`: starts every function `opts.cold_starts` times, one
 /// instance at a time with nothing else running, and prints each one's
 /// init time (process start to its first Runtime API `next`) and binary
 /// size as a Markdown table.
-pub async fn cold_starts(opts: Options, count: usize) -> anyhow::Result<()> {
+pub async fn cold_starts(opts: Options) -> anyhow::Result<()> {
     let (template, ctx) = provision_only(&opts).await?;
-    let runtime_env = RuntimeEnv {
-        region: opts.region.clone(),
-        endpoint: opts.moto.clone(),
-        account: ctx.account.clone(),
-    };
+    let runtime_env = opts.runtime_env(&ctx);
     println!("| function | init, median | p90 | min–max | binary |");
     println!("|---|---|---|---|---|");
     for f in model::functions(&template, &ctx)? {
@@ -129,7 +136,7 @@ pub async fn cold_starts(opts: Options, count: usize) -> anyhow::Result<()> {
             .with_context(|| format!("{} (build it first)", binary.display()))?
             .len();
         let pool = Pool::new(f.clone(), binary, runtime_env.clone(), 1);
-        let mut times = pool.cold_starts(count).await?;
+        let mut times = pool.cold_starts(opts.cold_starts).await?;
         times.sort_by(f64::total_cmp);
         let at =
             |p: f64| times[((p * times.len() as f64).ceil() as usize).clamp(1, times.len()) - 1];
@@ -188,11 +195,7 @@ pub async fn up(opts: Options) -> anyhow::Result<()> {
                 .join(", ")
         );
     }
-    let runtime_env = RuntimeEnv {
-        region: opts.region.clone(),
-        endpoint: opts.moto.clone(),
-        account: ctx.account.clone(),
-    };
+    let runtime_env = opts.runtime_env(&ctx);
     let mut pools = Vec::new();
     let mut routes = Vec::new();
     for f in functions {

@@ -1,6 +1,6 @@
 //! A counting layer for the DynamoDB client: every request's operation, the
-//! capacity DynamoDB reports for it, and when it ran. Used by benchmarks to record what
-//! each API operation costs; not installed in the functions.
+//! capacity DynamoDB reports for it, and when it ran. Used by benchmarks to
+//! record what each API operation costs; not installed in the functions.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

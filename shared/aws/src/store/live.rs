@@ -426,7 +426,8 @@ impl ConnectionStore for DynamoStore {
         tenant: TenantId,
         event: EventId,
     ) -> Result<Vec<String>, StoreError> {
-        let pk = keys::event_step(tenant, event, "").pk;
+        // Step marks share the event's partition.
+        let pk = keys::event(tenant, event).pk;
         let items = self
             .query_partition_consistent(&pk, keys::EVENT_STEP_PREFIX)
             .await?;
