@@ -2,8 +2,6 @@
 //! profile, customer self-registration, password links (reset and
 //! invitation), and the health check.
 
-use std::sync::Arc;
-
 use axum::Router;
 use axum::extract::State;
 use axum::http::{Method, StatusCode};
@@ -11,26 +9,24 @@ use axum::response::IntoResponse;
 use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::json;
-use switchboard_domain::accounts::{LoginInput, RegisterInput};
-use switchboard_domain::permissions::{Action, Caller};
-use switchboard_domain::ports::AccountStore;
-use switchboard_domain::recovery::{ResetConfirmation, ResetRequest};
+use std::sync::Arc;
+use switchboard_domain::accounts::permissions::{Action, Caller};
+use switchboard_domain::accounts::recovery::{ResetConfirmation, ResetRequest};
+use switchboard_domain::accounts::service::{LoginInput, RegisterInput};
+use switchboard_domain::kernel::ports::Health;
 use switchboard_http::routes::Routes;
 use switchboard_http::views::{ApiKeyView, SessionView, TenantView, TokensView, UserView};
-use switchboard_http::{
-    AccountService, ApiError, Authenticated, HasAccounts, Json, RecoveryService, layers,
-};
+use switchboard_http::{ApiError, Authenticated, Json, layers};
+use switchboard_wiring::Api;
+use switchboard_wiring::services::RecoveryService;
 
-pub struct AppState {
-    pub accounts: AccountService,
+/// What this function's handlers use, behind the account service that
+/// authenticates their requests.
+pub struct Services {
     pub recovery: RecoveryService,
 }
 
-impl HasAccounts for AppState {
-    fn accounts(&self) -> &AccountService {
-        &self.accounts
-    }
-}
+pub type AppState = Api<Services>;
 
 /// Every route this function serves; template.yaml must route exactly these
 /// here (checked by the route check).

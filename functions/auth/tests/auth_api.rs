@@ -3,27 +3,30 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
-use std::sync::Arc;
-
 use axum::Router;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use http::Method;
 use jiff::Timestamp;
 use serde_json::json;
-use switchboard_domain::accounts::{SignUpInput, SignedIn};
-use switchboard_domain::auth::{Passwords, SigningSecret};
-use switchboard_domain::ids::SessionId;
-use switchboard_domain::ports::{AccountStore, DirectoryStore};
-use switchboard_domain::recovery::{LinkPurpose, PasswordLink, Recovery};
-use switchboard_domain::user::Role;
-use switchboard_testkit::{self as kit, Reply, bearer, send, unique_slug};
+use std::sync::Arc;
+use switchboard_domain::accounts::password_link::{LinkPurpose, PasswordLink};
+use switchboard_domain::accounts::passwords::Passwords;
+use switchboard_domain::accounts::ports::{PasswordLinks, UserStore};
+use switchboard_domain::accounts::recovery::Recovery;
+use switchboard_domain::accounts::service::{SignUpInput, SignedIn};
+use switchboard_domain::accounts::user::Role;
+use switchboard_domain::kernel::ids::SessionId;
+use switchboard_domain::kernel::secrets::SigningSecret;
+use switchboard_harness::{self as kit, Reply, bearer, send, unique_slug};
 
 async fn app() -> Router {
-    auth::router(Arc::new(auth::AppState {
-        accounts: kit::accounts().await,
-        recovery: Recovery::new(kit::store().await, Passwords::owasp().unwrap()),
-    }))
+    auth::router(Arc::new(switchboard_wiring::Api::new(
+        kit::accounts().await,
+        auth::Services {
+            recovery: Recovery::new(kit::store().await, Passwords::owasp().unwrap()),
+        },
+    )))
 }
 
 /// A fresh tenant whose owner is `owner@acme.example`.
@@ -223,7 +226,7 @@ async fn customers_register_only_where_the_tenant_allows_it() {
     accounts
         .update_tenant(
             &principal,
-            switchboard_domain::accounts::TenantPatchInput {
+            switchboard_domain::accounts::service::TenantPatchInput {
                 name: None,
                 allow_customer_signup: Some(true),
             },
@@ -270,7 +273,7 @@ async fn customers_register_only_where_the_tenant_allows_it() {
 fn forge(claims: serde_json::Value, header: &str, key: &[u8]) -> String {
     let h = URL_SAFE_NO_PAD.encode(header);
     let c = URL_SAFE_NO_PAD.encode(claims.to_string());
-    let sig = switchboard_domain::auth::secrets::hmac_sha256(key, format!("{h}.{c}").as_bytes());
+    let sig = switchboard_domain::kernel::secrets::hmac_sha256(key, format!("{h}.{c}").as_bytes());
     format!("{h}.{c}.{}", URL_SAFE_NO_PAD.encode(sig))
 }
 
@@ -481,7 +484,7 @@ async fn a_password_reset_link_works_once_and_ends_other_sessions() {
     // One reset mail per person per window, however often asked: the
     // request above is still noted; after the window a new one counts.
     let now = Timestamp::now();
-    let window = switchboard_domain::recovery::RESET_WINDOW;
+    let window = switchboard_domain::accounts::recovery::RESET_WINDOW;
     let (t, u) = (signed.tenant.id, signed.user.id);
     assert!(
         !store

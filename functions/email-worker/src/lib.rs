@@ -6,13 +6,24 @@
 
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 use jiff::Timestamp;
-use switchboard_domain::mailing::{MailJob, Mailer, Sent};
-use switchboard_domain::ports::{AttachmentStore, MailSender, MailStore, ObjectStore, TicketStore};
+use switchboard_domain::accounts::ports::PasswordLinks;
+use switchboard_domain::accounts::ports::TenantStore;
+use switchboard_domain::accounts::ports::UserStore;
+use switchboard_domain::attachments::ports::{AttachmentStore, ObjectStore};
+use switchboard_domain::email::mail_job::MailJob;
+use switchboard_domain::email::mailing::{Mailer, Sent};
+use switchboard_domain::email::ports::Bounces;
+use switchboard_domain::email::ports::MailClaims;
+use switchboard_domain::email::ports::MailSender;
+use switchboard_domain::email::ports::MailboxStore;
+use switchboard_domain::email::ports::MessageLog;
+use switchboard_domain::tickets::ports::TicketStore;
 use tracing::{info, warn};
 
 async fn process<S, X, O>(mailer: &Mailer<S, X, O>, message: &SqsMessage) -> Result<(), String>
 where
-    S: TicketStore + MailStore + AttachmentStore,
+    S: TicketStore + UserStore + TenantStore + AttachmentStore + MailboxStore + MessageLog,
+    S: Bounces + MailClaims + PasswordLinks,
     X: MailSender,
     O: ObjectStore,
 {
@@ -43,7 +54,8 @@ where
 /// Sends a batch's jobs concurrently; the failed ones are reported.
 pub async fn handle<S, X, O>(mailer: &Mailer<S, X, O>, event: SqsEvent) -> SqsBatchResponse
 where
-    S: TicketStore + MailStore + AttachmentStore,
+    S: TicketStore + UserStore + TenantStore + AttachmentStore + MailboxStore + MessageLog,
+    S: Bounces + MailClaims + PasswordLinks,
     X: MailSender,
     O: ObjectStore,
 {

@@ -3,21 +3,22 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
-use std::sync::Mutex;
-
 use jiff::Timestamp;
 use mail_parser::MessageParser;
 use serde_json::json;
+use std::sync::Mutex;
 use switchboard_domain::StoreError;
+use switchboard_domain::accounts::permissions::Principal;
+use switchboard_domain::email::mail_job::MailJob;
+use switchboard_domain::email::mailing::{MailSettings, Mailer, Sent};
 use switchboard_domain::email::outbound::MailKind;
+use switchboard_domain::email::ports::{Bounces, MailSender, MessageLog};
 use switchboard_domain::email::{ReplyAddresses, thread_id};
-use switchboard_domain::events::{DomainEvent, EventType, Subject};
-use switchboard_domain::ids::{CommentId, TicketId, UserId};
-use switchboard_domain::mailing::{MailJob, MailSettings, Mailer, Sent};
-use switchboard_domain::permissions::Principal;
-use switchboard_domain::ports::{MailSender, MailStore};
-use switchboard_domain::ticketing::{NewCommentInput, NewTicketInput, Ticketing};
-use switchboard_testkit::{self as kit, TestTenant};
+use switchboard_domain::kernel::events::{DomainEvent, EventType, Subject};
+use switchboard_domain::kernel::ids::{CommentId, TicketId, UserId};
+use switchboard_domain::tickets::input::{NewCommentInput, NewTicketInput};
+use switchboard_domain::tickets::service::Ticketing;
+use switchboard_harness::{self as kit, TestTenant};
 
 const DOMAIN: &str = "mail.switchboard.test";
 
@@ -320,7 +321,7 @@ async fn an_invited_person_gets_a_link_that_sets_their_password() {
         .await
         .create_user(
             &owner,
-            switchboard_domain::directory::NewUserInput {
+            switchboard_domain::accounts::directory::NewUserInput {
                 name: "Nia New".into(),
                 email: format!("nia.{}@acme.example", ulid::Ulid::new()),
                 role: "agent".into(),
@@ -357,13 +358,13 @@ async fn an_invited_person_gets_a_link_that_sets_their_password() {
         .find_map(|w| w.split("token=").nth(1))
         .expect("a link with a token")
         .to_owned();
-    let recovery = switchboard_domain::recovery::Recovery::new(
+    let recovery = switchboard_domain::accounts::recovery::Recovery::new(
         kit::store().await,
-        switchboard_domain::auth::Passwords::owasp().unwrap(),
+        switchboard_domain::accounts::passwords::Passwords::owasp().unwrap(),
     );
     recovery
         .confirm(
-            switchboard_domain::recovery::ResetConfirmation {
+            switchboard_domain::accounts::recovery::ResetConfirmation {
                 token,
                 password: "my own passphrase 12".into(),
             },
@@ -374,7 +375,7 @@ async fn an_invited_person_gets_a_link_that_sets_their_password() {
     let signed = kit::accounts()
         .await
         .login(
-            switchboard_domain::accounts::LoginInput {
+            switchboard_domain::accounts::service::LoginInput {
                 tenant: tenant.slug.clone(),
                 email: invited.email.as_str().to_owned(),
                 password: "my own passphrase 12".into(),
@@ -406,10 +407,10 @@ async fn an_invited_person_gets_a_link_that_sets_their_password() {
 
 #[tokio::test]
 async fn a_reply_carries_its_files_and_links_what_is_too_large() {
-    use switchboard_domain::attachment::Attachment;
-    use switchboard_domain::ids::AttachmentId;
-    use switchboard_domain::mailing::MAIL_FILES_BYTES;
-    use switchboard_domain::ports::{AttachmentStore, ObjectStore};
+    use switchboard_domain::attachments::attachment::Attachment;
+    use switchboard_domain::attachments::ports::{AttachmentStore, ObjectStore};
+    use switchboard_domain::email::mailing::MAIL_FILES_BYTES;
+    use switchboard_domain::kernel::ids::AttachmentId;
 
     let w = world().await;
     let outbox = Outbox::default();

@@ -9,9 +9,12 @@ use futures::StreamExt;
 use jiff::Timestamp;
 use switchboard_aws::DynamoStore;
 use switchboard_aws::items::EventItem;
-use switchboard_domain::events::DomainEvent;
-use switchboard_domain::ports::{DeliveryQueue, MailQueue, Pusher, SlaQueue};
-use switchboard_domain::routing::EventRouter;
+use switchboard_domain::email::ports::MailQueue;
+use switchboard_domain::kernel::events::DomainEvent;
+use switchboard_domain::realtime::ports::Pusher;
+use switchboard_domain::routing::router::EventRouter;
+use switchboard_domain::sla::ports::SlaQueue;
+use switchboard_domain::webhooks::ports::DeliveryQueue;
 use tracing::{error, info, warn};
 
 /// Why a record could not be routed.

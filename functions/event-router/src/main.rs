@@ -1,23 +1,20 @@
 //! Lambda entry point of the `event-router` function.
 
-use std::sync::Arc;
-
 use aws_lambda_events::dynamodb::Event;
 use lambda_runtime::{LambdaEvent, service_fn};
-use switchboard_domain::routing::EventRouter;
-use switchboard_http::bootstrap;
+use std::sync::Arc;
+use switchboard_domain::routing::router::EventRouter;
+use switchboard_wiring::Env;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    switchboard_http::logging::init();
-    let aws = bootstrap::aws().await;
-    let store = bootstrap::worker_store(bootstrap::dynamodb(&aws))?;
+    let env = Env::worker().await?;
     let router = Arc::new(EventRouter::new(
-        store,
-        bootstrap::connections_api(&aws)?,
-        bootstrap::delivery_queue(&aws)?,
-        bootstrap::mail_queue(&aws)?,
-        bootstrap::sla_queue(&aws)?,
+        env.store(),
+        env.connections_api()?,
+        env.delivery_queue()?,
+        env.mail_queue()?,
+        env.sla_queue()?,
     ));
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Event>| {
         let router = router.clone();

@@ -3,33 +3,33 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
-use std::collections::HashSet;
-use std::sync::Mutex;
-
 use aws_lambda_events::dynamodb::Event;
 use jiff::Timestamp;
 use serde_json::{Value, json};
+use std::collections::HashSet;
+use std::sync::Mutex;
 use switchboard_aws::DynamoStore;
 use switchboard_aws::items::EventItem;
 use switchboard_domain::StoreError;
-use switchboard_domain::events::{Actor, DomainEvent, EventType, Subject};
-use switchboard_domain::ids::WebhookId;
-use switchboard_domain::ids::{TicketId, UserId};
-use switchboard_domain::mailing::MailJob;
-use switchboard_domain::pagination::PageRequest;
-use switchboard_domain::ports::{
-    ConnectionStore, DeliveryQueue, MailQueue, NotificationStore, PushResult, Pusher, SlaQueue,
-    WebhookStore,
-};
-use switchboard_domain::realtime::{Connection, Listener, Topic};
-use switchboard_domain::routing::EventRouter;
-use switchboard_domain::sla::engine::SlaCheck;
-use switchboard_domain::ticketing::{NewTicketInput, Ticketing};
-use switchboard_domain::user::Role;
-use switchboard_domain::webhook::{
+use switchboard_domain::accounts::user::Role;
+use switchboard_domain::email::mail_job::MailJob;
+use switchboard_domain::email::ports::MailQueue;
+use switchboard_domain::kernel::events::{Actor, DomainEvent, EventType, Subject};
+use switchboard_domain::kernel::ids::{TicketId, UserId, WebhookId};
+use switchboard_domain::kernel::pagination::PageRequest;
+use switchboard_domain::notifications::ports::NotificationStore;
+use switchboard_domain::realtime::model::{Connection, Listener, Topic};
+use switchboard_domain::realtime::ports::{ConnectionStore, PushResult, Pusher};
+use switchboard_domain::routing::router::EventRouter;
+use switchboard_domain::sla::ports::SlaQueue;
+use switchboard_domain::sla::stored::SlaCheck;
+use switchboard_domain::tickets::input::NewTicketInput;
+use switchboard_domain::tickets::service::Ticketing;
+use switchboard_domain::webhooks::ports::{DeliveryQueue, WebhookStore};
+use switchboard_domain::webhooks::webhook::{
     DeliveryRef, Endpoint, EventFilter, Secret, SigningKey, delivery_id,
 };
-use switchboard_testkit::{self as kit, TestTenant};
+use switchboard_harness::{self as kit, TestTenant};
 
 /// Records pushes; can fail one call, and knows gone connections.
 #[derive(Default)]

@@ -9,9 +9,9 @@ use serde_json::{Value, json};
 use switchboard_aws::DynamoStore;
 use switchboard_aws::objects::S3Objects;
 use switchboard_domain::email::classify::{Verdict, Verdicts};
+use switchboard_domain::email::intake::{Decision, Intake, Received};
 use switchboard_domain::email::message::{MAX_RAW_BYTES, parse};
-use switchboard_domain::intake::{Decision, Intake, Received};
-use switchboard_domain::ticketing::Ticketing;
+use switchboard_domain::tickets::service::Ticketing;
 use tracing::info;
 
 #[derive(Debug, thiserror::Error)]

@@ -1,27 +1,23 @@
 //! Lambda entry point of the `inbound-email` function.
 
-use std::sync::Arc;
-
 use aws_lambda_events::ses::SimpleEmailEvent;
 use inbound_email::Inbound;
 use lambda_runtime::{LambdaEvent, service_fn};
-use switchboard_domain::intake::Intake;
-use switchboard_domain::ticketing::Ticketing;
-use switchboard_http::bootstrap::{self, required};
+use std::sync::Arc;
+use switchboard_domain::email::intake::Intake;
+use switchboard_wiring::{Env, required};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    switchboard_http::logging::init();
-    let aws = bootstrap::aws().await;
-    let store = bootstrap::worker_store(bootstrap::dynamodb(&aws))?;
+    let env = Env::worker().await?;
     let inbound = Arc::new(Inbound {
         intake: Intake::new(
-            store.clone(),
-            bootstrap::attachments_bucket(&aws)?,
-            bootstrap::reply_addresses()?,
+            env.store(),
+            env.attachments_bucket()?,
+            env.reply_addresses()?,
         ),
-        ticketing: Ticketing::new(store),
-        s3: switchboard_aws::config::s3(&aws),
+        ticketing: env.tickets(),
+        s3: switchboard_aws::config::s3(&env.aws),
         bucket: required("INBOUND_BUCKET")?,
         prefix: required("INBOUND_PREFIX")?,
     });

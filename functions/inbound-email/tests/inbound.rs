@@ -6,15 +6,15 @@
 use inbound_email::Inbound;
 use jiff::Timestamp;
 use serde_json::{Value, json};
+use switchboard_domain::accounts::permissions::Principal;
+use switchboard_domain::attachments::ports::AttachmentStore;
 use switchboard_domain::email::ReplyAddresses;
-use switchboard_domain::ids::{TenantId, TicketId};
-use switchboard_domain::intake::Intake;
-use switchboard_domain::mailboxes::{MailboxInput, Mailboxes};
-use switchboard_domain::pagination::PageRequest;
-use switchboard_domain::permissions::Principal;
-use switchboard_domain::ports::AttachmentStore;
-use switchboard_domain::ticketing::Ticketing;
-use switchboard_testkit::{self as kit, TestTenant};
+use switchboard_domain::email::intake::Intake;
+use switchboard_domain::email::mailboxes::{MailboxInput, Mailboxes};
+use switchboard_domain::kernel::ids::{TenantId, TicketId};
+use switchboard_domain::kernel::pagination::PageRequest;
+use switchboard_domain::tickets::service::Ticketing;
+use switchboard_harness::{self as kit, TestTenant};
 
 struct Setup {
     inbound: Inbound,

@@ -1,8 +1,6 @@
 //! The `mailboxes` function: the inbound addresses that route customers'
 //! mail to the tenant (admins).
 
-use std::sync::Arc;
-
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::header::ETAG;
@@ -10,26 +8,24 @@ use axum::http::{Method, StatusCode};
 use axum::response::IntoResponse;
 use jiff::Timestamp;
 use serde::Deserialize;
-use switchboard_domain::ids::MailboxId;
-use switchboard_domain::mailboxes::MailboxInput;
+use std::sync::Arc;
+use switchboard_domain::email::mailboxes::MailboxInput;
+use switchboard_domain::kernel::ids::MailboxId;
 use switchboard_http::conditional::{IfMatch, etag};
 use switchboard_http::extract::{PageQuery, nullable, path_id};
 use switchboard_http::routes::Routes;
 use switchboard_http::views::{ListView, MailboxView, PageView, ReceivedMailView};
-use switchboard_http::{
-    AccountService, ApiError, Authenticated, HasAccounts, Json, MailboxesService, Query, layers,
-};
+use switchboard_http::{ApiError, Authenticated, Json, Query, layers};
+use switchboard_wiring::Api;
+use switchboard_wiring::services::MailboxesService;
 
-pub struct AppState {
-    pub accounts: AccountService,
+/// What this function's handlers use, behind the account service that
+/// authenticates their requests.
+pub struct Services {
     pub mailboxes: MailboxesService,
 }
 
-impl HasAccounts for AppState {
-    fn accounts(&self) -> &AccountService {
-        &self.accounts
-    }
-}
+pub type AppState = Api<Services>;
 
 type S = State<Arc<AppState>>;
 

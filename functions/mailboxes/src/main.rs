@@ -1,19 +1,13 @@
 //! Lambda entry point of the `mailboxes` function.
 
-use std::sync::Arc;
-
-use switchboard_domain::mailboxes::Mailboxes;
-use switchboard_http::bootstrap::{self, Settings};
+use switchboard_domain::email::mailboxes::Mailboxes;
+use switchboard_wiring::Env;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    switchboard_http::logging::init();
-    let settings = Settings::from_env()?;
-    let aws = bootstrap::aws().await;
-    let store = settings.store(bootstrap::dynamodb(&aws));
-    let state = mailboxes::AppState {
-        accounts: settings.accounts(store.clone())?,
-        mailboxes: Mailboxes::new(store),
+    let env = Env::api().await?;
+    let services = mailboxes::Services {
+        mailboxes: Mailboxes::new(env.store()),
     };
-    bootstrap::run(mailboxes::router(Arc::new(state))).await
+    env.serve(mailboxes::router, services).await
 }

@@ -2,19 +2,20 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
-use std::sync::Arc;
-
 use axum::Router;
 use http::Method;
 use serde_json::json;
-use switchboard_domain::mailboxes::Mailboxes;
-use switchboard_testkit::{self as kit, TestTenant, send};
+use std::sync::Arc;
+use switchboard_domain::email::mailboxes::Mailboxes;
+use switchboard_harness::{self as kit, TestTenant, send};
 
 async fn app() -> Router {
-    mailboxes::router(Arc::new(mailboxes::AppState {
-        accounts: kit::accounts().await,
-        mailboxes: Mailboxes::new(kit::store().await),
-    }))
+    mailboxes::router(Arc::new(switchboard_wiring::Api::new(
+        kit::accounts().await,
+        mailboxes::Services {
+            mailboxes: Mailboxes::new(kit::store().await),
+        },
+    )))
 }
 
 fn auth(a: &str) -> [(&str, &str); 1] {

@@ -1,31 +1,27 @@
 //! The `notifications` function: a person's in-app notifications (created
 //! by the event router), their unread count, and their preferences.
 
-use std::sync::Arc;
-
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{Method, StatusCode};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use switchboard_domain::ids::NotificationId;
+use std::sync::Arc;
+use switchboard_domain::kernel::ids::NotificationId;
 use switchboard_http::extract::{PageQuery, path_id};
 use switchboard_http::routes::Routes;
 use switchboard_http::views::{NotificationPreferencesView, NotificationView, PageView};
-use switchboard_http::{
-    AccountService, ApiError, Authenticated, HasAccounts, InboxService, Json, Query,
-};
+use switchboard_http::{ApiError, Authenticated, Json, Query};
+use switchboard_wiring::Api;
+use switchboard_wiring::services::InboxService;
 
-pub struct AppState {
-    pub accounts: AccountService,
+/// What this function's handlers use, behind the account service that
+/// authenticates their requests.
+pub struct Services {
     pub inbox: InboxService,
 }
 
-impl HasAccounts for AppState {
-    fn accounts(&self) -> &AccountService {
-        &self.accounts
-    }
-}
+pub type AppState = Api<Services>;
 
 type S = State<Arc<AppState>>;
 

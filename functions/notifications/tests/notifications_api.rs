@@ -2,24 +2,25 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
-use std::sync::Arc;
-
 use axum::Router;
 use http::Method;
 use jiff::Timestamp;
 use serde_json::json;
-use switchboard_domain::events::{Actor, EventType};
-use switchboard_domain::ids::{EventId, NotificationId, TenantId, TicketId, UserId};
-use switchboard_domain::inbox::Inbox;
-use switchboard_domain::notification::{Notification, NotificationKind};
-use switchboard_domain::ports::NotificationStore;
-use switchboard_testkit::{self as kit, TestTenant, send};
+use std::sync::Arc;
+use switchboard_domain::kernel::events::{Actor, EventType};
+use switchboard_domain::kernel::ids::{EventId, NotificationId, TenantId, TicketId, UserId};
+use switchboard_domain::notifications::inbox::Inbox;
+use switchboard_domain::notifications::notification::{Notification, NotificationKind};
+use switchboard_domain::notifications::ports::NotificationStore;
+use switchboard_harness::{self as kit, TestTenant, send};
 
 async fn app() -> Router {
-    notifications::router(Arc::new(notifications::AppState {
-        accounts: kit::accounts().await,
-        inbox: Inbox::new(kit::store().await),
-    }))
+    notifications::router(Arc::new(switchboard_wiring::Api::new(
+        kit::accounts().await,
+        notifications::Services {
+            inbox: Inbox::new(kit::store().await),
+        },
+    )))
 }
 
 fn auth(a: &str) -> [(&str, &str); 1] {

@@ -4,33 +4,30 @@
 
 pub mod socket;
 
-use std::sync::Arc;
-
 use axum::Router;
 use axum::extract::State;
 use axum::http::{Method, StatusCode};
 use jiff::Timestamp;
 use serde::Serialize;
+use std::sync::Arc;
 use switchboard_aws::DynamoStore;
 use switchboard_aws::push::ConnectionsApi;
-use switchboard_domain::live::Live;
+use switchboard_domain::realtime::service::Live;
 use switchboard_http::routes::Routes;
-use switchboard_http::{AccountService, ApiError, Authenticated, HasAccounts, Json};
+use switchboard_http::{ApiError, Authenticated, Json};
+use switchboard_wiring::Api;
 
 pub type LiveService = Live<DynamoStore, ConnectionsApi>;
 
-pub struct AppState {
-    pub accounts: AccountService,
+/// What this function's handlers use, behind the account service that
+/// authenticates their requests.
+pub struct Services {
     pub live: LiveService,
     /// The WebSocket API's URL (`wss://…/{stage}`), told to clients.
     pub websocket_url: String,
 }
 
-impl HasAccounts for AppState {
-    fn accounts(&self) -> &AccountService {
-        &self.accounts
-    }
-}
+pub type AppState = Api<Services>;
 
 /// Every route this function serves (checked against template.yaml).
 pub fn routes() -> Routes<Arc<AppState>> {

@@ -1,20 +1,14 @@
 //! Lambda entry point of the `realtime` function (connection tickets).
 
-use std::sync::Arc;
-
-use switchboard_domain::live::Live;
-use switchboard_http::bootstrap::{self, Settings, required};
+use switchboard_domain::realtime::service::Live;
+use switchboard_wiring::{Env, required};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    switchboard_http::logging::init();
-    let settings = Settings::from_env()?;
-    let aws = bootstrap::aws().await;
-    let store = settings.store(bootstrap::dynamodb(&aws));
-    let state = realtime::AppState {
-        accounts: settings.accounts(store.clone())?,
-        live: Live::new(store, bootstrap::connections_api(&aws)?),
+    let env = Env::api().await?;
+    let services = realtime::Services {
+        live: Live::new(env.store(), env.connections_api()?),
         websocket_url: required("WEBSOCKET_URL")?,
     };
-    bootstrap::run(realtime::router(Arc::new(state))).await
+    env.serve(realtime::router, services).await
 }

@@ -7,8 +7,9 @@ use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxy
 use aws_lambda_events::encodings::Body;
 use jiff::Timestamp;
 use switchboard_domain::StoreError;
-use switchboard_domain::live::Live;
-use switchboard_domain::ports::{ConnectionStore, Pusher, TicketStore};
+use switchboard_domain::realtime::ports::{ConnectionStore, Pusher};
+use switchboard_domain::realtime::service::Live;
+use switchboard_domain::tickets::ports::TicketStore;
 use tracing::{info, warn};
 
 fn response(status: i64, body: &str) -> ApiGatewayProxyResponse {

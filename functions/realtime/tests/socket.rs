@@ -3,18 +3,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
-use std::sync::Mutex;
-
 use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
+use std::sync::Mutex;
 use switchboard_domain::StoreError;
-use switchboard_domain::auth::secrets::token_digest;
-use switchboard_domain::live::Live;
-use switchboard_domain::ports::{ConnectionStore, PushResult, Pusher};
-use switchboard_domain::realtime::{ConnectionTicket, Listener, Topic};
-use switchboard_domain::user::Role;
-use switchboard_testkit::{self as kit, TestTenant};
+use switchboard_domain::accounts::user::Role;
+use switchboard_domain::kernel::secrets::token_digest;
+use switchboard_domain::realtime::model::{ConnectionTicket, Listener, Topic};
+use switchboard_domain::realtime::ports::{ConnectionStore, PushResult, Pusher};
+use switchboard_domain::realtime::service::Live;
+use switchboard_harness::{self as kit, TestTenant};
 
 #[derive(Default)]
 struct Recorder(Mutex<Vec<(String, Value)>>);

@@ -4,9 +4,6 @@
 
 pub mod worker;
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
-
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::header::ETAG;
@@ -14,25 +11,25 @@ use axum::http::{Method, StatusCode};
 use axum::response::IntoResponse;
 use jiff::Timestamp;
 use serde::Deserialize;
-use switchboard_domain::ids::SlaPolicyId;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use switchboard_domain::kernel::ids::SlaPolicyId;
 use switchboard_domain::sla::policy::{Action, Conditions, NamedCalendar, Targets};
 use switchboard_domain::sla::settings::{PolicyInput, SlaSettings};
-use switchboard_domain::ticket::Priority;
+use switchboard_domain::tickets::ticket::Priority;
 use switchboard_http::conditional::{IfMatch, etag};
 use switchboard_http::extract::path_id;
 use switchboard_http::routes::Routes;
-use switchboard_http::{AccountService, ApiError, Authenticated, HasAccounts, Json, layers};
+use switchboard_http::{ApiError, Authenticated, Json, layers};
+use switchboard_wiring::Api;
 
-pub struct AppState {
-    pub accounts: AccountService,
+/// What this function's handlers use, behind the account service that
+/// authenticates their requests.
+pub struct Services {
     pub settings: SlaSettings<switchboard_aws::DynamoStore>,
 }
 
-impl HasAccounts for AppState {
-    fn accounts(&self) -> &AccountService {
-        &self.accounts
-    }
-}
+pub type AppState = Api<Services>;
 
 type S = State<Arc<AppState>>;
 

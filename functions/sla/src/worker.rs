@@ -4,9 +4,18 @@
 
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use jiff::Timestamp;
-use switchboard_domain::ports::{SlaQueue, SlaStore, TicketStore};
-use switchboard_domain::sla::engine::{SlaCheck, SlaEngine};
-use switchboard_domain::ticketing::Ticketing;
+use switchboard_domain::accounts::ports::TeamStore;
+use switchboard_domain::accounts::ports::TenantStore;
+use switchboard_domain::accounts::ports::UserStore;
+use switchboard_domain::kernel::ports::IdempotencyStore;
+use switchboard_domain::sla::engine::SlaEngine;
+use switchboard_domain::sla::ports::SlaConfigStore;
+use switchboard_domain::sla::ports::SlaQueue;
+use switchboard_domain::sla::ports::TicketSlaStore;
+use switchboard_domain::sla::stored::SlaCheck;
+use switchboard_domain::tickets::ports::FieldSchemaStore;
+use switchboard_domain::tickets::ports::TicketStore;
+use switchboard_domain::tickets::service::Ticketing;
 use tracing::{info, warn};
 
 pub async fn handle<S, C>(
@@ -15,7 +24,8 @@ pub async fn handle<S, C>(
     event: SqsEvent,
 ) -> SqsBatchResponse
 where
-    S: TicketStore + SlaStore,
+    S: TicketStore + FieldSchemaStore + IdempotencyStore + UserStore + TeamStore,
+    S: TenantStore + SlaConfigStore + TicketSlaStore + Clone,
     C: SlaQueue,
 {
     // Checks of one batch are independent tickets: all at once, so the

@@ -3,28 +3,33 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
-use std::sync::{Arc, Mutex};
-
 use axum::Router;
 use http::Method;
 use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
+use std::sync::{Arc, Mutex};
 use switchboard_domain::StoreError;
-use switchboard_domain::pagination::PageRequest;
-use switchboard_domain::permissions::Principal;
-use switchboard_domain::ports::{SlaQueue, SlaStore};
-use switchboard_domain::sla::engine::{SlaCheck, SlaEngine};
+use switchboard_domain::accounts::permissions::Principal;
+use switchboard_domain::kernel::pagination::PageRequest;
+use switchboard_domain::sla::engine::SlaEngine;
 use switchboard_domain::sla::evaluate::{SlaView, State, TargetKind, Threshold};
+use switchboard_domain::sla::ports::SlaQueue;
+use switchboard_domain::sla::ports::SlaTimers;
+use switchboard_domain::sla::ports::TicketSlaStore;
 use switchboard_domain::sla::settings::SlaSettings;
-use switchboard_domain::ticket::Priority;
-use switchboard_domain::ticketing::{NewCommentInput, NewTicketInput, TicketPatchInput, Ticketing};
-use switchboard_testkit::{self as kit, TestTenant, send};
+use switchboard_domain::sla::stored::SlaCheck;
+use switchboard_domain::tickets::input::{NewCommentInput, NewTicketInput, TicketPatchInput};
+use switchboard_domain::tickets::service::Ticketing;
+use switchboard_domain::tickets::ticket::Priority;
+use switchboard_harness::{self as kit, TestTenant, send};
 
 async fn app() -> Router {
-    sla::router(Arc::new(sla::AppState {
-        accounts: kit::accounts().await,
-        settings: SlaSettings::new(kit::store().await),
-    }))
+    sla::router(Arc::new(switchboard_wiring::Api::new(
+        kit::accounts().await,
+        sla::Services {
+            settings: SlaSettings::new(kit::store().await),
+        },
+    )))
 }
 
 fn auth(a: &str) -> [(&str, &str); 1] {
@@ -403,16 +408,21 @@ async fn a_deadline_warns_then_breaches_once_each_and_escalates() {
         .unwrap();
     let ids: Vec<_> = listed.items.iter().map(|t| t.id).collect();
     assert_eq!(ids, [late.id]);
+    let views = switchboard_domain::sla::views::SlaViews::new(store.clone());
     let detail = ticketing.get(&owner, late.id).await.unwrap();
-    let clocks = detail.sla.unwrap();
+    let clocks = views
+        .clocks(&owner, &detail.ticket, at(600))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(clocks.policy_name, "Fast");
     assert_eq!(clocks.targets[0].state, State::Breached);
+    let seen = ticketing.get(&customer, late.id).await.unwrap();
     assert!(
-        ticketing
-            .get(&customer, late.id)
+        views
+            .clocks(&customer, &seen.ticket, at(600))
             .await
             .unwrap()
-            .sla
             .is_none(),
         "staff only"
     );
@@ -421,8 +431,8 @@ async fn a_deadline_warns_then_breaches_once_each_and_escalates() {
 async fn store_ticket(
     ticketing: &Ticketing<switchboard_aws::DynamoStore>,
     who: &Principal,
-    id: switchboard_domain::ids::TicketId,
-) -> switchboard_domain::ticket::Ticket {
+    id: switchboard_domain::kernel::ids::TicketId,
+) -> switchboard_domain::tickets::ticket::Ticket {
     ticketing.get(who, id).await.unwrap().ticket
 }
 

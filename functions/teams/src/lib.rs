@@ -1,7 +1,5 @@
 //! The `teams` function: teams of agents that tickets are routed to.
 
-use std::sync::Arc;
-
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::header::ETAG;
@@ -9,26 +7,24 @@ use axum::http::{Method, StatusCode};
 use axum::response::IntoResponse;
 use jiff::Timestamp;
 use serde::Deserialize;
-use switchboard_domain::directory::TeamInput;
-use switchboard_domain::ids::TeamId;
+use std::sync::Arc;
+use switchboard_domain::accounts::directory::TeamInput;
+use switchboard_domain::kernel::ids::TeamId;
 use switchboard_http::conditional::{IfMatch, etag};
 use switchboard_http::extract::path_id;
 use switchboard_http::routes::Routes;
 use switchboard_http::views::{ListView, TeamView};
-use switchboard_http::{
-    AccountService, ApiError, Authenticated, DirectoryService, HasAccounts, Json, layers,
-};
+use switchboard_http::{ApiError, Authenticated, Json, layers};
+use switchboard_wiring::Api;
+use switchboard_wiring::services::DirectoryService;
 
-pub struct AppState {
-    pub accounts: AccountService,
+/// What this function's handlers use, behind the account service that
+/// authenticates their requests.
+pub struct Services {
     pub directory: DirectoryService,
 }
 
-impl HasAccounts for AppState {
-    fn accounts(&self) -> &AccountService {
-        &self.accounts
-    }
-}
+pub type AppState = Api<Services>;
 
 type S = State<Arc<AppState>>;
 

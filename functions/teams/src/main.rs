@@ -1,18 +1,12 @@
 //! Lambda entry point of the `teams` function.
 
-use std::sync::Arc;
-
-use switchboard_http::bootstrap::{self, Settings};
+use switchboard_wiring::Env;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    switchboard_http::logging::init();
-    let settings = Settings::from_env()?;
-    let aws = bootstrap::aws().await;
-    let store = settings.store(bootstrap::dynamodb(&aws));
-    let state = teams::AppState {
-        accounts: settings.accounts(store.clone())?,
-        directory: settings.directory(store)?,
+    let env = Env::api().await?;
+    let services = teams::Services {
+        directory: env.directory()?,
     };
-    bootstrap::run(teams::router(Arc::new(state))).await
+    env.serve(teams::router, services).await
 }

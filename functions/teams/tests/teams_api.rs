@@ -2,18 +2,19 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
-use std::sync::Arc;
-
 use axum::Router;
 use http::Method;
 use serde_json::json;
-use switchboard_testkit::{self as kit, TestTenant, send};
+use std::sync::Arc;
+use switchboard_harness::{self as kit, TestTenant, send};
 
 async fn app() -> Router {
-    teams::router(Arc::new(teams::AppState {
-        accounts: kit::accounts().await,
-        directory: kit::directory().await,
-    }))
+    teams::router(Arc::new(switchboard_wiring::Api::new(
+        kit::accounts().await,
+        teams::Services {
+            directory: kit::directory().await,
+        },
+    )))
 }
 
 fn auth(a: &str) -> [(&str, &str); 1] {

@@ -1,8 +1,6 @@
 //! The `tenants` function: public sign-up of a new helpdesk, the caller's
 //! tenant and its settings, and the operator's tenant administration.
 
-use std::sync::Arc;
-
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::header::ETAG;
@@ -10,37 +8,21 @@ use axum::http::{Method, StatusCode};
 use axum::response::IntoResponse;
 use jiff::Timestamp;
 use serde::Deserialize;
+use std::sync::Arc;
 use switchboard_domain::DomainError;
-use switchboard_domain::accounts::{SignUpInput, TenantPatchInput};
-use switchboard_domain::auth::secrets::OperatorKey;
-use switchboard_domain::ids::TenantId;
-use switchboard_domain::permissions::Action;
-use switchboard_domain::tenant::TenantStatus;
-use switchboard_http::auth::HasOperatorKey;
+use switchboard_domain::accounts::permissions::Action;
+use switchboard_domain::accounts::service::{SignUpInput, TenantPatchInput};
+use switchboard_domain::accounts::tenant::TenantStatus;
+use switchboard_domain::kernel::ids::TenantId;
 use switchboard_http::conditional::{IfMatch, etag};
 use switchboard_http::extract::PageQuery;
 use switchboard_http::routes::Routes;
 use switchboard_http::views::{PageView, SessionView, TenantView};
-use switchboard_http::{
-    AccountService, ApiError, Authenticated, HasAccounts, Json, OperatorAuth, Query, layers,
-};
+use switchboard_http::{ApiError, Authenticated, Json, OperatorAuth, Query, layers};
+use switchboard_wiring::Api;
 
-pub struct AppState {
-    pub accounts: AccountService,
-    pub operator_key: Option<OperatorKey>,
-}
-
-impl HasAccounts for AppState {
-    fn accounts(&self) -> &AccountService {
-        &self.accounts
-    }
-}
-
-impl HasOperatorKey for AppState {
-    fn operator_key(&self) -> Option<&OperatorKey> {
-        self.operator_key.as_ref()
-    }
-}
+/// This function's handlers use the account service alone.
+pub type AppState = Api<()>;
 
 /// Every route this function serves; template.yaml must route exactly these
 /// here (checked by the route check).

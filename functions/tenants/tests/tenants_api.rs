@@ -3,19 +3,18 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
-use std::sync::Arc;
-
 use axum::Router;
 use http::Method;
 use serde_json::json;
-use switchboard_domain::auth::secrets::OperatorKey;
-use switchboard_testkit::{self as kit, Reply, bearer, send, sign_up_body, unique_slug};
+use std::sync::Arc;
+use switchboard_domain::kernel::secrets::OperatorKey;
+use switchboard_harness::{self as kit, Reply, bearer, send, sign_up_body, unique_slug};
 
 async fn app() -> Router {
-    tenants::router(Arc::new(tenants::AppState {
-        accounts: kit::accounts().await,
-        operator_key: Some(OperatorKey::new(kit::OPERATOR_KEY.into()).unwrap()),
-    }))
+    tenants::router(Arc::new(
+        switchboard_wiring::Api::new(kit::accounts().await, ())
+            .with_operator_key(OperatorKey::new(kit::OPERATOR_KEY.into()).unwrap()),
+    ))
 }
 
 async fn sign_up(app: &Router) -> (String, Reply) {
@@ -273,7 +272,7 @@ async fn customers_cannot_change_the_tenant() {
     let accounts = kit::accounts().await;
     let customer = accounts
         .register_customer(
-            switchboard_domain::accounts::RegisterInput {
+            switchboard_domain::accounts::service::RegisterInput {
                 tenant: slug,
                 name: "Carla".into(),
                 email: "carla@example.com".into(),
@@ -358,7 +357,7 @@ async fn the_operator_lists_and_suspends_tenants_and_suspension_ends_their_crede
     let accounts = kit::accounts().await;
     let login = accounts
         .login(
-            switchboard_domain::accounts::LoginInput {
+            switchboard_domain::accounts::service::LoginInput {
                 tenant: slug.clone(),
                 email: "owner@acme.example".into(),
                 password: kit::PASSWORD.into(),

@@ -1,21 +1,19 @@
 //! Attachment routes: presigned uploads, attaching, listing, downloads
 //! (a `302` to a short-lived presigned GET) and deletion.
 
-use std::sync::Arc;
-
+use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::http::header::{CACHE_CONTROL, LOCATION};
 use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
 use serde::Deserialize;
-use switchboard_domain::attaching::UploadInput;
-use switchboard_domain::ids::{AttachmentId, TicketId};
+use std::sync::Arc;
+use switchboard_domain::attachments::service::UploadInput;
+use switchboard_domain::kernel::ids::{AttachmentId, TicketId};
 use switchboard_http::extract::path_id;
 use switchboard_http::views::{AttachmentView, ListView, UploadView};
 use switchboard_http::{ApiError, Authenticated, Json};
-
-use crate::AppState;
 
 type S = State<Arc<AppState>>;
 

@@ -3,9 +3,6 @@
 
 mod attachments;
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
-
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::header::ETAG;
@@ -14,34 +11,34 @@ use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use switchboard_domain::attaching::CommentWithFiles;
-use switchboard_domain::fields::FieldDef;
-use switchboard_domain::idempotency::IdempotencyKey;
-use switchboard_domain::ids::{CommentId, TicketId};
-use switchboard_domain::permissions::Principal;
-use switchboard_domain::ticket::HistoryEntry;
-use switchboard_domain::ticketing::{
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use switchboard_domain::accounts::permissions::Principal;
+use switchboard_domain::attachments::service::CommentWithFiles;
+use switchboard_domain::kernel::idempotency::IdempotencyKey;
+use switchboard_domain::kernel::ids::{CommentId, TicketId};
+use switchboard_domain::tickets::fields::FieldDef;
+use switchboard_domain::tickets::input::{
     NewCommentInput, NewTicketInput, RequesterInput, TicketListInput, TicketPatchInput,
 };
+use switchboard_domain::tickets::ticket::HistoryEntry;
 use switchboard_http::conditional::{IfMatch, etag};
 use switchboard_http::extract::{IdempotentJson, PageQuery, nullable, path_id};
 use switchboard_http::routes::Routes;
 use switchboard_http::views::{CommentView, ListView, PageView, TicketDetailView, TicketView};
-use switchboard_http::{
-    AccountService, ApiError, Authenticated, HasAccounts, Json, Query, TicketingService, layers,
-};
+use switchboard_http::{ApiError, Authenticated, Json, Query, layers};
+use switchboard_wiring::Api;
+use switchboard_wiring::services::{AttachmentsService, SlaViewsService, TicketingService};
 
-pub struct AppState {
-    pub accounts: AccountService,
+/// What this function's handlers use, behind the account service that
+/// authenticates their requests.
+pub struct Services {
     pub tickets: TicketingService,
-    pub attachments: switchboard_http::AttachmentsService,
+    pub attachments: AttachmentsService,
+    pub sla: SlaViewsService,
 }
 
-impl HasAccounts for AppState {
-    fn accounts(&self) -> &AccountService {
-        &self.accounts
-    }
-}
+pub type AppState = Api<Services>;
 
 type S = State<Arc<AppState>>;
 
@@ -223,12 +220,22 @@ async fn create(
     if !replayed {
         tracing::info!(ticket_id = %detail.ticket.id, number = detail.ticket.number, "ticket created");
     }
+    // A new ticket's SLA is computed downstream; a replay shows it as now.
+    let sla = match replayed {
+        true => {
+            state
+                .sla
+                .clocks(&principal, &detail.ticket, Timestamp::now())
+                .await?
+        }
+        false => None,
+    };
     let t = &detail.ticket;
     Ok(created(
         format!("/v1/tickets/{}", t.id),
         t.version,
         replayed,
-        TicketDetailView::new(&detail, staff(&principal)),
+        TicketDetailView::new(&detail, sla, staff(&principal)),
     ))
 }
 
@@ -273,6 +280,10 @@ async fn list(
         cursor: q.cursor,
     }
     .page()?;
+    if let Some(view) = &q.sla {
+        let tickets = state.sla.list(&principal, view, &page).await?;
+        return Ok(Json(PageView::from_page(tickets, |t| TicketView::from(t))));
+    }
     let input = TicketListInput {
         status: q.status,
         assignee: q.assignee,
@@ -282,7 +293,6 @@ async fn list(
         tag: q.tag,
         sort: q.sort,
         order: q.order,
-        sla: q.sla,
     };
     let tickets = state.tickets.list(&principal, input, &page).await?;
     Ok(Json(PageView::from_page(tickets, |t| TicketView::from(t))))
@@ -308,9 +318,13 @@ async fn get(
         .tickets
         .get(&principal, path_id::<TicketId>(&id)?)
         .await?;
+    let sla = state
+        .sla
+        .clocks(&principal, &detail.ticket, Timestamp::now())
+        .await?;
     Ok((
         [(ETAG, etag(detail.ticket.version))],
-        Json(TicketDetailView::new(&detail, staff(&principal))),
+        Json(TicketDetailView::new(&detail, sla, staff(&principal))),
     ))
 }
 
@@ -335,9 +349,13 @@ async fn get_by_number(
         .parse::<u64>()
         .map_err(|_| ApiError::not_found())?;
     let detail = state.tickets.get_by_number(&principal, number).await?;
+    let sla = state
+        .sla
+        .clocks(&principal, &detail.ticket, Timestamp::now())
+        .await?;
     Ok((
         [(ETAG, etag(detail.ticket.version))],
-        Json(TicketDetailView::new(&detail, staff(&principal))),
+        Json(TicketDetailView::new(&detail, sla, staff(&principal))),
     ))
 }
 

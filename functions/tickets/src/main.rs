@@ -1,21 +1,15 @@
 //! Lambda entry point of the `tickets` function.
 
-use std::sync::Arc;
-
-use switchboard_domain::attaching::Attachments;
-use switchboard_domain::ticketing::Ticketing;
-use switchboard_http::bootstrap::{self, Settings};
+use switchboard_domain::sla::views::SlaViews;
+use switchboard_wiring::Env;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    switchboard_http::logging::init();
-    let settings = Settings::from_env()?;
-    let aws = bootstrap::aws().await;
-    let store = settings.store(bootstrap::dynamodb(&aws));
-    let state = tickets::AppState {
-        accounts: settings.accounts(store.clone())?,
-        tickets: Ticketing::new(store.clone()),
-        attachments: Attachments::new(store, bootstrap::attachments_bucket(&aws)?),
+    let env = Env::api().await?;
+    let services = tickets::Services {
+        tickets: env.tickets(),
+        attachments: env.attachments()?,
+        sla: SlaViews::new(env.store()),
     };
-    bootstrap::run(tickets::router(Arc::new(state))).await
+    env.serve(tickets::router, services).await
 }

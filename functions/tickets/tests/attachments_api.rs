@@ -4,20 +4,22 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
-use std::sync::Arc;
-
 use axum::Router;
 use http::Method;
 use serde_json::{Value, json};
-use switchboard_domain::ticketing::Ticketing;
-use switchboard_testkit::{self as kit, TestTenant, send};
+use std::sync::Arc;
+use switchboard_domain::tickets::service::Ticketing;
+use switchboard_harness::{self as kit, TestTenant, send};
 
 async fn app() -> Router {
-    tickets::router(Arc::new(tickets::AppState {
-        accounts: kit::accounts().await,
-        tickets: Ticketing::new(kit::store().await),
-        attachments: kit::attachments().await,
-    }))
+    tickets::router(Arc::new(switchboard_wiring::Api::new(
+        kit::accounts().await,
+        tickets::Services {
+            tickets: Ticketing::new(kit::store().await),
+            attachments: kit::attachments().await,
+            sla: switchboard_domain::sla::views::SlaViews::new(kit::store().await),
+        },
+    )))
 }
 
 fn auth(a: &str) -> [(&str, &str); 1] {

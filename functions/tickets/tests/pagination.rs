@@ -3,24 +3,26 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
-use std::collections::BTreeSet;
-use std::sync::Arc;
-
 use axum::Router;
 use futures::StreamExt;
 use http::Method;
 use serde_json::{Value, json};
-use switchboard_domain::ticketing::Ticketing;
-use switchboard_testkit::{self as kit, TestTenant, send};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use switchboard_domain::tickets::service::Ticketing;
+use switchboard_harness::{self as kit, TestTenant, send};
 
 const TICKETS: usize = 250;
 
 async fn app() -> Router {
-    tickets::router(Arc::new(tickets::AppState {
-        accounts: kit::accounts().await,
-        tickets: Ticketing::new(kit::store().await),
-        attachments: kit::attachments().await,
-    }))
+    tickets::router(Arc::new(switchboard_wiring::Api::new(
+        kit::accounts().await,
+        tickets::Services {
+            tickets: Ticketing::new(kit::store().await),
+            attachments: kit::attachments().await,
+            sla: switchboard_domain::sla::views::SlaViews::new(kit::store().await),
+        },
+    )))
 }
 
 /// Every page of `query` at `limit`, in order.
@@ -93,7 +95,7 @@ async fn every_view_pages_each_ticket_exactly_once_in_order() {
                 )
                 .await
                 .unwrap(),
-            switchboard_domain::directory::TeamInput {
+            switchboard_domain::accounts::directory::TeamInput {
                 name: Some("Pagers".into()),
                 description: None,
                 members: Some(vec![agent.id.to_string()]),

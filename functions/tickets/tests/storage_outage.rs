@@ -5,17 +5,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
-use std::sync::Arc;
-use std::time::{Duration, Instant};
-
 use axum::Router;
 use http::Method;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 use switchboard_aws::DynamoStore;
 use switchboard_aws::cursor::CursorSealer;
-use switchboard_domain::accounts::Accounts;
-use switchboard_domain::auth::{LoginThrottle, Passwords};
-use switchboard_domain::ticketing::Ticketing;
-use switchboard_testkit::{self as kit, TestTenant, send};
+use switchboard_domain::accounts::passwords::Passwords;
+use switchboard_domain::accounts::service::Accounts;
+use switchboard_domain::accounts::throttle::LoginThrottle;
+use switchboard_domain::tickets::service::Ticketing;
+use switchboard_harness::{self as kit, TestTenant, send};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
@@ -72,11 +72,17 @@ async fn app(endpoint: &str) -> Router {
         Passwords::owasp().unwrap(),
         LoginThrottle::default(),
     );
-    tickets::router(Arc::new(tickets::AppState {
+    tickets::router(Arc::new(switchboard_wiring::Api::new(
         accounts,
-        tickets: Ticketing::new(store.clone()),
-        attachments: switchboard_domain::attaching::Attachments::new(store, kit::bucket().await),
-    }))
+        tickets::Services {
+            tickets: Ticketing::new(store.clone()),
+            sla: switchboard_domain::sla::views::SlaViews::new(store.clone()),
+            attachments: switchboard_domain::attachments::service::Attachments::new(
+                store,
+                kit::bucket().await,
+            ),
+        },
+    )))
 }
 
 #[tokio::test]

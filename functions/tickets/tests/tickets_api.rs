@@ -2,22 +2,24 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
-use std::collections::BTreeSet;
-use std::sync::Arc;
-
 use axum::Router;
 use futures::future::join_all;
 use http::Method;
 use serde_json::{Value, json};
-use switchboard_domain::ticketing::Ticketing;
-use switchboard_testkit::{self as kit, Reply, TestTenant, send};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use switchboard_domain::tickets::service::Ticketing;
+use switchboard_harness::{self as kit, Reply, TestTenant, send};
 
 async fn app() -> Router {
-    tickets::router(Arc::new(tickets::AppState {
-        accounts: kit::accounts().await,
-        tickets: Ticketing::new(kit::store().await),
-        attachments: kit::attachments().await,
-    }))
+    tickets::router(Arc::new(switchboard_wiring::Api::new(
+        kit::accounts().await,
+        tickets::Services {
+            tickets: Ticketing::new(kit::store().await),
+            attachments: kit::attachments().await,
+            sla: switchboard_domain::sla::views::SlaViews::new(kit::store().await),
+        },
+    )))
 }
 
 /// A request: method, path, body, extra headers.
@@ -200,7 +202,7 @@ async fn agents_open_tickets_for_people_by_email_creating_customers_once() {
         )
         .await
         .unwrap();
-    let requester: switchboard_domain::ids::UserId =
+    let requester: switchboard_domain::kernel::ids::UserId =
         first.body["requesterId"].as_str().unwrap().parse().unwrap();
     let user = users.get_user(&owner, requester).await.unwrap();
     assert_eq!(

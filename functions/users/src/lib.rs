@@ -1,8 +1,6 @@
 //! The `users` function: the people of a helpdesk (agents, admins,
 //! customers) and the API keys integrators use.
 
-use std::sync::Arc;
-
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::header::ETAG;
@@ -10,26 +8,24 @@ use axum::http::{Method, StatusCode};
 use axum::response::IntoResponse;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use switchboard_domain::directory::{NewApiKeyInput, NewUserInput, UserPatchInput};
-use switchboard_domain::ids::{ApiKeyId, UserId};
+use std::sync::Arc;
+use switchboard_domain::accounts::directory::{NewApiKeyInput, NewUserInput, UserPatchInput};
+use switchboard_domain::kernel::ids::{ApiKeyId, UserId};
 use switchboard_http::conditional::{IfMatch, etag};
 use switchboard_http::extract::{PageQuery, path_id};
 use switchboard_http::routes::Routes;
 use switchboard_http::views::{ApiKeyView, ListView, PageView, UserView};
-use switchboard_http::{
-    AccountService, ApiError, Authenticated, DirectoryService, HasAccounts, Json, Query, layers,
-};
+use switchboard_http::{ApiError, Authenticated, Json, Query, layers};
+use switchboard_wiring::Api;
+use switchboard_wiring::services::DirectoryService;
 
-pub struct AppState {
-    pub accounts: AccountService,
+/// What this function's handlers use, behind the account service that
+/// authenticates their requests.
+pub struct Services {
     pub directory: DirectoryService,
 }
 
-impl HasAccounts for AppState {
-    fn accounts(&self) -> &AccountService {
-        &self.accounts
-    }
-}
+pub type AppState = Api<Services>;
 
 type S = State<Arc<AppState>>;
 

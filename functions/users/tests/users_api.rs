@@ -3,18 +3,19 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
-use std::sync::Arc;
-
 use axum::Router;
 use http::Method;
 use serde_json::json;
-use switchboard_testkit::{self as kit, TestTenant, send};
+use std::sync::Arc;
+use switchboard_harness::{self as kit, TestTenant, send};
 
 async fn app() -> Router {
-    users::router(Arc::new(users::AppState {
-        accounts: kit::accounts().await,
-        directory: kit::directory().await,
-    }))
+    users::router(Arc::new(switchboard_wiring::Api::new(
+        kit::accounts().await,
+        users::Services {
+            directory: kit::directory().await,
+        },
+    )))
 }
 
 fn auth(a: &str) -> [(&str, &str); 1] {
@@ -328,7 +329,7 @@ async fn email_changes_move_the_login_and_respect_if_match() {
     .assert_problem(409, "email_taken");
 
     let accounts = kit::accounts().await;
-    let login = |email: &str| switchboard_domain::accounts::LoginInput {
+    let login = |email: &str| switchboard_domain::accounts::service::LoginInput {
         tenant: t.slug.clone(),
         email: email.into(),
         password: kit::PASSWORD.into(),

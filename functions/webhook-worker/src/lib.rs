@@ -7,9 +7,11 @@ pub mod sender;
 
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 use jiff::Timestamp;
-use switchboard_domain::delivering::{Outcome, WebhookWorker};
-use switchboard_domain::ports::{DirectoryStore, NotificationStore, WebhookSender, WebhookStore};
-use switchboard_domain::webhook::DeliveryRef;
+use switchboard_domain::accounts::ports::UserStore;
+use switchboard_domain::notifications::ports::NotificationStore;
+use switchboard_domain::webhooks::ports::{WebhookSender, WebhookStore};
+use switchboard_domain::webhooks::webhook::DeliveryRef;
+use switchboard_domain::webhooks::worker::{Outcome, WebhookWorker};
 use tracing::{info, warn};
 
 /// Where retries are parked.
@@ -24,7 +26,7 @@ async fn process<S, H>(
     message: &SqsMessage,
 ) -> Result<(), String>
 where
-    S: WebhookStore + NotificationStore + DirectoryStore,
+    S: WebhookStore + NotificationStore + UserStore,
     H: WebhookSender,
 {
     let body = message.body.as_deref().unwrap_or_default();
@@ -68,7 +70,7 @@ pub async fn handle<S, H>(
     event: SqsEvent,
 ) -> SqsBatchResponse
 where
-    S: WebhookStore + NotificationStore + DirectoryStore,
+    S: WebhookStore + NotificationStore + UserStore,
     H: WebhookSender,
 {
     let results = futures::future::join_all(event.records.iter().map(|m| async move {

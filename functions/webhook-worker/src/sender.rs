@@ -3,13 +3,12 @@
 //! second DNS answer cannot point elsewhere), no redirects are followed,
 //! 15 seconds in all, at most 1 MB of the answer is read.
 
-use std::net::SocketAddr;
-use std::time::{Duration, Instant};
-
 use jiff::{SignedDuration, Timestamp};
 use reqwest::redirect::Policy;
-use switchboard_domain::ports::WebhookSender;
-use switchboard_domain::webhook::{
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+use switchboard_domain::webhooks::ports::WebhookSender;
+use switchboard_domain::webhooks::webhook::{
     Attempt, DELIVERY_TIMEOUT_SECS, MAX_RESPONSE_BYTES, OutgoingRequest, SendResult,
     allowed_destination, excerpt,
 };

@@ -3,25 +3,25 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
-use std::sync::Mutex;
-
 use axum::Router;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::routing::post;
 use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
+use std::sync::Mutex;
 use switchboard_aws::DynamoStore;
-use switchboard_domain::delivering::{Outcome, WebhookWorker};
-use switchboard_domain::events::{Actor, DomainEvent, EventType, Subject};
-use switchboard_domain::ids::WebhookId;
-use switchboard_domain::pagination::PageRequest;
-use switchboard_domain::ports::{NotificationStore, WebhookSender, WebhookStore};
-use switchboard_domain::webhook::{
+use switchboard_domain::kernel::events::{Actor, DomainEvent, EventType, Subject};
+use switchboard_domain::kernel::ids::WebhookId;
+use switchboard_domain::kernel::pagination::PageRequest;
+use switchboard_domain::notifications::ports::NotificationStore;
+use switchboard_domain::webhooks::ports::{WebhookSender, WebhookStore};
+use switchboard_domain::webhooks::service::new_delivery;
+use switchboard_domain::webhooks::webhook::{
     Attempt, Delivery, DeliveryStatus, Endpoint, EventFilter, OutgoingRequest, Secret, SendResult,
     SigningKey,
 };
-use switchboard_domain::webhooks::new_delivery;
-use switchboard_testkit::{self as kit, TestTenant};
+use switchboard_domain::webhooks::worker::{Outcome, WebhookWorker};
+use switchboard_harness::{self as kit, TestTenant};
 use webhook_worker::sender::HttpSender;
 
 /// Answers from a script of statuses (then 200) and records requests.

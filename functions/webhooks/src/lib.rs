@@ -1,8 +1,6 @@
 //! The `webhooks` function: integrators' endpoints, their signing secrets,
 //! test events, and the delivery log with redelivery.
 
-use std::sync::Arc;
-
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::header::ETAG;
@@ -10,26 +8,24 @@ use axum::http::{Method, StatusCode};
 use axum::response::IntoResponse;
 use jiff::Timestamp;
 use serde::Deserialize;
-use switchboard_domain::ids::{DeliveryId, WebhookId};
-use switchboard_domain::webhooks::EndpointInput;
+use std::sync::Arc;
+use switchboard_domain::kernel::ids::{DeliveryId, WebhookId};
+use switchboard_domain::webhooks::service::EndpointInput;
 use switchboard_http::conditional::{IfMatch, etag};
 use switchboard_http::extract::{PageQuery, path_id};
 use switchboard_http::routes::Routes;
 use switchboard_http::views::{DeliveryView, ListView, PageView, WebhookView};
-use switchboard_http::{
-    AccountService, ApiError, Authenticated, HasAccounts, Json, Query, WebhooksService, layers,
-};
+use switchboard_http::{ApiError, Authenticated, Json, Query, layers};
+use switchboard_wiring::Api;
+use switchboard_wiring::services::WebhooksService;
 
-pub struct AppState {
-    pub accounts: AccountService,
+/// What this function's handlers use, behind the account service that
+/// authenticates their requests.
+pub struct Services {
     pub webhooks: WebhooksService,
 }
 
-impl HasAccounts for AppState {
-    fn accounts(&self) -> &AccountService {
-        &self.accounts
-    }
-}
+pub type AppState = Api<Services>;
 
 type S = State<Arc<AppState>>;
 

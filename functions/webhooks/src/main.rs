@@ -1,23 +1,17 @@
 //! Lambda entry point of the `webhooks` function.
 
-use std::sync::Arc;
-
-use switchboard_domain::webhooks::Webhooks;
-use switchboard_http::bootstrap::{self, Settings};
+use switchboard_domain::webhooks::service::Webhooks;
+use switchboard_wiring::Env;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    switchboard_http::logging::init();
-    let settings = Settings::from_env()?;
-    let aws = bootstrap::aws().await;
-    let store = settings.store(bootstrap::dynamodb(&aws));
-    let state = webhooks::AppState {
-        accounts: settings.accounts(store.clone())?,
+    let env = Env::api().await?;
+    let services = webhooks::Services {
         webhooks: Webhooks::new(
-            store,
-            bootstrap::delivery_queue(&aws)?,
-            bootstrap::flag("WEBHOOK_ALLOW_INSECURE")?,
+            env.store(),
+            env.delivery_queue()?,
+            env.webhooks_allow_insecure()?,
         ),
     };
-    bootstrap::run(webhooks::router(Arc::new(state))).await
+    env.serve(webhooks::router, services).await
 }

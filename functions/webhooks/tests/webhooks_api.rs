@@ -2,26 +2,27 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
-use std::sync::Arc;
-
 use axum::Router;
 use http::Method;
 use serde_json::{Value, json};
+use std::sync::Arc;
 use switchboard_aws::queue::SqsDeliveryQueue;
-use switchboard_domain::webhook::DeliveryRef;
-use switchboard_domain::webhooks::Webhooks;
-use switchboard_testkit::{self as kit, TestTenant, send};
+use switchboard_domain::webhooks::service::Webhooks;
+use switchboard_domain::webhooks::webhook::DeliveryRef;
+use switchboard_harness::{self as kit, TestTenant, send};
 
 async fn app() -> (Router, aws_sdk_sqs::Client, String) {
     let (client, url) = kit::queue().await;
-    let router = webhooks::router(Arc::new(webhooks::AppState {
-        accounts: kit::accounts().await,
-        webhooks: Webhooks::new(
-            kit::store().await,
-            SqsDeliveryQueue::new(client.clone(), url.clone()),
-            false,
-        ),
-    }));
+    let router = webhooks::router(Arc::new(switchboard_wiring::Api::new(
+        kit::accounts().await,
+        webhooks::Services {
+            webhooks: Webhooks::new(
+                kit::store().await,
+                SqsDeliveryQueue::new(client.clone(), url.clone()),
+                false,
+            ),
+        },
+    )));
     (router, client, url)
 }
 

@@ -7,22 +7,22 @@
 //!
 //! Needs the emulator and table that `infra/bench` starts.
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
-
 use anyhow::{Context, bail};
 use axum::Router;
 use http::Method;
 use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 use switchboard_aws::DynamoStore;
 use switchboard_aws::cursor::CursorSealer;
 use switchboard_aws::metrics::{Call, CallLog, Counting, time_waiting};
-use switchboard_domain::accounts::Accounts;
-use switchboard_domain::auth::{LoginThrottle, Passwords};
-use switchboard_domain::recovery::Recovery;
-use switchboard_domain::ticketing::Ticketing;
-use switchboard_testkit::{self as kit, TestTenant, send};
+use switchboard_domain::accounts::passwords::Passwords;
+use switchboard_domain::accounts::recovery::Recovery;
+use switchboard_domain::accounts::service::Accounts;
+use switchboard_domain::accounts::throttle::LoginThrottle;
+use switchboard_domain::tickets::service::Ticketing;
+use switchboard_harness::{self as kit, TestTenant, send};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -66,11 +66,17 @@ async fn counting_router(log: CallLog) -> anyhow::Result<Router> {
         Passwords::owasp()?,
         LoginThrottle::default(),
     );
-    Ok(tickets::router(Arc::new(tickets::AppState {
+    Ok(tickets::router(Arc::new(switchboard_wiring::Api::new(
         accounts,
-        tickets: Ticketing::new(store.clone()),
-        attachments: switchboard_domain::attaching::Attachments::new(store, kit::bucket().await),
-    })))
+        tickets::Services {
+            tickets: Ticketing::new(store.clone()),
+            sla: switchboard_domain::sla::views::SlaViews::new(store.clone()),
+            attachments: switchboard_domain::attachments::service::Attachments::new(
+                store,
+                kit::bucket().await,
+            ),
+        },
+    ))))
 }
 
 struct Row {
@@ -246,14 +252,13 @@ async fn dynamodb_cost() -> anyhow::Result<()> {
             LoginThrottle::default(),
         ))
     };
-    let tenants_app = tenants::router(Arc::new(tenants::AppState {
-        accounts: accounts()?,
-        operator_key: None,
-    }));
-    let auth_app = auth::router(Arc::new(auth::AppState {
-        accounts: accounts()?,
-        recovery: Recovery::new(store.clone(), Passwords::owasp()?),
-    }));
+    let tenants_app = tenants::router(Arc::new(switchboard_wiring::Api::new(accounts()?, ())));
+    let auth_app = auth::router(Arc::new(switchboard_wiring::Api::new(
+        accounts()?,
+        auth::Services {
+            recovery: Recovery::new(store.clone(), Passwords::owasp()?),
+        },
+    )));
     let mut rows: Vec<Timed> = Vec::new();
     let mut row = |operation: &str, samples: Vec<Sample>| {
         rows.push(Timed {
@@ -429,10 +434,10 @@ async fn dynamodb_cost() -> anyhow::Result<()> {
 /// Hands nothing anywhere: the scan's own DynamoDB requests are measured.
 struct NoQueue;
 
-impl switchboard_domain::ports::SlaQueue for NoQueue {
+impl switchboard_domain::sla::ports::SlaQueue for NoQueue {
     async fn enqueue_check(
         &self,
-        _: &switchboard_domain::sla::engine::SlaCheck,
+        _: &switchboard_domain::sla::stored::SlaCheck,
         _: u32,
     ) -> Result<(), switchboard_domain::StoreError> {
         Ok(())
@@ -442,8 +447,8 @@ impl switchboard_domain::ports::SlaQueue for NoQueue {
 /// `bench sla-cost`: the DynamoDB requests of one idle scheduler run (no
 /// ticket due), and of the router's SLA step for one ticket under a policy.
 async fn sla_cost() -> anyhow::Result<()> {
-    use switchboard_domain::ports::SlaStore;
     use switchboard_domain::sla::engine::SlaEngine;
+    use switchboard_domain::sla::ports::SlaTimers;
     use switchboard_domain::sla::scheduler::{minute_of, scan};
 
     let log = CallLog::default();
@@ -487,7 +492,7 @@ async fn sla_cost() -> anyhow::Result<()> {
         &[("authorization", t.owner.as_str())],
     )
     .await;
-    let id: switchboard_domain::ids::TicketId = created.body["id"]
+    let id: switchboard_domain::kernel::ids::TicketId = created.body["id"]
         .as_str()
         .context("no ticket id")?
         .parse()

@@ -6,11 +6,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
-use std::path::PathBuf;
-
 use devstack::model;
 use devstack::stack::offline_context;
 use devstack::template::Template;
+use std::path::PathBuf;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 
@@ -63,7 +62,7 @@ fn document() -> utoipa::openapi::OpenApi {
 /// The envelope every event has (WebSocket pushes, and later webhooks),
 /// with the catalogue of types.
 fn event_envelope() -> utoipa::openapi::schema::Object {
-    use switchboard_domain::events::EventType;
+    use switchboard_domain::kernel::events::EventType;
     use utoipa::openapi::schema::{ObjectBuilder, Type};
     let catalogue: String = EventType::public()
         .map(|t| format!("- `{}`: {}\n", t.as_str(), t.describe()))

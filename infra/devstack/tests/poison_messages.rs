@@ -14,10 +14,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
-
 use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
 use devstack::lambda::{Pool, RuntimeEnv};
 use devstack::model::{self, QueueSource};
@@ -25,11 +21,14 @@ use devstack::provision::{self, Cloud};
 use devstack::template::Template;
 use jiff::Timestamp;
 use serde_json::Value;
-use switchboard_domain::events::{Actor, DomainEvent, EventType, Subject};
-use switchboard_domain::ids::{DeliveryId, TenantId, TicketId, WebhookId};
-use switchboard_domain::mailing::MailJob;
-use switchboard_domain::sla::engine::SlaCheck;
-use switchboard_domain::webhook::DeliveryRef;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use switchboard_domain::email::mail_job::MailJob;
+use switchboard_domain::kernel::events::{Actor, DomainEvent, EventType, Subject};
+use switchboard_domain::kernel::ids::{DeliveryId, TenantId, TicketId, WebhookId};
+use switchboard_domain::sla::stored::SlaCheck;
+use switchboard_domain::webhooks::webhook::DeliveryRef;
 
 fn endpoint() -> String {
     std::env::var("SWITCHBOARD_TEST_ENDPOINT").unwrap_or_else(|_| "http://127.0.0.1:4566".into())

@@ -4,15 +4,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
-
 use bytes::Bytes;
 use devstack::lambda::Outcome;
 use devstack::model::QueueSource;
 use devstack::provision::Cloud;
 use devstack::queues::poll_once;
 use serde_json::{Value, json};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 fn endpoint() -> String {
     std::env::var("SWITCHBOARD_TEST_ENDPOINT").unwrap_or_else(|_| "http://127.0.0.1:4566".into())

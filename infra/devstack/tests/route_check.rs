@@ -5,12 +5,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
-
 use devstack::model;
 use devstack::stack::offline_context;
 use devstack::template::Template;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 
 type RouteSet = BTreeSet<(String, String)>;
 

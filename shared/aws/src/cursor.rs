@@ -9,7 +9,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
-use switchboard_domain::auth::secrets::hmac_sha256;
+use switchboard_domain::kernel::secrets::hmac_sha256;
 
 #[derive(Clone)]
 pub struct CursorSealer {

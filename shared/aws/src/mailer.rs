@@ -5,7 +5,7 @@ use aws_sdk_sesv2::Client;
 use aws_sdk_sesv2::primitives::Blob;
 use aws_sdk_sesv2::types::{Destination, EmailContent, RawMessage};
 use switchboard_domain::StoreError;
-use switchboard_domain::ports::MailSender;
+use switchboard_domain::email::ports::MailSender;
 
 use crate::store::sdk_error;
 

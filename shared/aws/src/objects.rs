@@ -11,10 +11,10 @@ use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::types::TaggingDirective;
 use jiff::Timestamp;
 use switchboard_domain::StoreError;
-use switchboard_domain::attachment::{
+use switchboard_domain::attachments::attachment::{
     Attachment, DOWNLOAD_TTL, PresignedRequest, UPLOAD_TTL, Upload,
 };
-use switchboard_domain::ports::{ObjectStore, StoredObject};
+use switchboard_domain::attachments::ports::{ObjectStore, StoredObject};
 
 use crate::keys::objects;
 use crate::store::sdk_error;
@@ -226,8 +226,8 @@ impl ObjectStore for S3Objects {
 mod tests {
     #![allow(clippy::unwrap_used)] // test code
     use super::*;
-    use switchboard_domain::events::Actor;
-    use switchboard_domain::ids::{TenantId, TicketId, UploadId};
+    use switchboard_domain::kernel::events::Actor;
+    use switchboard_domain::kernel::ids::{TenantId, TicketId, UploadId};
 
     fn offline_client() -> Client {
         let conf = aws_sdk_s3::Config::builder()

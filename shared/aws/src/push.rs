@@ -5,7 +5,7 @@ use aws_sdk_apigatewaymanagement::error::SdkError;
 use aws_sdk_apigatewaymanagement::operation::post_to_connection::PostToConnectionError;
 use aws_sdk_apigatewaymanagement::primitives::Blob;
 use switchboard_domain::StoreError;
-use switchboard_domain::ports::{PushResult, Pusher};
+use switchboard_domain::realtime::ports::{PushResult, Pusher};
 
 use crate::store::sdk_error;
 

@@ -3,10 +3,12 @@
 
 use aws_sdk_sqs::Client;
 use switchboard_domain::StoreError;
-use switchboard_domain::mailing::MailJob;
-use switchboard_domain::ports::{DeliveryQueue, MailQueue, SlaQueue};
-use switchboard_domain::sla::engine::SlaCheck;
-use switchboard_domain::webhook::DeliveryRef;
+use switchboard_domain::email::mail_job::MailJob;
+use switchboard_domain::email::ports::MailQueue;
+use switchboard_domain::sla::ports::SlaQueue;
+use switchboard_domain::sla::stored::SlaCheck;
+use switchboard_domain::webhooks::ports::DeliveryQueue;
+use switchboard_domain::webhooks::webhook::DeliveryRef;
 
 use crate::store::sdk_error;
 

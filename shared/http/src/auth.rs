@@ -6,16 +6,20 @@ use http::header::AUTHORIZATION;
 use http::request::Parts;
 use jiff::Timestamp;
 use switchboard_domain::DomainError;
-use switchboard_domain::auth::secrets::OperatorKey;
-use switchboard_domain::error::AuthFailure;
-use switchboard_domain::permissions::Principal;
+use switchboard_domain::accounts::permissions::Principal;
+use switchboard_domain::kernel::error::AuthFailure;
+use switchboard_domain::kernel::secrets::OperatorKey;
 
-use crate::AccountService;
 use crate::problem::ApiError;
 
-/// State that can authenticate requests.
-pub trait HasAccounts: Send + Sync {
-    fn accounts(&self) -> &AccountService;
+/// State that can tell who a bearer credential (access token or API key)
+/// stands for, now.
+pub trait Authenticate: Send + Sync {
+    fn authenticate(
+        &self,
+        token: &str,
+        now: Timestamp,
+    ) -> impl std::future::Future<Output = Result<Principal, DomainError>> + Send;
 }
 
 /// State of a function that serves operator routes.
@@ -27,12 +31,12 @@ pub trait HasOperatorKey: Send + Sync {
 #[derive(Debug, Clone)]
 pub struct Authenticated(pub Principal);
 
-impl<S: HasAccounts> FromRequestParts<S> for Authenticated {
+impl<S: Authenticate> FromRequestParts<S> for Authenticated {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let token = bearer(parts).ok_or_else(ApiError::unauthenticated)?;
-        match state.accounts().authenticate(token, Timestamp::now()).await {
+        match state.authenticate(token, Timestamp::now()).await {
             Ok(principal) => {
                 let span = tracing::Span::current();
                 span.record("tenant_id", tracing::field::display(principal.tenant_id()));
@@ -77,9 +81,9 @@ fn bearer(parts: &Parts) -> Option<&str> {
         .filter(|t| !t.is_empty())
 }
 
-impl<T: HasAccounts> HasAccounts for std::sync::Arc<T> {
-    fn accounts(&self) -> &AccountService {
-        (**self).accounts()
+impl<T: Authenticate> Authenticate for std::sync::Arc<T> {
+    async fn authenticate(&self, token: &str, now: Timestamp) -> Result<Principal, DomainError> {
+        (**self).authenticate(token, now).await
     }
 }
 

@@ -10,7 +10,7 @@ use http::header::CONTENT_TYPE;
 use http::request::Parts;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use switchboard_domain::validation::FieldError;
+use switchboard_domain::kernel::validation::FieldError;
 
 use crate::layers::BODY_LIMIT_BYTES;
 use crate::problem::ApiError;
@@ -199,8 +199,8 @@ pub struct PageQuery {
 }
 
 impl PageQuery {
-    pub fn page(self) -> Result<switchboard_domain::pagination::PageRequest, ApiError> {
-        switchboard_domain::pagination::PageRequest::parse(self.limit, self.cursor)
+    pub fn page(self) -> Result<switchboard_domain::kernel::pagination::PageRequest, ApiError> {
+        switchboard_domain::kernel::pagination::PageRequest::parse(self.limit, self.cursor)
             .map_err(|e| ApiError::invalid_query(vec![FieldError::new("limit", e.code, e.message)]))
     }
 }

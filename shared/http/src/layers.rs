@@ -11,28 +11,16 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use http::HeaderValue;
 use http::header::{self, HeaderName};
-use lambda_http::RequestExt;
-use lambda_http::request::RequestContext;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tracing::Instrument;
 use tracing::field::Empty;
 
 use crate::problem::ApiError;
+use crate::request_id::{CURRENT_REQUEST_ID, REQUEST_ID, request_id};
 
 /// The largest JSON body any route accepts. Larger uploads go to S3 directly.
 pub const BODY_LIMIT_BYTES: usize = 256 * 1024;
-
-pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
-
-tokio::task_local! {
-    static CURRENT_REQUEST_ID: String;
-}
-
-/// The id of the request being served on this task, if any.
-pub fn current_request_id() -> Option<String> {
-    CURRENT_REQUEST_ID.try_with(Clone::clone).ok()
-}
 
 fn function_name() -> &'static str {
     static NAME: OnceLock<String> = OnceLock::new();
@@ -103,46 +91,7 @@ async fn request_scope(req: Request, next: Next) -> Response {
     response
 }
 
-fn request_id(req: &Request) -> String {
-    let from_caller = req
-        .headers()
-        .get(REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| is_safe_id(v));
-    if let Some(id) = from_caller {
-        return id.to_owned();
-    }
-    if let Some(RequestContext::ApiGatewayV2(ctx)) = req.request_context_ref()
-        && let Some(id) = ctx.request_id.as_deref()
-    {
-        return id.to_owned();
-    }
-    ulid::Ulid::new().to_string()
-}
-
-/// Caller-supplied ids end up in logs: keep them short and plain.
-fn is_safe_id(id: &str) -> bool {
-    (1..=128).contains(&id.len())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-}
-
 /// `Location` for a created resource.
 pub fn location(path: &str) -> (HeaderName, String) {
     (header::LOCATION, path.to_owned())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_plain_short_request_ids_are_taken_from_callers() {
-        assert!(is_safe_id("b0c2d0e4-9f7c-4f8e-a3d2-0c0b8e6f1a2b"));
-        assert!(!is_safe_id(""));
-        assert!(!is_safe_id("has space"));
-        assert!(!is_safe_id("new\nline"));
-        assert!(!is_safe_id(&"x".repeat(129)));
-    }
 }

@@ -5,11 +5,11 @@ use axum::response::{IntoResponse, Response};
 use http::header::{CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use http::{HeaderValue, StatusCode};
 use serde::Serialize;
-use switchboard_domain::error::Conflict;
-use switchboard_domain::validation::FieldError;
+use switchboard_domain::kernel::error::Conflict;
+use switchboard_domain::kernel::validation::FieldError;
 use switchboard_domain::{DomainError, StoreError};
 
-use crate::layers::current_request_id;
+use crate::request_id::current_request_id;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -195,7 +195,7 @@ impl ApiError {
 
     pub fn unauthenticated() -> Self {
         Self::from(DomainError::Unauthenticated(
-            switchboard_domain::error::AuthFailure::Missing,
+            switchboard_domain::kernel::error::AuthFailure::Missing,
         ))
     }
 
@@ -224,7 +224,7 @@ impl From<DomainError> for ApiError {
             DomainError::Invalid(errors) => ApiError::invalid_body(errors),
             DomainError::Unauthenticated(why) => {
                 let title = match why {
-                    switchboard_domain::error::AuthFailure::InvalidCredentials => {
+                    switchboard_domain::kernel::error::AuthFailure::InvalidCredentials => {
                         "The tenant, email or password is wrong"
                     }
                     _ => "Authentication is required",

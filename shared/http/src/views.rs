@@ -4,21 +4,21 @@
 use jiff::Timestamp;
 use serde::Serialize;
 use std::collections::BTreeSet;
-use switchboard_domain::accounts::{SignedIn, TokenPair};
+use switchboard_domain::accounts::service::{SignedIn, TokenPair};
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
-use switchboard_domain::api_key::{ApiKey, Scope};
-use switchboard_domain::comment::{Comment, Revision};
-use switchboard_domain::events::Actor;
-use switchboard_domain::ids::{ApiKeyId, CommentId, TeamId, TenantId, TicketId, UserId};
-use switchboard_domain::pagination::Page;
-use switchboard_domain::team::Team;
-use switchboard_domain::tenant::{Tenant, TenantSettings, TenantStatus};
-use switchboard_domain::ticket::{Channel, Priority, Status, Tag, Ticket, TicketType};
-use switchboard_domain::ticketing::TicketDetail;
-use switchboard_domain::user::{Role, User, UserStatus};
+use switchboard_domain::accounts::api_key::{ApiKey, Scope};
+use switchboard_domain::accounts::team::Team;
+use switchboard_domain::accounts::tenant::{Tenant, TenantSettings, TenantStatus};
+use switchboard_domain::accounts::user::{Role, User, UserStatus};
+use switchboard_domain::kernel::events::Actor;
+use switchboard_domain::kernel::ids::{ApiKeyId, CommentId, TeamId, TenantId, TicketId, UserId};
+use switchboard_domain::kernel::pagination::Page;
+use switchboard_domain::tickets::comment::{Comment, Revision};
+use switchboard_domain::tickets::service::TicketDetail;
+use switchboard_domain::tickets::ticket::{Channel, Priority, Status, Tag, Ticket, TicketType};
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -328,7 +328,12 @@ pub struct TicketDetailView {
 }
 
 impl TicketDetailView {
-    pub fn new(d: &TicketDetail, staff: bool) -> Self {
+    /// `sla`: the ticket's clocks, shown to staff only.
+    pub fn new(
+        d: &TicketDetail,
+        sla: Option<switchboard_domain::sla::evaluate::TicketSla>,
+        staff: bool,
+    ) -> Self {
         Self {
             ticket: TicketView::from(&d.ticket),
             comments: d
@@ -337,7 +342,7 @@ impl TicketDetailView {
                 .map(|c| CommentView::new(c, staff))
                 .collect(),
             more_comments: d.more_comments,
-            sla: d.sla.clone(),
+            sla: sla.filter(|_| staff),
         }
     }
 }
@@ -347,10 +352,10 @@ impl TicketDetailView {
 #[serde(rename_all = "camelCase")]
 pub struct NotificationView {
     #[schema(value_type = String)]
-    pub id: switchboard_domain::ids::NotificationId,
+    pub id: switchboard_domain::kernel::ids::NotificationId,
     /// Why: `assigned`, `team_assigned`, `mentioned`, `customer_replied`, `status_changed`, `webhook_disabled`.
     #[schema(value_type = String, example = "assigned")]
-    pub kind: switchboard_domain::notification::NotificationKind,
+    pub kind: switchboard_domain::notifications::notification::NotificationKind,
     pub title: String,
     #[schema(value_type = Option<String>)]
     pub ticket_id: Option<TicketId>,
@@ -358,9 +363,9 @@ pub struct NotificationView {
     pub comment_id: Option<CommentId>,
     /// The event that caused it.
     #[schema(value_type = String)]
-    pub event_id: switchboard_domain::ids::EventId,
+    pub event_id: switchboard_domain::kernel::ids::EventId,
     #[schema(value_type = Option<String>, example = "ticket.assigned")]
-    pub event_type: Option<switchboard_domain::events::EventType>,
+    pub event_type: Option<switchboard_domain::kernel::events::EventType>,
     #[schema(value_type = Object)]
     pub actor: Actor,
     pub created_at: Timestamp,
@@ -368,8 +373,8 @@ pub struct NotificationView {
     pub read: bool,
 }
 
-impl From<&switchboard_domain::notification::Notification> for NotificationView {
-    fn from(n: &switchboard_domain::notification::Notification) -> Self {
+impl From<&switchboard_domain::notifications::notification::Notification> for NotificationView {
+    fn from(n: &switchboard_domain::notifications::notification::Notification) -> Self {
         Self {
             id: n.id,
             kind: n.kind,
@@ -392,21 +397,23 @@ impl From<&switchboard_domain::notification::Notification> for NotificationView 
 pub struct NotificationPreferencesView {
     /// Muted kinds (the rest are on).
     #[schema(value_type = Vec<String>)]
-    pub muted: Vec<switchboard_domain::notification::NotificationKind>,
+    pub muted: Vec<switchboard_domain::notifications::notification::NotificationKind>,
     /// Kinds also sent by email.
     #[schema(value_type = Vec<String>)]
-    pub emailed: Vec<switchboard_domain::notification::NotificationKind>,
+    pub emailed: Vec<switchboard_domain::notifications::notification::NotificationKind>,
     /// Every kind there is.
     #[schema(value_type = Vec<String>)]
-    pub kinds: Vec<switchboard_domain::notification::NotificationKind>,
+    pub kinds: Vec<switchboard_domain::notifications::notification::NotificationKind>,
 }
 
-impl From<&switchboard_domain::notification::Preferences> for NotificationPreferencesView {
-    fn from(p: &switchboard_domain::notification::Preferences) -> Self {
+impl From<&switchboard_domain::notifications::notification::Preferences>
+    for NotificationPreferencesView
+{
+    fn from(p: &switchboard_domain::notifications::notification::Preferences) -> Self {
         Self {
             muted: p.muted.iter().copied().collect(),
             emailed: p.emailed.iter().copied().collect(),
-            kinds: switchboard_domain::notification::NotificationKind::ALL.to_vec(),
+            kinds: switchboard_domain::notifications::notification::NotificationKind::ALL.to_vec(),
         }
     }
 }
@@ -416,7 +423,7 @@ impl From<&switchboard_domain::notification::Preferences> for NotificationPrefer
 #[serde(rename_all = "camelCase")]
 pub struct WebhookView {
     #[schema(value_type = String)]
-    pub id: switchboard_domain::ids::WebhookId,
+    pub id: switchboard_domain::kernel::ids::WebhookId,
     pub url: String,
     pub description: String,
     /// Event types from the catalogue, or `["*"]`.
@@ -438,8 +445,8 @@ pub struct WebhookView {
 
 impl WebhookView {
     pub fn new(
-        e: &switchboard_domain::webhook::Endpoint,
-        secret: Option<&switchboard_domain::webhook::Secret>,
+        e: &switchboard_domain::webhooks::webhook::Endpoint,
+        secret: Option<&switchboard_domain::webhooks::webhook::Secret>,
     ) -> Self {
         Self {
             id: e.id,
@@ -476,13 +483,13 @@ pub struct AttemptView {
 pub struct DeliveryView {
     /// The `webhook-id` header: stable across retries and redeliveries.
     #[schema(value_type = String)]
-    pub id: switchboard_domain::ids::DeliveryId,
+    pub id: switchboard_domain::kernel::ids::DeliveryId,
     #[schema(value_type = String)]
-    pub event_id: switchboard_domain::ids::EventId,
+    pub event_id: switchboard_domain::kernel::ids::EventId,
     pub event_type: String,
     /// `pending`, `succeeded`, `failed` or `skipped`.
     #[schema(value_type = String, example = "succeeded")]
-    pub status: switchboard_domain::webhook::DeliveryStatus,
+    pub status: switchboard_domain::webhooks::webhook::DeliveryStatus,
     pub attempts: Vec<AttemptView>,
     pub next_attempt_at: Option<Timestamp>,
     pub created_at: Timestamp,
@@ -493,7 +500,7 @@ pub struct DeliveryView {
 }
 
 impl DeliveryView {
-    pub fn new(d: &switchboard_domain::webhook::Delivery, with_payload: bool) -> Self {
+    pub fn new(d: &switchboard_domain::webhooks::webhook::Delivery, with_payload: bool) -> Self {
         Self {
             id: d.id,
             event_id: d.event_id,
@@ -524,7 +531,7 @@ impl DeliveryView {
 #[serde(rename_all = "camelCase")]
 pub struct AttachmentView {
     #[schema(value_type = String)]
-    pub id: switchboard_domain::ids::AttachmentId,
+    pub id: switchboard_domain::kernel::ids::AttachmentId,
     #[schema(value_type = String)]
     pub ticket_id: TicketId,
     #[schema(value_type = Option<String>)]
@@ -542,8 +549,8 @@ pub struct AttachmentView {
     pub download_url: String,
 }
 
-impl From<&switchboard_domain::attachment::Attachment> for AttachmentView {
-    fn from(a: &switchboard_domain::attachment::Attachment) -> Self {
+impl From<&switchboard_domain::attachments::attachment::Attachment> for AttachmentView {
+    fn from(a: &switchboard_domain::attachments::attachment::Attachment) -> Self {
         Self {
             id: a.id,
             ticket_id: a.ticket_id,
@@ -566,7 +573,7 @@ impl From<&switchboard_domain::attachment::Attachment> for AttachmentView {
 #[serde(rename_all = "camelCase")]
 pub struct UploadView {
     #[schema(value_type = String)]
-    pub upload_id: switchboard_domain::ids::UploadId,
+    pub upload_id: switchboard_domain::kernel::ids::UploadId,
     pub method: String,
     pub url: String,
     #[schema(value_type = Object)]
@@ -576,8 +583,8 @@ pub struct UploadView {
 
 impl UploadView {
     pub fn new(
-        upload: &switchboard_domain::attachment::Upload,
-        request: &switchboard_domain::attachment::PresignedRequest,
+        upload: &switchboard_domain::attachments::attachment::Upload,
+        request: &switchboard_domain::attachments::attachment::PresignedRequest,
     ) -> Self {
         Self {
             upload_id: upload.id,
@@ -594,13 +601,13 @@ impl UploadView {
 #[serde(rename_all = "camelCase")]
 pub struct MailboxView {
     #[schema(value_type = String)]
-    pub id: switchboard_domain::ids::MailboxId,
+    pub id: switchboard_domain::kernel::ids::MailboxId,
     pub address: String,
     pub from_name: String,
     #[schema(value_type = Option<String>)]
-    pub default_team_id: Option<switchboard_domain::ids::TeamId>,
+    pub default_team_id: Option<switchboard_domain::kernel::ids::TeamId>,
     #[schema(value_type = Option<String>)]
-    pub default_priority: Option<switchboard_domain::ticket::Priority>,
+    pub default_priority: Option<switchboard_domain::tickets::ticket::Priority>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub version: u64,
@@ -640,8 +647,8 @@ pub struct ReceivedMailView {
     pub received_at: Timestamp,
 }
 
-impl From<&switchboard_domain::intake::MessageRecord> for ReceivedMailView {
-    fn from(m: &switchboard_domain::intake::MessageRecord) -> Self {
+impl From<&switchboard_domain::email::message_record::MessageRecord> for ReceivedMailView {
+    fn from(m: &switchboard_domain::email::message_record::MessageRecord) -> Self {
         Self {
             message_id: m.message_id.clone(),
             from: m.from.clone(),

@@ -1,16 +1,13 @@
 //! Lambda entry point of `ws-connect`: the WebSocket API's `$connect` route.
 
 use std::sync::Arc;
-
-use switchboard_domain::live::Live;
-use switchboard_http::bootstrap;
+use switchboard_domain::realtime::service::Live;
+use switchboard_wiring::Env;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    switchboard_http::logging::init();
-    let aws = bootstrap::aws().await;
-    let store = bootstrap::worker_store(bootstrap::dynamodb(&aws))?;
-    let live = Arc::new(Live::new(store, bootstrap::connections_api(&aws)?));
+    let env = Env::worker().await?;
+    let live = Arc::new(Live::new(env.store(), env.connections_api()?));
     realtime::socket::run(move |request| {
         let live = live.clone();
         async move { realtime::socket::connect(&live, request).await }

@@ -5,15 +5,14 @@
 use jiff::Timestamp;
 use lambda_runtime::{LambdaEvent, service_fn};
 use switchboard_domain::sla::scheduler::scan;
-use switchboard_http::bootstrap;
+use switchboard_wiring::Env;
 use tracing::info;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    switchboard_http::logging::init();
-    let aws = bootstrap::aws().await;
-    let store = bootstrap::worker_store(bootstrap::dynamodb(&aws))?;
-    let queue = bootstrap::sla_queue(&aws)?;
+    let env = Env::worker().await?;
+    let store = env.store();
+    let queue = env.sla_queue()?;
     let (store, queue) = (&store, &queue);
     lambda_runtime::run(service_fn(
         move |_: LambdaEvent<serde_json::Value>| async move {

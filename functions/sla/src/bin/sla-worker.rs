@@ -2,21 +2,17 @@
 
 //! Lambda entry point of `sla-worker`: checks tickets whose deadline came.
 
-use std::sync::Arc;
-
 use aws_lambda_events::sqs::SqsEvent;
 use lambda_runtime::{LambdaEvent, service_fn};
+use std::sync::Arc;
 use switchboard_domain::sla::engine::SlaEngine;
-use switchboard_domain::ticketing::Ticketing;
-use switchboard_http::bootstrap;
+use switchboard_wiring::Env;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    switchboard_http::logging::init();
-    let aws = bootstrap::aws().await;
-    let store = bootstrap::worker_store(bootstrap::dynamodb(&aws))?;
-    let engine = Arc::new(SlaEngine::new(store.clone(), bootstrap::sla_queue(&aws)?));
-    let ticketing = Arc::new(Ticketing::new(store));
+    let env = Env::worker().await?;
+    let engine = Arc::new(SlaEngine::new(env.store(), env.sla_queue()?));
+    let ticketing = Arc::new(env.tickets());
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
         let (engine, ticketing) = (engine.clone(), ticketing.clone());
         async move {

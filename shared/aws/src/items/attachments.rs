@@ -1,7 +1,7 @@
 //! Stored shapes of uploads and attachments.
 
 use serde::{Deserialize, Serialize};
-use switchboard_domain::attachment::{Attachment, Upload};
+use switchboard_domain::attachments::attachment::{Attachment, Upload};
 
 use super::KeyAttrs;
 use crate::keys;

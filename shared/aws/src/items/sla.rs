@@ -37,9 +37,9 @@ pub struct TicketSlaItem {
     #[serde(rename = "GSI2SK", default, skip_serializing_if = "Option::is_none")]
     pub gsi2sk: Option<String>,
     #[serde(rename = "tenantId")]
-    pub tenant_id: switchboard_domain::ids::TenantId,
+    pub tenant_id: switchboard_domain::kernel::ids::TenantId,
     #[serde(rename = "ticketId")]
-    pub ticket_id: switchboard_domain::ids::TicketId,
+    pub ticket_id: switchboard_domain::kernel::ids::TicketId,
     #[serde(
         rename = "nextDeadline",
         default,

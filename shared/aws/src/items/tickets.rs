@@ -4,13 +4,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use switchboard_domain::comment::{Comment, Revision};
-use switchboard_domain::events::Actor;
-use switchboard_domain::fields::{FieldDef, FieldSchema};
-use switchboard_domain::idempotency::{IdempotencyKey, IdempotencyRecord, RETENTION};
-use switchboard_domain::ids::{CommentId, TeamId, TenantId, TicketId, UserId};
-use switchboard_domain::ports::{TicketDimension, TicketSort};
-use switchboard_domain::ticket::{
+use switchboard_domain::kernel::events::Actor;
+use switchboard_domain::kernel::idempotency::{IdempotencyKey, IdempotencyRecord, RETENTION};
+use switchboard_domain::kernel::ids::{CommentId, TeamId, TenantId, TicketId, UserId};
+use switchboard_domain::tickets::comment::{Comment, Revision};
+use switchboard_domain::tickets::fields::{FieldDef, FieldSchema};
+use switchboard_domain::tickets::ports::{TicketDimension, TicketSort};
+use switchboard_domain::tickets::ticket::{
     Channel, HistoryEntry, Priority, Status, Tag, Ticket, TicketType,
 };
 

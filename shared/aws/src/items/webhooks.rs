@@ -1,7 +1,7 @@
 //! Stored shapes of webhook endpoints and their delivery log.
 
 use serde::{Deserialize, Serialize};
-use switchboard_domain::webhook::{Delivery, Endpoint};
+use switchboard_domain::webhooks::webhook::{Delivery, Endpoint};
 
 use super::KeyAttrs;
 use crate::keys;

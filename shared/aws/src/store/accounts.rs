@@ -1,26 +1,30 @@
 //! [`AccountStore`] on the single table.
 
+use super::{DynamoStore, build_error, from_item, sdk_error, to_item};
+use crate::items::{
+    ApiKeyItem, LoginEmailItem, LoginFailuresItem, RefreshItem, SessionItem, SlugItem, TeamItem,
+    TenantItem, UserItem,
+};
+use crate::keys::{self, attr, index};
 use aws_sdk_dynamodb::types::{
     AttributeValue, ConditionCheck, ReturnValue, TransactWriteItem, Update,
 };
 use jiff::Timestamp;
 use switchboard_domain::StoreError;
-use switchboard_domain::api_key::ApiKey;
-use switchboard_domain::auth::FailureRecord;
-use switchboard_domain::error::Conflict;
-use switchboard_domain::events::DomainEvent;
-use switchboard_domain::ids::{SessionId, TenantId, UserId};
-use switchboard_domain::pagination::{Page, PageRequest};
-use switchboard_domain::ports::{AccountStore, NewSession, PrincipalState};
-use switchboard_domain::session::RefreshRecord;
-use switchboard_domain::tenant::{Slug, Tenant};
-use switchboard_domain::user::{Email, User};
-
-use super::{DynamoStore, build_error, from_item, sdk_error, to_item};
-use crate::items::{
-    LoginEmailItem, LoginFailuresItem, RefreshItem, SessionItem, SlugItem, TenantItem, UserItem,
+use switchboard_domain::accounts::api_key::ApiKey;
+use switchboard_domain::accounts::ports::{
+    ApiKeyStore, LoginFailures, NewSession, PasswordLinks, PrincipalState, SessionStore, TeamStore,
+    TenantStore, UserStore,
 };
-use crate::keys::{self, attr, index};
+use switchboard_domain::accounts::session::RefreshRecord;
+use switchboard_domain::accounts::team::Team;
+use switchboard_domain::accounts::tenant::{Slug, Tenant};
+use switchboard_domain::accounts::throttle::FailureRecord;
+use switchboard_domain::accounts::user::{Email, Role, User};
+use switchboard_domain::kernel::error::Conflict;
+use switchboard_domain::kernel::events::DomainEvent;
+use switchboard_domain::kernel::ids::{ApiKeyId, SessionId, TeamId, TenantId, UserId};
+use switchboard_domain::kernel::pagination::{Page, PageRequest};
 
 const TENANTS_SCOPE: &str = "tenants";
 
@@ -42,7 +46,14 @@ impl DynamoStore {
     }
 }
 
-impl AccountStore for DynamoStore {
+fn failure_record(i: &LoginFailuresItem) -> Option<FailureRecord> {
+    Some(FailureRecord {
+        failures: i.failures,
+        window_ends: Timestamp::from_second(i.window_ends).ok()?,
+    })
+}
+
+impl TenantStore for DynamoStore {
     async fn create_tenant(
         &self,
         tenant: &Tenant,
@@ -66,27 +77,6 @@ impl AccountStore for DynamoStore {
         .await
     }
 
-    async fn create_user(
-        &self,
-        user: &User,
-        session: Option<NewSession<'_>>,
-        events: &[DomainEvent],
-    ) -> Result<(), StoreError> {
-        let mut items = vec![
-            self.put_new(&LoginEmailItem::new(user))?,
-            self.put_new(&UserItem::from(user))?,
-        ];
-        if let Some(s) = session {
-            items.extend(self.session_writes(&s)?);
-        }
-        items.extend(self.put_events(events)?);
-        self.transact(items, |i| match i {
-            0 => StoreError::Conflict(Conflict::EmailTaken),
-            _ => StoreError::ConditionFailed,
-        })
-        .await
-    }
-
     async fn tenant(&self, id: TenantId) -> Result<Option<Tenant>, StoreError> {
         Ok(self
             .get::<TenantItem>(&keys::tenant(id))
@@ -99,54 +89,6 @@ impl AccountStore for DynamoStore {
             Some(s) => self.tenant(s.tenant_id).await,
             None => Ok(None),
         }
-    }
-
-    async fn user_by_email(
-        &self,
-        tenant: TenantId,
-        email: &Email,
-    ) -> Result<Option<User>, StoreError> {
-        let Some(marker) = self
-            .get::<LoginEmailItem>(&keys::login_email(tenant, email))
-            .await?
-        else {
-            return Ok(None);
-        };
-        Ok(self
-            .get::<UserItem>(&keys::user(tenant, marker.user_id))
-            .await?
-            .map(Into::into))
-    }
-
-    async fn principal_state(
-        &self,
-        tenant: TenantId,
-        user: UserId,
-        session: SessionId,
-    ) -> Result<PrincipalState, StoreError> {
-        let (tk, uk, sk) = (
-            keys::tenant(tenant),
-            keys::user(tenant, user),
-            keys::session(tenant, user, session),
-        );
-        let mut found = self
-            .batch_get(&[tk.clone(), uk.clone(), sk.clone()])
-            .await?;
-        let mut take = |k: &keys::Key| found.remove(&(k.pk.clone(), k.sk.clone()));
-        Ok(PrincipalState {
-            tenant: take(&tk)
-                .map(from_item::<TenantItem>)
-                .transpose()?
-                .map(Into::into),
-            user: take(&uk)
-                .map(from_item::<UserItem>)
-                .transpose()?
-                .map(Into::into),
-            session: take(&sk)
-                .map(from_item::<SessionItem>)
-                .transpose()?
-                .map(Into::into),
-        })
     }
 
     async fn update_tenant(
@@ -181,6 +123,145 @@ impl AccountStore for DynamoStore {
             .map(|i| from_item::<TenantItem>(i).map(Tenant::from))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Page { items, next_cursor })
+    }
+}
+
+impl UserStore for DynamoStore {
+    async fn create_user(
+        &self,
+        user: &User,
+        session: Option<NewSession<'_>>,
+        events: &[DomainEvent],
+    ) -> Result<(), StoreError> {
+        let mut items = vec![
+            self.put_new(&LoginEmailItem::new(user))?,
+            self.put_new(&UserItem::from(user))?,
+        ];
+        if let Some(s) = session {
+            items.extend(self.session_writes(&s)?);
+        }
+        items.extend(self.put_events(events)?);
+        self.transact(items, |i| match i {
+            0 => StoreError::Conflict(Conflict::EmailTaken),
+            _ => StoreError::ConditionFailed,
+        })
+        .await
+    }
+
+    async fn user_by_email(
+        &self,
+        tenant: TenantId,
+        email: &Email,
+    ) -> Result<Option<User>, StoreError> {
+        let Some(marker) = self
+            .get::<LoginEmailItem>(&keys::login_email(tenant, email))
+            .await?
+        else {
+            return Ok(None);
+        };
+        Ok(self
+            .get::<UserItem>(&keys::user(tenant, marker.user_id))
+            .await?
+            .map(Into::into))
+    }
+
+    async fn user(&self, tenant: TenantId, id: UserId) -> Result<Option<User>, StoreError> {
+        Ok(self
+            .get::<UserItem>(&keys::user(tenant, id))
+            .await?
+            .map(Into::into))
+    }
+
+    async fn users(&self, tenant: TenantId, ids: &[UserId]) -> Result<Vec<User>, StoreError> {
+        let mut users = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(100) {
+            let keys: Vec<_> = chunk.iter().map(|id| keys::user(tenant, *id)).collect();
+            for item in self.batch_get(&keys).await?.into_values() {
+                users.push(from_item::<UserItem>(item)?.into());
+            }
+        }
+        Ok(users)
+    }
+
+    async fn list_users(
+        &self,
+        tenant: TenantId,
+        role: Option<Role>,
+        page: &PageRequest,
+    ) -> Result<Page<User>, StoreError> {
+        let pk = keys::users_index_pk(tenant);
+        let prefix = role.map(|r| format!("{}#", r.as_str()));
+        let scope = format!("{pk}|{}", prefix.as_deref().unwrap_or("*"));
+        let (items, next_cursor) = self
+            .query_index_page(
+                index::GSI1,
+                (attr::GSI1PK, &pk),
+                prefix.as_deref().map(|p| (attr::GSI1SK, p)),
+                true,
+                page,
+                &scope,
+            )
+            .await?;
+        let items = items
+            .into_iter()
+            .map(|i| from_item::<UserItem>(i).map(User::from))
+            .collect::<Result<_, _>>()?;
+        Ok(Page { items, next_cursor })
+    }
+
+    async fn update_user(
+        &self,
+        user: &User,
+        expected_version: u64,
+        previous_email: Option<&Email>,
+        events: &[DomainEvent],
+    ) -> Result<(), StoreError> {
+        let mut items =
+            vec![self.put_if_version(to_item(&UserItem::from(user))?, expected_version)?];
+        if let Some(old) = previous_email {
+            items.push(self.delete_existing(&keys::login_email(user.tenant_id, old))?);
+            items.push(self.put_new(&LoginEmailItem::new(user))?);
+        }
+        items.extend(self.put_events(events)?);
+        self.transact(items, |i| match i {
+            0 => StoreError::VersionMismatch,
+            2 => StoreError::Conflict(Conflict::EmailTaken),
+            _ => StoreError::ConditionFailed,
+        })
+        .await
+    }
+}
+
+impl SessionStore for DynamoStore {
+    async fn principal_state(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        session: SessionId,
+    ) -> Result<PrincipalState, StoreError> {
+        let (tk, uk, sk) = (
+            keys::tenant(tenant),
+            keys::user(tenant, user),
+            keys::session(tenant, user, session),
+        );
+        let mut found = self
+            .batch_get(&[tk.clone(), uk.clone(), sk.clone()])
+            .await?;
+        let mut take = |k: &keys::Key| found.remove(&(k.pk.clone(), k.sk.clone()));
+        Ok(PrincipalState {
+            tenant: take(&tk)
+                .map(from_item::<TenantItem>)
+                .transpose()?
+                .map(Into::into),
+            user: take(&uk)
+                .map(from_item::<UserItem>)
+                .transpose()?
+                .map(Into::into),
+            session: take(&sk)
+                .map(from_item::<SessionItem>)
+                .transpose()?
+                .map(Into::into),
+        })
     }
 
     async fn start_session(&self, session: NewSession<'_>) -> Result<(), StoreError> {
@@ -249,7 +330,9 @@ impl AccountStore for DynamoStore {
             Err(e) => Err(e),
         }
     }
+}
 
+impl LoginFailures for DynamoStore {
     async fn failed_logins(
         &self,
         tenant: TenantId,
@@ -330,7 +413,9 @@ impl AccountStore for DynamoStore {
             .map_err(sdk_error)?;
         Ok(())
     }
+}
 
+impl ApiKeyStore for DynamoStore {
     async fn api_key_by_digest(&self, digest: &str) -> Result<Option<ApiKey>, StoreError> {
         self.api_key_item(digest).await
     }
@@ -339,21 +424,52 @@ impl AccountStore for DynamoStore {
         self.touch_api_key(key, now).await
     }
 
-    async fn ping(&self) -> Result<(), StoreError> {
-        self.client()
-            .describe_table()
-            .table_name(self.table())
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        Ok(())
+    async fn create_api_key(&self, key: &ApiKey, events: &[DomainEvent]) -> Result<(), StoreError> {
+        let mut items = vec![self.put_new(&ApiKeyItem::from(key))?];
+        items.extend(self.put_events(events)?);
+        self.transact(items, |_| StoreError::ConditionFailed).await
     }
 
-    async fn append_events(&self, events: &[DomainEvent]) -> Result<(), StoreError> {
-        let writes = self.put_events(events)?;
-        self.transact(writes, |_| StoreError::ConditionFailed).await
+    async fn list_api_keys(&self, tenant: TenantId) -> Result<Vec<ApiKey>, StoreError> {
+        let pk = keys::api_keys_index_pk(tenant);
+        let mut keys_found = Vec::new();
+        let mut page = PageRequest {
+            limit: 100,
+            cursor: None,
+        };
+        loop {
+            let (items, next) = self
+                .query_index_page(index::GSI1, (attr::GSI1PK, &pk), None, true, &page, &pk)
+                .await?;
+            for item in items {
+                keys_found.push(from_item::<ApiKeyItem>(item)?.into());
+            }
+            match next {
+                Some(c) => page.cursor = Some(c),
+                None => return Ok(keys_found),
+            }
+        }
     }
 
+    async fn revoke_api_key(
+        &self,
+        tenant: TenantId,
+        id: ApiKeyId,
+        events: &[DomainEvent],
+    ) -> Result<(), StoreError> {
+        let key = self
+            .list_api_keys(tenant)
+            .await?
+            .into_iter()
+            .find(|k| k.id == id)
+            .ok_or(StoreError::NotFound)?;
+        let mut items = vec![self.delete_existing(&keys::api_key(&key.digest))?];
+        items.extend(self.put_events(events)?);
+        self.transact(items, |_| StoreError::NotFound).await
+    }
+}
+
+impl PasswordLinks for DynamoStore {
     async fn note_reset_request(
         &self,
         tenant: TenantId,
@@ -385,7 +501,7 @@ impl AccountStore for DynamoStore {
 
     async fn put_password_link(
         &self,
-        link: &switchboard_domain::recovery::PasswordLink,
+        link: &switchboard_domain::accounts::password_link::PasswordLink,
     ) -> Result<(), StoreError> {
         let item = to_item(&crate::items::PasswordLinkItem::from(link))?;
         self.put_one(item, Some("attribute_not_exists(PK)")).await
@@ -394,7 +510,7 @@ impl AccountStore for DynamoStore {
     async fn take_password_link(
         &self,
         digest: &str,
-    ) -> Result<Option<switchboard_domain::recovery::PasswordLink>, StoreError> {
+    ) -> Result<Option<switchboard_domain::accounts::password_link::PasswordLink>, StoreError> {
         let out = self
             .client()
             .delete_item()
@@ -416,9 +532,84 @@ impl AccountStore for DynamoStore {
     }
 }
 
-fn failure_record(i: &LoginFailuresItem) -> Option<FailureRecord> {
-    Some(FailureRecord {
-        failures: i.failures,
-        window_ends: Timestamp::from_second(i.window_ends).ok()?,
-    })
+impl TeamStore for DynamoStore {
+    async fn team(&self, tenant: TenantId, id: TeamId) -> Result<Option<Team>, StoreError> {
+        Ok(self
+            .get::<TeamItem>(&keys::team(tenant, id))
+            .await?
+            .map(Into::into))
+    }
+
+    async fn list_teams(&self, tenant: TenantId) -> Result<Vec<Team>, StoreError> {
+        let pk = keys::tenant(tenant).pk;
+        let mut teams: Vec<Team> = self
+            .query_partition(&pk, keys::TEAM_PREFIX)
+            .await?
+            .into_iter()
+            .map(|i| from_item::<TeamItem>(i).map(Team::from))
+            .collect::<Result<_, _>>()?;
+        teams.sort_by_key(|t| t.name.to_lowercase());
+        Ok(teams)
+    }
+
+    async fn put_team(
+        &self,
+        team: &Team,
+        expected_version: Option<u64>,
+        events: &[DomainEvent],
+    ) -> Result<(), StoreError> {
+        let item = to_item(&TeamItem::from(team))?;
+        let mut items = vec![match expected_version {
+            Some(v) => self.put_if_version(item, v)?,
+            None => self.put(item, Some("attribute_not_exists(PK)"))?,
+        }];
+        items.extend(self.put_events(events)?);
+        self.transact(items, |i| match i {
+            0 => StoreError::VersionMismatch,
+            _ => StoreError::ConditionFailed,
+        })
+        .await
+    }
+
+    async fn delete_team(
+        &self,
+        tenant: TenantId,
+        id: TeamId,
+        events: &[DomainEvent],
+    ) -> Result<(), StoreError> {
+        let mut items = vec![self.delete_existing(&keys::team(tenant, id))?];
+        items.extend(self.put_events(events)?);
+        self.transact(items, |_| StoreError::NotFound).await
+    }
+}
+
+impl DynamoStore {
+    pub(crate) async fn api_key_item(&self, digest: &str) -> Result<Option<ApiKey>, StoreError> {
+        Ok(self
+            .get::<ApiKeyItem>(&keys::api_key(digest))
+            .await?
+            .map(Into::into))
+    }
+
+    pub(crate) async fn touch_api_key(
+        &self,
+        key: &ApiKey,
+        now: jiff::Timestamp,
+    ) -> Result<(), StoreError> {
+        let result = self
+            .client()
+            .update_item()
+            .table_name(self.table())
+            .set_key(Some(Self::key_attrs(&keys::api_key(&key.digest))))
+            .update_expression("SET lastUsedAt = :now")
+            .condition_expression("attribute_exists(PK)")
+            .expression_attribute_values(":now", AttributeValue::S(now.to_string()))
+            .send()
+            .await
+            .map_err(sdk_error);
+        match result {
+            Ok(_) | Err(StoreError::ConditionFailed) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
 }

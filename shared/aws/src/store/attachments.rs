@@ -1,15 +1,14 @@
 //! [`AttachmentStore`] on the single table.
 
-use aws_sdk_dynamodb::types::TransactWriteItem;
-use switchboard_domain::StoreError;
-use switchboard_domain::attachment::{Attachment, Upload};
-use switchboard_domain::ids::{AttachmentId, TenantId, TicketId, UploadId};
-use switchboard_domain::pagination::PageRequest;
-use switchboard_domain::ports::AttachmentStore;
-
 use super::{DynamoStore, from_item, to_item};
 use crate::items::{AttachmentItem, UploadItem};
 use crate::keys::{self, attr, index};
+use aws_sdk_dynamodb::types::TransactWriteItem;
+use switchboard_domain::StoreError;
+use switchboard_domain::attachments::attachment::{Attachment, Upload};
+use switchboard_domain::attachments::ports::AttachmentStore;
+use switchboard_domain::kernel::ids::{AttachmentId, TenantId, TicketId, UploadId};
+use switchboard_domain::kernel::pagination::PageRequest;
 
 impl AttachmentStore for DynamoStore {
     async fn put_upload(&self, upload: &Upload) -> Result<(), StoreError> {

@@ -1,31 +1,32 @@
 //! The DynamoDB single-table store: shared plumbing (reads, transactions,
-//! error translation). Each port is implemented in its own file.
+//! error translation). Each context's ports are implemented in the file named
+//! after it.
 
 mod accounts;
 mod attachments;
-mod directory;
-mod live;
-mod mail;
+mod email;
+mod kernel;
+mod notifications;
+mod realtime;
+mod routing;
 mod sla;
 mod tickets;
 mod webhooks;
 
-use std::collections::HashMap;
-use std::sync::Arc;
-
+use crate::cursor::CursorSealer;
+use crate::items::EventItem;
+use crate::keys::{Key, attr};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Put, TransactWriteItem};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use std::collections::HashMap;
+use std::sync::Arc;
 use switchboard_domain::StoreError;
-use switchboard_domain::events::DomainEvent;
-use switchboard_domain::pagination::PageRequest;
-
-use crate::cursor::CursorSealer;
-use crate::items::EventItem;
-use crate::keys::{Key, attr};
+use switchboard_domain::kernel::events::DomainEvent;
+use switchboard_domain::kernel::pagination::PageRequest;
 
 pub type Item = HashMap<String, AttributeValue>;
 pub use aws_sdk_dynamodb::Client as DynamoClient;

@@ -1,21 +1,5 @@
 //! [`SlaStore`] on the single table.
 
-use std::collections::{BTreeSet, HashMap};
-
-use aws_sdk_dynamodb::types::AttributeValue;
-use jiff::Timestamp;
-use serde::Serialize;
-use serde::de::DeserializeOwned;
-use switchboard_domain::StoreError;
-use switchboard_domain::events::DomainEvent;
-use switchboard_domain::ids::{TenantId, TicketId};
-use switchboard_domain::pagination::{Page, PageRequest};
-use switchboard_domain::ports::SlaStore;
-use switchboard_domain::sla::engine::{SlaCheck, StoredSla};
-use switchboard_domain::sla::evaluate::{SlaView, Threshold};
-use switchboard_domain::sla::policy::{BusinessHours, SlaPolicies};
-use switchboard_domain::ticket::Ticket;
-
 use super::tickets::ticket_from;
 use super::{DynamoStore, from_item, sdk_error, to_item};
 use crate::items::{
@@ -23,6 +7,20 @@ use crate::items::{
     SlaMarkItem, TICKET_SLA_ENTITY, TicketSlaItem,
 };
 use crate::keys::{self, Key, attr, index};
+use aws_sdk_dynamodb::types::AttributeValue;
+use jiff::Timestamp;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::collections::{BTreeSet, HashMap};
+use switchboard_domain::StoreError;
+use switchboard_domain::kernel::events::DomainEvent;
+use switchboard_domain::kernel::ids::{TenantId, TicketId};
+use switchboard_domain::kernel::pagination::{Page, PageRequest};
+use switchboard_domain::sla::evaluate::{SlaView, Threshold};
+use switchboard_domain::sla::policy::{BusinessHours, SlaPolicies};
+use switchboard_domain::sla::ports::{SlaConfigStore, SlaTimers, TicketSlaStore};
+use switchboard_domain::sla::stored::{SlaCheck, StoredSla};
+use switchboard_domain::tickets::ticket::Ticket;
 
 fn threshold_name(t: Threshold) -> &'static str {
     match t {
@@ -77,7 +75,7 @@ impl DynamoStore {
     }
 }
 
-impl SlaStore for DynamoStore {
+impl SlaConfigStore for DynamoStore {
     async fn sla_config(
         &self,
         tenant: TenantId,
@@ -136,7 +134,9 @@ impl SlaStore for DynamoStore {
         )
         .await
     }
+}
 
+impl TicketSlaStore for DynamoStore {
     async fn ticket_sla(
         &self,
         tenant: TenantId,
@@ -232,6 +232,50 @@ impl SlaStore for DynamoStore {
         }
     }
 
+    async fn sla_view(
+        &self,
+        tenant: TenantId,
+        view: SlaView,
+        page: &PageRequest,
+    ) -> Result<Page<Ticket>, StoreError> {
+        let pk = keys::sla_view_pk(tenant, view.as_str());
+        let (items, next_cursor) = self
+            .query_page(
+                Some(index::GSI1),
+                (attr::GSI1PK, &pk),
+                None,
+                true,
+                page,
+                &pk,
+            )
+            .await?;
+        let ids: Vec<TicketId> = items
+            .into_iter()
+            .map(|i| from_item::<TicketSlaItem>(i).map(|s| s.ticket_id))
+            .collect::<Result<_, _>>()?;
+        // One batch read for the page, in the index's order.
+        let keys: Vec<Key> = ids.iter().map(|id| keys::ticket(tenant, *id)).collect();
+        let mut found = HashMap::new();
+        for chunk in keys.chunks(100) {
+            found.extend(self.batch_get(chunk).await?);
+        }
+        let mut tickets = Vec::with_capacity(keys.len());
+        for k in &keys {
+            if let Some(item) = found.remove(&(k.pk.clone(), k.sk.clone())) {
+                let t = ticket_from(item)?;
+                if !t.is_deleted() {
+                    tickets.push(t);
+                }
+            }
+        }
+        Ok(Page {
+            items: tickets,
+            next_cursor,
+        })
+    }
+}
+
+impl SlaTimers for DynamoStore {
     async fn due_in(&self, minute: Timestamp) -> Result<Vec<(SlaCheck, Timestamp)>, StoreError> {
         let pk = keys::sla_timer_pk(minute);
         let mut out = Vec::new();
@@ -285,47 +329,5 @@ impl SlaStore for DynamoStore {
             cursor: minute,
         };
         self.put_one(to_item(&item)?, None).await
-    }
-
-    async fn sla_view(
-        &self,
-        tenant: TenantId,
-        view: SlaView,
-        page: &PageRequest,
-    ) -> Result<Page<Ticket>, StoreError> {
-        let pk = keys::sla_view_pk(tenant, view.as_str());
-        let (items, next_cursor) = self
-            .query_page(
-                Some(index::GSI1),
-                (attr::GSI1PK, &pk),
-                None,
-                true,
-                page,
-                &pk,
-            )
-            .await?;
-        let ids: Vec<TicketId> = items
-            .into_iter()
-            .map(|i| from_item::<TicketSlaItem>(i).map(|s| s.ticket_id))
-            .collect::<Result<_, _>>()?;
-        // One batch read for the page, in the index's order.
-        let keys: Vec<Key> = ids.iter().map(|id| keys::ticket(tenant, *id)).collect();
-        let mut found = HashMap::new();
-        for chunk in keys.chunks(100) {
-            found.extend(self.batch_get(chunk).await?);
-        }
-        let mut tickets = Vec::with_capacity(keys.len());
-        for k in &keys {
-            if let Some(item) = found.remove(&(k.pk.clone(), k.sk.clone())) {
-                let t = ticket_from(item)?;
-                if !t.is_deleted() {
-                    tickets.push(t);
-                }
-            }
-        }
-        Ok(Page {
-            items: tickets,
-            next_cursor,
-        })
     }
 }

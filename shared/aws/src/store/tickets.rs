@@ -1,28 +1,25 @@
 //! [`TicketStore`] on the single table.
 
-use std::collections::HashMap;
-
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, TransactWriteItem};
-use switchboard_domain::StoreError;
-use switchboard_domain::comment::Comment;
-use switchboard_domain::error::Conflict;
-use switchboard_domain::events::DomainEvent;
-use switchboard_domain::fields::FieldSchema;
-use switchboard_domain::idempotency::IdempotencyRecord;
-use switchboard_domain::ids::{CommentId, TenantId, TicketId};
-use switchboard_domain::pagination::{Page, PageRequest};
-use switchboard_domain::ports::{
-    CommentWrite, TicketDimension, TicketListQuery, TicketSort, TicketStore, TicketWrite,
-    TicketWriteMode,
-};
-use switchboard_domain::ticket::{HistoryEntry, Status, Ticket};
-
 use super::{DynamoStore, Item, build_error, from_item, sdk_error, to_item};
 use crate::items::{
     CommentItem, FieldSchemaItem, HistoryItem, IdempotencyItem, LoginEmailItem, NumberItem,
     TicketItem, UserItem,
 };
 use crate::keys::{self, attr};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, TransactWriteItem};
+use std::collections::HashMap;
+use switchboard_domain::StoreError;
+use switchboard_domain::kernel::error::Conflict;
+use switchboard_domain::kernel::events::DomainEvent;
+use switchboard_domain::kernel::ids::{CommentId, TenantId, TicketId};
+use switchboard_domain::kernel::pagination::{Page, PageRequest};
+use switchboard_domain::tickets::comment::Comment;
+use switchboard_domain::tickets::fields::FieldSchema;
+use switchboard_domain::tickets::ports::{
+    CommentWrite, FieldSchemaStore, TicketDimension, TicketListQuery, TicketSort, TicketStore,
+    TicketWrite, TicketWriteMode,
+};
+use switchboard_domain::tickets::ticket::{HistoryEntry, Status, Ticket};
 
 /// What a failed condition at a transaction position means.
 #[derive(Clone, Copy)]
@@ -41,6 +38,99 @@ pub(super) fn ticket_from(item: Item) -> Result<Ticket, StoreError> {
     from_item::<TicketItem>(item)?
         .into_ticket()
         .map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+type Names = Vec<(String, String)>;
+type Values = Vec<(String, AttributeValue)>;
+
+/// The filter expression for a list's secondary conditions.
+fn ticket_filter(query: &TicketListQuery) -> (String, Names, Values) {
+    let f = &query.filters;
+    let mut parts = Vec::new();
+    let mut names = Vec::new();
+    let mut values = Vec::new();
+    let mut eq = |attr_name: &str, value: Option<String>| {
+        let n = format!("#f{}", names.len());
+        names.push((n.clone(), attr_name.to_owned()));
+        match value {
+            Some(v) => {
+                let p = format!(":f{}", values.len());
+                values.push((p.clone(), AttributeValue::S(v)));
+                parts.push(format!("{n} = {p}"));
+            }
+            None => parts.push(format!("attribute_not_exists({n})")),
+        }
+    };
+    if let Some(s) = f.status {
+        eq("status", Some(s.as_str().to_owned()));
+    }
+    if let Some(a) = f.assignee {
+        eq("assigneeId", a.map(|u| u.to_string()));
+    }
+    if let Some(t) = f.team {
+        eq("teamId", t.map(|t| t.to_string()));
+    }
+    if let Some(p) = f.priority {
+        eq("priority", Some(p.as_str().to_owned()));
+    }
+    if let Some(tag) = &f.tag {
+        let n = format!("#f{}", names.len());
+        names.push((n.clone(), "tags".to_owned()));
+        let p = format!(":f{}", values.len());
+        values.push((p.clone(), AttributeValue::S(tag.as_str().to_owned())));
+        parts.push(format!("contains({n}, {p})"));
+    }
+    (parts.join(" AND "), names, values)
+}
+
+impl DynamoStore {
+    /// Moves a ticket's `updatedAt` (and its place in every list ordered by
+    /// it) and bumps its version, without rewriting the rest of it.
+    fn touch_ticket(&self, t: &Ticket, status: Status) -> Result<TransactWriteItem, StoreError> {
+        let sk = keys::ticket_index_sk(t.updated_at, t.id);
+        let mut update = self
+            .update(&keys::ticket(t.tenant_id, t.id))
+            .condition_expression(
+                "attribute_exists(PK) AND attribute_not_exists(deletedAt) AND #status = :status",
+            )
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_names("#v", "version")
+            .expression_attribute_values(":status", AttributeValue::S(status.as_str().to_owned()))
+            .expression_attribute_values(":updated", AttributeValue::S(t.updated_at.to_string()))
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .expression_attribute_values(":sk", AttributeValue::S(sk));
+        let mut sets = vec![
+            "updatedAt = :updated".to_owned(),
+            "#v = #v + :one".to_owned(),
+        ];
+        for dimension in [
+            TicketDimension::Status(t.status),
+            TicketDimension::Assignee(t.assignee_id),
+            TicketDimension::Requester(t.requester_id),
+            TicketDimension::Team(t.team_id),
+            TicketDimension::All,
+        ] {
+            let name = keys::ticket_index(&dimension, TicketSort::UpdatedAt);
+            sets.push(format!("#{name}SK = :sk"));
+            update = update.expression_attribute_names(format!("#{name}SK"), format!("{name}SK"));
+        }
+        let update = update
+            .update_expression(format!("SET {}", sets.join(", ")))
+            .build()
+            .map_err(build_error)?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    fn open_cursor(&self, scope: &str, page: &PageRequest) -> Result<Option<Item>, StoreError> {
+        page.cursor
+            .as_deref()
+            .map(|c| {
+                self.cursors
+                    .open(scope, c)
+                    .map_err(|_| StoreError::InvalidCursor)
+            })
+            .transpose()
+    }
 }
 
 impl TicketStore for DynamoStore {
@@ -379,21 +469,9 @@ impl TicketStore for DynamoStore {
             next_cursor: start.and_then(|k| self.cursors.seal(&scope, &k)),
         })
     }
+}
 
-    async fn idempotency_record(
-        &self,
-        tenant: TenantId,
-        scope: &str,
-    ) -> Result<Option<IdempotencyRecord>, StoreError> {
-        let now = jiff::Timestamp::now().as_second();
-        Ok(self
-            .get::<IdempotencyItem>(&keys::idempotency(tenant, scope))
-            .await?
-            // TTL deletion is lazy: an expired record is no record.
-            .filter(|i| i.ttl > now)
-            .map(|i| i.into_record(scope)))
-    }
-
+impl FieldSchemaStore for DynamoStore {
     async fn field_schema(&self, tenant: TenantId) -> Result<FieldSchema, StoreError> {
         Ok(self
             .get::<FieldSchemaItem>(&keys::field_schema(tenant))
@@ -430,98 +508,5 @@ impl TicketStore for DynamoStore {
             Err(StoreError::ConditionFailed) => Err(StoreError::VersionMismatch),
             Err(e) => Err(e),
         }
-    }
-}
-
-type Names = Vec<(String, String)>;
-type Values = Vec<(String, AttributeValue)>;
-
-/// The filter expression for a list's secondary conditions.
-fn ticket_filter(query: &TicketListQuery) -> (String, Names, Values) {
-    let f = &query.filters;
-    let mut parts = Vec::new();
-    let mut names = Vec::new();
-    let mut values = Vec::new();
-    let mut eq = |attr_name: &str, value: Option<String>| {
-        let n = format!("#f{}", names.len());
-        names.push((n.clone(), attr_name.to_owned()));
-        match value {
-            Some(v) => {
-                let p = format!(":f{}", values.len());
-                values.push((p.clone(), AttributeValue::S(v)));
-                parts.push(format!("{n} = {p}"));
-            }
-            None => parts.push(format!("attribute_not_exists({n})")),
-        }
-    };
-    if let Some(s) = f.status {
-        eq("status", Some(s.as_str().to_owned()));
-    }
-    if let Some(a) = f.assignee {
-        eq("assigneeId", a.map(|u| u.to_string()));
-    }
-    if let Some(t) = f.team {
-        eq("teamId", t.map(|t| t.to_string()));
-    }
-    if let Some(p) = f.priority {
-        eq("priority", Some(p.as_str().to_owned()));
-    }
-    if let Some(tag) = &f.tag {
-        let n = format!("#f{}", names.len());
-        names.push((n.clone(), "tags".to_owned()));
-        let p = format!(":f{}", values.len());
-        values.push((p.clone(), AttributeValue::S(tag.as_str().to_owned())));
-        parts.push(format!("contains({n}, {p})"));
-    }
-    (parts.join(" AND "), names, values)
-}
-
-impl DynamoStore {
-    /// Moves a ticket's `updatedAt` (and its place in every list ordered by
-    /// it) and bumps its version, without rewriting the rest of it.
-    fn touch_ticket(&self, t: &Ticket, status: Status) -> Result<TransactWriteItem, StoreError> {
-        let sk = keys::ticket_index_sk(t.updated_at, t.id);
-        let mut update = self
-            .update(&keys::ticket(t.tenant_id, t.id))
-            .condition_expression(
-                "attribute_exists(PK) AND attribute_not_exists(deletedAt) AND #status = :status",
-            )
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_names("#v", "version")
-            .expression_attribute_values(":status", AttributeValue::S(status.as_str().to_owned()))
-            .expression_attribute_values(":updated", AttributeValue::S(t.updated_at.to_string()))
-            .expression_attribute_values(":one", AttributeValue::N("1".into()))
-            .expression_attribute_values(":sk", AttributeValue::S(sk));
-        let mut sets = vec![
-            "updatedAt = :updated".to_owned(),
-            "#v = #v + :one".to_owned(),
-        ];
-        for dimension in [
-            TicketDimension::Status(t.status),
-            TicketDimension::Assignee(t.assignee_id),
-            TicketDimension::Requester(t.requester_id),
-            TicketDimension::Team(t.team_id),
-            TicketDimension::All,
-        ] {
-            let name = keys::ticket_index(&dimension, TicketSort::UpdatedAt);
-            sets.push(format!("#{name}SK = :sk"));
-            update = update.expression_attribute_names(format!("#{name}SK"), format!("{name}SK"));
-        }
-        let update = update
-            .update_expression(format!("SET {}", sets.join(", ")))
-            .build()
-            .map_err(build_error)?;
-        Ok(TransactWriteItem::builder().update(update).build())
-    }
-
-    fn open_cursor(&self, scope: &str, page: &PageRequest) -> Result<Option<Item>, StoreError> {
-        page.cursor
-            .as_deref()
-            .map(|c| {
-                self.cursors
-                    .open(scope, c)
-                    .map_err(|_| StoreError::InvalidCursor)
-            })
-            .transpose()
     }
 }

@@ -1,16 +1,14 @@
 //! [`WebhookStore`] on the single table.
 
-use switchboard_domain::StoreError;
-use switchboard_domain::ids::{DeliveryId, TenantId, WebhookId};
-use switchboard_domain::pagination::{Page, PageRequest};
-use switchboard_domain::ports::WebhookStore;
-use switchboard_domain::webhook::{Delivery, Endpoint};
-
-use aws_sdk_dynamodb::types::AttributeValue;
-
 use super::{DynamoStore, from_item, sdk_error, to_item};
 use crate::items::{DeliveryItem, EndpointItem};
 use crate::keys::{self, attr};
+use aws_sdk_dynamodb::types::AttributeValue;
+use switchboard_domain::StoreError;
+use switchboard_domain::kernel::ids::{DeliveryId, TenantId, WebhookId};
+use switchboard_domain::kernel::pagination::{Page, PageRequest};
+use switchboard_domain::webhooks::ports::WebhookStore;
+use switchboard_domain::webhooks::webhook::{Delivery, Endpoint};
 
 impl DynamoStore {
     /// A put that creates (`None`) or replaces at a version.

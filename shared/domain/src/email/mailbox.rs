@@ -3,10 +3,10 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{MailboxId, TeamId, TenantId};
-use crate::ticket::Priority;
-use crate::user::Email;
-use crate::validation::{Invalid, bounded_text};
+use crate::accounts::user::Email;
+use crate::kernel::ids::{MailboxId, TeamId, TenantId};
+use crate::kernel::validation::{Invalid, bounded_text};
+use crate::tickets::ticket::Priority;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -1,11 +1,18 @@
-//! The email channel's rules: reading a raw message, telling auto-replies,
-//! bounces and quarantined mail from what a person wrote, finding the
-//! ticket a reply belongs to, and keeping only the new text of a reply.
+//! The email channel: reading a raw message, telling auto-replies, bounces
+//! and quarantined mail from what a person wrote, finding the ticket a reply
+//! belongs to and keeping only its new text (`intake`); mailboxes; and the
+//! mail Switchboard sends (`outbound` plans and writes it, `mailing` sends).
 
 pub mod classify;
+pub mod intake;
+pub mod mail_job;
 pub mod mailbox;
+pub mod mailboxes;
+pub mod mailing;
 pub mod message;
+pub mod message_record;
 pub mod outbound;
+pub mod ports;
 pub mod reply;
 pub mod subject;
 pub mod token;

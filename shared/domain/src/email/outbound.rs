@@ -19,12 +19,12 @@ use mail_builder::MessageBuilder;
 use mail_builder::headers::address::Address;
 use serde::{Deserialize, Serialize};
 
-use crate::comment::Comment;
-use crate::events::{DomainEvent, EventType};
-use crate::ids::UserId;
-use crate::notification::NotificationKind;
-use crate::ticket::Ticket;
-use crate::user::User;
+use crate::accounts::user::User;
+use crate::kernel::events::{DomainEvent, EventType};
+use crate::kernel::ids::UserId;
+use crate::notifications::notification::NotificationKind;
+use crate::tickets::comment::Comment;
+use crate::tickets::ticket::Ticket;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -386,9 +386,9 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::events::{Actor, Subject};
-    use crate::ids::TenantId;
-    use crate::user::{Email, Role, UserStatus};
+    use crate::accounts::user::{Email, Role, UserStatus};
+    use crate::kernel::events::{Actor, Subject};
+    use crate::kernel::ids::TenantId;
 
     fn person(tenant: TenantId, role: Role, name: &str) -> User {
         let email = Email::parse(&format!("{}@example.com", name.to_lowercase()))
@@ -414,7 +414,7 @@ mod tests {
         let tenant = TenantId::new();
         let customer = person(tenant, Role::Customer, "Ana");
         let agent = person(tenant, Role::Agent, "Sam");
-        let ticket = crate::ticket::sample(tenant, customer.id, Some(agent.id));
+        let ticket = crate::tickets::ticket::sample(tenant, customer.id, Some(agent.id));
         let people = [&customer, &agent]
             .into_iter()
             .map(|u| (u.id, u.clone()))
@@ -448,7 +448,7 @@ mod tests {
 
     fn comment(w: &World, author: &User, public: bool) -> Comment {
         Comment {
-            id: crate::ids::CommentId::new(),
+            id: crate::kernel::ids::CommentId::new(),
             tenant_id: w.ticket.tenant_id,
             ticket_id: w.ticket.id,
             author: Actor::user(author.id),

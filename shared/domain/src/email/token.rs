@@ -11,8 +11,8 @@ use data_encoding::BASE32_NOPAD;
 use subtle::ConstantTimeEq;
 use ulid::Ulid;
 
-use crate::auth::secrets::hmac_sha256;
-use crate::ids::TenantId;
+use crate::kernel::ids::TenantId;
+use crate::kernel::secrets::hmac_sha256;
 
 const PREFIX: &str = "reply+";
 const MAC_BYTES: usize = 10;

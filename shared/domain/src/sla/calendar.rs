@@ -7,7 +7,7 @@ use jiff::civil::{Date, DateTime, Time};
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 
-use crate::validation::Invalid;
+use crate::kernel::validation::Invalid;
 
 /// How far ahead a due time is searched (a calendar open one hour a year
 /// still finds it).

@@ -6,7 +6,7 @@
 use jiff::{SignedDuration, Timestamp};
 
 use super::calendar::Calendar;
-use crate::ticket::Status;
+use crate::tickets::ticket::Status;
 
 /// Periods the clock stands still, in order; the last may still be open.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -12,50 +12,31 @@
 //! announcement marker and its `sla.warning` / `sla.breached` event are
 //! one transaction. Escalation actions follow the announcement.
 
+use crate::accounts::ports::TeamStore;
+use crate::accounts::ports::TenantStore;
+use crate::accounts::ports::UserStore;
+use crate::kernel::ports::IdempotencyStore;
+use crate::sla::ports::SlaConfigStore;
+use crate::sla::ports::TicketSlaStore;
+use crate::sla::stored::{SlaCheck, StoredSla};
+use crate::tickets::ports::FieldSchemaStore;
 use std::collections::BTreeSet;
 
 use jiff::Timestamp;
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::evaluate::{Message, SlaFacts, SlaView, TargetClock, Threshold, TicketSla, evaluate};
+use super::evaluate::{Message, SlaFacts, TargetClock, Threshold, TicketSla, evaluate};
 use super::policy::{Action, SlaPolicy, raised};
-use crate::error::{DomainError, StoreError};
-use crate::events::{Actor, DomainEvent, EventType, Subject};
-use crate::ids::{TenantId, TicketId, UserId};
-use crate::pagination::PageRequest;
-use crate::permissions::Principal;
-use crate::ports::{SlaQueue, SlaStore, TicketStore};
-use crate::ticket::{Status, Ticket};
-use crate::ticketing::{TicketPatchInput, Ticketing};
-
-/// A ticket to check when its deadline comes (the worker's message).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SlaCheck {
-    pub tenant_id: TenantId,
-    pub ticket_id: TicketId,
-}
-
-/// A ticket's stored SLA: what the API shows and the indexes hold.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StoredSla {
-    pub tenant_id: TenantId,
-    pub ticket_id: TicketId,
-    pub sla: TicketSla,
-    pub next_deadline: Option<Timestamp>,
-    pub view: Option<SlaView>,
-    pub computed_at: Timestamp,
-}
-
-impl StoredSla {
-    fn same_as(&self, other: &StoredSla) -> bool {
-        self.sla == other.sla
-            && self.next_deadline == other.next_deadline
-            && self.view == other.view
-    }
-}
+use crate::accounts::permissions::Principal;
+use crate::kernel::error::{DomainError, StoreError};
+use crate::kernel::events::{Actor, DomainEvent, EventType, Subject};
+use crate::kernel::ids::{TenantId, TicketId, UserId};
+use crate::kernel::pagination::PageRequest;
+use crate::sla::ports::SlaQueue;
+use crate::tickets::input::TicketPatchInput;
+use crate::tickets::ports::TicketStore;
+use crate::tickets::service::Ticketing;
+use crate::tickets::ticket::{Status, Ticket};
 
 /// What one announcement did.
 #[derive(Debug, Clone, PartialEq)]
@@ -75,7 +56,19 @@ pub struct SlaEngine<S, C> {
     queue: C,
 }
 
-impl<S: TicketStore + SlaStore, C: SlaQueue> SlaEngine<S, C> {
+impl<S, C> SlaEngine<S, C>
+where
+    S: TicketStore
+        + FieldSchemaStore
+        + IdempotencyStore
+        + UserStore
+        + TeamStore
+        + TenantStore
+        + SlaConfigStore
+        + TicketSlaStore
+        + Clone,
+    C: SlaQueue,
+{
     pub fn new(store: S, queue: C) -> Self {
         Self { store, queue }
     }
@@ -316,7 +309,7 @@ pub fn delay_until(deadline: Timestamp, now: Timestamp) -> u32 {
 fn announcement(
     tenant: TenantId,
     ticket_id: TicketId,
-    team: Option<crate::ids::TeamId>,
+    team: Option<crate::kernel::ids::TeamId>,
     policy: &SlaPolicy,
     target: &TargetClock,
     threshold: Threshold,

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use super::clock::{Pauses, TargetState, status};
 use super::policy::{BusinessHours, SlaPolicies, SlaPolicy, Target};
-use crate::ids::SlaPolicyId;
-use crate::ticket::{Status, Ticket};
+use crate::kernel::ids::SlaPolicyId;
+use crate::tickets::ticket::{Status, Ticket};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -304,9 +304,9 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::ids::{TenantId, UserId};
+    use crate::kernel::ids::{TenantId, UserId};
     use crate::sla::policy::{Conditions, Targets};
-    use crate::ticket::{Priority, sample};
+    use crate::tickets::ticket::{Priority, sample};
 
     fn t(secs: i64) -> Timestamp {
         Timestamp::from_second(1_800_000_000 + secs).unwrap_or(Timestamp::UNIX_EPOCH)

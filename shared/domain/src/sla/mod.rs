@@ -7,8 +7,11 @@ pub mod clock;
 pub mod engine;
 pub mod evaluate;
 pub mod policy;
+pub mod ports;
 pub mod scheduler;
 pub mod settings;
+pub mod stored;
+pub mod views;
 
 pub use calendar::{Calendar, Holiday, Interval};
 pub use clock::{Due, Pauses, TargetState, TargetStatus, due, elapsed, status};

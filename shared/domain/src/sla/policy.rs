@@ -9,9 +9,9 @@ use jiff::civil::{Date, Time};
 use serde::{Deserialize, Serialize};
 
 use super::calendar::{Calendar, Holiday, Interval};
-use crate::ids::{SlaPolicyId, TeamId, UserId};
-use crate::ticket::{Channel, Priority, Tag, Ticket, TicketType};
-use crate::validation::{FieldError, Invalid};
+use crate::kernel::ids::{SlaPolicyId, TeamId, UserId};
+use crate::kernel::validation::{FieldError, Invalid};
+use crate::tickets::ticket::{Channel, Priority, Tag, Ticket, TicketType};
 
 pub const MAX_CALENDARS: usize = 20;
 pub const MAX_POLICIES: usize = 50;

@@ -3,11 +3,12 @@
 //! worker delayed to its second. Buckets missed while the scheduler was
 //! down are scanned on the next run (at most two hours' worth per run).
 
+use crate::sla::ports::SlaTimers;
 use jiff::{SignedDuration, Timestamp};
 
-use crate::error::StoreError;
-use crate::ports::{SlaQueue, SlaStore};
+use crate::kernel::error::StoreError;
 use crate::sla::engine::delay_until;
+use crate::sla::ports::SlaQueue;
 
 pub const LOOKAHEAD: SignedDuration = SignedDuration::from_mins(2);
 pub const MAX_BUCKETS_PER_RUN: usize = 120;
@@ -24,7 +25,7 @@ pub fn minute_of(t: Timestamp) -> Timestamp {
     Timestamp::from_second(t.as_second().div_euclid(60) * 60).unwrap_or(t)
 }
 
-pub async fn scan<S: SlaStore, C: SlaQueue>(
+pub async fn scan<S: SlaTimers, C: SlaQueue>(
     store: &S,
     queue: &C,
     now: Timestamp,

@@ -2,25 +2,27 @@
 //! Staff read them; admins change them. Each set has one version, which
 //! is what `If-Match` names.
 
+use crate::accounts::ports::TeamStore;
+use crate::accounts::ports::UserStore;
+use crate::sla::ports::SlaConfigStore;
 use jiff::Timestamp;
 
 use super::policy::{
     Action, BusinessHours, Conditions, MAX_POLICIES, NamedCalendar, SlaPolicies, SlaPolicy,
     Targets, check_calendars, check_policy,
 };
-use crate::error::{DomainError, StoreError};
-use crate::ids::SlaPolicyId;
-use crate::permissions::{Action as Permission, Principal};
-use crate::ports::{DirectoryStore, SlaStore};
-use crate::ticket::Tag;
-use crate::validation::FieldError;
+use crate::accounts::permissions::{Action as Permission, Principal};
+use crate::kernel::error::DomainError;
+use crate::kernel::ids::SlaPolicyId;
+use crate::kernel::validation::FieldError;
+use crate::tickets::ticket::Tag;
 
 /// A new policy, or (all fields optional) a change to one.
 #[derive(Debug, Clone, Default)]
 pub struct PolicyInput {
     pub name: Option<String>,
     pub conditions: Option<Conditions>,
-    pub targets: Option<std::collections::BTreeMap<crate::ticket::Priority, Targets>>,
+    pub targets: Option<std::collections::BTreeMap<crate::tickets::ticket::Priority, Targets>>,
     pub warn_at: Option<f64>,
     pub on_warning: Option<Vec<Action>>,
     pub on_breach: Option<Vec<Action>>,
@@ -34,7 +36,7 @@ pub struct SlaSettings<S> {
     store: S,
 }
 
-impl<S: SlaStore + DirectoryStore> SlaSettings<S> {
+impl<S: SlaConfigStore + UserStore + TeamStore> SlaSettings<S> {
     pub fn new(store: S) -> Self {
         Self { store }
     }
@@ -78,8 +80,7 @@ impl<S: SlaStore + DirectoryStore> SlaSettings<S> {
         }
         self.store
             .put_business_hours(tenant, &hours, current.version)
-            .await
-            .map_err(stale)?;
+            .await?;
         Ok(hours)
     }
 
@@ -138,10 +139,7 @@ impl<S: SlaStore + DirectoryStore> SlaSettings<S> {
         all.policies.insert(at, policy.clone());
         let expected = all.version;
         all.version += 1;
-        self.store
-            .put_sla_policies(tenant, &all, expected)
-            .await
-            .map_err(stale)?;
+        self.store.put_sla_policies(tenant, &all, expected).await?;
         Ok((policy, all.version))
     }
 
@@ -189,10 +187,7 @@ impl<S: SlaStore + DirectoryStore> SlaSettings<S> {
         all.policies.insert(to, policy.clone());
         let expected = all.version;
         all.version += 1;
-        self.store
-            .put_sla_policies(tenant, &all, expected)
-            .await
-            .map_err(stale)?;
+        self.store.put_sla_policies(tenant, &all, expected).await?;
         Ok((policy, all.version))
     }
 
@@ -211,10 +206,7 @@ impl<S: SlaStore + DirectoryStore> SlaSettings<S> {
         }
         let expected = all.version;
         all.version += 1;
-        self.store
-            .put_sla_policies(tenant, &all, expected)
-            .await
-            .map_err(stale)
+        Ok(self.store.put_sla_policies(tenant, &all, expected).await?)
     }
 
     /// The policy's values, and that the teams, agents and tags its
@@ -280,14 +272,5 @@ impl<S: SlaStore + DirectoryStore> SlaSettings<S> {
         } else {
             Err(DomainError::Invalid(errors))
         }
-    }
-}
-
-fn stale(e: StoreError) -> DomainError {
-    match e {
-        StoreError::VersionMismatch | StoreError::ConditionFailed => {
-            DomainError::PreconditionFailed
-        }
-        other => other.into(),
     }
 }

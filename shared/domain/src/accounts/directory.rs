@@ -1,0 +1,474 @@
+//! The people side of a helpdesk: users, integrators' API keys, and teams.
+
+use crate::accounts::ports::ApiKeyStore;
+use crate::accounts::ports::TeamStore;
+use crate::accounts::ports::UserStore;
+use std::collections::BTreeSet;
+
+use jiff::Timestamp;
+use serde_json::json;
+
+use crate::accounts::api_key::{ApiKey, Scope, parse_key_role};
+use crate::accounts::passwords::Passwords;
+use crate::accounts::permissions::{Action, Principal};
+use crate::accounts::service::user_created;
+use crate::accounts::team::{Team, parse_description, parse_members, parse_team_name};
+use crate::accounts::user::{Email, Password, Role, User, UserStatus, parse_person_name};
+use crate::kernel::error::DomainError;
+use crate::kernel::events::{DomainEvent, EventType, Subject};
+use crate::kernel::ids::{ApiKeyId, TeamId, UserId};
+use crate::kernel::pagination::{Page, PageRequest};
+use crate::kernel::validation::{Invalid, Validator, bounded_text};
+
+#[derive(Debug, Clone)]
+pub struct NewUserInput {
+    pub name: String,
+    pub email: String,
+    pub role: String,
+    /// An initial password; without one the user cannot log in until they
+    /// set one (invitations arrive with the email channel).
+    pub password: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct UserPatchInput {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub role: Option<String>,
+    pub status: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewApiKeyInput {
+    pub name: String,
+    pub role: String,
+    pub scopes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TeamInput {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub members: Option<Vec<String>>,
+}
+
+pub fn parse_role(raw: &str) -> Result<Role, Invalid> {
+    match raw {
+        "admin" => Ok(Role::Admin),
+        "agent" => Ok(Role::Agent),
+        "customer" => Ok(Role::Customer),
+        "owner" => Err(Invalid::new(
+            "invalid_role",
+            "a tenant has one owner, set at sign-up",
+        )),
+        _ => Err(Invalid::new(
+            "invalid_role",
+            "must be `admin`, `agent` or `customer`",
+        )),
+    }
+}
+
+fn parse_status(raw: &str) -> Result<UserStatus, Invalid> {
+    match raw {
+        "active" => Ok(UserStatus::Active),
+        "deactivated" => Ok(UserStatus::Deactivated),
+        _ => Err(Invalid::new(
+            "invalid_status",
+            "must be `active` or `deactivated`",
+        )),
+    }
+}
+
+pub struct Directory<S> {
+    store: S,
+    passwords: Passwords,
+}
+
+impl<S: UserStore + ApiKeyStore + TeamStore> Directory<S> {
+    pub fn new(store: S, passwords: Passwords) -> Self {
+        Self { store, passwords }
+    }
+
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    pub async fn list_users(
+        &self,
+        principal: &Principal,
+        role: Option<&str>,
+        page: &PageRequest,
+    ) -> Result<Page<User>, DomainError> {
+        principal.require(Action::ReadUsers)?;
+        let role = match role {
+            None => None,
+            Some("owner") => Some(Role::Owner),
+            Some(r) => {
+                Some(parse_role(r).map_err(|e| DomainError::field("role", e.code, e.message))?)
+            }
+        };
+        Ok(self
+            .store
+            .list_users(principal.tenant_id(), role, page)
+            .await?)
+    }
+
+    /// Staff read anyone in the tenant; a customer only themselves. Anything
+    /// else is `NotFound`, like an id from another tenant.
+    pub async fn get_user(&self, principal: &Principal, id: UserId) -> Result<User, DomainError> {
+        if principal.user_id() != Some(id) {
+            principal
+                .require(Action::ReadUsers)
+                .map_err(|_| DomainError::NotFound)?;
+        }
+        self.store
+            .user(principal.tenant_id(), id)
+            .await?
+            .ok_or(DomainError::NotFound)
+    }
+
+    pub async fn create_user(
+        &self,
+        principal: &Principal,
+        input: NewUserInput,
+        now: Timestamp,
+    ) -> Result<User, DomainError> {
+        let mut v = Validator::new();
+        let name = v.field("name", parse_person_name(&input.name));
+        let email = v.field("email", Email::parse(&input.email));
+        let role = v.field("role", parse_role(&input.role));
+        let password = v.optional("password", input.password, Password::parse);
+        v.finish()?;
+        let (Some(name), Some(email), Some(role), Some(password)) = (name, email, role, password)
+        else {
+            return Err(DomainError::Internal("validated user is incomplete".into()));
+        };
+        principal.require_manage(role)?;
+        let hash = match password {
+            Some(p) => Some(self.passwords.hash(&p).await?),
+            None => None,
+        };
+        let user = User::new(principal.tenant_id(), email, name, role, hash, now);
+        let invited = user.password_hash.is_none();
+        let events = [user_created(&user, principal.actor(), invited, now)];
+        self.store.create_user(&user, None, &events).await?;
+        Ok(user)
+    }
+
+    pub async fn update_user(
+        &self,
+        principal: &Principal,
+        id: UserId,
+        input: UserPatchInput,
+        if_match: Option<u64>,
+        now: Timestamp,
+    ) -> Result<User, DomainError> {
+        let mut v = Validator::new();
+        let name = v.optional("name", input.name, |n| parse_person_name(&n));
+        let email = v.optional("email", input.email, |e| Email::parse(&e));
+        let role = v.optional("role", input.role, |r| parse_role(&r));
+        let status = v.optional("status", input.status, |s| parse_status(&s));
+        v.finish()?;
+        let (name, email, role, status) = (
+            name.flatten(),
+            email.flatten(),
+            role.flatten(),
+            status.flatten(),
+        );
+
+        let mut user = self.managed_user(principal, id).await?;
+        if if_match.is_some_and(|v| v != user.version) {
+            return Err(DomainError::PreconditionFailed);
+        }
+        if user.role == Role::Owner && (role.is_some() || status.is_some()) {
+            return Err(DomainError::field(
+                "role",
+                "owner_is_fixed",
+                "the owner's role and status cannot be changed",
+            ));
+        }
+        if let Some(new_role) = role {
+            principal.require_manage(new_role)?;
+        }
+        if principal.user_id() == Some(id) && status == Some(UserStatus::Deactivated) {
+            return Err(DomainError::field(
+                "status",
+                "cannot_deactivate_self",
+                "you cannot deactivate yourself",
+            ));
+        }
+
+        let expected = user.version;
+        let previous_email = user.email.clone();
+        let mut changed: Vec<&str> = Vec::new();
+        if let Some(n) = name.filter(|n| *n != user.name) {
+            user.name = n;
+            changed.push("name");
+        }
+        if let Some(e) = email.filter(|e| *e != user.email) {
+            user.email = e;
+            changed.push("email");
+        }
+        if let Some(r) = role.filter(|r| *r != user.role) {
+            user.role = r;
+            changed.push("role");
+        }
+        if let Some(s) = status.filter(|s| *s != user.status) {
+            user.status = s;
+            changed.push("status");
+        }
+        if changed.is_empty() {
+            return Ok(user);
+        }
+        user.version += 1;
+        user.updated_at = now;
+        let kind = if changed == ["status"] && user.status == UserStatus::Deactivated {
+            EventType::UserDeactivated
+        } else {
+            EventType::UserUpdated
+        };
+        let event = DomainEvent::new(
+            kind,
+            user.tenant_id,
+            now,
+            principal.actor(),
+            Subject {
+                user_id: Some(user.id),
+                ..Subject::default()
+            },
+            json!({ "changed": changed }),
+        );
+        let moved = (user.email != previous_email).then_some(&previous_email);
+        self.store
+            .update_user(&user, expected, moved, &[event])
+            .await?;
+        Ok(user)
+    }
+
+    /// Deactivates a user: their credentials stop working, their tickets
+    /// and comments stay.
+    pub async fn deactivate_user(
+        &self,
+        principal: &Principal,
+        id: UserId,
+        now: Timestamp,
+    ) -> Result<User, DomainError> {
+        let patch = UserPatchInput {
+            status: Some("deactivated".into()),
+            ..UserPatchInput::default()
+        };
+        self.update_user(principal, id, patch, None, now).await
+    }
+
+    /// A user the principal may manage; others are `NotFound` to readers
+    /// who cannot see them and `Forbidden` to staff who can.
+    async fn managed_user(&self, principal: &Principal, id: UserId) -> Result<User, DomainError> {
+        let user = self.get_user(principal, id).await?;
+        principal.require_manage(user.role)?;
+        Ok(user)
+    }
+
+    pub async fn create_api_key(
+        &self,
+        principal: &Principal,
+        input: NewApiKeyInput,
+        now: Timestamp,
+    ) -> Result<(String, ApiKey), DomainError> {
+        principal.require(Action::ManageApiKeys)?;
+        let creator = principal.user_id().ok_or(DomainError::Forbidden)?;
+        let mut v = Validator::new();
+        let name = v.field("name", bounded_text(&input.name, 1, 80));
+        let role = v.field("role", parse_key_role(&input.role));
+        let mut scopes = BTreeSet::new();
+        for (i, raw) in input.scopes.iter().enumerate() {
+            if let Some(s) = v.field(&format!("scopes.{i}"), Scope::parse(raw)) {
+                scopes.insert(s);
+            }
+        }
+        if input.scopes.is_empty() {
+            v.push(crate::kernel::validation::FieldError::new(
+                "scopes",
+                "required",
+                "a key needs at least one scope",
+            ));
+        }
+        v.finish()?;
+        let (Some(name), Some(role)) = (name, role) else {
+            return Err(DomainError::Internal("validated key is incomplete".into()));
+        };
+        let (secret, key) = ApiKey::issue(principal.tenant_id(), name, role, scopes, creator, now);
+        let event = DomainEvent::new(
+            EventType::ApiKeyCreated,
+            key.tenant_id,
+            now,
+            principal.actor(),
+            Subject::default(),
+            json!({ "apiKeyId": key.id, "role": role.as_str() }),
+        );
+        self.store.create_api_key(&key, &[event]).await?;
+        Ok((secret, key))
+    }
+
+    pub async fn list_api_keys(&self, principal: &Principal) -> Result<Vec<ApiKey>, DomainError> {
+        principal.require(Action::ManageApiKeys)?;
+        Ok(self.store.list_api_keys(principal.tenant_id()).await?)
+    }
+
+    pub async fn revoke_api_key(
+        &self,
+        principal: &Principal,
+        id: ApiKeyId,
+        now: Timestamp,
+    ) -> Result<(), DomainError> {
+        principal.require(Action::ManageApiKeys)?;
+        let event = DomainEvent::new(
+            EventType::ApiKeyRevoked,
+            principal.tenant_id(),
+            now,
+            principal.actor(),
+            Subject::default(),
+            json!({ "apiKeyId": id }),
+        );
+        Ok(self
+            .store
+            .revoke_api_key(principal.tenant_id(), id, &[event])
+            .await?)
+    }
+
+    pub async fn list_teams(&self, principal: &Principal) -> Result<Vec<Team>, DomainError> {
+        principal.require(Action::ReadTeams)?;
+        Ok(self.store.list_teams(principal.tenant_id()).await?)
+    }
+
+    pub async fn get_team(&self, principal: &Principal, id: TeamId) -> Result<Team, DomainError> {
+        principal
+            .require(Action::ReadTeams)
+            .map_err(|_| DomainError::NotFound)?;
+        self.store
+            .team(principal.tenant_id(), id)
+            .await?
+            .ok_or(DomainError::NotFound)
+    }
+
+    pub async fn create_team(
+        &self,
+        principal: &Principal,
+        input: TeamInput,
+        now: Timestamp,
+    ) -> Result<Team, DomainError> {
+        principal.require(Action::ManageTeams)?;
+        let mut v = Validator::new();
+        let name = v.field("name", parse_team_name(input.name.as_deref().unwrap_or("")));
+        let description = v.optional("description", input.description, |d| parse_description(&d));
+        let members = v.optional("members", input.members, |m| parse_members(&m));
+        v.finish()?;
+        let (Some(name), Some(description), Some(members)) = (name, description, members) else {
+            return Err(DomainError::Internal("validated team is incomplete".into()));
+        };
+        let members = members.unwrap_or_default();
+        self.check_members(principal, &members).await?;
+        let team = Team {
+            id: TeamId::new(),
+            tenant_id: principal.tenant_id(),
+            name,
+            description: description.unwrap_or_default(),
+            members,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        };
+        let event = team_event(EventType::TeamCreated, &team, principal, now);
+        self.store.put_team(&team, None, &[event]).await?;
+        Ok(team)
+    }
+
+    pub async fn update_team(
+        &self,
+        principal: &Principal,
+        id: TeamId,
+        input: TeamInput,
+        if_match: Option<u64>,
+        now: Timestamp,
+    ) -> Result<Team, DomainError> {
+        // Who cannot see teams learns nothing, not even that one exists.
+        let mut team = self.get_team(principal, id).await?;
+        principal.require(Action::ManageTeams)?;
+        let mut v = Validator::new();
+        let name = v.optional("name", input.name, |n| parse_team_name(&n));
+        let description = v.optional("description", input.description, |d| parse_description(&d));
+        let members = v.optional("members", input.members, |m| parse_members(&m));
+        v.finish()?;
+        if if_match.is_some_and(|v| v != team.version) {
+            return Err(DomainError::PreconditionFailed);
+        }
+        let expected = team.version;
+        if let Some(Some(n)) = name {
+            team.name = n;
+        }
+        if let Some(Some(d)) = description {
+            team.description = d;
+        }
+        if let Some(Some(m)) = members {
+            self.check_members(principal, &m).await?;
+            team.members = m;
+        }
+        team.version += 1;
+        team.updated_at = now;
+        let event = team_event(EventType::TeamUpdated, &team, principal, now);
+        self.store.put_team(&team, Some(expected), &[event]).await?;
+        Ok(team)
+    }
+
+    pub async fn delete_team(
+        &self,
+        principal: &Principal,
+        id: TeamId,
+        now: Timestamp,
+    ) -> Result<(), DomainError> {
+        let team = self.get_team(principal, id).await?;
+        principal.require(Action::ManageTeams)?;
+        let event = team_event(EventType::TeamDeleted, &team, principal, now);
+        Ok(self
+            .store
+            .delete_team(principal.tenant_id(), id, &[event])
+            .await?)
+    }
+
+    /// Members must be active staff of the tenant.
+    async fn check_members(
+        &self,
+        principal: &Principal,
+        members: &BTreeSet<UserId>,
+    ) -> Result<(), DomainError> {
+        let ids: Vec<UserId> = members.iter().copied().collect();
+        let found = self.store.users(principal.tenant_id(), &ids).await?;
+        let mut v = Validator::new();
+        for id in members {
+            let ok = found
+                .iter()
+                .any(|u| u.id == *id && u.role.is_staff() && u.is_active());
+            if !ok {
+                v.push(crate::kernel::validation::FieldError::new(
+                    "members",
+                    "invalid_member",
+                    format!("{id} is not an active agent of this helpdesk"),
+                ));
+            }
+        }
+        v.finish()
+    }
+}
+
+fn team_event(kind: EventType, team: &Team, principal: &Principal, now: Timestamp) -> DomainEvent {
+    DomainEvent::new(
+        kind,
+        team.tenant_id,
+        now,
+        principal.actor(),
+        Subject {
+            team_id: Some(team.id),
+            ..Subject::default()
+        },
+        json!({ "name": team.name, "members": team.members.len() }),
+    )
+}

@@ -1,0 +1,162 @@
+//! Password links: the invitation of a person an admin created without a
+//! password, and the password reset. A link is a random token; only its
+//! digest is stored, it works once (taken with a conditional delete) and
+//! expires (an hour for resets, a week for invitations).
+//!
+//! The token is minted by the email worker when it writes the mail, so
+//! the raw token exists only in that mail: the request writes an internal
+//! event, never the token, to the outbox.
+
+use crate::accounts::ports::PasswordLinks;
+use crate::accounts::ports::TenantStore;
+use crate::accounts::ports::UserStore;
+use crate::kernel::ports::EventLog;
+use jiff::{SignedDuration, Timestamp};
+use serde_json::json;
+
+use crate::accounts::passwords::Passwords;
+use crate::accounts::tenant::Slug;
+use crate::accounts::user::{Email, Password, User};
+use crate::kernel::error::DomainError;
+use crate::kernel::events::{Actor, DomainEvent, EventType, Subject};
+use crate::kernel::secrets::token_digest;
+use crate::kernel::validation::{FieldError, Validator};
+
+/// At most one reset mail per person in this window, however often asked.
+pub const RESET_WINDOW: SignedDuration = SignedDuration::from_mins(5);
+
+pub struct ResetRequest {
+    pub tenant: String,
+    pub email: String,
+}
+
+pub struct ResetConfirmation {
+    pub token: String,
+    pub password: String,
+}
+
+pub struct Recovery<S> {
+    store: S,
+    passwords: Passwords,
+}
+
+impl<S: TenantStore + UserStore + PasswordLinks + EventLog> Recovery<S> {
+    pub fn new(store: S, passwords: Passwords) -> Self {
+        Self { store, passwords }
+    }
+
+    /// Asks for a reset link. The answer is the same whether or not the
+    /// helpdesk or the address exists; only malformed input is refused.
+    pub async fn request(&self, input: ResetRequest, now: Timestamp) -> Result<(), DomainError> {
+        let mut v = Validator::new();
+        let slug = v.field("tenant", Slug::parse(&input.tenant));
+        let email = v.field("email", Email::parse(&input.email));
+        v.finish()?;
+        let (Some(slug), Some(email)) = (slug, email) else {
+            return Err(DomainError::Internal(
+                "validated request is incomplete".into(),
+            ));
+        };
+        let Some(tenant) = self
+            .store
+            .tenant_by_slug(&slug)
+            .await?
+            .filter(|t| t.is_active())
+        else {
+            return Ok(());
+        };
+        let Some(user) = self
+            .store
+            .user_by_email(tenant.id, &email)
+            .await?
+            .filter(User::is_active)
+        else {
+            return Ok(());
+        };
+        if !self
+            .store
+            .note_reset_request(tenant.id, user.id, now, now + RESET_WINDOW)
+            .await?
+        {
+            return Ok(());
+        }
+        let event = DomainEvent::new(
+            EventType::PasswordResetRequested,
+            tenant.id,
+            now,
+            Actor::operator(),
+            Subject {
+                user_id: Some(user.id),
+                ..Subject::default()
+            },
+            json!({}),
+        );
+        self.store.append_events(&[event]).await?;
+        Ok(())
+    }
+
+    /// Sets the password with a link's token, which is then spent, and
+    /// ends the person's other sessions.
+    pub async fn confirm(
+        &self,
+        input: ResetConfirmation,
+        now: Timestamp,
+    ) -> Result<(), DomainError> {
+        let mut v = Validator::new();
+        let password = v.field("password", Password::parse(input.password));
+        if input.token.trim().is_empty() {
+            v.push(FieldError::new("token", "required", "is required"));
+        }
+        v.finish()?;
+        let Some(password) = password else {
+            return Err(DomainError::Internal(
+                "validated password is missing".into(),
+            ));
+        };
+        let invalid = || {
+            DomainError::Invalid(vec![FieldError::new(
+                "token",
+                "invalid_token",
+                "this link is not valid (used, expired or mistyped): ask for a new one",
+            )])
+        };
+        let Some(link) = self
+            .store
+            .take_password_link(&token_digest(input.token.trim()))
+            .await?
+        else {
+            return Err(invalid());
+        };
+        if now >= link.expires_at {
+            return Err(invalid());
+        }
+        let Some(mut user) = self
+            .store
+            .user(link.tenant_id, link.user_id)
+            .await?
+            .filter(User::is_active)
+        else {
+            return Err(invalid());
+        };
+        let expected = user.version;
+        user.password_hash = Some(self.passwords.hash(&password).await?);
+        user.password_changed_at = Some(now);
+        user.updated_at = now;
+        user.version += 1;
+        let event = DomainEvent::new(
+            EventType::UserUpdated,
+            user.tenant_id,
+            now,
+            Actor::user(user.id),
+            Subject {
+                user_id: Some(user.id),
+                ..Subject::default()
+            },
+            json!({ "changed": ["password"] }),
+        );
+        self.store
+            .update_user(&user, expected, None, &[event])
+            .await?;
+        Ok(())
+    }
+}

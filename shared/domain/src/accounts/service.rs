@@ -1,0 +1,521 @@
+//! Account use cases: tenant sign-up, login, refresh, logout, customer
+//! registration, authentication of requests, and tenant administration.
+
+use crate::accounts::ports::ApiKeyStore;
+use crate::accounts::ports::LoginFailures;
+use crate::accounts::ports::SessionStore;
+use crate::accounts::ports::TenantStore;
+use crate::accounts::ports::UserStore;
+use crate::kernel::ports::Health;
+use jiff::Timestamp;
+use serde_json::json;
+
+use crate::accounts::api_key::ApiKey;
+use crate::accounts::passwords::Passwords;
+use crate::accounts::permissions::{Action, Caller, Principal};
+use crate::accounts::ports::NewSession;
+use crate::accounts::session::{RefreshRecord, Session};
+use crate::accounts::tenant::{Slug, Tenant, TenantPatch, TenantStatus, parse_tenant_name};
+use crate::accounts::throttle::LoginThrottle;
+use crate::accounts::tokens::{IssuedToken, TokenIssuer};
+use crate::accounts::user::{Email, Password, Role, User, parse_person_name};
+use crate::kernel::error::{AuthFailure, DomainError, StoreError};
+use crate::kernel::events::{Actor, DomainEvent, EventType, Subject};
+use crate::kernel::ids::TenantId;
+use crate::kernel::pagination::{Page, PageRequest};
+use crate::kernel::validation::Validator;
+
+/// An access token and the refresh token that renews it.
+#[derive(Debug, Clone)]
+pub struct TokenPair {
+    pub access: IssuedToken,
+    pub refresh_token: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub tenant: Tenant,
+    pub user: User,
+    pub tokens: TokenPair,
+}
+
+/// Sign-up of a new tenant with its owner, as typed.
+#[derive(Debug, Clone)]
+pub struct SignUpInput {
+    pub name: String,
+    pub slug: String,
+    pub owner_name: String,
+    pub owner_email: String,
+    pub owner_password: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct LoginInput {
+    pub tenant: String,
+    pub email: String,
+    pub password: String,
+}
+
+/// Self-registration of a customer, as typed.
+#[derive(Debug, Clone)]
+pub struct RegisterInput {
+    pub tenant: String,
+    pub name: String,
+    pub email: String,
+    pub password: String,
+}
+
+/// A tenant patch as typed; `None` leaves a field unchanged.
+#[derive(Debug, Clone, Default)]
+pub struct TenantPatchInput {
+    pub name: Option<String>,
+    pub allow_customer_signup: Option<bool>,
+}
+
+pub struct Accounts<S> {
+    store: S,
+    tokens: TokenIssuer,
+    passwords: Passwords,
+    throttle: LoginThrottle,
+}
+
+impl<S> Accounts<S>
+where
+    S: TenantStore + UserStore + SessionStore + LoginFailures + ApiKeyStore + Health,
+{
+    pub fn new(
+        store: S,
+        tokens: TokenIssuer,
+        passwords: Passwords,
+        throttle: LoginThrottle,
+    ) -> Self {
+        Self {
+            store,
+            tokens,
+            passwords,
+            throttle,
+        }
+    }
+
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    pub async fn sign_up(
+        &self,
+        input: SignUpInput,
+        now: Timestamp,
+    ) -> Result<SignedIn, DomainError> {
+        let mut v = Validator::new();
+        let name = v.field("name", parse_tenant_name(&input.name));
+        let slug = v.field("slug", Slug::parse(&input.slug));
+        let owner_name = v.field("owner.name", parse_person_name(&input.owner_name));
+        let email = v.field("owner.email", Email::parse(&input.owner_email));
+        let password = v.field("owner.password", Password::parse(input.owner_password));
+        v.finish()?;
+        let (Some(name), Some(slug), Some(owner_name), Some(email), Some(password)) =
+            (name, slug, owner_name, email, password)
+        else {
+            return Err(DomainError::Internal(
+                "validated sign-up is incomplete".into(),
+            ));
+        };
+
+        let hash = self.passwords.hash(&password).await?;
+        let tenant = Tenant::new(slug, name, now);
+        let owner = User::new(tenant.id, email, owner_name, Role::Owner, Some(hash), now);
+        let opening = Opening::new(&owner, now);
+        let actor = Actor::user(owner.id);
+        let events = [
+            DomainEvent::new(
+                EventType::TenantCreated,
+                tenant.id,
+                now,
+                actor.clone(),
+                Subject::default(),
+                json!({ "slug": tenant.slug.as_str(), "name": tenant.name }),
+            ),
+            user_created(&owner, actor, false, now),
+        ];
+        self.store
+            .create_tenant(&tenant, &owner, opening.stored(), &events)
+            .await?;
+        let tokens = self.token_pair(&owner, opening, now)?;
+        Ok(SignedIn {
+            tenant,
+            user: owner,
+            tokens,
+        })
+    }
+
+    /// Wrong tenant, wrong email and wrong password are one answer, in
+    /// about the same time; repeated failures on one account are throttled.
+    pub async fn login(&self, input: LoginInput, now: Timestamp) -> Result<SignedIn, DomainError> {
+        let password = Password::for_login(input.password);
+        let invalid = DomainError::Unauthenticated(AuthFailure::InvalidCredentials);
+        let (Ok(slug), Ok(email)) = (Slug::parse(&input.tenant), Email::parse(&input.email)) else {
+            self.passwords.verify(&password, None).await;
+            return Err(invalid);
+        };
+        let Some(tenant) = self.store.tenant_by_slug(&slug).await? else {
+            self.passwords.verify(&password, None).await;
+            return Err(invalid);
+        };
+        let failures = self.store.failed_logins(tenant.id, &email, now).await?;
+        self.throttle.check(failures.as_ref(), now)?;
+
+        let user = self.store.user_by_email(tenant.id, &email).await?;
+        let hash = user.as_ref().and_then(|u| u.password_hash.as_deref());
+        if !self.passwords.verify(&password, hash).await {
+            let window_ends = self.throttle.window_from(now);
+            self.store
+                .record_failed_login(tenant.id, &email, now, window_ends)
+                .await?;
+            return Err(invalid);
+        }
+        let Some(user) = user else {
+            return Err(invalid);
+        };
+        if !tenant.is_active() || !user.is_active() {
+            return Err(DomainError::Suspended);
+        }
+        if failures.is_some() {
+            self.store.clear_failed_logins(tenant.id, &email).await?;
+        }
+        let tokens = self.start_session(&user, now).await?;
+        Ok(SignedIn {
+            tenant,
+            user,
+            tokens,
+        })
+    }
+
+    pub async fn register_customer(
+        &self,
+        input: RegisterInput,
+        now: Timestamp,
+    ) -> Result<SignedIn, DomainError> {
+        let mut v = Validator::new();
+        let name = v.field("name", parse_person_name(&input.name));
+        let email = v.field("email", Email::parse(&input.email));
+        let password = v.field("password", Password::parse(input.password));
+        v.finish()?;
+        let (Some(name), Some(email), Some(password)) = (name, email, password) else {
+            return Err(DomainError::Internal(
+                "validated registration is incomplete".into(),
+            ));
+        };
+        let tenant = match Slug::parse(&input.tenant) {
+            Ok(slug) => self.store.tenant_by_slug(&slug).await?,
+            Err(_) => None,
+        };
+        let Some(tenant) = tenant.filter(Tenant::is_active) else {
+            return Err(DomainError::NotFound);
+        };
+        if !tenant.settings.allow_customer_signup {
+            return Err(DomainError::NotAllowed("registration_closed"));
+        }
+        let hash = self.passwords.hash(&password).await?;
+        let user = User::new(tenant.id, email, name, Role::Customer, Some(hash), now);
+        let opening = Opening::new(&user, now);
+        let events = [user_created(&user, Actor::user(user.id), false, now)];
+        self.store
+            .create_user(&user, Some(opening.stored()), &events)
+            .await?;
+        let tokens = self.token_pair(&user, opening, now)?;
+        Ok(SignedIn {
+            tenant,
+            user,
+            tokens,
+        })
+    }
+
+    /// Spends a refresh token for a new pair. A spent token presented again
+    /// revokes its whole session: one of the two holders is not the user.
+    pub async fn refresh(&self, token: &str, now: Timestamp) -> Result<TokenPair, DomainError> {
+        let digest = crate::kernel::secrets::token_digest(token);
+        let Some(record) = self.store.refresh_record(&digest).await? else {
+            return Err(DomainError::Unauthenticated(AuthFailure::InvalidToken));
+        };
+        if record.used_at.is_some() {
+            self.revoke(&record, now).await?;
+            return Err(DomainError::Unauthenticated(AuthFailure::RefreshReused));
+        }
+        if now >= record.expires_at {
+            return Err(DomainError::Unauthenticated(AuthFailure::InvalidToken));
+        }
+        let state = self
+            .store
+            .principal_state(record.tenant_id, record.user_id, record.session_id)
+            .await?;
+        let (Some(tenant), Some(user), Some(session)) = (state.tenant, state.user, state.session)
+        else {
+            return Err(DomainError::Unauthenticated(AuthFailure::Revoked));
+        };
+        if !tenant.is_active()
+            || !user.is_active()
+            || !session.is_live(now)
+            || !user.accepts_session_from(session.created_at)
+        {
+            return Err(DomainError::Unauthenticated(AuthFailure::Revoked));
+        }
+        let (refresh_token, next) = RefreshRecord::issue(&session);
+        match self.store.rotate_refresh(&record, &next, now).await {
+            Ok(()) => {}
+            Err(StoreError::ConditionFailed) => {
+                // Spent concurrently by someone else: the same reuse.
+                self.revoke(&record, now).await?;
+                return Err(DomainError::Unauthenticated(AuthFailure::RefreshReused));
+            }
+            Err(e) => return Err(e.into()),
+        }
+        let access = self
+            .tokens
+            .issue(tenant.id, user.id, user.role, session.id, now)?;
+        Ok(TokenPair {
+            access,
+            refresh_token,
+        })
+    }
+
+    /// Ends the caller's session: its refresh tokens and access tokens stop
+    /// working at once.
+    pub async fn logout(&self, principal: &Principal, now: Timestamp) -> Result<(), DomainError> {
+        principal.require(Action::ReadOwnProfile)?;
+        let Caller::User { user, session_id } = &principal.caller else {
+            return Err(DomainError::Forbidden);
+        };
+        self.store
+            .revoke_session(principal.tenant_id(), user.id, *session_id, now)
+            .await?;
+        Ok(())
+    }
+
+    /// Turns a bearer credential (an access token or an API key) into a
+    /// principal, checking that what it stands for is live now, not only
+    /// when it was issued.
+    pub async fn authenticate(
+        &self,
+        bearer: &str,
+        now: Timestamp,
+    ) -> Result<Principal, DomainError> {
+        if ApiKey::looks_like(bearer) {
+            return self.authenticate_api_key(bearer, now).await;
+        }
+        let claims = self.tokens.verify(bearer)?;
+        let state = self
+            .store
+            .principal_state(claims.tid, claims.sub, claims.sid)
+            .await?;
+        let revoked = DomainError::Unauthenticated(AuthFailure::Revoked);
+        let (Some(tenant), Some(user), Some(session)) = (state.tenant, state.user, state.session)
+        else {
+            return Err(revoked);
+        };
+        let consistent = user.tenant_id == tenant.id
+            && session.user_id == user.id
+            && session.tenant_id == tenant.id;
+        if !consistent
+            || !tenant.is_active()
+            || !user.is_active()
+            || !session.is_live(now)
+            || !user.accepts_session_from(session.created_at)
+        {
+            return Err(revoked);
+        }
+        Ok(Principal {
+            tenant,
+            caller: Caller::User {
+                user,
+                session_id: session.id,
+            },
+        })
+    }
+
+    async fn authenticate_api_key(
+        &self,
+        secret: &str,
+        now: Timestamp,
+    ) -> Result<Principal, DomainError> {
+        let revoked = DomainError::Unauthenticated(AuthFailure::InvalidToken);
+        let digest = crate::kernel::secrets::token_digest(secret);
+        let Some(key) = self.store.api_key_by_digest(&digest).await? else {
+            return Err(revoked);
+        };
+        let Some(tenant) = self
+            .store
+            .tenant(key.tenant_id)
+            .await?
+            .filter(Tenant::is_active)
+        else {
+            return Err(revoked);
+        };
+        if key.use_worth_recording(now) {
+            // Best effort: a failed bookkeeping write must not fail the call.
+            if let Err(e) = self.store.record_api_key_use(&key, now).await {
+                tracing::warn!(api_key_id = %key.id, error = %e, "recording an API key's last use failed");
+            }
+        }
+        Ok(Principal {
+            tenant,
+            caller: Caller::ApiKey(key),
+        })
+    }
+
+    pub async fn update_tenant(
+        &self,
+        principal: &Principal,
+        input: TenantPatchInput,
+        if_match: Option<u64>,
+        now: Timestamp,
+    ) -> Result<Tenant, DomainError> {
+        principal.require(Action::ManageTenant)?;
+        let mut v = Validator::new();
+        let name = v.optional("name", input.name, |n| parse_tenant_name(&n));
+        v.finish()?;
+        let patch = TenantPatch {
+            name: name.flatten(),
+            allow_customer_signup: input.allow_customer_signup,
+        };
+        // Re-read: the principal's copy may predate a concurrent change.
+        let mut tenant = self
+            .store
+            .tenant(principal.tenant_id())
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        if if_match.is_some_and(|v| v != tenant.version) {
+            return Err(DomainError::PreconditionFailed);
+        }
+        let expected = tenant.version;
+        let changed = patch.apply(&mut tenant, now);
+        if changed.is_empty() {
+            return Ok(tenant);
+        }
+        let event = DomainEvent::new(
+            EventType::TenantUpdated,
+            tenant.id,
+            now,
+            principal.actor(),
+            Subject::default(),
+            json!({ "changed": changed }),
+        );
+        self.store
+            .update_tenant(&tenant, expected, &[event])
+            .await?;
+        Ok(tenant)
+    }
+
+    pub async fn list_tenants(&self, page: &PageRequest) -> Result<Page<Tenant>, DomainError> {
+        self.store.list_tenants(page).await.map_err(Into::into)
+    }
+
+    /// Suspends or reactivates a tenant (operator only).
+    pub async fn set_tenant_status(
+        &self,
+        id: TenantId,
+        status: TenantStatus,
+        now: Timestamp,
+    ) -> Result<Tenant, DomainError> {
+        let mut tenant = self.store.tenant(id).await?.ok_or(DomainError::NotFound)?;
+        if tenant.status == status {
+            return Ok(tenant);
+        }
+        let expected = tenant.version;
+        tenant.status = status;
+        tenant.version += 1;
+        tenant.updated_at = now;
+        let kind = match status {
+            TenantStatus::Suspended => EventType::TenantSuspended,
+            TenantStatus::Active => EventType::TenantReactivated,
+        };
+        let event = DomainEvent::new(
+            kind,
+            id,
+            now,
+            Actor::operator(),
+            Subject::default(),
+            json!({}),
+        );
+        self.store
+            .update_tenant(&tenant, expected, &[event])
+            .await?;
+        Ok(tenant)
+    }
+
+    async fn start_session(&self, user: &User, now: Timestamp) -> Result<TokenPair, DomainError> {
+        let opening = Opening::new(user, now);
+        self.store.start_session(opening.stored()).await?;
+        self.token_pair(user, opening, now)
+    }
+
+    /// The tokens of a session just stored.
+    fn token_pair(
+        &self,
+        user: &User,
+        opening: Opening,
+        now: Timestamp,
+    ) -> Result<TokenPair, DomainError> {
+        let access =
+            self.tokens
+                .issue(user.tenant_id, user.id, user.role, opening.session.id, now)?;
+        Ok(TokenPair {
+            access,
+            refresh_token: opening.refresh_token,
+        })
+    }
+
+    async fn revoke(&self, record: &RefreshRecord, now: Timestamp) -> Result<(), DomainError> {
+        self.store
+            .revoke_session(record.tenant_id, record.user_id, record.session_id, now)
+            .await
+            .map_err(Into::into)
+    }
+}
+
+/// A new login session: what to store, and the refresh token to hand out
+/// once.
+struct Opening {
+    session: Session,
+    refresh: RefreshRecord,
+    refresh_token: String,
+}
+
+impl Opening {
+    fn new(user: &User, now: Timestamp) -> Self {
+        let session = Session::start(user.tenant_id, user.id, now);
+        let (refresh_token, refresh) = RefreshRecord::issue(&session);
+        Self {
+            session,
+            refresh,
+            refresh_token,
+        }
+    }
+
+    fn stored(&self) -> NewSession<'_> {
+        NewSession {
+            session: &self.session,
+            refresh: &self.refresh,
+        }
+    }
+}
+
+/// `invited`: created by someone else without a password, so the person
+/// gets a mail to choose one.
+pub(crate) fn user_created(
+    user: &User,
+    actor: Actor,
+    invited: bool,
+    now: Timestamp,
+) -> DomainEvent {
+    DomainEvent::new(
+        EventType::UserCreated,
+        user.tenant_id,
+        now,
+        actor,
+        Subject {
+            user_id: Some(user.id),
+            ..Subject::default()
+        },
+        json!({ "role": user.role.as_str(), "name": user.name, "invited": invited }),
+    )
+}

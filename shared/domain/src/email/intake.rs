@@ -1,0 +1,544 @@
+//! Inbound email: one received message becomes nothing, a reply on its
+//! ticket, or a new ticket, and the decision is recorded with its reason.
+//!
+//! In order: the recipient (a mailbox, or a signed reply address; anything
+//! else is dropped); the same Message-ID seen before (SES may deliver
+//! twice); auto-replies and bounces (never open or reopen a ticket, never
+//! cause a mail); quarantine (virus or spam `FAIL`); a reply, threaded by
+//! the verified reply address, by In-Reply-To/References through the
+//! Message-ID index, or by a `[#n]` tag when the sender requested ticket n;
+//! otherwise a new ticket from the sender, who becomes a customer, routed
+//! by the mailbox's defaults. Attached files become ticket attachments;
+//! what a rule refuses is listed on the comment.
+
+use crate::accounts::ports::TeamStore;
+use crate::accounts::ports::TenantStore;
+use crate::accounts::ports::UserStore;
+use crate::email::message_record::MessageRecord;
+use crate::email::ports::Bounces;
+use crate::email::ports::MailboxStore;
+use crate::email::ports::MessageLog;
+use crate::kernel::ports::IdempotencyStore;
+use crate::tickets::ports::FieldSchemaStore;
+use std::collections::BTreeSet;
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use crate::accounts::permissions::{Caller, Principal};
+use crate::accounts::user::{Email, Role, User};
+use crate::attachments::attachment::{
+    Attachment, MAX_FILE_BYTES, check_allowed, check_size, parse_content_type, parse_filename,
+};
+use crate::attachments::ports::{AttachmentStore, ObjectStore};
+use crate::email::classify::{Classification, Verdicts, classify};
+use crate::email::mailbox::Mailbox;
+use crate::email::message::InboundMail;
+use crate::email::reply::new_text;
+use crate::email::subject::ticket_tag;
+use crate::email::{ReplyAddresses, thread_id};
+use crate::kernel::error::{DomainError, StoreError};
+use crate::kernel::events::Actor;
+use crate::kernel::idempotency::Created;
+use crate::kernel::idempotency::IdempotencyKey;
+use crate::kernel::ids::{AttachmentId, CommentId, SessionId, TenantId, TicketId};
+use crate::tickets::comment::Comment;
+use crate::tickets::input::{ChannelRouting, NewCommentInput, NewTicketInput};
+use crate::tickets::ports::TicketStore;
+use crate::tickets::service::Ticketing;
+use crate::tickets::ticket::Status;
+
+/// Longest text kept as a comment (the full message stays in S3).
+const MAX_BODY_CHARS: usize = 30_000;
+
+/// A message as SES hands it over.
+pub struct Received<'a> {
+    pub recipients: &'a [String],
+    pub verdicts: Verdicts,
+    /// Where the raw message is (S3 key), linked from the result.
+    pub raw: &'a str,
+    /// SES's own id, used when the message has no Message-ID.
+    pub fallback_id: &'a str,
+}
+
+/// The decision, for the log and the caller.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Decision {
+    pub decision: String,
+    pub reason: String,
+    pub tenant_id: Option<TenantId>,
+    pub ticket_id: Option<TicketId>,
+    pub comment_id: Option<CommentId>,
+}
+
+impl Decision {
+    fn dropped(reason: impl Into<String>) -> Self {
+        Self {
+            decision: "dropped".into(),
+            reason: reason.into(),
+            tenant_id: None,
+            ticket_id: None,
+            comment_id: None,
+        }
+    }
+}
+
+/// Files of one message at most (the rest are listed as not attached).
+const MAX_FILES: usize = 20;
+
+/// Copied addresses kept on a new ticket.
+const MAX_PARTICIPANTS: usize = 20;
+
+/// Where a message was sent.
+enum Route {
+    Mailbox(Mailbox),
+    /// A signed reply address: the tenant and ticket number it names.
+    Reply {
+        tenant: TenantId,
+        number: u64,
+    },
+}
+
+impl Route {
+    fn tenant(&self) -> TenantId {
+        match self {
+            Route::Mailbox(m) => m.tenant_id,
+            Route::Reply { tenant, .. } => *tenant,
+        }
+    }
+}
+
+pub struct Intake<S, O> {
+    store: S,
+    objects: O,
+    replies: ReplyAddresses,
+}
+
+impl<S, O> Intake<S, O>
+where
+    S: TicketStore
+        + FieldSchemaStore
+        + IdempotencyStore
+        + UserStore
+        + TeamStore
+        + AttachmentStore
+        + MailboxStore
+        + MessageLog
+        + Bounces
+        + TenantStore
+        + Clone,
+    O: ObjectStore,
+{
+    pub fn new(store: S, objects: O, replies: ReplyAddresses) -> Self {
+        Self {
+            store,
+            objects,
+            replies,
+        }
+    }
+
+    async fn route(&self, recipients: &[String]) -> Result<Option<Route>, DomainError> {
+        for r in recipients {
+            if let Some((tenant, number)) = self.replies.verify(r) {
+                return Ok(Some(Route::Reply { tenant, number }));
+            }
+            if let Some(m) = self.store.mailbox_by_address(&r.to_lowercase()).await? {
+                return Ok(Some(Route::Mailbox(m)));
+            }
+        }
+        Ok(None)
+    }
+
+    pub async fn receive(
+        &self,
+        ticketing: &Ticketing<S>,
+        received: &Received<'_>,
+        mail: &InboundMail,
+        now: Timestamp,
+    ) -> Result<Decision, DomainError> {
+        let Some(route) = self.route(received.recipients).await? else {
+            return Ok(Decision::dropped(
+                "no mailbox or valid reply address has this address",
+            ));
+        };
+        let tenant = route.tenant();
+        let message_id = thread_id(
+            &mail
+                .message_id
+                .clone()
+                .unwrap_or_else(|| format!("{}@ses", received.fallback_id)),
+        );
+        if let Some(seen) = self.store.message(tenant, &message_id).await? {
+            return Ok(Decision {
+                decision: "duplicate".into(),
+                reason: format!("Message-ID seen before ({})", seen.decision),
+                tenant_id: Some(tenant),
+                ticket_id: seen.ticket_id,
+                comment_id: seen.comment_id,
+            });
+        }
+        let mut decision = self
+            .decide(ticketing, &route, received, mail, &message_id, now)
+            .await?;
+        decision.tenant_id = Some(tenant);
+        let record = MessageRecord {
+            message_id: message_id.clone(),
+            from: mail.from.as_ref().map(|f| f.email.clone()),
+            subject: mail.subject.chars().take(250).collect(),
+            decision: decision.decision.clone(),
+            reason: decision.reason.clone(),
+            ticket_id: decision.ticket_id,
+            comment_id: decision.comment_id,
+            raw: received.raw.to_owned(),
+            received_at: now,
+        };
+        self.store
+            .record_message(tenant, &message_id, &record)
+            .await?;
+        Ok(decision)
+    }
+
+    async fn decide(
+        &self,
+        ticketing: &Ticketing<S>,
+        route: &Route,
+        received: &Received<'_>,
+        mail: &InboundMail,
+        message_id: &str,
+        now: Timestamp,
+    ) -> Result<Decision, DomainError> {
+        let tenant = route.tenant();
+        let outcome = |decision: &str, reason: String| Decision {
+            decision: decision.into(),
+            reason,
+            tenant_id: Some(tenant),
+            ticket_id: None,
+            comment_id: None,
+        };
+        match classify(mail, &received.verdicts) {
+            Classification::Deliver => {}
+            Classification::AutoReply { reason } => return Ok(outcome("auto_reply", reason)),
+            Classification::Bounce { recipients } => {
+                for r in &recipients {
+                    self.store.mark_bouncing(tenant, r, now).await?;
+                }
+                return Ok(outcome(
+                    "bounce",
+                    format!("bounced: {}", recipients.join(", ")),
+                ));
+            }
+            Classification::Quarantine { reason } => return Ok(outcome("quarantined", reason)),
+        }
+        let Some(from) = &mail.from else {
+            return Ok(outcome("dropped", "no sender".into()));
+        };
+        let Some(principal) = self
+            .sender(tenant, &from.email, from.name.as_deref(), now)
+            .await?
+        else {
+            return Ok(outcome(
+                "dropped",
+                "the helpdesk is suspended or the sender invalid".into(),
+            ));
+        };
+        let key = IdempotencyKey::new(
+            &principal.caller_id(),
+            "email",
+            message_id,
+            message_id.as_bytes(),
+        );
+        let (files, refused) = files_of(mail);
+        if let Some((ticket, reason)) = self.thread(route, mail, &principal).await? {
+            let body = with_refused(clip(&new_text(&mail.text)), &refused);
+            let input = NewCommentInput {
+                body: if body.is_empty() {
+                    "(no text)".into()
+                } else {
+                    body
+                },
+                public: Some(true),
+                files: files.len(),
+            };
+            match ticketing
+                .add_comment(&principal, ticket, input, Some(key.clone()), now)
+                .await
+            {
+                Ok(created) => {
+                    let comment = match created {
+                        Created::New(c) => {
+                            self.attach(&principal, &c, &files, now).await?;
+                            c
+                        }
+                        Created::Replayed(c) => c,
+                    };
+                    return Ok(Decision {
+                        decision: "threaded".into(),
+                        reason,
+                        tenant_id: Some(tenant),
+                        ticket_id: Some(ticket),
+                        comment_id: Some(comment.id),
+                    });
+                }
+                // Not the sender's ticket after all: a new one.
+                Err(DomainError::NotFound) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let text = with_refused(clip(mail.text.trim()), &refused);
+        let routing = match route {
+            Route::Mailbox(m) => ChannelRouting {
+                team_id: m.default_team_id,
+                priority: m.default_priority,
+            },
+            Route::Reply { .. } => ChannelRouting::default(),
+        };
+        let input = NewTicketInput {
+            subject: subject_of(&mail.subject),
+            description: if text.is_empty() {
+                "(no text)".into()
+            } else {
+                text
+            },
+            channel: Some("email".into()),
+            routing,
+            cc: self.participants(mail, &from.email).await?,
+            ..NewTicketInput::default()
+        };
+        let (detail, fresh) = match ticketing.create(&principal, input, Some(key), now).await? {
+            Created::New(d) => (d, true),
+            Created::Replayed(d) => (d, false),
+        };
+        if fresh && let Some(opening) = detail.comments.first() {
+            self.attach(&principal, opening, &files, now).await?;
+        }
+        Ok(Decision {
+            decision: "created".into(),
+            reason: "a new conversation".into(),
+            tenant_id: Some(tenant),
+            ticket_id: Some(detail.ticket.id),
+            comment_id: detail.comments.first().map(|c| c.id),
+        })
+    }
+
+    /// The sender as a principal: the person with this address, or a new
+    /// customer. `None` for a suspended helpdesk or an unusable address.
+    async fn sender(
+        &self,
+        tenant: TenantId,
+        address: &str,
+        name: Option<&str>,
+        now: Timestamp,
+    ) -> Result<Option<Principal>, DomainError> {
+        let Ok(email) = Email::parse(address) else {
+            return Ok(None);
+        };
+        let Some(tenant) = self.store.tenant(tenant).await?.filter(|t| t.is_active()) else {
+            return Ok(None);
+        };
+        let user = match self.store.user_by_email(tenant.id, &email).await? {
+            Some(u) if u.is_active() => u,
+            Some(_) => return Ok(None),
+            None => {
+                let display = name
+                    .map(str::to_owned)
+                    .filter(|n| crate::accounts::user::parse_person_name(n).is_ok())
+                    .unwrap_or_else(|| address.split('@').next().unwrap_or(address).to_owned());
+                let user = User::new(tenant.id, email.clone(), display, Role::Customer, None, now);
+                let event =
+                    crate::accounts::service::user_created(&user, Actor::operator(), false, now);
+                match self.store.create_user(&user, None, &[event]).await {
+                    Ok(()) => user,
+                    // Created by a message arriving at the same time.
+                    Err(StoreError::Conflict(_)) => self
+                        .store
+                        .user_by_email(tenant.id, &email)
+                        .await?
+                        .ok_or(DomainError::NotFound)?,
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        };
+        Ok(Some(Principal {
+            tenant,
+            caller: Caller::User {
+                user,
+                session_id: SessionId::new(),
+            },
+        }))
+    }
+
+    /// The other people on a new conversation: the To and Cc addresses
+    /// that are neither the sender nor Switchboard's own (mailboxes, reply
+    /// addresses), at most [`MAX_PARTICIPANTS`].
+    async fn participants(
+        &self,
+        mail: &InboundMail,
+        sender: &str,
+    ) -> Result<BTreeSet<String>, DomainError> {
+        let mut out = BTreeSet::new();
+        for a in mail.to.iter().chain(mail.cc.iter()) {
+            let address = a.email.to_lowercase();
+            if out.len() >= MAX_PARTICIPANTS
+                || address == sender.to_lowercase()
+                || Email::parse(&address).is_err()
+                || self.replies.verify(&address).is_some()
+                || address.ends_with(&format!("@{}", self.replies.domain()))
+                || self.store.mailbox_by_address(&address).await?.is_some()
+            {
+                continue;
+            }
+            out.insert(address);
+        }
+        Ok(out)
+    }
+
+    /// Stores the message's accepted files as attachments of `comment`.
+    async fn attach(
+        &self,
+        principal: &Principal,
+        comment: &Comment,
+        files: &[File<'_>],
+        now: Timestamp,
+    ) -> Result<(), DomainError> {
+        if files.is_empty() {
+            return Ok(());
+        }
+        let mut attachments = Vec::with_capacity(files.len());
+        for file in files {
+            let attachment = Attachment {
+                id: AttachmentId::new(),
+                tenant_id: comment.tenant_id,
+                ticket_id: comment.ticket_id,
+                comment_id: Some(comment.id),
+                public: comment.public,
+                filename: file.filename.clone(),
+                content_type: file.content_type.clone(),
+                size: file.bytes.len() as u64,
+                uploaded_by: principal.actor(),
+                created_at: now,
+            };
+            self.objects.put(&attachment, file.bytes).await?;
+            attachments.push(attachment);
+        }
+        self.store.attach(&attachments, &[]).await?;
+        Ok(())
+    }
+
+    /// The ticket a reply belongs to, and how it was found.
+    async fn thread(
+        &self,
+        route: &Route,
+        mail: &InboundMail,
+        principal: &Principal,
+    ) -> Result<Option<(TicketId, String)>, DomainError> {
+        let tenant = route.tenant();
+        if let Route::Reply { number, .. } = route
+            && let Some(ticket) = self.store.ticket_id_by_number(tenant, *number).await?
+            && self.open_for_replies(tenant, ticket).await?
+        {
+            return Ok(Some((ticket, "its signed reply address".into())));
+        }
+        let referenced = mail.in_reply_to.iter().chain(mail.references.iter().rev());
+        for id in referenced {
+            if let Some(ticket) = self
+                .store
+                .message(tenant, &thread_id(id))
+                .await?
+                .and_then(|r| r.ticket_id)
+                && self.open_for_replies(tenant, ticket).await?
+            {
+                return Ok(Some((ticket, format!("In-Reply-To/References <{id}>"))));
+            }
+        }
+        if let Some(n) = ticket_tag(&mail.subject)
+            && let Some(ticket) = self.store.ticket_id_by_number(tenant, n).await?
+            && let Some(t) = self.store.ticket(tenant, ticket).await?
+            && (Some(t.requester_id) == principal.user_id()
+                || principal
+                    .user()
+                    .is_some_and(|u| t.cc.contains(&u.email.as_str().to_lowercase())))
+            && self.open_for_replies(tenant, ticket).await?
+        {
+            return Ok(Some((
+                ticket,
+                format!("subject tag [#{n}] from its requester or a participant"),
+            )));
+        }
+        Ok(None)
+    }
+
+    /// A closed (or deleted) ticket takes no replies: they open a new one.
+    async fn open_for_replies(
+        &self,
+        tenant: TenantId,
+        ticket: TicketId,
+    ) -> Result<bool, DomainError> {
+        Ok(self
+            .store
+            .ticket(tenant, ticket)
+            .await?
+            .is_some_and(|t| !t.is_deleted() && t.status != Status::Closed))
+    }
+}
+
+/// A file of the message that a ticket may take.
+struct File<'a> {
+    filename: String,
+    content_type: String,
+    bytes: &'a [u8],
+}
+
+/// The files a ticket takes, and a line for each one refused.
+fn files_of(mail: &InboundMail) -> (Vec<File<'_>>, Vec<String>) {
+    let mut files = Vec::new();
+    let mut refused = Vec::new();
+    for (i, a) in mail.attachments.iter().enumerate() {
+        let shown = if a.filename.trim().is_empty() {
+            format!("file {}", i + 1)
+        } else {
+            a.filename.clone()
+        };
+        let name = parse_filename(&shown);
+        let content_type = parse_content_type(&a.content_type)
+            .unwrap_or_else(|_| "application/octet-stream".into());
+        let checked = name.and_then(|n| {
+            check_allowed(&n, &content_type)?;
+            check_size(a.bytes.len() as u64, MAX_FILE_BYTES)?;
+            Ok(n)
+        });
+        match checked {
+            Ok(_) if files.len() >= MAX_FILES => {
+                refused.push(format!("{shown} (more than {MAX_FILES} files)"));
+            }
+            Ok(n) => files.push(File {
+                filename: n.display,
+                content_type,
+                bytes: &a.bytes,
+            }),
+            Err(why) => refused.push(format!("{shown} ({})", why.message)),
+        }
+    }
+    (files, refused)
+}
+
+fn with_refused(body: String, refused: &[String]) -> String {
+    if refused.is_empty() {
+        return body;
+    }
+    let list: Vec<String> = refused.iter().map(|r| format!("- {r}")).collect();
+    format!("{body}\n\n[Not attached:\n{}]", list.join("\n"))
+}
+
+fn clip(text: &str) -> String {
+    text.chars().take(MAX_BODY_CHARS).collect()
+}
+
+fn subject_of(raw: &str) -> String {
+    let s: String = raw.trim().chars().take(250).collect();
+    if s.is_empty() {
+        "(no subject)".into()
+    } else {
+        s
+    }
+}

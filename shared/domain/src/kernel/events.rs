@@ -1,0 +1,207 @@
+//! Domain events: written to the outbox in the same transaction as the
+//! change they describe, and consumed downstream from the table's stream.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::kernel::ids::{EventId, TenantId, UserId};
+
+macro_rules! event_types {
+    ($($variant:ident => $name:literal: $doc:literal,)*) => {
+        /// The event catalogue. Names are stable: integrators subscribe to them.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum EventType {
+            $(#[doc = $doc] #[serde(rename = $name)] $variant,)*
+        }
+
+        impl EventType {
+            pub const ALL: &'static [EventType] = &[$(EventType::$variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(EventType::$variant => $name,)* }
+            }
+
+            pub fn describe(self) -> &'static str {
+                match self { $(EventType::$variant => $doc,)* }
+            }
+
+            pub fn parse(raw: &str) -> Option<Self> {
+                match raw { $($name => Some(EventType::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+event_types! {
+    TenantCreated => "tenant.created": "A tenant signed up.",
+    TenantUpdated => "tenant.updated": "The tenant's name or settings changed (`data.changed`).",
+    TenantSuspended => "tenant.suspended": "The operator suspended the tenant.",
+    TenantReactivated => "tenant.reactivated": "The operator lifted a suspension.",
+    UserCreated => "user.created": "A user was created (sign-up, registration, by an admin, or as a ticket's requester).",
+    UserUpdated => "user.updated": "A user's name, email, role or status changed (`data.changed`).",
+    UserDeactivated => "user.deactivated": "A user was deactivated; their credentials stopped working.",
+    ApiKeyCreated => "api_key.created": "An API key was created.",
+    ApiKeyRevoked => "api_key.revoked": "An API key was revoked.",
+    TeamCreated => "team.created": "A team was created.",
+    TeamUpdated => "team.updated": "A team's name, description or members changed.",
+    TeamDeleted => "team.deleted": "A team was deleted.",
+    TicketCreated => "ticket.created": "A ticket was opened.",
+    TicketUpdated => "ticket.updated": "A ticket changed (`data.changes`: field, before, after).",
+    TicketStatusChanged => "ticket.status_changed": "A ticket's status changed (`data.from`, `data.to`).",
+    TicketAssigned => "ticket.assigned": "A ticket's assignee or team changed.",
+    TicketPriorityChanged => "ticket.priority_changed": "A ticket's priority changed.",
+    TicketDeleted => "ticket.deleted": "A ticket was deleted (recoverable for 30 days).",
+    TicketRestored => "ticket.restored": "A deleted ticket was restored.",
+    CommentCreated => "comment.created": "A public reply or internal note was added (`data.public`).",
+    CommentUpdated => "comment.updated": "A comment was edited.",
+    CommentDeleted => "comment.deleted": "A comment was redacted.",
+    SlaWarning => "sla.warning": "A ticket's SLA target reached its warning threshold (`data.target`, `data.dueAt`); once per target.",
+    SlaBreached => "sla.breached": "A ticket's SLA target passed its due time (`data.target`, `data.dueAt`); once per target.",
+    WebhookTest => "webhook.test": "Sent by `POST /v1/webhooks/{id}/test` to that endpoint only.",
+    PasswordResetRequested => "user.password_reset_requested": "Internal: someone asked for a password reset link (mailed, never delivered to webhooks or sockets).",
+}
+
+impl EventType {
+    /// Events only Switchboard's own workers consume: not offered to
+    /// webhooks, not pushed to sockets.
+    pub fn is_internal(self) -> bool {
+        matches!(self, EventType::PasswordResetRequested)
+    }
+
+    /// The catalogue integrators can subscribe to.
+    pub fn public() -> impl Iterator<Item = EventType> {
+        Self::ALL.iter().copied().filter(|t| !t.is_internal())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActorType {
+    User,
+    ApiKey,
+    /// Switchboard itself (automations, email intake, SLA escalation).
+    Operator,
+    System,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    #[serde(rename = "type")]
+    pub kind: ActorType,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+}
+
+impl Actor {
+    pub fn user(id: UserId) -> Self {
+        Self {
+            kind: ActorType::User,
+            id: Some(id.to_string()),
+        }
+    }
+
+    pub fn api_key(id: crate::kernel::ids::ApiKeyId) -> Self {
+        Self {
+            kind: ActorType::ApiKey,
+            id: Some(id.to_string()),
+        }
+    }
+
+    pub fn operator() -> Self {
+        Self {
+            kind: ActorType::Operator,
+            id: None,
+        }
+    }
+
+    /// Switchboard's own clocks (SLA announcements and escalations).
+    pub fn system() -> Self {
+        Self {
+            kind: ActorType::System,
+            id: None,
+        }
+    }
+}
+
+/// What the event is about; fields are set as they apply.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Subject {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket_id: Option<crate::kernel::ids::TicketId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment_id: Option<crate::kernel::ids::CommentId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<UserId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team_id: Option<crate::kernel::ids::TeamId>,
+}
+
+/// The one envelope every consumer downstream receives.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DomainEvent {
+    pub id: EventId,
+    #[serde(rename = "type")]
+    pub kind: EventType,
+    pub tenant_id: TenantId,
+    pub occurred_at: Timestamp,
+    pub actor: Actor,
+    pub subject: Subject,
+    pub data: Value,
+}
+
+impl DomainEvent {
+    pub fn new(
+        kind: EventType,
+        tenant_id: TenantId,
+        occurred_at: Timestamp,
+        actor: Actor,
+        subject: Subject,
+        data: Value,
+    ) -> Self {
+        Self {
+            id: EventId::new(),
+            kind,
+            tenant_id,
+            occurred_at,
+            actor,
+            subject,
+            data,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_envelope_has_the_published_shape() {
+        let e = DomainEvent::new(
+            EventType::UserCreated,
+            TenantId::new(),
+            Timestamp::UNIX_EPOCH,
+            Actor::operator(),
+            Subject::default(),
+            serde_json::json!({"role": "owner"}),
+        );
+        let v = serde_json::to_value(&e).unwrap();
+        assert_eq!(v["type"], "user.created");
+        assert_eq!(v["actor"], serde_json::json!({"type": "operator"}));
+        assert_eq!(v["occurredAt"], "1970-01-01T00:00:00Z");
+        for key in ["id", "tenantId", "subject", "data"] {
+            assert!(v.get(key).is_some(), "{key} missing");
+        }
+        assert_eq!(EventType::UserCreated.as_str(), v["type"]);
+    }
+
+    #[test]
+    fn every_event_type_round_trips_through_its_name() {
+        for &t in EventType::ALL {
+            assert_eq!(EventType::parse(t.as_str()), Some(t));
+            assert_eq!(serde_json::to_value(t).unwrap(), t.as_str());
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! What every context shares: ids, the error types (and the one translation
+//! of a stale write into a failed precondition), input validation, paging,
+//! idempotency keys, secrets and digests, and the event envelope.
+
+pub mod error;
+pub mod events;
+pub mod idempotency;
+pub mod ids;
+pub mod pagination;
+pub mod ports;
+pub mod secrets;
+pub mod validation;

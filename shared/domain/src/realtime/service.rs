@@ -1,0 +1,295 @@
+//! The WebSocket side of live updates: connection tickets, `$connect`,
+//! `$disconnect`, and what a connected client may ask for.
+
+use futures::StreamExt;
+use jiff::Timestamp;
+
+use crate::accounts::permissions::{Action, Principal};
+use crate::kernel::error::{DomainError, StoreError};
+use crate::kernel::secrets::{random_token, token_digest};
+use crate::realtime::model::{
+    CONNECTION_TICKET_TTL, CONNECTION_TTL, ClientMessage, Connection, ConnectionTicket, Listener,
+    MAX_TOPICS_PER_CONNECTION, Refusal, ServerMessage, Subscriber, Topic, authorize,
+};
+use crate::realtime::ports::{ConnectionStore, PushResult, Pusher};
+use crate::tickets::ports::TicketStore;
+
+/// How many pushes one fan-out has in flight.
+pub const FAN_OUT_CONCURRENCY: usize = 32;
+
+pub struct Live<S, P> {
+    store: S,
+    pusher: P,
+}
+
+/// A freshly issued connection ticket (its secret is shown once).
+pub struct IssuedTicket {
+    pub secret: String,
+    pub expires_at: Timestamp,
+}
+
+impl<S: TicketStore + ConnectionStore, P: Pusher> Live<S, P> {
+    pub fn new(store: S, pusher: P) -> Self {
+        Self { store, pusher }
+    }
+
+    /// A one-time ticket for `$connect`, bound to the caller.
+    pub async fn issue_ticket(
+        &self,
+        principal: &Principal,
+        now: Timestamp,
+    ) -> Result<IssuedTicket, DomainError> {
+        principal.require(Action::LiveUpdates)?;
+        let user = principal.user_id().ok_or(DomainError::Forbidden)?;
+        let secret = random_token("wst");
+        let ticket = ConnectionTicket {
+            listener: Listener {
+                tenant_id: principal.tenant_id(),
+                user_id: user,
+                role: principal.role(),
+            },
+            expires_at: now + CONNECTION_TICKET_TTL,
+        };
+        self.store
+            .put_connection_ticket(&token_digest(&secret), &ticket)
+            .await?;
+        Ok(IssuedTicket {
+            secret,
+            expires_at: ticket.expires_at,
+        })
+    }
+
+    /// Accepts a connection presenting an unused, unexpired ticket.
+    pub async fn connect(
+        &self,
+        secret: Option<&str>,
+        connection_id: &str,
+        now: Timestamp,
+    ) -> Result<Result<Connection, Refusal>, StoreError> {
+        let refused = || Refusal::new("unauthorized", "a valid connection ticket is required");
+        let Some(secret) = secret.filter(|s| s.starts_with("wst_") && s.len() < 200) else {
+            return Ok(Err(refused()));
+        };
+        let Some(ticket) = self
+            .store
+            .take_connection_ticket(&token_digest(secret))
+            .await?
+            .filter(|t| t.expires_at > now)
+        else {
+            return Ok(Err(refused()));
+        };
+        let connection = Connection {
+            id: connection_id.to_owned(),
+            listener: ticket.listener,
+            connected_at: now,
+            expires_at: now + CONNECTION_TTL,
+            topics: Default::default(),
+        };
+        self.store.put_connection(&connection).await?;
+        Ok(Ok(connection))
+    }
+
+    pub async fn disconnect(&self, connection_id: &str) -> Result<(), StoreError> {
+        self.store.delete_connection(connection_id).await
+    }
+
+    /// Handles one client message; every answer (or refusal) is pushed back
+    /// on the connection.
+    pub async fn receive(
+        &self,
+        connection_id: &str,
+        body: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let Some(connection) = self
+            .store
+            .connection(connection_id)
+            .await?
+            .filter(|c| c.expires_at > now)
+        else {
+            let refusal = Refusal::new("unknown_connection", "reconnect with a new ticket");
+            return self
+                .reply(connection_id, &ServerMessage::error(refusal, None))
+                .await;
+        };
+        let message = match ClientMessage::parse(body) {
+            Ok(m) => m,
+            Err(refusal) => {
+                return self
+                    .reply(connection_id, &ServerMessage::error(refusal, None))
+                    .await;
+            }
+        };
+        let (answer, action) = match message {
+            ClientMessage::Subscribe { topic } => {
+                (self.subscribe(&connection, &topic).await?, "subscribe")
+            }
+            ClientMessage::Unsubscribe { topic } => {
+                (self.unsubscribe(&connection, &topic).await?, "unsubscribe")
+            }
+            ClientMessage::Typing {
+                ticket_id,
+                internal,
+            } => (
+                self.typing(&connection, &ticket_id, internal, now).await?,
+                "typing",
+            ),
+            ClientMessage::Ping => (
+                Ok(Some(ServerMessage::Pong {
+                    connection_id: connection.id.clone(),
+                    at: now,
+                })),
+                "ping",
+            ),
+        };
+        match answer {
+            Ok(Some(m)) => self.reply(connection_id, &m).await,
+            Ok(None) => Ok(()),
+            Err(refusal) => {
+                self.reply(connection_id, &ServerMessage::error(refusal, Some(action)))
+                    .await
+            }
+        }
+    }
+
+    async fn subscribe(
+        &self,
+        connection: &Connection,
+        raw: &str,
+    ) -> Result<Result<Option<ServerMessage>, Refusal>, StoreError> {
+        let topic = match raw.parse::<Topic>() {
+            Ok(t) => t,
+            Err(r) => return Ok(Err(r)),
+        };
+        let name = topic.to_string();
+        if !connection.topics.contains(&name) {
+            if connection.topics.len() >= MAX_TOPICS_PER_CONNECTION {
+                return Ok(Err(Refusal::new(
+                    "too_many_topics",
+                    format!("at most {MAX_TOPICS_PER_CONNECTION} topics per connection"),
+                )));
+            }
+            let listener = &connection.listener;
+            let ticket = match topic {
+                Topic::Ticket(id) => self.store.ticket(listener.tenant_id, id).await?,
+                _ => None,
+            };
+            if let Err(r) = authorize(listener, topic, ticket.as_ref()) {
+                return Ok(Err(r));
+            }
+            self.store.subscribe(connection, &topic).await?;
+        }
+        Ok(Ok(Some(ServerMessage::Subscribed { topic: name })))
+    }
+
+    async fn unsubscribe(
+        &self,
+        connection: &Connection,
+        raw: &str,
+    ) -> Result<Result<Option<ServerMessage>, Refusal>, StoreError> {
+        let topic = match raw.parse::<Topic>() {
+            Ok(t) => t,
+            Err(r) => return Ok(Err(r)),
+        };
+        self.store.unsubscribe(connection, &topic).await?;
+        Ok(Ok(Some(ServerMessage::Unsubscribed {
+            topic: topic.to_string(),
+        })))
+    }
+
+    /// Relays typing to the others in the ticket's room (staff only for a
+    /// note). The sender must follow the ticket.
+    async fn typing(
+        &self,
+        connection: &Connection,
+        ticket_id: &str,
+        internal: bool,
+        now: Timestamp,
+    ) -> Result<Result<Option<ServerMessage>, Refusal>, StoreError> {
+        let listener = &connection.listener;
+        let Ok(id) = ticket_id.parse() else {
+            return Ok(Err(Refusal::not_found()));
+        };
+        let topic = Topic::Ticket(id);
+        if !connection.topics.contains(&topic.to_string()) {
+            return Ok(Err(Refusal::new(
+                "not_subscribed",
+                "subscribe to the ticket first",
+            )));
+        }
+        if internal && !listener.is_staff() {
+            return Ok(Err(Refusal::new(
+                "forbidden",
+                "internal notes are for staff",
+            )));
+        }
+        let message = ServerMessage::Typing {
+            ticket_id: id,
+            user_id: listener.user_id,
+            internal,
+        };
+        let Ok(bytes) = serde_json::to_vec(&message) else {
+            return Err(StoreError::Internal("encoding a message".into()));
+        };
+        let subscribers = self
+            .store
+            .subscribers(listener.tenant_id, &topic, now)
+            .await?;
+        let targets = subscribers
+            .into_iter()
+            .filter(|s| s.connection_id != connection.id && (!internal || s.role.is_staff()))
+            .map(|s| (s, bytes.clone()));
+        fan_out(&self.store, &self.pusher, targets).await?;
+        Ok(Ok(None))
+    }
+
+    async fn reply(&self, connection_id: &str, message: &ServerMessage) -> Result<(), StoreError> {
+        let bytes = serde_json::to_vec(message)
+            .map_err(|e| StoreError::Internal(format!("encoding a message: {e}")))?;
+        if self.pusher.push(connection_id, &bytes).await? == PushResult::Gone {
+            self.store.delete_connection(connection_id).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Pushes each message to its subscriber, a bounded number at a time;
+/// connections found gone are deleted with their subscriptions. Fails if
+/// any push failed otherwise (after trying them all).
+pub async fn fan_out<S: ConnectionStore, P: Pusher>(
+    store: &S,
+    pusher: &P,
+    targets: impl Iterator<Item = (Subscriber, Vec<u8>)>,
+) -> Result<FanOut, StoreError> {
+    let results: Vec<(String, Result<PushResult, StoreError>)> = futures::stream::iter(targets)
+        .map(|(s, bytes)| async move {
+            let r = pusher.push(&s.connection_id, &bytes).await;
+            (s.connection_id, r)
+        })
+        .buffer_unordered(FAN_OUT_CONCURRENCY)
+        .collect()
+        .await;
+    let mut report = FanOut::default();
+    let mut failure = None;
+    for (connection, result) in results {
+        match result {
+            Ok(PushResult::Delivered) => report.delivered += 1,
+            Ok(PushResult::Gone) => {
+                store.delete_connection(&connection).await?;
+                report.gone += 1;
+            }
+            Err(e) => failure = Some(e),
+        }
+    }
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(report),
+    }
+}
+
+/// What a fan-out did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct FanOut {
+    pub delivered: usize,
+    pub gone: usize,
+}

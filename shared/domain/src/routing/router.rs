@@ -1,0 +1,338 @@
+//! The event router: what happens downstream of each outbox event, in
+//! steps that are safe to repeat (the stream delivers at least once).
+//!
+//! 1. Webhooks: one delivery per matching enabled endpoint, with an id
+//!    derived from the event and the endpoint (the store refuses a second),
+//!    handed to the webhook worker's queue. Marked done per event.
+//! 2. In-app notifications: one per person and event (the store refuses a
+//!    second one), so a redelivered event adds nothing.
+//! 3. Email: the event (and the notifications their owners also want by
+//!    mail) handed to the email worker's queue, when it may cause a mail.
+//!    Marked done per event; the worker claims each mail before sending,
+//!    so a second hand-over sends nothing twice.
+//! 4. SLA: the ticket's SLA recomputed from its history on every ticket
+//!    and comment event (its next deadline kept in the timer index).
+//!    Recomputing is itself safe to repeat.
+//! 5. Live updates: the event to the subscribers of its topics (customers
+//!    get the customer view), and each notification to its owner's
+//!    `user:{id}` topic. Marked done per event once every push went out;
+//!    a retry after a partial push may repeat some (clients dedupe by id).
+
+use crate::accounts::ports::TeamStore;
+use crate::accounts::ports::TenantStore;
+use crate::accounts::ports::UserStore;
+use crate::kernel::ports::IdempotencyStore;
+use crate::notifications::ports::PreferenceStore;
+use crate::routing::ports::StepLog;
+use crate::sla::ports::SlaConfigStore;
+use crate::sla::ports::TicketSlaStore;
+use crate::tickets::ports::FieldSchemaStore;
+use std::collections::{BTreeMap, BTreeSet};
+
+use jiff::Timestamp;
+use serde_json::Value;
+
+use crate::email::mail_job::MailJob;
+use crate::email::outbound::Notified;
+use crate::email::ports::MailQueue;
+use crate::kernel::error::StoreError;
+use crate::kernel::events::{DomainEvent, EventType};
+use crate::kernel::ids::UserId;
+use crate::notifications::notification::{
+    Facts, Notification, notification, people_named, recipients,
+};
+use crate::notifications::ports::NotificationStore;
+use crate::realtime::model::{ServerMessage, Subscriber, Topic, customer_view, topics_of};
+use crate::realtime::ports::{ConnectionStore, Pusher};
+use crate::realtime::service::{FanOut, fan_out};
+use crate::sla::engine::SlaEngine;
+use crate::sla::ports::SlaQueue;
+use crate::tickets::fields::FieldSchema;
+use crate::tickets::ports::TicketStore;
+use crate::tickets::ticket::Ticket;
+use crate::webhooks::ports::{DeliveryQueue, WebhookStore};
+use crate::webhooks::service::new_delivery;
+use crate::webhooks::webhook::DeliveryStatus;
+
+pub const STEP_PUSH: &str = "push";
+pub const STEP_WEBHOOKS: &str = "webhooks";
+pub const STEP_MAIL: &str = "mail";
+
+pub struct EventRouter<S, P, Q, M, C> {
+    store: S,
+    pusher: P,
+    queue: Q,
+    mail: M,
+    sla: SlaEngine<S, C>,
+}
+
+/// Events that can cause a mail whatever the preferences.
+fn may_mail(event: &DomainEvent) -> bool {
+    let flag = |name: &str| event.data.get(name).and_then(Value::as_bool) == Some(true);
+    match event.kind {
+        EventType::TicketCreated | EventType::PasswordResetRequested => true,
+        EventType::CommentCreated => flag("public") && !flag("opening"),
+        EventType::UserCreated => flag("invited"),
+        _ => false,
+    }
+}
+
+/// What routing one event did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Routed {
+    /// Webhook deliveries queued; `None` when an earlier delivery had.
+    pub webhooks: Option<usize>,
+    /// Notifications that apply (new or already recorded).
+    pub notifications: usize,
+    /// Of those, the ones this delivery recorded.
+    pub new_notifications: usize,
+    /// Whether the event went to the email worker (`None` when an earlier
+    /// delivery had handed it over).
+    pub mailed: Option<bool>,
+    /// `None` when an earlier delivery had already pushed.
+    pub pushed: Option<FanOut>,
+    /// The ticket's next SLA deadline after recomputing.
+    pub sla_deadline: Option<Timestamp>,
+}
+
+/// Ticket and comment changes can move an SLA clock; announcements do not
+/// (the worker recomputes after making them).
+fn affects_sla(kind: EventType) -> bool {
+    let name = kind.as_str();
+    name.starts_with("ticket.") || name.starts_with("comment.")
+}
+
+impl<S, P, Q, M, C> EventRouter<S, P, Q, M, C>
+where
+    S: TicketStore
+        + FieldSchemaStore
+        + IdempotencyStore
+        + UserStore
+        + TeamStore
+        + TenantStore
+        + NotificationStore
+        + PreferenceStore
+        + ConnectionStore
+        + StepLog
+        + WebhookStore,
+    S: SlaConfigStore + TicketSlaStore + Clone,
+    P: Pusher,
+    Q: DeliveryQueue,
+    M: MailQueue,
+    C: SlaQueue,
+{
+    pub fn new(store: S, pusher: P, queue: Q, mail: M, checks: C) -> Self {
+        Self {
+            sla: SlaEngine::new(store.clone(), checks),
+            store,
+            pusher,
+            queue,
+            mail,
+        }
+    }
+
+    pub async fn route(&self, event: &DomainEvent, now: Timestamp) -> Result<Routed, StoreError> {
+        let tenant = event.tenant_id;
+        let ticket = match event.subject.ticket_id {
+            Some(id) => self.store.ticket(tenant, id).await?,
+            None => None,
+        };
+        let mut routed = Routed::default();
+        // What an earlier delivery of this event already did (one read).
+        let done = self.store.steps_completed(tenant, event.id).await?;
+        let finished = |step: &str| done.iter().any(|d| d == step);
+        if event.kind != EventType::WebhookTest && !finished(STEP_WEBHOOKS) {
+            routed.webhooks = Some(self.webhooks(event, now).await?);
+            self.store
+                .complete_step(tenant, event.id, STEP_WEBHOOKS)
+                .await?;
+        }
+        let (notifications, notify) = match &ticket {
+            Some(t) => self.notifications(event, t).await?,
+            None => (Vec::new(), Vec::new()),
+        };
+        routed.notifications = notifications.len();
+        for n in &notifications {
+            if self.store.add_notification(n).await? {
+                routed.new_notifications += 1;
+            }
+        }
+        if !finished(STEP_MAIL) {
+            let hand_over = may_mail(event) || !notify.is_empty();
+            if hand_over {
+                self.mail
+                    .enqueue_mail(&MailJob {
+                        event: event.clone(),
+                        notify,
+                    })
+                    .await?;
+            }
+            routed.mailed = Some(hand_over);
+            self.store
+                .complete_step(tenant, event.id, STEP_MAIL)
+                .await?;
+        }
+        if let Some(ticket_id) = event.subject.ticket_id
+            && affects_sla(event.kind)
+        {
+            routed.sla_deadline = self
+                .sla
+                .recompute(tenant, ticket_id, now)
+                .await?
+                .and_then(|s| s.next_deadline);
+        }
+        if !finished(STEP_PUSH) {
+            routed.pushed = Some(self.push(event, &notifications, now).await?);
+            self.store
+                .complete_step(tenant, event.id, STEP_PUSH)
+                .await?;
+        }
+        Ok(routed)
+    }
+
+    /// Queues a delivery to each enabled endpoint that wants the event.
+    async fn webhooks(&self, event: &DomainEvent, now: Timestamp) -> Result<usize, StoreError> {
+        let endpoints = self.store.endpoints(event.tenant_id).await?;
+        let mut queued = 0;
+        for endpoint in endpoints
+            .iter()
+            .filter(|e| e.enabled && e.events.matches(event.kind.as_str()))
+        {
+            let delivery = new_delivery(endpoint, event, now)?;
+            let enqueue = self.store.create_delivery(&delivery).await? || {
+                // An earlier try recorded it but may have failed to queue it.
+                let stored = self
+                    .store
+                    .delivery(delivery.tenant_id, endpoint.id, delivery.id)
+                    .await?;
+                stored.is_some_and(|d| d.status == DeliveryStatus::Pending && d.attempts.is_empty())
+            };
+            if enqueue {
+                self.queue.enqueue(&delivery.reference()).await?;
+                queued += 1;
+            }
+        }
+        Ok(queued)
+    }
+
+    /// The notifications an event causes, after each person's preferences,
+    /// and those their owners also want by mail.
+    async fn notifications(
+        &self,
+        event: &DomainEvent,
+        ticket: &Ticket,
+    ) -> Result<(Vec<Notification>, Vec<Notified>), StoreError> {
+        let tenant = event.tenant_id;
+        let team_members: BTreeSet<UserId> = match event
+            .data
+            .get("teamId")
+            .and_then(Value::as_str)
+            .and_then(|s| s.parse().ok())
+        {
+            Some(team) => self
+                .store
+                .team(tenant, team)
+                .await?
+                .map(|t| t.members)
+                .unwrap_or_default(),
+            None => BTreeSet::new(),
+        };
+        let mut named = people_named(event, ticket);
+        named.extend(team_members.iter().copied());
+        let ids: Vec<UserId> = named.into_iter().collect();
+        let people: BTreeMap<UserId, _> = self
+            .store
+            .users(tenant, &ids)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u))
+            .collect();
+        let chosen = recipients(&Facts {
+            event,
+            ticket,
+            team_members: &team_members,
+            people: &people,
+        });
+        if chosen.is_empty() {
+            return Ok((Vec::new(), Vec::new()));
+        }
+        let who: Vec<UserId> = chosen.keys().copied().collect();
+        let preferences = self.store.preferences(tenant, &who).await?;
+        let notify = chosen
+            .iter()
+            .filter(|(user, kind)| preferences.get(user).is_some_and(|p| p.wants_mail(**kind)))
+            .map(|(user, kind)| Notified {
+                user_id: *user,
+                kind: *kind,
+            })
+            .collect();
+        let notifications = chosen
+            .into_iter()
+            .filter(|(user, kind)| preferences.get(user).is_none_or(|p| p.wants(*kind)))
+            .map(|(user, kind)| notification(event, ticket, user, kind))
+            .collect();
+        Ok((notifications, notify))
+    }
+
+    async fn push(
+        &self,
+        event: &DomainEvent,
+        notifications: &[Notification],
+        now: Timestamp,
+    ) -> Result<FanOut, StoreError> {
+        let tenant = event.tenant_id;
+        let mut targets: Vec<(Subscriber, Vec<u8>)> = Vec::new();
+        let mut schema: Option<FieldSchema> = None;
+        for topic in topics_of(event) {
+            let name = topic.to_string();
+            let staff_message = encode(&ServerMessage::Event {
+                topic: name.clone(),
+                event: event.clone(),
+            })?;
+            let mut customer_message: Option<Option<Vec<u8>>> = None;
+            for s in self.store.subscribers(tenant, &topic, now).await? {
+                if s.role.is_staff() {
+                    targets.push((s, staff_message.clone()));
+                    continue;
+                }
+                if topic == Topic::Queue {
+                    continue;
+                }
+                if customer_message.is_none() {
+                    if schema.is_none() {
+                        schema = Some(self.store.field_schema(tenant).await?);
+                    }
+                    let view = schema.as_ref().and_then(|sc| customer_view(event, sc));
+                    customer_message = Some(
+                        view.map(|e| {
+                            encode(&ServerMessage::Event {
+                                topic: name.clone(),
+                                event: e,
+                            })
+                        })
+                        .transpose()?,
+                    );
+                }
+                if let Some(Some(bytes)) = &customer_message {
+                    targets.push((s, bytes.clone()));
+                }
+            }
+        }
+        for n in notifications {
+            let topic = Topic::User(n.user_id);
+            let bytes = encode(&ServerMessage::Notification {
+                topic: topic.to_string(),
+                notification: n.clone(),
+            })?;
+            for s in self.store.subscribers(tenant, &topic, now).await? {
+                targets.push((s, bytes.clone()));
+            }
+        }
+        fan_out(&self.store, &self.pusher, targets.into_iter()).await
+    }
+}
+
+fn encode(message: &ServerMessage) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec(message)
+        .map_err(|e| StoreError::Internal(format!("encoding a message: {e}")))
+}

@@ -1,0 +1,333 @@
+//! Changing tickets: partial updates with optimistic locking, bulk changes,
+//! deletion and restore, each with its history entry and events.
+
+use std::collections::BTreeSet;
+
+use jiff::Timestamp;
+use serde_json::{Value, json};
+
+use crate::accounts::permissions::{Action, Principal};
+use crate::accounts::ports::{TeamStore, UserStore};
+use crate::kernel::error::{Conflict, DomainError};
+use crate::kernel::events::EventType;
+use crate::kernel::ids::{HistoryId, TeamId, TicketId, UserId};
+use crate::kernel::ports::IdempotencyStore;
+use crate::kernel::validation::{Validator, parse_id};
+use crate::tickets::events::{change_events, ticket_event};
+use crate::tickets::input::*;
+use crate::tickets::ports::{FieldSchemaStore, TicketStore, TicketWrite, TicketWriteMode};
+use crate::tickets::service::{MAX_BULK, Ticketing, WRITE_ATTEMPTS, backoff};
+use crate::tickets::ticket::{
+    Change, HistoryEntry, Priority, RESTORE_WINDOW, Status, Ticket, TicketType, parse_subject,
+    parse_tags,
+};
+
+/// One ticket's outcome in a bulk update.
+#[derive(Debug)]
+pub struct BulkOutcome {
+    pub id: String,
+    pub result: Result<Ticket, DomainError>,
+}
+
+impl<S> Ticketing<S>
+where
+    S: TicketStore + FieldSchemaStore + IdempotencyStore + UserStore + TeamStore,
+{
+    pub async fn update(
+        &self,
+        principal: &Principal,
+        id: TicketId,
+        input: TicketPatchInput,
+        if_match: Option<u64>,
+        now: Timestamp,
+    ) -> Result<Ticket, DomainError> {
+        let ticket = self.visible(principal, id).await?;
+        principal.require(Action::UpdateTicket)?;
+        if if_match.is_some_and(|v| v != ticket.version) {
+            return Err(DomainError::PreconditionFailed);
+        }
+        self.apply_patch(principal, ticket, input, now).await
+    }
+
+    /// Applies a patch to a ticket read at its current version.
+    pub(super) async fn apply_patch(
+        &self,
+        principal: &Principal,
+        mut ticket: Ticket,
+        input: TicketPatchInput,
+        now: Timestamp,
+    ) -> Result<Ticket, DomainError> {
+        let mut v = Validator::new();
+        let subject = v.optional("subject", input.subject, |s| parse_subject(&s));
+        let status = v.optional("status", input.status, |s| Status::parse(&s));
+        let priority = v.optional("priority", input.priority, |p| Priority::parse(&p));
+        let kind = v.optional("type", input.kind, |k| TicketType::parse(&k));
+        let assignee = v.optional("assigneeId", input.assignee_id, |a| {
+            a.map(|a| parse_id::<UserId>(&a)).transpose()
+        });
+        let team = v.optional("teamId", input.team_id, |t| {
+            t.map(|t| parse_id::<TeamId>(&t)).transpose()
+        });
+        let tags = v.optional("tags", input.tags, |t| parse_tags(&t));
+        let add = v.optional("addTags", input.add_tags, |t| parse_tags(&t));
+        let remove = v.optional("removeTags", input.remove_tags, |t| parse_tags(&t));
+        let (assignee, team) = (assignee.flatten(), team.flatten());
+        if let Some(Some(a)) = assignee {
+            self.check_assignment(principal, Some(a), None, &mut v)
+                .await?;
+        }
+        if let Some(Some(t)) = team {
+            self.check_assignment(principal, None, Some(t), &mut v)
+                .await?;
+        }
+        let custom = match input.custom_fields {
+            Some(values) => {
+                let schema = self.store.field_schema(ticket.tenant_id).await?;
+                match schema.check(&ticket.custom_fields, &values, false) {
+                    Ok(c) => Some(c),
+                    Err(errors) => {
+                        errors.into_iter().for_each(|e| v.push(e));
+                        None
+                    }
+                }
+            }
+            None => None,
+        };
+        v.finish()?;
+
+        let before = ticket.clone();
+        let mut changes: Vec<Change> = Vec::new();
+        let mut change = |field: &str, b: Value, a: Value| {
+            if b != a {
+                changes.push(Change {
+                    field: field.to_owned(),
+                    before: b,
+                    after: a,
+                });
+            }
+        };
+        if let Some(Some(s)) = subject {
+            change("subject", json!(ticket.subject), json!(s));
+            ticket.subject = s;
+        }
+        if let Some(Some(s)) = status {
+            ticket
+                .set_status(s, now)
+                .map_err(|e| DomainError::field("status", e.code, e.message))?;
+            change("status", json!(before.status), json!(ticket.status));
+        }
+        if let Some(Some(p)) = priority {
+            change("priority", json!(ticket.priority), json!(p));
+            ticket.priority = p;
+        }
+        if let Some(Some(k)) = kind {
+            change("type", json!(ticket.kind), json!(k));
+            ticket.kind = k;
+        }
+        if let Some(a) = assignee {
+            change("assigneeId", json!(ticket.assignee_id), json!(a));
+            ticket.assignee_id = a;
+        }
+        if let Some(t) = team {
+            change("teamId", json!(ticket.team_id), json!(t));
+            ticket.team_id = t;
+        }
+        let mut new_tags = ticket.tags.clone();
+        if let Some(Some(t)) = tags {
+            new_tags = t;
+        }
+        if let Some(Some(a)) = add {
+            new_tags.extend(a);
+        }
+        if let Some(Some(r)) = remove {
+            new_tags.retain(|t| !r.contains(t));
+        }
+        if new_tags.len() > crate::tickets::ticket::MAX_TAGS {
+            return Err(DomainError::field("tags", "too_many", "at most 30 tags"));
+        }
+        change("tags", json!(ticket.tags), json!(new_tags));
+        ticket.tags = new_tags;
+        if let Some(c) = custom {
+            for key in c
+                .keys()
+                .chain(ticket.custom_fields.keys())
+                .collect::<BTreeSet<_>>()
+            {
+                change(
+                    &format!("customFields.{key}"),
+                    ticket
+                        .custom_fields
+                        .get(key)
+                        .cloned()
+                        .unwrap_or(Value::Null),
+                    c.get(key).cloned().unwrap_or(Value::Null),
+                );
+            }
+            ticket.custom_fields = c;
+        }
+        if changes.is_empty() {
+            return Ok(ticket);
+        }
+        ticket.version += 1;
+        ticket.updated_at = now;
+        let history = HistoryEntry {
+            id: HistoryId::new(),
+            ticket_id: ticket.id,
+            at: now,
+            actor: principal.actor(),
+            changes: changes.clone(),
+        };
+        let events = change_events(&before, &ticket, &changes, principal, now);
+        self.store
+            .write_ticket(TicketWrite {
+                ticket: &ticket,
+                mode: TicketWriteMode::Replace(before.version),
+                comment: None,
+                new_requester: None,
+                history: Some(&history),
+                events: &events,
+                idempotency: None,
+            })
+            .await?;
+        Ok(ticket)
+    }
+
+    pub async fn bulk(
+        &self,
+        principal: &Principal,
+        ids: Vec<String>,
+        op: TicketPatchInput,
+        now: Timestamp,
+    ) -> Result<Vec<BulkOutcome>, DomainError> {
+        principal.require(Action::BulkUpdateTickets)?;
+        if ids.is_empty() || ids.len() > MAX_BULK {
+            return Err(DomainError::field(
+                "ids",
+                "invalid_length",
+                format!("1 to {MAX_BULK} ids"),
+            ));
+        }
+        let unique: BTreeSet<&String> = ids.iter().collect();
+        if unique.len() != ids.len() {
+            return Err(DomainError::field("ids", "duplicate", "ids must be unique"));
+        }
+        let mut outcomes = Vec::with_capacity(ids.len());
+        for raw in ids {
+            let result = match parse_id::<TicketId>(&raw) {
+                Err(_) => Err(DomainError::NotFound),
+                Ok(id) => self.bulk_one(principal, id, op.clone(), now).await,
+            };
+            outcomes.push(BulkOutcome { id: raw, result });
+        }
+        Ok(outcomes)
+    }
+
+    /// Read-modify-write with optimistic locking, retried when someone else
+    /// changed the ticket in between.
+    pub(super) async fn bulk_one(
+        &self,
+        principal: &Principal,
+        id: TicketId,
+        op: TicketPatchInput,
+        now: Timestamp,
+    ) -> Result<Ticket, DomainError> {
+        for attempt in 0..WRITE_ATTEMPTS {
+            if attempt > 0 {
+                backoff().await;
+            }
+            let ticket = self.visible(principal, id).await?;
+            match self.apply_patch(principal, ticket, op.clone(), now).await {
+                Err(DomainError::PreconditionFailed) => continue,
+                other => return other,
+            }
+        }
+        Err(DomainError::Conflict(Conflict::Concurrent))
+    }
+
+    pub async fn delete(
+        &self,
+        principal: &Principal,
+        id: TicketId,
+        now: Timestamp,
+    ) -> Result<(), DomainError> {
+        let ticket = self.visible(principal, id).await?;
+        principal.require(Action::DeleteTicket)?;
+        self.set_deleted(principal, ticket, Some(now), now)
+            .await
+            .map(|_| ())
+    }
+
+    /// Brings back a ticket deleted less than 30 days ago.
+    pub async fn restore(
+        &self,
+        principal: &Principal,
+        id: TicketId,
+        now: Timestamp,
+    ) -> Result<Ticket, DomainError> {
+        principal
+            .require(Action::DeleteTicket)
+            .map_err(|_| DomainError::NotFound)?;
+        let ticket = self
+            .store
+            .ticket(principal.tenant_id(), id)
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        let Some(deleted_at) = ticket.deleted_at else {
+            return Ok(ticket);
+        };
+        if now.duration_since(deleted_at) > RESTORE_WINDOW {
+            return Err(DomainError::NotFound);
+        }
+        self.set_deleted(principal, ticket, None, now).await
+    }
+
+    /// Deletes (`Some`) or restores (`None`) with its history entry and event.
+    pub(super) async fn set_deleted(
+        &self,
+        principal: &Principal,
+        mut ticket: Ticket,
+        deleted_at: Option<Timestamp>,
+        now: Timestamp,
+    ) -> Result<Ticket, DomainError> {
+        let expected = ticket.version;
+        let was_deleted = ticket.is_deleted();
+        ticket.deleted_at = deleted_at;
+        ticket.version += 1;
+        ticket.updated_at = now;
+        let kind = if deleted_at.is_some() {
+            EventType::TicketDeleted
+        } else {
+            EventType::TicketRestored
+        };
+        let event = ticket_event(
+            kind,
+            &ticket,
+            principal,
+            now,
+            json!({ "number": ticket.number }),
+        );
+        let history = HistoryEntry {
+            id: HistoryId::new(),
+            ticket_id: ticket.id,
+            at: now,
+            actor: principal.actor(),
+            changes: vec![Change {
+                field: "deleted".into(),
+                before: json!(was_deleted),
+                after: json!(ticket.is_deleted()),
+            }],
+        };
+        self.store
+            .write_ticket(TicketWrite {
+                ticket: &ticket,
+                mode: TicketWriteMode::Replace(expected),
+                comment: None,
+                new_requester: None,
+                history: Some(&history),
+                events: &[event],
+                idempotency: None,
+            })
+            .await?;
+        Ok(ticket)
+    }
+}

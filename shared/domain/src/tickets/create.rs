@@ -1,0 +1,346 @@
+//! Opening a ticket: its requester (created on the fly from an email when
+//! new), assignment checks, custom fields, and the opening comment.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use jiff::Timestamp;
+use serde_json::json;
+
+use crate::accounts::permissions::{Action, Principal};
+use crate::accounts::ports::{TeamStore, UserStore};
+use crate::accounts::service::user_created;
+use crate::accounts::user::{Email, Role, User, parse_person_name};
+use crate::kernel::error::{Conflict, DomainError, StoreError};
+use crate::kernel::events::EventType;
+use crate::kernel::idempotency::Created;
+use crate::kernel::idempotency::{IdempotencyKey, IdempotencyRecord};
+use crate::kernel::ids::{CommentId, TeamId, TicketId, UserId};
+use crate::kernel::ports::IdempotencyStore;
+use crate::kernel::validation::{FieldError, Validator, parse_id};
+use crate::tickets::comment::{Comment, parse_body};
+use crate::tickets::events::{opening_comment_event, ticket_event};
+use crate::tickets::input::*;
+use crate::tickets::ports::{
+    CommentWrite, FieldSchemaStore, TicketStore, TicketWrite, TicketWriteMode,
+};
+use crate::tickets::service::{TicketDetail, Ticketing};
+use crate::tickets::ticket::{
+    Channel, Priority, Status, Ticket, TicketType, parse_subject, parse_tags,
+};
+
+impl<S> Ticketing<S>
+where
+    S: TicketStore + FieldSchemaStore + IdempotencyStore + UserStore + TeamStore,
+{
+    pub async fn create(
+        &self,
+        principal: &Principal,
+        input: NewTicketInput,
+        idempotency: Option<IdempotencyKey>,
+        now: Timestamp,
+    ) -> Result<Created<TicketDetail>, DomainError> {
+        principal.require(Action::CreateTicket)?;
+        if let Some(replayed) = self.replay(principal, idempotency.as_ref()).await? {
+            let id = parse_id::<TicketId>(&replayed)
+                .map_err(|_| DomainError::Internal("bad idempotency record".into()))?;
+            return Ok(Created::Replayed(self.get(principal, id).await?));
+        }
+        // One retry: a requester created by a concurrent request is found
+        // by email the second time.
+        for attempt in 0..2 {
+            match self
+                .try_create(principal, input.clone(), idempotency.as_ref(), now)
+                .await
+            {
+                Err(DomainError::Conflict(Conflict::EmailTaken)) if attempt == 0 => continue,
+                Err(DomainError::Store(StoreError::IdempotencyKeyTaken)) => {
+                    let id = self
+                        .replay(principal, idempotency.as_ref())
+                        .await?
+                        .ok_or_else(|| {
+                            DomainError::Internal("idempotency record vanished".into())
+                        })?;
+                    let id = parse_id::<TicketId>(&id)
+                        .map_err(|_| DomainError::Internal("bad idempotency record".into()))?;
+                    return Ok(Created::Replayed(self.get(principal, id).await?));
+                }
+                other => return other.map(Created::New),
+            }
+        }
+        Err(DomainError::Conflict(Conflict::Concurrent))
+    }
+
+    pub(super) async fn try_create(
+        &self,
+        principal: &Principal,
+        input: NewTicketInput,
+        idempotency: Option<&IdempotencyKey>,
+        now: Timestamp,
+    ) -> Result<TicketDetail, DomainError> {
+        let staff = principal.role().is_staff();
+        let tenant = principal.tenant_id();
+        let mut v = Validator::new();
+        let subject = v.field("subject", parse_subject(&input.subject));
+        let body = v.field("description", parse_body(&input.description));
+        let priority = v.optional("priority", input.priority, |p| Priority::parse(&p));
+        let kind = v.optional("type", input.kind, |k| TicketType::parse(&k));
+        let channel = v.optional("channel", input.channel, |c| Channel::parse(&c));
+        let tags = v.optional("tags", input.tags, |t| parse_tags(&t));
+        let assignee = v.optional("assigneeId", input.assignee_id, |a| parse_id::<UserId>(&a));
+        let team = v.optional("teamId", input.team_id, |t| parse_id::<TeamId>(&t));
+        if !staff {
+            for (field, given) in [
+                ("assigneeId", matches!(assignee, Some(Some(_)))),
+                ("teamId", matches!(team, Some(Some(_)))),
+                ("tags", matches!(&tags, Some(Some(t)) if !t.is_empty())),
+                ("requester", input.requester.is_some()),
+            ] {
+                if given {
+                    v.push(FieldError::new(
+                        field,
+                        "not_allowed",
+                        "customers cannot set this",
+                    ));
+                }
+            }
+        }
+        let schema = self.store.field_schema(tenant).await?;
+        let custom = input.custom_fields.unwrap_or_default();
+        if !staff {
+            for key in custom.keys() {
+                if !schema.def(key).is_some_and(|d| d.customer_visible) {
+                    v.push(FieldError::new(
+                        format!("customFields.{key}"),
+                        "unknown_field",
+                        "is not a field of this helpdesk",
+                    ));
+                }
+            }
+        }
+        let custom_fields = match schema.check(&BTreeMap::new(), &custom, true) {
+            Ok(c) => Some(c),
+            Err(errors) => {
+                for e in errors.into_iter().filter(|e| {
+                    staff
+                        || e.code != "required"
+                        || schema
+                            .def(e.field.trim_start_matches("customFields."))
+                            .is_some_and(|d| d.customer_visible)
+                }) {
+                    v.push(e);
+                }
+                None
+            }
+        };
+        let (requester, new_requester) = self
+            .resolve_requester(principal, input.requester, &mut v, now)
+            .await?;
+        let assignee = assignee.flatten();
+        let team = team.flatten();
+        self.check_assignment(principal, assignee, team, &mut v)
+            .await?;
+        // A channel's team is used only while it exists.
+        let team = match (team, input.routing.team_id) {
+            (Some(t), _) => Some(t),
+            (None, Some(t)) => self.store.team(tenant, t).await?.map(|_| t),
+            (None, None) => None,
+        };
+        v.finish()?;
+        let (Some(subject), Some(body), Some(requester)) = (subject, body, requester) else {
+            return Err(DomainError::Internal(
+                "validated ticket is incomplete".into(),
+            ));
+        };
+
+        let number = self.store.next_ticket_number(tenant).await?;
+        let default_channel = match principal.caller {
+            crate::accounts::permissions::Caller::ApiKey(_) => Channel::Api,
+            crate::accounts::permissions::Caller::User { .. }
+            | crate::accounts::permissions::Caller::System => Channel::Web,
+        };
+        let mut ticket = Ticket {
+            id: TicketId::new(),
+            tenant_id: tenant,
+            number,
+            subject,
+            status: Status::New,
+            priority: priority
+                .flatten()
+                .or(input.routing.priority)
+                .unwrap_or(Priority::Normal),
+            kind: kind.flatten().unwrap_or(TicketType::Question),
+            channel: channel.flatten().unwrap_or(default_channel),
+            requester_id: requester,
+            assignee_id: assignee,
+            team_id: team,
+            tags: tags.flatten().unwrap_or_default(),
+            custom_fields: custom_fields.unwrap_or_default(),
+            cc: input.cc,
+            created_by: principal.actor(),
+            created_at: now,
+            updated_at: now,
+            first_response_at: None,
+            solved_at: None,
+            closed_at: None,
+            deleted_at: None,
+            version: 1,
+        };
+        // The description is the requester's first message.
+        let comment = Comment {
+            id: CommentId::new(),
+            tenant_id: tenant,
+            ticket_id: ticket.id,
+            author: crate::kernel::events::Actor::user(requester),
+            author_id: Some(requester),
+            public: true,
+            body,
+            mentions: BTreeSet::new(),
+            created_at: now,
+            edited_at: None,
+            deleted_at: None,
+            revisions: Vec::new(),
+            version: 1,
+        };
+        let mut events = vec![
+            ticket_event(
+                EventType::TicketCreated,
+                &ticket,
+                principal,
+                now,
+                json!({
+                    "number": ticket.number,
+                    "subject": ticket.subject,
+                    "status": ticket.status,
+                    "priority": ticket.priority,
+                    "channel": ticket.channel,
+                    "requesterId": ticket.requester_id,
+                    "assigneeId": ticket.assignee_id,
+                    "teamId": ticket.team_id,
+                }),
+            ),
+            opening_comment_event(&comment, principal, now),
+        ];
+        if let Some(user) = &new_requester {
+            events.push(user_created(user, principal.actor(), false, now));
+        }
+        let record = idempotency.map(|key| IdempotencyRecord {
+            key: key.clone(),
+            resource_id: ticket.id.to_string(),
+            created_at: now,
+        });
+        self.store
+            .write_ticket(TicketWrite {
+                ticket: &ticket,
+                mode: TicketWriteMode::Create,
+                comment: Some(CommentWrite::New(&comment)),
+                new_requester: new_requester.as_ref(),
+                history: None,
+                events: &events,
+                idempotency: record.as_ref(),
+            })
+            .await?;
+        if principal.is_customer() {
+            ticket.custom_fields = schema.customer_view(&ticket.custom_fields);
+        }
+        Ok(TicketDetail {
+            ticket,
+            comments: vec![comment],
+            more_comments: false,
+        })
+    }
+
+    /// Who the ticket is for: a customer for themselves; staff for an
+    /// existing user, an email (creating the customer if new), or themselves.
+    pub(super) async fn resolve_requester(
+        &self,
+        principal: &Principal,
+        input: Option<RequesterInput>,
+        v: &mut Validator,
+        now: Timestamp,
+    ) -> Result<(Option<UserId>, Option<User>), DomainError> {
+        let tenant = principal.tenant_id();
+        match input {
+            None => match principal.user_id() {
+                Some(me) => Ok((Some(me), None)),
+                None => {
+                    v.push(FieldError::new(
+                        "requester",
+                        "required",
+                        "an API key must name the requester",
+                    ));
+                    Ok((None, None))
+                }
+            },
+            Some(_) if !principal.role().is_staff() => Ok((principal.user_id(), None)),
+            Some(RequesterInput::Id(raw)) => {
+                let Some(id) = v.field("requester.id", parse_id::<UserId>(&raw)) else {
+                    return Ok((None, None));
+                };
+                match self.store.user(tenant, id).await? {
+                    Some(u) if u.is_active() => Ok((Some(u.id), None)),
+                    _ => {
+                        v.push(FieldError::new(
+                            "requester.id",
+                            "unknown_user",
+                            "no such active user",
+                        ));
+                        Ok((None, None))
+                    }
+                }
+            }
+            Some(RequesterInput::Email { email, name }) => {
+                let email = v.field("requester.email", Email::parse(&email));
+                let name = v.optional("requester.name", name, |n| parse_person_name(&n));
+                let Some(email) = email else {
+                    return Ok((None, None));
+                };
+                if let Some(existing) = self.store.user_by_email(tenant, &email).await? {
+                    if !existing.is_active() {
+                        v.push(FieldError::new(
+                            "requester.email",
+                            "deactivated",
+                            "this user is deactivated",
+                        ));
+                    }
+                    return Ok((Some(existing.id), None));
+                }
+                let display = name
+                    .flatten()
+                    .unwrap_or_else(|| email.as_str().split('@').next().unwrap_or("").to_owned());
+                let user = User::new(tenant, email, display, Role::Customer, None, now);
+                Ok((Some(user.id), Some(user)))
+            }
+        }
+    }
+
+    /// An assignee must be active staff; a team must exist.
+    pub(super) async fn check_assignment(
+        &self,
+        principal: &Principal,
+        assignee: Option<UserId>,
+        team: Option<TeamId>,
+        v: &mut Validator,
+    ) -> Result<(), DomainError> {
+        let tenant = principal.tenant_id();
+        if let Some(a) = assignee {
+            let ok = self
+                .store
+                .user(tenant, a)
+                .await?
+                .is_some_and(|u| u.role.is_staff() && u.is_active());
+            if !ok {
+                v.push(FieldError::new(
+                    "assigneeId",
+                    "invalid_assignee",
+                    "must be an active agent of this helpdesk",
+                ));
+            }
+        }
+        if let Some(t) = team
+            && self.store.team(tenant, t).await?.is_none()
+        {
+            v.push(FieldError::new("teamId", "unknown_team", "no such team"));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,41 @@
+//! The tenant's custom ticket fields.
+
+use crate::accounts::permissions::{Action, Principal};
+use crate::accounts::ports::{TeamStore, UserStore};
+use crate::kernel::error::DomainError;
+use crate::kernel::ports::IdempotencyStore;
+use crate::tickets::fields::{FieldDef, FieldSchema};
+use crate::tickets::ports::{FieldSchemaStore, TicketStore};
+use crate::tickets::service::Ticketing;
+
+impl<S> Ticketing<S>
+where
+    S: TicketStore + FieldSchemaStore + IdempotencyStore + UserStore + TeamStore,
+{
+    pub async fn fields(&self, principal: &Principal) -> Result<FieldSchema, DomainError> {
+        principal.require(Action::ReadTicketFields)?;
+        self.schema_for_view(principal).await
+    }
+
+    pub async fn put_fields(
+        &self,
+        principal: &Principal,
+        defs: Vec<FieldDef>,
+        if_match: Option<u64>,
+    ) -> Result<FieldSchema, DomainError> {
+        principal.require(Action::ManageTicketFields)?;
+        FieldSchema::validate_defs(&defs).map_err(DomainError::Invalid)?;
+        let current = self.store.field_schema(principal.tenant_id()).await?;
+        if if_match.is_some_and(|v| v != current.version) {
+            return Err(DomainError::PreconditionFailed);
+        }
+        let schema = FieldSchema {
+            fields: defs,
+            version: current.version + 1,
+        };
+        self.store
+            .put_field_schema(principal.tenant_id(), &schema, current.version)
+            .await?;
+        Ok(schema)
+    }
+}

@@ -1,0 +1,16 @@
+//! Tickets and their conversations: the ticket model and its status
+//! lifecycle, comments, custom fields, and the use cases that open, read,
+//! change, list and converse on tickets with their visibility rules.
+
+pub mod changes;
+pub mod comment;
+pub mod conversation;
+pub mod create;
+pub mod custom_fields;
+pub mod events;
+pub mod fields;
+pub mod input;
+pub mod listing;
+pub mod ports;
+pub mod service;
+pub mod ticket;

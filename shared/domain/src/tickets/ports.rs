@@ -1,0 +1,185 @@
+//! What the tickets context needs from storage and the outside world. The
+//! AWS adapters implement these; `switchboard-harness` holds an in-memory
+//! implementation with the same semantics for use-case tests.
+
+use crate::accounts::user::User;
+use crate::kernel::error::StoreError;
+use crate::kernel::events::DomainEvent;
+use crate::kernel::idempotency::IdempotencyRecord;
+use crate::kernel::ids::CommentId;
+use crate::kernel::ids::TeamId;
+use crate::kernel::ids::TenantId;
+use crate::kernel::ids::TicketId;
+use crate::kernel::ids::UserId;
+use crate::kernel::pagination::Page;
+use crate::kernel::pagination::PageRequest;
+use crate::tickets::comment::Comment;
+use crate::tickets::fields::FieldSchema;
+use crate::tickets::ticket::HistoryEntry;
+use crate::tickets::ticket::Priority;
+use crate::tickets::ticket::Status;
+use crate::tickets::ticket::Tag;
+use crate::tickets::ticket::Ticket;
+use std::future::Future;
+
+/// Which index a ticket list reads: the list's main dimension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TicketDimension {
+    All,
+    Status(Status),
+    /// `None`: unassigned.
+    Assignee(Option<UserId>),
+    /// `None`: no team.
+    Team(Option<TeamId>),
+    Requester(UserId),
+}
+
+/// Further conditions, applied while reading (pages stay full: the store
+/// reads on until the page is full or returns a cursor).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TicketFilters {
+    pub status: Option<Status>,
+    pub assignee: Option<Option<UserId>>,
+    pub team: Option<Option<TeamId>>,
+    pub priority: Option<Priority>,
+    pub tag: Option<Tag>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TicketSort {
+    UpdatedAt,
+    CreatedAt,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketListQuery {
+    pub dimension: TicketDimension,
+    pub filters: TicketFilters,
+    pub sort: TicketSort,
+    pub descending: bool,
+}
+
+/// A comment written in the same transaction as its ticket.
+#[derive(Debug, Clone, Copy)]
+pub enum CommentWrite<'a> {
+    New(&'a Comment),
+    /// Replaces a comment still at `expected_version`.
+    Update(&'a Comment, u64),
+}
+
+/// How a ticket write guards against concurrent changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TicketWriteMode {
+    /// A new ticket, which must not exist yet.
+    Create,
+    /// Replaces the ticket if it is still at this version.
+    Replace(u64),
+    /// Only marks the ticket updated now (and bumps its version), if it is
+    /// still in `status`: a comment that changes nothing else on the ticket
+    /// does not collide with concurrent comments, while a concurrent status
+    /// change still makes the writer re-read and decide again.
+    Touch { status: Status },
+}
+
+/// Everything one ticket change writes, atomically.
+#[derive(Debug, Clone, Copy)]
+pub struct TicketWrite<'a> {
+    pub ticket: &'a Ticket,
+    pub mode: TicketWriteMode,
+    pub comment: Option<CommentWrite<'a>>,
+    /// A customer created on the fly as the requester.
+    pub new_requester: Option<&'a User>,
+    pub history: Option<&'a HistoryEntry>,
+    pub events: &'a [DomainEvent],
+    pub idempotency: Option<&'a IdempotencyRecord>,
+}
+
+/// Tickets, their conversations and history; every change one transaction.
+pub trait TicketStore: Send + Sync {
+    /// The tenant's next ticket number (atomic counter; gaps are possible
+    /// when a creation fails, duplicates are not).
+    fn next_ticket_number(
+        &self,
+        tenant: TenantId,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// Writes a ticket change. Errors: `VersionMismatch` (stale ticket or
+    /// comment), `Conflict(EmailTaken)` (the new requester's email was taken
+    /// meanwhile), `IdempotencyKeyTaken`.
+    fn write_ticket(
+        &self,
+        write: TicketWrite<'_>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    fn ticket(
+        &self,
+        tenant: TenantId,
+        id: TicketId,
+    ) -> impl Future<Output = Result<Option<Ticket>, StoreError>> + Send;
+
+    fn ticket_id_by_number(
+        &self,
+        tenant: TenantId,
+        number: u64,
+    ) -> impl Future<Output = Result<Option<TicketId>, StoreError>> + Send;
+
+    /// The ticket and its first `limit` comments (only public ones when
+    /// `public_only`) in one query; `true` when there may be more.
+    fn conversation(
+        &self,
+        tenant: TenantId,
+        id: TicketId,
+        limit: u32,
+        public_only: bool,
+    ) -> impl Future<Output = Result<Option<(Ticket, Vec<Comment>, bool)>, StoreError>> + Send;
+
+    fn comments(
+        &self,
+        tenant: TenantId,
+        ticket: TicketId,
+        public_only: bool,
+        page: &PageRequest,
+    ) -> impl Future<Output = Result<Page<Comment>, StoreError>> + Send;
+
+    fn comment(
+        &self,
+        tenant: TenantId,
+        ticket: TicketId,
+        id: CommentId,
+    ) -> impl Future<Output = Result<Option<Comment>, StoreError>> + Send;
+
+    fn save_comment(
+        &self,
+        comment: &Comment,
+        expected_version: u64,
+        events: &[DomainEvent],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    fn history(
+        &self,
+        tenant: TenantId,
+        ticket: TicketId,
+    ) -> impl Future<Output = Result<Vec<HistoryEntry>, StoreError>> + Send;
+
+    fn list_tickets(
+        &self,
+        tenant: TenantId,
+        query: &TicketListQuery,
+        page: &PageRequest,
+    ) -> impl Future<Output = Result<Page<Ticket>, StoreError>> + Send;
+}
+
+/// The tenant's custom ticket fields.
+pub trait FieldSchemaStore: Send + Sync {
+    fn field_schema(
+        &self,
+        tenant: TenantId,
+    ) -> impl Future<Output = Result<FieldSchema, StoreError>> + Send;
+
+    fn put_field_schema(
+        &self,
+        tenant: TenantId,
+        schema: &FieldSchema,
+        expected_version: u64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}

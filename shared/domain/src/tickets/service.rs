@@ -1,0 +1,197 @@
+//! Ticket use cases: open, read, change, delete, list, converse, bulk, and
+//! the custom-field schema, one file each (`create`, `changes`,
+//! `conversation`, `listing`, `custom_fields`); reading and the shared
+//! helpers are here. Visibility rules: customers reach only their own
+//! tickets (and those they are copied on), only public comments and
+//! customer-visible fields, and anything else is `NotFound`.
+
+use crate::accounts::permissions::{Action, Principal};
+use crate::accounts::ports::{TeamStore, UserStore};
+use crate::kernel::error::DomainError;
+use crate::kernel::idempotency::IdempotencyKey;
+use crate::kernel::ids::TicketId;
+use crate::kernel::ports::IdempotencyStore;
+use crate::tickets::comment::Comment;
+use crate::tickets::fields::FieldSchema;
+use crate::tickets::ports::{FieldSchemaStore, TicketStore};
+use crate::tickets::ticket::{HistoryEntry, Ticket};
+
+/// Comments returned with a ticket; more are paged through the comments list.
+pub const CONVERSATION_PAGE: u32 = 100;
+pub const MAX_BULK: usize = 100;
+/// Tries of a read-modify-write that lost an optimistic-locking race.
+pub(crate) const WRITE_ATTEMPTS: usize = 6;
+
+/// A short random pause, so that writers racing for one ticket spread out.
+pub(crate) async fn backoff() {
+    use rand::Rng;
+    let ms = rand::rng().random_range(5..40);
+    tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+}
+
+/// A ticket as the caller may see it, with the start of its conversation.
+#[derive(Debug, Clone)]
+pub struct TicketDetail {
+    pub ticket: Ticket,
+    pub comments: Vec<Comment>,
+    pub more_comments: bool,
+}
+
+pub struct Ticketing<S> {
+    pub(super) store: S,
+}
+
+impl<S> Ticketing<S>
+where
+    S: TicketStore + FieldSchemaStore + IdempotencyStore + UserStore + TeamStore,
+{
+    pub fn new(store: S) -> Self {
+        Self { store }
+    }
+
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    // ----- reading -------------------------------------------------------
+
+    /// The ticket if the caller may see it; otherwise `NotFound`.
+    pub(super) async fn visible(
+        &self,
+        principal: &Principal,
+        id: TicketId,
+    ) -> Result<Ticket, DomainError> {
+        principal
+            .require(Action::ReadTickets)
+            .map_err(|_| DomainError::NotFound)?;
+        let ticket = self
+            .store
+            .ticket(principal.tenant_id(), id)
+            .await?
+            .filter(|t| !t.is_deleted())
+            .ok_or(DomainError::NotFound)?;
+        ensure_visible(principal, &ticket)?;
+        Ok(ticket)
+    }
+
+    pub async fn get(
+        &self,
+        principal: &Principal,
+        id: TicketId,
+    ) -> Result<TicketDetail, DomainError> {
+        principal
+            .require(Action::ReadTickets)
+            .map_err(|_| DomainError::NotFound)?;
+        let (ticket, comments, more) = self
+            .store
+            .conversation(
+                principal.tenant_id(),
+                id,
+                CONVERSATION_PAGE,
+                principal.is_customer(),
+            )
+            .await?
+            .filter(|(t, _, _)| !t.is_deleted())
+            .ok_or(DomainError::NotFound)?;
+        ensure_visible(principal, &ticket)?;
+        self.shape(principal, ticket, comments, more).await
+    }
+
+    pub async fn get_by_number(
+        &self,
+        principal: &Principal,
+        number: u64,
+    ) -> Result<TicketDetail, DomainError> {
+        principal
+            .require(Action::ReadTickets)
+            .map_err(|_| DomainError::NotFound)?;
+        let id = self
+            .store
+            .ticket_id_by_number(principal.tenant_id(), number)
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        self.get(principal, id).await
+    }
+
+    pub async fn history(
+        &self,
+        principal: &Principal,
+        id: TicketId,
+    ) -> Result<Vec<HistoryEntry>, DomainError> {
+        let ticket = self.visible(principal, id).await?;
+        // History shows internal work (assignments, tags): staff only.
+        principal.require(Action::UpdateTicket)?;
+        Ok(self.store.history(principal.tenant_id(), ticket.id).await?)
+    }
+
+    // ----- helpers -------------------------------------------------------
+
+    /// The schema as the caller may see it.
+    pub(super) async fn schema_for_view(
+        &self,
+        principal: &Principal,
+    ) -> Result<FieldSchema, DomainError> {
+        let mut schema = self.store.field_schema(principal.tenant_id()).await?;
+        if principal.is_customer() {
+            schema.fields.retain(|d| d.customer_visible);
+        }
+        Ok(schema)
+    }
+
+    /// What a caller sees of a ticket: customers get public comments and
+    /// their visible fields only (staff see all, so need no schema read).
+    pub(super) async fn shape(
+        &self,
+        principal: &Principal,
+        mut ticket: Ticket,
+        mut comments: Vec<Comment>,
+        more: bool,
+    ) -> Result<TicketDetail, DomainError> {
+        if principal.is_customer() {
+            comments.retain(|c| c.public);
+            let schema = self.store.field_schema(principal.tenant_id()).await?;
+            ticket.custom_fields = schema.customer_view(&ticket.custom_fields);
+        }
+        Ok(TicketDetail {
+            ticket,
+            comments,
+            more_comments: more,
+        })
+    }
+
+    /// The resource an idempotency key already produced, or `None`; a key
+    /// reused for a different request is refused.
+    pub(super) async fn replay(
+        &self,
+        principal: &Principal,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<Option<String>, DomainError> {
+        let Some(key) = key else { return Ok(None) };
+        match self
+            .store
+            .idempotency_record(principal.tenant_id(), &key.scope)
+            .await?
+        {
+            Some(record) if record.key.request == key.request => Ok(Some(record.resource_id)),
+            Some(_) => Err(DomainError::IdempotencyKeyReused),
+            None => Ok(None),
+        }
+    }
+}
+
+/// Customers see only tickets they requested.
+/// Customers see only the tickets they requested; others are `NotFound`.
+/// Customers reach the tickets they requested, and those they are copied
+/// on (by the email they log in with).
+pub(crate) fn ensure_visible(principal: &Principal, ticket: &Ticket) -> Result<(), DomainError> {
+    let participant = || {
+        principal
+            .user()
+            .is_some_and(|u| ticket.cc.contains(&u.email.as_str().to_lowercase()))
+    };
+    if principal.is_customer() && principal.user_id() != Some(ticket.requester_id) && !participant()
+    {
+        return Err(DomainError::NotFound);
+    }
+    Ok(())
+}

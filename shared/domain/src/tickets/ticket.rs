@@ -1,0 +1,311 @@
+//! Tickets: what a customer asked, who works on it, and where it stands.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::kernel::events::Actor;
+use crate::kernel::ids::{HistoryId, TeamId, TenantId, TicketId, UserId};
+use crate::kernel::validation::{Invalid, bounded_text};
+
+macro_rules! wire_enum {
+    ($(#[$doc:meta])* $name:ident { $($variant:ident => $text:literal),* $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        pub enum $name { $(#[serde(rename = $text)] $variant,)* }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text,)* }
+            }
+
+            pub fn parse(raw: &str) -> Result<Self, Invalid> {
+                match raw {
+                    $($text => Ok($name::$variant),)*
+                    _ => Err(Invalid::new(
+                        "invalid_value",
+                        format!("must be one of: {}", [$($text),*].join(", ")),
+                    )),
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+wire_enum!(
+    /// Where a ticket stands.
+    Status {
+        New => "new",
+        Open => "open",
+        Pending => "pending",
+        OnHold => "on_hold",
+        Solved => "solved",
+        Closed => "closed",
+    }
+);
+
+wire_enum!(Priority { Low => "low", Normal => "normal", High => "high", Urgent => "urgent" });
+wire_enum!(TicketType { Question => "question", Incident => "incident", Problem => "problem", Task => "task" });
+wire_enum!(
+    /// How the ticket reached the helpdesk.
+    Channel { Web => "web", Email => "email", Api => "api", Chat => "chat" }
+);
+
+impl Status {
+    /// The lifecycle: `new → open → pending | on_hold → solved → closed`.
+    /// Work moves freely among the unsolved states and to solved; a solved
+    /// ticket reopens or closes; `closed` is final; nothing returns to `new`.
+    pub fn can_become(self, to: Status) -> bool {
+        use Status::*;
+        match (self, to) {
+            (a, b) if a == b => true,
+            (Closed, _) | (_, New) => false,
+            (New | Open | Pending | OnHold, Open | Pending | OnHold | Solved) => true,
+            (Solved, Open | Closed) => true,
+            _ => false,
+        }
+    }
+
+    /// Where the waiting is on the customer or a third party, not the
+    /// agent (SLA clocks pause here).
+    pub fn is_unsolved(self) -> bool {
+        matches!(
+            self,
+            Status::New | Status::Open | Status::Pending | Status::OnHold
+        )
+    }
+}
+
+/// A label on tickets: lower-case letters, digits, and `-_:.`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Tag(String);
+
+pub const MAX_TAGS: usize = 30;
+
+impl Tag {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        let tag = raw.trim().to_lowercase();
+        if tag.is_empty() || tag.chars().count() > 40 {
+            return Err(Invalid::new("invalid_tag", "tags are 1 to 40 characters"));
+        }
+        if !tag
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | ':' | '.'))
+        {
+            return Err(Invalid::new(
+                "invalid_tag",
+                format!("`{raw}`: tags contain only letters, digits and - _ : ."),
+            ));
+        }
+        Ok(Self(tag))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Tag {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Tag::parse(&s).map_err(|e| e.message)
+    }
+}
+
+impl From<Tag> for String {
+    fn from(t: Tag) -> String {
+        t.0
+    }
+}
+
+pub fn parse_tags(raw: &[String]) -> Result<BTreeSet<Tag>, Invalid> {
+    let tags = raw
+        .iter()
+        .map(|t| Tag::parse(t))
+        .collect::<Result<BTreeSet<_>, _>>()?;
+    if tags.len() > MAX_TAGS {
+        return Err(Invalid::new("too_many", format!("at most {MAX_TAGS} tags")));
+    }
+    Ok(tags)
+}
+
+pub fn parse_subject(raw: &str) -> Result<String, Invalid> {
+    bounded_text(raw, 1, 250)
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ticket {
+    pub id: TicketId,
+    pub tenant_id: TenantId,
+    /// Per-tenant, human-friendly number (`#1042`).
+    pub number: u64,
+    pub subject: String,
+    pub status: Status,
+    pub priority: Priority,
+    pub kind: TicketType,
+    pub channel: Channel,
+    pub requester_id: UserId,
+    pub assignee_id: Option<UserId>,
+    pub team_id: Option<TeamId>,
+    pub tags: BTreeSet<Tag>,
+    pub custom_fields: BTreeMap<String, Value>,
+    /// Other people in the conversation by email (the CC of the mail that
+    /// opened it): they get the replies too, and may reply.
+    pub cc: BTreeSet<String>,
+    pub created_by: Actor,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub first_response_at: Option<Timestamp>,
+    pub solved_at: Option<Timestamp>,
+    pub closed_at: Option<Timestamp>,
+    pub deleted_at: Option<Timestamp>,
+    pub version: u64,
+}
+
+/// How long a deleted ticket can be restored.
+pub const RESTORE_WINDOW: jiff::SignedDuration = jiff::SignedDuration::from_hours(24 * 30);
+
+impl Ticket {
+    pub fn is_deleted(&self) -> bool {
+        self.deleted_at.is_some()
+    }
+
+    /// Moves to `to`, keeping the lifecycle timestamps; refuses what the
+    /// lifecycle does not allow.
+    pub fn set_status(&mut self, to: Status, now: Timestamp) -> Result<(), Invalid> {
+        if !self.status.can_become(to) {
+            return Err(Invalid::new(
+                "invalid_transition",
+                format!("a {} ticket cannot become {}", self.status, to),
+            ));
+        }
+        if self.status == to {
+            return Ok(());
+        }
+        match to {
+            Status::Solved => self.solved_at = Some(now),
+            Status::Closed => self.closed_at = Some(now),
+            Status::Open | Status::Pending | Status::OnHold => self.solved_at = None,
+            Status::New => {}
+        }
+        self.status = to;
+        Ok(())
+    }
+}
+
+/// One field's change, for history and events.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    pub field: String,
+    pub before: Value,
+    pub after: Value,
+}
+
+/// Who changed what on a ticket, and when.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryEntry {
+    pub id: HistoryId,
+    pub ticket_id: TicketId,
+    pub at: Timestamp,
+    pub actor: Actor,
+    pub changes: Vec<Change>,
+}
+
+/// A ticket for tests elsewhere in the domain.
+#[cfg(test)]
+pub(crate) fn sample(tenant: TenantId, requester: UserId, assignee: Option<UserId>) -> Ticket {
+    Ticket {
+        id: TicketId::new(),
+        tenant_id: tenant,
+        number: 7,
+        subject: "Refund".into(),
+        status: Status::Open,
+        priority: Priority::Normal,
+        kind: TicketType::Question,
+        channel: Channel::Web,
+        requester_id: requester,
+        assignee_id: assignee,
+        team_id: None,
+        tags: BTreeSet::new(),
+        custom_fields: BTreeMap::new(),
+        cc: BTreeSet::new(),
+        created_by: Actor::user(requester),
+        created_at: Timestamp::UNIX_EPOCH,
+        updated_at: Timestamp::UNIX_EPOCH,
+        first_response_at: None,
+        solved_at: None,
+        closed_at: None,
+        deleted_at: None,
+        version: 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Status::*;
+
+    #[test]
+    fn the_lifecycle_allows_exactly_these_moves() {
+        let allowed = [
+            (New, Open),
+            (New, Pending),
+            (New, OnHold),
+            (New, Solved),
+            (Open, Pending),
+            (Open, OnHold),
+            (Open, Solved),
+            (Pending, Open),
+            (Pending, OnHold),
+            (Pending, Solved),
+            (OnHold, Open),
+            (OnHold, Pending),
+            (OnHold, Solved),
+            (Solved, Open),
+            (Solved, Closed),
+        ];
+        for &from in Status::ALL {
+            for &to in Status::ALL {
+                let expected = from == to || allowed.contains(&(from, to));
+                assert_eq!(from.can_become(to), expected, "{from} -> {to}");
+            }
+        }
+    }
+
+    #[test]
+    fn closed_is_final_and_nothing_returns_to_new() {
+        for &s in Status::ALL {
+            assert!(!Closed.can_become(s) || s == Closed);
+            assert!(!s.can_become(New) || s == New);
+        }
+        assert!(!Open.can_become(Closed), "solve before closing");
+    }
+
+    #[test]
+    fn tags_are_normalised_and_checked() {
+        assert_eq!(Tag::parse(" VIP ").map(|t| t.0), Ok("vip".into()));
+        assert!(Tag::parse("billing:refund").is_ok());
+        for bad in ["", "has space", "semi;colon", &"x".repeat(41)] {
+            assert!(Tag::parse(bad).is_err(), "{bad:?}");
+        }
+        let many: Vec<String> = (0..31).map(|i| format!("t{i}")).collect();
+        assert!(parse_tags(&many).is_err());
+        assert_eq!(
+            parse_tags(&["a".into(), "A".into()]).map(|t| t.len()),
+            Ok(1)
+        );
+    }
+}

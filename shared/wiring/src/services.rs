@@ -1,0 +1,38 @@
+//! The domain's services as the functions run them: on the DynamoDB table
+//! and the AWS adapters.
+
+use switchboard_aws::DynamoStore;
+use switchboard_aws::objects::S3Objects;
+use switchboard_aws::queue::SqsDeliveryQueue;
+
+/// Sign-up, login, sessions and authentication.
+pub type AccountService = switchboard_domain::accounts::service::Accounts<DynamoStore>;
+
+/// Users, API keys and teams.
+pub type DirectoryService = switchboard_domain::accounts::directory::Directory<DynamoStore>;
+
+/// Password resets and invitations.
+pub type RecoveryService = switchboard_domain::accounts::recovery::Recovery<DynamoStore>;
+
+/// Tickets and their conversations.
+pub type TicketingService = switchboard_domain::tickets::service::Ticketing<DynamoStore>;
+
+/// Files on tickets.
+pub type AttachmentsService =
+    switchboard_domain::attachments::service::Attachments<DynamoStore, S3Objects>;
+
+/// A person's in-app notifications.
+pub type InboxService = switchboard_domain::notifications::inbox::Inbox<DynamoStore>;
+
+/// Webhook endpoints and their deliveries.
+pub type WebhooksService =
+    switchboard_domain::webhooks::service::Webhooks<DynamoStore, SqsDeliveryQueue>;
+
+/// Inbound email addresses.
+pub type MailboxesService = switchboard_domain::email::mailboxes::Mailboxes<DynamoStore>;
+
+/// SLA policies and calendars.
+pub type SlaSettingsService = switchboard_domain::sla::settings::SlaSettings<DynamoStore>;
+
+/// SLA clocks beside tickets, and the SLA views.
+pub type SlaViewsService = switchboard_domain::sla::views::SlaViews<DynamoStore>;
