@@ -14,7 +14,7 @@ use switchboard_domain::email::mailing::{MailSettings, Mailer, Sent};
 use switchboard_domain::email::outbound::MailKind;
 use switchboard_domain::email::ports::{Bounces, MailSender, MessageLog};
 use switchboard_domain::email::{ReplyAddresses, thread_id};
-use switchboard_domain::kernel::events::{DomainEvent, EventType, Subject};
+use switchboard_domain::kernel::events::{EventType, Subject};
 use switchboard_domain::kernel::ids::{CommentId, TicketId, UserId};
 use switchboard_domain::tickets::input::{NewCommentInput, NewTicketInput};
 use switchboard_domain::tickets::service::Ticketing;
@@ -68,14 +68,15 @@ async fn mailer(
 
 fn event(kind: EventType, p: &Principal, subject: Subject, data: serde_json::Value) -> MailJob {
     MailJob {
-        event: DomainEvent::new(
+        event: switchboard_domain::kernel::events::DomainEvent {
+            id: switchboard_domain::kernel::ids::EventId::new(),
             kind,
-            p.tenant_id(),
-            Timestamp::now(),
-            p.actor(),
+            tenant_id: p.tenant_id(),
+            occurred_at: Timestamp::now(),
+            actor: p.actor(),
             subject,
             data,
-        ),
+        },
         notify: Vec::new(),
     }
 }

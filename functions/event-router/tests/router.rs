@@ -173,17 +173,18 @@ async fn world() -> World {
 
 /// `ticket.assigned` to the agent, by the owner.
 fn assigned(w: &World) -> DomainEvent {
-    DomainEvent::new(
-        EventType::TicketAssigned,
-        w.tenant.id,
-        Timestamp::now(),
-        Actor::user(w.owner),
-        Subject {
+    switchboard_domain::kernel::events::DomainEvent {
+        id: switchboard_domain::kernel::ids::EventId::new(),
+        kind: EventType::TicketAssigned,
+        tenant_id: w.tenant.id,
+        occurred_at: Timestamp::now(),
+        actor: Actor::user(w.owner),
+        subject: Subject {
             ticket_id: Some(w.ticket),
             ..Subject::default()
         },
-        json!({"assigneeId": w.agent, "previousAssigneeId": null, "teamId": null, "previousTeamId": null}),
-    )
+        data: json!({"assigneeId": w.agent, "previousAssigneeId": null, "teamId": null, "previousTeamId": null}),
+    }
 }
 
 async fn notifications_of(w: &World, user: UserId) -> Vec<String> {
@@ -225,17 +226,18 @@ async fn the_same_batch_delivered_twice_notifies_and_pushes_once() {
     let checks = FakeChecks::default();
     let router = EventRouter::new(w.store.clone(), &gateway, &queue, &mail, &checks);
     let first = assigned(&w);
-    let second = DomainEvent::new(
-        EventType::TicketStatusChanged,
-        w.tenant.id,
-        Timestamp::now(),
-        Actor::user(w.owner),
-        Subject {
+    let second = switchboard_domain::kernel::events::DomainEvent {
+        id: switchboard_domain::kernel::ids::EventId::new(),
+        kind: EventType::TicketStatusChanged,
+        tenant_id: w.tenant.id,
+        occurred_at: Timestamp::now(),
+        actor: Actor::user(w.owner),
+        subject: Subject {
             ticket_id: Some(w.ticket),
             ..Subject::default()
         },
-        json!({"from": "new", "to": "open"}),
-    );
+        data: json!({"from": "new", "to": "open"}),
+    };
     let records = vec![outbox_record("100", &first), outbox_record("101", &second)];
 
     for _ in 0..2 {
@@ -267,18 +269,17 @@ async fn a_public_reply_goes_to_the_email_worker_once_and_a_note_never() {
     let mail = FakeMail::default();
     let checks = FakeChecks::default();
     let router = EventRouter::new(w.store.clone(), &gateway, &queue, &mail, &checks);
-    let comment = |public: bool| {
-        DomainEvent::new(
-            EventType::CommentCreated,
-            w.tenant.id,
-            Timestamp::now(),
-            Actor::user(w.owner),
-            Subject {
-                ticket_id: Some(w.ticket),
-                ..Subject::default()
-            },
-            json!({"public": public, "mentions": []}),
-        )
+    let comment = |public: bool| switchboard_domain::kernel::events::DomainEvent {
+        id: switchboard_domain::kernel::ids::EventId::new(),
+        kind: EventType::CommentCreated,
+        tenant_id: w.tenant.id,
+        occurred_at: Timestamp::now(),
+        actor: Actor::user(w.owner),
+        subject: Subject {
+            ticket_id: Some(w.ticket),
+            ..Subject::default()
+        },
+        data: json!({"public": public, "mentions": []}),
     };
     let (reply, note) = (comment(true), comment(false));
     let records = vec![outbox_record("200", &reply), outbox_record("201", &note)];
@@ -306,17 +307,18 @@ async fn a_failing_record_is_reported_alone_and_succeeds_when_retried() {
     let checks = FakeChecks::default();
     let router = EventRouter::new(w.store.clone(), &gateway, &queue, &mail, &checks);
     let good = assigned(&w);
-    let flaky = DomainEvent::new(
-        EventType::TicketPriorityChanged,
-        w.tenant.id,
-        Timestamp::now(),
-        Actor::user(w.agent),
-        Subject {
+    let flaky = switchboard_domain::kernel::events::DomainEvent {
+        id: switchboard_domain::kernel::ids::EventId::new(),
+        kind: EventType::TicketPriorityChanged,
+        tenant_id: w.tenant.id,
+        occurred_at: Timestamp::now(),
+        actor: Actor::user(w.agent),
+        subject: Subject {
             ticket_id: Some(w.ticket),
             ..Subject::default()
         },
-        json!({"from": "normal", "to": "high"}),
-    );
+        data: json!({"from": "normal", "to": "high"}),
+    };
     let later = assigned(&w);
     let records = vec![
         outbox_record("200", &good),

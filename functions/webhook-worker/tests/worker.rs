@@ -10,7 +10,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
 use std::sync::Mutex;
 use switchboard_aws::DynamoStore;
-use switchboard_domain::kernel::events::{Actor, DomainEvent, EventType, Subject};
+use switchboard_domain::kernel::events::{Actor, EventType, Subject};
 use switchboard_domain::kernel::ids::WebhookId;
 use switchboard_domain::kernel::pagination::PageRequest;
 use switchboard_domain::notifications::ports::NotificationStore;
@@ -76,14 +76,15 @@ async fn setup(failing_since: Option<Timestamp>) -> (DynamoStore, TestTenant, En
         version: 1,
     };
     store.put_endpoint(&endpoint, None).await.unwrap();
-    let event = DomainEvent::new(
-        EventType::TicketCreated,
-        tenant.id,
-        now,
-        Actor::operator(),
-        Subject::default(),
-        json!({"number": 1}),
-    );
+    let event = switchboard_domain::kernel::events::DomainEvent {
+        id: switchboard_domain::kernel::ids::EventId::new(),
+        kind: EventType::TicketCreated,
+        tenant_id: tenant.id,
+        occurred_at: now,
+        actor: Actor::operator(),
+        subject: Subject::default(),
+        data: json!({"number": 1}),
+    };
     let delivery = new_delivery(&endpoint, &event, now).unwrap();
     assert!(store.create_delivery(&delivery).await.unwrap());
     (store, tenant, endpoint, delivery)
@@ -208,14 +209,15 @@ async fn an_endpoint_failing_for_five_days_is_disabled_and_admins_are_notified()
     );
 
     // Later deliveries to a disabled endpoint are skipped, not sent.
-    let event = DomainEvent::new(
-        EventType::TicketCreated,
-        tenant.id,
-        Timestamp::now(),
-        Actor::operator(),
-        Subject::default(),
-        json!({}),
-    );
+    let event = switchboard_domain::kernel::events::DomainEvent {
+        id: switchboard_domain::kernel::ids::EventId::new(),
+        kind: EventType::TicketCreated,
+        tenant_id: tenant.id,
+        occurred_at: Timestamp::now(),
+        actor: Actor::operator(),
+        subject: Subject::default(),
+        data: json!({}),
+    };
     let next = new_delivery(&e, &event, Timestamp::now()).unwrap();
     store.create_delivery(&next).await.unwrap();
     assert_eq!(

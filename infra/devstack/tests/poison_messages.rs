@@ -25,7 +25,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use switchboard_domain::email::mail_job::MailJob;
-use switchboard_domain::kernel::events::{Actor, DomainEvent, EventType, Subject};
+use switchboard_domain::kernel::events::{Actor, EventType, Subject};
 use switchboard_domain::kernel::ids::{DeliveryId, TenantId, TicketId, WebhookId};
 use switchboard_domain::sla::stored::SlaCheck;
 use switchboard_domain::webhooks::webhook::DeliveryRef;
@@ -55,17 +55,18 @@ fn good_message(binary: &str) -> String {
             delivery_id: DeliveryId::new(),
         }),
         "email-worker" => serde_json::to_string(&MailJob {
-            event: DomainEvent::new(
-                EventType::TicketPriorityChanged,
-                tenant,
-                Timestamp::now(),
-                Actor::system(),
-                Subject {
+            event: switchboard_domain::kernel::events::DomainEvent {
+                id: switchboard_domain::kernel::ids::EventId::new(),
+                kind: EventType::TicketPriorityChanged,
+                tenant_id: tenant,
+                occurred_at: Timestamp::now(),
+                actor: Actor::system(),
+                subject: Subject {
                     ticket_id: Some(TicketId::new()),
                     ..Subject::default()
                 },
-                serde_json::json!({"from": "normal", "to": "high"}),
-            ),
+                data: serde_json::json!({"from": "normal", "to": "high"}),
+            },
             notify: Vec::new(),
         }),
         "sla-worker" => serde_json::to_string(&SlaCheck {

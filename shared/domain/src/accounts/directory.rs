@@ -1,12 +1,15 @@
 //! The people side of a helpdesk: users, integrators' API keys, and teams.
 
+use crate::accounts::events::ApiKeyCreated;
+use crate::accounts::events::ApiKeyRevoked;
+use crate::accounts::events::TeamChanged;
+use crate::accounts::events::UserUpdated;
 use crate::accounts::ports::ApiKeyStore;
 use crate::accounts::ports::TeamStore;
 use crate::accounts::ports::UserStore;
 use std::collections::BTreeSet;
 
 use jiff::Timestamp;
-use serde_json::json;
 
 use crate::accounts::api_key::{ApiKey, Scope, parse_key_role};
 use crate::accounts::passwords::Passwords;
@@ -236,7 +239,9 @@ impl<S: UserStore + ApiKeyStore + TeamStore> Directory<S> {
                 user_id: Some(user.id),
                 ..Subject::default()
             },
-            json!({ "changed": changed }),
+            &UserUpdated {
+                changed: changed.iter().map(|c| (*c).to_owned()).collect(),
+            },
         );
         let moved = (user.email != previous_email).then_some(&previous_email);
         self.store
@@ -303,7 +308,10 @@ impl<S: UserStore + ApiKeyStore + TeamStore> Directory<S> {
             now,
             principal.actor(),
             Subject::default(),
-            json!({ "apiKeyId": key.id, "role": role.as_str() }),
+            &ApiKeyCreated {
+                api_key_id: key.id,
+                role,
+            },
         );
         self.store.create_api_key(&key, &[event]).await?;
         Ok((secret, key))
@@ -327,7 +335,7 @@ impl<S: UserStore + ApiKeyStore + TeamStore> Directory<S> {
             now,
             principal.actor(),
             Subject::default(),
-            json!({ "apiKeyId": id }),
+            &ApiKeyRevoked { api_key_id: id },
         );
         Ok(self
             .store
@@ -469,6 +477,9 @@ fn team_event(kind: EventType, team: &Team, principal: &Principal, now: Timestam
             team_id: Some(team.id),
             ..Subject::default()
         },
-        json!({ "name": team.name, "members": team.members.len() }),
+        &TeamChanged {
+            name: team.name.clone(),
+            members: team.members.len(),
+        },
     )
 }

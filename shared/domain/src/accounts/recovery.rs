@@ -7,12 +7,13 @@
 //! the raw token exists only in that mail: the request writes an internal
 //! event, never the token, to the outbox.
 
+use crate::accounts::events::UserUpdated;
 use crate::accounts::ports::PasswordLinks;
 use crate::accounts::ports::TenantStore;
 use crate::accounts::ports::UserStore;
+use crate::kernel::events::NoData;
 use crate::kernel::ports::EventLog;
 use jiff::{SignedDuration, Timestamp};
-use serde_json::json;
 
 use crate::accounts::passwords::Passwords;
 use crate::accounts::tenant::Slug;
@@ -89,7 +90,7 @@ impl<S: TenantStore + UserStore + PasswordLinks + EventLog> Recovery<S> {
                 user_id: Some(user.id),
                 ..Subject::default()
             },
-            json!({}),
+            &NoData {},
         );
         self.store.append_events(&[event]).await?;
         Ok(())
@@ -152,7 +153,9 @@ impl<S: TenantStore + UserStore + PasswordLinks + EventLog> Recovery<S> {
                 user_id: Some(user.id),
                 ..Subject::default()
             },
-            json!({ "changed": ["password"] }),
+            &UserUpdated {
+                changed: vec!["password".into()],
+            },
         );
         self.store
             .update_user(&user, expected, None, &[event])

@@ -1,14 +1,17 @@
 //! Account use cases: tenant sign-up, login, refresh, logout, customer
 //! registration, authentication of requests, and tenant administration.
 
+use crate::accounts::events::TenantCreated;
+use crate::accounts::events::TenantUpdated;
+use crate::accounts::events::UserCreated;
 use crate::accounts::ports::ApiKeyStore;
 use crate::accounts::ports::LoginFailures;
 use crate::accounts::ports::SessionStore;
 use crate::accounts::ports::TenantStore;
 use crate::accounts::ports::UserStore;
+use crate::kernel::events::NoData;
 use crate::kernel::ports::Health;
 use jiff::Timestamp;
-use serde_json::json;
 
 use crate::accounts::api_key::ApiKey;
 use crate::accounts::passwords::Passwords;
@@ -133,7 +136,10 @@ where
                 now,
                 actor.clone(),
                 Subject::default(),
-                json!({ "slug": tenant.slug.as_str(), "name": tenant.name }),
+                &TenantCreated {
+                    slug: tenant.slug.as_str().to_owned(),
+                    name: tenant.name.clone(),
+                },
             ),
             user_created(&owner, actor, false, now),
         ];
@@ -397,7 +403,9 @@ where
             now,
             principal.actor(),
             Subject::default(),
-            json!({ "changed": changed }),
+            &TenantUpdated {
+                changed: changed.iter().map(|c| (*c).to_owned()).collect(),
+            },
         );
         self.store
             .update_tenant(&tenant, expected, &[event])
@@ -434,7 +442,7 @@ where
             now,
             Actor::operator(),
             Subject::default(),
-            json!({}),
+            &NoData {},
         );
         self.store
             .update_tenant(&tenant, expected, &[event])
@@ -516,6 +524,10 @@ pub(crate) fn user_created(
             user_id: Some(user.id),
             ..Subject::default()
         },
-        json!({ "role": user.role.as_str(), "name": user.name, "invited": invited }),
+        &UserCreated {
+            role: user.role,
+            name: user.name.clone(),
+            invited,
+        },
     )
 }

@@ -23,6 +23,7 @@ use crate::email::ports::Bounces;
 use crate::email::ports::MailClaims;
 use crate::email::ports::MailboxStore;
 use crate::email::ports::MessageLog;
+use crate::tickets::events::CommentCreated;
 use std::collections::BTreeMap;
 
 use jiff::Timestamp;
@@ -106,11 +107,7 @@ where
 
     /// The files of a reply, once all the event announced are recorded.
     async fn files_of(&self, event: &DomainEvent) -> Result<Vec<Attachment>, StoreError> {
-        let expected = event
-            .data
-            .get("files")
-            .and_then(serde_json::Value::as_u64)
-            .unwrap_or(0) as usize;
+        let expected = event.payload::<CommentCreated>().map_or(0, |c| c.files);
         let (Some(ticket), Some(comment)) = (event.subject.ticket_id, event.subject.comment_id)
         else {
             return Ok(Vec::new());

@@ -13,6 +13,8 @@
 //! well-behaved responders do not answer them; a reply an agent wrote
 //! does not, since it is a person's message.
 
+use crate::accounts::events::UserCreated;
+use crate::tickets::events::CommentCreated;
 use std::collections::BTreeMap;
 
 use mail_builder::MessageBuilder;
@@ -124,7 +126,7 @@ pub fn plan(facts: &MailFacts<'_>) -> Vec<PlannedMail> {
             }
         }
         (EventType::CommentCreated, Some(ticket)) => {
-            let opening = event.data.get("opening").and_then(|v| v.as_bool()) == Some(true);
+            let opening = event.payload::<CommentCreated>().is_some_and(|c| c.opening);
             if let Some(comment) = facts.comment
                 && comment.public
                 && comment.deleted_at.is_none()
@@ -139,7 +141,7 @@ pub fn plan(facts: &MailFacts<'_>) -> Vec<PlannedMail> {
             }
         }
         (EventType::UserCreated, _) => {
-            let invited = event.data.get("invited").and_then(|v| v.as_bool()) == Some(true);
+            let invited = event.payload::<UserCreated>().is_some_and(|u| u.invited);
             if invited && let Some(user) = event.subject.user_id.and_then(person) {
                 push(
                     MailKind::Invitation,
@@ -433,17 +435,18 @@ mod tests {
         ticket: &Ticket,
         data: serde_json::Value,
     ) -> DomainEvent {
-        DomainEvent::new(
+        DomainEvent {
+            id: crate::kernel::ids::EventId::new(),
             kind,
-            ticket.tenant_id,
-            Timestamp::UNIX_EPOCH,
-            Actor::user(actor.id),
-            Subject {
+            tenant_id: ticket.tenant_id,
+            occurred_at: Timestamp::UNIX_EPOCH,
+            actor: Actor::user(actor.id),
+            subject: Subject {
                 ticket_id: Some(ticket.id),
                 ..Subject::default()
             },
             data,
-        )
+        }
     }
 
     fn comment(w: &World, author: &User, public: bool) -> Comment {

@@ -2,6 +2,7 @@
 //! change they describe, and consumed downstream from the table's stream.
 
 use jiff::Timestamp;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -152,15 +153,40 @@ pub struct DomainEvent {
     pub data: Value,
 }
 
+/// An event's `data`, typed: the producing context defines one struct per
+/// event type (or per family of twins, such as `ticket.deleted` and
+/// `ticket.restored`), and consumers read it back with
+/// [`DomainEvent::payload`] instead of looking up keys in JSON.
+pub trait Payload: Serialize + DeserializeOwned {
+    /// The event types whose `data` this is.
+    const TYPES: &'static [EventType];
+}
+
+/// The `data` of events that carry nothing beyond their envelope.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoData {}
+
+impl Payload for NoData {
+    const TYPES: &'static [EventType] = &[
+        EventType::TenantSuspended,
+        EventType::TenantReactivated,
+        EventType::PasswordResetRequested,
+    ];
+}
+
 impl DomainEvent {
-    pub fn new(
+    pub fn new<P: Payload>(
         kind: EventType,
         tenant_id: TenantId,
         occurred_at: Timestamp,
         actor: Actor,
         subject: Subject,
-        data: Value,
+        payload: &P,
     ) -> Self {
+        debug_assert!(
+            P::TYPES.contains(&kind),
+            "{kind:?} does not carry this payload"
+        );
         Self {
             id: EventId::new(),
             kind,
@@ -168,8 +194,20 @@ impl DomainEvent {
             occurred_at,
             actor,
             subject,
-            data,
+            // Payloads are plain structs with string keys: serializing them
+            // cannot fail.
+            data: serde_json::to_value(payload).unwrap_or_default(),
         }
+    }
+
+    /// The event's `data` as the payload of its type; `None` when the event
+    /// is of another type (or was written by a version that had other
+    /// fields and cannot be read as this one).
+    pub fn payload<P: Payload>(&self) -> Option<P> {
+        if !P::TYPES.contains(&self.kind) {
+            return None;
+        }
+        P::deserialize(&self.data).ok()
     }
 }
 
@@ -180,21 +218,22 @@ mod tests {
     #[test]
     fn the_envelope_has_the_published_shape() {
         let e = DomainEvent::new(
-            EventType::UserCreated,
+            EventType::TenantSuspended,
             TenantId::new(),
             Timestamp::UNIX_EPOCH,
             Actor::operator(),
             Subject::default(),
-            serde_json::json!({"role": "owner"}),
+            &NoData {},
         );
         let v = serde_json::to_value(&e).unwrap();
-        assert_eq!(v["type"], "user.created");
+        assert_eq!(v["type"], "tenant.suspended");
         assert_eq!(v["actor"], serde_json::json!({"type": "operator"}));
         assert_eq!(v["occurredAt"], "1970-01-01T00:00:00Z");
         for key in ["id", "tenantId", "subject", "data"] {
             assert!(v.get(key).is_some(), "{key} missing");
         }
-        assert_eq!(EventType::UserCreated.as_str(), v["type"]);
+        assert_eq!(EventType::TenantSuspended.as_str(), v["type"]);
+        assert_eq!(e.payload::<NoData>(), Some(NoData {}));
     }
 
     #[test]

@@ -4,11 +4,15 @@
 //! gathers (the ticket, the team, the people named). One notification per
 //! person and event, never to the person who caused it.
 
+use crate::kernel::ids::TeamId;
+use crate::sla::events::SlaAnnounced;
+use crate::tickets::events::CommentCreated;
+use crate::tickets::events::TicketAssigned;
+use crate::tickets::events::TicketCreated;
 use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::accounts::user::{Role, User};
 use crate::kernel::events::{Actor, ActorType, DomainEvent, EventType};
@@ -141,41 +145,46 @@ pub fn recipients(facts: &Facts<'_>) -> BTreeMap<UserId, NotificationKind> {
             .and_modify(|k| *k = (*k).min(kind))
             .or_insert(kind);
     };
-    let data = &event.data;
     match event.kind {
         EventType::TicketCreated | EventType::TicketAssigned => {
-            let changed = |now: &str, before: &str| {
-                let value = data.get(now).filter(|v| !v.is_null());
-                value.filter(|v| data.get(before) != Some(*v)).cloned()
+            let (assignee, previous, team, previous_team) = match event.kind {
+                EventType::TicketCreated => match event.payload::<TicketCreated>() {
+                    Some(c) => (c.assignee_id, None, c.team_id, None),
+                    None => (None, None, None, None),
+                },
+                _ => match event.payload::<TicketAssigned>() {
+                    Some(a) => (
+                        a.assignee_id,
+                        a.previous_assignee_id,
+                        a.team_id,
+                        a.previous_team_id,
+                    ),
+                    None => (None, None, None, None),
+                },
             };
-            if let Some(assignee) = changed("assigneeId", "previousAssigneeId").and_then(user_id) {
+            if let Some(assignee) = assignee.filter(|a| Some(*a) != previous) {
                 add(assignee, NotificationKind::Assigned);
             }
-            if changed("teamId", "previousTeamId").is_some() {
+            if team.is_some() && team != previous_team {
                 for &member in facts.team_members {
                     add(member, NotificationKind::TeamAssigned);
                 }
             }
         }
         EventType::CommentCreated => {
-            let public = data.get("public").and_then(Value::as_bool) == Some(true);
+            let Some(comment) = event.payload::<CommentCreated>() else {
+                return BTreeMap::new();
+            };
             // The message that opened the ticket is not a reply.
-            let opening = data.get("opening").and_then(Value::as_bool) == Some(true);
             let by_requester = actor_user(&event.actor) == Some(ticket.requester_id);
-            if public
-                && !opening
+            if comment.public
+                && !comment.opening
                 && by_requester
                 && let Some(assignee) = ticket.assignee_id
             {
                 add(assignee, NotificationKind::CustomerReplied);
             }
-            for mentioned in data
-                .get("mentions")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(|v| user_id(v.clone()))
-            {
+            for mentioned in comment.mentions {
                 add(mentioned, NotificationKind::Mentioned);
             }
         }
@@ -197,7 +206,11 @@ pub fn recipients(facts: &Facts<'_>) -> BTreeMap<UserId, NotificationKind> {
                     }
                 }
             }
-            for extra in notified(data) {
+            for extra in event
+                .payload::<SlaAnnounced>()
+                .map(|a| a.notify)
+                .unwrap_or_default()
+            {
                 add(extra, kind);
             }
         }
@@ -220,10 +233,6 @@ pub fn recipients(facts: &Facts<'_>) -> BTreeMap<UserId, NotificationKind> {
     found
 }
 
-fn user_id(v: Value) -> Option<UserId> {
-    v.as_str().and_then(|s| s.parse().ok())
-}
-
 fn actor_user(actor: &Actor) -> Option<UserId> {
     match actor.kind {
         ActorType::User => actor.id.as_deref().and_then(|s| s.parse().ok()),
@@ -231,30 +240,52 @@ fn actor_user(actor: &Actor) -> Option<UserId> {
     }
 }
 
-/// The people whose records the rule needs (assignee, requester, mentioned).
-/// Extra people an SLA announcement names (its escalation's `notify`).
-fn notified(data: &Value) -> impl Iterator<Item = UserId> + '_ {
-    data.get("notify")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|v| user_id(v.clone()))
+/// The team an event hands the ticket to (a new ticket's, an assignment's,
+/// or the one an SLA announcement concerns).
+pub fn team_named(event: &DomainEvent) -> Option<TeamId> {
+    match event.kind {
+        EventType::TicketCreated => event.payload::<TicketCreated>()?.team_id,
+        EventType::TicketAssigned => event.payload::<TicketAssigned>()?.team_id,
+        EventType::SlaWarning | EventType::SlaBreached => event.payload::<SlaAnnounced>()?.team_id,
+        _ => None,
+    }
 }
 
+/// The people whose records the rule needs (requester, assignee, the
+/// assignee an event names, the mentioned, and those an SLA announcement's
+/// escalation notifies).
 pub fn people_named(event: &DomainEvent, ticket: &Ticket) -> BTreeSet<UserId> {
     let mut out = BTreeSet::from([ticket.requester_id]);
     out.extend(ticket.assignee_id);
-    out.extend(notified(&event.data));
-    out.extend(event.data.get("assigneeId").cloned().and_then(user_id));
-    out.extend(
-        event
-            .data
-            .get("mentions")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|v| user_id(v.clone())),
-    );
+    match event.kind {
+        EventType::TicketCreated => {
+            out.extend(event.payload::<TicketCreated>().and_then(|c| c.assignee_id));
+        }
+        EventType::TicketAssigned => {
+            out.extend(
+                event
+                    .payload::<TicketAssigned>()
+                    .and_then(|a| a.assignee_id),
+            );
+        }
+        EventType::CommentCreated => {
+            out.extend(
+                event
+                    .payload::<CommentCreated>()
+                    .map(|c| c.mentions)
+                    .unwrap_or_default(),
+            );
+        }
+        EventType::SlaWarning | EventType::SlaBreached => {
+            out.extend(
+                event
+                    .payload::<SlaAnnounced>()
+                    .map(|a| a.notify)
+                    .unwrap_or_default(),
+            );
+        }
+        _ => {}
+    }
     out
 }
 
@@ -305,7 +336,7 @@ mod tests {
     use crate::accounts::user::Email;
     use crate::kernel::events::Subject;
     use crate::tickets::ticket::Status;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     fn person(tenant: TenantId, role: Role) -> User {
         let email = Email::parse(&format!("{}@example.com", UserId::new().ulid()))
@@ -337,17 +368,18 @@ mod tests {
     }
 
     fn event(w: &World, kind: EventType, actor: &User, data: Value) -> DomainEvent {
-        DomainEvent::new(
+        DomainEvent {
+            id: crate::kernel::ids::EventId::new(),
             kind,
-            w.tenant,
-            Timestamp::UNIX_EPOCH,
-            Actor::user(actor.id),
-            Subject {
+            tenant_id: w.tenant,
+            occurred_at: Timestamp::UNIX_EPOCH,
+            actor: Actor::user(actor.id),
+            subject: Subject {
                 ticket_id: Some(w.ticket.id),
                 ..Subject::default()
             },
             data,
-        )
+        }
     }
 
     fn run(w: &World, e: &DomainEvent, team: &[UserId]) -> Vec<(UserId, NotificationKind)> {
@@ -382,7 +414,7 @@ mod tests {
     #[test]
     fn a_team_assignment_reaches_its_members_and_the_assignee_hears_it_once() {
         let w = world();
-        let team = json!("team_01J0000000000000000000000");
+        let team = json!(crate::kernel::ids::TeamId::new());
         let data = json!({"assigneeId": w.agent.id, "previousAssigneeId": null, "teamId": team, "previousTeamId": null});
         let e = event(&w, EventType::TicketAssigned, &w.customer, data);
         let mut got = run(&w, &e, &[w.agent.id, w.other_agent.id]);

@@ -2,12 +2,13 @@
 //! shown. Pure rules; the WebSocket functions and the event router apply
 //! them.
 
+use crate::tickets::events::TicketUpdated;
+use crate::tickets::events::is_public_comment;
 use std::fmt;
 use std::str::FromStr;
 
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 
 use crate::accounts::user::Role;
 use crate::kernel::events::{DomainEvent, EventType};
@@ -182,7 +183,8 @@ pub fn customer_view(event: &DomainEvent, schema: &FieldSchema) -> Option<Domain
     let data = &mut view.data;
     match event.kind {
         EventType::CommentCreated | EventType::CommentUpdated | EventType::CommentDeleted => {
-            (data.get("public").and_then(Value::as_bool) == Some(true)).then_some(())?;
+            is_public_comment(event).then_some(())?;
+            // Whom an agent mentioned is staff business.
             if let Some(obj) = data.as_object_mut() {
                 obj.remove("mentions");
             }
@@ -198,24 +200,17 @@ pub fn customer_view(event: &DomainEvent, schema: &FieldSchema) -> Option<Domain
             }
         }
         EventType::TicketUpdated => {
-            let changes: Vec<Value> = data
-                .get("changes")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter(|c| {
-                    let field = c.get("field").and_then(Value::as_str).unwrap_or_default();
-                    match field.strip_prefix("customFields.") {
-                        Some(key) => schema.is_customer_visible(key),
-                        None => !STAFF_ONLY_FIELDS.contains(&field),
-                    }
-                })
-                .cloned()
-                .collect();
-            if changes.is_empty() {
+            let mut updated = event.payload::<TicketUpdated>()?;
+            updated
+                .changes
+                .retain(|c| match c.field.strip_prefix("customFields.") {
+                    Some(key) => schema.is_customer_visible(key),
+                    None => !STAFF_ONLY_FIELDS.contains(&c.field.as_str()),
+                });
+            if updated.changes.is_empty() {
                 return None;
             }
-            *data = json!({ "changes": changes });
+            *data = serde_json::to_value(&updated).ok()?;
         }
         EventType::TicketStatusChanged
         | EventType::TicketPriorityChanged
@@ -312,6 +307,7 @@ mod tests {
     use super::*;
     use crate::kernel::events::{Actor, Subject};
     use crate::kernel::ids::{CommentId, TeamId};
+    use serde_json::{Value, json};
 
     fn listener(tenant: TenantId, role: Role) -> Listener {
         Listener {
@@ -385,18 +381,19 @@ mod tests {
     }
 
     fn event(kind: EventType, data: Value) -> DomainEvent {
-        DomainEvent::new(
+        DomainEvent {
+            id: crate::kernel::ids::EventId::new(),
             kind,
-            TenantId::new(),
-            Timestamp::UNIX_EPOCH,
-            Actor::operator(),
-            Subject {
+            tenant_id: TenantId::new(),
+            occurred_at: Timestamp::UNIX_EPOCH,
+            actor: Actor::operator(),
+            subject: Subject {
                 ticket_id: Some(TicketId::new()),
                 comment_id: Some(CommentId::new()),
                 ..Subject::default()
             },
             data,
-        )
+        }
     }
 
     #[test]
@@ -411,7 +408,7 @@ mod tests {
         assert_eq!(customer_view(&edit, &schema), None);
         let reply = event(
             EventType::CommentCreated,
-            json!({"public": true, "mentions": ["usr_01J0000000000000000000000"]}),
+            json!({"public": true, "mentions": [UserId::new()]}),
         );
         assert_eq!(
             customer_view(&reply, &schema).map(|e| e.data),

@@ -18,19 +18,21 @@
 //!    `user:{id}` topic. Marked done per event once every push went out;
 //!    a retry after a partial push may repeat some (clients dedupe by id).
 
+use crate::accounts::events::UserCreated;
 use crate::accounts::ports::TeamStore;
 use crate::accounts::ports::TenantStore;
 use crate::accounts::ports::UserStore;
 use crate::kernel::ports::IdempotencyStore;
+use crate::notifications::notification::team_named;
 use crate::notifications::ports::PreferenceStore;
 use crate::routing::ports::StepLog;
 use crate::sla::ports::SlaConfigStore;
 use crate::sla::ports::TicketSlaStore;
+use crate::tickets::events::CommentCreated;
 use crate::tickets::ports::FieldSchemaStore;
 use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
-use serde_json::Value;
 
 use crate::email::mail_job::MailJob;
 use crate::email::outbound::Notified;
@@ -68,11 +70,12 @@ pub struct EventRouter<S, P, Q, M, C> {
 
 /// Events that can cause a mail whatever the preferences.
 fn may_mail(event: &DomainEvent) -> bool {
-    let flag = |name: &str| event.data.get(name).and_then(Value::as_bool) == Some(true);
     match event.kind {
         EventType::TicketCreated | EventType::PasswordResetRequested => true,
-        EventType::CommentCreated => flag("public") && !flag("opening"),
-        EventType::UserCreated => flag("invited"),
+        EventType::CommentCreated => event
+            .payload::<CommentCreated>()
+            .is_some_and(|c| c.public && !c.opening),
+        EventType::UserCreated => event.payload::<UserCreated>().is_some_and(|u| u.invited),
         _ => false,
     }
 }
@@ -223,12 +226,7 @@ where
         ticket: &Ticket,
     ) -> Result<(Vec<Notification>, Vec<Notified>), StoreError> {
         let tenant = event.tenant_id;
-        let team_members: BTreeSet<UserId> = match event
-            .data
-            .get("teamId")
-            .and_then(Value::as_str)
-            .and_then(|s| s.parse().ok())
-        {
+        let team_members: BTreeSet<UserId> = match team_named(event) {
             Some(team) => self
                 .store
                 .team(tenant, team)

@@ -16,6 +16,7 @@ use crate::accounts::ports::TeamStore;
 use crate::accounts::ports::TenantStore;
 use crate::accounts::ports::UserStore;
 use crate::kernel::ports::IdempotencyStore;
+use crate::sla::events::SlaAnnounced;
 use crate::sla::ports::SlaConfigStore;
 use crate::sla::ports::TicketSlaStore;
 use crate::sla::stored::{SlaCheck, StoredSla};
@@ -23,7 +24,6 @@ use crate::tickets::ports::FieldSchemaStore;
 use std::collections::BTreeSet;
 
 use jiff::Timestamp;
-use serde_json::json;
 
 use super::evaluate::{Message, SlaFacts, TargetClock, Threshold, TicketSla, evaluate};
 use super::policy::{Action, SlaPolicy, raised};
@@ -336,15 +336,15 @@ fn announcement(
             ticket_id: Some(ticket_id),
             ..Subject::default()
         },
-        json!({
-            "target": target.kind.as_str(),
-            "startedAt": target.started_at,
-            "dueAt": target.due_at,
-            "warnAt": target.warn_at,
-            "policyId": policy.id,
-            "policyName": policy.name,
-            "teamId": team,
-            "notify": notify,
-        }),
+        &SlaAnnounced {
+            target: target.kind,
+            started_at: target.started_at,
+            due_at: target.due_at,
+            warn_at: target.warn_at,
+            policy_id: policy.id,
+            policy_name: policy.name.clone(),
+            team_id: team,
+            notify,
+        },
     )
 }

@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod clock;
 pub mod engine;
 pub mod evaluate;
+pub mod events;
 pub mod policy;
 pub mod ports;
 pub mod scheduler;

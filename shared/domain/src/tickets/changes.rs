@@ -1,6 +1,7 @@
 //! Changing tickets: partial updates with optimistic locking, bulk changes,
 //! deletion and restore, each with its history entry and events.
 
+use crate::tickets::events::TicketDeleted;
 use std::collections::BTreeSet;
 
 use jiff::Timestamp;
@@ -304,7 +305,9 @@ where
             &ticket,
             principal,
             now,
-            json!({ "number": ticket.number }),
+            &TicketDeleted {
+                number: ticket.number,
+            },
         );
         let history = HistoryEntry {
             id: HistoryId::new(),

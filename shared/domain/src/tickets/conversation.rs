@@ -1,6 +1,8 @@
 //! The conversation: public replies and internal notes, edits and
 //! redaction, and what a comment changes on its ticket.
 
+use crate::tickets::events::comment_changed;
+use crate::tickets::events::comment_created;
 use std::collections::BTreeSet;
 
 use jiff::Timestamp;
@@ -17,7 +19,7 @@ use crate::kernel::pagination::{Page, PageRequest};
 use crate::kernel::ports::IdempotencyStore;
 use crate::kernel::validation::parse_id;
 use crate::tickets::comment::{Comment, mentions, parse_body};
-use crate::tickets::events::{change_events, comment_event};
+use crate::tickets::events::change_events;
 use crate::tickets::input::*;
 use crate::tickets::ports::{
     CommentWrite, FieldSchemaStore, TicketStore, TicketWrite, TicketWriteMode,
@@ -144,13 +146,7 @@ where
         }
         ticket.version += 1;
         ticket.updated_at = now;
-        let mut created = comment_event(EventType::CommentCreated, &comment, principal, now);
-        if files > 0
-            && let Some(data) = created.data.as_object_mut()
-        {
-            data.insert("files".into(), json!(files));
-        }
-        let mut events = vec![created];
+        let mut events = vec![comment_created(&comment, principal, files, now)];
         let mut history = None;
         if ticket.status != before.status {
             let change = Change {
@@ -249,7 +245,7 @@ where
         comment
             .edit(body, now)
             .map_err(|e| DomainError::field("body", e.code, e.message))?;
-        let event = comment_event(EventType::CommentUpdated, &comment, principal, now);
+        let event = comment_changed(EventType::CommentUpdated, &comment, principal, now);
         self.store
             .save_comment(&comment, expected, &[event])
             .await?;
@@ -269,7 +265,7 @@ where
         }
         let expected = comment.version;
         comment.redact(now);
-        let event = comment_event(EventType::CommentDeleted, &comment, principal, now);
+        let event = comment_changed(EventType::CommentDeleted, &comment, principal, now);
         Ok(self
             .store
             .save_comment(&comment, expected, &[event])

@@ -1,24 +1,23 @@
 //! Opening a ticket: its requester (created on the fly from an email when
 //! new), assignment checks, custom fields, and the opening comment.
 
+use crate::tickets::events::ticket_created;
 use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
-use serde_json::json;
 
 use crate::accounts::permissions::{Action, Principal};
 use crate::accounts::ports::{TeamStore, UserStore};
 use crate::accounts::service::user_created;
 use crate::accounts::user::{Email, Role, User, parse_person_name};
 use crate::kernel::error::{Conflict, DomainError, StoreError};
-use crate::kernel::events::EventType;
 use crate::kernel::idempotency::Created;
 use crate::kernel::idempotency::{IdempotencyKey, IdempotencyRecord};
 use crate::kernel::ids::{CommentId, TeamId, TicketId, UserId};
 use crate::kernel::ports::IdempotencyStore;
 use crate::kernel::validation::{FieldError, Validator, parse_id};
 use crate::tickets::comment::{Comment, parse_body};
-use crate::tickets::events::{opening_comment_event, ticket_event};
+use crate::tickets::events::opening_comment_event;
 use crate::tickets::input::*;
 use crate::tickets::ports::{
     CommentWrite, FieldSchemaStore, TicketStore, TicketWrite, TicketWriteMode,
@@ -202,22 +201,7 @@ where
             version: 1,
         };
         let mut events = vec![
-            ticket_event(
-                EventType::TicketCreated,
-                &ticket,
-                principal,
-                now,
-                json!({
-                    "number": ticket.number,
-                    "subject": ticket.subject,
-                    "status": ticket.status,
-                    "priority": ticket.priority,
-                    "channel": ticket.channel,
-                    "requesterId": ticket.requester_id,
-                    "assigneeId": ticket.assignee_id,
-                    "teamId": ticket.team_id,
-                }),
-            ),
+            ticket_created(&ticket, principal, now),
             opening_comment_event(&comment, principal, now),
         ];
         if let Some(user) = &new_requester {

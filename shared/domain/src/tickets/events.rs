@@ -1,19 +1,143 @@
-//! The events ticket changes emit.
+//! The events ticket changes emit: one payload struct per event type (twins
+//! share one), and the constructors the use cases call.
+
+use std::collections::BTreeSet;
 
 use jiff::Timestamp;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 
 use crate::accounts::permissions::Principal;
-use crate::kernel::events::{DomainEvent, EventType, Subject};
+use crate::kernel::events::{DomainEvent, EventType, Payload, Subject};
+use crate::kernel::ids::{TeamId, UserId};
 use crate::tickets::comment::Comment;
-use crate::tickets::ticket::{Change, Ticket};
+use crate::tickets::ticket::{Change, Channel, Priority, Status, Ticket};
 
-pub(crate) fn ticket_event(
+/// `ticket.created`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TicketCreated {
+    pub number: u64,
+    pub subject: String,
+    pub status: Status,
+    pub priority: Priority,
+    pub channel: Channel,
+    pub requester_id: UserId,
+    pub assignee_id: Option<UserId>,
+    pub team_id: Option<TeamId>,
+}
+
+impl Payload for TicketCreated {
+    const TYPES: &'static [EventType] = &[EventType::TicketCreated];
+}
+
+/// `ticket.updated`: every field that changed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketUpdated {
+    pub changes: Vec<Change>,
+}
+
+impl Payload for TicketUpdated {
+    const TYPES: &'static [EventType] = &[EventType::TicketUpdated];
+}
+
+/// `ticket.status_changed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusChanged {
+    pub from: Status,
+    pub to: Status,
+}
+
+impl Payload for StatusChanged {
+    const TYPES: &'static [EventType] = &[EventType::TicketStatusChanged];
+}
+
+/// `ticket.priority_changed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PriorityChanged {
+    pub from: Priority,
+    pub to: Priority,
+}
+
+impl Payload for PriorityChanged {
+    const TYPES: &'static [EventType] = &[EventType::TicketPriorityChanged];
+}
+
+/// `ticket.assigned`: the assignee and team, before and after.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TicketAssigned {
+    pub assignee_id: Option<UserId>,
+    pub previous_assignee_id: Option<UserId>,
+    pub team_id: Option<TeamId>,
+    pub previous_team_id: Option<TeamId>,
+}
+
+impl Payload for TicketAssigned {
+    const TYPES: &'static [EventType] = &[EventType::TicketAssigned];
+}
+
+/// `ticket.deleted` and `ticket.restored`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketDeleted {
+    pub number: u64,
+}
+
+impl Payload for TicketDeleted {
+    const TYPES: &'static [EventType] = &[EventType::TicketDeleted, EventType::TicketRestored];
+}
+
+/// `comment.created`. `opening`: the requester's first message, which
+/// opened the ticket (not a reply); `files`: how many files are recorded
+/// on the comment right after it, so a consumer knows to wait for them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommentCreated {
+    pub public: bool,
+    #[serde(default)]
+    pub mentions: BTreeSet<UserId>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub opening: bool,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub files: usize,
+}
+
+impl Payload for CommentCreated {
+    const TYPES: &'static [EventType] = &[EventType::CommentCreated];
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// `comment.updated` and `comment.deleted` (redacted).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommentChanged {
+    pub public: bool,
+    #[serde(default)]
+    pub mentions: BTreeSet<UserId>,
+}
+
+impl Payload for CommentChanged {
+    const TYPES: &'static [EventType] = &[EventType::CommentUpdated, EventType::CommentDeleted];
+}
+
+/// Whether a comment event is about a public reply (internal notes and
+/// their edits are staff-only everywhere downstream).
+pub fn is_public_comment(event: &DomainEvent) -> bool {
+    match event.kind {
+        EventType::CommentCreated => event.payload::<CommentCreated>().is_some_and(|c| c.public),
+        EventType::CommentUpdated | EventType::CommentDeleted => {
+            event.payload::<CommentChanged>().is_some_and(|c| c.public)
+        }
+        _ => false,
+    }
+}
+
+pub(crate) fn ticket_event<P: Payload>(
     kind: EventType,
     ticket: &Ticket,
     principal: &Principal,
     now: Timestamp,
-    data: Value,
+    payload: &P,
 ) -> DomainEvent {
     DomainEvent::new(
         kind,
@@ -24,11 +148,42 @@ pub(crate) fn ticket_event(
             ticket_id: Some(ticket.id),
             ..Subject::default()
         },
-        data,
+        payload,
     )
 }
 
-pub(crate) fn comment_event(
+fn comment_subject(comment: &Comment) -> Subject {
+    Subject {
+        ticket_id: Some(comment.ticket_id),
+        comment_id: Some(comment.id),
+        ..Subject::default()
+    }
+}
+
+/// `comment.created` for a reply or note; `files` follow it.
+pub(crate) fn comment_created(
+    comment: &Comment,
+    principal: &Principal,
+    files: usize,
+    now: Timestamp,
+) -> DomainEvent {
+    DomainEvent::new(
+        EventType::CommentCreated,
+        comment.tenant_id,
+        now,
+        principal.actor(),
+        comment_subject(comment),
+        &CommentCreated {
+            public: comment.public,
+            mentions: comment.mentions.clone(),
+            opening: false,
+            files,
+        },
+    )
+}
+
+/// `comment.updated` or `comment.deleted`.
+pub(crate) fn comment_changed(
     kind: EventType,
     comment: &Comment,
     principal: &Principal,
@@ -39,12 +194,11 @@ pub(crate) fn comment_event(
         comment.tenant_id,
         now,
         principal.actor(),
-        Subject {
-            ticket_id: Some(comment.ticket_id),
-            comment_id: Some(comment.id),
-            ..Subject::default()
+        comment_subject(comment),
+        &CommentChanged {
+            public: comment.public,
+            mentions: comment.mentions.clone(),
         },
-        json!({ "public": comment.public, "mentions": comment.mentions }),
     )
 }
 
@@ -54,11 +208,43 @@ pub(crate) fn opening_comment_event(
     principal: &Principal,
     now: Timestamp,
 ) -> DomainEvent {
-    let mut event = comment_event(EventType::CommentCreated, comment, principal, now);
-    if let Some(data) = event.data.as_object_mut() {
-        data.insert("opening".into(), Value::Bool(true));
-    }
-    event
+    DomainEvent::new(
+        EventType::CommentCreated,
+        comment.tenant_id,
+        now,
+        principal.actor(),
+        comment_subject(comment),
+        &CommentCreated {
+            public: comment.public,
+            mentions: comment.mentions.clone(),
+            opening: true,
+            files: 0,
+        },
+    )
+}
+
+/// `ticket.created` for a new ticket.
+pub(crate) fn ticket_created(
+    ticket: &Ticket,
+    principal: &Principal,
+    now: Timestamp,
+) -> DomainEvent {
+    ticket_event(
+        EventType::TicketCreated,
+        ticket,
+        principal,
+        now,
+        &TicketCreated {
+            number: ticket.number,
+            subject: ticket.subject.clone(),
+            status: ticket.status,
+            priority: ticket.priority,
+            channel: ticket.channel,
+            requester_id: ticket.requester_id,
+            assignee_id: ticket.assignee_id,
+            team_id: ticket.team_id,
+        },
+    )
 }
 
 /// `ticket.updated` with every change, plus the specific events
@@ -75,7 +261,9 @@ pub(crate) fn change_events(
         after,
         principal,
         now,
-        json!({ "changes": changes }),
+        &TicketUpdated {
+            changes: changes.to_vec(),
+        },
     )];
     if before.status != after.status {
         events.push(ticket_event(
@@ -83,7 +271,10 @@ pub(crate) fn change_events(
             after,
             principal,
             now,
-            json!({ "from": before.status, "to": after.status }),
+            &StatusChanged {
+                from: before.status,
+                to: after.status,
+            },
         ));
     }
     if before.assignee_id != after.assignee_id || before.team_id != after.team_id {
@@ -92,10 +283,12 @@ pub(crate) fn change_events(
             after,
             principal,
             now,
-            json!({
-                "assigneeId": after.assignee_id, "previousAssigneeId": before.assignee_id,
-                "teamId": after.team_id, "previousTeamId": before.team_id,
-            }),
+            &TicketAssigned {
+                assignee_id: after.assignee_id,
+                previous_assignee_id: before.assignee_id,
+                team_id: after.team_id,
+                previous_team_id: before.team_id,
+            },
         ));
     }
     if before.priority != after.priority {
@@ -104,7 +297,10 @@ pub(crate) fn change_events(
             after,
             principal,
             now,
-            json!({ "from": before.priority, "to": after.priority }),
+            &PriorityChanged {
+                from: before.priority,
+                to: after.priority,
+            },
         ));
     }
     events

@@ -2,6 +2,7 @@
 //! deliveries, retries and the delivery log (`service` manages endpoints,
 //! `worker` delivers).
 
+pub mod events;
 pub mod ports;
 pub mod service;
 pub mod webhook;

@@ -1,13 +1,13 @@
 //! The webhooks API's use cases: endpoints, their secrets, test events,
 //! and the delivery log with redelivery.
 
+use crate::webhooks::events::WebhookTest;
 use jiff::Timestamp;
-use serde_json::json;
 
 use crate::accounts::permissions::{Action, Principal};
 use crate::kernel::error::{DomainError, StoreError};
 use crate::kernel::events::{Actor, DomainEvent, EventType, Subject};
-use crate::kernel::ids::{DeliveryId, EventId, WebhookId};
+use crate::kernel::ids::{DeliveryId, WebhookId};
 use crate::kernel::pagination::{Page, PageRequest};
 use crate::kernel::validation::{Validator, bounded_text};
 use crate::webhooks::ports::{DeliveryQueue, WebhookStore};
@@ -193,15 +193,17 @@ impl<S: WebhookStore, Q: DeliveryQueue> Webhooks<S, Q> {
         now: Timestamp,
     ) -> Result<Delivery, DomainError> {
         let endpoint = self.existing(principal, id).await?;
-        let event = DomainEvent {
-            id: EventId::new(),
-            kind: EventType::WebhookTest,
-            tenant_id: endpoint.tenant_id,
-            occurred_at: now,
-            actor: principal.actor(),
-            subject: Subject::default(),
-            data: json!({ "webhookId": endpoint.id, "message": "Test event from Switchboard" }),
-        };
+        let event = DomainEvent::new(
+            EventType::WebhookTest,
+            endpoint.tenant_id,
+            now,
+            principal.actor(),
+            Subject::default(),
+            &WebhookTest {
+                webhook_id: endpoint.id,
+                message: "Test event from Switchboard".into(),
+            },
+        );
         let delivery = new_delivery(&endpoint, &event, now)?;
         self.store.create_delivery(&delivery).await?;
         self.queue.enqueue(&delivery.reference()).await?;

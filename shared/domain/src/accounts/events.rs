@@ -1,0 +1,91 @@
+//! The `data` of the events the accounts context emits, one struct per
+//! event type (twins share one).
+
+use serde::{Deserialize, Serialize};
+
+use crate::accounts::user::Role;
+use crate::kernel::events::{EventType, Payload};
+use crate::kernel::ids::ApiKeyId;
+
+/// `tenant.created`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenantCreated {
+    pub slug: String,
+    pub name: String,
+}
+
+impl Payload for TenantCreated {
+    const TYPES: &'static [EventType] = &[EventType::TenantCreated];
+}
+
+/// `tenant.updated`: the names of the settings that changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenantUpdated {
+    pub changed: Vec<String>,
+}
+
+impl Payload for TenantUpdated {
+    const TYPES: &'static [EventType] = &[EventType::TenantUpdated];
+}
+
+/// `user.created`. `invited`: created by someone else without a password,
+/// so the person gets a mail to choose one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserCreated {
+    pub role: Role,
+    pub name: String,
+    pub invited: bool,
+}
+
+impl Payload for UserCreated {
+    const TYPES: &'static [EventType] = &[EventType::UserCreated];
+}
+
+/// `user.updated` and `user.deactivated`: the fields that changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserUpdated {
+    pub changed: Vec<String>,
+}
+
+impl Payload for UserUpdated {
+    const TYPES: &'static [EventType] = &[EventType::UserUpdated, EventType::UserDeactivated];
+}
+
+/// `api_key.created`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiKeyCreated {
+    pub api_key_id: ApiKeyId,
+    pub role: Role,
+}
+
+impl Payload for ApiKeyCreated {
+    const TYPES: &'static [EventType] = &[EventType::ApiKeyCreated];
+}
+
+/// `api_key.revoked`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiKeyRevoked {
+    pub api_key_id: ApiKeyId,
+}
+
+impl Payload for ApiKeyRevoked {
+    const TYPES: &'static [EventType] = &[EventType::ApiKeyRevoked];
+}
+
+/// `team.created`, `team.updated` and `team.deleted`: the team's name and
+/// how many members it has.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamChanged {
+    pub name: String,
+    pub members: usize,
+}
+
+impl Payload for TeamChanged {
+    const TYPES: &'static [EventType] = &[
+        EventType::TeamCreated,
+        EventType::TeamUpdated,
+        EventType::TeamDeleted,
+    ];
+}
