@@ -16,7 +16,7 @@ use switchboard_domain::email::ports::{Bounces, MailSender, MessageLog};
 use switchboard_domain::email::{ReplyAddresses, thread_id};
 use switchboard_domain::kernel::events::{EventType, Subject};
 use switchboard_domain::kernel::ids::{CommentId, TicketId, UserId};
-use switchboard_domain::tickets::input::{NewCommentInput, NewTicketInput};
+use switchboard_domain::tickets::input::{Body, NewComment, NewTicket, SubjectLine};
 use switchboard_domain::tickets::service::Ticketing;
 use switchboard_harness::{self as kit, TestTenant};
 
@@ -107,11 +107,12 @@ async fn world() -> World {
     let detail = Ticketing::new(kit::store().await)
         .create(
             &customer,
-            NewTicketInput {
-                subject: "Printer on fire".into(),
-                description: "Smoke everywhere.".into(),
+            NewTicket {
                 cc: ["bo@example.com".to_owned()].into(),
-                ..NewTicketInput::default()
+                ..NewTicket::new(
+                    SubjectLine::parse("Printer on fire").unwrap(),
+                    Body::parse("Smoke everywhere.").unwrap(),
+                )
             },
             None,
             Timestamp::now(),
@@ -221,9 +222,9 @@ async fn a_public_reply_is_mailed_an_internal_note_never_and_bouncing_addresses_
                 .add_comment(
                     agent,
                     w.ticket,
-                    NewCommentInput {
-                        body,
-                        public: Some(public),
+                    NewComment {
+                        body: Body::parse(&body).unwrap(),
+                        public,
                         files: 0,
                     },
                     None,
@@ -434,9 +435,9 @@ async fn a_reply_carries_its_files_and_links_what_is_too_large() {
                 .add_comment(
                     agent,
                     w.ticket,
-                    NewCommentInput {
-                        body: "The manual and the firmware.".into(),
-                        public: Some(true),
+                    NewComment {
+                        body: Body::parse("The manual and the firmware.").unwrap(),
+                        public: true,
                         files,
                     },
                     None,

@@ -23,7 +23,7 @@ use switchboard_domain::realtime::ports::{ConnectionStore, PushResult, Pusher};
 use switchboard_domain::routing::router::EventRouter;
 use switchboard_domain::sla::ports::SlaQueue;
 use switchboard_domain::sla::stored::SlaCheck;
-use switchboard_domain::tickets::input::NewTicketInput;
+use switchboard_domain::tickets::input::{Body, NewTicket, SubjectLine};
 use switchboard_domain::tickets::service::Ticketing;
 use switchboard_domain::webhooks::ports::{DeliveryQueue, WebhookStore};
 use switchboard_domain::webhooks::webhook::{
@@ -151,11 +151,10 @@ async fn world() -> World {
     let created = Ticketing::new(store.clone())
         .create(
             &principal,
-            NewTicketInput {
-                subject: "Refund".into(),
-                description: "Please".into(),
-                ..NewTicketInput::default()
-            },
+            NewTicket::new(
+                SubjectLine::parse("Refund").unwrap(),
+                Body::parse("Please").unwrap(),
+            ),
             None,
             Timestamp::now(),
         )

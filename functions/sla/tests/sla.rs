@@ -18,9 +18,10 @@ use switchboard_domain::sla::ports::SlaTimers;
 use switchboard_domain::sla::ports::TicketSlaStore;
 use switchboard_domain::sla::settings::SlaSettings;
 use switchboard_domain::sla::stored::SlaCheck;
-use switchboard_domain::tickets::input::{NewCommentInput, NewTicketInput, TicketPatchInput};
+use switchboard_domain::tickets::input::{Body, NewComment, NewTicket, SubjectLine, TicketPatch};
 use switchboard_domain::tickets::service::Ticketing;
 use switchboard_domain::tickets::ticket::Priority;
+use switchboard_domain::tickets::ticket::Status;
 use switchboard_harness::{self as kit, TestTenant, send};
 
 async fn app() -> Router {
@@ -239,11 +240,10 @@ async fn a_deadline_warns_then_breaches_once_each_and_escalates() {
             ticketing
                 .create(
                     customer,
-                    NewTicketInput {
-                        subject,
-                        description: "Help".into(),
-                        ..NewTicketInput::default()
-                    },
+                    NewTicket::new(
+                        SubjectLine::parse(&subject).unwrap(),
+                        Body::parse("Help").unwrap(),
+                    ),
                     None,
                     Timestamp::now(),
                 )
@@ -341,9 +341,9 @@ async fn a_deadline_warns_then_breaches_once_each_and_escalates() {
         .add_comment(
             &owner,
             answered.id,
-            NewCommentInput {
-                body: "On it".into(),
-                public: Some(true),
+            NewComment {
+                body: Body::parse("On it").unwrap(),
+                public: true,
                 files: 0,
             },
             None,
@@ -377,9 +377,9 @@ async fn a_deadline_warns_then_breaches_once_each_and_escalates() {
         .update(
             &owner,
             waiting.id,
-            TicketPatchInput {
-                status: Some("pending".into()),
-                ..TicketPatchInput::default()
+            TicketPatch {
+                status: Some(Status::Pending),
+                ..TicketPatch::default()
             },
             None,
             Timestamp::now(),
@@ -457,11 +457,10 @@ async fn the_scheduler_hands_over_what_falls_due_including_missed_minutes() {
     let ticket = ticketing
         .create(
             &customer,
-            NewTicketInput {
-                subject: "Slow one".into(),
-                description: "Help".into(),
-                ..NewTicketInput::default()
-            },
+            NewTicket::new(
+                SubjectLine::parse("Slow one").unwrap(),
+                Body::parse("Help").unwrap(),
+            ),
             None,
             Timestamp::now(),
         )

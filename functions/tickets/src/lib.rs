@@ -2,7 +2,12 @@
 //! bulk changes, and the tenant's custom ticket fields.
 
 mod attachments;
+mod requests;
 
+use crate::requests::{
+    BulkRequest, EditCommentRequest, ListQuery, NewCommentRequest, NewTicketRequest,
+    TicketPatchRequest,
+};
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::header::ETAG;
@@ -11,19 +16,17 @@ use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::collections::BTreeMap;
 use std::sync::Arc;
+use switchboard_domain::DomainError;
 use switchboard_domain::accounts::permissions::Principal;
 use switchboard_domain::attachments::service::CommentWithFiles;
 use switchboard_domain::kernel::idempotency::IdempotencyKey;
 use switchboard_domain::kernel::ids::{CommentId, TicketId};
 use switchboard_domain::tickets::fields::FieldDef;
-use switchboard_domain::tickets::input::{
-    NewCommentInput, NewTicketInput, RequesterInput, TicketListInput, TicketPatchInput,
-};
+use switchboard_domain::tickets::input::{Body, NewComment, NewTicket, TicketListFilter};
 use switchboard_domain::tickets::ticket::HistoryEntry;
 use switchboard_http::conditional::{IfMatch, etag};
-use switchboard_http::extract::{IdempotentJson, PageQuery, nullable, path_id};
+use switchboard_http::extract::{IdempotentJson, PageQuery, path_id};
 use switchboard_http::routes::Routes;
 use switchboard_http::views::{CommentView, ListView, PageView, TicketDetailView, TicketView};
 use switchboard_http::{ApiError, Authenticated, Json, Query, layers};
@@ -152,31 +155,6 @@ fn created(location: String, version: u64, replayed: bool, body: impl Serialize)
     r
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-#[serde(untagged)]
-enum RequesterRequest {
-    Id { id: String },
-    Email { email: String, name: Option<String> },
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct NewTicketRequest {
-    subject: String,
-    description: String,
-    priority: Option<String>,
-    #[serde(rename = "type")]
-    kind: Option<String>,
-    channel: Option<String>,
-    requester: Option<RequesterRequest>,
-    assignee_id: Option<String>,
-    team_id: Option<String>,
-    tags: Option<Vec<String>>,
-    #[schema(value_type = Option<Object>)]
-    custom_fields: Option<BTreeMap<String, Value>>,
-}
-
 #[utoipa::path(
     post,
     path = "/v1/tickets",
@@ -194,23 +172,7 @@ async fn create(
     Authenticated(principal): Authenticated,
     IdempotentJson { body, key }: IdempotentJson<NewTicketRequest>,
 ) -> Result<Response, ApiError> {
-    let input = NewTicketInput {
-        subject: body.subject,
-        description: body.description,
-        priority: body.priority,
-        kind: body.kind,
-        channel: body.channel,
-        requester: body.requester.map(|r| match r {
-            RequesterRequest::Id { id } => RequesterInput::Id(id),
-            RequesterRequest::Email { email, name } => RequesterInput::Email { email, name },
-        }),
-        assignee_id: body.assignee_id,
-        team_id: body.team_id,
-        tags: body.tags,
-        custom_fields: body.custom_fields,
-        routing: Default::default(),
-        cc: Default::default(),
-    };
+    let input = NewTicket::try_from(body)?;
     let key = idempotency(&principal, "POST /v1/tickets", key);
     let (detail, replayed) = state
         .tickets
@@ -239,26 +201,6 @@ async fn create(
     ))
 }
 
-#[derive(Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-struct ListQuery {
-    status: Option<String>,
-    assignee: Option<String>,
-    team: Option<String>,
-    requester: Option<String>,
-    priority: Option<String>,
-    tag: Option<String>,
-    sort: Option<String>,
-    order: Option<String>,
-    /// `breached` or `at_risk`: the tickets whose running SLA target is past
-    /// its due time (or its warning), soonest due first (staff; other
-    /// filters do not apply).
-    sla: Option<String>,
-    limit: Option<i64>,
-    cursor: Option<String>,
-}
-
 #[utoipa::path(
     get,
     path = "/v1/tickets",
@@ -277,23 +219,14 @@ async fn list(
 ) -> Result<Json<PageView<TicketView>>, ApiError> {
     let page = PageQuery {
         limit: q.limit,
-        cursor: q.cursor,
+        cursor: q.cursor.clone(),
     }
     .page()?;
     if let Some(view) = &q.sla {
         let tickets = state.sla.list(&principal, view, &page).await?;
         return Ok(Json(PageView::from_page(tickets, |t| TicketView::from(t))));
     }
-    let input = TicketListInput {
-        status: q.status,
-        assignee: q.assignee,
-        team: q.team,
-        requester: q.requester,
-        priority: q.priority,
-        tag: q.tag,
-        sort: q.sort,
-        order: q.order,
-    };
+    let input = TicketListFilter::try_from(&q)?;
     let tickets = state.tickets.list(&principal, input, &page).await?;
     Ok(Json(PageView::from_page(tickets, |t| TicketView::from(t))))
 }
@@ -359,42 +292,6 @@ async fn get_by_number(
     ))
 }
 
-#[derive(Deserialize, Clone, Default, utoipa::ToSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct TicketPatchRequest {
-    subject: Option<String>,
-    status: Option<String>,
-    priority: Option<String>,
-    #[serde(rename = "type")]
-    kind: Option<String>,
-    #[serde(default, deserialize_with = "nullable")]
-    assignee_id: Option<Option<String>>,
-    #[serde(default, deserialize_with = "nullable")]
-    team_id: Option<Option<String>>,
-    tags: Option<Vec<String>>,
-    add_tags: Option<Vec<String>>,
-    remove_tags: Option<Vec<String>>,
-    #[schema(value_type = Option<Object>)]
-    custom_fields: Option<BTreeMap<String, Value>>,
-}
-
-impl From<TicketPatchRequest> for TicketPatchInput {
-    fn from(r: TicketPatchRequest) -> Self {
-        TicketPatchInput {
-            subject: r.subject,
-            status: r.status,
-            priority: r.priority,
-            kind: r.kind,
-            assignee_id: r.assignee_id,
-            team_id: r.team_id,
-            tags: r.tags,
-            add_tags: r.add_tags,
-            remove_tags: r.remove_tags,
-            custom_fields: r.custom_fields,
-        }
-    }
-}
-
 #[utoipa::path(
     patch,
     path = "/v1/tickets/{id}",
@@ -419,7 +316,7 @@ async fn update(
     let version = if_match.required()?;
     let ticket = state
         .tickets
-        .update(&principal, id, body.into(), version, Timestamp::now())
+        .update(&principal, id, body.try_into()?, version, Timestamp::now())
         .await?;
     Ok((
         [(ETAG, etag(ticket.version))],
@@ -526,16 +423,6 @@ async fn list_comments(
     })))
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-struct NewCommentRequest {
-    body: String,
-    public: Option<bool>,
-    /// Upload ids (`upl_…`) to attach (at most 20); checked before the
-    /// comment is written. Files on an internal note are staff-only.
-    attachments: Option<Vec<String>>,
-}
-
 #[utoipa::path(
     post,
     path = "/v1/tickets/{id}/comments",
@@ -560,13 +447,8 @@ async fn add_comment(
         &format!("POST /v1/tickets/{ticket_id}/comments"),
         key,
     );
-    let input = NewCommentInput {
-        body: body.body,
-        public: body.public,
-        files: 0,
-    };
     let input = CommentWithFiles {
-        comment: input,
+        comment: NewComment::try_from(&body)?,
         uploads: body.attachments.unwrap_or_default(),
     };
     let ((comment, _attached), replayed) = state
@@ -587,12 +469,6 @@ async fn add_comment(
         replayed,
         CommentView::new(&comment, staff(&principal)),
     ))
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-struct EditCommentRequest {
-    body: String,
 }
 
 #[utoipa::path(
@@ -619,7 +495,7 @@ async fn edit_comment(
             &principal,
             path_id::<TicketId>(&id)?,
             path_id::<CommentId>(&comment_id)?,
-            body.body,
+            Body::parse(&body.body).map_err(|e| DomainError::field("body", e.code, e.message))?,
             Timestamp::now(),
         )
         .await?;
@@ -657,14 +533,6 @@ async fn delete_comment(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-struct BulkRequest {
-    ids: Vec<String>,
-    #[serde(rename = "update")]
-    op: TicketPatchRequest,
-}
-
 #[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct BulkItem {
@@ -695,7 +563,7 @@ async fn bulk(
 ) -> Result<Json<ListView<BulkItem>>, ApiError> {
     let outcomes = state
         .tickets
-        .bulk(&principal, body.ids, body.op.into(), Timestamp::now())
+        .bulk(&principal, body.ids, body.op.try_into()?, Timestamp::now())
         .await?;
     let items = outcomes
         .into_iter()

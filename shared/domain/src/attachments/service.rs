@@ -22,7 +22,7 @@ use crate::kernel::idempotency::IdempotencyKey;
 use crate::kernel::ids::{AttachmentId, TicketId, UploadId};
 use crate::kernel::validation::{FieldError, Invalid, Validator};
 use crate::tickets::comment::Comment;
-use crate::tickets::input::NewCommentInput;
+use crate::tickets::input::NewComment;
 use crate::tickets::ports::TicketStore;
 use crate::tickets::service::{Ticketing, ensure_visible};
 use crate::tickets::ticket::Ticket;
@@ -38,7 +38,7 @@ pub struct UploadInput {
 /// A comment and the uploads to attach to it.
 #[derive(Debug, Clone)]
 pub struct CommentWithFiles {
-    pub comment: NewCommentInput,
+    pub comment: NewComment,
     /// Upload ids (`upl_…`).
     pub uploads: Vec<String>,
 }

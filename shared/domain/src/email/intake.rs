@@ -20,6 +20,7 @@ use crate::email::ports::MailboxStore;
 use crate::email::ports::MessageLog;
 use crate::kernel::ports::IdempotencyStore;
 use crate::tickets::ports::FieldSchemaStore;
+use crate::tickets::ticket::Channel;
 use std::collections::BTreeSet;
 
 use jiff::Timestamp;
@@ -43,7 +44,7 @@ use crate::kernel::idempotency::Created;
 use crate::kernel::idempotency::IdempotencyKey;
 use crate::kernel::ids::{AttachmentId, CommentId, SessionId, TenantId, TicketId};
 use crate::tickets::comment::Comment;
-use crate::tickets::input::{ChannelRouting, NewCommentInput, NewTicketInput};
+use crate::tickets::input::{Body, ChannelRouting, NewComment, NewTicket, SubjectLine};
 use crate::tickets::ports::TicketStore;
 use crate::tickets::service::Ticketing;
 use crate::tickets::ticket::Status;
@@ -251,14 +252,9 @@ where
         let (files, refused) = files_of(mail);
         if let Some((ticket, reason)) = self.thread(route, mail, &principal).await? {
             let body = with_refused(clip(&new_text(&mail.text)), &refused);
-            let input = NewCommentInput {
-                body: if body.is_empty() {
-                    "(no text)".into()
-                } else {
-                    body
-                },
-                public: Some(true),
+            let input = NewComment {
                 files: files.len(),
+                ..NewComment::reply(mail_body(body)?)
             };
             match ticketing
                 .add_comment(&principal, ticket, input, Some(key.clone()), now)
@@ -293,17 +289,13 @@ where
             },
             Route::Reply { .. } => ChannelRouting::default(),
         };
-        let input = NewTicketInput {
-            subject: subject_of(&mail.subject),
-            description: if text.is_empty() {
-                "(no text)".into()
-            } else {
-                text
-            },
-            channel: Some("email".into()),
+        let subject = SubjectLine::parse(&subject_of(&mail.subject))
+            .map_err(|e| DomainError::field("subject", e.code, e.message))?;
+        let input = NewTicket {
+            channel: Some(Channel::Email),
             routing,
             cc: self.participants(mail, &from.email).await?,
-            ..NewTicketInput::default()
+            ..NewTicket::new(subject, mail_body(text)?)
         };
         let (detail, fresh) = match ticketing.create(&principal, input, Some(key), now).await? {
             Created::New(d) => (d, true),
@@ -520,6 +512,16 @@ fn files_of(mail: &InboundMail) -> (Vec<File<'_>>, Vec<String>) {
         }
     }
     (files, refused)
+}
+
+/// A mail's text as a message body (an empty mail still says something).
+fn mail_body(text: String) -> Result<Body, DomainError> {
+    let text = if text.is_empty() {
+        "(no text)".to_owned()
+    } else {
+        text
+    };
+    Body::parse(&text).map_err(|e| DomainError::field("body", e.code, e.message))
 }
 
 fn with_refused(body: String, refused: &[String]) -> String {

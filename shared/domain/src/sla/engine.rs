@@ -33,7 +33,7 @@ use crate::kernel::events::{Actor, DomainEvent, EventType, Subject};
 use crate::kernel::ids::{TenantId, TicketId, UserId};
 use crate::kernel::pagination::PageRequest;
 use crate::sla::ports::SlaQueue;
-use crate::tickets::input::TicketPatchInput;
+use crate::tickets::input::TicketPatch;
 use crate::tickets::ports::TicketStore;
 use crate::tickets::service::Ticketing;
 use crate::tickets::ticket::{Status, Ticket};
@@ -252,7 +252,7 @@ where
         actions: &[Action],
         now: Timestamp,
     ) -> Result<(), DomainError> {
-        let mut patch = TicketPatchInput::default();
+        let mut patch = TicketPatch::default();
         let mut changed = false;
         for action in actions {
             match action {
@@ -260,23 +260,23 @@ where
                     if let Some(ticket) = self.store.ticket(tenant, ticket_id).await?
                         && let Some(up) = raised(ticket.priority)
                     {
-                        patch.priority = Some(up.as_str().to_owned());
+                        patch.priority = Some(up);
                         changed = true;
                     }
                 }
                 Action::AssignTeam { team_id } => {
-                    patch.team_id = Some(Some(team_id.to_string()));
+                    patch.team = Some(Some(*team_id));
                     changed = true;
                 }
                 Action::AssignAgent { user_id } => {
-                    patch.assignee_id = Some(Some(user_id.to_string()));
+                    patch.assignee = Some(Some(*user_id));
                     changed = true;
                 }
                 Action::AddTag { tag } => {
                     patch
                         .add_tags
-                        .get_or_insert_with(Vec::new)
-                        .push(tag.as_str().to_owned());
+                        .get_or_insert_with(Default::default)
+                        .insert(tag.clone());
                     changed = true;
                 }
                 Action::Notify { .. } => {}

@@ -2,6 +2,7 @@
 //! deletion and restore, each with its history entry and events.
 
 use crate::tickets::events::TicketDeleted;
+use crate::tickets::input::TicketPatch;
 use std::collections::BTreeSet;
 
 use jiff::Timestamp;
@@ -11,17 +12,14 @@ use crate::accounts::permissions::{Action, Principal};
 use crate::accounts::ports::{TeamStore, UserStore};
 use crate::kernel::error::{Conflict, DomainError};
 use crate::kernel::events::EventType;
-use crate::kernel::ids::{HistoryId, TeamId, TicketId, UserId};
+use crate::kernel::ids::{HistoryId, TicketId};
 use crate::kernel::ports::IdempotencyStore;
 use crate::kernel::validation::{Validator, parse_id};
 use crate::tickets::events::{change_events, ticket_event};
-use crate::tickets::input::*;
+
 use crate::tickets::ports::{FieldSchemaStore, TicketStore, TicketWrite, TicketWriteMode};
 use crate::tickets::service::{MAX_BULK, Ticketing, WRITE_ATTEMPTS, backoff};
-use crate::tickets::ticket::{
-    Change, HistoryEntry, Priority, RESTORE_WINDOW, Status, Ticket, TicketType, parse_subject,
-    parse_tags,
-};
+use crate::tickets::ticket::{Change, HistoryEntry, RESTORE_WINDOW, Ticket};
 
 /// One ticket's outcome in a bulk update.
 #[derive(Debug)]
@@ -38,7 +36,7 @@ where
         &self,
         principal: &Principal,
         id: TicketId,
-        input: TicketPatchInput,
+        input: TicketPatch,
         if_match: Option<u64>,
         now: Timestamp,
     ) -> Result<Ticket, DomainError> {
@@ -55,24 +53,22 @@ where
         &self,
         principal: &Principal,
         mut ticket: Ticket,
-        input: TicketPatchInput,
+        input: TicketPatch,
         now: Timestamp,
     ) -> Result<Ticket, DomainError> {
         let mut v = Validator::new();
-        let subject = v.optional("subject", input.subject, |s| parse_subject(&s));
-        let status = v.optional("status", input.status, |s| Status::parse(&s));
-        let priority = v.optional("priority", input.priority, |p| Priority::parse(&p));
-        let kind = v.optional("type", input.kind, |k| TicketType::parse(&k));
-        let assignee = v.optional("assigneeId", input.assignee_id, |a| {
-            a.map(|a| parse_id::<UserId>(&a)).transpose()
-        });
-        let team = v.optional("teamId", input.team_id, |t| {
-            t.map(|t| parse_id::<TeamId>(&t)).transpose()
-        });
-        let tags = v.optional("tags", input.tags, |t| parse_tags(&t));
-        let add = v.optional("addTags", input.add_tags, |t| parse_tags(&t));
-        let remove = v.optional("removeTags", input.remove_tags, |t| parse_tags(&t));
-        let (assignee, team) = (assignee.flatten(), team.flatten());
+        let TicketPatch {
+            subject,
+            status,
+            priority,
+            kind,
+            assignee,
+            team,
+            tags,
+            add_tags: add,
+            remove_tags: remove,
+            custom_fields,
+        } = input;
         if let Some(Some(a)) = assignee {
             self.check_assignment(principal, Some(a), None, &mut v)
                 .await?;
@@ -81,7 +77,7 @@ where
             self.check_assignment(principal, None, Some(t), &mut v)
                 .await?;
         }
-        let custom = match input.custom_fields {
+        let custom = match custom_fields {
             Some(values) => {
                 let schema = self.store.field_schema(ticket.tenant_id).await?;
                 match schema.check(&ticket.custom_fields, &values, false) {
@@ -107,21 +103,22 @@ where
                 });
             }
         };
-        if let Some(Some(s)) = subject {
+        if let Some(s) = subject {
+            let s = s.into_string();
             change("subject", json!(ticket.subject), json!(s));
             ticket.subject = s;
         }
-        if let Some(Some(s)) = status {
+        if let Some(s) = status {
             ticket
                 .set_status(s, now)
                 .map_err(|e| DomainError::field("status", e.code, e.message))?;
             change("status", json!(before.status), json!(ticket.status));
         }
-        if let Some(Some(p)) = priority {
+        if let Some(p) = priority {
             change("priority", json!(ticket.priority), json!(p));
             ticket.priority = p;
         }
-        if let Some(Some(k)) = kind {
+        if let Some(k) = kind {
             change("type", json!(ticket.kind), json!(k));
             ticket.kind = k;
         }
@@ -134,13 +131,13 @@ where
             ticket.team_id = t;
         }
         let mut new_tags = ticket.tags.clone();
-        if let Some(Some(t)) = tags {
+        if let Some(t) = tags {
             new_tags = t;
         }
-        if let Some(Some(a)) = add {
+        if let Some(a) = add {
             new_tags.extend(a);
         }
-        if let Some(Some(r)) = remove {
+        if let Some(r) = remove {
             new_tags.retain(|t| !r.contains(t));
         }
         if new_tags.len() > crate::tickets::ticket::MAX_TAGS {
@@ -197,7 +194,7 @@ where
         &self,
         principal: &Principal,
         ids: Vec<String>,
-        op: TicketPatchInput,
+        op: TicketPatch,
         now: Timestamp,
     ) -> Result<Vec<BulkOutcome>, DomainError> {
         principal.require(Action::BulkUpdateTickets)?;
@@ -229,7 +226,7 @@ where
         &self,
         principal: &Principal,
         id: TicketId,
-        op: TicketPatchInput,
+        op: TicketPatch,
         now: Timestamp,
     ) -> Result<Ticket, DomainError> {
         for attempt in 0..WRITE_ATTEMPTS {

@@ -3,6 +3,8 @@
 
 use crate::tickets::events::comment_changed;
 use crate::tickets::events::comment_created;
+use crate::tickets::input::Body;
+use crate::tickets::input::NewComment;
 use std::collections::BTreeSet;
 
 use jiff::Timestamp;
@@ -18,9 +20,9 @@ use crate::kernel::ids::{CommentId, HistoryId, TicketId, UserId};
 use crate::kernel::pagination::{Page, PageRequest};
 use crate::kernel::ports::IdempotencyStore;
 use crate::kernel::validation::parse_id;
-use crate::tickets::comment::{Comment, mentions, parse_body};
+use crate::tickets::comment::{Comment, mentions};
 use crate::tickets::events::change_events;
-use crate::tickets::input::*;
+
 use crate::tickets::ports::{
     CommentWrite, FieldSchemaStore, TicketStore, TicketWrite, TicketWriteMode,
 };
@@ -35,12 +37,12 @@ where
         &self,
         principal: &Principal,
         ticket_id: TicketId,
-        input: NewCommentInput,
+        input: NewComment,
         idempotency: Option<IdempotencyKey>,
         now: Timestamp,
     ) -> Result<Created<Comment>, DomainError> {
         let ticket = self.visible(principal, ticket_id).await?;
-        let public = input.public.unwrap_or(true);
+        let public = input.public;
         principal.require(if public {
             Action::ReplyPublicly
         } else {
@@ -49,8 +51,7 @@ where
         if let Some(id) = self.replay(principal, idempotency.as_ref()).await? {
             return self.replayed_comment(principal, ticket_id, &id).await;
         }
-        let body =
-            parse_body(&input.body).map_err(|e| DomainError::field("body", e.code, e.message))?;
+        let body = input.body.into_string();
         let mut first = Some(ticket);
         for attempt in 0..WRITE_ATTEMPTS {
             if attempt > 0 {
@@ -236,14 +237,13 @@ where
         principal: &Principal,
         ticket_id: TicketId,
         comment_id: CommentId,
-        body: String,
+        body: Body,
         now: Timestamp,
     ) -> Result<Comment, DomainError> {
         let mut comment = self.own_comment(principal, ticket_id, comment_id).await?;
-        let body = parse_body(&body).map_err(|e| DomainError::field("body", e.code, e.message))?;
         let expected = comment.version;
         comment
-            .edit(body, now)
+            .edit(body.into_string(), now)
             .map_err(|e| DomainError::field("body", e.code, e.message))?;
         let event = comment_changed(EventType::CommentUpdated, &comment, principal, now);
         self.store

@@ -2,6 +2,8 @@
 //! new), assignment checks, custom fields, and the opening comment.
 
 use crate::tickets::events::ticket_created;
+use crate::tickets::input::NewTicket;
+use crate::tickets::input::RequesterRef;
 use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
@@ -9,23 +11,21 @@ use jiff::Timestamp;
 use crate::accounts::permissions::{Action, Principal};
 use crate::accounts::ports::{TeamStore, UserStore};
 use crate::accounts::service::user_created;
-use crate::accounts::user::{Email, Role, User, parse_person_name};
+use crate::accounts::user::{Role, User};
 use crate::kernel::error::{Conflict, DomainError, StoreError};
 use crate::kernel::idempotency::Created;
 use crate::kernel::idempotency::{IdempotencyKey, IdempotencyRecord};
 use crate::kernel::ids::{CommentId, TeamId, TicketId, UserId};
 use crate::kernel::ports::IdempotencyStore;
 use crate::kernel::validation::{FieldError, Validator, parse_id};
-use crate::tickets::comment::{Comment, parse_body};
+use crate::tickets::comment::Comment;
 use crate::tickets::events::opening_comment_event;
-use crate::tickets::input::*;
+
 use crate::tickets::ports::{
     CommentWrite, FieldSchemaStore, TicketStore, TicketWrite, TicketWriteMode,
 };
 use crate::tickets::service::{TicketDetail, Ticketing};
-use crate::tickets::ticket::{
-    Channel, Priority, Status, Ticket, TicketType, parse_subject, parse_tags,
-};
+use crate::tickets::ticket::{Channel, Priority, Status, Ticket, TicketType};
 
 impl<S> Ticketing<S>
 where
@@ -34,7 +34,7 @@ where
     pub async fn create(
         &self,
         principal: &Principal,
-        input: NewTicketInput,
+        input: NewTicket,
         idempotency: Option<IdempotencyKey>,
         now: Timestamp,
     ) -> Result<Created<TicketDetail>, DomainError> {
@@ -72,27 +72,33 @@ where
     pub(super) async fn try_create(
         &self,
         principal: &Principal,
-        input: NewTicketInput,
+        input: NewTicket,
         idempotency: Option<&IdempotencyKey>,
         now: Timestamp,
     ) -> Result<TicketDetail, DomainError> {
         let staff = principal.role().is_staff();
         let tenant = principal.tenant_id();
         let mut v = Validator::new();
-        let subject = v.field("subject", parse_subject(&input.subject));
-        let body = v.field("description", parse_body(&input.description));
-        let priority = v.optional("priority", input.priority, |p| Priority::parse(&p));
-        let kind = v.optional("type", input.kind, |k| TicketType::parse(&k));
-        let channel = v.optional("channel", input.channel, |c| Channel::parse(&c));
-        let tags = v.optional("tags", input.tags, |t| parse_tags(&t));
-        let assignee = v.optional("assigneeId", input.assignee_id, |a| parse_id::<UserId>(&a));
-        let team = v.optional("teamId", input.team_id, |t| parse_id::<TeamId>(&t));
+        let NewTicket {
+            subject,
+            description,
+            priority,
+            kind,
+            channel,
+            requester,
+            assignee,
+            team,
+            tags,
+            custom_fields: custom,
+            routing,
+            cc,
+        } = input;
         if !staff {
             for (field, given) in [
-                ("assigneeId", matches!(assignee, Some(Some(_)))),
-                ("teamId", matches!(team, Some(Some(_)))),
-                ("tags", matches!(&tags, Some(Some(t)) if !t.is_empty())),
-                ("requester", input.requester.is_some()),
+                ("assigneeId", assignee.is_some()),
+                ("teamId", team.is_some()),
+                ("tags", tags.as_ref().is_some_and(|t| !t.is_empty())),
+                ("requester", requester.is_some()),
             ] {
                 if given {
                     v.push(FieldError::new(
@@ -104,7 +110,6 @@ where
             }
         }
         let schema = self.store.field_schema(tenant).await?;
-        let custom = input.custom_fields.unwrap_or_default();
         if !staff {
             for key in custom.keys() {
                 if !schema.def(key).is_some_and(|d| d.customer_visible) {
@@ -132,20 +137,18 @@ where
             }
         };
         let (requester, new_requester) = self
-            .resolve_requester(principal, input.requester, &mut v, now)
+            .resolve_requester(principal, requester, &mut v, now)
             .await?;
-        let assignee = assignee.flatten();
-        let team = team.flatten();
         self.check_assignment(principal, assignee, team, &mut v)
             .await?;
         // A channel's team is used only while it exists.
-        let team = match (team, input.routing.team_id) {
+        let team = match (team, routing.team_id) {
             (Some(t), _) => Some(t),
             (None, Some(t)) => self.store.team(tenant, t).await?.map(|_| t),
             (None, None) => None,
         };
         v.finish()?;
-        let (Some(subject), Some(body), Some(requester)) = (subject, body, requester) else {
+        let Some(requester) = requester else {
             return Err(DomainError::Internal(
                 "validated ticket is incomplete".into(),
             ));
@@ -161,20 +164,17 @@ where
             id: TicketId::new(),
             tenant_id: tenant,
             number,
-            subject,
+            subject: subject.into_string(),
             status: Status::New,
-            priority: priority
-                .flatten()
-                .or(input.routing.priority)
-                .unwrap_or(Priority::Normal),
-            kind: kind.flatten().unwrap_or(TicketType::Question),
-            channel: channel.flatten().unwrap_or(default_channel),
+            priority: priority.or(routing.priority).unwrap_or(Priority::Normal),
+            kind: kind.unwrap_or(TicketType::Question),
+            channel: channel.unwrap_or(default_channel),
             requester_id: requester,
             assignee_id: assignee,
             team_id: team,
-            tags: tags.flatten().unwrap_or_default(),
+            tags: tags.unwrap_or_default(),
             custom_fields: custom_fields.unwrap_or_default(),
-            cc: input.cc,
+            cc,
             created_by: principal.actor(),
             created_at: now,
             updated_at: now,
@@ -192,7 +192,7 @@ where
             author: crate::kernel::events::Actor::user(requester),
             author_id: Some(requester),
             public: true,
-            body,
+            body: description.into_string(),
             mentions: BTreeSet::new(),
             created_at: now,
             edited_at: None,
@@ -238,7 +238,7 @@ where
     pub(super) async fn resolve_requester(
         &self,
         principal: &Principal,
-        input: Option<RequesterInput>,
+        input: Option<RequesterRef>,
         v: &mut Validator,
         now: Timestamp,
     ) -> Result<(Option<UserId>, Option<User>), DomainError> {
@@ -256,28 +256,18 @@ where
                 }
             },
             Some(_) if !principal.role().is_staff() => Ok((principal.user_id(), None)),
-            Some(RequesterInput::Id(raw)) => {
-                let Some(id) = v.field("requester.id", parse_id::<UserId>(&raw)) else {
-                    return Ok((None, None));
-                };
-                match self.store.user(tenant, id).await? {
-                    Some(u) if u.is_active() => Ok((Some(u.id), None)),
-                    _ => {
-                        v.push(FieldError::new(
-                            "requester.id",
-                            "unknown_user",
-                            "no such active user",
-                        ));
-                        Ok((None, None))
-                    }
+            Some(RequesterRef::Id(id)) => match self.store.user(tenant, id).await? {
+                Some(u) if u.is_active() => Ok((Some(u.id), None)),
+                _ => {
+                    v.push(FieldError::new(
+                        "requester.id",
+                        "unknown_user",
+                        "no such active user",
+                    ));
+                    Ok((None, None))
                 }
-            }
-            Some(RequesterInput::Email { email, name }) => {
-                let email = v.field("requester.email", Email::parse(&email));
-                let name = v.optional("requester.name", name, |n| parse_person_name(&n));
-                let Some(email) = email else {
-                    return Ok((None, None));
-                };
+            },
+            Some(RequesterRef::Email { email, name }) => {
                 if let Some(existing) = self.store.user_by_email(tenant, &email).await? {
                     if !existing.is_active() {
                         v.push(FieldError::new(
@@ -289,7 +279,6 @@ where
                     return Ok((Some(existing.id), None));
                 }
                 let display = name
-                    .flatten()
                     .unwrap_or_else(|| email.as_str().split('@').next().unwrap_or("").to_owned());
                 let user = User::new(tenant, email, display, Role::Customer, None, now);
                 Ok((Some(user.id), Some(user)))

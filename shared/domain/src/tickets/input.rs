@@ -1,35 +1,107 @@
-//! What the ticket use cases take as input.
+//! What the ticket use cases take: inputs already parsed into domain types
+//! at the edge (a request body converts with `TryFrom`, collecting every
+//! field error), so a use case checks only what needs the store or the
+//! caller (who may set what, whether an assignee exists, custom fields
+//! against the tenant's schema).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use crate::kernel::ids::TeamId;
-use crate::tickets::ticket::Priority;
+use crate::accounts::user::Email;
+use crate::kernel::error::Invalid;
+use crate::kernel::ids::{TeamId, UserId};
+use crate::tickets::comment::parse_body;
+use crate::tickets::ports::TicketSort;
+use crate::tickets::ticket::{Channel, Priority, Status, Tag, TicketType, parse_subject};
 
-#[derive(Debug, Clone)]
-pub enum RequesterInput {
-    Id(String),
-    Email { email: String, name: Option<String> },
+/// A ticket's subject: trimmed, 1 to 250 characters, no control characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubjectLine(String);
+
+impl SubjectLine {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        parse_subject(raw).map(Self)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
 }
 
-#[derive(Debug, Clone, Default)]
-pub struct NewTicketInput {
-    pub subject: String,
-    pub description: String,
-    pub priority: Option<String>,
-    pub kind: Option<String>,
-    pub channel: Option<String>,
-    pub requester: Option<RequesterInput>,
-    pub assignee_id: Option<String>,
-    pub team_id: Option<String>,
-    pub tags: Option<Vec<String>>,
-    pub custom_fields: Option<BTreeMap<String, Value>>,
+/// A message's text: trimmed, not empty, at most 32 KiB, no control
+/// characters but line breaks and tabs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Body(String);
+
+impl Body {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        parse_body(raw).map(Self)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+/// Who a ticket is for, as staff name them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequesterRef {
+    /// An existing user.
+    Id(UserId),
+    /// A person by email: an existing user, or a new customer.
+    Email { email: Email, name: Option<String> },
+}
+
+/// A new ticket.
+#[derive(Debug, Clone)]
+pub struct NewTicket {
+    pub subject: SubjectLine,
+    /// The requester's first message.
+    pub description: Body,
+    pub priority: Option<Priority>,
+    pub kind: Option<TicketType>,
+    pub channel: Option<Channel>,
+    /// Staff only; a customer's tickets are their own.
+    pub requester: Option<RequesterRef>,
+    pub assignee: Option<UserId>,
+    pub team: Option<TeamId>,
+    pub tags: Option<BTreeSet<Tag>>,
+    /// Checked against the tenant's schema by the use case.
+    pub custom_fields: BTreeMap<String, Value>,
     /// Set by a channel (a mailbox's defaults), never from a request: it
     /// applies whoever the requester is, where nothing else was chosen.
     pub routing: ChannelRouting,
     /// Set by the email channel: the other addresses on the opening mail.
     pub cc: BTreeSet<String>,
+}
+
+impl NewTicket {
+    /// A ticket with only a subject and description; the rest defaults.
+    pub fn new(subject: SubjectLine, description: Body) -> Self {
+        Self {
+            subject,
+            description,
+            priority: None,
+            kind: None,
+            channel: None,
+            requester: None,
+            assignee: None,
+            team: None,
+            tags: None,
+            custom_fields: BTreeMap::new(),
+            routing: ChannelRouting::default(),
+            cc: BTreeSet::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -39,38 +111,121 @@ pub struct ChannelRouting {
 }
 
 /// A partial change; `Some(None)` clears a nullable field.
-#[derive(Debug, Clone, Default)]
-pub struct TicketPatchInput {
-    pub subject: Option<String>,
-    pub status: Option<String>,
-    pub priority: Option<String>,
-    pub kind: Option<String>,
-    pub assignee_id: Option<Option<String>>,
-    pub team_id: Option<Option<String>>,
-    pub tags: Option<Vec<String>>,
-    pub add_tags: Option<Vec<String>>,
-    pub remove_tags: Option<Vec<String>>,
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TicketPatch {
+    pub subject: Option<SubjectLine>,
+    pub status: Option<Status>,
+    pub priority: Option<Priority>,
+    pub kind: Option<TicketType>,
+    pub assignee: Option<Option<UserId>>,
+    pub team: Option<Option<TeamId>>,
+    /// Replaces the tags; `add_tags` and `remove_tags` then apply.
+    pub tags: Option<BTreeSet<Tag>>,
+    pub add_tags: Option<BTreeSet<Tag>>,
+    pub remove_tags: Option<BTreeSet<Tag>>,
+    /// Checked against the tenant's schema by the use case.
     pub custom_fields: Option<BTreeMap<String, Value>>,
 }
 
-#[derive(Debug, Clone, Default)]
-pub struct TicketListInput {
-    pub status: Option<String>,
-    pub assignee: Option<String>,
-    pub team: Option<String>,
-    pub requester: Option<String>,
-    pub priority: Option<String>,
-    pub tag: Option<String>,
-    pub sort: Option<String>,
-    pub order: Option<String>,
+/// Whom a list's `assignee` or `requester` names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Someone {
+    /// The caller (an API key is nobody).
+    Me,
+    Id(UserId),
 }
 
-#[derive(Debug, Clone)]
-pub struct NewCommentInput {
-    pub body: String,
-    /// Default: public.
-    pub public: Option<bool>,
+impl Someone {
+    /// `me` or a user id.
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        match raw {
+            "me" => Ok(Someone::Me),
+            id => crate::kernel::validation::parse_id(id).map(Someone::Id),
+        }
+    }
+}
+
+/// What a ticket list filters on and how it is sorted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TicketListFilter {
+    pub status: Option<Status>,
+    /// `Some(None)`: unassigned.
+    pub assignee: Option<Option<Someone>>,
+    /// `Some(None)`: no team.
+    pub team: Option<Option<TeamId>>,
+    pub requester: Option<Someone>,
+    pub priority: Option<Priority>,
+    pub tag: Option<Tag>,
+    pub sort: Option<TicketSort>,
+    /// Newest first unless `Some(false)`.
+    pub descending: Option<bool>,
+}
+
+impl TicketListFilter {
+    /// `updatedAt` or `createdAt`.
+    pub fn parse_sort(raw: &str) -> Result<TicketSort, Invalid> {
+        match raw {
+            "updatedAt" => Ok(TicketSort::UpdatedAt),
+            "createdAt" => Ok(TicketSort::CreatedAt),
+            _ => Err(Invalid::new(
+                "invalid_value",
+                "must be `updatedAt` or `createdAt`",
+            )),
+        }
+    }
+
+    /// `asc` or `desc`: whether the list is descending.
+    pub fn parse_order(raw: &str) -> Result<bool, Invalid> {
+        match raw {
+            "asc" => Ok(false),
+            "desc" => Ok(true),
+            _ => Err(Invalid::new("invalid_value", "must be `asc` or `desc`")),
+        }
+    }
+
+    /// `none` or an assignee.
+    pub fn parse_assignee(raw: &str) -> Result<Option<Someone>, Invalid> {
+        match raw {
+            "none" => Ok(None),
+            other => Someone::parse(other).map(Some),
+        }
+    }
+
+    /// `none` or a team id.
+    pub fn parse_team(raw: &str) -> Result<Option<TeamId>, Invalid> {
+        match raw {
+            "none" => Ok(None),
+            id => crate::kernel::validation::parse_id(id).map(Some),
+        }
+    }
+}
+
+/// A reply or internal note.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewComment {
+    pub body: Body,
+    pub public: bool,
     /// Files recorded on the comment right after it (by the attachments
     /// use case): named on its event, so a consumer knows to wait for them.
     pub files: usize,
+}
+
+impl NewComment {
+    /// A public reply.
+    pub fn reply(body: Body) -> Self {
+        Self {
+            body,
+            public: true,
+            files: 0,
+        }
+    }
+
+    /// An internal note.
+    pub fn note(body: Body) -> Self {
+        Self {
+            body,
+            public: false,
+            files: 0,
+        }
+    }
 }

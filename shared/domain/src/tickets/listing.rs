@@ -4,16 +4,16 @@
 use crate::accounts::permissions::{Action, Principal};
 use crate::accounts::ports::{TeamStore, UserStore};
 use crate::kernel::error::DomainError;
-use crate::kernel::ids::{TeamId, UserId};
 use crate::kernel::pagination::{Page, PageRequest};
 use crate::kernel::ports::IdempotencyStore;
-use crate::kernel::validation::{Invalid, Validator, parse_id};
-use crate::tickets::input::*;
+use crate::tickets::input::Someone;
+use crate::tickets::input::TicketListFilter;
+
 use crate::tickets::ports::{
     FieldSchemaStore, TicketDimension, TicketFilters, TicketListQuery, TicketSort, TicketStore,
 };
 use crate::tickets::service::Ticketing;
-use crate::tickets::ticket::{Priority, Status, Tag, Ticket};
+use crate::tickets::ticket::Ticket;
 
 impl<S> Ticketing<S>
 where
@@ -22,49 +22,39 @@ where
     pub async fn list(
         &self,
         principal: &Principal,
-        input: TicketListInput,
+        input: TicketListFilter,
         page: &PageRequest,
     ) -> Result<Page<Ticket>, DomainError> {
         principal.require(Action::ReadTickets)?;
-        let mut v = Validator::new();
-        let status = v.optional("status", input.status, |s| Status::parse(&s));
-        let priority = v.optional("priority", input.priority, |s| Priority::parse(&s));
-        let tag = v.optional("tag", input.tag, |t| Tag::parse(&t));
-        let assignee = v.optional("assignee", input.assignee, |a| match a.as_str() {
-            "none" => Ok(None),
-            "me" => principal
-                .user_id()
-                .map(Some)
-                .ok_or_else(|| Invalid::new("invalid_value", "an API key is nobody's `me`")),
-            id => parse_id::<UserId>(id).map(Some),
-        });
-        let team = v.optional("team", input.team, |t| match t.as_str() {
-            "none" => Ok(None),
-            id => parse_id::<TeamId>(id).map(Some),
-        });
-        let requester = v.optional("requester", input.requester, |r| match r.as_str() {
-            "me" => principal
-                .user_id()
-                .ok_or_else(|| Invalid::new("invalid_value", "an API key is nobody's `me`")),
-            id => parse_id::<UserId>(id),
-        });
-        let sort = v.optional("sort", input.sort, |s| match s.as_str() {
-            "updatedAt" => Ok(TicketSort::UpdatedAt),
-            "createdAt" => Ok(TicketSort::CreatedAt),
-            _ => Err(Invalid::new(
-                "invalid_value",
-                "must be `updatedAt` or `createdAt`",
-            )),
-        });
-        let order = v.optional("order", input.order, |o| match o.as_str() {
-            "asc" => Ok(false),
-            "desc" => Ok(true),
-            _ => Err(Invalid::new("invalid_value", "must be `asc` or `desc`")),
-        });
-        v.finish()?;
-        let (status, priority, tag) = (status.flatten(), priority.flatten(), tag.flatten());
-        let (mut assignee, mut team, mut requester) =
-            (assignee.flatten(), team.flatten(), requester.flatten());
+        let me = || {
+            principal.user_id().ok_or_else(|| {
+                DomainError::field("assignee", "invalid_value", "an API key is nobody's `me`")
+            })
+        };
+        let TicketListFilter {
+            status,
+            assignee,
+            team,
+            requester,
+            priority,
+            tag,
+            sort,
+            descending,
+        } = input;
+        let mut assignee = match assignee {
+            Some(Some(Someone::Me)) => Some(Some(me()?)),
+            Some(Some(Someone::Id(id))) => Some(Some(id)),
+            Some(None) => Some(None),
+            None => None,
+        };
+        let mut team = team;
+        let mut requester = match requester {
+            Some(Someone::Me) => Some(principal.user_id().ok_or_else(|| {
+                DomainError::field("requester", "invalid_value", "an API key is nobody's `me`")
+            })?),
+            Some(Someone::Id(id)) => Some(id),
+            None => None,
+        };
         if principal.is_customer() {
             // A customer's view is always their own tickets.
             requester = principal.user_id();
@@ -94,8 +84,8 @@ where
         let query = TicketListQuery {
             dimension,
             filters,
-            sort: sort.flatten().unwrap_or(TicketSort::UpdatedAt),
-            descending: order.flatten().unwrap_or(true),
+            sort: sort.unwrap_or(TicketSort::UpdatedAt),
+            descending: descending.unwrap_or(true),
         };
         let mut tickets = self
             .store
