@@ -10,10 +10,15 @@ use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::json;
 use std::sync::Arc;
+use switchboard_domain::accounts::input::{
+    Credentials, Registration, ResetConfirmation, ResetRequest, parse_token,
+};
 use switchboard_domain::accounts::permissions::{Action, Caller};
-use switchboard_domain::accounts::recovery::{ResetConfirmation, ResetRequest};
-use switchboard_domain::accounts::service::{LoginInput, RegisterInput};
+use switchboard_domain::accounts::tenant::Slug;
+use switchboard_domain::accounts::user::{Email, Password, parse_person_name};
+use switchboard_domain::kernel::error::DomainError;
 use switchboard_domain::kernel::ports::Health;
+use switchboard_domain::kernel::validation::Validator;
 use switchboard_http::routes::Routes;
 use switchboard_http::views::{ApiKeyView, SessionView, TenantView, TokensView, UserView};
 use switchboard_http::{ApiError, Authenticated, Json, layers};
@@ -89,11 +94,7 @@ async fn login(
     State(state): State<Arc<AppState>>,
     Json(body): Json<LoginRequest>,
 ) -> Result<Json<SessionView>, ApiError> {
-    let input = LoginInput {
-        tenant: body.tenant,
-        email: body.email,
-        password: body.password,
-    };
+    let input = Credentials::typed(&body.tenant, &body.email, body.password);
     let signed_in = state.accounts.login(input, Timestamp::now()).await?;
     tracing::info!(tenant_id = %signed_in.tenant.id, user_id = %signed_in.user.id, "logged in");
     Ok(Json(signed_in.into()))
@@ -173,6 +174,29 @@ struct RegisterRequest {
     password: String,
 }
 
+impl TryFrom<RegisterRequest> for Registration {
+    type Error = DomainError;
+
+    fn try_from(r: RegisterRequest) -> Result<Self, DomainError> {
+        let mut v = Validator::new();
+        let name = v.field("name", parse_person_name(&r.name));
+        let email = v.field("email", Email::parse(&r.email));
+        let password = v.field("password", Password::parse(r.password));
+        v.finish()?;
+        match (name, email, password) {
+            (Some(name), Some(email), Some(password)) => Ok(Registration {
+                tenant: r.tenant,
+                name,
+                email,
+                password,
+            }),
+            _ => Err(DomainError::Internal(
+                "validated registration is incomplete".into(),
+            )),
+        }
+    }
+}
+
 #[utoipa::path(
     post,
     path = "/v1/auth/register",
@@ -187,15 +211,9 @@ async fn register(
     State(state): State<Arc<AppState>>,
     Json(body): Json<RegisterRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let input = RegisterInput {
-        tenant: body.tenant,
-        name: body.name,
-        email: body.email,
-        password: body.password,
-    };
     let signed_in = state
         .accounts
-        .register_customer(input, Timestamp::now())
+        .register_customer(body.try_into()?, Timestamp::now())
         .await?;
     let location = format!("/v1/users/{}", signed_in.user.id);
     Ok((
@@ -211,6 +229,23 @@ struct ResetRequestBody {
     /// The helpdesk's slug.
     tenant: String,
     email: String,
+}
+
+impl TryFrom<ResetRequestBody> for ResetRequest {
+    type Error = DomainError;
+
+    fn try_from(r: ResetRequestBody) -> Result<Self, DomainError> {
+        let mut v = Validator::new();
+        let tenant = v.field("tenant", Slug::parse(&r.tenant));
+        let email = v.field("email", Email::parse(&r.email));
+        v.finish()?;
+        match (tenant, email) {
+            (Some(tenant), Some(email)) => Ok(ResetRequest { tenant, email }),
+            _ => Err(DomainError::Internal(
+                "validated request is incomplete".into(),
+            )),
+        }
+    }
 }
 
 /// Mails a one-time link (valid for an hour) to set a new password. The
@@ -229,11 +264,10 @@ async fn request_reset(
     State(state): State<Arc<AppState>>,
     Json(body): Json<ResetRequestBody>,
 ) -> Result<StatusCode, ApiError> {
-    let input = ResetRequest {
-        tenant: body.tenant,
-        email: body.email,
-    };
-    state.recovery.request(input, Timestamp::now()).await?;
+    state
+        .recovery
+        .request(body.try_into()?, Timestamp::now())
+        .await?;
     Ok(StatusCode::ACCEPTED)
 }
 
@@ -243,6 +277,23 @@ struct ResetConfirmBody {
     /// The token from the mailed link (a reset or an invitation).
     token: String,
     password: String,
+}
+
+impl TryFrom<ResetConfirmBody> for ResetConfirmation {
+    type Error = DomainError;
+
+    fn try_from(r: ResetConfirmBody) -> Result<Self, DomainError> {
+        let mut v = Validator::new();
+        let password = v.field("password", Password::parse(r.password));
+        let token = v.field("token", parse_token(&r.token));
+        v.finish()?;
+        match (token, password) {
+            (Some(token), Some(password)) => Ok(ResetConfirmation { token, password }),
+            _ => Err(DomainError::Internal(
+                "validated password is missing".into(),
+            )),
+        }
+    }
 }
 
 /// Sets the password with a mailed token, which is then spent; the
@@ -261,11 +312,10 @@ async fn confirm_reset(
     State(state): State<Arc<AppState>>,
     Json(body): Json<ResetConfirmBody>,
 ) -> Result<StatusCode, ApiError> {
-    let input = ResetConfirmation {
-        token: body.token,
-        password: body.password,
-    };
-    state.recovery.confirm(input, Timestamp::now()).await?;
+    state
+        .recovery
+        .confirm(body.try_into()?, Timestamp::now())
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

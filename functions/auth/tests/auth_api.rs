@@ -10,12 +10,15 @@ use http::Method;
 use jiff::Timestamp;
 use serde_json::json;
 use std::sync::Arc;
+use switchboard_domain::accounts::input::SignUp;
 use switchboard_domain::accounts::password_link::{LinkPurpose, PasswordLink};
 use switchboard_domain::accounts::passwords::Passwords;
 use switchboard_domain::accounts::ports::{PasswordLinks, UserStore};
 use switchboard_domain::accounts::recovery::Recovery;
-use switchboard_domain::accounts::service::{SignUpInput, SignedIn};
+use switchboard_domain::accounts::service::SignedIn;
+use switchboard_domain::accounts::tenant::{Slug, TenantPatch};
 use switchboard_domain::accounts::user::Role;
+use switchboard_domain::accounts::user::{Email, Password};
 use switchboard_domain::kernel::ids::SessionId;
 use switchboard_domain::kernel::secrets::SigningSecret;
 use switchboard_harness::{self as kit, Reply, bearer, send, unique_slug};
@@ -35,12 +38,12 @@ async fn tenant() -> (String, SignedIn) {
     let signed = kit::accounts()
         .await
         .sign_up(
-            SignUpInput {
+            SignUp {
                 name: "Acme".into(),
-                slug: slug.clone(),
+                slug: Slug::parse(&slug).unwrap(),
                 owner_name: "Olivia".into(),
-                owner_email: "owner@acme.example".into(),
-                owner_password: kit::PASSWORD.into(),
+                owner_email: Email::parse("owner@acme.example").unwrap(),
+                owner_password: Password::parse(kit::PASSWORD.into()).unwrap(),
             },
             Timestamp::now(),
         )
@@ -226,7 +229,7 @@ async fn customers_register_only_where_the_tenant_allows_it() {
     accounts
         .update_tenant(
             &principal,
-            switchboard_domain::accounts::service::TenantPatchInput {
+            TenantPatch {
                 name: None,
                 allow_customer_signup: Some(true),
             },

@@ -323,10 +323,14 @@ async fn an_invited_person_gets_a_link_that_sets_their_password() {
         .await
         .create_user(
             &owner,
-            switchboard_domain::accounts::directory::NewUserInput {
+            switchboard_domain::accounts::input::NewUser {
                 name: "Nia New".into(),
-                email: format!("nia.{}@acme.example", ulid::Ulid::new()),
-                role: "agent".into(),
+                email: switchboard_domain::accounts::user::Email::parse(&format!(
+                    "nia.{}@acme.example",
+                    ulid::Ulid::new()
+                ))
+                .unwrap(),
+                role: switchboard_domain::accounts::user::Role::Agent,
                 password: None,
             },
             Timestamp::now(),
@@ -366,9 +370,12 @@ async fn an_invited_person_gets_a_link_that_sets_their_password() {
     );
     recovery
         .confirm(
-            switchboard_domain::accounts::recovery::ResetConfirmation {
+            switchboard_domain::accounts::input::ResetConfirmation {
                 token,
-                password: "my own passphrase 12".into(),
+                password: switchboard_domain::accounts::user::Password::parse(
+                    "my own passphrase 12".into(),
+                )
+                .unwrap(),
             },
             Timestamp::now(),
         )
@@ -377,11 +384,11 @@ async fn an_invited_person_gets_a_link_that_sets_their_password() {
     let signed = kit::accounts()
         .await
         .login(
-            switchboard_domain::accounts::service::LoginInput {
-                tenant: tenant.slug.clone(),
-                email: invited.email.as_str().to_owned(),
-                password: "my own passphrase 12".into(),
-            },
+            switchboard_domain::accounts::input::Credentials::typed(
+                &tenant.slug,
+                invited.email.as_str(),
+                "my own passphrase 12".into(),
+            ),
             Timestamp::now(),
         )
         .await

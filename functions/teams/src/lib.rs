@@ -8,8 +8,11 @@ use axum::response::IntoResponse;
 use jiff::Timestamp;
 use serde::Deserialize;
 use std::sync::Arc;
-use switchboard_domain::accounts::directory::TeamInput;
+use switchboard_domain::DomainError;
+use switchboard_domain::accounts::input::{NewTeam, TeamPatch};
+use switchboard_domain::accounts::team::{parse_description, parse_members, parse_team_name};
 use switchboard_domain::kernel::ids::TeamId;
+use switchboard_domain::kernel::validation::Validator;
 use switchboard_http::conditional::{IfMatch, etag};
 use switchboard_http::extract::path_id;
 use switchboard_http::routes::Routes;
@@ -56,13 +59,44 @@ struct TeamRequest {
     members: Option<Vec<String>>,
 }
 
-impl From<TeamRequest> for TeamInput {
-    fn from(r: TeamRequest) -> Self {
-        TeamInput {
-            name: r.name,
-            description: r.description,
-            members: r.members,
+impl TryFrom<TeamRequest> for NewTeam {
+    type Error = DomainError;
+
+    fn try_from(r: TeamRequest) -> Result<Self, DomainError> {
+        let mut v = Validator::new();
+        let name = v.field("name", parse_team_name(r.name.as_deref().unwrap_or("")));
+        let description = v.optional("description", r.description, |d| parse_description(&d));
+        let members = v.optional("members", r.members, |m| parse_members(&m));
+        v.finish()?;
+        match (name, description, members) {
+            (Some(name), Some(description), Some(members)) => Ok(NewTeam {
+                name,
+                description: description.unwrap_or_default(),
+                members: members.unwrap_or_default(),
+            }),
+            _ => Err(DomainError::Internal("validated team is incomplete".into())),
         }
+    }
+}
+
+impl TryFrom<TeamRequest> for TeamPatch {
+    type Error = DomainError;
+
+    fn try_from(r: TeamRequest) -> Result<Self, DomainError> {
+        let mut v = Validator::new();
+        let patch = TeamPatch {
+            name: v
+                .optional("name", r.name, |n| parse_team_name(&n))
+                .flatten(),
+            description: v
+                .optional("description", r.description, |d| parse_description(&d))
+                .flatten(),
+            members: v
+                .optional("members", r.members, |m| parse_members(&m))
+                .flatten(),
+        };
+        v.finish()?;
+        Ok(patch)
     }
 }
 
@@ -104,7 +138,7 @@ async fn create_team(
 ) -> Result<impl IntoResponse, ApiError> {
     let team = state
         .directory
-        .create_team(&principal, body.into(), Timestamp::now())
+        .create_team(&principal, body.try_into()?, Timestamp::now())
         .await?;
     let location = format!("/v1/teams/{}", team.id);
     Ok((
@@ -162,7 +196,7 @@ async fn update_team(
         .update_team(
             &principal,
             path_id::<TeamId>(&id)?,
-            body.into(),
+            body.try_into()?,
             if_match.version(),
             Timestamp::now(),
         )

@@ -10,10 +10,12 @@ use jiff::Timestamp;
 use serde::Deserialize;
 use std::sync::Arc;
 use switchboard_domain::DomainError;
+use switchboard_domain::accounts::input::SignUp;
 use switchboard_domain::accounts::permissions::Action;
-use switchboard_domain::accounts::service::{SignUpInput, TenantPatchInput};
-use switchboard_domain::accounts::tenant::TenantStatus;
+use switchboard_domain::accounts::tenant::{Slug, TenantPatch, TenantStatus, parse_tenant_name};
+use switchboard_domain::accounts::user::{Email, Password, parse_person_name};
 use switchboard_domain::kernel::ids::TenantId;
+use switchboard_domain::kernel::validation::Validator;
 use switchboard_http::conditional::{IfMatch, etag};
 use switchboard_http::extract::PageQuery;
 use switchboard_http::routes::Routes;
@@ -66,6 +68,34 @@ struct OwnerRequest {
     password: String,
 }
 
+impl TryFrom<SignUpRequest> for SignUp {
+    type Error = DomainError;
+
+    fn try_from(r: SignUpRequest) -> Result<Self, DomainError> {
+        let mut v = Validator::new();
+        let name = v.field("name", parse_tenant_name(&r.name));
+        let slug = v.field("slug", Slug::parse(&r.slug));
+        let owner_name = v.field("owner.name", parse_person_name(&r.owner.name));
+        let owner_email = v.field("owner.email", Email::parse(&r.owner.email));
+        let owner_password = v.field("owner.password", Password::parse(r.owner.password));
+        v.finish()?;
+        match (name, slug, owner_name, owner_email, owner_password) {
+            (Some(name), Some(slug), Some(owner_name), Some(owner_email), Some(owner_password)) => {
+                Ok(SignUp {
+                    name,
+                    slug,
+                    owner_name,
+                    owner_email,
+                    owner_password,
+                })
+            }
+            _ => Err(DomainError::Internal(
+                "validated sign-up is incomplete".into(),
+            )),
+        }
+    }
+}
+
 #[utoipa::path(
     post,
     path = "/v1/tenants",
@@ -80,14 +110,10 @@ async fn sign_up(
     State(state): State<Arc<AppState>>,
     Json(body): Json<SignUpRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let input = SignUpInput {
-        name: body.name,
-        slug: body.slug,
-        owner_name: body.owner.name,
-        owner_email: body.owner.email,
-        owner_password: body.owner.password,
-    };
-    let signed_in = state.accounts.sign_up(input, Timestamp::now()).await?;
+    let signed_in = state
+        .accounts
+        .sign_up(body.try_into()?, Timestamp::now())
+        .await?;
     tracing::info!(tenant_id = %signed_in.tenant.id, "tenant signed up");
     Ok((
         StatusCode::CREATED,
@@ -128,6 +154,20 @@ struct SettingsPatchRequest {
     allow_customer_signup: Option<bool>,
 }
 
+impl TryFrom<TenantPatchRequest> for TenantPatch {
+    type Error = DomainError;
+
+    fn try_from(r: TenantPatchRequest) -> Result<Self, DomainError> {
+        let mut v = Validator::new();
+        let name = v.optional("name", r.name, |n| parse_tenant_name(&n));
+        v.finish()?;
+        Ok(TenantPatch {
+            name: name.flatten(),
+            allow_customer_signup: r.settings.and_then(|s| s.allow_customer_signup),
+        })
+    }
+}
+
 #[utoipa::path(
     patch,
     path = "/v1/tenants/current",
@@ -145,13 +185,14 @@ async fn update_current(
     if_match: IfMatch,
     Json(body): Json<TenantPatchRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let input = TenantPatchInput {
-        name: body.name,
-        allow_customer_signup: body.settings.and_then(|s| s.allow_customer_signup),
-    };
     let tenant = state
         .accounts
-        .update_tenant(&principal, input, if_match.version(), Timestamp::now())
+        .update_tenant(
+            &principal,
+            body.try_into()?,
+            if_match.version(),
+            Timestamp::now(),
+        )
         .await?;
     Ok((
         [(ETAG, etag(tenant.version))],

@@ -272,11 +272,13 @@ async fn customers_cannot_change_the_tenant() {
     let accounts = kit::accounts().await;
     let customer = accounts
         .register_customer(
-            switchboard_domain::accounts::service::RegisterInput {
+            switchboard_domain::accounts::input::Registration {
                 tenant: slug,
                 name: "Carla".into(),
-                email: "carla@example.com".into(),
-                password: kit::PASSWORD.into(),
+                email: switchboard_domain::accounts::user::Email::parse("carla@example.com")
+                    .unwrap(),
+                password: switchboard_domain::accounts::user::Password::parse(kit::PASSWORD.into())
+                    .unwrap(),
             },
             jiff::Timestamp::now(),
         )
@@ -357,11 +359,11 @@ async fn the_operator_lists_and_suspends_tenants_and_suspension_ends_their_crede
     let accounts = kit::accounts().await;
     let login = accounts
         .login(
-            switchboard_domain::accounts::service::LoginInput {
-                tenant: slug.clone(),
-                email: "owner@acme.example".into(),
-                password: kit::PASSWORD.into(),
-            },
+            switchboard_domain::accounts::input::Credentials::typed(
+                &slug,
+                "owner@acme.example",
+                kit::PASSWORD.into(),
+            ),
             jiff::Timestamp::now(),
         )
         .await;

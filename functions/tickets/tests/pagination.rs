@@ -95,10 +95,10 @@ async fn every_view_pages_each_ticket_exactly_once_in_order() {
                 )
                 .await
                 .unwrap(),
-            switchboard_domain::accounts::directory::TeamInput {
-                name: Some("Pagers".into()),
-                description: None,
-                members: Some(vec![agent.id.to_string()]),
+            switchboard_domain::accounts::input::NewTeam {
+                name: "Pagers".into(),
+                description: String::new(),
+                members: [agent.id].into(),
             },
             jiff::Timestamp::now(),
         )

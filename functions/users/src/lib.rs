@@ -9,8 +9,21 @@ use axum::response::IntoResponse;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-use switchboard_domain::accounts::directory::{NewApiKeyInput, NewUserInput, UserPatchInput};
+use switchboard_domain::accounts::api_key::parse_key_role;
+use switchboard_domain::accounts::input::NewApiKey;
+use switchboard_domain::accounts::input::NewUser;
+use switchboard_domain::accounts::input::UserPatch;
+use switchboard_domain::accounts::input::parse_role;
+use switchboard_domain::accounts::input::parse_scopes;
+use switchboard_domain::accounts::input::parse_status;
+use switchboard_domain::accounts::user::Email;
+use switchboard_domain::accounts::user::Password;
+use switchboard_domain::accounts::user::parse_person_name;
+use switchboard_domain::kernel::error::DomainError;
+use switchboard_domain::kernel::error::FieldError;
 use switchboard_domain::kernel::ids::{ApiKeyId, UserId};
+use switchboard_domain::kernel::validation::Validator;
+use switchboard_domain::kernel::validation::bounded_text;
 use switchboard_http::conditional::{IfMatch, etag};
 use switchboard_http::extract::{PageQuery, path_id};
 use switchboard_http::routes::Routes;
@@ -107,6 +120,28 @@ struct NewUserRequest {
     password: Option<String>,
 }
 
+impl TryFrom<NewUserRequest> for NewUser {
+    type Error = DomainError;
+
+    fn try_from(r: NewUserRequest) -> Result<Self, DomainError> {
+        let mut v = Validator::new();
+        let name = v.field("name", parse_person_name(&r.name));
+        let email = v.field("email", Email::parse(&r.email));
+        let role = v.field("role", parse_role(&r.role));
+        let password = v.optional("password", r.password, Password::parse);
+        v.finish()?;
+        match (name, email, role, password) {
+            (Some(name), Some(email), Some(role), Some(password)) => Ok(NewUser {
+                name,
+                email,
+                role,
+                password,
+            }),
+            _ => Err(DomainError::Internal("validated user is incomplete".into())),
+        }
+    }
+}
+
 #[utoipa::path(
     post,
     path = "/v1/users",
@@ -123,12 +158,7 @@ async fn create_user(
     Authenticated(principal): Authenticated,
     Json(body): Json<NewUserRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let input = NewUserInput {
-        name: body.name,
-        email: body.email,
-        role: body.role,
-        password: body.password,
-    };
+    let input = NewUser::try_from(body)?;
     let user = state
         .directory
         .create_user(&principal, input, Timestamp::now())
@@ -174,6 +204,26 @@ struct UserPatchRequest {
     status: Option<String>,
 }
 
+impl TryFrom<UserPatchRequest> for UserPatch {
+    type Error = DomainError;
+
+    fn try_from(r: UserPatchRequest) -> Result<Self, DomainError> {
+        let mut v = Validator::new();
+        let patch = UserPatch {
+            name: v
+                .optional("name", r.name, |n| parse_person_name(&n))
+                .flatten(),
+            email: v.optional("email", r.email, |e| Email::parse(&e)).flatten(),
+            role: v.optional("role", r.role, |r| parse_role(&r)).flatten(),
+            status: v
+                .optional("status", r.status, |s| parse_status(&s))
+                .flatten(),
+        };
+        v.finish()?;
+        Ok(patch)
+    }
+}
+
 #[utoipa::path(
     patch,
     path = "/v1/users/{id}",
@@ -193,12 +243,7 @@ async fn update_user(
     if_match: IfMatch,
     Json(body): Json<UserPatchRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let input = UserPatchInput {
-        name: body.name,
-        email: body.email,
-        role: body.role,
-        status: body.status,
-    };
+    let input = UserPatch::try_from(body)?;
     let user = state
         .directory
         .update_user(
@@ -263,6 +308,30 @@ struct NewApiKeyRequest {
     scopes: Vec<String>,
 }
 
+impl TryFrom<NewApiKeyRequest> for NewApiKey {
+    type Error = DomainError;
+
+    fn try_from(r: NewApiKeyRequest) -> Result<Self, DomainError> {
+        let mut v = Validator::new();
+        let name = v.field("name", bounded_text(&r.name, 1, 80));
+        let role = v.field("role", parse_key_role(&r.role));
+        let scopes = match parse_scopes(&r.scopes) {
+            Ok(s) => Some(s),
+            Err(errors) => {
+                for (field, e) in errors {
+                    v.push(FieldError::new(field, e.code, e.message));
+                }
+                None
+            }
+        };
+        v.finish()?;
+        match (name, role, scopes) {
+            (Some(name), Some(role), Some(scopes)) => Ok(NewApiKey { name, role, scopes }),
+            _ => Err(DomainError::Internal("validated key is incomplete".into())),
+        }
+    }
+}
+
 /// The one response that carries the secret.
 #[derive(Serialize, utoipa::ToSchema)]
 struct CreatedApiKey {
@@ -287,11 +356,7 @@ async fn create_api_key(
     Authenticated(principal): Authenticated,
     Json(body): Json<NewApiKeyRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let input = NewApiKeyInput {
-        name: body.name,
-        role: body.role,
-        scopes: body.scopes,
-    };
+    let input = NewApiKey::try_from(body)?;
     let (secret, key) = state
         .directory
         .create_api_key(&principal, input, Timestamp::now())

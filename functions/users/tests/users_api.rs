@@ -329,10 +329,12 @@ async fn email_changes_move_the_login_and_respect_if_match() {
     .assert_problem(409, "email_taken");
 
     let accounts = kit::accounts().await;
-    let login = |email: &str| switchboard_domain::accounts::service::LoginInput {
-        tenant: t.slug.clone(),
-        email: email.into(),
-        password: kit::PASSWORD.into(),
+    let login = |email: &str| {
+        switchboard_domain::accounts::input::Credentials::typed(
+            &t.slug,
+            email,
+            kit::PASSWORD.into(),
+        )
     };
     assert!(
         accounts

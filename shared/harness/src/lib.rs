@@ -12,10 +12,14 @@ use jiff::SignedDuration;
 use serde_json::{Value, json};
 use switchboard_aws::DynamoStore;
 use switchboard_aws::cursor::CursorSealer;
+use switchboard_domain::accounts::api_key::{Scope, parse_key_role};
+use switchboard_domain::accounts::input::{Credentials, NewApiKey, NewUser, SignUp, parse_role};
 use switchboard_domain::accounts::passwords::Passwords;
 use switchboard_domain::accounts::service::Accounts;
+use switchboard_domain::accounts::tenant::Slug;
 use switchboard_domain::accounts::throttle::LoginThrottle;
 use switchboard_domain::accounts::tokens::TokenIssuer;
+use switchboard_domain::accounts::user::{Email, Password};
 use switchboard_domain::kernel::secrets::SigningSecret;
 use switchboard_wiring::services::AccountService;
 use tower::ServiceExt;
@@ -229,12 +233,12 @@ impl TestTenant {
         let signed = accounts()
             .await
             .sign_up(
-                switchboard_domain::accounts::service::SignUpInput {
+                SignUp {
                     name: "Acme Support".into(),
-                    slug: slug.clone(),
+                    slug: Slug::parse(&slug).unwrap(),
                     owner_name: "Olivia Owner".into(),
-                    owner_email: "owner@acme.example".into(),
-                    owner_password: PASSWORD.into(),
+                    owner_email: Email::parse("owner@acme.example").unwrap(),
+                    owner_password: Password::parse(PASSWORD.into()).unwrap(),
                 },
                 jiff::Timestamp::now(),
             )
@@ -261,11 +265,11 @@ impl TestTenant {
             .await
             .create_user(
                 &owner,
-                switchboard_domain::accounts::directory::NewUserInput {
+                NewUser {
                     name: name.into(),
-                    email: email.clone(),
-                    role: role.into(),
-                    password: Some(PASSWORD.into()),
+                    email: Email::parse(&email).unwrap(),
+                    role: parse_role(role).unwrap(),
+                    password: Some(Password::parse(PASSWORD.into()).unwrap()),
                 },
                 jiff::Timestamp::now(),
             )
@@ -273,11 +277,7 @@ impl TestTenant {
             .unwrap();
         let signed = accounts
             .login(
-                switchboard_domain::accounts::service::LoginInput {
-                    tenant: self.slug.clone(),
-                    email: email.clone(),
-                    password: PASSWORD.into(),
-                },
+                Credentials::typed(&self.slug, &email, PASSWORD.into()),
                 jiff::Timestamp::now(),
             )
             .await
@@ -296,10 +296,10 @@ impl TestTenant {
             .await
             .create_api_key(
                 &owner,
-                switchboard_domain::accounts::directory::NewApiKeyInput {
+                NewApiKey {
                     name: "test key".into(),
-                    role: role.into(),
-                    scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+                    role: parse_key_role(role).unwrap(),
+                    scopes: scopes.iter().map(|s| Scope::parse(s).unwrap()).collect(),
                 },
                 jiff::Timestamp::now(),
             )

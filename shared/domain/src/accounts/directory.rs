@@ -4,6 +4,12 @@ use crate::accounts::events::ApiKeyCreated;
 use crate::accounts::events::ApiKeyRevoked;
 use crate::accounts::events::TeamChanged;
 use crate::accounts::events::UserUpdated;
+use crate::accounts::input::NewApiKey;
+use crate::accounts::input::NewTeam;
+use crate::accounts::input::NewUser;
+use crate::accounts::input::TeamPatch;
+use crate::accounts::input::UserPatch;
+use crate::accounts::input::parse_role;
 use crate::accounts::ports::ApiKeyStore;
 use crate::accounts::ports::TeamStore;
 use crate::accounts::ports::UserStore;
@@ -11,76 +17,17 @@ use std::collections::BTreeSet;
 
 use jiff::Timestamp;
 
-use crate::accounts::api_key::{ApiKey, Scope, parse_key_role};
+use crate::accounts::api_key::ApiKey;
 use crate::accounts::passwords::Passwords;
 use crate::accounts::permissions::{Action, Principal};
 use crate::accounts::service::user_created;
-use crate::accounts::team::{Team, parse_description, parse_members, parse_team_name};
-use crate::accounts::user::{Email, Password, Role, User, UserStatus, parse_person_name};
+use crate::accounts::team::Team;
+use crate::accounts::user::{Role, User, UserStatus};
 use crate::kernel::error::DomainError;
 use crate::kernel::events::{DomainEvent, EventType, Subject};
 use crate::kernel::ids::{ApiKeyId, TeamId, UserId};
 use crate::kernel::pagination::{Page, PageRequest};
-use crate::kernel::validation::{Invalid, Validator, bounded_text};
-
-#[derive(Debug, Clone)]
-pub struct NewUserInput {
-    pub name: String,
-    pub email: String,
-    pub role: String,
-    /// An initial password; without one the user cannot log in until they
-    /// set one (invitations arrive with the email channel).
-    pub password: Option<String>,
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct UserPatchInput {
-    pub name: Option<String>,
-    pub email: Option<String>,
-    pub role: Option<String>,
-    pub status: Option<String>,
-}
-
-#[derive(Debug, Clone)]
-pub struct NewApiKeyInput {
-    pub name: String,
-    pub role: String,
-    pub scopes: Vec<String>,
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct TeamInput {
-    pub name: Option<String>,
-    pub description: Option<String>,
-    pub members: Option<Vec<String>>,
-}
-
-pub fn parse_role(raw: &str) -> Result<Role, Invalid> {
-    match raw {
-        "admin" => Ok(Role::Admin),
-        "agent" => Ok(Role::Agent),
-        "customer" => Ok(Role::Customer),
-        "owner" => Err(Invalid::new(
-            "invalid_role",
-            "a tenant has one owner, set at sign-up",
-        )),
-        _ => Err(Invalid::new(
-            "invalid_role",
-            "must be `admin`, `agent` or `customer`",
-        )),
-    }
-}
-
-fn parse_status(raw: &str) -> Result<UserStatus, Invalid> {
-    match raw {
-        "active" => Ok(UserStatus::Active),
-        "deactivated" => Ok(UserStatus::Deactivated),
-        _ => Err(Invalid::new(
-            "invalid_status",
-            "must be `active` or `deactivated`",
-        )),
-    }
-}
+use crate::kernel::validation::Validator;
 
 pub struct Directory<S> {
     store: S,
@@ -133,19 +80,15 @@ impl<S: UserStore + ApiKeyStore + TeamStore> Directory<S> {
     pub async fn create_user(
         &self,
         principal: &Principal,
-        input: NewUserInput,
+        input: NewUser,
         now: Timestamp,
     ) -> Result<User, DomainError> {
-        let mut v = Validator::new();
-        let name = v.field("name", parse_person_name(&input.name));
-        let email = v.field("email", Email::parse(&input.email));
-        let role = v.field("role", parse_role(&input.role));
-        let password = v.optional("password", input.password, Password::parse);
-        v.finish()?;
-        let (Some(name), Some(email), Some(role), Some(password)) = (name, email, role, password)
-        else {
-            return Err(DomainError::Internal("validated user is incomplete".into()));
-        };
+        let NewUser {
+            name,
+            email,
+            role,
+            password,
+        } = input;
         principal.require_manage(role)?;
         let hash = match password {
             Some(p) => Some(self.passwords.hash(&p).await?),
@@ -162,23 +105,16 @@ impl<S: UserStore + ApiKeyStore + TeamStore> Directory<S> {
         &self,
         principal: &Principal,
         id: UserId,
-        input: UserPatchInput,
+        input: UserPatch,
         if_match: Option<u64>,
         now: Timestamp,
     ) -> Result<User, DomainError> {
-        let mut v = Validator::new();
-        let name = v.optional("name", input.name, |n| parse_person_name(&n));
-        let email = v.optional("email", input.email, |e| Email::parse(&e));
-        let role = v.optional("role", input.role, |r| parse_role(&r));
-        let status = v.optional("status", input.status, |s| parse_status(&s));
-        v.finish()?;
-        let (name, email, role, status) = (
-            name.flatten(),
-            email.flatten(),
-            role.flatten(),
-            status.flatten(),
-        );
-
+        let UserPatch {
+            name,
+            email,
+            role,
+            status,
+        } = input;
         let mut user = self.managed_user(principal, id).await?;
         if if_match.is_some_and(|v| v != user.version) {
             return Err(DomainError::PreconditionFailed);
@@ -258,9 +194,9 @@ impl<S: UserStore + ApiKeyStore + TeamStore> Directory<S> {
         id: UserId,
         now: Timestamp,
     ) -> Result<User, DomainError> {
-        let patch = UserPatchInput {
-            status: Some("deactivated".into()),
-            ..UserPatchInput::default()
+        let patch = UserPatch {
+            status: Some(UserStatus::Deactivated),
+            ..UserPatch::default()
         };
         self.update_user(principal, id, patch, None, now).await
     }
@@ -276,31 +212,12 @@ impl<S: UserStore + ApiKeyStore + TeamStore> Directory<S> {
     pub async fn create_api_key(
         &self,
         principal: &Principal,
-        input: NewApiKeyInput,
+        input: NewApiKey,
         now: Timestamp,
     ) -> Result<(String, ApiKey), DomainError> {
         principal.require(Action::ManageApiKeys)?;
         let creator = principal.user_id().ok_or(DomainError::Forbidden)?;
-        let mut v = Validator::new();
-        let name = v.field("name", bounded_text(&input.name, 1, 80));
-        let role = v.field("role", parse_key_role(&input.role));
-        let mut scopes = BTreeSet::new();
-        for (i, raw) in input.scopes.iter().enumerate() {
-            if let Some(s) = v.field(&format!("scopes.{i}"), Scope::parse(raw)) {
-                scopes.insert(s);
-            }
-        }
-        if input.scopes.is_empty() {
-            v.push(crate::kernel::validation::FieldError::new(
-                "scopes",
-                "required",
-                "a key needs at least one scope",
-            ));
-        }
-        v.finish()?;
-        let (Some(name), Some(role)) = (name, role) else {
-            return Err(DomainError::Internal("validated key is incomplete".into()));
-        };
+        let NewApiKey { name, role, scopes } = input;
         let (secret, key) = ApiKey::issue(principal.tenant_id(), name, role, scopes, creator, now);
         let event = DomainEvent::new(
             EventType::ApiKeyCreated,
@@ -361,25 +278,21 @@ impl<S: UserStore + ApiKeyStore + TeamStore> Directory<S> {
     pub async fn create_team(
         &self,
         principal: &Principal,
-        input: TeamInput,
+        input: NewTeam,
         now: Timestamp,
     ) -> Result<Team, DomainError> {
         principal.require(Action::ManageTeams)?;
-        let mut v = Validator::new();
-        let name = v.field("name", parse_team_name(input.name.as_deref().unwrap_or("")));
-        let description = v.optional("description", input.description, |d| parse_description(&d));
-        let members = v.optional("members", input.members, |m| parse_members(&m));
-        v.finish()?;
-        let (Some(name), Some(description), Some(members)) = (name, description, members) else {
-            return Err(DomainError::Internal("validated team is incomplete".into()));
-        };
-        let members = members.unwrap_or_default();
+        let NewTeam {
+            name,
+            description,
+            members,
+        } = input;
         self.check_members(principal, &members).await?;
         let team = Team {
             id: TeamId::new(),
             tenant_id: principal.tenant_id(),
             name,
-            description: description.unwrap_or_default(),
+            description,
             members,
             created_at: now,
             updated_at: now,
@@ -394,29 +307,29 @@ impl<S: UserStore + ApiKeyStore + TeamStore> Directory<S> {
         &self,
         principal: &Principal,
         id: TeamId,
-        input: TeamInput,
+        input: TeamPatch,
         if_match: Option<u64>,
         now: Timestamp,
     ) -> Result<Team, DomainError> {
         // Who cannot see teams learns nothing, not even that one exists.
         let mut team = self.get_team(principal, id).await?;
         principal.require(Action::ManageTeams)?;
-        let mut v = Validator::new();
-        let name = v.optional("name", input.name, |n| parse_team_name(&n));
-        let description = v.optional("description", input.description, |d| parse_description(&d));
-        let members = v.optional("members", input.members, |m| parse_members(&m));
-        v.finish()?;
+        let TeamPatch {
+            name,
+            description,
+            members,
+        } = input;
         if if_match.is_some_and(|v| v != team.version) {
             return Err(DomainError::PreconditionFailed);
         }
         let expected = team.version;
-        if let Some(Some(n)) = name {
+        if let Some(n) = name {
             team.name = n;
         }
-        if let Some(Some(d)) = description {
+        if let Some(d) = description {
             team.description = d;
         }
-        if let Some(Some(m)) = members {
+        if let Some(m) = members {
             self.check_members(principal, &m).await?;
             team.members = m;
         }

@@ -6,6 +6,7 @@
 pub mod api_key;
 pub mod directory;
 pub mod events;
+pub mod input;
 pub mod password_link;
 pub mod passwords;
 pub mod permissions;

@@ -8,6 +8,8 @@
 //! event, never the token, to the outbox.
 
 use crate::accounts::events::UserUpdated;
+use crate::accounts::input::ResetConfirmation;
+use crate::accounts::input::ResetRequest;
 use crate::accounts::ports::PasswordLinks;
 use crate::accounts::ports::TenantStore;
 use crate::accounts::ports::UserStore;
@@ -16,25 +18,14 @@ use crate::kernel::ports::EventLog;
 use jiff::{SignedDuration, Timestamp};
 
 use crate::accounts::passwords::Passwords;
-use crate::accounts::tenant::Slug;
-use crate::accounts::user::{Email, Password, User};
+use crate::accounts::user::User;
 use crate::kernel::error::DomainError;
 use crate::kernel::events::{Actor, DomainEvent, EventType, Subject};
 use crate::kernel::secrets::token_digest;
-use crate::kernel::validation::{FieldError, Validator};
+use crate::kernel::validation::FieldError;
 
 /// At most one reset mail per person in this window, however often asked.
 pub const RESET_WINDOW: SignedDuration = SignedDuration::from_mins(5);
-
-pub struct ResetRequest {
-    pub tenant: String,
-    pub email: String,
-}
-
-pub struct ResetConfirmation {
-    pub token: String,
-    pub password: String,
-}
 
 pub struct Recovery<S> {
     store: S,
@@ -49,15 +40,10 @@ impl<S: TenantStore + UserStore + PasswordLinks + EventLog> Recovery<S> {
     /// Asks for a reset link. The answer is the same whether or not the
     /// helpdesk or the address exists; only malformed input is refused.
     pub async fn request(&self, input: ResetRequest, now: Timestamp) -> Result<(), DomainError> {
-        let mut v = Validator::new();
-        let slug = v.field("tenant", Slug::parse(&input.tenant));
-        let email = v.field("email", Email::parse(&input.email));
-        v.finish()?;
-        let (Some(slug), Some(email)) = (slug, email) else {
-            return Err(DomainError::Internal(
-                "validated request is incomplete".into(),
-            ));
-        };
+        let ResetRequest {
+            tenant: slug,
+            email,
+        } = input;
         let Some(tenant) = self
             .store
             .tenant_by_slug(&slug)
@@ -103,17 +89,7 @@ impl<S: TenantStore + UserStore + PasswordLinks + EventLog> Recovery<S> {
         input: ResetConfirmation,
         now: Timestamp,
     ) -> Result<(), DomainError> {
-        let mut v = Validator::new();
-        let password = v.field("password", Password::parse(input.password));
-        if input.token.trim().is_empty() {
-            v.push(FieldError::new("token", "required", "is required"));
-        }
-        v.finish()?;
-        let Some(password) = password else {
-            return Err(DomainError::Internal(
-                "validated password is missing".into(),
-            ));
-        };
+        let ResetConfirmation { token, password } = input;
         let invalid = || {
             DomainError::Invalid(vec![FieldError::new(
                 "token",
@@ -121,11 +97,7 @@ impl<S: TenantStore + UserStore + PasswordLinks + EventLog> Recovery<S> {
                 "this link is not valid (used, expired or mistyped): ask for a new one",
             )])
         };
-        let Some(link) = self
-            .store
-            .take_password_link(&token_digest(input.token.trim()))
-            .await?
-        else {
+        let Some(link) = self.store.take_password_link(&token_digest(&token)).await? else {
             return Err(invalid());
         };
         if now >= link.expires_at {

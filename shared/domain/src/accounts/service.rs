@@ -4,6 +4,9 @@
 use crate::accounts::events::TenantCreated;
 use crate::accounts::events::TenantUpdated;
 use crate::accounts::events::UserCreated;
+use crate::accounts::input::Credentials;
+use crate::accounts::input::Registration;
+use crate::accounts::input::SignUp;
 use crate::accounts::ports::ApiKeyStore;
 use crate::accounts::ports::LoginFailures;
 use crate::accounts::ports::SessionStore;
@@ -18,15 +21,14 @@ use crate::accounts::passwords::Passwords;
 use crate::accounts::permissions::{Action, Caller, Principal};
 use crate::accounts::ports::NewSession;
 use crate::accounts::session::{RefreshRecord, Session};
-use crate::accounts::tenant::{Slug, Tenant, TenantPatch, TenantStatus, parse_tenant_name};
+use crate::accounts::tenant::{Slug, Tenant, TenantPatch, TenantStatus};
 use crate::accounts::throttle::LoginThrottle;
 use crate::accounts::tokens::{IssuedToken, TokenIssuer};
-use crate::accounts::user::{Email, Password, Role, User, parse_person_name};
+use crate::accounts::user::{Role, User};
 use crate::kernel::error::{AuthFailure, DomainError, StoreError};
 use crate::kernel::events::{Actor, DomainEvent, EventType, Subject};
 use crate::kernel::ids::TenantId;
 use crate::kernel::pagination::{Page, PageRequest};
-use crate::kernel::validation::Validator;
 
 /// An access token and the refresh token that renews it.
 #[derive(Debug, Clone)]
@@ -40,39 +42,6 @@ pub struct SignedIn {
     pub tenant: Tenant,
     pub user: User,
     pub tokens: TokenPair,
-}
-
-/// Sign-up of a new tenant with its owner, as typed.
-#[derive(Debug, Clone)]
-pub struct SignUpInput {
-    pub name: String,
-    pub slug: String,
-    pub owner_name: String,
-    pub owner_email: String,
-    pub owner_password: String,
-}
-
-#[derive(Debug, Clone)]
-pub struct LoginInput {
-    pub tenant: String,
-    pub email: String,
-    pub password: String,
-}
-
-/// Self-registration of a customer, as typed.
-#[derive(Debug, Clone)]
-pub struct RegisterInput {
-    pub tenant: String,
-    pub name: String,
-    pub email: String,
-    pub password: String,
-}
-
-/// A tenant patch as typed; `None` leaves a field unchanged.
-#[derive(Debug, Clone, Default)]
-pub struct TenantPatchInput {
-    pub name: Option<String>,
-    pub allow_customer_signup: Option<bool>,
 }
 
 pub struct Accounts<S> {
@@ -104,26 +73,14 @@ where
         &self.store
     }
 
-    pub async fn sign_up(
-        &self,
-        input: SignUpInput,
-        now: Timestamp,
-    ) -> Result<SignedIn, DomainError> {
-        let mut v = Validator::new();
-        let name = v.field("name", parse_tenant_name(&input.name));
-        let slug = v.field("slug", Slug::parse(&input.slug));
-        let owner_name = v.field("owner.name", parse_person_name(&input.owner_name));
-        let email = v.field("owner.email", Email::parse(&input.owner_email));
-        let password = v.field("owner.password", Password::parse(input.owner_password));
-        v.finish()?;
-        let (Some(name), Some(slug), Some(owner_name), Some(email), Some(password)) =
-            (name, slug, owner_name, email, password)
-        else {
-            return Err(DomainError::Internal(
-                "validated sign-up is incomplete".into(),
-            ));
-        };
-
+    pub async fn sign_up(&self, input: SignUp, now: Timestamp) -> Result<SignedIn, DomainError> {
+        let SignUp {
+            name,
+            slug,
+            owner_name,
+            owner_email: email,
+            owner_password: password,
+        } = input;
         let hash = self.passwords.hash(&password).await?;
         let tenant = Tenant::new(slug, name, now);
         let owner = User::new(tenant.id, email, owner_name, Role::Owner, Some(hash), now);
@@ -156,10 +113,14 @@ where
 
     /// Wrong tenant, wrong email and wrong password are one answer, in
     /// about the same time; repeated failures on one account are throttled.
-    pub async fn login(&self, input: LoginInput, now: Timestamp) -> Result<SignedIn, DomainError> {
-        let password = Password::for_login(input.password);
+    pub async fn login(&self, input: Credentials, now: Timestamp) -> Result<SignedIn, DomainError> {
+        let Credentials {
+            tenant,
+            email,
+            password,
+        } = input;
         let invalid = DomainError::Unauthenticated(AuthFailure::InvalidCredentials);
-        let (Ok(slug), Ok(email)) = (Slug::parse(&input.tenant), Email::parse(&input.email)) else {
+        let (Some(slug), Some(email)) = (tenant, email) else {
             self.passwords.verify(&password, None).await;
             return Err(invalid);
         };
@@ -198,20 +159,16 @@ where
 
     pub async fn register_customer(
         &self,
-        input: RegisterInput,
+        input: Registration,
         now: Timestamp,
     ) -> Result<SignedIn, DomainError> {
-        let mut v = Validator::new();
-        let name = v.field("name", parse_person_name(&input.name));
-        let email = v.field("email", Email::parse(&input.email));
-        let password = v.field("password", Password::parse(input.password));
-        v.finish()?;
-        let (Some(name), Some(email), Some(password)) = (name, email, password) else {
-            return Err(DomainError::Internal(
-                "validated registration is incomplete".into(),
-            ));
-        };
-        let tenant = match Slug::parse(&input.tenant) {
+        let Registration {
+            tenant,
+            name,
+            email,
+            password,
+        } = input;
+        let tenant = match Slug::parse(&tenant) {
             Ok(slug) => self.store.tenant_by_slug(&slug).await?,
             Err(_) => None,
         };
@@ -371,18 +328,11 @@ where
     pub async fn update_tenant(
         &self,
         principal: &Principal,
-        input: TenantPatchInput,
+        patch: TenantPatch,
         if_match: Option<u64>,
         now: Timestamp,
     ) -> Result<Tenant, DomainError> {
         principal.require(Action::ManageTenant)?;
-        let mut v = Validator::new();
-        let name = v.optional("name", input.name, |n| parse_tenant_name(&n));
-        v.finish()?;
-        let patch = TenantPatch {
-            name: name.flatten(),
-            allow_customer_signup: input.allow_customer_signup,
-        };
         // Re-read: the principal's copy may predate a concurrent change.
         let mut tenant = self
             .store
