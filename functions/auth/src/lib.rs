@@ -19,6 +19,7 @@ use switchboard_domain::accounts::user::{Email, Password, parse_person_name};
 use switchboard_domain::kernel::error::DomainError;
 use switchboard_domain::kernel::ports::Health;
 use switchboard_domain::kernel::validation::Validator;
+use switchboard_http::problem::Problems;
 use switchboard_http::routes::Routes;
 use switchboard_http::views::{ApiKeyView, SessionView, TenantView, TokensView, UserView};
 use switchboard_http::{ApiError, Authenticated, Json, layers};
@@ -55,17 +56,20 @@ pub fn routes() -> Routes<Arc<AppState>> {
 /// This function's part of the OpenAPI description (merged with the other
 /// functions' into `openapi.json`).
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(
-    login,
-    refresh,
-    logout,
-    me,
-    register,
-    request_reset,
-    confirm_reset,
-    health,
-    openapi
-))]
+#[openapi(
+    components(schemas(switchboard_http::problem::ProblemSchema)),
+    paths(
+        login,
+        refresh,
+        logout,
+        me,
+        register,
+        request_reset,
+        confirm_reset,
+        health,
+        openapi
+    )
+)]
 pub struct ApiDoc;
 
 pub fn router(state: Arc<AppState>) -> Router {
@@ -87,7 +91,7 @@ struct LoginRequest {
     request_body = LoginRequest,
     responses(
         (status = 200, body = SessionView),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
 )]
 async fn login(
@@ -113,7 +117,7 @@ struct RefreshRequest {
     request_body = RefreshRequest,
     responses(
         (status = 200, body = TokensView),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
 )]
 async fn refresh(
@@ -133,7 +137,7 @@ async fn refresh(
     tag = "auth",
     responses(
         (status = 204, description = "The session has ended"),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]
@@ -151,7 +155,7 @@ async fn logout(
     tag = "auth",
     responses(
         (status = 200, description = "The caller (`user` or `apiKey`) and its `tenant`", body = Object),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]
@@ -204,7 +208,7 @@ impl TryFrom<RegisterRequest> for Registration {
     request_body = RegisterRequest,
     responses(
         (status = 201, body = SessionView),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
 )]
 async fn register(
@@ -257,7 +261,7 @@ impl TryFrom<ResetRequestBody> for ResetRequest {
     request_body = ResetRequestBody,
     responses(
         (status = 202, description = "If the address has an account, a link is on its way"),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
 )]
 async fn request_reset(
@@ -305,7 +309,7 @@ impl TryFrom<ResetConfirmBody> for ResetConfirmation {
     request_body = ResetConfirmBody,
     responses(
         (status = 204, description = "The password is set; log in with it"),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
 )]
 async fn confirm_reset(
@@ -327,7 +331,7 @@ async fn confirm_reset(
     responses(
         (status = 200, body = Object),
         (status = 503, body = Object),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
 )]
 async fn health(State(state): State<Arc<AppState>>) -> impl IntoResponse {

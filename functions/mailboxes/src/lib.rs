@@ -13,6 +13,7 @@ use switchboard_domain::email::mailboxes::MailboxInput;
 use switchboard_domain::kernel::ids::MailboxId;
 use switchboard_http::conditional::{IfMatch, etag};
 use switchboard_http::extract::{PageQuery, nullable, path_id};
+use switchboard_http::problem::Problems;
 use switchboard_http::routes::Routes;
 use switchboard_http::views::{ListView, MailboxView, PageView, ReceivedMailView};
 use switchboard_http::{ApiError, Authenticated, Json, Query, layers};
@@ -82,7 +83,7 @@ impl From<MailboxRequest> for MailboxInput {
     tag = "email",
     responses(
         (status = 200, body = ListView<MailboxView>),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]
@@ -132,7 +133,7 @@ async fn create(
     params(("id" = String, Path, description = "The mailbox's id")),
     responses(
         (status = 200, body = MailboxView),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]
@@ -156,7 +157,7 @@ async fn get(
     request_body = MailboxRequest,
     responses(
         (status = 200, body = MailboxView),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]
@@ -187,7 +188,7 @@ async fn update(
     params(("id" = String, Path, description = "The mailbox's id")),
     responses(
         (status = 204, description = "Deleted; mail to the address is dropped from now on"),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]
@@ -222,7 +223,7 @@ for review by default. The raw message stays in the inbound bucket under `raw`."
     params(MessagesQuery),
     responses(
         (status = 200, body = PageView<ReceivedMailView>),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]

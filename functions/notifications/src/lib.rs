@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use switchboard_domain::kernel::ids::NotificationId;
 use switchboard_http::extract::{PageQuery, path_id};
+use switchboard_http::problem::Problems;
 use switchboard_http::routes::Routes;
 use switchboard_http::views::{NotificationPreferencesView, NotificationView, PageView};
 use switchboard_http::{ApiError, Authenticated, Json, Query};
@@ -75,7 +76,7 @@ struct ListQuery {
     params(ListQuery),
     responses(
         (status = 200, description = "Newest first", body = PageView<NotificationView>),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]
@@ -109,7 +110,7 @@ struct UnreadCount {
     tag = "notifications",
     responses(
         (status = 200, body = UnreadCount),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]
@@ -132,7 +133,7 @@ struct Marked {
     tag = "notifications",
     responses(
         (status = 200, description = "How many were unread", body = Marked),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]
@@ -154,7 +155,7 @@ async fn read_all(
     params(("id" = String, Path, description = "The notification's id")),
     responses(
         (status = 200, body = NotificationView),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]
@@ -178,7 +179,7 @@ async fn read(
     params(("id" = String, Path, description = "The notification's id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]
@@ -198,7 +199,7 @@ async fn delete(
     tag = "notifications",
     responses(
         (status = 200, body = NotificationPreferencesView),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]
@@ -227,7 +228,7 @@ struct PreferencesRequest {
     request_body = PreferencesRequest,
     responses(
         (status = 200, body = NotificationPreferencesView),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use switchboard_aws::DynamoStore;
 use switchboard_aws::push::ConnectionsApi;
 use switchboard_domain::realtime::service::Live;
+use switchboard_http::problem::Problems;
 use switchboard_http::routes::Routes;
 use switchboard_http::{ApiError, Authenticated, Json};
 use switchboard_wiring::Api;
@@ -64,7 +65,7 @@ with topics `ticket:{id}`, `queue` (staff) or `user:{your id}`; `{\"action\":\"t
 refusals as `{\"type\":\"error\",\"code\":…}`.",
     responses(
         (status = 201, body = ConnectionTicketView),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]

@@ -19,6 +19,7 @@ use switchboard_domain::sla::settings::{PolicyInput, SlaSettings};
 use switchboard_domain::tickets::ticket::Priority;
 use switchboard_http::conditional::{IfMatch, etag};
 use switchboard_http::extract::path_id;
+use switchboard_http::problem::Problems;
 use switchboard_http::routes::Routes;
 use switchboard_http::{ApiError, Authenticated, Json, layers};
 use switchboard_wiring::Api;
@@ -70,7 +71,7 @@ struct HoursRequest {
     tag = "sla",
     responses(
         (status = 200, description = "The calendars (`calendars`, `version`)", body = Object),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]
@@ -154,7 +155,7 @@ impl From<PolicyRequest> for PolicyInput {
     tag = "sla",
     responses(
         (status = 200, description = "The policies in the order they are tried (`items`, `version`)", body = Object),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]
@@ -176,7 +177,7 @@ async fn list(
     request_body = PolicyRequest,
     responses(
         (status = 201, description = "The policy", body = Object),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]
@@ -205,7 +206,7 @@ async fn create(
     params(("id" = String, Path, description = "The policy's id")),
     responses(
         (status = 200, description = "The policy", body = Object),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]
@@ -229,7 +230,7 @@ async fn get(
     request_body = PolicyRequest,
     responses(
         (status = 200, description = "The policy", body = Object),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]
@@ -260,7 +261,7 @@ async fn update(
     params(("id" = String, Path, description = "The policy's id")),
     responses(
         (status = 204, description = "Deleted; tickets it covered are recomputed on their next change"),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]

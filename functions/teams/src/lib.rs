@@ -15,6 +15,7 @@ use switchboard_domain::kernel::ids::TeamId;
 use switchboard_domain::kernel::validation::Validator;
 use switchboard_http::conditional::{IfMatch, etag};
 use switchboard_http::extract::path_id;
+use switchboard_http::problem::Problems;
 use switchboard_http::routes::Routes;
 use switchboard_http::views::{ListView, TeamView};
 use switchboard_http::{ApiError, Authenticated, Json, layers};
@@ -106,7 +107,7 @@ impl TryFrom<TeamRequest> for TeamPatch {
     tag = "teams",
     responses(
         (status = 200, body = ListView<TeamView>),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]
@@ -127,7 +128,7 @@ async fn list_teams(
     request_body = TeamRequest,
     responses(
         (status = 201, body = TeamView),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]
@@ -156,7 +157,7 @@ async fn create_team(
     params(("id" = String, Path, description = "The object's id")),
     responses(
         (status = 200, body = TeamView),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]
@@ -180,7 +181,7 @@ async fn get_team(
     params(("id" = String, Path, description = "The object's id")),
     responses(
         (status = 200, body = TeamView),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]
@@ -211,7 +212,7 @@ async fn update_team(
     params(("id" = String, Path, description = "The object's id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]

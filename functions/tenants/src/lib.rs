@@ -18,6 +18,7 @@ use switchboard_domain::kernel::ids::TenantId;
 use switchboard_domain::kernel::validation::Validator;
 use switchboard_http::conditional::{IfMatch, etag};
 use switchboard_http::extract::PageQuery;
+use switchboard_http::problem::Problems;
 use switchboard_http::routes::Routes;
 use switchboard_http::views::{PageView, SessionView, TenantView};
 use switchboard_http::{ApiError, Authenticated, Json, OperatorAuth, Query, layers};
@@ -103,7 +104,7 @@ impl TryFrom<SignUpRequest> for SignUp {
     request_body = SignUpRequest,
     responses(
         (status = 201, body = SessionView),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
 )]
 async fn sign_up(
@@ -128,7 +129,7 @@ async fn sign_up(
     tag = "tenants",
     responses(
         (status = 200, body = TenantView),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]
@@ -175,7 +176,7 @@ impl TryFrom<TenantPatchRequest> for TenantPatch {
     request_body = TenantPatchRequest,
     responses(
         (status = 200, body = TenantView),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]
@@ -207,7 +208,7 @@ async fn update_current(
     params(PageQuery),
     responses(
         (status = 200, body = PageView<TenantView>),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]
@@ -228,7 +229,7 @@ async fn list_tenants(
     params(("id" = String, Path, description = "The object's id")),
     responses(
         (status = 200, body = TenantView),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]
@@ -247,7 +248,7 @@ async fn suspend(
     params(("id" = String, Path, description = "The object's id")),
     responses(
         (status = 200, body = TenantView),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use switchboard_domain::attachments::service::UploadInput;
 use switchboard_domain::kernel::ids::{AttachmentId, TicketId};
 use switchboard_http::extract::path_id;
+use switchboard_http::problem::Problems;
 use switchboard_http::views::{AttachmentView, ListView, UploadView};
 use switchboard_http::{ApiError, Authenticated, Json};
 
@@ -36,7 +37,7 @@ type. Executables and scripts are refused; names are cleaned of paths and contro
     params(("id" = String, Path, description = "The ticket's id")),
     responses(
         (status = 201, body = UploadView),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]
@@ -82,7 +83,7 @@ missing, or of another size or type than declared, is refused (422) and deleted.
     params(("id" = String, Path, description = "The ticket's id")),
     responses(
         (status = 201, body = AttachmentView),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]
@@ -111,7 +112,7 @@ pub(crate) async fn attach(
     params(("id" = String, Path, description = "The ticket's id")),
     responses(
         (status = 200, description = "Oldest first; customers see those not on internal notes", body = ListView<AttachmentView>),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]
@@ -138,7 +139,7 @@ file's name (RFC 6266). Checked like the ticket: another tenant's, another custo
     params(("id" = String, Path, description = "The attachment's id")),
     responses(
         (status = 302, description = "`Location`: the presigned download"),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]
@@ -168,7 +169,7 @@ pub(crate) async fn download(
     params(("id" = String, Path, description = "The attachment's id")),
     responses(
         (status = 204, description = "File and record removed (its uploader, or an admin)"),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]

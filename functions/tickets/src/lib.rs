@@ -27,6 +27,7 @@ use switchboard_domain::tickets::input::{Body, NewComment, NewTicket, TicketList
 use switchboard_domain::tickets::ticket::HistoryEntry;
 use switchboard_http::conditional::{IfMatch, etag};
 use switchboard_http::extract::{IdempotentJson, PageQuery, path_id};
+use switchboard_http::problem::Problems;
 use switchboard_http::routes::Routes;
 use switchboard_http::views::{CommentView, ListView, PageView, TicketDetailView, TicketView};
 use switchboard_http::{ApiError, Authenticated, Json, Query, layers};
@@ -163,7 +164,7 @@ fn created(location: String, version: u64, replayed: bool, body: impl Serialize)
     params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first result for the same key and body")),
     responses(
         (status = 201, body = TicketDetailView),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]
@@ -208,7 +209,7 @@ async fn create(
     params(ListQuery),
     responses(
         (status = 200, body = PageView<TicketView>),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]
@@ -238,7 +239,7 @@ async fn list(
     params(("id" = String, Path, description = "The object's id")),
     responses(
         (status = 200, body = TicketDetailView),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]
@@ -268,7 +269,7 @@ async fn get(
     params(("number" = u64, Path, description = "The ticket number")),
     responses(
         (status = 200, body = TicketDetailView),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]
@@ -300,7 +301,7 @@ async fn get_by_number(
     params(("id" = String, Path, description = "The object's id"), ("If-Match" = String, Header, description = "The ETag read; required")),
     responses(
         (status = 200, body = TicketView),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]
@@ -331,7 +332,7 @@ async fn update(
     params(("id" = String, Path, description = "The object's id")),
     responses(
         (status = 204, description = "Deleted (restorable for 30 days)"),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]
@@ -354,7 +355,7 @@ async fn delete(
     params(("id" = String, Path, description = "The object's id")),
     responses(
         (status = 200, body = TicketView),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]
@@ -380,7 +381,7 @@ async fn restore(
     params(("id" = String, Path, description = "The object's id")),
     responses(
         (status = 200, description = "Changes with actor and before/after", body = Object),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]
@@ -403,7 +404,7 @@ async fn history(
     params(("id" = String, Path, description = "The object's id"), PageQuery),
     responses(
         (status = 200, body = PageView<CommentView>),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]
@@ -431,7 +432,7 @@ async fn list_comments(
     params(("id" = String, Path, description = "The object's id"), ("Idempotency-Key" = Option<String>, Header, description = "Replays the first result for the same key and body")),
     responses(
         (status = 201, body = CommentView),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]
@@ -479,7 +480,7 @@ async fn add_comment(
     params(("id" = String, Path, description = "The object's id"), ("commentId" = String, Path, description = "The comment's id")),
     responses(
         (status = 200, body = CommentView),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]
@@ -512,7 +513,7 @@ async fn edit_comment(
     params(("id" = String, Path, description = "The object's id"), ("commentId" = String, Path, description = "The comment's id")),
     responses(
         (status = 204, description = "Redacted"),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]
@@ -552,7 +553,7 @@ struct BulkItem {
     request_body = BulkRequest,
     responses(
         (status = 200, description = "One result per id", body = Object),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]
@@ -605,7 +606,7 @@ struct FieldsView {
     tag = "ticket fields",
     responses(
         (status = 200, body = FieldsView),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]
@@ -637,7 +638,7 @@ struct PutFieldsRequest {
     request_body = PutFieldsRequest,
     responses(
         (status = 200, body = FieldsView),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]

@@ -26,6 +26,7 @@ use switchboard_domain::kernel::validation::Validator;
 use switchboard_domain::kernel::validation::bounded_text;
 use switchboard_http::conditional::{IfMatch, etag};
 use switchboard_http::extract::{PageQuery, path_id};
+use switchboard_http::problem::Problems;
 use switchboard_http::routes::Routes;
 use switchboard_http::views::{ApiKeyView, ListView, PageView, UserView};
 use switchboard_http::{ApiError, Authenticated, Json, Query, layers};
@@ -90,7 +91,7 @@ struct ListUsersQuery {
     params(ListUsersQuery),
     responses(
         (status = 200, body = PageView<UserView>),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]
@@ -149,7 +150,7 @@ impl TryFrom<NewUserRequest> for NewUser {
     request_body = NewUserRequest,
     responses(
         (status = 201, body = UserView),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]
@@ -179,7 +180,7 @@ async fn create_user(
     params(("id" = String, Path, description = "The object's id")),
     responses(
         (status = 200, body = UserView),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]
@@ -232,7 +233,7 @@ impl TryFrom<UserPatchRequest> for UserPatch {
     params(("id" = String, Path, description = "The object's id")),
     responses(
         (status = 200, body = UserView),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]
@@ -264,7 +265,7 @@ async fn update_user(
     params(("id" = String, Path, description = "The object's id")),
     responses(
         (status = 204, description = "Deactivated"),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]
@@ -286,7 +287,7 @@ async fn deactivate_user(
     tag = "api keys",
     responses(
         (status = 200, body = ListView<ApiKeyView>),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]
@@ -347,7 +348,7 @@ struct CreatedApiKey {
     request_body = NewApiKeyRequest,
     responses(
         (status = 201, body = CreatedApiKey),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]
@@ -380,7 +381,7 @@ async fn create_api_key(
     params(("id" = String, Path, description = "The object's id")),
     responses(
         (status = 204, description = "Revoked"),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]

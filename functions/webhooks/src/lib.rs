@@ -13,6 +13,7 @@ use switchboard_domain::kernel::ids::{DeliveryId, WebhookId};
 use switchboard_domain::webhooks::service::EndpointInput;
 use switchboard_http::conditional::{IfMatch, etag};
 use switchboard_http::extract::{PageQuery, path_id};
+use switchboard_http::problem::Problems;
 use switchboard_http::routes::Routes;
 use switchboard_http::views::{DeliveryView, ListView, PageView, WebhookView};
 use switchboard_http::{ApiError, Authenticated, Json, Query, layers};
@@ -104,7 +105,7 @@ impl From<WebhookRequest> for EndpointInput {
     tag = "webhooks",
     responses(
         (status = 200, body = ListView<WebhookView>),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]
@@ -131,7 +132,7 @@ Deliveries follow Standard Webhooks: headers `webhook-id` (stable across retries
     request_body = WebhookRequest,
     responses(
         (status = 201, body = WebhookView),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]
@@ -160,7 +161,7 @@ async fn create(
     params(("id" = String, Path, description = "The endpoint's id")),
     responses(
         (status = 200, body = WebhookView),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]
@@ -184,7 +185,7 @@ async fn get(
     request_body = WebhookRequest,
     responses(
         (status = 200, description = "Re-enabling clears a disable by Switchboard", body = WebhookView),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]
@@ -215,7 +216,7 @@ async fn update(
     params(("id" = String, Path, description = "The endpoint's id")),
     responses(
         (status = 204, description = "Deleted; pending deliveries are skipped"),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]
@@ -240,7 +241,7 @@ async fn delete(
     params(("id" = String, Path, description = "The endpoint's id")),
     responses(
         (status = 200, body = WebhookView),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]
@@ -266,7 +267,7 @@ async fn rotate_secret(
     params(("id" = String, Path, description = "The endpoint's id")),
     responses(
         (status = 202, description = "A `webhook.test` delivery is on its way", body = DeliveryView),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]
@@ -289,7 +290,7 @@ async fn test(
     params(("id" = String, Path, description = "The endpoint's id"), PageQuery),
     responses(
         (status = 200, description = "Newest first (kept 30 days)", body = PageView<DeliveryView>),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]
@@ -319,7 +320,7 @@ async fn deliveries(
     ),
     responses(
         (status = 200, body = DeliveryView),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]
@@ -349,7 +350,7 @@ async fn delivery(
     ),
     responses(
         (status = 202, description = "Sent again with the same `webhook-id`", body = DeliveryView),
-        (status = "4XX", description = "A problem (RFC 9457)", body = switchboard_http::problem::ProblemSchema, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("bearer" = [])),
 )]

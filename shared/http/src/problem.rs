@@ -77,6 +77,28 @@ pub struct ProblemSchema {
     pub request_id: Option<String>,
 }
 
+/// The problem responses every route can give, for the OpenAPI
+/// description: any 4XX status with a problem+json body. Handlers list it
+/// after their success response: `responses((status = 200, body = …), Problems)`.
+pub struct Problems;
+
+impl utoipa::IntoResponses for Problems {
+    fn responses() -> std::collections::BTreeMap<
+        String,
+        utoipa::openapi::RefOr<utoipa::openapi::response::Response>,
+    > {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let content = ContentBuilder::new()
+            .schema(Some(Ref::from_schema_name("Problem")))
+            .build();
+        let response = ResponseBuilder::new()
+            .description("A problem (RFC 9457)")
+            .content(PROBLEM_JSON, content)
+            .build();
+        [("4XX".to_owned(), response.into())].into()
+    }
+}
+
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Body<'a> {

@@ -33,6 +33,7 @@ impl Payload for TenantUpdated {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserCreated {
     pub role: Role,
+    #[serde(default)]
     pub name: String,
     pub invited: bool,
 }

@@ -2,51 +2,39 @@
 //! AWS adapters implement these; `switchboard-harness` holds an in-memory
 //! implementation with the same semantics for use-case tests.
 
-use crate::attachments::attachment::Attachment;
-use crate::attachments::attachment::PresignedRequest;
-use crate::attachments::attachment::Upload;
+use crate::attachments::attachment::{Attachment, PresignedRequest, Upload};
 use crate::kernel::error::StoreError;
-use crate::kernel::ids::AttachmentId;
-use crate::kernel::ids::TenantId;
-use crate::kernel::ids::TicketId;
-use crate::kernel::ids::UploadId;
-use std::future::Future;
+use crate::kernel::ids::{AttachmentId, TenantId, TicketId, UploadId};
 
 /// Uploads and attachments on the table.
+#[trait_variant::make(Send)]
 pub trait AttachmentStore: Send + Sync {
-    fn put_upload(&self, upload: &Upload) -> impl Future<Output = Result<(), StoreError>> + Send;
+    async fn put_upload(&self, upload: &Upload) -> Result<(), StoreError>;
 
-    fn upload(
-        &self,
-        tenant: TenantId,
-        id: UploadId,
-    ) -> impl Future<Output = Result<Option<Upload>, StoreError>> + Send;
+    async fn upload(&self, tenant: TenantId, id: UploadId) -> Result<Option<Upload>, StoreError>;
 
     /// Records the attachments and forgets their uploads, in one
     /// transaction (`NotFound` if an upload was attached meanwhile).
-    fn attach(
+    async fn attach(
         &self,
         attachments: &[Attachment],
         uploads: &[Upload],
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    ) -> Result<(), StoreError>;
 
-    fn attachment(
+    async fn attachment(
         &self,
         tenant: TenantId,
         id: AttachmentId,
-    ) -> impl Future<Output = Result<Option<Attachment>, StoreError>> + Send;
+    ) -> Result<Option<Attachment>, StoreError>;
 
     /// A ticket's attachments, oldest first.
-    fn attachments(
+    async fn attachments(
         &self,
         tenant: TenantId,
         ticket: TicketId,
-    ) -> impl Future<Output = Result<Vec<Attachment>, StoreError>> + Send;
+    ) -> Result<Vec<Attachment>, StoreError>;
 
-    fn delete_attachment(
-        &self,
-        attachment: &Attachment,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    async fn delete_attachment(&self, attachment: &Attachment) -> Result<(), StoreError>;
 }
 
 /// What S3 holds of an upload.
@@ -58,53 +46,31 @@ pub struct StoredObject {
 
 /// The attachments bucket: presigned requests and the few operations the
 /// API itself makes.
+#[trait_variant::make(Send)]
 pub trait ObjectStore: Send + Sync {
     /// A PUT bound to the upload's key, exact size and type, and expiry.
-    fn presign_upload(
-        &self,
-        upload: &Upload,
-    ) -> impl Future<Output = Result<PresignedRequest, StoreError>> + Send;
+    async fn presign_upload(&self, upload: &Upload) -> Result<PresignedRequest, StoreError>;
 
     /// What was uploaded, if anything.
-    fn uploaded(
-        &self,
-        upload: &Upload,
-    ) -> impl Future<Output = Result<Option<StoredObject>, StoreError>> + Send;
+    async fn uploaded(&self, upload: &Upload) -> Result<Option<StoredObject>, StoreError>;
 
-    fn discard_upload(
-        &self,
-        upload: &Upload,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    async fn discard_upload(&self, upload: &Upload) -> Result<(), StoreError>;
 
     /// The bytes of an attached file (to mail it).
-    fn read(
-        &self,
-        attachment: &Attachment,
-    ) -> impl Future<Output = Result<Vec<u8>, StoreError>> + Send;
+    async fn read(&self, attachment: &Attachment) -> Result<Vec<u8>, StoreError>;
 
     /// Stores a file the API received itself (from inbound mail).
-    fn put(
-        &self,
-        attachment: &Attachment,
-        bytes: &[u8],
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    async fn put(&self, attachment: &Attachment, bytes: &[u8]) -> Result<(), StoreError>;
 
     /// Moves an upload under its ticket as `attachment`.
-    fn keep(
-        &self,
-        upload: &Upload,
-        attachment: &Attachment,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    async fn keep(&self, upload: &Upload, attachment: &Attachment) -> Result<(), StoreError>;
 
     /// A short-lived GET that downloads under `disposition`.
-    fn presign_download(
+    async fn presign_download(
         &self,
         attachment: &Attachment,
         disposition: &str,
-    ) -> impl Future<Output = Result<PresignedRequest, StoreError>> + Send;
+    ) -> Result<PresignedRequest, StoreError>;
 
-    fn delete(
-        &self,
-        attachment: &Attachment,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    async fn delete(&self, attachment: &Attachment) -> Result<(), StoreError>;
 }

@@ -6,28 +6,27 @@ use crate::kernel::error::StoreError;
 use crate::kernel::events::DomainEvent;
 use crate::kernel::idempotency::IdempotencyRecord;
 use crate::kernel::ids::TenantId;
-use std::future::Future;
 
 /// Whether storage answers at all (health checks).
+#[trait_variant::make(Send)]
 pub trait Health: Send + Sync {
     /// Whether storage answers at all (health checks).
-    fn ping(&self) -> impl Future<Output = Result<(), StoreError>> + Send;
+    async fn ping(&self) -> Result<(), StoreError>;
 }
 
 /// Writes events that accompany no state change to the outbox.
+#[trait_variant::make(Send)]
 pub trait EventLog: Send + Sync {
     /// Writes events that accompany no state change (to the outbox).
-    fn append_events(
-        &self,
-        events: &[DomainEvent],
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    async fn append_events(&self, events: &[DomainEvent]) -> Result<(), StoreError>;
 }
 
 /// What an `Idempotency-Key` produced before (the record is written with the resource it created).
+#[trait_variant::make(Send)]
 pub trait IdempotencyStore: Send + Sync {
-    fn idempotency_record(
+    async fn idempotency_record(
         &self,
         tenant: TenantId,
         scope: &str,
-    ) -> impl Future<Output = Result<Option<IdempotencyRecord>, StoreError>> + Send;
+    ) -> Result<Option<IdempotencyRecord>, StoreError>;
 }

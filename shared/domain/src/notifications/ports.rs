@@ -3,79 +3,69 @@
 //! implementation with the same semantics for use-case tests.
 
 use crate::kernel::error::StoreError;
-use crate::kernel::ids::NotificationId;
-use crate::kernel::ids::TenantId;
-use crate::kernel::ids::UserId;
-use crate::kernel::pagination::Page;
-use crate::kernel::pagination::PageRequest;
-use crate::notifications::notification::Notification;
-use crate::notifications::notification::Preferences;
+use crate::kernel::ids::{NotificationId, TenantId, UserId};
+use crate::kernel::pagination::{Page, PageRequest};
+use crate::notifications::notification::{Notification, Preferences};
 use jiff::Timestamp;
 use std::collections::BTreeMap;
-use std::future::Future;
 
 /// In-app notifications and their unread count.
+#[trait_variant::make(Send)]
 pub trait NotificationStore: Send + Sync {
     /// Records a notification and counts it unread, once: `false` when it
     /// was already there (a redelivered event).
-    fn add_notification(
-        &self,
-        notification: &Notification,
-    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    async fn add_notification(&self, notification: &Notification) -> Result<bool, StoreError>;
 
     /// Newest first; only unread ones when `unread_only`.
-    fn notifications(
+    async fn notifications(
         &self,
         tenant: TenantId,
         user: UserId,
         unread_only: bool,
         page: &PageRequest,
-    ) -> impl Future<Output = Result<Page<Notification>, StoreError>> + Send;
+    ) -> Result<Page<Notification>, StoreError>;
 
-    fn unread_count(
-        &self,
-        tenant: TenantId,
-        user: UserId,
-    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+    async fn unread_count(&self, tenant: TenantId, user: UserId) -> Result<u64, StoreError>;
 
     /// Marks one read (no change if it already was); `NotFound` if absent.
-    fn mark_read(
+    async fn mark_read(
         &self,
         tenant: TenantId,
         user: UserId,
         id: NotificationId,
         at: Timestamp,
-    ) -> impl Future<Output = Result<Notification, StoreError>> + Send;
+    ) -> Result<Notification, StoreError>;
 
     /// Marks every unread one read; returns how many.
-    fn mark_all_read(
+    async fn mark_all_read(
         &self,
         tenant: TenantId,
         user: UserId,
         at: Timestamp,
-    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+    ) -> Result<u64, StoreError>;
 
     /// `NotFound` if absent.
-    fn delete_notification(
+    async fn delete_notification(
         &self,
         tenant: TenantId,
         user: UserId,
         id: NotificationId,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    ) -> Result<(), StoreError>;
 }
 
 /// What each person wants to be notified of, in the app and by mail.
+#[trait_variant::make(Send)]
 pub trait PreferenceStore: Send + Sync {
-    fn preferences(
+    async fn preferences(
         &self,
         tenant: TenantId,
         users: &[UserId],
-    ) -> impl Future<Output = Result<BTreeMap<UserId, Preferences>, StoreError>> + Send;
+    ) -> Result<BTreeMap<UserId, Preferences>, StoreError>;
 
-    fn put_preferences(
+    async fn put_preferences(
         &self,
         tenant: TenantId,
         user: UserId,
         preferences: &Preferences,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    ) -> Result<(), StoreError>;
 }

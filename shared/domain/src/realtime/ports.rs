@@ -4,61 +4,44 @@
 
 use crate::kernel::error::StoreError;
 use crate::kernel::ids::TenantId;
-use crate::realtime::model::Connection;
-use crate::realtime::model::ConnectionTicket;
-use crate::realtime::model::Subscriber;
-use crate::realtime::model::Topic;
+use crate::realtime::model::{Connection, ConnectionTicket, Subscriber, Topic};
 use jiff::Timestamp;
-use std::future::Future;
 
 /// WebSocket connections, their subscriptions and connection tickets.
+#[trait_variant::make(Send)]
 pub trait ConnectionStore: Send + Sync {
     /// Stores a ticket under the digest of its secret.
-    fn put_connection_ticket(
+    async fn put_connection_ticket(
         &self,
         digest: &str,
         ticket: &ConnectionTicket,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    ) -> Result<(), StoreError>;
 
     /// Removes and returns the ticket: a second call finds nothing.
-    fn take_connection_ticket(
+    async fn take_connection_ticket(
         &self,
         digest: &str,
-    ) -> impl Future<Output = Result<Option<ConnectionTicket>, StoreError>> + Send;
+    ) -> Result<Option<ConnectionTicket>, StoreError>;
 
-    fn put_connection(
-        &self,
-        connection: &Connection,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    async fn put_connection(&self, connection: &Connection) -> Result<(), StoreError>;
 
-    fn connection(
-        &self,
-        id: &str,
-    ) -> impl Future<Output = Result<Option<Connection>, StoreError>> + Send;
+    async fn connection(&self, id: &str) -> Result<Option<Connection>, StoreError>;
 
     /// Removes the connection and every subscription it holds.
-    fn delete_connection(&self, id: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
+    async fn delete_connection(&self, id: &str) -> Result<(), StoreError>;
 
     /// Adds `topic` to the connection (idempotent).
-    fn subscribe(
-        &self,
-        connection: &Connection,
-        topic: &Topic,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    async fn subscribe(&self, connection: &Connection, topic: &Topic) -> Result<(), StoreError>;
 
-    fn unsubscribe(
-        &self,
-        connection: &Connection,
-        topic: &Topic,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    async fn unsubscribe(&self, connection: &Connection, topic: &Topic) -> Result<(), StoreError>;
 
     /// Live (unexpired) subscribers of a topic.
-    fn subscribers(
+    async fn subscribers(
         &self,
         tenant: TenantId,
         topic: &Topic,
         now: Timestamp,
-    ) -> impl Future<Output = Result<Vec<Subscriber>, StoreError>> + Send;
+    ) -> Result<Vec<Subscriber>, StoreError>;
 }
 
 /// How a push to a connection went.
@@ -70,10 +53,7 @@ pub enum PushResult {
 }
 
 /// Sends messages to WebSocket connections (the @connections API).
+#[trait_variant::make(Send)]
 pub trait Pusher: Send + Sync {
-    fn push(
-        &self,
-        connection_id: &str,
-        message: &[u8],
-    ) -> impl Future<Output = Result<PushResult, StoreError>> + Send;
+    async fn push(&self, connection_id: &str, message: &[u8]) -> Result<PushResult, StoreError>;
 }

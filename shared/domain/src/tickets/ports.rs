@@ -6,21 +6,11 @@ use crate::accounts::user::User;
 use crate::kernel::error::StoreError;
 use crate::kernel::events::DomainEvent;
 use crate::kernel::idempotency::IdempotencyRecord;
-use crate::kernel::ids::CommentId;
-use crate::kernel::ids::TeamId;
-use crate::kernel::ids::TenantId;
-use crate::kernel::ids::TicketId;
-use crate::kernel::ids::UserId;
-use crate::kernel::pagination::Page;
-use crate::kernel::pagination::PageRequest;
+use crate::kernel::ids::{CommentId, TeamId, TenantId, TicketId, UserId};
+use crate::kernel::pagination::{Page, PageRequest};
 use crate::tickets::comment::Comment;
 use crate::tickets::fields::FieldSchema;
-use crate::tickets::ticket::HistoryEntry;
-use crate::tickets::ticket::Priority;
-use crate::tickets::ticket::Status;
-use crate::tickets::ticket::Tag;
-use crate::tickets::ticket::Ticket;
-use std::future::Future;
+use crate::tickets::ticket::{HistoryEntry, Priority, Status, Tag, Ticket};
 
 /// Which index a ticket list reads: the list's main dimension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,91 +85,80 @@ pub struct TicketWrite<'a> {
 }
 
 /// Tickets, their conversations and history; every change one transaction.
+#[trait_variant::make(Send)]
 pub trait TicketStore: Send + Sync {
     /// The tenant's next ticket number (atomic counter; gaps are possible
     /// when a creation fails, duplicates are not).
-    fn next_ticket_number(
-        &self,
-        tenant: TenantId,
-    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+    async fn next_ticket_number(&self, tenant: TenantId) -> Result<u64, StoreError>;
 
     /// Writes a ticket change. Errors: `VersionMismatch` (stale ticket or
     /// comment), `Conflict(EmailTaken)` (the new requester's email was taken
     /// meanwhile), `IdempotencyKeyTaken`.
-    fn write_ticket(
-        &self,
-        write: TicketWrite<'_>,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    async fn write_ticket(&self, write: TicketWrite<'_>) -> Result<(), StoreError>;
 
-    fn ticket(
-        &self,
-        tenant: TenantId,
-        id: TicketId,
-    ) -> impl Future<Output = Result<Option<Ticket>, StoreError>> + Send;
+    async fn ticket(&self, tenant: TenantId, id: TicketId) -> Result<Option<Ticket>, StoreError>;
 
-    fn ticket_id_by_number(
+    async fn ticket_id_by_number(
         &self,
         tenant: TenantId,
         number: u64,
-    ) -> impl Future<Output = Result<Option<TicketId>, StoreError>> + Send;
+    ) -> Result<Option<TicketId>, StoreError>;
 
     /// The ticket and its first `limit` comments (only public ones when
     /// `public_only`) in one query; `true` when there may be more.
-    fn conversation(
+    async fn conversation(
         &self,
         tenant: TenantId,
         id: TicketId,
         limit: u32,
         public_only: bool,
-    ) -> impl Future<Output = Result<Option<(Ticket, Vec<Comment>, bool)>, StoreError>> + Send;
+    ) -> Result<Option<(Ticket, Vec<Comment>, bool)>, StoreError>;
 
-    fn comments(
+    async fn comments(
         &self,
         tenant: TenantId,
         ticket: TicketId,
         public_only: bool,
         page: &PageRequest,
-    ) -> impl Future<Output = Result<Page<Comment>, StoreError>> + Send;
+    ) -> Result<Page<Comment>, StoreError>;
 
-    fn comment(
+    async fn comment(
         &self,
         tenant: TenantId,
         ticket: TicketId,
         id: CommentId,
-    ) -> impl Future<Output = Result<Option<Comment>, StoreError>> + Send;
+    ) -> Result<Option<Comment>, StoreError>;
 
-    fn save_comment(
+    async fn save_comment(
         &self,
         comment: &Comment,
         expected_version: u64,
         events: &[DomainEvent],
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    ) -> Result<(), StoreError>;
 
-    fn history(
+    async fn history(
         &self,
         tenant: TenantId,
         ticket: TicketId,
-    ) -> impl Future<Output = Result<Vec<HistoryEntry>, StoreError>> + Send;
+    ) -> Result<Vec<HistoryEntry>, StoreError>;
 
-    fn list_tickets(
+    async fn list_tickets(
         &self,
         tenant: TenantId,
         query: &TicketListQuery,
         page: &PageRequest,
-    ) -> impl Future<Output = Result<Page<Ticket>, StoreError>> + Send;
+    ) -> Result<Page<Ticket>, StoreError>;
 }
 
 /// The tenant's custom ticket fields.
+#[trait_variant::make(Send)]
 pub trait FieldSchemaStore: Send + Sync {
-    fn field_schema(
-        &self,
-        tenant: TenantId,
-    ) -> impl Future<Output = Result<FieldSchema, StoreError>> + Send;
+    async fn field_schema(&self, tenant: TenantId) -> Result<FieldSchema, StoreError>;
 
-    fn put_field_schema(
+    async fn put_field_schema(
         &self,
         tenant: TenantId,
         schema: &FieldSchema,
         expected_version: u64,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    ) -> Result<(), StoreError>;
 }

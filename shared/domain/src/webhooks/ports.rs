@@ -3,86 +3,74 @@
 //! implementation with the same semantics for use-case tests.
 
 use crate::kernel::error::StoreError;
-use crate::kernel::ids::DeliveryId;
-use crate::kernel::ids::TenantId;
-use crate::kernel::ids::WebhookId;
-use crate::kernel::pagination::Page;
-use crate::kernel::pagination::PageRequest;
-use crate::webhooks::webhook::Delivery;
-use crate::webhooks::webhook::Endpoint;
-use std::future::Future;
+use crate::kernel::ids::{DeliveryId, TenantId, WebhookId};
+use crate::kernel::pagination::{Page, PageRequest};
+use crate::webhooks::webhook::{Delivery, Endpoint};
 
 /// Webhook endpoints and their delivery log.
+#[trait_variant::make(Send)]
 pub trait WebhookStore: Send + Sync {
     /// Creates (`expected_version: None`) or replaces an endpoint;
     /// `VersionMismatch` if it changed meanwhile.
-    fn put_endpoint(
+    async fn put_endpoint(
         &self,
         endpoint: &Endpoint,
         expected_version: Option<u64>,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    ) -> Result<(), StoreError>;
 
-    fn endpoint(
+    async fn endpoint(
         &self,
         tenant: TenantId,
         id: WebhookId,
-    ) -> impl Future<Output = Result<Option<Endpoint>, StoreError>> + Send;
+    ) -> Result<Option<Endpoint>, StoreError>;
 
     /// Every endpoint of the tenant (at most a few dozen).
-    fn endpoints(
-        &self,
-        tenant: TenantId,
-    ) -> impl Future<Output = Result<Vec<Endpoint>, StoreError>> + Send;
+    async fn endpoints(&self, tenant: TenantId) -> Result<Vec<Endpoint>, StoreError>;
 
     /// Removes the endpoint; `NotFound` if absent. Its log expires.
-    fn delete_endpoint(
-        &self,
-        tenant: TenantId,
-        id: WebhookId,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    async fn delete_endpoint(&self, tenant: TenantId, id: WebhookId) -> Result<(), StoreError>;
 
     /// Records a delivery once: `false` if it was already there.
-    fn create_delivery(
-        &self,
-        delivery: &Delivery,
-    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    async fn create_delivery(&self, delivery: &Delivery) -> Result<bool, StoreError>;
 
-    fn delivery(
+    async fn delivery(
         &self,
         tenant: TenantId,
         endpoint: WebhookId,
         id: DeliveryId,
-    ) -> impl Future<Output = Result<Option<Delivery>, StoreError>> + Send;
+    ) -> Result<Option<Delivery>, StoreError>;
 
     /// Replaces a delivery at `expected_version`.
-    fn save_delivery(
+    async fn save_delivery(
         &self,
         delivery: &Delivery,
         expected_version: u64,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    ) -> Result<(), StoreError>;
 
     /// Newest first.
-    fn deliveries(
+    async fn deliveries(
         &self,
         tenant: TenantId,
         endpoint: WebhookId,
         page: &PageRequest,
-    ) -> impl Future<Output = Result<Page<Delivery>, StoreError>> + Send;
+    ) -> Result<Page<Delivery>, StoreError>;
 }
 
 /// Hands deliveries to the webhook worker (SQS).
+#[trait_variant::make(Send)]
 pub trait DeliveryQueue: Send + Sync {
-    fn enqueue(
+    async fn enqueue(
         &self,
         delivery: &crate::webhooks::webhook::DeliveryRef,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    ) -> Result<(), StoreError>;
 }
 
 /// Sends one signed request and reports what happened; it never fails:
 /// refusals and timeouts are attempts too.
+#[trait_variant::make(Send)]
 pub trait WebhookSender: Send + Sync {
-    fn send(
+    async fn send(
         &self,
         request: &crate::webhooks::webhook::OutgoingRequest,
-    ) -> impl Future<Output = crate::webhooks::webhook::SendResult> + Send;
+    ) -> crate::webhooks::webhook::SendResult;
 }
