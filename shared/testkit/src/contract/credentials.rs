@@ -84,6 +84,19 @@ pub async fn login_failures_count_within_a_window<S: LoginFailures, O: Outbox>(s
             window_ends: later + window
         }
     );
+    // A failure at the very second the window ends starts a new one.
+    let end = later + window;
+    let restarted = store
+        .record_failed_login(tenant, &who, end, end + window)
+        .await
+        .expect("a failure");
+    assert_eq!(
+        restarted,
+        FailureRecord {
+            failures: 1,
+            window_ends: end + window
+        }
+    );
     store
         .clear_failed_logins(tenant, &who)
         .await

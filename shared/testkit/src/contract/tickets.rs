@@ -286,6 +286,30 @@ where
         None
     );
 
+    // An event already in the outbox fails the write it comes with.
+    let mut renamed = t.clone();
+    renamed.subject = "Renamed".into();
+    renamed.version = 2;
+    let h2 = history(&t, t0);
+    assert_error(
+        store
+            .write_ticket(TicketWrite {
+                history: Some(&h2),
+                events: std::slice::from_ref(&e),
+                ..write(&renamed, TicketWriteMode::Replace(1))
+            })
+            .await,
+        &StoreError::ConditionFailed,
+    );
+    assert_eq!(
+        store.ticket(tenant.id, t.id).await.expect("read"),
+        Some(t.clone())
+    );
+    assert_eq!(
+        store.history(tenant.id, t.id).await.expect("read"),
+        vec![h.clone()]
+    );
+
     // A new requester is created with their ticket.
     let fresh = user(tenant.id, Role::Customer, "Fred Fresh");
     let theirs = ticket(tenant.id, fresh.id, 6, t0);

@@ -85,11 +85,14 @@ impl MemoryStore {
         self.read(|s| s.outbox.clone())
     }
 
-    /// The events written since the last take, in write order; later calls
-    /// see only newer ones. (The events stay in the outbox: writing one of
-    /// them again still fails, as on the table.)
+    /// The events written since the last take, in write order (`events`
+    /// still lists them all).
     pub fn take_events(&self) -> Vec<DomainEvent> {
-        self.write(|s| std::mem::take(&mut s.outbox))
+        self.write(|s| {
+            let new = s.outbox.get(s.taken..).unwrap_or_default().to_vec();
+            s.taken = s.outbox.len();
+            new
+        })
     }
 
     /// Whether the outbox holds event `id` of `tenant` (taken or not).

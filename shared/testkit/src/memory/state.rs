@@ -57,6 +57,8 @@ pub(super) struct StoredMessage {
 pub(super) struct State {
     // kernel
     pub outbox: Vec<DomainEvent>,
+    /// How many of `outbox` `take_events` has handed out.
+    pub taken: usize,
     pub event_ids: BTreeSet<(TenantId, EventId)>,
     pub idempotency: BTreeMap<Tenanted<String>, IdempotencyRecord>,
     // accounts
