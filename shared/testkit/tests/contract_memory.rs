@@ -6,6 +6,7 @@ switchboard_testkit::contract_tests! {
     run: [
         events_are_appended_once,
         idempotency_records_are_kept_a_day,
+        expired_idempotency_keys_can_be_used_again,
         health_answers,
         steps_are_completed_once,
         one_item_twice_is_refused,
@@ -28,6 +29,7 @@ switchboard_testkit::contract_tests! {
         field_schemas_are_versioned,
         ticket_lists_follow_their_index,
         ticket_list_cursors_belong_to_their_query,
+        ticket_list_cursors_tell_their_filters_apart,
         cursors_belong_to_their_list,
         notifications_are_added_once,
         notifications_are_listed_newest_first,

@@ -102,6 +102,56 @@ where
     );
 }
 
+/// A key is remembered for a day only: after that, a new request with it
+/// is written (with a new record), not refused as a replay of one whose
+/// record can no longer be read.
+pub async fn expired_idempotency_keys_can_be_used_again<S, O>(store: &S, _: &O)
+where
+    S: TenantStore + UserStore + TicketStore + IdempotencyStore,
+    O: Outbox,
+{
+    let (tenant, owner) = signed_up(store).await;
+    let key = IdempotencyKey::new(
+        &owner.id.to_string(),
+        "POST /v1/tickets",
+        &unique("k"),
+        b"{}",
+    );
+    let old = IdempotencyRecord {
+        key: key.clone(),
+        resource_id: unique("tkt_"),
+        created_at: now() - secs(25 * 3600),
+    };
+    let first = ticket(tenant.id, owner.id, 1, now());
+    store
+        .write_ticket(TicketWrite {
+            idempotency: Some(&old),
+            ..write(&first, TicketWriteMode::Create)
+        })
+        .await
+        .expect("a ticket with a key");
+    let fresh = IdempotencyRecord {
+        key,
+        resource_id: unique("tkt_"),
+        created_at: now(),
+    };
+    let second = ticket(tenant.id, owner.id, 2, now());
+    store
+        .write_ticket(TicketWrite {
+            idempotency: Some(&fresh),
+            ..write(&second, TicketWriteMode::Create)
+        })
+        .await
+        .expect("the key, a day later");
+    assert_eq!(
+        store
+            .idempotency_record(tenant.id, &fresh.key.scope)
+            .await
+            .expect("read"),
+        Some(fresh)
+    );
+}
+
 /// Storage answers.
 pub async fn health_answers<S: Health, O: Outbox>(store: &S, _: &O) {
     store.ping().await.expect("a ping");

@@ -293,3 +293,38 @@ where
     let ids: BTreeSet<_> = b.tickets.iter().map(|t| t.id).collect();
     assert_eq!(ids.len(), 14);
 }
+
+/// Filters on different fields are different lists, even when both ask
+/// for "none": a cursor of the unassigned tickets of a dimension does not
+/// open its tickets without a team.
+pub async fn ticket_list_cursors_tell_their_filters_apart<S, O>(store: &S, _: &O)
+where
+    S: TenantStore + UserStore + TicketStore,
+    O: Outbox,
+{
+    let b = board(store).await;
+    let query = |filters| TicketListQuery {
+        dimension: TicketDimension::All,
+        filters,
+        sort: TicketSort::UpdatedAt,
+        descending: true,
+    };
+    let unassigned = query(TicketFilters {
+        assignee: Some(None),
+        ..TicketFilters::default()
+    });
+    let teamless = query(TicketFilters {
+        team: Some(None),
+        ..TicketFilters::default()
+    });
+    let cursor = first_cursor(|p| {
+        let q = &unassigned;
+        async move { store.list_tickets(b.tenant, q, &p).await }
+    })
+    .await;
+    assert_invalid_cursor(
+        store
+            .list_tickets(b.tenant, &teamless, &after(&cursor))
+            .await,
+    );
+}

@@ -12,6 +12,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod accounts;
+mod conversations;
 mod credentials;
 mod cursors;
 mod email;
@@ -25,6 +26,7 @@ mod tickets;
 mod webhooks;
 
 pub use accounts::*;
+pub use conversations::*;
 pub use credentials::*;
 pub use cursors::*;
 pub use email::*;
@@ -43,6 +45,7 @@ pub const ALL: &[&str] = &[
     // kernel and routing
     "events_are_appended_once",
     "idempotency_records_are_kept_a_day",
+    "expired_idempotency_keys_can_be_used_again",
     "health_answers",
     "steps_are_completed_once",
     "one_item_twice_is_refused",
@@ -67,6 +70,7 @@ pub const ALL: &[&str] = &[
     "field_schemas_are_versioned",
     "ticket_lists_follow_their_index",
     "ticket_list_cursors_belong_to_their_query",
+    "ticket_list_cursors_tell_their_filters_apart",
     "cursors_belong_to_their_list",
     // notifications and realtime
     "notifications_are_added_once",

@@ -1,5 +1,6 @@
 //! The kernel ports in memory: health, the outbox, idempotency records.
 
+use jiff::Timestamp;
 use switchboard_domain::StoreError;
 use switchboard_domain::kernel::events::DomainEvent;
 use switchboard_domain::kernel::idempotency::{IdempotencyRecord, RETENTION};
@@ -27,6 +28,16 @@ impl EventLog for MemoryStore {
     }
 }
 
+/// Whether a record's TTL (epoch seconds, a day after it was made) has
+/// passed at `now`: it is then no record, whether or not TTL removed it.
+pub(super) fn expired(record: &IdempotencyRecord, now: Timestamp) -> bool {
+    let ttl = record
+        .created_at
+        .saturating_add(RETENTION)
+        .map_or(0, |t| t.as_second());
+    ttl <= now.as_second()
+}
+
 impl IdempotencyStore for MemoryStore {
     async fn idempotency_record(
         &self,
@@ -34,17 +45,11 @@ impl IdempotencyStore for MemoryStore {
         scope: &str,
     ) -> Result<Option<IdempotencyRecord>, StoreError> {
         self.enter("idempotency_record")?;
-        let now = self.wall_now().as_second();
+        let now = self.wall_now();
         Ok(self.read(|s| {
             s.idempotency
                 .get(&(tenant, scope.to_owned()))
-                // Its TTL (epoch seconds) passed: no record, stored or not.
-                .filter(|r| {
-                    r.created_at
-                        .saturating_add(RETENTION)
-                        .map_or(0, |t| t.as_second())
-                        > now
-                })
+                .filter(|r| !expired(r, now))
                 .cloned()
         }))
     }

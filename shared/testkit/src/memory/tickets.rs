@@ -1,5 +1,6 @@
 //! Tickets, conversations, history and custom-field schemas in memory.
 
+use jiff::Timestamp;
 use switchboard_domain::StoreError;
 use switchboard_domain::kernel::error::Conflict;
 use switchboard_domain::kernel::events::DomainEvent;
@@ -13,6 +14,7 @@ use switchboard_domain::tickets::ports::{
 };
 use switchboard_domain::tickets::ticket::{HistoryEntry, Ticket};
 
+use super::kernel::expired;
 use super::state::State;
 use super::{MemoryStore, keys};
 
@@ -40,7 +42,11 @@ fn passes_filters(t: &Ticket, query: &TicketListQuery) -> bool {
 impl State {
     /// The first failed condition of a ticket write, as `DynamoStore`
     /// reports it (the transaction's items in their order).
-    fn ticket_write_fails(&self, w: &TicketWrite<'_>) -> Result<Option<StoreError>, StoreError> {
+    fn ticket_write_fails(
+        &self,
+        w: &TicketWrite<'_>,
+        now: Timestamp,
+    ) -> Result<Option<StoreError>, StoreError> {
         let t = w.ticket;
         let stored = self.tickets.get(&(t.tenant_id, t.id));
         let ok = match w.mode {
@@ -96,9 +102,12 @@ impl State {
         if let Some(r) = w.idempotency
             && self
                 .idempotency
-                .contains_key(&(t.tenant_id, r.key.scope.clone()))
+                .get(&(t.tenant_id, r.key.scope.clone()))
+                .is_some_and(|held| !expired(held, now))
         {
-            // Even an expired record blocks until TTL removes it.
+            // A key is remembered for a day, as it is read back: an expired
+            // record no longer holds it. (`DynamoStore` refuses it until
+            // TTL deletes the item: see the contract it is excused from.)
             return Ok(Some(StoreError::IdempotencyKeyTaken));
         }
         Ok(None)
@@ -164,8 +173,9 @@ impl TicketStore for MemoryStore {
 
     async fn write_ticket(&self, w: TicketWrite<'_>) -> Result<(), StoreError> {
         self.enter("write_ticket")?;
+        let now = self.wall_now();
         self.write(|s| {
-            if let Some(e) = s.ticket_write_fails(&w)? {
+            if let Some(e) = s.ticket_write_fails(&w, now)? {
                 return Err(e);
             }
             s.apply_ticket_write(&w);
