@@ -103,6 +103,23 @@ where
     );
     assert_eq!(store.tenant_by_slug(&third.slug).await.expect("read"), None);
     assert_eq!(store.user(third.id, owner3.id).await.expect("read"), None);
+
+    // An owner whose login email is taken in their tenant: `EmailTaken`.
+    let fourth = tenant_at(now());
+    let mut clash = user(first.id, Role::Owner, "Otto Owner");
+    clash.email = owner.email.clone();
+    let s4 = session(&clash);
+    assert_error(
+        store
+            .create_tenant(&fourth, &clash, new_session(&s4), &[])
+            .await,
+        &StoreError::Conflict(Conflict::EmailTaken),
+    );
+    assert_eq!(store.tenant(fourth.id).await.expect("read"), None);
+    assert_eq!(
+        store.tenant_by_slug(&fourth.slug).await.expect("read"),
+        None
+    );
 }
 
 /// A login email has one account per tenant (`Conflict(EmailTaken)`, and
