@@ -43,8 +43,8 @@ pub fn secs(n: i64) -> SignedDuration {
     SignedDuration::from_secs(n)
 }
 
-/// A time far ahead, different for each call (lists that span every
-/// tenant, or timer minutes, then hold this test's items first).
+/// A minute far ahead, different for each call: the timer index spans
+/// every tenant, and such a minute holds one test's timers only.
 pub fn far_future() -> Timestamp {
     let spread = i64::try_from(TenantId::new().ulid().random() % 1_000_000_000).unwrap_or(0);
     // 2200-01-01, plus up to ~31 years in whole minutes.
