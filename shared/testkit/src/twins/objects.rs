@@ -1,0 +1,170 @@
+//! The attachments bucket in memory: files under the keys S3 would hold
+//! them at, presigned requests as fake URLs.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use switchboard_domain::StoreError;
+use switchboard_domain::attachments::attachment::{
+    Attachment, DOWNLOAD_TTL, PresignedRequest, UPLOAD_TTL, Upload,
+};
+use switchboard_domain::attachments::ports::{ObjectStore, StoredObject};
+
+use super::Shared;
+use crate::clock::TestClock;
+
+/// A stored file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Object {
+    pub bytes: Vec<u8>,
+    pub content_type: String,
+}
+
+#[derive(Clone, Default)]
+pub struct MemoryObjects {
+    files: Shared<BTreeMap<String, Object>>,
+    clock: Option<TestClock>,
+}
+
+/// Object keys as the bucket has them: every one starts with the tenant.
+pub fn upload_key(u: &Upload) -> String {
+    format!("tenants/{}/uploads/{}", u.tenant_id.ulid(), u.id.ulid())
+}
+
+pub fn attachment_key(a: &Attachment) -> String {
+    format!(
+        "tenants/{}/tickets/{}/{}",
+        a.tenant_id.ulid(),
+        a.ticket_id.ulid(),
+        a.id.ulid()
+    )
+}
+
+impl MemoryObjects {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Presigned requests expire relative to `clock` instead of the wall clock.
+    pub fn with_clock(clock: TestClock) -> Self {
+        Self {
+            clock: Some(clock),
+            ..Self::default()
+        }
+    }
+
+    /// What a client's PUT to the presigned URL leaves in the bucket.
+    pub fn upload(&self, upload: &Upload, bytes: &[u8], content_type: &str) {
+        let object = Object {
+            bytes: bytes.to_vec(),
+            content_type: content_type.to_owned(),
+        };
+        self.files.with(|f| f.insert(upload_key(upload), object));
+    }
+
+    /// The file of an attachment, if the bucket has it.
+    pub fn file(&self, attachment: &Attachment) -> Option<Object> {
+        self.files
+            .with(|f| f.get(&attachment_key(attachment)).cloned())
+    }
+
+    /// Every key in the bucket, sorted.
+    pub fn keys(&self) -> Vec<String> {
+        self.files.with(|f| f.keys().cloned().collect())
+    }
+
+    /// The next call fails with `error`.
+    pub fn fail_next(&self, error: StoreError) {
+        self.files.fail_next(error);
+    }
+
+    fn now(&self) -> Timestamp {
+        self.clock
+            .as_ref()
+            .map_or_else(Timestamp::now, TestClock::now)
+    }
+}
+
+impl ObjectStore for MemoryObjects {
+    async fn presign_upload(&self, upload: &Upload) -> Result<PresignedRequest, StoreError> {
+        let expires_at = self.now() + UPLOAD_TTL;
+        self.files.call(|_| PresignedRequest {
+            method: "PUT".into(),
+            url: format!(
+                "memory://attachments/{}?expires={expires_at}",
+                upload_key(upload)
+            ),
+            headers: vec![
+                ("content-length".into(), upload.size.to_string()),
+                ("content-type".into(), upload.content_type.clone()),
+                ("x-amz-tagging".into(), "state=upload".into()),
+            ],
+            expires_at,
+        })
+    }
+
+    async fn uploaded(&self, upload: &Upload) -> Result<Option<StoredObject>, StoreError> {
+        self.files.call(|f| {
+            f.get(&upload_key(upload)).map(|o| StoredObject {
+                size: u64::try_from(o.bytes.len()).unwrap_or(u64::MAX),
+                content_type: o.content_type.clone(),
+            })
+        })
+    }
+
+    async fn discard_upload(&self, upload: &Upload) -> Result<(), StoreError> {
+        self.files
+            .call(|f| f.remove(&upload_key(upload)))
+            .map(|_| ())
+    }
+
+    async fn read(&self, attachment: &Attachment) -> Result<Vec<u8>, StoreError> {
+        self.files
+            .call(|f| f.get(&attachment_key(attachment)).map(|o| o.bytes.clone()))?
+            .ok_or(StoreError::NotFound)
+    }
+
+    async fn put(&self, attachment: &Attachment, bytes: &[u8]) -> Result<(), StoreError> {
+        let object = Object {
+            bytes: bytes.to_vec(),
+            content_type: attachment.content_type.clone(),
+        };
+        self.files
+            .call(|f| f.insert(attachment_key(attachment), object))
+            .map(|_| ())
+    }
+
+    async fn keep(&self, upload: &Upload, attachment: &Attachment) -> Result<(), StoreError> {
+        self.files
+            .call(|f| {
+                let object = f.remove(&upload_key(upload))?;
+                f.insert(attachment_key(attachment), object);
+                Some(())
+            })?
+            // S3's copy of a missing source fails (NoSuchKey).
+            .ok_or(StoreError::NotFound)
+    }
+
+    async fn presign_download(
+        &self,
+        attachment: &Attachment,
+        disposition: &str,
+    ) -> Result<PresignedRequest, StoreError> {
+        let expires_at = self.now() + DOWNLOAD_TTL;
+        self.files.call(|_| PresignedRequest {
+            method: "GET".into(),
+            url: format!(
+                "memory://attachments/{}?expires={expires_at}&disposition={disposition}",
+                attachment_key(attachment)
+            ),
+            headers: Vec::new(),
+            expires_at,
+        })
+    }
+
+    async fn delete(&self, attachment: &Attachment) -> Result<(), StoreError> {
+        self.files
+            .call(|f| f.remove(&attachment_key(attachment)))
+            .map(|_| ())
+    }
+}
