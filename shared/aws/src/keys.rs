@@ -386,7 +386,8 @@ pub fn messages_index_pk(tenant: TenantId, decision: &str) -> String {
 }
 
 pub fn messages_index_sk(received_at: Timestamp, message_id: &str) -> String {
-    format!("{received_at}#{}", message_digest(message_id))
+    // Fixed width, so that sort order is time order within a second too.
+    format!("{}#{}", sortable(received_at), message_digest(message_id))
 }
 
 /// An address that bounced.

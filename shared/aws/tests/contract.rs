@@ -79,24 +79,9 @@ switchboard_testkit::contract_tests! {
         sla_timers_are_found_by_minute,
         sla_announcements_are_made_once,
         scheduler_cursor_round_trips,
+        expired_idempotency_keys_can_be_used_again,
+        ticket_list_cursors_tell_their_filters_apart,
+        messages_order_within_a_second,
     ],
-    ignored: [
-        // The idempotency record is written with `attribute_not_exists(PK)`
-        // while it is read back only until its TTL: a key reused after a day
-        // (until TTL deletes the item; never on moto) is refused, and the
-        // domain, finding no record to replay, answers "idempotency record
-        // vanished" (500).
-        expired_idempotency_keys_can_be_used_again =
-            "DynamoStore refuses an expired idempotency key until TTL deletes it",
-        // A ticket list's cursor scope names the filter expression and its
-        // values but not the attribute names: `assignee=none` and
-        // `team=none` (both `attribute_not_exists(#f0)`) share cursors.
-        ticket_list_cursors_tell_their_filters_apart =
-            "DynamoStore's ticket cursor scope omits the filtered attributes' names",
-        // DynamoStore keys the per-decision index by `received_at` as RFC
-        // 3339 text, whose width varies with the fraction of a second, so
-        // mail received within one second lists out of order.
-        messages_order_within_a_second =
-            "DynamoStore orders received mail of one second by text, not time",
-    ],
+    ignored: [],
 }

@@ -8,17 +8,21 @@
 
 use jiff::{SignedDuration, Timestamp};
 use switchboard_domain::DomainError;
-use switchboard_domain::accounts::directory::{Directory, NewUserInput};
+use switchboard_domain::accounts::directory::Directory;
+use switchboard_domain::accounts::input::{Credentials, NewUser, SignUp, parse_role};
 use switchboard_domain::accounts::passwords::Passwords;
 use switchboard_domain::accounts::permissions::Principal;
 use switchboard_domain::accounts::ports::{
     ApiKeyStore, LoginFailures, SessionStore, TeamStore, TenantStore, UserStore,
 };
-use switchboard_domain::accounts::service::{Accounts, LoginInput, SignUpInput};
+use switchboard_domain::accounts::service::Accounts;
+use switchboard_domain::accounts::tenant::Slug;
 use switchboard_domain::accounts::tenant::Tenant;
 use switchboard_domain::accounts::throttle::LoginThrottle;
 use switchboard_domain::accounts::tokens::TokenIssuer;
 use switchboard_domain::accounts::user::User;
+use switchboard_domain::accounts::user::{Email, Password};
+use switchboard_domain::kernel::error::Invalid;
 use switchboard_domain::kernel::ids::TenantId;
 use switchboard_domain::kernel::ports::Health;
 use switchboard_domain::kernel::secrets::SigningSecret;
@@ -115,12 +119,12 @@ impl TestTenant {
         let accounts = accounts(store.clone())?;
         let signed = accounts
             .sign_up(
-                SignUpInput {
+                SignUp {
                     name: "Acme Support".into(),
-                    slug: slug.clone(),
+                    slug: parsed("slug", Slug::parse(&slug))?,
                     owner_name: "Olivia Owner".into(),
-                    owner_email: format!("olivia@{slug}.example"),
-                    owner_password: PASSWORD.into(),
+                    owner_email: parsed("email", Email::parse(&format!("olivia@{slug}.example")))?,
+                    owner_password: parsed("password", Password::parse(PASSWORD.into()))?,
                 },
                 now,
             )
@@ -163,11 +167,11 @@ impl TestTenant {
         let user = directory(store.clone())?
             .create_user(
                 &self.owner.principal,
-                NewUserInput {
+                NewUser {
                     name: name.into(),
-                    email: email.clone(),
-                    role: role.into(),
-                    password: Some(PASSWORD.into()),
+                    email: parsed("email", Email::parse(&email))?,
+                    role: parsed("role", parse_role(role))?,
+                    password: Some(parsed("password", Password::parse(PASSWORD.into()))?),
                 },
                 now,
             )
@@ -175,11 +179,7 @@ impl TestTenant {
         let accounts = accounts(store.clone())?;
         let signed = accounts
             .login(
-                LoginInput {
-                    tenant: self.tenant.slug.as_str().to_owned(),
-                    email,
-                    password: PASSWORD.into(),
-                },
+                Credentials::typed(self.tenant.slug.as_str(), &email, PASSWORD.into()),
                 now,
             )
             .await?;
@@ -197,4 +197,9 @@ impl TestTenant {
     pub fn id(&self) -> TenantId {
         self.tenant.id
     }
+}
+
+/// A fixture's value as the domain parses it.
+fn parsed<T>(field: &str, value: Result<T, Invalid>) -> Result<T, DomainError> {
+    value.map_err(|e| DomainError::field(field, e.code, e.message))
 }

@@ -8,7 +8,7 @@ use switchboard_domain::DomainError;
 use switchboard_domain::StoreError;
 use switchboard_domain::kernel::events::EventType;
 use switchboard_domain::kernel::pagination::PageRequest;
-use switchboard_domain::tickets::input::{NewTicketInput, TicketListInput};
+use switchboard_domain::tickets::input::{Body, NewTicket, SubjectLine, TicketListFilter};
 use switchboard_domain::tickets::service::Ticketing;
 use switchboard_testkit::{MemoryStore, TestClock, TestTenant};
 
@@ -32,11 +32,10 @@ async fn a_customer_opens_a_ticket_and_the_agent_finds_it() {
     let (detail, replayed) = tickets
         .create(
             &acme.customer.principal,
-            NewTicketInput {
-                subject: "Refund please".into(),
-                description: "I was charged twice.".into(),
-                ..NewTicketInput::default()
-            },
+            NewTicket::new(
+                SubjectLine::parse("Refund please").unwrap(),
+                Body::parse("I was charged twice.").unwrap(),
+            ),
             None,
             clock.now(),
         )
@@ -52,7 +51,7 @@ async fn a_customer_opens_a_ticket_and_the_agent_finds_it() {
     let page = tickets
         .list(
             &acme.agent.principal,
-            TicketListInput::default(),
+            TicketListFilter::default(),
             &PageRequest {
                 limit: 25,
                 cursor: None,

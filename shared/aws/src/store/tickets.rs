@@ -84,6 +84,26 @@ fn ticket_filter(query: &TicketListQuery) -> (String, Names, Values) {
 }
 
 impl DynamoStore {
+    /// Records what an idempotency key produced, unless a live record has
+    /// the key: one past its retention (TTL deletes lazily) is replaced.
+    fn put_idempotency(
+        &self,
+        item: &IdempotencyItem,
+        now: jiff::Timestamp,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let put = aws_sdk_dynamodb::types::Put::builder()
+            .table_name(self.table())
+            .set_item(Some(to_item(item)?))
+            .condition_expression("attribute_not_exists(PK) OR #ttl <= :now")
+            .expression_attribute_names("#ttl", "ttl")
+            .expression_attribute_values(":now", AttributeValue::N(now.as_second().to_string()))
+            .build()
+            .map_err(build_error)?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+}
+
+impl DynamoStore {
     /// Moves a ticket's `updatedAt` (and its place in every list ordered by
     /// it) and bumps its version, without rewriting the rest of it.
     fn touch_ticket(&self, t: &Ticket, status: Status) -> Result<TransactWriteItem, StoreError> {
@@ -203,7 +223,7 @@ impl TicketStore for DynamoStore {
         fails.extend(events.iter().map(|_| OnFail::Other));
         items.extend(events);
         if let Some(r) = w.idempotency {
-            items.push(self.put_new(&IdempotencyItem::new(t.tenant_id, r))?);
+            items.push(self.put_idempotency(&IdempotencyItem::new(t.tenant_id, r), r.created_at)?);
             fails.push(OnFail::Idempotency);
         }
         self.transact(items, |i| {
@@ -404,7 +424,12 @@ impl TicketStore for DynamoStore {
         let index = keys::ticket_index(&query.dimension, query.sort);
         let pk = keys::ticket_index_pk(tenant, &query.dimension);
         let (filter, names, values) = ticket_filter(query);
-        let scope = format!("{index}|{pk}|{}|{filter}|{values:?}", query.descending);
+        // The names matter too: `assignee=none` and `team=none` have the
+        // same expression and no values.
+        let scope = format!(
+            "{index}|{pk}|{}|{filter}|{names:?}|{values:?}",
+            query.descending
+        );
         let start = self.open_cursor(&scope, page)?;
         let index_pk = format!("{index}PK");
         let index_sk = format!("{index}SK");
