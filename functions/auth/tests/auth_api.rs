@@ -21,7 +21,7 @@ use switchboard_domain::accounts::user::Role;
 use switchboard_domain::accounts::user::{Email, Password};
 use switchboard_domain::kernel::ids::SessionId;
 use switchboard_domain::kernel::secrets::SigningSecret;
-use switchboard_harness::{self as kit, Reply, bearer, send, unique_slug};
+use switchboard_harness::{self as kit, Calls, Reply, bearer, send, unique_slug};
 
 async fn app() -> Router {
     auth::router(Arc::new(switchboard_wiring::Api::new(
@@ -72,14 +72,7 @@ fn refresh_token(r: &Reply) -> String {
 }
 
 async fn me(app: &Router, auth: &str) -> Reply {
-    send(
-        app,
-        Method::GET,
-        "/v1/auth/me",
-        None,
-        &[("authorization", auth)],
-    )
-    .await
+    app.get("/v1/auth/me", auth).await
 }
 
 async fn refresh(app: &Router, token: &str) -> Reply {

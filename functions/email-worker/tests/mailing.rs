@@ -14,6 +14,7 @@ use switchboard_domain::email::mailing::{MailSettings, Mailer, Sent};
 use switchboard_domain::email::outbound::MailKind;
 use switchboard_domain::email::ports::{Bounces, MailSender, MessageLog};
 use switchboard_domain::email::{ReplyAddresses, thread_id};
+use switchboard_domain::kernel::error::StoreResult;
 use switchboard_domain::kernel::events::{EventType, Subject};
 use switchboard_domain::kernel::ids::{CommentId, TicketId, UserId};
 use switchboard_domain::tickets::input::{Body, NewComment, NewTicket, SubjectLine};
@@ -33,12 +34,7 @@ struct Outbox {
 }
 
 impl MailSender for &Outbox {
-    async fn send_raw(
-        &self,
-        from: &str,
-        recipients: &[String],
-        raw: &[u8],
-    ) -> Result<String, StoreError> {
+    async fn send_raw(&self, from: &str, recipients: &[String], raw: &[u8]) -> StoreResult<String> {
         if *self.failing.lock().unwrap() {
             return Err(StoreError::Unavailable("SES is down".into()));
         }

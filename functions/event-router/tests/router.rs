@@ -14,6 +14,7 @@ use switchboard_domain::StoreError;
 use switchboard_domain::accounts::user::Role;
 use switchboard_domain::email::mail_job::MailJob;
 use switchboard_domain::email::ports::MailQueue;
+use switchboard_domain::kernel::error::StoreResult;
 use switchboard_domain::kernel::events::{Actor, DomainEvent, EventType, Subject};
 use switchboard_domain::kernel::ids::{TicketId, UserId, WebhookId};
 use switchboard_domain::kernel::pagination::PageRequest;
@@ -42,7 +43,7 @@ struct FakeGateway {
 }
 
 impl Pusher for &FakeGateway {
-    async fn push(&self, connection_id: &str, message: &[u8]) -> Result<PushResult, StoreError> {
+    async fn push(&self, connection_id: &str, message: &[u8]) -> StoreResult<PushResult> {
         let call = {
             let mut calls = self.calls.lock().unwrap();
             *calls += 1;
@@ -68,7 +69,7 @@ impl Pusher for &FakeGateway {
 struct FakeQueue(Mutex<Vec<DeliveryRef>>);
 
 impl DeliveryQueue for &FakeQueue {
-    async fn enqueue(&self, delivery: &DeliveryRef) -> Result<(), StoreError> {
+    async fn enqueue(&self, delivery: &DeliveryRef) -> StoreResult<()> {
         self.0.lock().unwrap().push(delivery.clone());
         Ok(())
     }
@@ -79,7 +80,7 @@ impl DeliveryQueue for &FakeQueue {
 struct FakeMail(Mutex<Vec<MailJob>>);
 
 impl MailQueue for &FakeMail {
-    async fn enqueue_mail(&self, job: &MailJob) -> Result<(), StoreError> {
+    async fn enqueue_mail(&self, job: &MailJob) -> StoreResult<()> {
         self.0.lock().unwrap().push(job.clone());
         Ok(())
     }
@@ -90,7 +91,7 @@ impl MailQueue for &FakeMail {
 struct FakeChecks(Mutex<Vec<(SlaCheck, u32)>>);
 
 impl SlaQueue for &FakeChecks {
-    async fn enqueue_check(&self, check: &SlaCheck, delay: u32) -> Result<(), StoreError> {
+    async fn enqueue_check(&self, check: &SlaCheck, delay: u32) -> StoreResult<()> {
         self.0.lock().unwrap().push((*check, delay));
         Ok(())
     }

@@ -7,7 +7,7 @@ use http::Method;
 use serde_json::json;
 use std::sync::Arc;
 use switchboard_domain::email::mailboxes::Mailboxes;
-use switchboard_harness::{self as kit, TestTenant, send};
+use switchboard_harness::{self as kit, Calls, TestTenant, send};
 
 async fn app() -> Router {
     mailboxes::router(Arc::new(switchboard_wiring::Api::new(
@@ -16,10 +16,6 @@ async fn app() -> Router {
             mailboxes: Mailboxes::new(kit::store().await),
         },
     )))
-}
-
-fn auth(a: &str) -> [(&str, &str); 1] {
-    [("authorization", a)]
 }
 
 fn unique_address() -> String {
@@ -35,27 +31,21 @@ async fn addresses_are_unique_across_helpdesks_and_move_with_an_update() {
     let a = TestTenant::new().await;
     let b = TestTenant::new().await;
     let address = unique_address();
-    let r = send(
-        &app,
-        Method::POST,
-        "/v1/mailboxes",
-        Some(json!({"address": address.to_uppercase()})),
-        &auth(&a.owner),
-    )
-    .await;
+    let r = app
+        .post(
+            "/v1/mailboxes",
+            json!({"address": address.to_uppercase()}),
+            &a.owner,
+        )
+        .await;
     assert_eq!(r.status, 201, "{:#}", r.body);
     assert_eq!(r.body["address"], address.as_str());
     assert_eq!(r.body["fromName"], "Acme Support");
     let id = r.body["id"].as_str().unwrap().to_owned();
 
-    let taken = send(
-        &app,
-        Method::POST,
-        "/v1/mailboxes",
-        Some(json!({"address": address})),
-        &auth(&b.owner),
-    )
-    .await;
+    let taken = app
+        .post("/v1/mailboxes", json!({"address": address}), &b.owner)
+        .await;
     taken.assert_problem(409, "address_taken");
     assert_eq!(taken.body["errors"][0]["field"], "address");
 
@@ -71,57 +61,30 @@ async fn addresses_are_unique_across_helpdesks_and_move_with_an_update() {
     .await;
     assert_eq!(r.status, 200, "{:#}", r.body);
     assert_eq!(r.body["fromName"], "Acme Help");
-    let r = send(
-        &app,
-        Method::POST,
-        "/v1/mailboxes",
-        Some(json!({"address": address})),
-        &auth(&b.owner),
-    )
-    .await;
+    let r = app
+        .post("/v1/mailboxes", json!({"address": address}), &b.owner)
+        .await;
     assert_eq!(r.status, 201, "the old address is free again: {:#}", r.body);
-    let r = send(
-        &app,
-        Method::POST,
-        "/v1/mailboxes",
-        Some(json!({"address": moved})),
-        &auth(&b.owner),
-    )
-    .await;
+    let r = app
+        .post("/v1/mailboxes", json!({"address": moved}), &b.owner)
+        .await;
     r.assert_problem(409, "address_taken");
 
     // Another tenant's mailbox is not found; deleting frees the address.
-    send(
-        &app,
-        Method::GET,
-        &format!("/v1/mailboxes/{id}"),
-        None,
-        &auth(&b.owner),
-    )
-    .await
-    .assert_problem(404, "not_found");
-    assert_eq!(
-        send(
-            &app,
-            Method::DELETE,
-            &format!("/v1/mailboxes/{id}"),
-            None,
-            &auth(&a.owner)
-        )
+    app.get(&format!("/v1/mailboxes/{id}"), &b.owner)
         .await
-        .status,
+        .assert_problem(404, "not_found");
+    assert_eq!(
+        app.delete(&format!("/v1/mailboxes/{id}"), &a.owner)
+            .await
+            .status,
         204
     );
-    let r = send(
-        &app,
-        Method::POST,
-        "/v1/mailboxes",
-        Some(json!({"address": moved})),
-        &auth(&b.owner),
-    )
-    .await;
+    let r = app
+        .post("/v1/mailboxes", json!({"address": moved}), &b.owner)
+        .await;
     assert_eq!(r.status, 201, "{:#}", r.body);
-    let listed = send(&app, Method::GET, "/v1/mailboxes", None, &auth(&b.owner)).await;
+    let listed = app.get("/v1/mailboxes", &b.owner).await;
     assert_eq!(listed.body["items"].as_array().unwrap().len(), 2);
 }
 
@@ -130,17 +93,16 @@ async fn only_admins_manage_mailboxes_and_bad_input_is_refused() {
     let app = app().await;
     let t = TestTenant::new().await;
     let agent = t.person("agent", "Ada Agent").await;
-    send(&app, Method::GET, "/v1/mailboxes", None, &auth(&agent.auth))
+    app.get("/v1/mailboxes", &agent.auth)
         .await
         .assert_problem(403, "forbidden");
-    let r = send(
-        &app,
-        Method::POST,
-        "/v1/mailboxes",
-        Some(json!({"address": "not-an-address", "fromName": "Bad <x@y>"})),
-        &auth(&t.owner),
-    )
-    .await;
+    let r = app
+        .post(
+            "/v1/mailboxes",
+            json!({"address": "not-an-address", "fromName": "Bad <x@y>"}),
+            &t.owner,
+        )
+        .await;
     r.assert_problem(422, "validation_failed");
     let fields: Vec<_> = r.body["errors"]
         .as_array()
@@ -149,12 +111,10 @@ async fn only_admins_manage_mailboxes_and_bad_input_is_refused() {
         .map(|e| e["field"].clone())
         .collect();
     assert_eq!(fields, vec![json!("address"), json!("fromName")]);
-    send(
-        &app,
-        Method::POST,
+    app.post(
         "/v1/mailboxes",
-        Some(json!({"address": "reply+abc@acme.example"})),
-        &auth(&t.owner),
+        json!({"address": "reply+abc@acme.example"}),
+        &t.owner,
     )
     .await
     .assert_problem(422, "validation_failed");

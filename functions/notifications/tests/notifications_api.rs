@@ -12,7 +12,7 @@ use switchboard_domain::kernel::ids::{EventId, NotificationId, TenantId, TicketI
 use switchboard_domain::notifications::inbox::Inbox;
 use switchboard_domain::notifications::notification::{Notification, NotificationKind};
 use switchboard_domain::notifications::ports::NotificationStore;
-use switchboard_harness::{self as kit, TestTenant, send};
+use switchboard_harness::{self as kit, Calls, TestTenant, send};
 
 async fn app() -> Router {
     notifications::router(Arc::new(switchboard_wiring::Api::new(
@@ -186,15 +186,9 @@ async fn other_peoples_notifications_are_not_found_and_keys_have_none() {
         )
         .await
         .assert_problem(404, "not_found");
-        send(
-            &app,
-            Method::DELETE,
-            &format!("/v1/notifications/{id}"),
-            None,
-            &auth(who),
-        )
-        .await
-        .assert_problem(404, "not_found");
+        app.delete(&format!("/v1/notifications/{id}"), who)
+            .await
+            .assert_problem(404, "not_found");
     }
     send(
         &app,
@@ -206,18 +200,12 @@ async fn other_peoples_notifications_are_not_found_and_keys_have_none() {
     .await
     .assert_problem(404, "not_found");
     let key = t.api_key("admin", &["tickets:read"]).await;
-    send(&app, Method::GET, "/v1/notifications", None, &auth(&key))
+    app.get("/v1/notifications", &key)
         .await
         .assert_problem(403, "forbidden");
-    send(
-        &app,
-        Method::GET,
-        "/v1/notifications?unread=maybe",
-        None,
-        &auth(&agent.auth),
-    )
-    .await
-    .assert_problem(400, "invalid_query");
+    app.get("/v1/notifications?unread=maybe", &agent.auth)
+        .await
+        .assert_problem(400, "invalid_query");
 }
 
 #[tokio::test]

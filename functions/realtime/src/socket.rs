@@ -6,7 +6,7 @@
 use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
 use aws_lambda_events::encodings::Body;
 use jiff::Timestamp;
-use switchboard_domain::StoreError;
+use switchboard_domain::kernel::error::StoreResult;
 use switchboard_domain::realtime::ports::{ConnectionStore, Pusher};
 use switchboard_domain::realtime::service::Live;
 use switchboard_domain::tickets::ports::TicketStore;
@@ -32,7 +32,7 @@ fn connection_id(request: &ApiGatewayWebsocketProxyRequest) -> &str {
 pub async fn connect<S: TicketStore + ConnectionStore, P: Pusher>(
     live: &Live<S, P>,
     request: ApiGatewayWebsocketProxyRequest,
-) -> Result<ApiGatewayProxyResponse, StoreError> {
+) -> StoreResult<ApiGatewayProxyResponse> {
     let id = connection_id(&request);
     let ticket = request.query_string_parameters.first("ticket");
     match live.connect(ticket, id, Timestamp::now()).await? {
@@ -55,7 +55,7 @@ pub async fn connect<S: TicketStore + ConnectionStore, P: Pusher>(
 pub async fn disconnect<S: TicketStore + ConnectionStore, P: Pusher>(
     live: &Live<S, P>,
     request: ApiGatewayWebsocketProxyRequest,
-) -> Result<ApiGatewayProxyResponse, StoreError> {
+) -> StoreResult<ApiGatewayProxyResponse> {
     let id = connection_id(&request);
     live.disconnect(id).await?;
     info!(connection_id = id, "disconnected");
@@ -66,7 +66,7 @@ pub async fn disconnect<S: TicketStore + ConnectionStore, P: Pusher>(
 pub async fn message<S: TicketStore + ConnectionStore, P: Pusher>(
     live: &Live<S, P>,
     request: ApiGatewayWebsocketProxyRequest,
-) -> Result<ApiGatewayProxyResponse, StoreError> {
+) -> StoreResult<ApiGatewayProxyResponse> {
     let id = connection_id(&request);
     let body = request.body.as_deref().unwrap_or_default();
     if let Err(e) = live.receive(id, body, Timestamp::now()).await {
@@ -80,7 +80,7 @@ pub async fn message<S: TicketStore + ConnectionStore, P: Pusher>(
 pub async fn run<F, Fut>(route: F) -> Result<(), lambda_runtime::Error>
 where
     F: Fn(ApiGatewayWebsocketProxyRequest) -> Fut,
-    Fut: Future<Output = Result<ApiGatewayProxyResponse, StoreError>>,
+    Fut: Future<Output = StoreResult<ApiGatewayProxyResponse>>,
 {
     lambda_runtime::run(lambda_runtime::service_fn(
         |event: lambda_runtime::LambdaEvent<ApiGatewayWebsocketProxyRequest>| {

@@ -7,8 +7,8 @@ use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 use std::sync::Mutex;
-use switchboard_domain::StoreError;
 use switchboard_domain::accounts::user::Role;
+use switchboard_domain::kernel::error::StoreResult;
 use switchboard_domain::kernel::secrets::token_digest;
 use switchboard_domain::realtime::model::{ConnectionTicket, Listener, Topic};
 use switchboard_domain::realtime::ports::{ConnectionStore, PushResult, Pusher};
@@ -19,7 +19,7 @@ use switchboard_harness::{self as kit, TestTenant};
 struct Recorder(Mutex<Vec<(String, Value)>>);
 
 impl Pusher for &Recorder {
-    async fn push(&self, connection_id: &str, message: &[u8]) -> Result<PushResult, StoreError> {
+    async fn push(&self, connection_id: &str, message: &[u8]) -> StoreResult<PushResult> {
         let v = serde_json::from_slice(message).unwrap();
         self.0.lock().unwrap().push((connection_id.to_owned(), v));
         Ok(PushResult::Delivered)

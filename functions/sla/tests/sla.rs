@@ -8,8 +8,8 @@ use http::Method;
 use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
 use std::sync::{Arc, Mutex};
-use switchboard_domain::StoreError;
 use switchboard_domain::accounts::permissions::Principal;
+use switchboard_domain::kernel::error::StoreResult;
 use switchboard_domain::kernel::pagination::PageRequest;
 use switchboard_domain::sla::engine::SlaEngine;
 use switchboard_domain::sla::evaluate::{SlaView, State, TargetKind, Threshold};
@@ -22,7 +22,7 @@ use switchboard_domain::tickets::input::{Body, NewComment, NewTicket, SubjectLin
 use switchboard_domain::tickets::service::Ticketing;
 use switchboard_domain::tickets::ticket::Priority;
 use switchboard_domain::tickets::ticket::Status;
-use switchboard_harness::{self as kit, TestTenant, send};
+use switchboard_harness::{self as kit, Calls, TestTenant, send};
 
 async fn app() -> Router {
     sla::router(Arc::new(switchboard_wiring::Api::new(
@@ -41,7 +41,7 @@ fn auth(a: &str) -> [(&str, &str); 1] {
 struct Checks(Mutex<Vec<(SlaCheck, u32)>>);
 
 impl SlaQueue for &Checks {
-    async fn enqueue_check(&self, check: &SlaCheck, delay: u32) -> Result<(), StoreError> {
+    async fn enqueue_check(&self, check: &SlaCheck, delay: u32) -> StoreResult<()> {
         self.0.lock().unwrap().push((*check, delay));
         Ok(())
     }
@@ -61,13 +61,7 @@ async fn admins_configure_calendars_and_policies_staff_read_them() {
     let acme = TestTenant::new().await;
     let agent = acme.person("agent", "Sam Agent").await;
 
-    let bad = send(
-        &app,
-        Method::PUT,
-        "/v1/business-hours",
-        Some(json!({"calendars": [{"name": "x", "timeZone": "Mars/Olympus", "week": {"funday": []}}]})),
-        &auth(&acme.owner),
-    )
+    let bad = app.put("/v1/business-hours", json!({"calendars": [{"name": "x", "timeZone": "Mars/Olympus", "week": {"funday": []}}]}), &acme.owner)
     .await;
     bad.assert_problem(422, "validation_failed");
     let fields: Vec<&str> = bad.body["errors"]
@@ -78,33 +72,13 @@ async fn admins_configure_calendars_and_policies_staff_read_them() {
         .collect();
     assert!(fields.contains(&"calendars.0.week.funday"), "{fields:?}");
 
-    let put = send(
-        &app,
-        Method::PUT,
-        "/v1/business-hours",
-        Some(office()),
-        &auth(&acme.owner),
-    )
-    .await;
+    let put = app.put("/v1/business-hours", office(), &acme.owner).await;
     assert_eq!(put.status, 200, "{:#}", put.body);
     assert_eq!(put.header("etag"), "\"1\"");
-    send(
-        &app,
-        Method::PUT,
-        "/v1/business-hours",
-        Some(office()),
-        &auth(&agent.auth),
-    )
-    .await
-    .assert_problem(403, "forbidden");
-    let read = send(
-        &app,
-        Method::GET,
-        "/v1/business-hours",
-        None,
-        &auth(&agent.auth),
-    )
-    .await;
+    app.put("/v1/business-hours", office(), &agent.auth)
+        .await
+        .assert_problem(403, "forbidden");
+    let read = app.get("/v1/business-hours", &agent.auth).await;
     assert_eq!(read.body["calendars"][0]["name"], "office");
 
     let policy = json!({
@@ -112,49 +86,30 @@ async fn admins_configure_calendars_and_policies_staff_read_them() {
         "targets": {"high": {"firstResponse": {"minutes": 60, "businessHours": "office"}}},
         "onBreach": [{"type": "raisePriority"}]
     });
-    let created = send(
-        &app,
-        Method::POST,
-        "/v1/sla-policies",
-        Some(policy.clone()),
-        &auth(&acme.owner),
-    )
-    .await;
+    let created = app
+        .post("/v1/sla-policies", policy.clone(), &acme.owner)
+        .await;
     assert_eq!(created.status, 201, "{:#}", created.body);
     assert_eq!(created.body["warnAt"], 0.75);
     let id = created.body["id"].as_str().unwrap().to_owned();
 
     let unknown = json!({"name": "x", "targets": {"low": {"resolution": {"minutes": 5, "businessHours": "nope"}}}});
-    let r = send(
-        &app,
-        Method::POST,
-        "/v1/sla-policies",
-        Some(unknown),
-        &auth(&acme.owner),
-    )
-    .await;
+    let r = app.post("/v1/sla-policies", unknown, &acme.owner).await;
     r.assert_problem(422, "validation_failed");
     assert_eq!(r.body["errors"][0]["code"], "unknown_calendar");
-    let r = send(
-        &app,
-        Method::POST,
-        "/v1/sla-policies",
-        Some(json!({"name": "x", "targets": {"mega": {}}})),
-        &auth(&acme.owner),
-    )
-    .await;
+    let r = app
+        .post(
+            "/v1/sla-policies",
+            json!({"name": "x", "targets": {"mega": {}}}),
+            &acme.owner,
+        )
+        .await;
     assert_eq!(r.status, 422, "an unknown priority: {:#}", r.body);
 
     // The calendar a policy counts in cannot be removed.
-    send(
-        &app,
-        Method::PUT,
-        "/v1/business-hours",
-        Some(json!({"calendars": []})),
-        &auth(&acme.owner),
-    )
-    .await
-    .assert_problem(422, "validation_failed");
+    app.put("/v1/business-hours", json!({"calendars": []}), &acme.owner)
+        .await
+        .assert_problem(422, "validation_failed");
 
     let path = format!("/v1/sla-policies/{id}");
     let stale = send(
@@ -180,26 +135,15 @@ async fn admins_configure_calendars_and_policies_staff_read_them() {
     assert_eq!(patched.body["warnAt"], 0.5);
 
     let other = TestTenant::new().await;
-    send(&app, Method::GET, &path, None, &auth(&other.owner))
+    app.get(&path, &other.owner)
         .await
         .assert_problem(404, "not_found");
     let customer = acme.person("customer", "Cleo Customer").await;
-    send(
-        &app,
-        Method::GET,
-        "/v1/sla-policies",
-        None,
-        &auth(&customer.auth),
-    )
-    .await
-    .assert_problem(403, "forbidden");
-    assert_eq!(
-        send(&app, Method::DELETE, &path, None, &auth(&acme.owner))
-            .await
-            .status,
-        204
-    );
-    send(&app, Method::GET, &path, None, &auth(&acme.owner))
+    app.get("/v1/sla-policies", &customer.auth)
+        .await
+        .assert_problem(403, "forbidden");
+    assert_eq!(app.delete(&path, &acme.owner).await.status, 204);
+    app.get(&path, &acme.owner)
         .await
         .assert_problem(404, "not_found");
 }
@@ -218,14 +162,7 @@ async fn a_deadline_warns_then_breaches_once_each_and_escalates() {
         "onWarning": [{"type": "addTag", "tag": "sla-at-risk"}],
         "onBreach": [{"type": "raisePriority"}]
     });
-    let r = send(
-        &app,
-        Method::POST,
-        "/v1/sla-policies",
-        Some(policy),
-        &auth(&acme.owner),
-    )
-    .await;
+    let r = app.post("/v1/sla-policies", policy, &acme.owner).await;
     assert_eq!(r.status, 201, "{:#}", r.body);
 
     let store = kit::store().await;
@@ -442,14 +379,7 @@ async fn the_scheduler_hands_over_what_falls_due_including_missed_minutes() {
     let app = app().await;
     let acme = TestTenant::new().await;
     let policy = json!({"name": "Slow", "targets": {"normal": {"resolution": {"minutes": 30}}}, "warnAt": 0.1});
-    let r = send(
-        &app,
-        Method::POST,
-        "/v1/sla-policies",
-        Some(policy),
-        &auth(&acme.owner),
-    )
-    .await;
+    let r = app.post("/v1/sla-policies", policy, &acme.owner).await;
     assert_eq!(r.status, 201, "{:#}", r.body);
     let store = kit::store().await;
     let ticketing = Ticketing::new(store.clone());

@@ -6,7 +6,7 @@ use axum::Router;
 use http::Method;
 use serde_json::json;
 use std::sync::Arc;
-use switchboard_harness::{self as kit, TestTenant, send};
+use switchboard_harness::{self as kit, Calls, TestTenant, send};
 
 async fn app() -> Router {
     teams::router(Arc::new(switchboard_wiring::Api::new(
@@ -29,26 +29,24 @@ async fn admins_manage_teams_of_active_agents() {
     let a2 = t.person("agent", "Agent Two").await;
     let customer = t.person("customer", "A Customer").await;
 
-    let r = send(
-        &app,
-        Method::POST,
-        "/v1/teams",
-        Some(json!({"name": "Billing", "members": [a1.id.to_string()]})),
-        &auth(&t.owner),
-    )
-    .await;
+    let r = app
+        .post(
+            "/v1/teams",
+            json!({"name": "Billing", "members": [a1.id.to_string()]}),
+            &t.owner,
+        )
+        .await;
     assert_eq!(r.status, 201, "{:#}", r.body);
     let id = r.body["id"].as_str().unwrap().to_owned();
     let path = format!("/v1/teams/{id}");
 
-    let bad = send(
-        &app,
-        Method::POST,
-        "/v1/teams",
-        Some(json!({"name": "X", "members": [customer.id.to_string(), "usr_nope"]})),
-        &auth(&t.owner),
-    )
-    .await;
+    let bad = app
+        .post(
+            "/v1/teams",
+            json!({"name": "X", "members": [customer.id.to_string(), "usr_nope"]}),
+            &t.owner,
+        )
+        .await;
     bad.assert_problem(422, "validation_failed");
 
     let r = send(
@@ -73,34 +71,21 @@ async fn admins_manage_teams_of_active_agents() {
 
     // Agents read teams; they do not change them; customers see none.
     assert_eq!(
-        send(&app, Method::GET, "/v1/teams", None, &auth(&a1.auth))
-            .await
-            .body["items"][0]["name"],
+        app.get("/v1/teams", &a1.auth).await.body["items"][0]["name"],
         "Billing"
     );
-    send(
-        &app,
-        Method::POST,
-        "/v1/teams",
-        Some(json!({"name": "Mine"})),
-        &auth(&a1.auth),
-    )
-    .await
-    .assert_problem(403, "forbidden");
-    send(&app, Method::GET, "/v1/teams", None, &auth(&customer.auth))
+    app.post("/v1/teams", json!({"name": "Mine"}), &a1.auth)
         .await
         .assert_problem(403, "forbidden");
-    send(&app, Method::GET, &path, None, &auth(&customer.auth))
+    app.get("/v1/teams", &customer.auth)
+        .await
+        .assert_problem(403, "forbidden");
+    app.get(&path, &customer.auth)
         .await
         .assert_problem(404, "not_found");
 
-    assert_eq!(
-        send(&app, Method::DELETE, &path, None, &auth(&t.owner))
-            .await
-            .status,
-        204
-    );
-    send(&app, Method::GET, &path, None, &auth(&t.owner))
+    assert_eq!(app.delete(&path, &t.owner).await.status, 204);
+    app.get(&path, &t.owner)
         .await
         .assert_problem(404, "not_found");
 }
@@ -110,22 +95,15 @@ async fn another_tenants_teams_are_404_and_untouched() {
     let app = app().await;
     let a = TestTenant::new().await;
     let b = TestTenant::new().await;
-    let r = send(
-        &app,
-        Method::POST,
-        "/v1/teams",
-        Some(json!({"name": "Secret team"})),
-        &auth(&a.owner),
-    )
-    .await;
+    let r = app
+        .post("/v1/teams", json!({"name": "Secret team"}), &a.owner)
+        .await;
     let path = format!("/v1/teams/{}", r.body["id"].as_str().unwrap());
     let b_agent = b.person("agent", "Bob").await;
     let b_customer = b.person("customer", "Bea").await;
     let b_key = b.api_key("admin", &["teams:read", "teams:write"]).await;
     for who in [&b.owner, &b_agent.auth, &b_customer.auth, &b_key] {
-        send(&app, Method::GET, &path, None, &auth(who))
-            .await
-            .assert_problem(404, "not_found");
+        app.get(&path, who).await.assert_problem(404, "not_found");
         assert_eq!(
             send(
                 &app,
@@ -138,25 +116,13 @@ async fn another_tenants_teams_are_404_and_untouched() {
             .status,
             404
         );
-        assert_eq!(
-            send(&app, Method::DELETE, &path, None, &auth(who))
-                .await
-                .status,
-            404
-        );
+        assert_eq!(app.delete(&path, who).await.status, 404);
     }
     assert!(
-        send(&app, Method::GET, "/v1/teams", None, &auth(&b.owner))
-            .await
-            .body["items"]
+        app.get("/v1/teams", &b.owner).await.body["items"]
             .as_array()
             .unwrap()
             .is_empty()
     );
-    assert_eq!(
-        send(&app, Method::GET, &path, None, &auth(&a.owner))
-            .await
-            .body["name"],
-        "Secret team"
-    );
+    assert_eq!(app.get(&path, &a.owner).await.body["name"], "Secret team");
 }

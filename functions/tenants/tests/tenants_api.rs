@@ -8,7 +8,7 @@ use http::Method;
 use serde_json::json;
 use std::sync::Arc;
 use switchboard_domain::kernel::secrets::OperatorKey;
-use switchboard_harness::{self as kit, Reply, bearer, send, sign_up_body, unique_slug};
+use switchboard_harness::{self as kit, Calls, Reply, bearer, send, sign_up_body, unique_slug};
 
 async fn app() -> Router {
     tenants::router(Arc::new(
@@ -50,14 +50,9 @@ async fn sign_up_creates_the_tenant_and_its_owner_and_logs_them_in() {
     assert!(b["refreshToken"].as_str().unwrap().starts_with("rt_"));
     assert!(b["user"].get("passwordHash").is_none());
 
-    let current = send(
-        &app,
-        Method::GET,
-        "/v1/tenants/current",
-        None,
-        &[("authorization", &bearer(&token(&reply)))],
-    )
-    .await;
+    let current = app
+        .get("/v1/tenants/current", &bearer(&token(&reply)))
+        .await;
     assert_eq!(current.status, 200);
     assert_eq!(current.body["id"], b["tenant"]["id"]);
     assert_eq!(current.header("etag"), "\"1\"");
@@ -242,14 +237,7 @@ async fn owners_update_the_tenant_with_optimistic_locking() {
     .await;
     blank.assert_problem(422, "validation_failed");
 
-    let current = send(
-        &app,
-        Method::GET,
-        "/v1/tenants/current",
-        None,
-        &[("authorization", &auth)],
-    )
-    .await;
+    let current = app.get("/v1/tenants/current", &auth).await;
     assert_eq!(
         current.body["name"], "Acme Help",
         "the refused updates changed nothing"
@@ -306,25 +294,12 @@ async fn the_operator_lists_and_suspends_tenants_and_suspension_ends_their_crede
     send(&app, Method::GET, "/v1/operator/tenants", None, &[])
         .await
         .assert_problem(401, "unauthenticated");
-    send(
-        &app,
-        Method::GET,
-        "/v1/operator/tenants",
-        None,
-        &[("authorization", &owner)],
-    )
-    .await
-    .assert_problem(401, "invalid_token");
+    app.get("/v1/operator/tenants", &owner)
+        .await
+        .assert_problem(401, "invalid_token");
 
     // Newest first: a fresh tenant is on the first page.
-    let page = send(
-        &app,
-        Method::GET,
-        "/v1/operator/tenants?limit=100",
-        None,
-        &[("authorization", &op)],
-    )
-    .await;
+    let page = app.get("/v1/operator/tenants?limit=100", &op).await;
     assert_eq!(page.status, 200);
     assert!(
         page.body["items"]
@@ -346,15 +321,9 @@ async fn the_operator_lists_and_suspends_tenants_and_suspension_ends_their_crede
         (r.status.as_u16(), r.body["status"].as_str()),
         (200, Some("suspended"))
     );
-    send(
-        &app,
-        Method::GET,
-        "/v1/tenants/current",
-        None,
-        &[("authorization", &owner)],
-    )
-    .await
-    .assert_problem(401, "invalid_token");
+    app.get("/v1/tenants/current", &owner)
+        .await
+        .assert_problem(401, "invalid_token");
 
     let accounts = kit::accounts().await;
     let login = accounts
@@ -381,14 +350,7 @@ async fn the_operator_lists_and_suspends_tenants_and_suspension_ends_their_crede
     )
     .await;
     assert_eq!(r.body["status"], "active");
-    let current = send(
-        &app,
-        Method::GET,
-        "/v1/tenants/current",
-        None,
-        &[("authorization", &owner)],
-    )
-    .await;
+    let current = app.get("/v1/tenants/current", &owner).await;
     assert_eq!(
         current.status, 200,
         "the session outlives a suspension once lifted"
@@ -431,7 +393,7 @@ async fn operator_pages_list_each_tenant_once() {
             Some(c) => format!("/v1/operator/tenants?limit=2&cursor={c}"),
             None => "/v1/operator/tenants?limit=2".to_owned(),
         };
-        let page = send(&app, Method::GET, &path, None, &[("authorization", &op)]).await;
+        let page = app.get(&path, &op).await;
         assert_eq!(page.status, 200, "{:#}", page.body);
         let items = page.body["items"].as_array().unwrap();
         assert!(items.len() <= 2);
@@ -450,22 +412,10 @@ async fn operator_pages_list_each_tenant_once() {
     assert_eq!(dedup.len(), seen.len(), "no tenant appears twice");
     assert!(mine.iter().all(|id| seen.contains(id)));
 
-    let bad = send(
-        &app,
-        Method::GET,
-        "/v1/operator/tenants?cursor=forged.cursor",
-        None,
-        &[("authorization", &op)],
-    )
-    .await;
+    let bad = app
+        .get("/v1/operator/tenants?cursor=forged.cursor", &op)
+        .await;
     bad.assert_problem(400, "invalid_cursor");
-    let bad = send(
-        &app,
-        Method::GET,
-        "/v1/operator/tenants?limit=1000",
-        None,
-        &[("authorization", &op)],
-    )
-    .await;
+    let bad = app.get("/v1/operator/tenants?limit=1000", &op).await;
     bad.assert_problem(400, "invalid_query");
 }

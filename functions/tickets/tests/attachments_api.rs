@@ -5,11 +5,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use axum::Router;
-use http::Method;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use switchboard_domain::tickets::service::Ticketing;
-use switchboard_harness::{self as kit, TestTenant, send};
+use switchboard_harness::{self as kit, Calls, TestTenant};
 
 async fn app() -> Router {
     tickets::router(Arc::new(switchboard_wiring::Api::new(
@@ -20,10 +19,6 @@ async fn app() -> Router {
             sla: switchboard_domain::sla::views::SlaViews::new(kit::store().await),
         },
     )))
-}
-
-fn auth(a: &str) -> [(&str, &str); 1] {
-    [("authorization", a)]
 }
 
 async fn put(upload: &Value, body: &[u8]) {
@@ -44,79 +39,53 @@ async fn a_note_s_file_goes_up_and_down_through_presigned_requests_for_staff_onl
     let t = TestTenant::new().await;
     let agent = t.person("agent", "Ada Agent").await;
     let customer = t.person("customer", "Cal Customer").await;
-    let ticket = send(
-        &app,
-        Method::POST,
-        "/v1/tickets",
-        Some(json!({"subject": "Logs", "description": "x"})),
-        &auth(&customer.auth),
-    )
-    .await;
+    let ticket = app
+        .post(
+            "/v1/tickets",
+            json!({"subject": "Logs", "description": "x"}),
+            &customer.auth,
+        )
+        .await;
     let tid = ticket.body["id"].as_str().unwrap().to_owned();
     let declare =
         |size: usize| json!({"filename": "trace.log", "contentType": "text/plain", "size": size});
 
-    let upload = send(
-        &app,
-        Method::POST,
-        &format!("/v1/tickets/{tid}/attachments/uploads"),
-        Some(declare(11)),
-        &auth(&agent.auth),
-    )
-    .await;
+    let upload = app
+        .post(
+            &format!("/v1/tickets/{tid}/attachments/uploads"),
+            declare(11),
+            &agent.auth,
+        )
+        .await;
     assert_eq!(upload.status, 201, "{:#}", upload.body);
     put(&upload.body, b"hello world").await;
-    let note = send(
-        &app,
-        Method::POST,
-        &format!("/v1/tickets/{tid}/comments"),
-        Some(
+    let note = app
+        .post(
+            &format!("/v1/tickets/{tid}/comments"),
             json!({"body": "see trace", "public": false, "attachments": [upload.body["uploadId"]]}),
-        ),
-        &auth(&agent.auth),
-    )
-    .await;
+            &agent.auth,
+        )
+        .await;
     assert_eq!(note.status, 201, "{:#}", note.body);
 
-    let staff = send(
-        &app,
-        Method::GET,
-        &format!("/v1/tickets/{tid}/attachments"),
-        None,
-        &auth(&agent.auth),
-    )
-    .await;
+    let staff = app
+        .get(&format!("/v1/tickets/{tid}/attachments"), &agent.auth)
+        .await;
     let items = staff.body["items"].as_array().unwrap().clone();
     assert_eq!(items.len(), 1);
     assert_eq!(items[0]["commentId"], note.body["id"]);
     assert_eq!(items[0]["public"], false);
-    let customer_view = send(
-        &app,
-        Method::GET,
-        &format!("/v1/tickets/{tid}/attachments"),
-        None,
-        &auth(&customer.auth),
-    )
-    .await;
+    let customer_view = app
+        .get(&format!("/v1/tickets/{tid}/attachments"), &customer.auth)
+        .await;
     assert_eq!(customer_view.body["items"], json!([]));
     let id = items[0]["id"].as_str().unwrap();
-    send(
-        &app,
-        Method::GET,
-        &format!("/v1/attachments/{id}/download"),
-        None,
-        &auth(&customer.auth),
-    )
-    .await
-    .assert_problem(404, "not_found");
-    let download = send(
-        &app,
-        Method::GET,
-        &format!("/v1/attachments/{id}/download"),
-        None,
-        &auth(&agent.auth),
-    )
-    .await;
+    app.get(&format!("/v1/attachments/{id}/download"), &customer.auth)
+        .await
+        .assert_problem(404, "not_found");
+    let download = app
+        .get(&format!("/v1/attachments/{id}/download"), &agent.auth)
+        .await;
     assert_eq!(download.status, 302);
     let body = reqwest::get(download.header("location"))
         .await

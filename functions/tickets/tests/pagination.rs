@@ -5,12 +5,11 @@
 
 use axum::Router;
 use futures::StreamExt;
-use http::Method;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use switchboard_domain::tickets::service::Ticketing;
-use switchboard_harness::{self as kit, TestTenant, send};
+use switchboard_harness::{self as kit, Calls, TestTenant};
 
 const TICKETS: usize = 250;
 
@@ -34,7 +33,7 @@ async fn walk(app: &Router, auth: &str, query: &str, limit: u32) -> Vec<Value> {
         if let Some(c) = &cursor {
             path.push_str(&format!("&cursor={c}"));
         }
-        let page = send(app, Method::GET, &path, None, &[("authorization", auth)]).await;
+        let page = app.get(&path, auth).await;
         assert_eq!(page.status, 200, "{path}: {:#}", page.body);
         let got = page.body["items"].as_array().unwrap().clone();
         assert!(got.len() <= limit as usize);
@@ -119,14 +118,7 @@ async fn every_view_pages_each_ticket_exactly_once_in_order() {
                 "tags": if i % 5 == 0 { vec!["five"] } else { vec![] },
             });
             async move {
-                let r = send(
-                    &app,
-                    Method::POST,
-                    "/v1/tickets",
-                    Some(body),
-                    &[("authorization", owner.as_str())],
-                )
-                .await;
+                let r = app.post("/v1/tickets", body, owner.as_str()).await;
                 assert_eq!(r.status, 201, "{:#}", r.body);
                 r.body
             }

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use switchboard_domain::tickets::service::Ticketing;
-use switchboard_harness::{self as kit, Reply, TestTenant, send};
+use switchboard_harness::{self as kit, Calls, Reply, TestTenant, send};
 
 async fn app() -> Router {
     tickets::router(Arc::new(switchboard_wiring::Api::new(
@@ -30,7 +30,7 @@ fn auth(a: &str) -> Vec<(&str, &str)> {
 }
 
 async fn open(app: &Router, who: &str, body: Value) -> Reply {
-    let r = send(app, Method::POST, "/v1/tickets", Some(body), &auth(who)).await;
+    let r = app.post("/v1/tickets", body, who).await;
     assert_eq!(r.status, 201, "{:#}", r.body);
     r
 }
@@ -75,34 +75,25 @@ async fn a_customer_opens_a_ticket_and_an_agent_answers_it() {
         "It says my password is wrong."
     );
 
-    let note = send(
-        &app,
-        Method::POST,
-        &format!("/v1/tickets/{tid}/comments"),
-        Some(json!({"body": format!("Looks like a lockout, @{}", agent.id), "public": false})),
-        &auth(&agent.auth),
-    )
-    .await;
+    let note = app
+        .post(
+            &format!("/v1/tickets/{tid}/comments"),
+            json!({"body": format!("Looks like a lockout, @{}", agent.id), "public": false}),
+            &agent.auth,
+        )
+        .await;
     assert_eq!(note.status, 201, "{:#}", note.body);
     assert_eq!(note.body["mentions"], json!([agent.id.to_string()]));
-    let reply = send(
-        &app,
-        Method::POST,
-        &format!("/v1/tickets/{tid}/comments"),
-        Some(json!({"body": "I've unlocked your account."})),
-        &auth(&agent.auth),
-    )
-    .await;
+    let reply = app
+        .post(
+            &format!("/v1/tickets/{tid}/comments"),
+            json!({"body": "I've unlocked your account."}),
+            &agent.auth,
+        )
+        .await;
     assert_eq!(reply.status, 201);
 
-    let seen_by_agent = send(
-        &app,
-        Method::GET,
-        &format!("/v1/tickets/{tid}"),
-        None,
-        &auth(&agent.auth),
-    )
-    .await;
+    let seen_by_agent = app.get(&format!("/v1/tickets/{tid}"), &agent.auth).await;
     assert_eq!(seen_by_agent.body["comments"].as_array().unwrap().len(), 3);
     assert_eq!(
         seen_by_agent.body["status"], "open",
@@ -111,14 +102,7 @@ async fn a_customer_opens_a_ticket_and_an_agent_answers_it() {
     assert!(seen_by_agent.body["firstResponseAt"].is_string());
 
     // The customer never sees the internal note, by any route.
-    let seen = send(
-        &app,
-        Method::GET,
-        &format!("/v1/tickets/{tid}"),
-        None,
-        &auth(&customer.auth),
-    )
-    .await;
+    let seen = app.get(&format!("/v1/tickets/{tid}"), &customer.auth).await;
     let bodies: Vec<&str> = seen.body["comments"]
         .as_array()
         .unwrap()
@@ -132,46 +116,26 @@ async fn a_customer_opens_a_ticket_and_an_agent_answers_it() {
             "I've unlocked your account."
         ]
     );
-    let listed = send(
-        &app,
-        Method::GET,
-        &format!("/v1/tickets/{tid}/comments"),
-        None,
-        &auth(&customer.auth),
-    )
-    .await;
+    let listed = app
+        .get(&format!("/v1/tickets/{tid}/comments"), &customer.auth)
+        .await;
     assert_eq!(listed.body["items"].as_array().unwrap().len(), 2);
     assert!(
         !listed.body.to_string().contains("lockout") && !seen.body.to_string().contains("lockout")
     );
-    let by_number = send(
-        &app,
-        Method::GET,
-        "/v1/tickets/by-number/1",
-        None,
-        &auth(&customer.auth),
-    )
-    .await;
+    let by_number = app.get("/v1/tickets/by-number/1", &customer.auth).await;
     assert!(!by_number.body.to_string().contains("lockout"));
     assert_eq!(by_number.body["id"], tid.as_str());
-    send(
-        &app,
-        Method::POST,
+    app.post(
         &format!("/v1/tickets/{tid}/comments"),
-        Some(json!({"body": "x", "public": false})),
-        &auth(&customer.auth),
+        json!({"body": "x", "public": false}),
+        &customer.auth,
     )
     .await
     .assert_problem(403, "forbidden");
-    send(
-        &app,
-        Method::GET,
-        &format!("/v1/tickets/{tid}/history"),
-        None,
-        &auth(&customer.auth),
-    )
-    .await
-    .assert_problem(403, "forbidden");
+    app.get(&format!("/v1/tickets/{tid}/history"), &customer.auth)
+        .await
+        .assert_problem(403, "forbidden");
 }
 
 #[tokio::test]
@@ -210,7 +174,7 @@ async fn agents_open_tickets_for_people_by_email_creating_customers_once() {
         ("new.person@example.com", "customer")
     );
 
-    let bad = send(&app, Method::POST, "/v1/tickets", Some(json!({"subject": "", "description": "", "priority": "asap", "requester": {"email": "nope"}, "assigneeId": "usr_x"})), &auth(&agent.auth)).await;
+    let bad = app.post("/v1/tickets", json!({"subject": "", "description": "", "priority": "asap", "requester": {"email": "nope"}, "assigneeId": "usr_x"}), &agent.auth).await;
     bad.assert_problem(422, "validation_failed");
     let fields: BTreeSet<&str> = bad.body["errors"]
         .as_array()
@@ -277,22 +241,13 @@ async fn updates_need_if_match_record_history_and_follow_the_lifecycle() {
     assert!(solved.body["solvedAt"].is_string());
 
     // The customer answers a solved ticket: it reopens.
-    send(
-        &app,
-        Method::POST,
+    app.post(
         &format!("/v1/tickets/{tid}/comments"),
-        Some(json!({"body": "Still broken!"})),
-        &auth(&customer.auth),
+        json!({"body": "Still broken!"}),
+        &customer.auth,
     )
     .await;
-    let now = send(
-        &app,
-        Method::GET,
-        &format!("/v1/tickets/{tid}"),
-        None,
-        &auth(&agent.auth),
-    )
-    .await;
+    let now = app.get(&format!("/v1/tickets/{tid}"), &agent.auth).await;
     assert_eq!(now.body["status"], "open");
     assert!(now.body["solvedAt"].is_null());
 
@@ -321,24 +276,17 @@ async fn updates_need_if_match_record_history_and_follow_the_lifecycle() {
     patch(&app, &agent.auth, &tid, v + 2, json!({"status": "open"}))
         .await
         .assert_problem(422, "validation_failed");
-    send(
-        &app,
-        Method::POST,
+    app.post(
         &format!("/v1/tickets/{tid}/comments"),
-        Some(json!({"body": "hello?"})),
-        &auth(&customer.auth),
+        json!({"body": "hello?"}),
+        &customer.auth,
     )
     .await
     .assert_problem(422, "validation_failed");
 
-    let history = send(
-        &app,
-        Method::GET,
-        &format!("/v1/tickets/{tid}/history"),
-        None,
-        &auth(&agent.auth),
-    )
-    .await;
+    let history = app
+        .get(&format!("/v1/tickets/{tid}/history"), &agent.auth)
+        .await;
     let entries = history.body["items"].as_array().unwrap();
     let first = &entries[0];
     assert_eq!(
@@ -381,14 +329,13 @@ async fn comments_are_edited_with_history_and_redacted_by_their_author() {
         json!({"subject": "S", "description": "D"}),
     )
     .await);
-    let c = send(
-        &app,
-        Method::POST,
-        &format!("/v1/tickets/{tid}/comments"),
-        Some(json!({"body": "Frist reply"})),
-        &auth(&agent.auth),
-    )
-    .await;
+    let c = app
+        .post(
+            &format!("/v1/tickets/{tid}/comments"),
+            json!({"body": "Frist reply"}),
+            &agent.auth,
+        )
+        .await;
     let path = format!(
         "/v1/tickets/{tid}/comments/{}",
         c.body["id"].as_str().unwrap()
@@ -413,14 +360,9 @@ async fn comments_are_edited_with_history_and_redacted_by_their_author() {
     .await;
     assert_eq!(edited.status, 200, "{:#}", edited.body);
     assert_eq!(edited.body["revisions"][0]["body"], "Frist reply");
-    let as_customer = send(
-        &app,
-        Method::GET,
-        &format!("/v1/tickets/{tid}/comments"),
-        None,
-        &auth(&customer.auth),
-    )
-    .await;
+    let as_customer = app
+        .get(&format!("/v1/tickets/{tid}/comments"), &customer.auth)
+        .await;
     let shown = &as_customer.body["items"][1];
     assert_eq!(shown["body"], "First reply");
     assert!(
@@ -428,20 +370,10 @@ async fn comments_are_edited_with_history_and_redacted_by_their_author() {
         "customers see the text, not its drafts"
     );
 
-    assert_eq!(
-        send(&app, Method::DELETE, &path, None, &auth(&agent.auth))
-            .await
-            .status,
-        204
-    );
-    let after = send(
-        &app,
-        Method::GET,
-        &format!("/v1/tickets/{tid}/comments"),
-        None,
-        &auth(&agent.auth),
-    )
-    .await;
+    assert_eq!(app.delete(&path, &agent.auth).await.status, 204);
+    let after = app
+        .get(&format!("/v1/tickets/{tid}/comments"), &agent.auth)
+        .await;
     let redacted = &after.body["items"][1];
     assert_eq!(
         (redacted["deleted"].as_bool(), redacted["body"].as_str()),
@@ -500,20 +432,15 @@ async fn idempotency_keys_replay_the_same_ticket_and_refuse_a_different_body() {
     )
     .await;
     assert_eq!(c1.body["id"], c2.body["id"]);
-    let all = send(
-        &app,
-        Method::GET,
-        &format!("/v1/tickets/{tid}/comments"),
-        None,
-        &auth(&t.owner),
-    )
-    .await;
+    let all = app
+        .get(&format!("/v1/tickets/{tid}/comments"), &t.owner)
+        .await;
     assert_eq!(
         all.body["items"].as_array().unwrap().len(),
         2,
         "description and one reply"
     );
-    let tickets = send(&app, Method::GET, "/v1/tickets", None, &auth(&t.owner)).await;
+    let tickets = app.get("/v1/tickets", &t.owner).await;
     assert_eq!(tickets.body["items"].as_array().unwrap().len(), 1);
 }
 
@@ -525,12 +452,10 @@ async fn concurrent_creates_get_distinct_numbers_and_concurrent_patches_one_winn
         let app = app.clone();
         let owner = t.owner.clone();
         async move {
-            send(
-                &app,
-                Method::POST,
+            app.post(
                 "/v1/tickets",
-                Some(json!({"subject": format!("T{i}"), "description": "d"})),
-                &[("authorization", owner.as_str())],
+                json!({"subject": format!("T{i}"), "description": "d"}),
+                owner.as_str(),
             )
             .await
         }
@@ -572,7 +497,7 @@ async fn bulk_updates_report_each_ticket() {
     patch(&app, &t.owner, &c, 1, json!({"status": "solved"})).await;
     patch(&app, &t.owner, &c, 2, json!({"status": "closed"})).await;
     let missing = "tkt_01J9Z3Q4W5E6R7T8Y9V0A1B2C8";
-    let r = send(&app, Method::POST, "/v1/tickets/bulk", Some(json!({"ids": [a, b, c, missing], "update": {"status": "pending", "assigneeId": agent.id.to_string(), "addTags": ["bulk"], "removeTags": ["x"]}})), &auth(&agent.auth)).await;
+    let r = app.post("/v1/tickets/bulk", json!({"ids": [a, b, c, missing], "update": {"status": "pending", "assigneeId": agent.id.to_string(), "addTags": ["bulk"], "removeTags": ["x"]}}), &agent.auth).await;
     assert_eq!(r.status, 200, "{:#}", r.body);
     let items = r.body["items"].as_array().unwrap();
     let statuses: Vec<u64> = items
@@ -583,12 +508,10 @@ async fn bulk_updates_report_each_ticket() {
     assert_eq!(items[0]["ticket"]["tags"], json!(["bulk"]));
     assert_eq!(items[2]["error"]["errors"][0]["code"], "invalid_transition");
     let too_many: Vec<String> = (0..101).map(|_| missing.to_owned()).collect();
-    send(
-        &app,
-        Method::POST,
+    app.post(
         "/v1/tickets/bulk",
-        Some(json!({"ids": too_many, "update": {"priority": "low"}})),
-        &auth(&agent.auth),
+        json!({"ids": too_many, "update": {"priority": "low"}}),
+        &agent.auth,
     )
     .await
     .assert_problem(422, "validation_failed");
@@ -604,33 +527,19 @@ async fn custom_fields_are_validated_and_hidden_ones_stay_with_staff() {
         {"key": "plan", "label": "Plan", "kind": "dropdown", "options": ["free", "pro"]},
         {"key": "refund", "label": "Refund amount", "kind": "number"}
     ]});
-    send(
-        &app,
-        Method::PUT,
-        "/v1/ticket-fields",
-        Some(schema.clone()),
-        &auth(&customer.auth),
-    )
-    .await
-    .assert_problem(403, "forbidden");
-    let put = send(
-        &app,
-        Method::PUT,
-        "/v1/ticket-fields",
-        Some(schema),
-        &auth(&t.owner),
-    )
-    .await;
+    app.put("/v1/ticket-fields", schema.clone(), &customer.auth)
+        .await
+        .assert_problem(403, "forbidden");
+    let put = app.put("/v1/ticket-fields", schema, &t.owner).await;
     assert_eq!(put.status, 200, "{:#}", put.body);
 
-    let missing = send(
-        &app,
-        Method::POST,
-        "/v1/tickets",
-        Some(json!({"subject": "S", "description": "D", "customFields": {"plan": "gold"}})),
-        &auth(&t.owner),
-    )
-    .await;
+    let missing = app
+        .post(
+            "/v1/tickets",
+            json!({"subject": "S", "description": "D", "customFields": {"plan": "gold"}}),
+            &t.owner,
+        )
+        .await;
     missing.assert_problem(422, "validation_failed");
     let fields: Vec<&str> = missing.body["errors"]
         .as_array()
@@ -660,37 +569,16 @@ async fn custom_fields_are_validated_and_hidden_ones_stay_with_staff() {
         set.body["customFields"],
         json!({"order": "A-17", "plan": "pro", "refund": 12.5})
     );
-    let seen = send(
-        &app,
-        Method::GET,
-        &format!("/v1/tickets/{tid}"),
-        None,
-        &auth(&customer.auth),
-    )
-    .await;
+    let seen = app.get(&format!("/v1/tickets/{tid}"), &customer.auth).await;
     assert_eq!(seen.body["customFields"], json!({"order": "A-17"}));
-    let defs = send(
-        &app,
-        Method::GET,
-        "/v1/ticket-fields",
-        None,
-        &auth(&customer.auth),
-    )
-    .await;
+    let defs = app.get("/v1/ticket-fields", &customer.auth).await;
     assert_eq!(defs.body["fields"].as_array().unwrap().len(), 1);
-    let listed = send(
-        &app,
-        Method::GET,
-        "/v1/tickets",
-        None,
-        &auth(&customer.auth),
-    )
-    .await;
+    let listed = app.get("/v1/tickets", &customer.auth).await;
     assert_eq!(
         listed.body["items"][0]["customFields"],
         json!({"order": "A-17"})
     );
-    let hidden = send(&app, Method::POST, "/v1/tickets", Some(json!({"subject": "S", "description": "D", "customFields": {"order": "1", "plan": "pro"}})), &auth(&customer.auth)).await;
+    let hidden = app.post("/v1/tickets", json!({"subject": "S", "description": "D", "customFields": {"order": "1", "plan": "pro"}}), &customer.auth).await;
     hidden.assert_problem(422, "validation_failed");
 }
 
@@ -705,40 +593,20 @@ async fn deleted_tickets_leave_every_view_and_can_be_restored() {
         json!({"subject": "Spam", "description": "buy now"}),
     )
     .await);
-    send(
-        &app,
-        Method::DELETE,
-        &format!("/v1/tickets/{tid}"),
-        None,
-        &auth(&agent.auth),
-    )
-    .await
-    .assert_problem(403, "forbidden");
-    assert_eq!(
-        send(
-            &app,
-            Method::DELETE,
-            &format!("/v1/tickets/{tid}"),
-            None,
-            &auth(&t.owner)
-        )
+    app.delete(&format!("/v1/tickets/{tid}"), &agent.auth)
         .await
-        .status,
+        .assert_problem(403, "forbidden");
+    assert_eq!(
+        app.delete(&format!("/v1/tickets/{tid}"), &t.owner)
+            .await
+            .status,
         204
     );
-    send(
-        &app,
-        Method::GET,
-        &format!("/v1/tickets/{tid}"),
-        None,
-        &auth(&t.owner),
-    )
-    .await
-    .assert_problem(404, "not_found");
+    app.get(&format!("/v1/tickets/{tid}"), &t.owner)
+        .await
+        .assert_problem(404, "not_found");
     assert!(
-        send(&app, Method::GET, "/v1/tickets", None, &auth(&t.owner))
-            .await
-            .body["items"]
+        app.get("/v1/tickets", &t.owner).await.body["items"]
             .as_array()
             .unwrap()
             .is_empty()
@@ -753,15 +621,7 @@ async fn deleted_tickets_leave_every_view_and_can_be_restored() {
     .await;
     assert_eq!(back.status, 200, "{:#}", back.body);
     assert_eq!(
-        send(
-            &app,
-            Method::GET,
-            "/v1/tickets?status=new",
-            None,
-            &auth(&t.owner)
-        )
-        .await
-        .body["items"][0]["id"],
+        app.get("/v1/tickets?status=new", &t.owner).await.body["items"][0]["id"],
         tid.as_str()
     );
 }
@@ -793,24 +653,17 @@ async fn customers_reach_only_their_own_tickets() {
             .await
             .assert_problem(404, "not_found");
     }
-    send(
-        &app,
-        Method::POST,
+    app.post(
         &format!("/v1/tickets/{tid}/comments"),
-        Some(json!({"body": "hi"})),
-        &auth(&bob.auth),
+        json!({"body": "hi"}),
+        &bob.auth,
     )
     .await
     .assert_problem(404, "not_found");
     // Asking for someone else's list still yields one's own.
-    let listed = send(
-        &app,
-        Method::GET,
-        &format!("/v1/tickets?requester={}", alice.id),
-        None,
-        &auth(&bob.auth),
-    )
-    .await;
+    let listed = app
+        .get(&format!("/v1/tickets?requester={}", alice.id), &bob.auth)
+        .await;
     let subjects: Vec<&str> = listed.body["items"]
         .as_array()
         .unwrap()
@@ -832,14 +685,13 @@ async fn another_tenants_tickets_are_404_for_every_endpoint_and_nothing_changes(
     )
     .await;
     let tid = id(&a_ticket);
-    let note = send(
-        &app,
-        Method::POST,
-        &format!("/v1/tickets/{tid}/comments"),
-        Some(json!({"body": "internal", "public": false})),
-        &auth(&a_agent.auth),
-    )
-    .await;
+    let note = app
+        .post(
+            &format!("/v1/tickets/{tid}/comments"),
+            json!({"body": "internal", "public": false}),
+            &a_agent.auth,
+        )
+        .await;
     let cid = note.body["id"].as_str().unwrap().to_owned();
 
     let b = TestTenant::new().await;
@@ -882,28 +734,25 @@ async fn another_tenants_tickets_are_404_for_every_endpoint_and_nothing_changes(
             let r = send(&app, m.clone(), &path, body, &headers).await;
             assert_eq!(r.status, 404, "{m} {path}: {:#}", r.body);
         }
-        let bulk = send(
-            &app,
-            Method::POST,
-            "/v1/tickets/bulk",
-            Some(json!({"ids": [tid], "update": {"priority": "low"}})),
-            &auth(who),
-        )
-        .await;
+        let bulk = app
+            .post(
+                "/v1/tickets/bulk",
+                json!({"ids": [tid], "update": {"priority": "low"}}),
+                who,
+            )
+            .await;
         if bulk.status == 200 {
             assert_eq!(bulk.body["items"][0]["status"], 404);
         } else {
             bulk.assert_problem(403, "forbidden");
         }
         assert!(
-            send(&app, Method::GET, "/v1/tickets", None, &auth(who))
-                .await
-                .body["items"]
+            app.get("/v1/tickets", who).await.body["items"]
                 .as_array()
                 .is_none_or(|i| i.is_empty())
         );
     }
-    let after = send(&app, Method::GET, &ticket, None, &auth(&a.owner)).await;
+    let after = app.get(&ticket, &a.owner).await;
     assert_eq!(after.body["subject"], "A's");
     assert_eq!(after.body["version"], 2, "only A's own note changed it");
     assert_eq!(after.body["comments"][1]["body"], "internal");
@@ -921,42 +770,25 @@ async fn internal_notes_leave_no_trace_a_customer_can_count() {
     )
     .await);
     for i in 0..101 {
-        let r = send(
-            &app,
-            Method::POST,
-            &format!("/v1/tickets/{tid}/comments"),
-            Some(json!({"body": format!("note {i}"), "public": false})),
-            &auth(&t.owner),
-        )
-        .await;
+        let r = app
+            .post(
+                &format!("/v1/tickets/{tid}/comments"),
+                json!({"body": format!("note {i}"), "public": false}),
+                &t.owner,
+            )
+            .await;
         assert_eq!(r.status, 201, "{:#}", r.body);
     }
-    send(
-        &app,
-        Method::POST,
+    app.post(
         &format!("/v1/tickets/{tid}/comments"),
-        Some(json!({"body": "public answer"})),
-        &auth(&t.owner),
+        json!({"body": "public answer"}),
+        &t.owner,
     )
     .await;
 
-    let staff_view = send(
-        &app,
-        Method::GET,
-        &format!("/v1/tickets/{tid}"),
-        None,
-        &auth(&t.owner),
-    )
-    .await;
+    let staff_view = app.get(&format!("/v1/tickets/{tid}"), &t.owner).await;
     assert_eq!(staff_view.body["moreComments"], true);
-    let seen = send(
-        &app,
-        Method::GET,
-        &format!("/v1/tickets/{tid}"),
-        None,
-        &auth(&customer.auth),
-    )
-    .await;
+    let seen = app.get(&format!("/v1/tickets/{tid}"), &customer.auth).await;
     let bodies: Vec<&str> = seen.body["comments"]
         .as_array()
         .unwrap()
@@ -968,14 +800,12 @@ async fn internal_notes_leave_no_trace_a_customer_can_count() {
         seen.body["moreComments"], false,
         "no hint that more (internal) comments exist"
     );
-    let listed = send(
-        &app,
-        Method::GET,
-        &format!("/v1/tickets/{tid}/comments?limit=100"),
-        None,
-        &auth(&customer.auth),
-    )
-    .await;
+    let listed = app
+        .get(
+            &format!("/v1/tickets/{tid}/comments?limit=100"),
+            &customer.auth,
+        )
+        .await;
     assert_eq!(listed.body["items"].as_array().unwrap().len(), 2);
     assert!(listed.body["nextCursor"].is_null());
 }
@@ -992,14 +822,8 @@ async fn concurrent_comments_on_one_ticket_all_land() {
     )
     .await);
     let path = format!("/v1/tickets/{tid}/comments");
-    send(
-        &app,
-        Method::POST,
-        &path,
-        Some(json!({"body": "first answer"})),
-        &auth(&t.owner),
-    )
-    .await;
+    app.post(&path, json!({"body": "first answer"}), &t.owner)
+        .await;
     let replies = join_all((0..20).map(|i| {
         let (app, path) = (app.clone(), path.clone());
         let who = if i % 2 == 0 {
@@ -1008,37 +832,17 @@ async fn concurrent_comments_on_one_ticket_all_land() {
             customer.auth.clone()
         };
         async move {
-            send(
-                &app,
-                Method::POST,
-                &path,
-                Some(json!({"body": format!("reply {i}")})),
-                &[("authorization", who.as_str())],
-            )
-            .await
-            .status
-            .as_u16()
+            app.post(&path, json!({"body": format!("reply {i}")}), who.as_str())
+                .await
+                .status
+                .as_u16()
         }
     }))
     .await;
     assert!(replies.iter().all(|s| *s == 201), "{replies:?}");
-    let all = send(
-        &app,
-        Method::GET,
-        &format!("{path}?limit=100"),
-        None,
-        &auth(&t.owner),
-    )
-    .await;
+    let all = app.get(&format!("{path}?limit=100"), &t.owner).await;
     assert_eq!(all.body["items"].as_array().unwrap().len(), 22);
-    let ticket = send(
-        &app,
-        Method::GET,
-        &format!("/v1/tickets/{tid}"),
-        None,
-        &auth(&t.owner),
-    )
-    .await;
+    let ticket = app.get(&format!("/v1/tickets/{tid}"), &t.owner).await;
     assert_eq!(ticket.body["status"], "open");
     assert_eq!(
         ticket.body["version"], 22,

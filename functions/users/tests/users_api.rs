@@ -7,7 +7,7 @@ use axum::Router;
 use http::Method;
 use serde_json::json;
 use std::sync::Arc;
-use switchboard_harness::{self as kit, TestTenant, send};
+use switchboard_harness::{self as kit, Calls, TestTenant, send};
 
 async fn app() -> Router {
     users::router(Arc::new(switchboard_wiring::Api::new(
@@ -35,14 +35,13 @@ async fn admins_create_agents_and_customers_and_list_them_by_role_and_name() {
             "{}@acme.example",
             name.split(' ').next().unwrap().to_lowercase()
         );
-        let r = send(
-            &app,
-            Method::POST,
-            "/v1/users",
-            Some(json!({"name": name, "email": email, "role": role})),
-            &auth(&t.owner),
-        )
-        .await;
+        let r = app
+            .post(
+                "/v1/users",
+                json!({"name": name, "email": email, "role": role}),
+                &t.owner,
+            )
+            .await;
         assert_eq!(r.status, 201, "{:#}", r.body);
         assert_eq!(
             r.header("location"),
@@ -50,14 +49,7 @@ async fn admins_create_agents_and_customers_and_list_them_by_role_and_name() {
         );
         assert_eq!(r.header("etag"), "\"1\"");
     }
-    let agents = send(
-        &app,
-        Method::GET,
-        "/v1/users?role=agent",
-        None,
-        &auth(&t.owner),
-    )
-    .await;
+    let agents = app.get("/v1/users?role=agent", &t.owner).await;
     let names: Vec<&str> = agents.body["items"]
         .as_array()
         .unwrap()
@@ -66,56 +58,25 @@ async fn admins_create_agents_and_customers_and_list_them_by_role_and_name() {
         .collect();
     assert_eq!(names, vec!["Adam Agent", "Zoe Agent"]);
 
-    let all = send(
-        &app,
-        Method::GET,
-        "/v1/users?limit=2",
-        None,
-        &auth(&t.owner),
-    )
-    .await;
+    let all = app.get("/v1/users?limit=2", &t.owner).await;
     assert_eq!(all.body["items"].as_array().unwrap().len(), 2);
     let next = all.body["nextCursor"].as_str().unwrap();
-    let rest = send(
-        &app,
-        Method::GET,
-        &format!("/v1/users?limit=2&cursor={next}"),
-        None,
-        &auth(&t.owner),
-    )
-    .await;
+    let rest = app
+        .get(&format!("/v1/users?limit=2&cursor={next}"), &t.owner)
+        .await;
     assert_eq!(rest.status, 200, "{:#}", rest.body);
     let count = 2 + rest.body["items"].as_array().unwrap().len();
     assert_eq!(count, 4, "three created plus the owner");
 
     // A cursor of one role's list does not open another's.
-    let agents_page = send(
-        &app,
-        Method::GET,
-        "/v1/users?role=agent&limit=1",
-        None,
-        &auth(&t.owner),
-    )
-    .await;
+    let agents_page = app.get("/v1/users?role=agent&limit=1", &t.owner).await;
     let c = agents_page.body["nextCursor"].as_str().unwrap();
-    send(
-        &app,
-        Method::GET,
-        &format!("/v1/users?role=customer&cursor={c}"),
-        None,
-        &auth(&t.owner),
-    )
-    .await
-    .assert_problem(400, "invalid_cursor");
-    send(
-        &app,
-        Method::GET,
-        "/v1/users?role=wizard",
-        None,
-        &auth(&t.owner),
-    )
-    .await
-    .assert_problem(422, "validation_failed");
+    app.get(&format!("/v1/users?role=customer&cursor={c}"), &t.owner)
+        .await
+        .assert_problem(400, "invalid_cursor");
+    app.get("/v1/users?role=wizard", &t.owner)
+        .await
+        .assert_problem(422, "validation_failed");
 }
 
 #[tokio::test]
@@ -124,28 +85,19 @@ async fn duplicate_emails_and_bad_input_are_refused() {
     let t = TestTenant::new().await;
     let body = json!({"name": "Ana", "email": "ana@acme.example", "role": "agent"});
     assert_eq!(
-        send(
-            &app,
-            Method::POST,
-            "/v1/users",
-            Some(body.clone()),
-            &auth(&t.owner)
-        )
-        .await
-        .status,
+        app.post("/v1/users", body.clone(), &t.owner).await.status,
         201
     );
-    send(&app, Method::POST, "/v1/users", Some(body), &auth(&t.owner))
+    app.post("/v1/users", body, &t.owner)
         .await
         .assert_problem(409, "email_taken");
-    let bad = send(
-        &app,
-        Method::POST,
-        "/v1/users",
-        Some(json!({"name": "", "email": "x", "role": "owner", "password": "short"})),
-        &auth(&t.owner),
-    )
-    .await;
+    let bad = app
+        .post(
+            "/v1/users",
+            json!({"name": "", "email": "x", "role": "owner", "password": "short"}),
+            &t.owner,
+        )
+        .await;
     bad.assert_problem(422, "validation_failed");
     assert_eq!(bad.body["errors"].as_array().unwrap().len(), 4);
 }
@@ -159,47 +111,16 @@ async fn roles_limit_who_manages_whom() {
     let customer = t.person("customer", "Cleo Customer").await;
 
     let new_admin = json!({"name": "Other Admin", "email": "other@acme.example", "role": "admin"});
-    send(
-        &app,
-        Method::POST,
-        "/v1/users",
-        Some(new_admin.clone()),
-        &auth(&admin.auth),
-    )
-    .await
-    .assert_problem(403, "forbidden");
-    assert_eq!(
-        send(
-            &app,
-            Method::POST,
-            "/v1/users",
-            Some(new_admin),
-            &auth(&t.owner)
-        )
+    app.post("/v1/users", new_admin.clone(), &admin.auth)
         .await
-        .status,
-        201
-    );
+        .assert_problem(403, "forbidden");
+    assert_eq!(app.post("/v1/users", new_admin, &t.owner).await.status, 201);
     let new_agent = json!({"name": "New Agent", "email": "new@acme.example", "role": "agent"});
-    send(
-        &app,
-        Method::POST,
-        "/v1/users",
-        Some(new_agent.clone()),
-        &auth(&agent.auth),
-    )
-    .await
-    .assert_problem(403, "forbidden");
-    assert_eq!(
-        send(
-            &app,
-            Method::POST,
-            "/v1/users",
-            Some(new_agent),
-            &auth(&admin.auth)
-        )
+    app.post("/v1/users", new_agent.clone(), &agent.auth)
         .await
-        .status,
+        .assert_problem(403, "forbidden");
+    assert_eq!(
+        app.post("/v1/users", new_agent, &admin.auth).await.status,
         201
     );
 
@@ -235,27 +156,15 @@ async fn roles_limit_who_manages_whom() {
 
     // Customers see themselves and nobody else, not even that others exist.
     assert_eq!(
-        send(
-            &app,
-            Method::GET,
-            &format!("/v1/users/{}", customer.id),
-            None,
-            &auth(&customer.auth)
-        )
-        .await
-        .status,
+        app.get(&format!("/v1/users/{}", customer.id), &customer.auth)
+            .await
+            .status,
         200
     );
-    send(
-        &app,
-        Method::GET,
-        &format!("/v1/users/{}", agent.id),
-        None,
-        &auth(&customer.auth),
-    )
-    .await
-    .assert_problem(404, "not_found");
-    send(&app, Method::GET, "/v1/users", None, &auth(&customer.auth))
+    app.get(&format!("/v1/users/{}", agent.id), &customer.auth)
+        .await
+        .assert_problem(404, "not_found");
+    app.get("/v1/users", &customer.auth)
         .await
         .assert_problem(403, "forbidden");
 }
@@ -266,31 +175,20 @@ async fn a_deactivated_users_tokens_stop_working_at_once() {
     let t = TestTenant::new().await;
     let agent = t.person("agent", "Dora Agent").await;
     let me = format!("/v1/users/{}", agent.id);
-    assert_eq!(
-        send(&app, Method::GET, &me, None, &auth(&agent.auth))
-            .await
-            .status,
-        200
-    );
-    send(&app, Method::DELETE, &me, None, &auth(&agent.auth))
+    assert_eq!(app.get(&me, &agent.auth).await.status, 200);
+    app.delete(&me, &agent.auth)
         .await
         .assert_problem(403, "forbidden");
-    let r = send(&app, Method::DELETE, &me, None, &auth(&t.owner)).await;
+    let r = app.delete(&me, &t.owner).await;
     assert_eq!(r.status, 204);
-    send(&app, Method::GET, &me, None, &auth(&agent.auth))
+    app.get(&me, &agent.auth)
         .await
         .assert_problem(401, "invalid_token");
-    let shown = send(&app, Method::GET, &me, None, &auth(&t.owner)).await;
+    let shown = app.get(&me, &t.owner).await;
     assert_eq!(shown.body["status"], "deactivated", "the record stays");
-    send(
-        &app,
-        Method::DELETE,
-        &format!("/v1/users/{}", t.owner_id),
-        None,
-        &auth(&t.owner),
-    )
-    .await
-    .assert_problem(422, "validation_failed");
+    app.delete(&format!("/v1/users/{}", t.owner_id), &t.owner)
+        .await
+        .assert_problem(422, "validation_failed");
 }
 
 #[tokio::test]
@@ -355,20 +253,19 @@ async fn email_changes_move_the_login_and_respect_if_match() {
 async fn api_keys_are_shown_once_carry_scopes_and_can_be_revoked() {
     let app = app().await;
     let t = TestTenant::new().await;
-    let r = send(
-        &app,
-        Method::POST,
-        "/v1/api-keys",
-        Some(json!({"name": "CRM sync", "role": "agent", "scopes": ["users:read"]})),
-        &auth(&t.owner),
-    )
-    .await;
+    let r = app
+        .post(
+            "/v1/api-keys",
+            json!({"name": "CRM sync", "role": "agent", "scopes": ["users:read"]}),
+            &t.owner,
+        )
+        .await;
     assert_eq!(r.status, 201, "{:#}", r.body);
     let secret = r.body["key"].as_str().unwrap().to_owned();
     let id = r.body["id"].as_str().unwrap().to_owned();
     assert!(secret.starts_with("sbk_") && secret.starts_with(r.body["prefix"].as_str().unwrap()));
 
-    let listed = send(&app, Method::GET, "/v1/api-keys", None, &auth(&t.owner)).await;
+    let listed = app.get("/v1/api-keys", &t.owner).await;
     let items = listed.body["items"].as_array().unwrap();
     assert_eq!(items.len(), 1);
     assert!(
@@ -377,64 +274,44 @@ async fn api_keys_are_shown_once_carry_scopes_and_can_be_revoked() {
     );
 
     let key = kit::bearer(&secret);
-    assert_eq!(
-        send(&app, Method::GET, "/v1/users", None, &auth(&key))
-            .await
-            .status,
-        200
-    );
-    let with_use = send(&app, Method::GET, "/v1/api-keys", None, &auth(&t.owner)).await;
+    assert_eq!(app.get("/v1/users", &key).await.status, 200);
+    let with_use = app.get("/v1/api-keys", &t.owner).await;
     assert!(
         with_use.body["items"][0]["lastUsedAt"].is_string(),
         "last use recorded"
     );
     // users:read does not allow writing, and keys never manage keys.
-    send(
-        &app,
-        Method::POST,
+    app.post(
         "/v1/users",
-        Some(json!({"name": "X", "email": "x@acme.example", "role": "customer"})),
-        &auth(&key),
+        json!({"name": "X", "email": "x@acme.example", "role": "customer"}),
+        &key,
     )
     .await
     .assert_problem(403, "forbidden");
-    send(&app, Method::GET, "/v1/api-keys", None, &auth(&key))
+    app.get("/v1/api-keys", &key)
         .await
         .assert_problem(403, "forbidden");
 
     assert_eq!(
-        send(
-            &app,
-            Method::DELETE,
-            &format!("/v1/api-keys/{id}"),
-            None,
-            &auth(&t.owner)
-        )
-        .await
-        .status,
+        app.delete(&format!("/v1/api-keys/{id}"), &t.owner)
+            .await
+            .status,
         204
     );
-    send(&app, Method::GET, "/v1/users", None, &auth(&key))
+    app.get("/v1/users", &key)
         .await
         .assert_problem(401, "invalid_token");
-    send(
-        &app,
-        Method::DELETE,
-        &format!("/v1/api-keys/{id}"),
-        None,
-        &auth(&t.owner),
-    )
-    .await
-    .assert_problem(404, "not_found");
+    app.delete(&format!("/v1/api-keys/{id}"), &t.owner)
+        .await
+        .assert_problem(404, "not_found");
 
-    let bad = send(
-        &app,
-        Method::POST,
-        "/v1/api-keys",
-        Some(json!({"name": "", "role": "owner", "scopes": ["tickets:delete"]})),
-        &auth(&t.owner),
-    )
-    .await;
+    let bad = app
+        .post(
+            "/v1/api-keys",
+            json!({"name": "", "role": "owner", "scopes": ["tickets:delete"]}),
+            &t.owner,
+        )
+        .await;
     bad.assert_problem(422, "validation_failed");
     let fields: Vec<&str> = bad.body["errors"]
         .as_array()
@@ -443,15 +320,9 @@ async fn api_keys_are_shown_once_carry_scopes_and_can_be_revoked() {
         .map(|e| e["field"].as_str().unwrap())
         .collect();
     assert_eq!(fields, vec!["name", "role", "scopes.0"]);
-    send(
-        &app,
-        Method::GET,
-        "/v1/users",
-        None,
-        &auth("Bearer sbk_not_a_real_key"),
-    )
-    .await
-    .assert_problem(401, "invalid_token");
+    app.get("/v1/users", "Bearer sbk_not_a_real_key")
+        .await
+        .assert_problem(401, "invalid_token");
 }
 
 #[tokio::test]
@@ -460,14 +331,13 @@ async fn another_tenants_people_and_keys_are_404_and_untouched() {
     let a = TestTenant::new().await;
     let b = TestTenant::new().await;
     let a_agent = a.person("agent", "Alice Agent").await;
-    let a_key = send(
-        &app,
-        Method::POST,
-        "/v1/api-keys",
-        Some(json!({"name": "k", "role": "agent", "scopes": ["users:read"]})),
-        &auth(&a.owner),
-    )
-    .await;
+    let a_key = app
+        .post(
+            "/v1/api-keys",
+            json!({"name": "k", "role": "agent", "scopes": ["users:read"]}),
+            &a.owner,
+        )
+        .await;
     let a_key_id = a_key.body["id"].as_str().unwrap().to_owned();
     let b_agent = b.person("agent", "Bob Agent").await;
     let b_customer = b.person("customer", "Bea Customer").await;
@@ -475,7 +345,7 @@ async fn another_tenants_people_and_keys_are_404_and_untouched() {
 
     let user_path = format!("/v1/users/{}", a_agent.id);
     for who in [&b.owner, &b_agent.auth, &b_customer.auth, &b_key] {
-        send(&app, Method::GET, &user_path, None, &auth(who))
+        app.get(&user_path, who)
             .await
             .assert_problem(404, "not_found");
         let r = send(
@@ -487,30 +357,23 @@ async fn another_tenants_people_and_keys_are_404_and_untouched() {
         )
         .await;
         assert_eq!(r.status, 404, "{:#}", r.body);
-        let r = send(&app, Method::DELETE, &user_path, None, &auth(who)).await;
+        let r = app.delete(&user_path, who).await;
         assert_eq!(r.status, 404, "{:#}", r.body);
     }
-    let r = send(
-        &app,
-        Method::DELETE,
-        &format!("/v1/api-keys/{a_key_id}"),
-        None,
-        &auth(&b.owner),
-    )
-    .await;
+    let r = app
+        .delete(&format!("/v1/api-keys/{a_key_id}"), &b.owner)
+        .await;
     r.assert_problem(404, "not_found");
-    let listed = send(&app, Method::GET, "/v1/users", None, &auth(&b.owner)).await;
+    let listed = app.get("/v1/users", &b.owner).await;
     assert!(!listed.body.to_string().contains(&a_agent.id.to_string()));
 
-    let still = send(&app, Method::GET, &user_path, None, &auth(&a.owner)).await;
+    let still = app.get(&user_path, &a.owner).await;
     assert_eq!(
         (still.body["name"].as_str(), still.body["status"].as_str()),
         (Some("Alice Agent"), Some("active"))
     );
     assert_eq!(
-        send(&app, Method::GET, "/v1/api-keys", None, &auth(&a.owner))
-            .await
-            .body["items"]
+        app.get("/v1/api-keys", &a.owner).await.body["items"]
             .as_array()
             .unwrap()
             .len(),

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use switchboard_aws::queue::SqsDeliveryQueue;
 use switchboard_domain::webhooks::service::Webhooks;
 use switchboard_domain::webhooks::webhook::DeliveryRef;
-use switchboard_harness::{self as kit, TestTenant, send};
+use switchboard_harness::{self as kit, Calls, TestTenant, send};
 
 async fn app() -> (Router, aws_sdk_sqs::Client, String) {
     let (client, url) = kit::queue().await;
@@ -98,13 +98,7 @@ async fn admins_register_change_and_remove_endpoints_and_see_the_secret_once() {
 async fn bad_endpoints_are_refused_field_by_field() {
     let (app, _, _) = app().await;
     let t = TestTenant::new().await;
-    let r = send(
-        &app,
-        Method::POST,
-        "/v1/webhooks",
-        Some(json!({"url": "http://hooks.example.com/in", "events": ["*", "ticket.created"], "description": "x".repeat(501)})),
-        &auth(&t.owner),
-    )
+    let r = app.post("/v1/webhooks", json!({"url": "http://hooks.example.com/in", "events": ["*", "ticket.created"], "description": "x".repeat(501)}), &t.owner)
     .await;
     r.assert_problem(422, "validation_failed");
     let fields: Vec<Value> = r.body["errors"]
@@ -117,38 +111,30 @@ async fn bad_endpoints_are_refused_field_by_field() {
         fields,
         vec![json!("url"), json!("description"), json!("events")]
     );
-    let r = send(
-        &app,
-        Method::POST,
-        "/v1/webhooks",
-        Some(json!({"url": "https://[fd00:ec2::254]/"})),
-        &auth(&t.owner),
-    )
-    .await;
+    let r = app
+        .post(
+            "/v1/webhooks",
+            json!({"url": "https://[fd00:ec2::254]/"}),
+            &t.owner,
+        )
+        .await;
     assert_eq!(r.body["errors"][0]["code"], "forbidden_address");
-    send(
-        &app,
-        Method::POST,
-        "/v1/webhooks",
-        Some(json!({})),
-        &auth(&t.owner),
-    )
-    .await
-    .assert_problem(422, "validation_failed");
+    app.post("/v1/webhooks", json!({}), &t.owner)
+        .await
+        .assert_problem(422, "validation_failed");
 }
 
 #[tokio::test]
 async fn tests_and_redeliveries_are_queued_with_the_same_id_and_others_get_404() {
     let (app, sqs, url) = app().await;
     let t = TestTenant::new().await;
-    let created = send(
-        &app,
-        Method::POST,
-        "/v1/webhooks",
-        Some(json!({"url": "https://hooks.example.com/in"})),
-        &auth(&t.owner),
-    )
-    .await;
+    let created = app
+        .post(
+            "/v1/webhooks",
+            json!({"url": "https://hooks.example.com/in"}),
+            &t.owner,
+        )
+        .await;
     let id = created.body["id"].as_str().unwrap().to_owned();
     let sent = send(
         &app,
@@ -186,23 +172,16 @@ async fn tests_and_redeliveries_are_queued_with_the_same_id_and_others_get_404()
     assert_eq!(refs.len(), 2);
     assert!(refs.iter().all(|r| r.delivery_id.to_string() == delivery));
 
-    let one = send(
-        &app,
-        Method::GET,
-        &format!("/v1/webhooks/{id}/deliveries/{delivery}"),
-        None,
-        &auth(&t.owner),
-    )
-    .await;
+    let one = app
+        .get(
+            &format!("/v1/webhooks/{id}/deliveries/{delivery}"),
+            &t.owner,
+        )
+        .await;
     assert_eq!(one.body["payload"]["type"], "webhook.test");
-    let list = send(
-        &app,
-        Method::GET,
-        &format!("/v1/webhooks/{id}/deliveries"),
-        None,
-        &auth(&t.owner),
-    )
-    .await;
+    let list = app
+        .get(&format!("/v1/webhooks/{id}/deliveries"), &t.owner)
+        .await;
     assert_eq!(list.body["items"][0]["id"], delivery.as_str());
 
     let other = TestTenant::new().await;
@@ -224,11 +203,11 @@ async fn tests_and_redeliveries_are_queued_with_the_same_id_and_others_get_404()
             .assert_problem(404, "not_found");
     }
     let agent = t.person("agent", "Ada Agent").await;
-    send(&app, Method::GET, "/v1/webhooks", None, &auth(&agent.auth))
+    app.get("/v1/webhooks", &agent.auth)
         .await
         .assert_problem(403, "forbidden");
     let reader = t.api_key("admin", &["tickets:read"]).await;
-    send(&app, Method::GET, "/v1/webhooks", None, &auth(&reader))
+    app.get("/v1/webhooks", &reader)
         .await
         .assert_problem(403, "forbidden");
 }

@@ -6,6 +6,7 @@ use aws_sdk_sesv2::primitives::Blob;
 use aws_sdk_sesv2::types::{Destination, EmailContent, RawMessage};
 use switchboard_domain::StoreError;
 use switchboard_domain::email::ports::MailSender;
+use switchboard_domain::kernel::error::StoreResult;
 
 use crate::store::sdk_error;
 
@@ -26,12 +27,7 @@ impl SesMailer {
 }
 
 impl MailSender for SesMailer {
-    async fn send_raw(
-        &self,
-        from: &str,
-        recipients: &[String],
-        raw: &[u8],
-    ) -> Result<String, StoreError> {
+    async fn send_raw(&self, from: &str, recipients: &[String], raw: &[u8]) -> StoreResult<String> {
         let message = RawMessage::builder()
             .data(Blob::new(raw.to_vec()))
             .build()

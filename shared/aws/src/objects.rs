@@ -3,6 +3,7 @@
 //! under the ticket, presigned downloads.
 
 use std::time::Duration;
+use switchboard_domain::kernel::error::StoreResult;
 
 use aws_sdk_s3::Client;
 use aws_sdk_s3::error::SdkError;
@@ -39,7 +40,7 @@ impl S3Objects {
     }
 }
 
-fn presigning(ttl: jiff::SignedDuration) -> Result<PresigningConfig, StoreError> {
+fn presigning(ttl: jiff::SignedDuration) -> StoreResult<PresigningConfig> {
     let secs = u64::try_from(ttl.as_secs()).unwrap_or(300);
     PresigningConfig::expires_in(Duration::from_secs(secs))
         .map_err(|e| StoreError::Internal(format!("presigning: {e}")))
@@ -71,7 +72,7 @@ fn presigned(
 }
 
 impl ObjectStore for S3Objects {
-    async fn presign_upload(&self, upload: &Upload) -> Result<PresignedRequest, StoreError> {
+    async fn presign_upload(&self, upload: &Upload) -> StoreResult<PresignedRequest> {
         let request = self
             .client
             .put_object()
@@ -86,7 +87,7 @@ impl ObjectStore for S3Objects {
         Ok(presigned("PUT", request, UPLOAD_TTL))
     }
 
-    async fn uploaded(&self, upload: &Upload) -> Result<Option<StoredObject>, StoreError> {
+    async fn uploaded(&self, upload: &Upload) -> StoreResult<Option<StoredObject>> {
         let head = self
             .client
             .head_object()
@@ -109,7 +110,7 @@ impl ObjectStore for S3Objects {
         }
     }
 
-    async fn discard_upload(&self, upload: &Upload) -> Result<(), StoreError> {
+    async fn discard_upload(&self, upload: &Upload) -> StoreResult<()> {
         self.client
             .delete_object()
             .bucket(&self.bucket)
@@ -120,7 +121,7 @@ impl ObjectStore for S3Objects {
         Ok(())
     }
 
-    async fn read(&self, attachment: &Attachment) -> Result<Vec<u8>, StoreError> {
+    async fn read(&self, attachment: &Attachment) -> StoreResult<Vec<u8>> {
         let object = self
             .client
             .get_object()
@@ -141,7 +142,7 @@ impl ObjectStore for S3Objects {
         Ok(bytes.to_vec())
     }
 
-    async fn put(&self, attachment: &Attachment, bytes: &[u8]) -> Result<(), StoreError> {
+    async fn put(&self, attachment: &Attachment, bytes: &[u8]) -> StoreResult<()> {
         self.client
             .put_object()
             .bucket(&self.bucket)
@@ -158,7 +159,7 @@ impl ObjectStore for S3Objects {
         Ok(())
     }
 
-    async fn keep(&self, upload: &Upload, attachment: &Attachment) -> Result<(), StoreError> {
+    async fn keep(&self, upload: &Upload, attachment: &Attachment) -> StoreResult<()> {
         let from = objects::upload(upload.tenant_id, upload.id);
         self.client
             .copy_object()
@@ -188,7 +189,7 @@ impl ObjectStore for S3Objects {
         &self,
         attachment: &Attachment,
         disposition: &str,
-    ) -> Result<PresignedRequest, StoreError> {
+    ) -> StoreResult<PresignedRequest> {
         let request = self
             .client
             .get_object()
@@ -206,7 +207,7 @@ impl ObjectStore for S3Objects {
         Ok(presigned("GET", request, DOWNLOAD_TTL))
     }
 
-    async fn delete(&self, attachment: &Attachment) -> Result<(), StoreError> {
+    async fn delete(&self, attachment: &Attachment) -> StoreResult<()> {
         self.client
             .delete_object()
             .bucket(&self.bucket)

@@ -4,7 +4,7 @@ use aws_sdk_apigatewaymanagement::Client;
 use aws_sdk_apigatewaymanagement::error::SdkError;
 use aws_sdk_apigatewaymanagement::operation::post_to_connection::PostToConnectionError;
 use aws_sdk_apigatewaymanagement::primitives::Blob;
-use switchboard_domain::StoreError;
+use switchboard_domain::kernel::error::StoreResult;
 use switchboard_domain::realtime::ports::{PushResult, Pusher};
 
 use crate::store::sdk_error;
@@ -21,7 +21,7 @@ impl ConnectionsApi {
 }
 
 impl Pusher for ConnectionsApi {
-    async fn push(&self, connection_id: &str, message: &[u8]) -> Result<PushResult, StoreError> {
+    async fn push(&self, connection_id: &str, message: &[u8]) -> StoreResult<PushResult> {
         let sent = self
             .client
             .post_to_connection()

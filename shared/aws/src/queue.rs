@@ -5,6 +5,7 @@ use aws_sdk_sqs::Client;
 use switchboard_domain::StoreError;
 use switchboard_domain::email::mail_job::MailJob;
 use switchboard_domain::email::ports::MailQueue;
+use switchboard_domain::kernel::error::StoreResult;
 use switchboard_domain::sla::ports::SlaQueue;
 use switchboard_domain::sla::stored::SlaCheck;
 use switchboard_domain::webhooks::ports::DeliveryQueue;
@@ -29,11 +30,7 @@ impl SqsDeliveryQueue {
 
 impl SqsDeliveryQueue {
     /// Sends `message` as JSON, hidden for `delay_seconds` (SQS: 900 at most).
-    async fn send<T: serde::Serialize>(
-        &self,
-        message: &T,
-        delay_seconds: u32,
-    ) -> Result<(), StoreError> {
+    async fn send<T: serde::Serialize>(&self, message: &T, delay_seconds: u32) -> StoreResult<()> {
         let body = serde_json::to_string(message)
             .map_err(|e| StoreError::Internal(format!("encoding a message: {e}")))?;
         self.client
@@ -49,7 +46,7 @@ impl SqsDeliveryQueue {
 }
 
 impl DeliveryQueue for SqsDeliveryQueue {
-    async fn enqueue(&self, delivery: &DeliveryRef) -> Result<(), StoreError> {
+    async fn enqueue(&self, delivery: &DeliveryRef) -> StoreResult<()> {
         self.send(delivery, 0).await
     }
 }
@@ -59,7 +56,7 @@ impl DeliveryQueue for SqsDeliveryQueue {
 pub struct SqsMailQueue(pub SqsDeliveryQueue);
 
 impl MailQueue for SqsMailQueue {
-    async fn enqueue_mail(&self, job: &MailJob) -> Result<(), StoreError> {
+    async fn enqueue_mail(&self, job: &MailJob) -> StoreResult<()> {
         self.0.send(job, 0).await
     }
 }
@@ -69,7 +66,7 @@ impl MailQueue for SqsMailQueue {
 pub struct SqsSlaQueue(pub SqsDeliveryQueue);
 
 impl SlaQueue for SqsSlaQueue {
-    async fn enqueue_check(&self, check: &SlaCheck, delay_seconds: u32) -> Result<(), StoreError> {
+    async fn enqueue_check(&self, check: &SlaCheck, delay_seconds: u32) -> StoreResult<()> {
         self.0.send(check, delay_seconds).await
     }
 }

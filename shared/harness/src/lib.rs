@@ -10,6 +10,7 @@ use http::{HeaderMap, Method, Request, StatusCode};
 use http_body_util::BodyExt;
 use jiff::SignedDuration;
 use serde_json::{Value, json};
+use std::future::Future;
 use switchboard_aws::DynamoStore;
 use switchboard_aws::cursor::CursorSealer;
 use switchboard_domain::accounts::api_key::{Scope, parse_key_role};
@@ -172,6 +173,60 @@ pub async fn send(
     }
     let body = body.map(|b| Body::from(b.to_string())).unwrap_or_default();
     raw(router, req.body(body).unwrap()).await
+}
+
+/// Requests as a signed-in caller makes them: `app.post(path, body, &auth)`.
+/// `auth` is a whole `Authorization` value (`Bearer …`).
+pub trait Calls {
+    fn get(&self, path: &str, auth: &str) -> impl Future<Output = Reply>;
+    fn delete(&self, path: &str, auth: &str) -> impl Future<Output = Reply>;
+    fn post(&self, path: &str, body: Value, auth: &str) -> impl Future<Output = Reply>;
+    fn put(&self, path: &str, body: Value, auth: &str) -> impl Future<Output = Reply>;
+    /// A `PATCH` with `If-Match: {if_match}` (an ETag such as `"1"`).
+    fn patch(
+        &self,
+        path: &str,
+        body: Value,
+        auth: &str,
+        if_match: &str,
+    ) -> impl Future<Output = Reply>;
+}
+
+impl Calls for Router {
+    async fn get(&self, path: &str, auth: &str) -> Reply {
+        send(self, Method::GET, path, None, &[("authorization", auth)]).await
+    }
+
+    async fn delete(&self, path: &str, auth: &str) -> Reply {
+        send(self, Method::DELETE, path, None, &[("authorization", auth)]).await
+    }
+
+    async fn post(&self, path: &str, body: Value, auth: &str) -> Reply {
+        send(
+            self,
+            Method::POST,
+            path,
+            Some(body),
+            &[("authorization", auth)],
+        )
+        .await
+    }
+
+    async fn put(&self, path: &str, body: Value, auth: &str) -> Reply {
+        send(
+            self,
+            Method::PUT,
+            path,
+            Some(body),
+            &[("authorization", auth)],
+        )
+        .await
+    }
+
+    async fn patch(&self, path: &str, body: Value, auth: &str, if_match: &str) -> Reply {
+        let headers = [("authorization", auth), ("if-match", if_match)];
+        send(self, Method::PATCH, path, Some(body), &headers).await
+    }
 }
 
 pub async fn raw(router: &Router, req: Request<Body>) -> Reply {

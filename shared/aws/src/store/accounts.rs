@@ -22,6 +22,7 @@ use switchboard_domain::accounts::tenant::{Slug, Tenant};
 use switchboard_domain::accounts::throttle::FailureRecord;
 use switchboard_domain::accounts::user::{Email, Role, User};
 use switchboard_domain::kernel::error::Conflict;
+use switchboard_domain::kernel::error::StoreResult;
 use switchboard_domain::kernel::events::DomainEvent;
 use switchboard_domain::kernel::ids::{ApiKeyId, SessionId, TeamId, TenantId, UserId};
 use switchboard_domain::kernel::pagination::{Page, PageRequest};
@@ -29,7 +30,7 @@ use switchboard_domain::kernel::pagination::{Page, PageRequest};
 const TENANTS_SCOPE: &str = "tenants";
 
 impl DynamoStore {
-    fn session_writes(&self, s: &NewSession<'_>) -> Result<[TransactWriteItem; 2], StoreError> {
+    fn session_writes(&self, s: &NewSession<'_>) -> StoreResult<[TransactWriteItem; 2]> {
         Ok([
             self.put_new(&SessionItem::from(s.session))?,
             self.put_new(&RefreshItem::from(s.refresh))?,
@@ -60,7 +61,7 @@ impl TenantStore for DynamoStore {
         owner: &User,
         session: NewSession<'_>,
         events: &[DomainEvent],
-    ) -> Result<(), StoreError> {
+    ) -> StoreResult<()> {
         let mut items = vec![
             self.put_new(&SlugItem::new(tenant))?,
             self.put_new(&TenantItem::from(tenant))?,
@@ -77,14 +78,14 @@ impl TenantStore for DynamoStore {
         .await
     }
 
-    async fn tenant(&self, id: TenantId) -> Result<Option<Tenant>, StoreError> {
+    async fn tenant(&self, id: TenantId) -> StoreResult<Option<Tenant>> {
         Ok(self
             .get::<TenantItem>(&keys::tenant(id))
             .await?
             .map(Into::into))
     }
 
-    async fn tenant_by_slug(&self, slug: &Slug) -> Result<Option<Tenant>, StoreError> {
+    async fn tenant_by_slug(&self, slug: &Slug) -> StoreResult<Option<Tenant>> {
         match self.get::<SlugItem>(&keys::slug(slug)).await? {
             Some(s) => self.tenant(s.tenant_id).await,
             None => Ok(None),
@@ -96,7 +97,7 @@ impl TenantStore for DynamoStore {
         tenant: &Tenant,
         expected_version: u64,
         events: &[DomainEvent],
-    ) -> Result<(), StoreError> {
+    ) -> StoreResult<()> {
         let mut items =
             vec![self.put_if_version(to_item(&TenantItem::from(tenant))?, expected_version)?];
         items.extend(self.put_events(events)?);
@@ -107,7 +108,7 @@ impl TenantStore for DynamoStore {
         .await
     }
 
-    async fn list_tenants(&self, page: &PageRequest) -> Result<Page<Tenant>, StoreError> {
+    async fn list_tenants(&self, page: &PageRequest) -> StoreResult<Page<Tenant>> {
         let (items, next_cursor) = self
             .query_index_page(
                 index::GSI1,
@@ -132,7 +133,7 @@ impl UserStore for DynamoStore {
         user: &User,
         session: Option<NewSession<'_>>,
         events: &[DomainEvent],
-    ) -> Result<(), StoreError> {
+    ) -> StoreResult<()> {
         let mut items = vec![
             self.put_new(&LoginEmailItem::new(user))?,
             self.put_new(&UserItem::from(user))?,
@@ -148,11 +149,7 @@ impl UserStore for DynamoStore {
         .await
     }
 
-    async fn user_by_email(
-        &self,
-        tenant: TenantId,
-        email: &Email,
-    ) -> Result<Option<User>, StoreError> {
+    async fn user_by_email(&self, tenant: TenantId, email: &Email) -> StoreResult<Option<User>> {
         let Some(marker) = self
             .get::<LoginEmailItem>(&keys::login_email(tenant, email))
             .await?
@@ -165,14 +162,14 @@ impl UserStore for DynamoStore {
             .map(Into::into))
     }
 
-    async fn user(&self, tenant: TenantId, id: UserId) -> Result<Option<User>, StoreError> {
+    async fn user(&self, tenant: TenantId, id: UserId) -> StoreResult<Option<User>> {
         Ok(self
             .get::<UserItem>(&keys::user(tenant, id))
             .await?
             .map(Into::into))
     }
 
-    async fn users(&self, tenant: TenantId, ids: &[UserId]) -> Result<Vec<User>, StoreError> {
+    async fn users(&self, tenant: TenantId, ids: &[UserId]) -> StoreResult<Vec<User>> {
         let mut users = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(100) {
             let keys: Vec<_> = chunk.iter().map(|id| keys::user(tenant, *id)).collect();
@@ -188,7 +185,7 @@ impl UserStore for DynamoStore {
         tenant: TenantId,
         role: Option<Role>,
         page: &PageRequest,
-    ) -> Result<Page<User>, StoreError> {
+    ) -> StoreResult<Page<User>> {
         let pk = keys::users_index_pk(tenant);
         let prefix = role.map(|r| format!("{}#", r.as_str()));
         let scope = format!("{pk}|{}", prefix.as_deref().unwrap_or("*"));
@@ -215,7 +212,7 @@ impl UserStore for DynamoStore {
         expected_version: u64,
         previous_email: Option<&Email>,
         events: &[DomainEvent],
-    ) -> Result<(), StoreError> {
+    ) -> StoreResult<()> {
         let mut items =
             vec![self.put_if_version(to_item(&UserItem::from(user))?, expected_version)?];
         if let Some(old) = previous_email {
@@ -238,7 +235,7 @@ impl SessionStore for DynamoStore {
         tenant: TenantId,
         user: UserId,
         session: SessionId,
-    ) -> Result<PrincipalState, StoreError> {
+    ) -> StoreResult<PrincipalState> {
         let (tk, uk, sk) = (
             keys::tenant(tenant),
             keys::user(tenant, user),
@@ -264,12 +261,12 @@ impl SessionStore for DynamoStore {
         })
     }
 
-    async fn start_session(&self, session: NewSession<'_>) -> Result<(), StoreError> {
+    async fn start_session(&self, session: NewSession<'_>) -> StoreResult<()> {
         let items = self.session_writes(&session)?.to_vec();
         self.transact(items, |_| StoreError::ConditionFailed).await
     }
 
-    async fn refresh_record(&self, digest: &str) -> Result<Option<RefreshRecord>, StoreError> {
+    async fn refresh_record(&self, digest: &str) -> StoreResult<Option<RefreshRecord>> {
         Ok(self
             .get::<RefreshItem>(&keys::refresh_token(digest))
             .await?
@@ -281,7 +278,7 @@ impl SessionStore for DynamoStore {
         old: &RefreshRecord,
         next: &RefreshRecord,
         now: Timestamp,
-    ) -> Result<(), StoreError> {
+    ) -> StoreResult<()> {
         let spend = self
             .update(&keys::refresh_token(&old.digest))
             .update_expression("SET usedAt = :now")
@@ -313,7 +310,7 @@ impl SessionStore for DynamoStore {
         user: UserId,
         session: SessionId,
         now: Timestamp,
-    ) -> Result<(), StoreError> {
+    ) -> StoreResult<()> {
         let result = self
             .client()
             .update_item()
@@ -338,7 +335,7 @@ impl LoginFailures for DynamoStore {
         tenant: TenantId,
         email: &Email,
         now: Timestamp,
-    ) -> Result<Option<FailureRecord>, StoreError> {
+    ) -> StoreResult<Option<FailureRecord>> {
         let item = self
             .get::<LoginFailuresItem>(&keys::login_failures(tenant, email))
             .await?;
@@ -352,7 +349,7 @@ impl LoginFailures for DynamoStore {
         email: &Email,
         now: Timestamp,
         window_ends: Timestamp,
-    ) -> Result<FailureRecord, StoreError> {
+    ) -> StoreResult<FailureRecord> {
         let key = keys::login_failures(tenant, email);
         let counted = self
             .client()
@@ -403,7 +400,7 @@ impl LoginFailures for DynamoStore {
         }
     }
 
-    async fn clear_failed_logins(&self, tenant: TenantId, email: &Email) -> Result<(), StoreError> {
+    async fn clear_failed_logins(&self, tenant: TenantId, email: &Email) -> StoreResult<()> {
         self.client()
             .delete_item()
             .table_name(self.table())
@@ -416,21 +413,21 @@ impl LoginFailures for DynamoStore {
 }
 
 impl ApiKeyStore for DynamoStore {
-    async fn api_key_by_digest(&self, digest: &str) -> Result<Option<ApiKey>, StoreError> {
+    async fn api_key_by_digest(&self, digest: &str) -> StoreResult<Option<ApiKey>> {
         self.api_key_item(digest).await
     }
 
-    async fn record_api_key_use(&self, key: &ApiKey, now: Timestamp) -> Result<(), StoreError> {
+    async fn record_api_key_use(&self, key: &ApiKey, now: Timestamp) -> StoreResult<()> {
         self.touch_api_key(key, now).await
     }
 
-    async fn create_api_key(&self, key: &ApiKey, events: &[DomainEvent]) -> Result<(), StoreError> {
+    async fn create_api_key(&self, key: &ApiKey, events: &[DomainEvent]) -> StoreResult<()> {
         let mut items = vec![self.put_new(&ApiKeyItem::from(key))?];
         items.extend(self.put_events(events)?);
         self.transact(items, |_| StoreError::ConditionFailed).await
     }
 
-    async fn list_api_keys(&self, tenant: TenantId) -> Result<Vec<ApiKey>, StoreError> {
+    async fn list_api_keys(&self, tenant: TenantId) -> StoreResult<Vec<ApiKey>> {
         let pk = keys::api_keys_index_pk(tenant);
         let mut keys_found = Vec::new();
         let mut page = PageRequest {
@@ -456,7 +453,7 @@ impl ApiKeyStore for DynamoStore {
         tenant: TenantId,
         id: ApiKeyId,
         events: &[DomainEvent],
-    ) -> Result<(), StoreError> {
+    ) -> StoreResult<()> {
         let key = self
             .list_api_keys(tenant)
             .await?
@@ -476,7 +473,7 @@ impl PasswordLinks for DynamoStore {
         user: UserId,
         now: Timestamp,
         until: Timestamp,
-    ) -> Result<bool, StoreError> {
+    ) -> StoreResult<bool> {
         let key = keys::reset_requested(tenant, user);
         let out = self
             .client()
@@ -502,7 +499,7 @@ impl PasswordLinks for DynamoStore {
     async fn put_password_link(
         &self,
         link: &switchboard_domain::accounts::password_link::PasswordLink,
-    ) -> Result<(), StoreError> {
+    ) -> StoreResult<()> {
         let item = to_item(&crate::items::PasswordLinkItem::from(link))?;
         self.put_one(item, Some("attribute_not_exists(PK)")).await
     }
@@ -510,7 +507,7 @@ impl PasswordLinks for DynamoStore {
     async fn take_password_link(
         &self,
         digest: &str,
-    ) -> Result<Option<switchboard_domain::accounts::password_link::PasswordLink>, StoreError> {
+    ) -> StoreResult<Option<switchboard_domain::accounts::password_link::PasswordLink>> {
         let out = self
             .client()
             .delete_item()
@@ -533,14 +530,14 @@ impl PasswordLinks for DynamoStore {
 }
 
 impl TeamStore for DynamoStore {
-    async fn team(&self, tenant: TenantId, id: TeamId) -> Result<Option<Team>, StoreError> {
+    async fn team(&self, tenant: TenantId, id: TeamId) -> StoreResult<Option<Team>> {
         Ok(self
             .get::<TeamItem>(&keys::team(tenant, id))
             .await?
             .map(Into::into))
     }
 
-    async fn list_teams(&self, tenant: TenantId) -> Result<Vec<Team>, StoreError> {
+    async fn list_teams(&self, tenant: TenantId) -> StoreResult<Vec<Team>> {
         let pk = keys::tenant(tenant).pk;
         let mut teams: Vec<Team> = self
             .query_partition(&pk, keys::TEAM_PREFIX)
@@ -557,7 +554,7 @@ impl TeamStore for DynamoStore {
         team: &Team,
         expected_version: Option<u64>,
         events: &[DomainEvent],
-    ) -> Result<(), StoreError> {
+    ) -> StoreResult<()> {
         let item = to_item(&TeamItem::from(team))?;
         let mut items = vec![match expected_version {
             Some(v) => self.put_if_version(item, v)?,
@@ -576,7 +573,7 @@ impl TeamStore for DynamoStore {
         tenant: TenantId,
         id: TeamId,
         events: &[DomainEvent],
-    ) -> Result<(), StoreError> {
+    ) -> StoreResult<()> {
         let mut items = vec![self.delete_existing(&keys::team(tenant, id))?];
         items.extend(self.put_events(events)?);
         self.transact(items, |_| StoreError::NotFound).await
@@ -584,7 +581,7 @@ impl TeamStore for DynamoStore {
 }
 
 impl DynamoStore {
-    pub(crate) async fn api_key_item(&self, digest: &str) -> Result<Option<ApiKey>, StoreError> {
+    pub(crate) async fn api_key_item(&self, digest: &str) -> StoreResult<Option<ApiKey>> {
         Ok(self
             .get::<ApiKeyItem>(&keys::api_key(digest))
             .await?
@@ -595,7 +592,7 @@ impl DynamoStore {
         &self,
         key: &ApiKey,
         now: jiff::Timestamp,
-    ) -> Result<(), StoreError> {
+    ) -> StoreResult<()> {
         let result = self
             .client()
             .update_item()

@@ -7,27 +7,24 @@ use aws_sdk_dynamodb::types::TransactWriteItem;
 use switchboard_domain::StoreError;
 use switchboard_domain::attachments::attachment::{Attachment, Upload};
 use switchboard_domain::attachments::ports::AttachmentStore;
+use switchboard_domain::kernel::error::StoreResult;
 use switchboard_domain::kernel::ids::{AttachmentId, TenantId, TicketId, UploadId};
 use switchboard_domain::kernel::pagination::PageRequest;
 
 impl AttachmentStore for DynamoStore {
-    async fn put_upload(&self, upload: &Upload) -> Result<(), StoreError> {
+    async fn put_upload(&self, upload: &Upload) -> StoreResult<()> {
         self.put_one(to_item(&UploadItem::from(upload))?, None)
             .await
     }
 
-    async fn upload(&self, tenant: TenantId, id: UploadId) -> Result<Option<Upload>, StoreError> {
+    async fn upload(&self, tenant: TenantId, id: UploadId) -> StoreResult<Option<Upload>> {
         Ok(self
             .get::<UploadItem>(&keys::upload(tenant, id))
             .await?
             .map(|i| i.upload))
     }
 
-    async fn attach(
-        &self,
-        attachments: &[Attachment],
-        uploads: &[Upload],
-    ) -> Result<(), StoreError> {
+    async fn attach(&self, attachments: &[Attachment], uploads: &[Upload]) -> StoreResult<()> {
         let mut items: Vec<TransactWriteItem> =
             Vec::with_capacity(attachments.len() + uploads.len());
         for a in attachments {
@@ -44,7 +41,7 @@ impl AttachmentStore for DynamoStore {
         &self,
         tenant: TenantId,
         id: AttachmentId,
-    ) -> Result<Option<Attachment>, StoreError> {
+    ) -> StoreResult<Option<Attachment>> {
         Ok(self
             .get::<AttachmentItem>(&keys::attachment(tenant, id))
             .await?
@@ -55,7 +52,7 @@ impl AttachmentStore for DynamoStore {
         &self,
         tenant: TenantId,
         ticket: TicketId,
-    ) -> Result<Vec<Attachment>, StoreError> {
+    ) -> StoreResult<Vec<Attachment>> {
         let pk = keys::ticket_attachments_pk(tenant, ticket);
         let mut out = Vec::new();
         let mut page = PageRequest {
@@ -85,7 +82,7 @@ impl AttachmentStore for DynamoStore {
         Ok(out)
     }
 
-    async fn delete_attachment(&self, attachment: &Attachment) -> Result<(), StoreError> {
+    async fn delete_attachment(&self, attachment: &Attachment) -> StoreResult<()> {
         self.delete_one(&keys::attachment(attachment.tenant_id, attachment.id))
             .await
     }

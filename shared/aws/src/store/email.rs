@@ -12,6 +12,7 @@ use switchboard_domain::email::Mailbox;
 use switchboard_domain::email::message_record::MessageRecord;
 use switchboard_domain::email::ports::{Bounces, MailClaims, MailboxStore, MessageLog};
 use switchboard_domain::kernel::error::Conflict;
+use switchboard_domain::kernel::error::StoreResult;
 use switchboard_domain::kernel::ids::{EventId, MailboxId, TenantId};
 use switchboard_domain::kernel::pagination::{Page, PageRequest};
 
@@ -21,7 +22,7 @@ impl MailboxStore for DynamoStore {
         mailbox: &Mailbox,
         expected_version: Option<u64>,
         previous_address: Option<&str>,
-    ) -> Result<(), StoreError> {
+    ) -> StoreResult<()> {
         let item = to_item(&MailboxItem::from(mailbox))?;
         let mut writes = vec![match expected_version {
             None => self.put(item, Some("attribute_not_exists(PK)"))?,
@@ -46,18 +47,14 @@ impl MailboxStore for DynamoStore {
         .await
     }
 
-    async fn mailbox(
-        &self,
-        tenant: TenantId,
-        id: MailboxId,
-    ) -> Result<Option<Mailbox>, StoreError> {
+    async fn mailbox(&self, tenant: TenantId, id: MailboxId) -> StoreResult<Option<Mailbox>> {
         Ok(self
             .get::<MailboxItem>(&keys::mailbox(tenant, id))
             .await?
             .map(|i| i.mailbox))
     }
 
-    async fn mailboxes(&self, tenant: TenantId) -> Result<Vec<Mailbox>, StoreError> {
+    async fn mailboxes(&self, tenant: TenantId) -> StoreResult<Vec<Mailbox>> {
         self.query_partition(&keys::tenant(tenant).pk, keys::MAILBOX_PREFIX)
             .await?
             .into_iter()
@@ -65,7 +62,7 @@ impl MailboxStore for DynamoStore {
             .collect()
     }
 
-    async fn mailbox_by_address(&self, address: &str) -> Result<Option<Mailbox>, StoreError> {
+    async fn mailbox_by_address(&self, address: &str) -> StoreResult<Option<Mailbox>> {
         let Some(marker) = self
             .get::<MailboxAddressItem>(&keys::mailbox_address(address))
             .await?
@@ -75,7 +72,7 @@ impl MailboxStore for DynamoStore {
         self.mailbox(marker.tenant_id, marker.mailbox_id).await
     }
 
-    async fn delete_mailbox(&self, mailbox: &Mailbox) -> Result<(), StoreError> {
+    async fn delete_mailbox(&self, mailbox: &Mailbox) -> StoreResult<()> {
         let writes = vec![
             self.delete_existing(&keys::mailbox(mailbox.tenant_id, mailbox.id))?,
             self.delete_existing(&keys::mailbox_address(&mailbox.address))?,
@@ -89,7 +86,7 @@ impl MessageLog for DynamoStore {
         &self,
         tenant: TenantId,
         message_id: &str,
-    ) -> Result<Option<MessageRecord>, StoreError> {
+    ) -> StoreResult<Option<MessageRecord>> {
         Ok(self
             .get::<MessageItem>(&keys::message(tenant, message_id))
             .await?
@@ -101,7 +98,7 @@ impl MessageLog for DynamoStore {
         tenant: TenantId,
         message_id: &str,
         record: &MessageRecord,
-    ) -> Result<(), StoreError> {
+    ) -> StoreResult<()> {
         let item = MessageItem {
             key: keys::message(tenant, message_id).into(),
             gsi1pk: Some(keys::messages_index_pk(tenant, &record.decision)),
@@ -117,7 +114,7 @@ impl MessageLog for DynamoStore {
         tenant: TenantId,
         decision: &str,
         page: &PageRequest,
-    ) -> Result<Page<MessageRecord>, StoreError> {
+    ) -> StoreResult<Page<MessageRecord>> {
         let pk = keys::messages_index_pk(tenant, decision);
         let (items, next_cursor) = self
             .query_page(
@@ -141,7 +138,7 @@ impl MessageLog for DynamoStore {
         tenant: TenantId,
         alias: &str,
         record: &MessageRecord,
-    ) -> Result<(), StoreError> {
+    ) -> StoreResult<()> {
         let item = MessageItem {
             key: keys::message(tenant, alias).into(),
             gsi1pk: None,
@@ -159,7 +156,7 @@ impl Bounces for DynamoStore {
         tenant: TenantId,
         address: &str,
         at: Timestamp,
-    ) -> Result<(), StoreError> {
+    ) -> StoreResult<()> {
         let item = BouncingItem {
             key: keys::bouncing(tenant, address).into(),
             entity: BOUNCING_ENTITY.to_owned(),
@@ -169,7 +166,7 @@ impl Bounces for DynamoStore {
         self.put_one(to_item(&item)?, None).await
     }
 
-    async fn is_bouncing(&self, tenant: TenantId, address: &str) -> Result<bool, StoreError> {
+    async fn is_bouncing(&self, tenant: TenantId, address: &str) -> StoreResult<bool> {
         Ok(self
             .get::<BouncingItem>(&keys::bouncing(tenant, address))
             .await?
@@ -184,7 +181,7 @@ impl MailClaims for DynamoStore {
         event: EventId,
         key: &str,
         at: Timestamp,
-    ) -> Result<bool, StoreError> {
+    ) -> StoreResult<bool> {
         let item = EventStepItem::new(keys::mail_claim(tenant, event, key), at);
         match self
             .put_one(to_item(&item)?, Some("attribute_not_exists(PK)"))
@@ -196,12 +193,7 @@ impl MailClaims for DynamoStore {
         }
     }
 
-    async fn release_mail(
-        &self,
-        tenant: TenantId,
-        event: EventId,
-        key: &str,
-    ) -> Result<(), StoreError> {
+    async fn release_mail(&self, tenant: TenantId, event: EventId, key: &str) -> StoreResult<()> {
         match self.delete_one(&keys::mail_claim(tenant, event, key)).await {
             Ok(()) | Err(StoreError::NotFound) => Ok(()),
             Err(e) => Err(e),

@@ -4,13 +4,14 @@ use super::{DynamoStore, sdk_error};
 use crate::items::IdempotencyItem;
 use crate::keys::{self};
 use switchboard_domain::StoreError;
+use switchboard_domain::kernel::error::StoreResult;
 use switchboard_domain::kernel::events::DomainEvent;
 use switchboard_domain::kernel::idempotency::IdempotencyRecord;
 use switchboard_domain::kernel::ids::TenantId;
 use switchboard_domain::kernel::ports::{EventLog, Health, IdempotencyStore};
 
 impl Health for DynamoStore {
-    async fn ping(&self) -> Result<(), StoreError> {
+    async fn ping(&self) -> StoreResult<()> {
         self.client()
             .describe_table()
             .table_name(self.table())
@@ -22,7 +23,7 @@ impl Health for DynamoStore {
 }
 
 impl EventLog for DynamoStore {
-    async fn append_events(&self, events: &[DomainEvent]) -> Result<(), StoreError> {
+    async fn append_events(&self, events: &[DomainEvent]) -> StoreResult<()> {
         let writes = self.put_events(events)?;
         self.transact(writes, |_| StoreError::ConditionFailed).await
     }
@@ -33,7 +34,7 @@ impl IdempotencyStore for DynamoStore {
         &self,
         tenant: TenantId,
         scope: &str,
-    ) -> Result<Option<IdempotencyRecord>, StoreError> {
+    ) -> StoreResult<Option<IdempotencyRecord>> {
         let now = jiff::Timestamp::now().as_second();
         Ok(self
             .get::<IdempotencyItem>(&keys::idempotency(tenant, scope))

@@ -25,6 +25,7 @@ use serde::de::DeserializeOwned;
 use std::collections::HashMap;
 use std::sync::Arc;
 use switchboard_domain::StoreError;
+use switchboard_domain::kernel::error::StoreResult;
 use switchboard_domain::kernel::events::DomainEvent;
 use switchboard_domain::kernel::pagination::PageRequest;
 
@@ -63,7 +64,7 @@ impl DynamoStore {
     }
 
     /// A strongly consistent read of one item.
-    async fn get<T: DeserializeOwned>(&self, key: &Key) -> Result<Option<T>, StoreError> {
+    async fn get<T: DeserializeOwned>(&self, key: &Key) -> StoreResult<Option<T>> {
         let out = self
             .client
             .get_item()
@@ -78,7 +79,7 @@ impl DynamoStore {
 
     /// Reads several items in one round trip (retrying what DynamoDB leaves
     /// unprocessed), keyed by (PK, SK).
-    async fn batch_get(&self, keys: &[Key]) -> Result<HashMap<(String, String), Item>, StoreError> {
+    async fn batch_get(&self, keys: &[Key]) -> StoreResult<HashMap<(String, String), Item>> {
         let mut found = HashMap::new();
         let mut pending = Some(
             KeysAndAttributes::builder()
@@ -126,7 +127,7 @@ impl DynamoStore {
         &self,
         items: Vec<TransactWriteItem>,
         on_condition: impl Fn(usize) -> StoreError,
-    ) -> Result<(), StoreError> {
+    ) -> StoreResult<()> {
         // DynamoDB refuses an empty transaction; there is nothing to do.
         if items.is_empty() {
             return Ok(());
@@ -169,7 +170,7 @@ impl DynamoStore {
         forward: bool,
         page: &PageRequest,
         scope: &str,
-    ) -> Result<(Vec<Item>, Option<String>), StoreError> {
+    ) -> StoreResult<(Vec<Item>, Option<String>)> {
         self.query_page(Some(index), partition, sk_prefix, forward, page, scope)
             .await
     }
@@ -184,7 +185,7 @@ impl DynamoStore {
         forward: bool,
         page: &PageRequest,
         scope: &str,
-    ) -> Result<(Vec<Item>, Option<String>), StoreError> {
+    ) -> StoreResult<(Vec<Item>, Option<String>)> {
         let start = page
             .cursor
             .as_deref()
@@ -233,7 +234,7 @@ impl DynamoStore {
         filtering: bool,
         limit: usize,
         mut start: Option<Item>,
-    ) -> Result<(Vec<Item>, Option<Item>), StoreError> {
+    ) -> StoreResult<(Vec<Item>, Option<Item>)> {
         const MAX_FILTERED_READS: usize = 10;
         let mut found: Vec<Item> = Vec::new();
         for _ in 0..MAX_FILTERED_READS {
@@ -275,7 +276,7 @@ impl DynamoStore {
         &self,
         pk: &str,
         sk_prefix: &str,
-    ) -> Result<Vec<Item>, StoreError> {
+    ) -> StoreResult<Vec<Item>> {
         self.query_prefix(pk, sk_prefix, false).await
     }
 
@@ -285,7 +286,7 @@ impl DynamoStore {
         &self,
         pk: &str,
         sk_prefix: &str,
-    ) -> Result<Vec<Item>, StoreError> {
+    ) -> StoreResult<Vec<Item>> {
         self.query_prefix(pk, sk_prefix, true).await
     }
 
@@ -294,7 +295,7 @@ impl DynamoStore {
         pk: &str,
         sk_prefix: &str,
         consistent: bool,
-    ) -> Result<Vec<Item>, StoreError> {
+    ) -> StoreResult<Vec<Item>> {
         let mut items = Vec::new();
         let mut start = None;
         loop {
@@ -318,12 +319,12 @@ impl DynamoStore {
         }
     }
 
-    fn delete_existing(&self, key: &Key) -> Result<TransactWriteItem, StoreError> {
+    fn delete_existing(&self, key: &Key) -> StoreResult<TransactWriteItem> {
         self.delete(key, Some("attribute_exists(PK)"))
     }
 
     /// A delete for a transaction, conditional when `condition` is given.
-    fn delete(&self, key: &Key, condition: Option<&str>) -> Result<TransactWriteItem, StoreError> {
+    fn delete(&self, key: &Key, condition: Option<&str>) -> StoreResult<TransactWriteItem> {
         let delete = aws_sdk_dynamodb::types::Delete::builder()
             .table_name(self.table.as_ref())
             .set_key(Some(Self::key_attrs(key)))
@@ -335,7 +336,7 @@ impl DynamoStore {
 
     /// One `PutItem` on its own, conditional when `condition` is given
     /// (`ConditionFailed` if the condition does not hold).
-    async fn put_one(&self, item: Item, condition: Option<&str>) -> Result<(), StoreError> {
+    async fn put_one(&self, item: Item, condition: Option<&str>) -> StoreResult<()> {
         self.client
             .put_item()
             .table_name(self.table.as_ref())
@@ -348,7 +349,7 @@ impl DynamoStore {
     }
 
     /// Deletes one item that must exist: `NotFound` otherwise.
-    async fn delete_one(&self, key: &Key) -> Result<(), StoreError> {
+    async fn delete_one(&self, key: &Key) -> StoreResult<()> {
         let out = self
             .client
             .delete_item()
@@ -365,7 +366,7 @@ impl DynamoStore {
         }
     }
 
-    fn put(&self, item: Item, condition: Option<&str>) -> Result<TransactWriteItem, StoreError> {
+    fn put(&self, item: Item, condition: Option<&str>) -> StoreResult<TransactWriteItem> {
         let put = Put::builder()
             .table_name(self.table.as_ref())
             .set_item(Some(item))
@@ -377,7 +378,7 @@ impl DynamoStore {
 
     /// A put that replaces the item only if it is still at `expected`
     /// (optimistic locking).
-    fn put_if_version(&self, item: Item, expected: u64) -> Result<TransactWriteItem, StoreError> {
+    fn put_if_version(&self, item: Item, expected: u64) -> StoreResult<TransactWriteItem> {
         let put = Put::builder()
             .table_name(self.table.as_ref())
             .set_item(Some(item))
@@ -390,11 +391,11 @@ impl DynamoStore {
     }
 
     /// A put that fails if the item exists (uniqueness markers, new entities).
-    fn put_new<T: Serialize>(&self, value: &T) -> Result<TransactWriteItem, StoreError> {
+    fn put_new<T: Serialize>(&self, value: &T) -> StoreResult<TransactWriteItem> {
         self.put(to_item(value)?, Some("attribute_not_exists(PK)"))
     }
 
-    fn put_events(&self, events: &[DomainEvent]) -> Result<Vec<TransactWriteItem>, StoreError> {
+    fn put_events(&self, events: &[DomainEvent]) -> StoreResult<Vec<TransactWriteItem>> {
         events
             .iter()
             .map(|e| {
@@ -405,11 +406,11 @@ impl DynamoStore {
     }
 }
 
-pub(crate) fn to_item<T: Serialize>(value: &T) -> Result<Item, StoreError> {
+pub(crate) fn to_item<T: Serialize>(value: &T) -> StoreResult<Item> {
     serde_dynamo::to_item(value).map_err(|e| StoreError::Internal(format!("encoding an item: {e}")))
 }
 
-pub(crate) fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, StoreError> {
+pub(crate) fn from_item<T: DeserializeOwned>(item: Item) -> StoreResult<T> {
     serde_dynamo::from_item(item).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 

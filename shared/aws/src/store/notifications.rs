@@ -7,6 +7,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 use jiff::Timestamp;
 use std::collections::BTreeMap;
 use switchboard_domain::StoreError;
+use switchboard_domain::kernel::error::StoreResult;
 use switchboard_domain::kernel::ids::{NotificationId, TenantId, UserId};
 use switchboard_domain::kernel::pagination::{Page, PageRequest};
 use switchboard_domain::notifications::notification::{Notification, Preferences};
@@ -17,7 +18,7 @@ use switchboard_domain::notifications::ports::{NotificationStore, PreferenceStor
 const READ_ALL_CHUNK: u32 = 50;
 
 impl NotificationStore for DynamoStore {
-    async fn add_notification(&self, n: &Notification) -> Result<bool, StoreError> {
+    async fn add_notification(&self, n: &Notification) -> StoreResult<bool> {
         let items = vec![
             self.put_new(&NotificationItem::from(n))?,
             self.count_unread(n.tenant_id, n.user_id, 1)?,
@@ -35,7 +36,7 @@ impl NotificationStore for DynamoStore {
         user: UserId,
         unread_only: bool,
         page: &PageRequest,
-    ) -> Result<Page<Notification>, StoreError> {
+    ) -> StoreResult<Page<Notification>> {
         let (items, next_cursor) = if unread_only {
             let pk = keys::unread_index_pk(tenant, user);
             self.query_page(
@@ -66,7 +67,7 @@ impl NotificationStore for DynamoStore {
         Ok(Page { items, next_cursor })
     }
 
-    async fn unread_count(&self, tenant: TenantId, user: UserId) -> Result<u64, StoreError> {
+    async fn unread_count(&self, tenant: TenantId, user: UserId) -> StoreResult<u64> {
         #[derive(serde::Deserialize)]
         struct Counter {
             count: i64,
@@ -83,7 +84,7 @@ impl NotificationStore for DynamoStore {
         user: UserId,
         id: NotificationId,
         at: Timestamp,
-    ) -> Result<Notification, StoreError> {
+    ) -> StoreResult<Notification> {
         let mut n = self
             .stored_notification(tenant, user, id)
             .await?
@@ -115,7 +116,7 @@ impl NotificationStore for DynamoStore {
         tenant: TenantId,
         user: UserId,
         at: Timestamp,
-    ) -> Result<u64, StoreError> {
+    ) -> StoreResult<u64> {
         let pk = keys::unread_index_pk(tenant, user);
         let mut marked = 0;
         // Bounded: each round marks a chunk, or loses a race and retries.
@@ -165,7 +166,7 @@ impl NotificationStore for DynamoStore {
         tenant: TenantId,
         user: UserId,
         id: NotificationId,
-    ) -> Result<(), StoreError> {
+    ) -> StoreResult<()> {
         let key = keys::notification(tenant, user, id);
         for _ in 0..3 {
             let n = self
@@ -199,7 +200,7 @@ impl PreferenceStore for DynamoStore {
         &self,
         tenant: TenantId,
         users: &[UserId],
-    ) -> Result<BTreeMap<UserId, Preferences>, StoreError> {
+    ) -> StoreResult<BTreeMap<UserId, Preferences>> {
         let mut out = BTreeMap::new();
         for chunk in users.chunks(100) {
             let keys: Vec<Key> = chunk
@@ -219,7 +220,7 @@ impl PreferenceStore for DynamoStore {
         tenant: TenantId,
         user: UserId,
         preferences: &Preferences,
-    ) -> Result<(), StoreError> {
+    ) -> StoreResult<()> {
         let item = to_item(&PreferencesItem::new(tenant, user, preferences))?;
         self.put_one(item, None).await
     }
@@ -232,7 +233,7 @@ impl DynamoStore {
         tenant: TenantId,
         user: UserId,
         delta: i64,
-    ) -> Result<TransactWriteItem, StoreError> {
+    ) -> StoreResult<TransactWriteItem> {
         let update = Update::builder()
             .table_name(self.table())
             .set_key(Some(Self::key_attrs(&keys::unread_counter(tenant, user))))
@@ -249,7 +250,7 @@ impl DynamoStore {
     }
 
     /// Sets `readAt` and leaves the unread index, if still unread.
-    fn read_update(&self, key: &Key, at: Timestamp) -> Result<TransactWriteItem, StoreError> {
+    fn read_update(&self, key: &Key, at: Timestamp) -> StoreResult<TransactWriteItem> {
         let update = Update::builder()
             .table_name(self.table())
             .set_key(Some(Self::key_attrs(key)))
@@ -266,7 +267,7 @@ impl DynamoStore {
         tenant: TenantId,
         user: UserId,
         id: NotificationId,
-    ) -> Result<Option<Notification>, StoreError> {
+    ) -> StoreResult<Option<Notification>> {
         Ok(self
             .get::<NotificationItem>(&keys::notification(tenant, user, id))
             .await?

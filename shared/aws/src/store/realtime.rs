@@ -6,6 +6,7 @@ use crate::keys::{self};
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, TransactWriteItem, Update};
 use jiff::Timestamp;
 use switchboard_domain::StoreError;
+use switchboard_domain::kernel::error::StoreResult;
 use switchboard_domain::kernel::ids::TenantId;
 use switchboard_domain::realtime::model::{Connection, ConnectionTicket, Subscriber, Topic};
 use switchboard_domain::realtime::ports::ConnectionStore;
@@ -15,15 +16,12 @@ impl ConnectionStore for DynamoStore {
         &self,
         digest: &str,
         ticket: &ConnectionTicket,
-    ) -> Result<(), StoreError> {
+    ) -> StoreResult<()> {
         let item = to_item(&ConnectionTicketItem::new(digest, ticket))?;
         self.put_one(item, Some("attribute_not_exists(PK)")).await
     }
 
-    async fn take_connection_ticket(
-        &self,
-        digest: &str,
-    ) -> Result<Option<ConnectionTicket>, StoreError> {
+    async fn take_connection_ticket(&self, digest: &str) -> StoreResult<Option<ConnectionTicket>> {
         let out = self
             .client()
             .delete_item()
@@ -44,19 +42,19 @@ impl ConnectionStore for DynamoStore {
         }
     }
 
-    async fn put_connection(&self, connection: &Connection) -> Result<(), StoreError> {
+    async fn put_connection(&self, connection: &Connection) -> StoreResult<()> {
         let item = to_item(&ConnectionItem::from(connection))?;
         self.put_one(item, None).await
     }
 
-    async fn connection(&self, id: &str) -> Result<Option<Connection>, StoreError> {
+    async fn connection(&self, id: &str) -> StoreResult<Option<Connection>> {
         Ok(self
             .get::<ConnectionItem>(&keys::connection(id))
             .await?
             .map(Into::into))
     }
 
-    async fn delete_connection(&self, id: &str) -> Result<(), StoreError> {
+    async fn delete_connection(&self, id: &str) -> StoreResult<()> {
         let Some(connection) = self.connection(id).await? else {
             return Ok(());
         };
@@ -74,7 +72,7 @@ impl ConnectionStore for DynamoStore {
         Ok(())
     }
 
-    async fn subscribe(&self, connection: &Connection, topic: &Topic) -> Result<(), StoreError> {
+    async fn subscribe(&self, connection: &Connection, topic: &Topic) -> StoreResult<()> {
         let items = vec![
             self.put(to_item(&SubscriptionItem::new(connection, topic))?, None)?,
             self.topics_update(&connection.id, "ADD", topic)?,
@@ -86,7 +84,7 @@ impl ConnectionStore for DynamoStore {
         }
     }
 
-    async fn unsubscribe(&self, connection: &Connection, topic: &Topic) -> Result<(), StoreError> {
+    async fn unsubscribe(&self, connection: &Connection, topic: &Topic) -> StoreResult<()> {
         let tenant = connection.listener.tenant_id;
         let items = vec![
             self.delete(&keys::subscription(tenant, topic, &connection.id), None)?,
@@ -103,7 +101,7 @@ impl ConnectionStore for DynamoStore {
         tenant: TenantId,
         topic: &Topic,
         now: Timestamp,
-    ) -> Result<Vec<Subscriber>, StoreError> {
+    ) -> StoreResult<Vec<Subscriber>> {
         let items = self
             .query_partition(&keys::topic_pk(tenant, topic), "CONN#")
             .await?;
@@ -126,7 +124,7 @@ impl DynamoStore {
         connection: &str,
         op: &str,
         topic: &Topic,
-    ) -> Result<TransactWriteItem, StoreError> {
+    ) -> StoreResult<TransactWriteItem> {
         let update = Update::builder()
             .table_name(self.table())
             .set_key(Some(Self::key_attrs(&keys::connection(connection))))

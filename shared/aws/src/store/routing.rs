@@ -5,6 +5,7 @@ use crate::items::EventStepItem;
 use crate::keys::{self, attr};
 use jiff::Timestamp;
 use switchboard_domain::StoreError;
+use switchboard_domain::kernel::error::StoreResult;
 use switchboard_domain::kernel::ids::{EventId, TenantId};
 use switchboard_domain::routing::ports::StepLog;
 
@@ -14,7 +15,7 @@ impl StepLog for DynamoStore {
         tenant: TenantId,
         event: EventId,
         step: &str,
-    ) -> Result<bool, StoreError> {
+    ) -> StoreResult<bool> {
         let item = EventStepItem::new(keys::event_step(tenant, event, step), Timestamp::now());
         match self
             .put_one(to_item(&item)?, Some("attribute_not_exists(PK)"))
@@ -26,11 +27,7 @@ impl StepLog for DynamoStore {
         }
     }
 
-    async fn steps_completed(
-        &self,
-        tenant: TenantId,
-        event: EventId,
-    ) -> Result<Vec<String>, StoreError> {
+    async fn steps_completed(&self, tenant: TenantId, event: EventId) -> StoreResult<Vec<String>> {
         // Step marks share the event's partition.
         let pk = keys::event(tenant, event).pk;
         let items = self

@@ -13,6 +13,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::collections::{BTreeSet, HashMap};
 use switchboard_domain::StoreError;
+use switchboard_domain::kernel::error::StoreResult;
 use switchboard_domain::kernel::events::DomainEvent;
 use switchboard_domain::kernel::ids::{TenantId, TicketId};
 use switchboard_domain::kernel::pagination::{Page, PageRequest};
@@ -29,11 +30,11 @@ fn threshold_name(t: Threshold) -> &'static str {
     }
 }
 
-fn encode<T: Serialize>(value: &T) -> Result<String, StoreError> {
+fn encode<T: Serialize>(value: &T) -> StoreResult<String> {
     serde_json::to_string(value).map_err(|e| StoreError::Internal(format!("encoding: {e}")))
 }
 
-fn decode<T: DeserializeOwned>(payload: &str) -> Result<T, StoreError> {
+fn decode<T: DeserializeOwned>(payload: &str) -> StoreResult<T> {
     serde_json::from_str(payload).map_err(|e| StoreError::Internal(format!("decoding: {e}")))
 }
 
@@ -46,7 +47,7 @@ impl DynamoStore {
         value: &T,
         version: u64,
         expected: u64,
-    ) -> Result<(), StoreError> {
+    ) -> StoreResult<()> {
         let item = to_item(&SlaConfigItem {
             key: key.into(),
             entity: SLA_CONFIG_ENTITY.to_owned(),
@@ -76,13 +77,10 @@ impl DynamoStore {
 }
 
 impl SlaConfigStore for DynamoStore {
-    async fn sla_config(
-        &self,
-        tenant: TenantId,
-    ) -> Result<(SlaPolicies, BusinessHours), StoreError> {
+    async fn sla_config(&self, tenant: TenantId) -> StoreResult<(SlaPolicies, BusinessHours)> {
         let (pk, hk) = (keys::sla_policies(tenant), keys::business_hours(tenant));
         let mut found = self.batch_get(&[pk.clone(), hk.clone()]).await?;
-        let mut take = |k: &Key| -> Result<Option<SlaConfigItem>, StoreError> {
+        let mut take = |k: &Key| -> StoreResult<Option<SlaConfigItem>> {
             found
                 .remove(&(k.pk.clone(), k.sk.clone()))
                 .map(from_item::<SlaConfigItem>)
@@ -110,7 +108,7 @@ impl SlaConfigStore for DynamoStore {
         tenant: TenantId,
         hours: &BusinessHours,
         expected_version: u64,
-    ) -> Result<(), StoreError> {
+    ) -> StoreResult<()> {
         self.put_config(
             keys::business_hours(tenant),
             hours,
@@ -125,7 +123,7 @@ impl SlaConfigStore for DynamoStore {
         tenant: TenantId,
         policies: &SlaPolicies,
         expected_version: u64,
-    ) -> Result<(), StoreError> {
+    ) -> StoreResult<()> {
         self.put_config(
             keys::sla_policies(tenant),
             policies,
@@ -141,14 +139,14 @@ impl TicketSlaStore for DynamoStore {
         &self,
         tenant: TenantId,
         ticket: TicketId,
-    ) -> Result<Option<StoredSla>, StoreError> {
+    ) -> StoreResult<Option<StoredSla>> {
         self.get::<TicketSlaItem>(&keys::ticket_sla(tenant, ticket))
             .await?
             .map(|i| decode(&i.payload))
             .transpose()
     }
 
-    async fn put_ticket_sla(&self, sla: &StoredSla) -> Result<(), StoreError> {
+    async fn put_ticket_sla(&self, sla: &StoredSla) -> StoreResult<()> {
         let (tenant, ticket) = (sla.tenant_id, sla.ticket_id);
         // Listed by the earliest due time of a running target.
         let due = sla
@@ -178,11 +176,7 @@ impl TicketSlaStore for DynamoStore {
         self.put_one(to_item(&item)?, None).await
     }
 
-    async fn delete_ticket_sla(
-        &self,
-        tenant: TenantId,
-        ticket: TicketId,
-    ) -> Result<(), StoreError> {
+    async fn delete_ticket_sla(&self, tenant: TenantId, ticket: TicketId) -> StoreResult<()> {
         match self.delete_one(&keys::ticket_sla(tenant, ticket)).await {
             Ok(()) | Err(StoreError::NotFound) => Ok(()),
             Err(e) => Err(e),
@@ -193,7 +187,7 @@ impl TicketSlaStore for DynamoStore {
         &self,
         tenant: TenantId,
         ticket: TicketId,
-    ) -> Result<BTreeSet<(String, Threshold)>, StoreError> {
+    ) -> StoreResult<BTreeSet<(String, Threshold)>> {
         let pk = keys::ticket_sla(tenant, ticket).pk;
         let items = self.query_partition(&pk, keys::SLA_MARK_PREFIX).await?;
         let mut out = BTreeSet::new();
@@ -215,7 +209,7 @@ impl TicketSlaStore for DynamoStore {
         cycle: &str,
         threshold: Threshold,
         event: &DomainEvent,
-    ) -> Result<bool, StoreError> {
+    ) -> StoreResult<bool> {
         let mark = SlaMarkItem {
             key: keys::sla_mark(tenant, ticket, cycle, threshold_name(threshold)).into(),
             entity: SLA_MARK_ENTITY.to_owned(),
@@ -237,7 +231,7 @@ impl TicketSlaStore for DynamoStore {
         tenant: TenantId,
         view: SlaView,
         page: &PageRequest,
-    ) -> Result<Page<Ticket>, StoreError> {
+    ) -> StoreResult<Page<Ticket>> {
         let pk = keys::sla_view_pk(tenant, view.as_str());
         let (items, next_cursor) = self
             .query_page(
@@ -276,7 +270,7 @@ impl TicketSlaStore for DynamoStore {
 }
 
 impl SlaTimers for DynamoStore {
-    async fn due_in(&self, minute: Timestamp) -> Result<Vec<(SlaCheck, Timestamp)>, StoreError> {
+    async fn due_in(&self, minute: Timestamp) -> StoreResult<Vec<(SlaCheck, Timestamp)>> {
         let pk = keys::sla_timer_pk(minute);
         let mut out = Vec::new();
         let mut start = None;
@@ -315,14 +309,14 @@ impl SlaTimers for DynamoStore {
         }
     }
 
-    async fn scheduler_cursor(&self) -> Result<Option<Timestamp>, StoreError> {
+    async fn scheduler_cursor(&self) -> StoreResult<Option<Timestamp>> {
         Ok(self
             .get::<SchedulerItem>(&keys::sla_scheduler())
             .await?
             .map(|i| i.cursor))
     }
 
-    async fn set_scheduler_cursor(&self, minute: Timestamp) -> Result<(), StoreError> {
+    async fn set_scheduler_cursor(&self, minute: Timestamp) -> StoreResult<()> {
         let item = SchedulerItem {
             key: keys::sla_scheduler().into(),
             entity: SCHEDULER_ENTITY.to_owned(),

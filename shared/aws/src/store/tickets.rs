@@ -10,6 +10,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, TransactWriteItem};
 use std::collections::HashMap;
 use switchboard_domain::StoreError;
 use switchboard_domain::kernel::error::Conflict;
+use switchboard_domain::kernel::error::StoreResult;
 use switchboard_domain::kernel::events::DomainEvent;
 use switchboard_domain::kernel::ids::{CommentId, TenantId, TicketId};
 use switchboard_domain::kernel::pagination::{Page, PageRequest};
@@ -34,7 +35,7 @@ fn encoding(e: serde_json::Error) -> StoreError {
     StoreError::Internal(format!("encoding: {e}"))
 }
 
-pub(super) fn ticket_from(item: Item) -> Result<Ticket, StoreError> {
+pub(super) fn ticket_from(item: Item) -> StoreResult<Ticket> {
     from_item::<TicketItem>(item)?
         .into_ticket()
         .map_err(|e| StoreError::Corrupt(e.to_string()))
@@ -90,7 +91,7 @@ impl DynamoStore {
         &self,
         item: &IdempotencyItem,
         now: jiff::Timestamp,
-    ) -> Result<TransactWriteItem, StoreError> {
+    ) -> StoreResult<TransactWriteItem> {
         let put = aws_sdk_dynamodb::types::Put::builder()
             .table_name(self.table())
             .set_item(Some(to_item(item)?))
@@ -106,7 +107,7 @@ impl DynamoStore {
 impl DynamoStore {
     /// Moves a ticket's `updatedAt` (and its place in every list ordered by
     /// it) and bumps its version, without rewriting the rest of it.
-    fn touch_ticket(&self, t: &Ticket, status: Status) -> Result<TransactWriteItem, StoreError> {
+    fn touch_ticket(&self, t: &Ticket, status: Status) -> StoreResult<TransactWriteItem> {
         let sk = keys::ticket_index_sk(t.updated_at, t.id);
         let mut update = self
             .update(&keys::ticket(t.tenant_id, t.id))
@@ -141,7 +142,7 @@ impl DynamoStore {
         Ok(TransactWriteItem::builder().update(update).build())
     }
 
-    fn open_cursor(&self, scope: &str, page: &PageRequest) -> Result<Option<Item>, StoreError> {
+    fn open_cursor(&self, scope: &str, page: &PageRequest) -> StoreResult<Option<Item>> {
         page.cursor
             .as_deref()
             .map(|c| {
@@ -154,7 +155,7 @@ impl DynamoStore {
 }
 
 impl TicketStore for DynamoStore {
-    async fn next_ticket_number(&self, tenant: TenantId) -> Result<u64, StoreError> {
+    async fn next_ticket_number(&self, tenant: TenantId) -> StoreResult<u64> {
         let out = self
             .client()
             .update_item()
@@ -176,7 +177,7 @@ impl TicketStore for DynamoStore {
             .ok_or_else(|| StoreError::Corrupt("ticket counter".into()))
     }
 
-    async fn write_ticket(&self, w: TicketWrite<'_>) -> Result<(), StoreError> {
+    async fn write_ticket(&self, w: TicketWrite<'_>) -> StoreResult<()> {
         let t = w.ticket;
         let mut items = Vec::new();
         let mut fails = Vec::new();
@@ -237,7 +238,7 @@ impl TicketStore for DynamoStore {
         .await
     }
 
-    async fn ticket(&self, tenant: TenantId, id: TicketId) -> Result<Option<Ticket>, StoreError> {
+    async fn ticket(&self, tenant: TenantId, id: TicketId) -> StoreResult<Option<Ticket>> {
         self.get::<TicketItem>(&keys::ticket(tenant, id))
             .await?
             .map(|i| {
@@ -251,7 +252,7 @@ impl TicketStore for DynamoStore {
         &self,
         tenant: TenantId,
         number: u64,
-    ) -> Result<Option<TicketId>, StoreError> {
+    ) -> StoreResult<Option<TicketId>> {
         Ok(self
             .get::<NumberItem>(&keys::ticket_number(tenant, number))
             .await?
@@ -264,7 +265,7 @@ impl TicketStore for DynamoStore {
         id: TicketId,
         limit: u32,
         public_only: bool,
-    ) -> Result<Option<(Ticket, Vec<Comment>, bool)>, StoreError> {
+    ) -> StoreResult<Option<(Ticket, Vec<Comment>, bool)>> {
         let key = keys::ticket(tenant, id);
         // Customers' reads filter in the query itself, so that neither the
         // page nor `more` betrays how many internal notes there are.
@@ -328,7 +329,7 @@ impl TicketStore for DynamoStore {
         ticket: TicketId,
         public_only: bool,
         page: &PageRequest,
-    ) -> Result<Page<Comment>, StoreError> {
+    ) -> StoreResult<Page<Comment>> {
         let pk = keys::ticket(tenant, ticket).pk;
         let scope = format!("{pk}|comments|{public_only}");
         let start = self.open_cursor(&scope, page)?;
@@ -376,7 +377,7 @@ impl TicketStore for DynamoStore {
         tenant: TenantId,
         ticket: TicketId,
         id: CommentId,
-    ) -> Result<Option<Comment>, StoreError> {
+    ) -> StoreResult<Option<Comment>> {
         Ok(self
             .get::<CommentItem>(&keys::comment(tenant, ticket, id))
             .await?
@@ -388,7 +389,7 @@ impl TicketStore for DynamoStore {
         comment: &Comment,
         expected_version: u64,
         events: &[DomainEvent],
-    ) -> Result<(), StoreError> {
+    ) -> StoreResult<()> {
         let mut items =
             vec![self.put_if_version(to_item(&CommentItem::from(comment))?, expected_version)?];
         items.extend(self.put_events(events)?);
@@ -399,11 +400,7 @@ impl TicketStore for DynamoStore {
         .await
     }
 
-    async fn history(
-        &self,
-        tenant: TenantId,
-        ticket: TicketId,
-    ) -> Result<Vec<HistoryEntry>, StoreError> {
+    async fn history(&self, tenant: TenantId, ticket: TicketId) -> StoreResult<Vec<HistoryEntry>> {
         let pk = keys::ticket(tenant, ticket).pk;
         self.query_partition(&pk, keys::HISTORY_PREFIX)
             .await?
@@ -420,7 +417,7 @@ impl TicketStore for DynamoStore {
         tenant: TenantId,
         query: &TicketListQuery,
         page: &PageRequest,
-    ) -> Result<Page<Ticket>, StoreError> {
+    ) -> StoreResult<Page<Ticket>> {
         let index = keys::ticket_index(&query.dimension, query.sort);
         let pk = keys::ticket_index_pk(tenant, &query.dimension);
         let (filter, names, values) = ticket_filter(query);
@@ -497,7 +494,7 @@ impl TicketStore for DynamoStore {
 }
 
 impl FieldSchemaStore for DynamoStore {
-    async fn field_schema(&self, tenant: TenantId) -> Result<FieldSchema, StoreError> {
+    async fn field_schema(&self, tenant: TenantId) -> StoreResult<FieldSchema> {
         Ok(self
             .get::<FieldSchemaItem>(&keys::field_schema(tenant))
             .await?
@@ -513,7 +510,7 @@ impl FieldSchemaStore for DynamoStore {
         tenant: TenantId,
         schema: &FieldSchema,
         expected_version: u64,
-    ) -> Result<(), StoreError> {
+    ) -> StoreResult<()> {
         let result = self
             .client()
             .put_item()

@@ -5,6 +5,7 @@ use crate::items::{DeliveryItem, EndpointItem};
 use crate::keys::{self, attr};
 use aws_sdk_dynamodb::types::AttributeValue;
 use switchboard_domain::StoreError;
+use switchboard_domain::kernel::error::StoreResult;
 use switchboard_domain::kernel::ids::{DeliveryId, TenantId, WebhookId};
 use switchboard_domain::kernel::pagination::{Page, PageRequest};
 use switchboard_domain::webhooks::ports::WebhookStore;
@@ -16,7 +17,7 @@ impl DynamoStore {
         &self,
         item: super::Item,
         expected_version: Option<u64>,
-    ) -> Result<(), StoreError> {
+    ) -> StoreResult<()> {
         let req = self
             .client()
             .put_item()
@@ -42,23 +43,19 @@ impl WebhookStore for DynamoStore {
         &self,
         endpoint: &Endpoint,
         expected_version: Option<u64>,
-    ) -> Result<(), StoreError> {
+    ) -> StoreResult<()> {
         let item = to_item(&EndpointItem::from(endpoint))?;
         self.put_versioned(item, expected_version).await
     }
 
-    async fn endpoint(
-        &self,
-        tenant: TenantId,
-        id: WebhookId,
-    ) -> Result<Option<Endpoint>, StoreError> {
+    async fn endpoint(&self, tenant: TenantId, id: WebhookId) -> StoreResult<Option<Endpoint>> {
         Ok(self
             .get::<EndpointItem>(&keys::webhook(tenant, id))
             .await?
             .map(|i| i.endpoint))
     }
 
-    async fn endpoints(&self, tenant: TenantId) -> Result<Vec<Endpoint>, StoreError> {
+    async fn endpoints(&self, tenant: TenantId) -> StoreResult<Vec<Endpoint>> {
         let pk = keys::tenant(tenant).pk;
         self.query_partition(&pk, keys::WEBHOOK_PREFIX)
             .await?
@@ -67,11 +64,11 @@ impl WebhookStore for DynamoStore {
             .collect()
     }
 
-    async fn delete_endpoint(&self, tenant: TenantId, id: WebhookId) -> Result<(), StoreError> {
+    async fn delete_endpoint(&self, tenant: TenantId, id: WebhookId) -> StoreResult<()> {
         self.delete_one(&keys::webhook(tenant, id)).await
     }
 
-    async fn create_delivery(&self, delivery: &Delivery) -> Result<bool, StoreError> {
+    async fn create_delivery(&self, delivery: &Delivery) -> StoreResult<bool> {
         let item = to_item(&DeliveryItem::from(delivery))?;
         match self.put_versioned(item, None).await {
             Ok(()) => Ok(true),
@@ -85,18 +82,14 @@ impl WebhookStore for DynamoStore {
         tenant: TenantId,
         endpoint: WebhookId,
         id: DeliveryId,
-    ) -> Result<Option<Delivery>, StoreError> {
+    ) -> StoreResult<Option<Delivery>> {
         Ok(self
             .get::<DeliveryItem>(&keys::delivery(tenant, endpoint, id))
             .await?
             .map(|i| i.delivery))
     }
 
-    async fn save_delivery(
-        &self,
-        delivery: &Delivery,
-        expected_version: u64,
-    ) -> Result<(), StoreError> {
+    async fn save_delivery(&self, delivery: &Delivery, expected_version: u64) -> StoreResult<()> {
         let item = to_item(&DeliveryItem::from(delivery))?;
         self.put_versioned(item, Some(expected_version)).await
     }
@@ -106,7 +99,7 @@ impl WebhookStore for DynamoStore {
         tenant: TenantId,
         endpoint: WebhookId,
         page: &PageRequest,
-    ) -> Result<Page<Delivery>, StoreError> {
+    ) -> StoreResult<Page<Delivery>> {
         let pk = keys::deliveries_pk(tenant, endpoint);
         let (items, next_cursor) = self
             .query_page(

@@ -8,7 +8,7 @@ use crate::accounts::team::Team;
 use crate::accounts::tenant::{Slug, Tenant};
 use crate::accounts::throttle::FailureRecord;
 use crate::accounts::user::{Email, Role, User};
-use crate::kernel::error::StoreError;
+use crate::kernel::error::StoreResult;
 use crate::kernel::events::DomainEvent;
 use crate::kernel::ids::{ApiKeyId, SessionId, TeamId, TenantId, UserId};
 use crate::kernel::pagination::{Page, PageRequest};
@@ -40,11 +40,11 @@ pub trait TenantStore: Send + Sync {
         owner: &User,
         session: NewSession<'_>,
         events: &[DomainEvent],
-    ) -> Result<(), StoreError>;
+    ) -> StoreResult<()>;
 
-    async fn tenant(&self, id: TenantId) -> Result<Option<Tenant>, StoreError>;
+    async fn tenant(&self, id: TenantId) -> StoreResult<Option<Tenant>>;
 
-    async fn tenant_by_slug(&self, slug: &Slug) -> Result<Option<Tenant>, StoreError>;
+    async fn tenant_by_slug(&self, slug: &Slug) -> StoreResult<Option<Tenant>>;
 
     /// Writes the tenant if its stored version is still `expected_version`,
     /// with the events, in one transaction.
@@ -53,10 +53,10 @@ pub trait TenantStore: Send + Sync {
         tenant: &Tenant,
         expected_version: u64,
         events: &[DomainEvent],
-    ) -> Result<(), StoreError>;
+    ) -> StoreResult<()>;
 
     /// All tenants, newest first (operator use).
-    async fn list_tenants(&self, page: &PageRequest) -> Result<Page<Tenant>, StoreError>;
+    async fn list_tenants(&self, page: &PageRequest) -> StoreResult<Page<Tenant>>;
 }
 
 /// The people of a tenant and their login emails.
@@ -69,19 +69,15 @@ pub trait UserStore: Send + Sync {
         user: &User,
         session: Option<NewSession<'_>>,
         events: &[DomainEvent],
-    ) -> Result<(), StoreError>;
+    ) -> StoreResult<()>;
 
-    async fn user_by_email(
-        &self,
-        tenant: TenantId,
-        email: &Email,
-    ) -> Result<Option<User>, StoreError>;
+    async fn user_by_email(&self, tenant: TenantId, email: &Email) -> StoreResult<Option<User>>;
 
-    async fn user(&self, tenant: TenantId, id: UserId) -> Result<Option<User>, StoreError>;
+    async fn user(&self, tenant: TenantId, id: UserId) -> StoreResult<Option<User>>;
 
     /// The users among `ids` that exist in the tenant (one round trip per
     /// hundred).
-    async fn users(&self, tenant: TenantId, ids: &[UserId]) -> Result<Vec<User>, StoreError>;
+    async fn users(&self, tenant: TenantId, ids: &[UserId]) -> StoreResult<Vec<User>>;
 
     /// Users sorted by role then name; only `role` when given.
     async fn list_users(
@@ -89,7 +85,7 @@ pub trait UserStore: Send + Sync {
         tenant: TenantId,
         role: Option<Role>,
         page: &PageRequest,
-    ) -> Result<Page<User>, StoreError>;
+    ) -> StoreResult<Page<User>>;
 
     /// Writes `user` if its stored version is `expected_version`; when its
     /// email changed from `previous_email`, moves the login email too
@@ -100,7 +96,7 @@ pub trait UserStore: Send + Sync {
         expected_version: u64,
         previous_email: Option<&Email>,
         events: &[DomainEvent],
-    ) -> Result<(), StoreError>;
+    ) -> StoreResult<()>;
 }
 
 /// Sessions and their rotating refresh tokens.
@@ -111,11 +107,11 @@ pub trait SessionStore: Send + Sync {
         tenant: TenantId,
         user: UserId,
         session: SessionId,
-    ) -> Result<PrincipalState, StoreError>;
+    ) -> StoreResult<PrincipalState>;
 
-    async fn start_session(&self, session: NewSession<'_>) -> Result<(), StoreError>;
+    async fn start_session(&self, session: NewSession<'_>) -> StoreResult<()>;
 
-    async fn refresh_record(&self, digest: &str) -> Result<Option<RefreshRecord>, StoreError>;
+    async fn refresh_record(&self, digest: &str) -> StoreResult<Option<RefreshRecord>>;
 
     /// Spends `old` and stores `next`, provided `old` is unspent and its
     /// session live; otherwise `ConditionFailed` and nothing is written.
@@ -124,7 +120,7 @@ pub trait SessionStore: Send + Sync {
         old: &RefreshRecord,
         next: &RefreshRecord,
         now: Timestamp,
-    ) -> Result<(), StoreError>;
+    ) -> StoreResult<()>;
 
     async fn revoke_session(
         &self,
@@ -132,7 +128,7 @@ pub trait SessionStore: Send + Sync {
         user: UserId,
         session: SessionId,
         now: Timestamp,
-    ) -> Result<(), StoreError>;
+    ) -> StoreResult<()>;
 }
 
 /// Failed logins per email, for the login throttle.
@@ -143,7 +139,7 @@ pub trait LoginFailures: Send + Sync {
         tenant: TenantId,
         email: &Email,
         now: Timestamp,
-    ) -> Result<Option<FailureRecord>, StoreError>;
+    ) -> StoreResult<Option<FailureRecord>>;
 
     /// Counts one failure, starting a window ending at `window_ends` if none
     /// is running; returns the updated record.
@@ -153,23 +149,23 @@ pub trait LoginFailures: Send + Sync {
         email: &Email,
         now: Timestamp,
         window_ends: Timestamp,
-    ) -> Result<FailureRecord, StoreError>;
+    ) -> StoreResult<FailureRecord>;
 
-    async fn clear_failed_logins(&self, tenant: TenantId, email: &Email) -> Result<(), StoreError>;
+    async fn clear_failed_logins(&self, tenant: TenantId, email: &Email) -> StoreResult<()>;
 }
 
 /// API keys, stored by the digest of their secret.
 #[trait_variant::make(Send)]
 pub trait ApiKeyStore: Send + Sync {
     /// An API key by the digest of its secret (revoked keys are gone).
-    async fn api_key_by_digest(&self, digest: &str) -> Result<Option<ApiKey>, StoreError>;
+    async fn api_key_by_digest(&self, digest: &str) -> StoreResult<Option<ApiKey>>;
 
     /// Notes that `key` was used now.
-    async fn record_api_key_use(&self, key: &ApiKey, now: Timestamp) -> Result<(), StoreError>;
+    async fn record_api_key_use(&self, key: &ApiKey, now: Timestamp) -> StoreResult<()>;
 
-    async fn create_api_key(&self, key: &ApiKey, events: &[DomainEvent]) -> Result<(), StoreError>;
+    async fn create_api_key(&self, key: &ApiKey, events: &[DomainEvent]) -> StoreResult<()>;
 
-    async fn list_api_keys(&self, tenant: TenantId) -> Result<Vec<ApiKey>, StoreError>;
+    async fn list_api_keys(&self, tenant: TenantId) -> StoreResult<Vec<ApiKey>>;
 
     /// Deletes the key; `NotFound` if the tenant has no such key.
     async fn revoke_api_key(
@@ -177,7 +173,7 @@ pub trait ApiKeyStore: Send + Sync {
         tenant: TenantId,
         id: ApiKeyId,
         events: &[DomainEvent],
-    ) -> Result<(), StoreError>;
+    ) -> StoreResult<()>;
 }
 
 /// Single-use password reset and invitation links.
@@ -186,7 +182,7 @@ pub trait PasswordLinks: Send + Sync {
     async fn put_password_link(
         &self,
         link: &crate::accounts::password_link::PasswordLink,
-    ) -> Result<(), StoreError>;
+    ) -> StoreResult<()>;
 
     /// Notes a reset request of `user` until `until`; `false` when one is
     /// already noted for a time after `now` (no second mail meanwhile).
@@ -196,22 +192,22 @@ pub trait PasswordLinks: Send + Sync {
         user: UserId,
         now: Timestamp,
         until: Timestamp,
-    ) -> Result<bool, StoreError>;
+    ) -> StoreResult<bool>;
 
     /// Removes and returns the link with this digest (once: a second
     /// taker gets `None`).
     async fn take_password_link(
         &self,
         digest: &str,
-    ) -> Result<Option<crate::accounts::password_link::PasswordLink>, StoreError>;
+    ) -> StoreResult<Option<crate::accounts::password_link::PasswordLink>>;
 }
 
 /// Teams of agents.
 #[trait_variant::make(Send)]
 pub trait TeamStore: Send + Sync {
-    async fn team(&self, tenant: TenantId, id: TeamId) -> Result<Option<Team>, StoreError>;
+    async fn team(&self, tenant: TenantId, id: TeamId) -> StoreResult<Option<Team>>;
 
-    async fn list_teams(&self, tenant: TenantId) -> Result<Vec<Team>, StoreError>;
+    async fn list_teams(&self, tenant: TenantId) -> StoreResult<Vec<Team>>;
 
     /// Creates (`expected_version: None`) or replaces a team.
     async fn put_team(
@@ -219,12 +215,12 @@ pub trait TeamStore: Send + Sync {
         team: &Team,
         expected_version: Option<u64>,
         events: &[DomainEvent],
-    ) -> Result<(), StoreError>;
+    ) -> StoreResult<()>;
 
     async fn delete_team(
         &self,
         tenant: TenantId,
         id: TeamId,
         events: &[DomainEvent],
-    ) -> Result<(), StoreError>;
+    ) -> StoreResult<()>;
 }

@@ -3,38 +3,31 @@
 //! implementation with the same semantics for use-case tests.
 
 use crate::attachments::attachment::{Attachment, PresignedRequest, Upload};
-use crate::kernel::error::StoreError;
+use crate::kernel::error::StoreResult;
 use crate::kernel::ids::{AttachmentId, TenantId, TicketId, UploadId};
 
 /// Uploads and attachments on the table.
 #[trait_variant::make(Send)]
 pub trait AttachmentStore: Send + Sync {
-    async fn put_upload(&self, upload: &Upload) -> Result<(), StoreError>;
+    async fn put_upload(&self, upload: &Upload) -> StoreResult<()>;
 
-    async fn upload(&self, tenant: TenantId, id: UploadId) -> Result<Option<Upload>, StoreError>;
+    async fn upload(&self, tenant: TenantId, id: UploadId) -> StoreResult<Option<Upload>>;
 
     /// Records the attachments and forgets their uploads, in one
     /// transaction (`NotFound` if an upload was attached meanwhile).
-    async fn attach(
-        &self,
-        attachments: &[Attachment],
-        uploads: &[Upload],
-    ) -> Result<(), StoreError>;
+    async fn attach(&self, attachments: &[Attachment], uploads: &[Upload]) -> StoreResult<()>;
 
     async fn attachment(
         &self,
         tenant: TenantId,
         id: AttachmentId,
-    ) -> Result<Option<Attachment>, StoreError>;
+    ) -> StoreResult<Option<Attachment>>;
 
     /// A ticket's attachments, oldest first.
-    async fn attachments(
-        &self,
-        tenant: TenantId,
-        ticket: TicketId,
-    ) -> Result<Vec<Attachment>, StoreError>;
+    async fn attachments(&self, tenant: TenantId, ticket: TicketId)
+    -> StoreResult<Vec<Attachment>>;
 
-    async fn delete_attachment(&self, attachment: &Attachment) -> Result<(), StoreError>;
+    async fn delete_attachment(&self, attachment: &Attachment) -> StoreResult<()>;
 }
 
 /// What S3 holds of an upload.
@@ -49,28 +42,28 @@ pub struct StoredObject {
 #[trait_variant::make(Send)]
 pub trait ObjectStore: Send + Sync {
     /// A PUT bound to the upload's key, exact size and type, and expiry.
-    async fn presign_upload(&self, upload: &Upload) -> Result<PresignedRequest, StoreError>;
+    async fn presign_upload(&self, upload: &Upload) -> StoreResult<PresignedRequest>;
 
     /// What was uploaded, if anything.
-    async fn uploaded(&self, upload: &Upload) -> Result<Option<StoredObject>, StoreError>;
+    async fn uploaded(&self, upload: &Upload) -> StoreResult<Option<StoredObject>>;
 
-    async fn discard_upload(&self, upload: &Upload) -> Result<(), StoreError>;
+    async fn discard_upload(&self, upload: &Upload) -> StoreResult<()>;
 
     /// The bytes of an attached file (to mail it).
-    async fn read(&self, attachment: &Attachment) -> Result<Vec<u8>, StoreError>;
+    async fn read(&self, attachment: &Attachment) -> StoreResult<Vec<u8>>;
 
     /// Stores a file the API received itself (from inbound mail).
-    async fn put(&self, attachment: &Attachment, bytes: &[u8]) -> Result<(), StoreError>;
+    async fn put(&self, attachment: &Attachment, bytes: &[u8]) -> StoreResult<()>;
 
     /// Moves an upload under its ticket as `attachment`.
-    async fn keep(&self, upload: &Upload, attachment: &Attachment) -> Result<(), StoreError>;
+    async fn keep(&self, upload: &Upload, attachment: &Attachment) -> StoreResult<()>;
 
     /// A short-lived GET that downloads under `disposition`.
     async fn presign_download(
         &self,
         attachment: &Attachment,
         disposition: &str,
-    ) -> Result<PresignedRequest, StoreError>;
+    ) -> StoreResult<PresignedRequest>;
 
-    async fn delete(&self, attachment: &Attachment) -> Result<(), StoreError>;
+    async fn delete(&self, attachment: &Attachment) -> StoreResult<()>;
 }

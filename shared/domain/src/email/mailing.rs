@@ -23,6 +23,7 @@ use crate::email::ports::Bounces;
 use crate::email::ports::MailClaims;
 use crate::email::ports::MailboxStore;
 use crate::email::ports::MessageLog;
+use crate::kernel::error::StoreResult;
 use crate::tickets::events::CommentCreated;
 use std::collections::BTreeMap;
 
@@ -106,7 +107,7 @@ where
     }
 
     /// The files of a reply, once all the event announced are recorded.
-    async fn files_of(&self, event: &DomainEvent) -> Result<Vec<Attachment>, StoreError> {
+    async fn files_of(&self, event: &DomainEvent) -> StoreResult<Vec<Attachment>> {
         let expected = event.payload::<CommentCreated>().map_or(0, |c| c.files);
         let (Some(ticket), Some(comment)) = (event.subject.ticket_id, event.subject.comment_id)
         else {
@@ -136,7 +137,7 @@ where
         }
     }
 
-    pub async fn send(&self, job: &MailJob, now: Timestamp) -> Result<Vec<Sent>, StoreError> {
+    pub async fn send(&self, job: &MailJob, now: Timestamp) -> StoreResult<Vec<Sent>> {
         let event = &job.event;
         let tenant_id = event.tenant_id;
         let Some(tenant) = self
@@ -241,7 +242,7 @@ where
         mail: &PlannedMail,
         (reply, author, files): (Option<&str>, Option<&str>, &[Attachment]),
         now: Timestamp,
-    ) -> Result<String, StoreError> {
+    ) -> StoreResult<String> {
         let app = self.settings.app_url.trim_end_matches('/');
         let link = match (mail.kind, ticket) {
             (MailKind::Invitation | MailKind::PasswordReset, _) => {

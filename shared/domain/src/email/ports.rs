@@ -2,7 +2,7 @@
 //! AWS adapters implement these; `switchboard-harness` holds an in-memory
 //! implementation with the same semantics for use-case tests.
 
-use crate::kernel::error::StoreError;
+use crate::kernel::error::StoreResult;
 use crate::kernel::ids::{EventId, MailboxId, TenantId};
 use crate::kernel::pagination::{Page, PageRequest};
 use jiff::Timestamp;
@@ -18,23 +18,21 @@ pub trait MailboxStore: Send + Sync {
         mailbox: &crate::email::Mailbox,
         expected_version: Option<u64>,
         previous_address: Option<&str>,
-    ) -> Result<(), StoreError>;
+    ) -> StoreResult<()>;
 
     async fn mailbox(
         &self,
         tenant: TenantId,
         id: MailboxId,
-    ) -> Result<Option<crate::email::Mailbox>, StoreError>;
+    ) -> StoreResult<Option<crate::email::Mailbox>>;
 
-    async fn mailboxes(&self, tenant: TenantId) -> Result<Vec<crate::email::Mailbox>, StoreError>;
+    async fn mailboxes(&self, tenant: TenantId) -> StoreResult<Vec<crate::email::Mailbox>>;
 
     /// The mailbox an inbound address belongs to, in any tenant.
-    async fn mailbox_by_address(
-        &self,
-        address: &str,
-    ) -> Result<Option<crate::email::Mailbox>, StoreError>;
+    async fn mailbox_by_address(&self, address: &str)
+    -> StoreResult<Option<crate::email::Mailbox>>;
 
-    async fn delete_mailbox(&self, mailbox: &crate::email::Mailbox) -> Result<(), StoreError>;
+    async fn delete_mailbox(&self, mailbox: &crate::email::Mailbox) -> StoreResult<()>;
 }
 
 /// Received and sent mail by Message-ID: dedup, threading, and the decisions taken.
@@ -45,14 +43,14 @@ pub trait MessageLog: Send + Sync {
         &self,
         tenant: TenantId,
         message_id: &str,
-    ) -> Result<Option<crate::email::message_record::MessageRecord>, StoreError>;
+    ) -> StoreResult<Option<crate::email::message_record::MessageRecord>>;
 
     async fn record_message(
         &self,
         tenant: TenantId,
         message_id: &str,
         record: &crate::email::message_record::MessageRecord,
-    ) -> Result<(), StoreError>;
+    ) -> StoreResult<()>;
 
     /// Received mail with one decision, newest first.
     async fn messages(
@@ -60,7 +58,7 @@ pub trait MessageLog: Send + Sync {
         tenant: TenantId,
         decision: &str,
         page: &PageRequest,
-    ) -> Result<Page<crate::email::message_record::MessageRecord>, StoreError>;
+    ) -> StoreResult<Page<crate::email::message_record::MessageRecord>>;
 
     /// Another name of a recorded message (the id SES gave a sent mail),
     /// found by threading but not listed.
@@ -69,7 +67,7 @@ pub trait MessageLog: Send + Sync {
         tenant: TenantId,
         alias: &str,
         record: &crate::email::message_record::MessageRecord,
-    ) -> Result<(), StoreError>;
+    ) -> StoreResult<()>;
 }
 
 /// Addresses whose mail bounces.
@@ -81,9 +79,9 @@ pub trait Bounces: Send + Sync {
         tenant: TenantId,
         address: &str,
         at: Timestamp,
-    ) -> Result<(), StoreError>;
+    ) -> StoreResult<()>;
 
-    async fn is_bouncing(&self, tenant: TenantId, address: &str) -> Result<bool, StoreError>;
+    async fn is_bouncing(&self, tenant: TenantId, address: &str) -> StoreResult<bool>;
 }
 
 /// Claims on outgoing mails, so a redelivered job sends nothing twice.
@@ -97,31 +95,21 @@ pub trait MailClaims: Send + Sync {
         event: EventId,
         key: &str,
         at: Timestamp,
-    ) -> Result<bool, StoreError>;
+    ) -> StoreResult<bool>;
 
     /// Gives a claim back after a send that surely failed.
-    async fn release_mail(
-        &self,
-        tenant: TenantId,
-        event: EventId,
-        key: &str,
-    ) -> Result<(), StoreError>;
+    async fn release_mail(&self, tenant: TenantId, event: EventId, key: &str) -> StoreResult<()>;
 }
 
 /// Outbound mail (SESv2 in production).
 #[trait_variant::make(Send)]
 pub trait MailSender: Send + Sync {
     /// Sends one raw MIME message to `recipients`; the provider's message id.
-    async fn send_raw(
-        &self,
-        from: &str,
-        recipients: &[String],
-        raw: &[u8],
-    ) -> Result<String, StoreError>;
+    async fn send_raw(&self, from: &str, recipients: &[String], raw: &[u8]) -> StoreResult<String>;
 }
 
 /// The email worker's queue.
 #[trait_variant::make(Send)]
 pub trait MailQueue: Send + Sync {
-    async fn enqueue_mail(&self, job: &crate::email::mail_job::MailJob) -> Result<(), StoreError>;
+    async fn enqueue_mail(&self, job: &crate::email::mail_job::MailJob) -> StoreResult<()>;
 }

@@ -66,6 +66,9 @@ pub enum StoreError {
     Internal(String),
 }
 
+/// What a port call returns.
+pub type StoreResult<T> = Result<T, StoreError>;
+
 #[derive(Debug, thiserror::Error)]
 pub enum DomainError {
     #[error("the input is invalid")]

@@ -2,7 +2,7 @@
 //! AWS adapters implement these; `switchboard-harness` holds an in-memory
 //! implementation with the same semantics for use-case tests.
 
-use crate::kernel::error::StoreError;
+use crate::kernel::error::StoreResult;
 use crate::kernel::events::DomainEvent;
 use crate::kernel::idempotency::IdempotencyRecord;
 use crate::kernel::ids::TenantId;
@@ -11,14 +11,14 @@ use crate::kernel::ids::TenantId;
 #[trait_variant::make(Send)]
 pub trait Health: Send + Sync {
     /// Whether storage answers at all (health checks).
-    async fn ping(&self) -> Result<(), StoreError>;
+    async fn ping(&self) -> StoreResult<()>;
 }
 
 /// Writes events that accompany no state change to the outbox.
 #[trait_variant::make(Send)]
 pub trait EventLog: Send + Sync {
     /// Writes events that accompany no state change (to the outbox).
-    async fn append_events(&self, events: &[DomainEvent]) -> Result<(), StoreError>;
+    async fn append_events(&self, events: &[DomainEvent]) -> StoreResult<()>;
 }
 
 /// What an `Idempotency-Key` produced before (the record is written with the resource it created).
@@ -28,5 +28,5 @@ pub trait IdempotencyStore: Send + Sync {
         &self,
         tenant: TenantId,
         scope: &str,
-    ) -> Result<Option<IdempotencyRecord>, StoreError>;
+    ) -> StoreResult<Option<IdempotencyRecord>>;
 }

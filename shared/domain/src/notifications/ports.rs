@@ -2,7 +2,7 @@
 //! AWS adapters implement these; `switchboard-harness` holds an in-memory
 //! implementation with the same semantics for use-case tests.
 
-use crate::kernel::error::StoreError;
+use crate::kernel::error::StoreResult;
 use crate::kernel::ids::{NotificationId, TenantId, UserId};
 use crate::kernel::pagination::{Page, PageRequest};
 use crate::notifications::notification::{Notification, Preferences};
@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 pub trait NotificationStore: Send + Sync {
     /// Records a notification and counts it unread, once: `false` when it
     /// was already there (a redelivered event).
-    async fn add_notification(&self, notification: &Notification) -> Result<bool, StoreError>;
+    async fn add_notification(&self, notification: &Notification) -> StoreResult<bool>;
 
     /// Newest first; only unread ones when `unread_only`.
     async fn notifications(
@@ -23,9 +23,9 @@ pub trait NotificationStore: Send + Sync {
         user: UserId,
         unread_only: bool,
         page: &PageRequest,
-    ) -> Result<Page<Notification>, StoreError>;
+    ) -> StoreResult<Page<Notification>>;
 
-    async fn unread_count(&self, tenant: TenantId, user: UserId) -> Result<u64, StoreError>;
+    async fn unread_count(&self, tenant: TenantId, user: UserId) -> StoreResult<u64>;
 
     /// Marks one read (no change if it already was); `NotFound` if absent.
     async fn mark_read(
@@ -34,7 +34,7 @@ pub trait NotificationStore: Send + Sync {
         user: UserId,
         id: NotificationId,
         at: Timestamp,
-    ) -> Result<Notification, StoreError>;
+    ) -> StoreResult<Notification>;
 
     /// Marks every unread one read; returns how many.
     async fn mark_all_read(
@@ -42,7 +42,7 @@ pub trait NotificationStore: Send + Sync {
         tenant: TenantId,
         user: UserId,
         at: Timestamp,
-    ) -> Result<u64, StoreError>;
+    ) -> StoreResult<u64>;
 
     /// `NotFound` if absent.
     async fn delete_notification(
@@ -50,7 +50,7 @@ pub trait NotificationStore: Send + Sync {
         tenant: TenantId,
         user: UserId,
         id: NotificationId,
-    ) -> Result<(), StoreError>;
+    ) -> StoreResult<()>;
 }
 
 /// What each person wants to be notified of, in the app and by mail.
@@ -60,12 +60,12 @@ pub trait PreferenceStore: Send + Sync {
         &self,
         tenant: TenantId,
         users: &[UserId],
-    ) -> Result<BTreeMap<UserId, Preferences>, StoreError>;
+    ) -> StoreResult<BTreeMap<UserId, Preferences>>;
 
     async fn put_preferences(
         &self,
         tenant: TenantId,
         user: UserId,
         preferences: &Preferences,
-    ) -> Result<(), StoreError>;
+    ) -> StoreResult<()>;
 }

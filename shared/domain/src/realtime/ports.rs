@@ -2,7 +2,7 @@
 //! AWS adapters implement these; `switchboard-harness` holds an in-memory
 //! implementation with the same semantics for use-case tests.
 
-use crate::kernel::error::StoreError;
+use crate::kernel::error::StoreResult;
 use crate::kernel::ids::TenantId;
 use crate::realtime::model::{Connection, ConnectionTicket, Subscriber, Topic};
 use jiff::Timestamp;
@@ -15,25 +15,22 @@ pub trait ConnectionStore: Send + Sync {
         &self,
         digest: &str,
         ticket: &ConnectionTicket,
-    ) -> Result<(), StoreError>;
+    ) -> StoreResult<()>;
 
     /// Removes and returns the ticket: a second call finds nothing.
-    async fn take_connection_ticket(
-        &self,
-        digest: &str,
-    ) -> Result<Option<ConnectionTicket>, StoreError>;
+    async fn take_connection_ticket(&self, digest: &str) -> StoreResult<Option<ConnectionTicket>>;
 
-    async fn put_connection(&self, connection: &Connection) -> Result<(), StoreError>;
+    async fn put_connection(&self, connection: &Connection) -> StoreResult<()>;
 
-    async fn connection(&self, id: &str) -> Result<Option<Connection>, StoreError>;
+    async fn connection(&self, id: &str) -> StoreResult<Option<Connection>>;
 
     /// Removes the connection and every subscription it holds.
-    async fn delete_connection(&self, id: &str) -> Result<(), StoreError>;
+    async fn delete_connection(&self, id: &str) -> StoreResult<()>;
 
     /// Adds `topic` to the connection (idempotent).
-    async fn subscribe(&self, connection: &Connection, topic: &Topic) -> Result<(), StoreError>;
+    async fn subscribe(&self, connection: &Connection, topic: &Topic) -> StoreResult<()>;
 
-    async fn unsubscribe(&self, connection: &Connection, topic: &Topic) -> Result<(), StoreError>;
+    async fn unsubscribe(&self, connection: &Connection, topic: &Topic) -> StoreResult<()>;
 
     /// Live (unexpired) subscribers of a topic.
     async fn subscribers(
@@ -41,7 +38,7 @@ pub trait ConnectionStore: Send + Sync {
         tenant: TenantId,
         topic: &Topic,
         now: Timestamp,
-    ) -> Result<Vec<Subscriber>, StoreError>;
+    ) -> StoreResult<Vec<Subscriber>>;
 }
 
 /// How a push to a connection went.
@@ -55,5 +52,5 @@ pub enum PushResult {
 /// Sends messages to WebSocket connections (the @connections API).
 #[trait_variant::make(Send)]
 pub trait Pusher: Send + Sync {
-    async fn push(&self, connection_id: &str, message: &[u8]) -> Result<PushResult, StoreError>;
+    async fn push(&self, connection_id: &str, message: &[u8]) -> StoreResult<PushResult>;
 }

@@ -1,6 +1,7 @@
 //! The WebSocket side of live updates: connection tickets, `$connect`,
 //! `$disconnect`, and what a connected client may ask for.
 
+use crate::kernel::error::StoreResult;
 use futures::StreamExt;
 use jiff::Timestamp;
 
@@ -65,7 +66,7 @@ impl<S: TicketStore + ConnectionStore, P: Pusher> Live<S, P> {
         secret: Option<&str>,
         connection_id: &str,
         now: Timestamp,
-    ) -> Result<Result<Connection, Refusal>, StoreError> {
+    ) -> StoreResult<Result<Connection, Refusal>> {
         let refused = || Refusal::new("unauthorized", "a valid connection ticket is required");
         let Some(secret) = secret.filter(|s| s.starts_with("wst_") && s.len() < 200) else {
             return Ok(Err(refused()));
@@ -89,7 +90,7 @@ impl<S: TicketStore + ConnectionStore, P: Pusher> Live<S, P> {
         Ok(Ok(connection))
     }
 
-    pub async fn disconnect(&self, connection_id: &str) -> Result<(), StoreError> {
+    pub async fn disconnect(&self, connection_id: &str) -> StoreResult<()> {
         self.store.delete_connection(connection_id).await
     }
 
@@ -100,7 +101,7 @@ impl<S: TicketStore + ConnectionStore, P: Pusher> Live<S, P> {
         connection_id: &str,
         body: &str,
         now: Timestamp,
-    ) -> Result<(), StoreError> {
+    ) -> StoreResult<()> {
         let Some(connection) = self
             .store
             .connection(connection_id)
@@ -156,7 +157,7 @@ impl<S: TicketStore + ConnectionStore, P: Pusher> Live<S, P> {
         &self,
         connection: &Connection,
         raw: &str,
-    ) -> Result<Result<Option<ServerMessage>, Refusal>, StoreError> {
+    ) -> StoreResult<Result<Option<ServerMessage>, Refusal>> {
         let topic = match raw.parse::<Topic>() {
             Ok(t) => t,
             Err(r) => return Ok(Err(r)),
@@ -186,7 +187,7 @@ impl<S: TicketStore + ConnectionStore, P: Pusher> Live<S, P> {
         &self,
         connection: &Connection,
         raw: &str,
-    ) -> Result<Result<Option<ServerMessage>, Refusal>, StoreError> {
+    ) -> StoreResult<Result<Option<ServerMessage>, Refusal>> {
         let topic = match raw.parse::<Topic>() {
             Ok(t) => t,
             Err(r) => return Ok(Err(r)),
@@ -205,7 +206,7 @@ impl<S: TicketStore + ConnectionStore, P: Pusher> Live<S, P> {
         ticket_id: &str,
         internal: bool,
         now: Timestamp,
-    ) -> Result<Result<Option<ServerMessage>, Refusal>, StoreError> {
+    ) -> StoreResult<Result<Option<ServerMessage>, Refusal>> {
         let listener = &connection.listener;
         let Ok(id) = ticket_id.parse() else {
             return Ok(Err(Refusal::not_found()));
@@ -243,7 +244,7 @@ impl<S: TicketStore + ConnectionStore, P: Pusher> Live<S, P> {
         Ok(Ok(None))
     }
 
-    async fn reply(&self, connection_id: &str, message: &ServerMessage) -> Result<(), StoreError> {
+    async fn reply(&self, connection_id: &str, message: &ServerMessage) -> StoreResult<()> {
         let bytes = serde_json::to_vec(message)
             .map_err(|e| StoreError::Internal(format!("encoding a message: {e}")))?;
         if self.pusher.push(connection_id, &bytes).await? == PushResult::Gone {
@@ -260,8 +261,8 @@ pub async fn fan_out<S: ConnectionStore, P: Pusher>(
     store: &S,
     pusher: &P,
     targets: impl Iterator<Item = (Subscriber, Vec<u8>)>,
-) -> Result<FanOut, StoreError> {
-    let results: Vec<(String, Result<PushResult, StoreError>)> = futures::stream::iter(targets)
+) -> StoreResult<FanOut> {
+    let results: Vec<(String, StoreResult<PushResult>)> = futures::stream::iter(targets)
         .map(|(s, bytes)| async move {
             let r = pusher.push(&s.connection_id, &bytes).await;
             (s.connection_id, r)

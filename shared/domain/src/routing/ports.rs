@@ -2,7 +2,7 @@
 //! AWS adapters implement these; `switchboard-harness` holds an in-memory
 //! implementation with the same semantics for use-case tests.
 
-use crate::kernel::error::StoreError;
+use crate::kernel::error::StoreResult;
 use crate::kernel::ids::{EventId, TenantId};
 
 /// Which of the router's steps are done for an event (so a redelivery repeats none).
@@ -15,12 +15,8 @@ pub trait StepLog: Send + Sync {
         tenant: TenantId,
         event: EventId,
         step: &str,
-    ) -> Result<bool, StoreError>;
+    ) -> StoreResult<bool>;
 
     /// The steps the router has finished for an event (one read for all).
-    async fn steps_completed(
-        &self,
-        tenant: TenantId,
-        event: EventId,
-    ) -> Result<Vec<String>, StoreError>;
+    async fn steps_completed(&self, tenant: TenantId, event: EventId) -> StoreResult<Vec<String>>;
 }

@@ -22,6 +22,7 @@ use crate::accounts::events::UserCreated;
 use crate::accounts::ports::TeamStore;
 use crate::accounts::ports::TenantStore;
 use crate::accounts::ports::UserStore;
+use crate::kernel::error::StoreResult;
 use crate::kernel::ports::IdempotencyStore;
 use crate::notifications::notification::team_named;
 use crate::notifications::ports::PreferenceStore;
@@ -134,7 +135,7 @@ where
         }
     }
 
-    pub async fn route(&self, event: &DomainEvent, now: Timestamp) -> Result<Routed, StoreError> {
+    pub async fn route(&self, event: &DomainEvent, now: Timestamp) -> StoreResult<Routed> {
         let tenant = event.tenant_id;
         let ticket = match event.subject.ticket_id {
             Some(id) => self.store.ticket(tenant, id).await?,
@@ -194,7 +195,7 @@ where
     }
 
     /// Queues a delivery to each enabled endpoint that wants the event.
-    async fn webhooks(&self, event: &DomainEvent, now: Timestamp) -> Result<usize, StoreError> {
+    async fn webhooks(&self, event: &DomainEvent, now: Timestamp) -> StoreResult<usize> {
         let endpoints = self.store.endpoints(event.tenant_id).await?;
         let mut queued = 0;
         for endpoint in endpoints
@@ -224,7 +225,7 @@ where
         &self,
         event: &DomainEvent,
         ticket: &Ticket,
-    ) -> Result<(Vec<Notification>, Vec<Notified>), StoreError> {
+    ) -> StoreResult<(Vec<Notification>, Vec<Notified>)> {
         let tenant = event.tenant_id;
         let team_members: BTreeSet<UserId> = match team_named(event) {
             Some(team) => self
@@ -277,7 +278,7 @@ where
         event: &DomainEvent,
         notifications: &[Notification],
         now: Timestamp,
-    ) -> Result<FanOut, StoreError> {
+    ) -> StoreResult<FanOut> {
         let tenant = event.tenant_id;
         let mut targets: Vec<(Subscriber, Vec<u8>)> = Vec::new();
         let mut schema: Option<FieldSchema> = None;
@@ -330,7 +331,7 @@ where
     }
 }
 
-fn encode(message: &ServerMessage) -> Result<Vec<u8>, StoreError> {
+fn encode(message: &ServerMessage) -> StoreResult<Vec<u8>> {
     serde_json::to_vec(message)
         .map_err(|e| StoreError::Internal(format!("encoding a message: {e}")))
 }

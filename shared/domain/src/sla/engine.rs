@@ -15,6 +15,7 @@
 use crate::accounts::ports::TeamStore;
 use crate::accounts::ports::TenantStore;
 use crate::accounts::ports::UserStore;
+use crate::kernel::error::StoreResult;
 use crate::kernel::ports::IdempotencyStore;
 use crate::sla::events::SlaAnnounced;
 use crate::sla::ports::SlaConfigStore;
@@ -80,7 +81,7 @@ where
         tenant: TenantId,
         ticket_id: TicketId,
         now: Timestamp,
-    ) -> Result<Option<(TicketSla, SlaPolicy, Ticket)>, StoreError> {
+    ) -> StoreResult<Option<(TicketSla, SlaPolicy, Ticket)>> {
         // The configuration first: a helpdesk without policies stops here.
         let (policies, hours) = self.store.sla_config(tenant).await?;
         if policies.policies.is_empty() {
@@ -157,7 +158,7 @@ where
         tenant: TenantId,
         ticket_id: TicketId,
         now: Timestamp,
-    ) -> Result<Option<StoredSla>, StoreError> {
+    ) -> StoreResult<Option<StoredSla>> {
         let computed = self.compute(tenant, ticket_id, now).await?;
         let stored = self.store.ticket_sla(tenant, ticket_id).await?;
         let Some((sla, _, _)) = computed else {

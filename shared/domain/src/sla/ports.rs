@@ -2,7 +2,7 @@
 //! AWS adapters implement these; `switchboard-harness` holds an in-memory
 //! implementation with the same semantics for use-case tests.
 
-use crate::kernel::error::StoreError;
+use crate::kernel::error::StoreResult;
 use crate::kernel::events::DomainEvent;
 use crate::kernel::ids::{TenantId, TicketId};
 use crate::kernel::pagination::{Page, PageRequest};
@@ -17,10 +17,7 @@ use std::collections::BTreeSet;
 pub trait SlaConfigStore: Send + Sync {
     /// The tenant's policies and calendars, read together (empty sets at
     /// version 0 when none were written).
-    async fn sla_config(
-        &self,
-        tenant: TenantId,
-    ) -> Result<(SlaPolicies, BusinessHours), StoreError>;
+    async fn sla_config(&self, tenant: TenantId) -> StoreResult<(SlaPolicies, BusinessHours)>;
 
     /// Replaces the calendars if still at `expected_version`
     /// (`VersionMismatch` otherwise).
@@ -29,14 +26,14 @@ pub trait SlaConfigStore: Send + Sync {
         tenant: TenantId,
         hours: &crate::sla::policy::BusinessHours,
         expected_version: u64,
-    ) -> Result<(), StoreError>;
+    ) -> StoreResult<()>;
 
     async fn put_sla_policies(
         &self,
         tenant: TenantId,
         policies: &crate::sla::policy::SlaPolicies,
         expected_version: u64,
-    ) -> Result<(), StoreError>;
+    ) -> StoreResult<()>;
 }
 
 /// Each ticket's stored SLA, its announcements and the SLA views.
@@ -46,21 +43,20 @@ pub trait TicketSlaStore: Send + Sync {
         &self,
         tenant: TenantId,
         ticket: TicketId,
-    ) -> Result<Option<crate::sla::stored::StoredSla>, StoreError>;
+    ) -> StoreResult<Option<crate::sla::stored::StoredSla>>;
 
     /// Stores a ticket's SLA with its next deadline (the timer index) and
     /// view (the `breached`/`at_risk` lists).
-    async fn put_ticket_sla(&self, sla: &crate::sla::stored::StoredSla) -> Result<(), StoreError>;
+    async fn put_ticket_sla(&self, sla: &crate::sla::stored::StoredSla) -> StoreResult<()>;
 
-    async fn delete_ticket_sla(&self, tenant: TenantId, ticket: TicketId)
-    -> Result<(), StoreError>;
+    async fn delete_ticket_sla(&self, tenant: TenantId, ticket: TicketId) -> StoreResult<()>;
 
     /// The (target cycle, threshold) pairs already announced.
     async fn sla_announced(
         &self,
         tenant: TenantId,
         ticket: TicketId,
-    ) -> Result<BTreeSet<(String, Threshold)>, StoreError>;
+    ) -> StoreResult<BTreeSet<(String, Threshold)>>;
 
     /// Records an announcement with its event, once: `false` when it was
     /// made before.
@@ -71,7 +67,7 @@ pub trait TicketSlaStore: Send + Sync {
         cycle: &str,
         threshold: crate::sla::evaluate::Threshold,
         event: &DomainEvent,
-    ) -> Result<bool, StoreError>;
+    ) -> StoreResult<bool>;
 
     /// Tickets in an SLA view, the soonest due first.
     async fn sla_view(
@@ -79,7 +75,7 @@ pub trait TicketSlaStore: Send + Sync {
         tenant: TenantId,
         view: crate::sla::evaluate::SlaView,
         page: &PageRequest,
-    ) -> Result<Page<crate::tickets::ticket::Ticket>, StoreError>;
+    ) -> StoreResult<Page<crate::tickets::ticket::Ticket>>;
 }
 
 /// The timer index the scheduler reads minute by minute.
@@ -90,12 +86,12 @@ pub trait SlaTimers: Send + Sync {
     async fn due_in(
         &self,
         minute: Timestamp,
-    ) -> Result<Vec<(crate::sla::stored::SlaCheck, Timestamp)>, StoreError>;
+    ) -> StoreResult<Vec<(crate::sla::stored::SlaCheck, Timestamp)>>;
 
     /// The last minute bucket the scheduler scanned.
-    async fn scheduler_cursor(&self) -> Result<Option<Timestamp>, StoreError>;
+    async fn scheduler_cursor(&self) -> StoreResult<Option<Timestamp>>;
 
-    async fn set_scheduler_cursor(&self, minute: Timestamp) -> Result<(), StoreError>;
+    async fn set_scheduler_cursor(&self, minute: Timestamp) -> StoreResult<()>;
 }
 
 /// Hands tickets to the SLA worker, delayed (at most 900 s, SQS's limit).
@@ -105,5 +101,5 @@ pub trait SlaQueue: Send + Sync {
         &self,
         check: &crate::sla::stored::SlaCheck,
         delay_seconds: u32,
-    ) -> Result<(), StoreError>;
+    ) -> StoreResult<()>;
 }

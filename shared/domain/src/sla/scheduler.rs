@@ -3,10 +3,10 @@
 //! worker delayed to its second. Buckets missed while the scheduler was
 //! down are scanned on the next run (at most two hours' worth per run).
 
+use crate::kernel::error::StoreResult;
 use crate::sla::ports::SlaTimers;
 use jiff::{SignedDuration, Timestamp};
 
-use crate::kernel::error::StoreError;
 use crate::sla::engine::delay_until;
 use crate::sla::ports::SlaQueue;
 
@@ -29,7 +29,7 @@ pub async fn scan<S: SlaTimers, C: SlaQueue>(
     store: &S,
     queue: &C,
     now: Timestamp,
-) -> Result<Scanned, StoreError> {
+) -> StoreResult<Scanned> {
     let minute = SignedDuration::from_mins(1);
     let this = minute_of(now);
     let until = this + LOOKAHEAD;

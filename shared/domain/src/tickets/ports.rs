@@ -3,7 +3,7 @@
 //! implementation with the same semantics for use-case tests.
 
 use crate::accounts::user::User;
-use crate::kernel::error::StoreError;
+use crate::kernel::error::StoreResult;
 use crate::kernel::events::DomainEvent;
 use crate::kernel::idempotency::IdempotencyRecord;
 use crate::kernel::ids::{CommentId, TeamId, TenantId, TicketId, UserId};
@@ -89,20 +89,20 @@ pub struct TicketWrite<'a> {
 pub trait TicketStore: Send + Sync {
     /// The tenant's next ticket number (atomic counter; gaps are possible
     /// when a creation fails, duplicates are not).
-    async fn next_ticket_number(&self, tenant: TenantId) -> Result<u64, StoreError>;
+    async fn next_ticket_number(&self, tenant: TenantId) -> StoreResult<u64>;
 
     /// Writes a ticket change. Errors: `VersionMismatch` (stale ticket or
     /// comment), `Conflict(EmailTaken)` (the new requester's email was taken
     /// meanwhile), `IdempotencyKeyTaken`.
-    async fn write_ticket(&self, write: TicketWrite<'_>) -> Result<(), StoreError>;
+    async fn write_ticket(&self, write: TicketWrite<'_>) -> StoreResult<()>;
 
-    async fn ticket(&self, tenant: TenantId, id: TicketId) -> Result<Option<Ticket>, StoreError>;
+    async fn ticket(&self, tenant: TenantId, id: TicketId) -> StoreResult<Option<Ticket>>;
 
     async fn ticket_id_by_number(
         &self,
         tenant: TenantId,
         number: u64,
-    ) -> Result<Option<TicketId>, StoreError>;
+    ) -> StoreResult<Option<TicketId>>;
 
     /// The ticket and its first `limit` comments (only public ones when
     /// `public_only`) in one query; `true` when there may be more.
@@ -112,7 +112,7 @@ pub trait TicketStore: Send + Sync {
         id: TicketId,
         limit: u32,
         public_only: bool,
-    ) -> Result<Option<(Ticket, Vec<Comment>, bool)>, StoreError>;
+    ) -> StoreResult<Option<(Ticket, Vec<Comment>, bool)>>;
 
     async fn comments(
         &self,
@@ -120,45 +120,41 @@ pub trait TicketStore: Send + Sync {
         ticket: TicketId,
         public_only: bool,
         page: &PageRequest,
-    ) -> Result<Page<Comment>, StoreError>;
+    ) -> StoreResult<Page<Comment>>;
 
     async fn comment(
         &self,
         tenant: TenantId,
         ticket: TicketId,
         id: CommentId,
-    ) -> Result<Option<Comment>, StoreError>;
+    ) -> StoreResult<Option<Comment>>;
 
     async fn save_comment(
         &self,
         comment: &Comment,
         expected_version: u64,
         events: &[DomainEvent],
-    ) -> Result<(), StoreError>;
+    ) -> StoreResult<()>;
 
-    async fn history(
-        &self,
-        tenant: TenantId,
-        ticket: TicketId,
-    ) -> Result<Vec<HistoryEntry>, StoreError>;
+    async fn history(&self, tenant: TenantId, ticket: TicketId) -> StoreResult<Vec<HistoryEntry>>;
 
     async fn list_tickets(
         &self,
         tenant: TenantId,
         query: &TicketListQuery,
         page: &PageRequest,
-    ) -> Result<Page<Ticket>, StoreError>;
+    ) -> StoreResult<Page<Ticket>>;
 }
 
 /// The tenant's custom ticket fields.
 #[trait_variant::make(Send)]
 pub trait FieldSchemaStore: Send + Sync {
-    async fn field_schema(&self, tenant: TenantId) -> Result<FieldSchema, StoreError>;
+    async fn field_schema(&self, tenant: TenantId) -> StoreResult<FieldSchema>;
 
     async fn put_field_schema(
         &self,
         tenant: TenantId,
         schema: &FieldSchema,
         expected_version: u64,
-    ) -> Result<(), StoreError>;
+    ) -> StoreResult<()>;
 }

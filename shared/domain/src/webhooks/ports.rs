@@ -2,7 +2,7 @@
 //! AWS adapters implement these; `switchboard-harness` holds an in-memory
 //! implementation with the same semantics for use-case tests.
 
-use crate::kernel::error::StoreError;
+use crate::kernel::error::StoreResult;
 use crate::kernel::ids::{DeliveryId, TenantId, WebhookId};
 use crate::kernel::pagination::{Page, PageRequest};
 use crate::webhooks::webhook::{Delivery, Endpoint};
@@ -16,36 +16,28 @@ pub trait WebhookStore: Send + Sync {
         &self,
         endpoint: &Endpoint,
         expected_version: Option<u64>,
-    ) -> Result<(), StoreError>;
+    ) -> StoreResult<()>;
 
-    async fn endpoint(
-        &self,
-        tenant: TenantId,
-        id: WebhookId,
-    ) -> Result<Option<Endpoint>, StoreError>;
+    async fn endpoint(&self, tenant: TenantId, id: WebhookId) -> StoreResult<Option<Endpoint>>;
 
     /// Every endpoint of the tenant (at most a few dozen).
-    async fn endpoints(&self, tenant: TenantId) -> Result<Vec<Endpoint>, StoreError>;
+    async fn endpoints(&self, tenant: TenantId) -> StoreResult<Vec<Endpoint>>;
 
     /// Removes the endpoint; `NotFound` if absent. Its log expires.
-    async fn delete_endpoint(&self, tenant: TenantId, id: WebhookId) -> Result<(), StoreError>;
+    async fn delete_endpoint(&self, tenant: TenantId, id: WebhookId) -> StoreResult<()>;
 
     /// Records a delivery once: `false` if it was already there.
-    async fn create_delivery(&self, delivery: &Delivery) -> Result<bool, StoreError>;
+    async fn create_delivery(&self, delivery: &Delivery) -> StoreResult<bool>;
 
     async fn delivery(
         &self,
         tenant: TenantId,
         endpoint: WebhookId,
         id: DeliveryId,
-    ) -> Result<Option<Delivery>, StoreError>;
+    ) -> StoreResult<Option<Delivery>>;
 
     /// Replaces a delivery at `expected_version`.
-    async fn save_delivery(
-        &self,
-        delivery: &Delivery,
-        expected_version: u64,
-    ) -> Result<(), StoreError>;
+    async fn save_delivery(&self, delivery: &Delivery, expected_version: u64) -> StoreResult<()>;
 
     /// Newest first.
     async fn deliveries(
@@ -53,16 +45,13 @@ pub trait WebhookStore: Send + Sync {
         tenant: TenantId,
         endpoint: WebhookId,
         page: &PageRequest,
-    ) -> Result<Page<Delivery>, StoreError>;
+    ) -> StoreResult<Page<Delivery>>;
 }
 
 /// Hands deliveries to the webhook worker (SQS).
 #[trait_variant::make(Send)]
 pub trait DeliveryQueue: Send + Sync {
-    async fn enqueue(
-        &self,
-        delivery: &crate::webhooks::webhook::DeliveryRef,
-    ) -> Result<(), StoreError>;
+    async fn enqueue(&self, delivery: &crate::webhooks::webhook::DeliveryRef) -> StoreResult<()>;
 }
 
 /// Sends one signed request and reports what happened; it never fails:

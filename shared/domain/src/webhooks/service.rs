@@ -1,6 +1,7 @@
 //! The webhooks API's use cases: endpoints, their secrets, test events,
 //! and the delivery log with redelivery.
 
+use crate::kernel::error::StoreResult;
 use crate::webhooks::events::WebhookTest;
 use jiff::Timestamp;
 
@@ -260,7 +261,7 @@ pub fn new_delivery(
     endpoint: &Endpoint,
     event: &DomainEvent,
     now: Timestamp,
-) -> Result<Delivery, StoreError> {
+) -> StoreResult<Delivery> {
     let payload = serde_json::to_string(event)
         .map_err(|e| StoreError::Internal(format!("encoding an event: {e}")))?;
     Ok(Delivery {

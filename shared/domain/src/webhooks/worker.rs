@@ -3,6 +3,7 @@
 //! tenant's admins).
 
 use crate::accounts::ports::UserStore;
+use crate::kernel::error::StoreResult;
 use jiff::{SignedDuration, Timestamp};
 
 use crate::accounts::user::Role;
@@ -52,7 +53,7 @@ where
         r: &DeliveryRef,
         now: Timestamp,
         jitter: f64,
-    ) -> Result<Outcome, StoreError> {
+    ) -> StoreResult<Outcome> {
         let Some(mut delivery) = self
             .store
             .delivery(r.tenant_id, r.endpoint_id, r.delivery_id)
@@ -139,7 +140,7 @@ where
     }
 
     /// An in-app notification to every owner and admin of the tenant.
-    async fn tell_admins(&self, endpoint: &Endpoint, now: Timestamp) -> Result<(), StoreError> {
+    async fn tell_admins(&self, endpoint: &Endpoint, now: Timestamp) -> StoreResult<()> {
         let reason = match endpoint.disabled_reason.as_deref() {
             Some("gone") => "it answered 410 Gone",
             _ => "every delivery failed for 5 days",

@@ -5,6 +5,7 @@ use switchboard_domain::StoreError;
 use switchboard_domain::accounts::ports::{TenantStore, UserStore};
 use switchboard_domain::accounts::user::Role;
 use switchboard_domain::email::ports::MessageLog;
+use switchboard_domain::kernel::error::StoreResult;
 use switchboard_domain::kernel::events::{Actor, EventType};
 use switchboard_domain::kernel::ids::{EventId, NotificationId, UserId, WebhookId};
 use switchboard_domain::kernel::pagination::{Page, PageRequest};
@@ -21,9 +22,9 @@ use super::support::*;
 use super::tickets::{comment, with_ticket, write};
 
 /// What the lists answer for one page request, their items aside.
-type Answer = Result<Option<String>, StoreError>;
+type Answer = StoreResult<Option<String>>;
 
-fn cursor_of<T>(page: Result<Page<T>, StoreError>) -> Answer {
+fn cursor_of<T>(page: StoreResult<Page<T>>) -> Answer {
     page.map(|p| p.next_cursor)
 }
 

@@ -3,6 +3,7 @@
 //! times, and a page walker that checks pages are full.
 
 use std::future::Future;
+use switchboard_domain::kernel::error::StoreResult;
 
 use jiff::{SignedDuration, Timestamp};
 use switchboard_domain::StoreError;
@@ -146,7 +147,7 @@ pub fn ticket(tenant: TenantId, requester: UserId, number: u64, at: Timestamp) -
 pub async fn all_pages<T, F, Fut>(limit: u32, fetch: F) -> Vec<T>
 where
     F: FnMut(PageRequest) -> Fut,
-    Fut: Future<Output = Result<Page<T>, StoreError>>,
+    Fut: Future<Output = StoreResult<Page<T>>>,
 {
     walk(limit, fetch, true).await
 }
@@ -156,7 +157,7 @@ where
 pub async fn all_pages_short<T, F, Fut>(limit: u32, fetch: F) -> Vec<T>
 where
     F: FnMut(PageRequest) -> Fut,
-    Fut: Future<Output = Result<Page<T>, StoreError>>,
+    Fut: Future<Output = StoreResult<Page<T>>>,
 {
     walk(limit, fetch, false).await
 }
@@ -164,7 +165,7 @@ where
 async fn walk<T, F, Fut>(limit: u32, mut fetch: F, full: bool) -> Vec<T>
 where
     F: FnMut(PageRequest) -> Fut,
-    Fut: Future<Output = Result<Page<T>, StoreError>>,
+    Fut: Future<Output = StoreResult<Page<T>>>,
 {
     let mut items = Vec::new();
     let mut cursor = None;
@@ -193,7 +194,7 @@ where
 /// The first page of a list, and its cursor (which must be there).
 pub async fn first_cursor<T, Fut>(fetch: impl FnOnce(PageRequest) -> Fut) -> String
 where
-    Fut: Future<Output = Result<Page<T>, StoreError>>,
+    Fut: Future<Output = StoreResult<Page<T>>>,
 {
     fetch(PageRequest {
         limit: 1,
@@ -222,7 +223,7 @@ pub fn after(cursor: &str) -> PageRequest {
 }
 
 #[track_caller]
-pub fn assert_invalid_cursor<T: std::fmt::Debug>(result: Result<T, StoreError>) {
+pub fn assert_invalid_cursor<T: std::fmt::Debug>(result: StoreResult<T>) {
     assert!(
         matches!(result, Err(StoreError::InvalidCursor)),
         "expected InvalidCursor, got {result:?}"
@@ -231,7 +232,7 @@ pub fn assert_invalid_cursor<T: std::fmt::Debug>(result: Result<T, StoreError>) 
 
 /// Asserts a result is the error `expected` (by variant).
 #[track_caller]
-pub fn assert_error<T: std::fmt::Debug>(result: Result<T, StoreError>, expected: &StoreError) {
+pub fn assert_error<T: std::fmt::Debug>(result: StoreResult<T>, expected: &StoreError) {
     match &result {
         Err(e) if std::mem::discriminant(e) == std::mem::discriminant(expected) => {
             if let (StoreError::Conflict(a), StoreError::Conflict(b)) = (e, expected) {

@@ -9,6 +9,7 @@ use switchboard_domain::accounts::session::RefreshRecord;
 use switchboard_domain::accounts::tenant::{Slug, Tenant};
 use switchboard_domain::accounts::user::{Email, Role, User};
 use switchboard_domain::kernel::error::Conflict;
+use switchboard_domain::kernel::error::StoreResult;
 use switchboard_domain::kernel::events::DomainEvent;
 use switchboard_domain::kernel::ids::{SessionId, TenantId, UserId};
 use switchboard_domain::kernel::pagination::{Page, PageRequest};
@@ -49,7 +50,7 @@ impl TenantStore for MemoryStore {
         owner: &User,
         session: NewSession<'_>,
         events: &[DomainEvent],
-    ) -> Result<(), StoreError> {
+    ) -> StoreResult<()> {
         self.enter("create_tenant")?;
         self.write(|s| {
             if s.slugs.contains_key(tenant.slug.as_str()) {
@@ -75,12 +76,12 @@ impl TenantStore for MemoryStore {
         })
     }
 
-    async fn tenant(&self, id: TenantId) -> Result<Option<Tenant>, StoreError> {
+    async fn tenant(&self, id: TenantId) -> StoreResult<Option<Tenant>> {
         self.enter("tenant")?;
         Ok(self.read(|s| s.tenants.get(&id).cloned()))
     }
 
-    async fn tenant_by_slug(&self, slug: &Slug) -> Result<Option<Tenant>, StoreError> {
+    async fn tenant_by_slug(&self, slug: &Slug) -> StoreResult<Option<Tenant>> {
         self.enter("tenant_by_slug")?;
         Ok(self.read(|s| {
             s.slugs
@@ -95,7 +96,7 @@ impl TenantStore for MemoryStore {
         tenant: &Tenant,
         expected_version: u64,
         events: &[DomainEvent],
-    ) -> Result<(), StoreError> {
+    ) -> StoreResult<()> {
         self.enter("update_tenant")?;
         self.write(|s| {
             if s.tenants.get(&tenant.id).map(|t| t.version) != Some(expected_version) {
@@ -110,7 +111,7 @@ impl TenantStore for MemoryStore {
         })
     }
 
-    async fn list_tenants(&self, page: &PageRequest) -> Result<Page<Tenant>, StoreError> {
+    async fn list_tenants(&self, page: &PageRequest) -> StoreResult<Page<Tenant>> {
         self.enter("list_tenants")?;
         let mut rows: Vec<(String, Tenant)> = self.read(|s| {
             s.tenants
@@ -129,7 +130,7 @@ impl UserStore for MemoryStore {
         user: &User,
         session: Option<NewSession<'_>>,
         events: &[DomainEvent],
-    ) -> Result<(), StoreError> {
+    ) -> StoreResult<()> {
         self.enter("create_user")?;
         self.write(|s| {
             if s.login_email_taken(user) {
@@ -150,11 +151,7 @@ impl UserStore for MemoryStore {
         })
     }
 
-    async fn user_by_email(
-        &self,
-        tenant: TenantId,
-        email: &Email,
-    ) -> Result<Option<User>, StoreError> {
+    async fn user_by_email(&self, tenant: TenantId, email: &Email) -> StoreResult<Option<User>> {
         self.enter("user_by_email")?;
         Ok(self.read(|s| {
             s.login_emails
@@ -164,12 +161,12 @@ impl UserStore for MemoryStore {
         }))
     }
 
-    async fn user(&self, tenant: TenantId, id: UserId) -> Result<Option<User>, StoreError> {
+    async fn user(&self, tenant: TenantId, id: UserId) -> StoreResult<Option<User>> {
         self.enter("user")?;
         Ok(self.read(|s| s.users.get(&(tenant, id)).cloned()))
     }
 
-    async fn users(&self, tenant: TenantId, ids: &[UserId]) -> Result<Vec<User>, StoreError> {
+    async fn users(&self, tenant: TenantId, ids: &[UserId]) -> StoreResult<Vec<User>> {
         self.enter("users")?;
         // A batch read refuses a key named twice (per hundred, as read).
         for chunk in ids.chunks(100) {
@@ -187,7 +184,7 @@ impl UserStore for MemoryStore {
         tenant: TenantId,
         role: Option<Role>,
         page: &PageRequest,
-    ) -> Result<Page<User>, StoreError> {
+    ) -> StoreResult<Page<User>> {
         self.enter("list_users")?;
         let mut rows: Vec<(String, User)> = self.read(|s| {
             s.users
@@ -207,7 +204,7 @@ impl UserStore for MemoryStore {
         expected_version: u64,
         previous_email: Option<&Email>,
         events: &[DomainEvent],
-    ) -> Result<(), StoreError> {
+    ) -> StoreResult<()> {
         self.enter("update_user")?;
         self.write(|s| {
             let key = (user.tenant_id, user.id);
@@ -251,7 +248,7 @@ impl SessionStore for MemoryStore {
         tenant: TenantId,
         user: UserId,
         session: SessionId,
-    ) -> Result<PrincipalState, StoreError> {
+    ) -> StoreResult<PrincipalState> {
         self.enter("principal_state")?;
         Ok(self.read(|s| PrincipalState {
             tenant: s.tenants.get(&tenant).cloned(),
@@ -260,7 +257,7 @@ impl SessionStore for MemoryStore {
         }))
     }
 
-    async fn start_session(&self, session: NewSession<'_>) -> Result<(), StoreError> {
+    async fn start_session(&self, session: NewSession<'_>) -> StoreResult<()> {
         self.enter("start_session")?;
         self.write(|s| {
             if !s.session_fits(&session) {
@@ -271,7 +268,7 @@ impl SessionStore for MemoryStore {
         })
     }
 
-    async fn refresh_record(&self, digest: &str) -> Result<Option<RefreshRecord>, StoreError> {
+    async fn refresh_record(&self, digest: &str) -> StoreResult<Option<RefreshRecord>> {
         self.enter("refresh_record")?;
         Ok(self.read(|s| s.refresh.get(digest).cloned()))
     }
@@ -281,7 +278,7 @@ impl SessionStore for MemoryStore {
         old: &RefreshRecord,
         next: &RefreshRecord,
         now: Timestamp,
-    ) -> Result<(), StoreError> {
+    ) -> StoreResult<()> {
         self.enter("rotate_refresh")?;
         self.write(|s| {
             if old.digest == next.digest {
@@ -312,7 +309,7 @@ impl SessionStore for MemoryStore {
         user: UserId,
         session: SessionId,
         now: Timestamp,
-    ) -> Result<(), StoreError> {
+    ) -> StoreResult<()> {
         self.enter("revoke_session")?;
         self.write(|s| {
             // The first revocation's time stays; an absent session is fine.

@@ -3,12 +3,13 @@
 use switchboard_domain::StoreError;
 use switchboard_domain::attachments::attachment::{Attachment, Upload};
 use switchboard_domain::attachments::ports::AttachmentStore;
+use switchboard_domain::kernel::error::StoreResult;
 use switchboard_domain::kernel::ids::{AttachmentId, TenantId, TicketId, UploadId};
 
 use super::{MemoryStore, distinct};
 
 impl AttachmentStore for MemoryStore {
-    async fn put_upload(&self, upload: &Upload) -> Result<(), StoreError> {
+    async fn put_upload(&self, upload: &Upload) -> StoreResult<()> {
         self.enter("put_upload")?;
         self.write(|s| {
             s.uploads
@@ -17,16 +18,12 @@ impl AttachmentStore for MemoryStore {
         Ok(())
     }
 
-    async fn upload(&self, tenant: TenantId, id: UploadId) -> Result<Option<Upload>, StoreError> {
+    async fn upload(&self, tenant: TenantId, id: UploadId) -> StoreResult<Option<Upload>> {
         self.enter("upload")?;
         Ok(self.read(|s| s.uploads.get(&(tenant, id)).cloned()))
     }
 
-    async fn attach(
-        &self,
-        attachments: &[Attachment],
-        uploads: &[Upload],
-    ) -> Result<(), StoreError> {
+    async fn attach(&self, attachments: &[Attachment], uploads: &[Upload]) -> StoreResult<()> {
         self.enter("attach")?;
         distinct(attachments.iter().map(|a| (a.tenant_id, a.id)))?;
         distinct(uploads.iter().map(|u| (u.tenant_id, u.id)))?;
@@ -55,7 +52,7 @@ impl AttachmentStore for MemoryStore {
         &self,
         tenant: TenantId,
         id: AttachmentId,
-    ) -> Result<Option<Attachment>, StoreError> {
+    ) -> StoreResult<Option<Attachment>> {
         self.enter("attachment")?;
         Ok(self.read(|s| s.attachments.get(&(tenant, id)).cloned()))
     }
@@ -64,7 +61,7 @@ impl AttachmentStore for MemoryStore {
         &self,
         tenant: TenantId,
         ticket: TicketId,
-    ) -> Result<Vec<Attachment>, StoreError> {
+    ) -> StoreResult<Vec<Attachment>> {
         self.enter("attachments")?;
         // Oldest first: attachment ids sort by time.
         Ok(self.read(|s| {
@@ -76,7 +73,7 @@ impl AttachmentStore for MemoryStore {
         }))
     }
 
-    async fn delete_attachment(&self, attachment: &Attachment) -> Result<(), StoreError> {
+    async fn delete_attachment(&self, attachment: &Attachment) -> StoreResult<()> {
         self.enter("delete_attachment")?;
         self.write(|s| s.attachments.remove(&(attachment.tenant_id, attachment.id)))
             .map(|_| ())

@@ -7,6 +7,7 @@ use switchboard_domain::accounts::password_link::PasswordLink;
 use switchboard_domain::accounts::ports::{ApiKeyStore, LoginFailures, PasswordLinks};
 use switchboard_domain::accounts::throttle::FailureRecord;
 use switchboard_domain::accounts::user::Email;
+use switchboard_domain::kernel::error::StoreResult;
 use switchboard_domain::kernel::events::DomainEvent;
 use switchboard_domain::kernel::ids::{ApiKeyId, TenantId, UserId};
 
@@ -27,7 +28,7 @@ impl LoginFailures for MemoryStore {
         tenant: TenantId,
         email: &Email,
         now: Timestamp,
-    ) -> Result<Option<FailureRecord>, StoreError> {
+    ) -> StoreResult<Option<FailureRecord>> {
         self.enter("failed_logins")?;
         let stored = self.read(|s| {
             s.login_failures
@@ -44,7 +45,7 @@ impl LoginFailures for MemoryStore {
         email: &Email,
         now: Timestamp,
         window_ends: Timestamp,
-    ) -> Result<FailureRecord, StoreError> {
+    ) -> StoreResult<FailureRecord> {
         self.enter("record_failed_login")?;
         self.write(|s| {
             let key = (tenant, email.as_str().to_owned());
@@ -74,7 +75,7 @@ impl LoginFailures for MemoryStore {
         })
     }
 
-    async fn clear_failed_logins(&self, tenant: TenantId, email: &Email) -> Result<(), StoreError> {
+    async fn clear_failed_logins(&self, tenant: TenantId, email: &Email) -> StoreResult<()> {
         self.enter("clear_failed_logins")?;
         self.write(|s| {
             s.login_failures
@@ -85,12 +86,12 @@ impl LoginFailures for MemoryStore {
 }
 
 impl ApiKeyStore for MemoryStore {
-    async fn api_key_by_digest(&self, digest: &str) -> Result<Option<ApiKey>, StoreError> {
+    async fn api_key_by_digest(&self, digest: &str) -> StoreResult<Option<ApiKey>> {
         self.enter("api_key_by_digest")?;
         Ok(self.read(|s| s.api_keys.get(digest).cloned()))
     }
 
-    async fn record_api_key_use(&self, key: &ApiKey, now: Timestamp) -> Result<(), StoreError> {
+    async fn record_api_key_use(&self, key: &ApiKey, now: Timestamp) -> StoreResult<()> {
         self.enter("record_api_key_use")?;
         // A key revoked meanwhile stays revoked.
         self.write(|s| {
@@ -101,7 +102,7 @@ impl ApiKeyStore for MemoryStore {
         Ok(())
     }
 
-    async fn create_api_key(&self, key: &ApiKey, events: &[DomainEvent]) -> Result<(), StoreError> {
+    async fn create_api_key(&self, key: &ApiKey, events: &[DomainEvent]) -> StoreResult<()> {
         self.enter("create_api_key")?;
         self.write(|s| {
             if s.api_keys.contains_key(&key.digest) || !s.events_fit(events)? {
@@ -113,7 +114,7 @@ impl ApiKeyStore for MemoryStore {
         })
     }
 
-    async fn list_api_keys(&self, tenant: TenantId) -> Result<Vec<ApiKey>, StoreError> {
+    async fn list_api_keys(&self, tenant: TenantId) -> StoreResult<Vec<ApiKey>> {
         self.enter("list_api_keys")?;
         Ok(self.read(|s| {
             let mut found: Vec<(String, ApiKey)> = s
@@ -132,7 +133,7 @@ impl ApiKeyStore for MemoryStore {
         tenant: TenantId,
         id: ApiKeyId,
         events: &[DomainEvent],
-    ) -> Result<(), StoreError> {
+    ) -> StoreResult<()> {
         self.enter("revoke_api_key")?;
         self.write(|s| {
             let digest = s
@@ -153,7 +154,7 @@ impl ApiKeyStore for MemoryStore {
 }
 
 impl PasswordLinks for MemoryStore {
-    async fn put_password_link(&self, link: &PasswordLink) -> Result<(), StoreError> {
+    async fn put_password_link(&self, link: &PasswordLink) -> StoreResult<()> {
         self.enter("put_password_link")?;
         self.write(|s| {
             if s.password_links.contains_key(&link.digest) {
@@ -170,7 +171,7 @@ impl PasswordLinks for MemoryStore {
         user: UserId,
         now: Timestamp,
         until: Timestamp,
-    ) -> Result<bool, StoreError> {
+    ) -> StoreResult<bool> {
         self.enter("note_reset_request")?;
         Ok(self.write(|s| {
             let noted = s.reset_requests.entry((tenant, user)).or_insert(i64::MIN);
@@ -183,7 +184,7 @@ impl PasswordLinks for MemoryStore {
         }))
     }
 
-    async fn take_password_link(&self, digest: &str) -> Result<Option<PasswordLink>, StoreError> {
+    async fn take_password_link(&self, digest: &str) -> StoreResult<Option<PasswordLink>> {
         self.enter("take_password_link")?;
         Ok(self.write(|s| s.password_links.remove(digest)))
     }

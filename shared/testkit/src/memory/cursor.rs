@@ -5,6 +5,7 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use switchboard_domain::StoreError;
+use switchboard_domain::kernel::error::StoreResult;
 use switchboard_domain::kernel::pagination::{Page, PageRequest};
 use switchboard_domain::kernel::secrets::{constant_time_eq, hmac_sha256, random_token};
 
@@ -37,7 +38,7 @@ impl Sealer {
         format!("{}.{}", hex(&body), hex(&tag))
     }
 
-    pub fn open(&self, scope: &str, cursor: &str) -> Result<String, StoreError> {
+    pub fn open(&self, scope: &str, cursor: &str) -> StoreResult<String> {
         let invalid = || StoreError::InvalidCursor;
         let (body, tag) = cursor.split_once('.').ok_or_else(invalid)?;
         let (body, tag) = (
@@ -65,7 +66,7 @@ impl Sealer {
         mut rows: Vec<(String, T)>,
         descending: bool,
         page: &PageRequest,
-    ) -> Result<Page<T>, StoreError> {
+    ) -> StoreResult<Page<T>> {
         if page.limit == 0 {
             // DynamoDB refuses `Limit: 0` (a validation error).
             return Err(StoreError::Internal(

@@ -6,6 +6,7 @@ use switchboard_domain::email::Mailbox;
 use switchboard_domain::email::message_record::MessageRecord;
 use switchboard_domain::email::ports::{Bounces, MailClaims, MailboxStore, MessageLog};
 use switchboard_domain::kernel::error::Conflict;
+use switchboard_domain::kernel::error::StoreResult;
 use switchboard_domain::kernel::ids::{EventId, MailboxId, TenantId};
 use switchboard_domain::kernel::pagination::{Page, PageRequest};
 
@@ -18,7 +19,7 @@ impl MailboxStore for MemoryStore {
         mailbox: &Mailbox,
         expected_version: Option<u64>,
         previous_address: Option<&str>,
-    ) -> Result<(), StoreError> {
+    ) -> StoreResult<()> {
         self.enter("put_mailbox")?;
         self.write(|s| {
             let key = (mailbox.tenant_id, mailbox.id);
@@ -56,16 +57,12 @@ impl MailboxStore for MemoryStore {
         })
     }
 
-    async fn mailbox(
-        &self,
-        tenant: TenantId,
-        id: MailboxId,
-    ) -> Result<Option<Mailbox>, StoreError> {
+    async fn mailbox(&self, tenant: TenantId, id: MailboxId) -> StoreResult<Option<Mailbox>> {
         self.enter("mailbox")?;
         Ok(self.read(|s| s.mailboxes.get(&(tenant, id)).cloned()))
     }
 
-    async fn mailboxes(&self, tenant: TenantId) -> Result<Vec<Mailbox>, StoreError> {
+    async fn mailboxes(&self, tenant: TenantId) -> StoreResult<Vec<Mailbox>> {
         self.enter("mailboxes")?;
         Ok(self.read(|s| {
             s.mailboxes
@@ -76,7 +73,7 @@ impl MailboxStore for MemoryStore {
         }))
     }
 
-    async fn mailbox_by_address(&self, address: &str) -> Result<Option<Mailbox>, StoreError> {
+    async fn mailbox_by_address(&self, address: &str) -> StoreResult<Option<Mailbox>> {
         self.enter("mailbox_by_address")?;
         Ok(self.read(|s| {
             s.mailbox_addresses
@@ -86,7 +83,7 @@ impl MailboxStore for MemoryStore {
         }))
     }
 
-    async fn delete_mailbox(&self, mailbox: &Mailbox) -> Result<(), StoreError> {
+    async fn delete_mailbox(&self, mailbox: &Mailbox) -> StoreResult<()> {
         self.enter("delete_mailbox")?;
         self.write(|s| {
             let key = (mailbox.tenant_id, mailbox.id);
@@ -107,7 +104,7 @@ impl MessageLog for MemoryStore {
         &self,
         tenant: TenantId,
         message_id: &str,
-    ) -> Result<Option<MessageRecord>, StoreError> {
+    ) -> StoreResult<Option<MessageRecord>> {
         self.enter("message")?;
         let key = (tenant, keys::message_digest(message_id));
         Ok(self.read(|s| s.messages.get(&key).map(|m| m.record.clone())))
@@ -118,7 +115,7 @@ impl MessageLog for MemoryStore {
         tenant: TenantId,
         message_id: &str,
         record: &MessageRecord,
-    ) -> Result<(), StoreError> {
+    ) -> StoreResult<()> {
         self.enter("record_message")?;
         let digest = keys::message_digest(message_id);
         let listed = keys::messages_index(record.received_at, &digest);
@@ -139,7 +136,7 @@ impl MessageLog for MemoryStore {
         tenant: TenantId,
         decision: &str,
         page: &PageRequest,
-    ) -> Result<Page<MessageRecord>, StoreError> {
+    ) -> StoreResult<Page<MessageRecord>> {
         self.enter("messages")?;
         let mut rows: Vec<(String, MessageRecord)> = self.read(|s| {
             s.messages
@@ -158,7 +155,7 @@ impl MessageLog for MemoryStore {
         tenant: TenantId,
         alias: &str,
         record: &MessageRecord,
-    ) -> Result<(), StoreError> {
+    ) -> StoreResult<()> {
         self.enter("alias_message")?;
         let key = (tenant, keys::message_digest(alias));
         self.write(|s| {
@@ -180,13 +177,13 @@ impl Bounces for MemoryStore {
         tenant: TenantId,
         address: &str,
         at: Timestamp,
-    ) -> Result<(), StoreError> {
+    ) -> StoreResult<()> {
         self.enter("mark_bouncing")?;
         self.write(|s| s.bounces.insert((tenant, address.to_lowercase()), at));
         Ok(())
     }
 
-    async fn is_bouncing(&self, tenant: TenantId, address: &str) -> Result<bool, StoreError> {
+    async fn is_bouncing(&self, tenant: TenantId, address: &str) -> StoreResult<bool> {
         self.enter("is_bouncing")?;
         Ok(self.read(|s| s.bounces.contains_key(&(tenant, address.to_lowercase()))))
     }
@@ -199,17 +196,12 @@ impl MailClaims for MemoryStore {
         event: EventId,
         key: &str,
         _at: Timestamp,
-    ) -> Result<bool, StoreError> {
+    ) -> StoreResult<bool> {
         self.enter("claim_mail")?;
         Ok(self.write(|s| s.mail_claims.insert((tenant, event, key.to_owned()))))
     }
 
-    async fn release_mail(
-        &self,
-        tenant: TenantId,
-        event: EventId,
-        key: &str,
-    ) -> Result<(), StoreError> {
+    async fn release_mail(&self, tenant: TenantId, event: EventId, key: &str) -> StoreResult<()> {
         self.enter("release_mail")?;
         self.write(|s| s.mail_claims.remove(&(tenant, event, key.to_owned())));
         Ok(())

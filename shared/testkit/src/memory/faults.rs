@@ -1,6 +1,7 @@
 //! Injected failures and the call log.
 
 use std::collections::{BTreeMap, VecDeque};
+use switchboard_domain::kernel::error::StoreResult;
 
 use switchboard_domain::StoreError;
 
@@ -16,7 +17,7 @@ pub(super) struct Faults {
 }
 
 impl Faults {
-    pub fn enter(&mut self, operation: &'static str) -> Result<(), StoreError> {
+    pub fn enter(&mut self, operation: &'static str) -> StoreResult<()> {
         self.calls.push(operation.to_owned());
         if self.down {
             return Err(StoreError::Unavailable(format!(

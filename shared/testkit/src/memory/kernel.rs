@@ -2,6 +2,7 @@
 
 use jiff::Timestamp;
 use switchboard_domain::StoreError;
+use switchboard_domain::kernel::error::StoreResult;
 use switchboard_domain::kernel::events::DomainEvent;
 use switchboard_domain::kernel::idempotency::{IdempotencyRecord, RETENTION};
 use switchboard_domain::kernel::ids::TenantId;
@@ -10,13 +11,13 @@ use switchboard_domain::kernel::ports::{EventLog, Health, IdempotencyStore};
 use super::MemoryStore;
 
 impl Health for MemoryStore {
-    async fn ping(&self) -> Result<(), StoreError> {
+    async fn ping(&self) -> StoreResult<()> {
         self.enter("ping")
     }
 }
 
 impl EventLog for MemoryStore {
-    async fn append_events(&self, events: &[DomainEvent]) -> Result<(), StoreError> {
+    async fn append_events(&self, events: &[DomainEvent]) -> StoreResult<()> {
         self.enter("append_events")?;
         self.write(|s| {
             if !s.events_fit(events)? {
@@ -43,7 +44,7 @@ impl IdempotencyStore for MemoryStore {
         &self,
         tenant: TenantId,
         scope: &str,
-    ) -> Result<Option<IdempotencyRecord>, StoreError> {
+    ) -> StoreResult<Option<IdempotencyRecord>> {
         self.enter("idempotency_record")?;
         let now = self.wall_now();
         Ok(self.read(|s| {

@@ -25,6 +25,7 @@ mod tickets;
 mod webhooks;
 
 use std::sync::{Arc, Mutex, PoisonError};
+use switchboard_domain::kernel::error::StoreResult;
 
 use jiff::Timestamp;
 use switchboard_domain::StoreError;
@@ -133,7 +134,7 @@ impl MemoryStore {
 
     /// Every port method starts here: it is counted, then fails if a fault
     /// was injected for it.
-    fn enter(&self, operation: &'static str) -> Result<(), StoreError> {
+    fn enter(&self, operation: &'static str) -> StoreResult<()> {
         self.faults(|f| f.enter(operation))
     }
 
@@ -181,7 +182,7 @@ fn twice() -> StoreError {
 }
 
 /// Fails like DynamoDB when `keys` repeat.
-fn distinct<K: Ord>(keys: impl IntoIterator<Item = K>) -> Result<(), StoreError> {
+fn distinct<K: Ord>(keys: impl IntoIterator<Item = K>) -> StoreResult<()> {
     let mut seen = std::collections::BTreeSet::new();
     for k in keys {
         if !seen.insert(k) {

@@ -1,6 +1,7 @@
 //! In-app notifications, the unread counter and preferences in memory.
 
 use std::collections::BTreeMap;
+use switchboard_domain::kernel::error::StoreResult;
 
 use jiff::Timestamp;
 use switchboard_domain::StoreError;
@@ -12,7 +13,7 @@ use switchboard_domain::notifications::ports::{NotificationStore, PreferenceStor
 use super::{MemoryStore, distinct};
 
 impl NotificationStore for MemoryStore {
-    async fn add_notification(&self, n: &Notification) -> Result<bool, StoreError> {
+    async fn add_notification(&self, n: &Notification) -> StoreResult<bool> {
         self.enter("add_notification")?;
         Ok(self.write(|s| {
             let key = (n.tenant_id, n.user_id, n.id);
@@ -32,7 +33,7 @@ impl NotificationStore for MemoryStore {
         user: UserId,
         unread_only: bool,
         page: &PageRequest,
-    ) -> Result<Page<Notification>, StoreError> {
+    ) -> StoreResult<Page<Notification>> {
         self.enter("notifications")?;
         let rows = self.read(|s| {
             s.notifications
@@ -47,7 +48,7 @@ impl NotificationStore for MemoryStore {
         self.cursors().page(&scope, rows, true, page)
     }
 
-    async fn unread_count(&self, tenant: TenantId, user: UserId) -> Result<u64, StoreError> {
+    async fn unread_count(&self, tenant: TenantId, user: UserId) -> StoreResult<u64> {
         self.enter("unread_count")?;
         Ok(self.read(|s| {
             s.unread
@@ -62,7 +63,7 @@ impl NotificationStore for MemoryStore {
         user: UserId,
         id: NotificationId,
         at: Timestamp,
-    ) -> Result<Notification, StoreError> {
+    ) -> StoreResult<Notification> {
         self.enter("mark_read")?;
         self.write(|s| {
             let n = s
@@ -84,7 +85,7 @@ impl NotificationStore for MemoryStore {
         tenant: TenantId,
         user: UserId,
         at: Timestamp,
-    ) -> Result<u64, StoreError> {
+    ) -> StoreResult<u64> {
         self.enter("mark_all_read")?;
         Ok(self.write(|s| {
             let mut marked = 0i64;
@@ -104,7 +105,7 @@ impl NotificationStore for MemoryStore {
         tenant: TenantId,
         user: UserId,
         id: NotificationId,
-    ) -> Result<(), StoreError> {
+    ) -> StoreResult<()> {
         self.enter("delete_notification")?;
         self.write(|s| {
             let n = s
@@ -124,7 +125,7 @@ impl PreferenceStore for MemoryStore {
         &self,
         tenant: TenantId,
         users: &[UserId],
-    ) -> Result<BTreeMap<UserId, Preferences>, StoreError> {
+    ) -> StoreResult<BTreeMap<UserId, Preferences>> {
         self.enter("preferences")?;
         for chunk in users.chunks(100) {
             distinct(chunk)?;
@@ -142,7 +143,7 @@ impl PreferenceStore for MemoryStore {
         tenant: TenantId,
         user: UserId,
         preferences: &Preferences,
-    ) -> Result<(), StoreError> {
+    ) -> StoreResult<()> {
         self.enter("put_preferences")?;
         self.write(|s| s.preferences.insert((tenant, user), preferences.clone()));
         Ok(())

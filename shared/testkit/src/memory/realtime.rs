@@ -1,6 +1,7 @@
 //! WebSocket connections, their tickets and subscriptions in memory.
 
 use std::collections::BTreeSet;
+use switchboard_domain::kernel::error::StoreResult;
 
 use jiff::Timestamp;
 use switchboard_domain::StoreError;
@@ -16,7 +17,7 @@ impl ConnectionStore for MemoryStore {
         &self,
         digest: &str,
         ticket: &ConnectionTicket,
-    ) -> Result<(), StoreError> {
+    ) -> StoreResult<()> {
         self.enter("put_connection_ticket")?;
         self.write(|s| {
             if s.connection_tickets.contains_key(digest) {
@@ -28,16 +29,13 @@ impl ConnectionStore for MemoryStore {
         })
     }
 
-    async fn take_connection_ticket(
-        &self,
-        digest: &str,
-    ) -> Result<Option<ConnectionTicket>, StoreError> {
+    async fn take_connection_ticket(&self, digest: &str) -> StoreResult<Option<ConnectionTicket>> {
         self.enter("take_connection_ticket")?;
         // Expired or not: the caller checks `expires_at`.
         Ok(self.write(|s| s.connection_tickets.remove(digest)))
     }
 
-    async fn put_connection(&self, connection: &Connection) -> Result<(), StoreError> {
+    async fn put_connection(&self, connection: &Connection) -> StoreResult<()> {
         self.enter("put_connection")?;
         // The topic set is kept by (un)subscribing only: a put starts it
         // empty, as the stored item's put never carries it.
@@ -49,12 +47,12 @@ impl ConnectionStore for MemoryStore {
         Ok(())
     }
 
-    async fn connection(&self, id: &str) -> Result<Option<Connection>, StoreError> {
+    async fn connection(&self, id: &str) -> StoreResult<Option<Connection>> {
         self.enter("connection")?;
         Ok(self.read(|s| s.connections.get(id).cloned()))
     }
 
-    async fn delete_connection(&self, id: &str) -> Result<(), StoreError> {
+    async fn delete_connection(&self, id: &str) -> StoreResult<()> {
         self.enter("delete_connection")?;
         self.write(|s| {
             let Some(connection) = s.connections.remove(id) else {
@@ -71,7 +69,7 @@ impl ConnectionStore for MemoryStore {
         Ok(())
     }
 
-    async fn subscribe(&self, connection: &Connection, topic: &Topic) -> Result<(), StoreError> {
+    async fn subscribe(&self, connection: &Connection, topic: &Topic) -> StoreResult<()> {
         self.enter("subscribe")?;
         self.write(|s| {
             // The connection closed meanwhile: nothing to subscribe.
@@ -95,7 +93,7 @@ impl ConnectionStore for MemoryStore {
         Ok(())
     }
 
-    async fn unsubscribe(&self, connection: &Connection, topic: &Topic) -> Result<(), StoreError> {
+    async fn unsubscribe(&self, connection: &Connection, topic: &Topic) -> StoreResult<()> {
         self.enter("unsubscribe")?;
         self.write(|s| {
             let Some(stored) = s.connections.get_mut(&connection.id) else {
@@ -116,7 +114,7 @@ impl ConnectionStore for MemoryStore {
         tenant: TenantId,
         topic: &Topic,
         now: Timestamp,
-    ) -> Result<Vec<Subscriber>, StoreError> {
+    ) -> StoreResult<Vec<Subscriber>> {
         self.enter("subscribers")?;
         let topic = topic.to_string();
         Ok(self.read(|s| {

@@ -1,6 +1,6 @@
 //! The event router's step marks in memory.
 
-use switchboard_domain::StoreError;
+use switchboard_domain::kernel::error::StoreResult;
 use switchboard_domain::kernel::ids::{EventId, TenantId};
 use switchboard_domain::routing::ports::StepLog;
 
@@ -12,16 +12,12 @@ impl StepLog for MemoryStore {
         tenant: TenantId,
         event: EventId,
         step: &str,
-    ) -> Result<bool, StoreError> {
+    ) -> StoreResult<bool> {
         self.enter("complete_step")?;
         Ok(self.write(|s| s.steps.insert((tenant, event, step.to_owned()))))
     }
 
-    async fn steps_completed(
-        &self,
-        tenant: TenantId,
-        event: EventId,
-    ) -> Result<Vec<String>, StoreError> {
+    async fn steps_completed(&self, tenant: TenantId, event: EventId) -> StoreResult<Vec<String>> {
         self.enter("steps_completed")?;
         // In name order, as their sort keys are.
         Ok(self.read(|s| {

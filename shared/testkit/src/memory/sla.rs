@@ -2,6 +2,7 @@
 //! timer index in memory.
 
 use std::collections::BTreeSet;
+use switchboard_domain::kernel::error::StoreResult;
 
 use jiff::Timestamp;
 use switchboard_domain::StoreError;
@@ -39,10 +40,7 @@ fn view_due(sla: &StoredSla) -> Timestamp {
 }
 
 impl SlaConfigStore for MemoryStore {
-    async fn sla_config(
-        &self,
-        tenant: TenantId,
-    ) -> Result<(SlaPolicies, BusinessHours), StoreError> {
+    async fn sla_config(&self, tenant: TenantId) -> StoreResult<(SlaPolicies, BusinessHours)> {
         self.enter("sla_config")?;
         Ok(self.read(|s| {
             (
@@ -57,7 +55,7 @@ impl SlaConfigStore for MemoryStore {
         tenant: TenantId,
         hours: &BusinessHours,
         expected_version: u64,
-    ) -> Result<(), StoreError> {
+    ) -> StoreResult<()> {
         self.enter("put_business_hours")?;
         self.write(|s| {
             if !config_fits(
@@ -76,7 +74,7 @@ impl SlaConfigStore for MemoryStore {
         tenant: TenantId,
         policies: &SlaPolicies,
         expected_version: u64,
-    ) -> Result<(), StoreError> {
+    ) -> StoreResult<()> {
         self.enter("put_sla_policies")?;
         self.write(|s| {
             if !config_fits(
@@ -96,12 +94,12 @@ impl TicketSlaStore for MemoryStore {
         &self,
         tenant: TenantId,
         ticket: TicketId,
-    ) -> Result<Option<StoredSla>, StoreError> {
+    ) -> StoreResult<Option<StoredSla>> {
         self.enter("ticket_sla")?;
         Ok(self.read(|s| s.ticket_slas.get(&(tenant, ticket)).cloned()))
     }
 
-    async fn put_ticket_sla(&self, sla: &StoredSla) -> Result<(), StoreError> {
+    async fn put_ticket_sla(&self, sla: &StoredSla) -> StoreResult<()> {
         self.enter("put_ticket_sla")?;
         self.write(|s| {
             s.ticket_slas
@@ -110,11 +108,7 @@ impl TicketSlaStore for MemoryStore {
         Ok(())
     }
 
-    async fn delete_ticket_sla(
-        &self,
-        tenant: TenantId,
-        ticket: TicketId,
-    ) -> Result<(), StoreError> {
+    async fn delete_ticket_sla(&self, tenant: TenantId, ticket: TicketId) -> StoreResult<()> {
         self.enter("delete_ticket_sla")?;
         self.write(|s| s.ticket_slas.remove(&(tenant, ticket)));
         Ok(())
@@ -124,7 +118,7 @@ impl TicketSlaStore for MemoryStore {
         &self,
         tenant: TenantId,
         ticket: TicketId,
-    ) -> Result<BTreeSet<(String, Threshold)>, StoreError> {
+    ) -> StoreResult<BTreeSet<(String, Threshold)>> {
         self.enter("sla_announced")?;
         Ok(self.read(|s| {
             s.sla_marks
@@ -142,7 +136,7 @@ impl TicketSlaStore for MemoryStore {
         cycle: &str,
         threshold: Threshold,
         event: &DomainEvent,
-    ) -> Result<bool, StoreError> {
+    ) -> StoreResult<bool> {
         self.enter("announce")?;
         self.write(|s| {
             let mark = (tenant, ticket, cycle.to_owned(), threshold);
@@ -161,7 +155,7 @@ impl TicketSlaStore for MemoryStore {
         tenant: TenantId,
         view: SlaView,
         page: &PageRequest,
-    ) -> Result<Page<Ticket>, StoreError> {
+    ) -> StoreResult<Page<Ticket>> {
         self.enter("sla_view")?;
         let mut rows: Vec<(String, TicketId)> = self.read(|s| {
             s.ticket_slas
@@ -191,7 +185,7 @@ impl TicketSlaStore for MemoryStore {
 }
 
 impl SlaTimers for MemoryStore {
-    async fn due_in(&self, minute: Timestamp) -> Result<Vec<(SlaCheck, Timestamp)>, StoreError> {
+    async fn due_in(&self, minute: Timestamp) -> StoreResult<Vec<(SlaCheck, Timestamp)>> {
         self.enter("due_in")?;
         let bucket = minute_of(minute);
         let mut due: Vec<(String, SlaCheck, Timestamp)> = self.read(|s| {
@@ -221,12 +215,12 @@ impl SlaTimers for MemoryStore {
             .collect()
     }
 
-    async fn scheduler_cursor(&self) -> Result<Option<Timestamp>, StoreError> {
+    async fn scheduler_cursor(&self) -> StoreResult<Option<Timestamp>> {
         self.enter("scheduler_cursor")?;
         Ok(self.read(|s| s.scheduler_cursor))
     }
 
-    async fn set_scheduler_cursor(&self, minute: Timestamp) -> Result<(), StoreError> {
+    async fn set_scheduler_cursor(&self, minute: Timestamp) -> StoreResult<()> {
         self.enter("set_scheduler_cursor")?;
         self.write(|s| s.scheduler_cursor = Some(minute));
         Ok(())

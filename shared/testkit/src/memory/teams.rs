@@ -3,18 +3,19 @@
 use switchboard_domain::StoreError;
 use switchboard_domain::accounts::ports::TeamStore;
 use switchboard_domain::accounts::team::Team;
+use switchboard_domain::kernel::error::StoreResult;
 use switchboard_domain::kernel::events::DomainEvent;
 use switchboard_domain::kernel::ids::{TeamId, TenantId};
 
 use super::MemoryStore;
 
 impl TeamStore for MemoryStore {
-    async fn team(&self, tenant: TenantId, id: TeamId) -> Result<Option<Team>, StoreError> {
+    async fn team(&self, tenant: TenantId, id: TeamId) -> StoreResult<Option<Team>> {
         self.enter("team")?;
         Ok(self.read(|s| s.teams.get(&(tenant, id)).cloned()))
     }
 
-    async fn list_teams(&self, tenant: TenantId) -> Result<Vec<Team>, StoreError> {
+    async fn list_teams(&self, tenant: TenantId) -> StoreResult<Vec<Team>> {
         self.enter("list_teams")?;
         // By name, case aside; equal names in id order (the partition's).
         let mut teams: Vec<Team> = self.read(|s| {
@@ -33,7 +34,7 @@ impl TeamStore for MemoryStore {
         team: &Team,
         expected_version: Option<u64>,
         events: &[DomainEvent],
-    ) -> Result<(), StoreError> {
+    ) -> StoreResult<()> {
         self.enter("put_team")?;
         self.write(|s| {
             let key = (team.tenant_id, team.id);
@@ -59,7 +60,7 @@ impl TeamStore for MemoryStore {
         tenant: TenantId,
         id: TeamId,
         events: &[DomainEvent],
-    ) -> Result<(), StoreError> {
+    ) -> StoreResult<()> {
         self.enter("delete_team")?;
         self.write(|s| {
             if !s.teams.contains_key(&(tenant, id)) || !s.events_fit(events)? {

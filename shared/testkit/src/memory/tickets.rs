@@ -3,6 +3,7 @@
 use jiff::Timestamp;
 use switchboard_domain::StoreError;
 use switchboard_domain::kernel::error::Conflict;
+use switchboard_domain::kernel::error::StoreResult;
 use switchboard_domain::kernel::events::DomainEvent;
 use switchboard_domain::kernel::ids::{CommentId, TenantId, TicketId};
 use switchboard_domain::kernel::pagination::{Page, PageRequest};
@@ -46,7 +47,7 @@ impl State {
         &self,
         w: &TicketWrite<'_>,
         now: Timestamp,
-    ) -> Result<Option<StoreError>, StoreError> {
+    ) -> StoreResult<Option<StoreError>> {
         let t = w.ticket;
         let stored = self.tickets.get(&(t.tenant_id, t.id));
         let ok = match w.mode {
@@ -162,7 +163,7 @@ impl State {
 }
 
 impl TicketStore for MemoryStore {
-    async fn next_ticket_number(&self, tenant: TenantId) -> Result<u64, StoreError> {
+    async fn next_ticket_number(&self, tenant: TenantId) -> StoreResult<u64> {
         self.enter("next_ticket_number")?;
         Ok(self.write(|s| {
             let n = s.counters.entry(tenant).or_insert(0);
@@ -171,7 +172,7 @@ impl TicketStore for MemoryStore {
         }))
     }
 
-    async fn write_ticket(&self, w: TicketWrite<'_>) -> Result<(), StoreError> {
+    async fn write_ticket(&self, w: TicketWrite<'_>) -> StoreResult<()> {
         self.enter("write_ticket")?;
         let now = self.wall_now();
         self.write(|s| {
@@ -183,7 +184,7 @@ impl TicketStore for MemoryStore {
         })
     }
 
-    async fn ticket(&self, tenant: TenantId, id: TicketId) -> Result<Option<Ticket>, StoreError> {
+    async fn ticket(&self, tenant: TenantId, id: TicketId) -> StoreResult<Option<Ticket>> {
         self.enter("ticket")?;
         Ok(self.read(|s| s.tickets.get(&(tenant, id)).cloned()))
     }
@@ -192,7 +193,7 @@ impl TicketStore for MemoryStore {
         &self,
         tenant: TenantId,
         number: u64,
-    ) -> Result<Option<TicketId>, StoreError> {
+    ) -> StoreResult<Option<TicketId>> {
         self.enter("ticket_id_by_number")?;
         Ok(self.read(|s| s.ticket_numbers.get(&(tenant, number)).copied()))
     }
@@ -203,7 +204,7 @@ impl TicketStore for MemoryStore {
         id: TicketId,
         limit: u32,
         public_only: bool,
-    ) -> Result<Option<(Ticket, Vec<Comment>, bool)>, StoreError> {
+    ) -> StoreResult<Option<(Ticket, Vec<Comment>, bool)>> {
         self.enter("conversation")?;
         Ok(self.read(|s| {
             let ticket = s.tickets.get(&(tenant, id))?.clone();
@@ -221,7 +222,7 @@ impl TicketStore for MemoryStore {
         ticket: TicketId,
         public_only: bool,
         page: &PageRequest,
-    ) -> Result<Page<Comment>, StoreError> {
+    ) -> StoreResult<Page<Comment>> {
         self.enter("comments")?;
         let rows = self.read(|s| {
             s.comments_of(tenant, ticket, public_only)
@@ -238,7 +239,7 @@ impl TicketStore for MemoryStore {
         tenant: TenantId,
         ticket: TicketId,
         id: CommentId,
-    ) -> Result<Option<Comment>, StoreError> {
+    ) -> StoreResult<Option<Comment>> {
         self.enter("comment")?;
         Ok(self.read(|s| s.comments.get(&(tenant, ticket, id)).cloned()))
     }
@@ -248,7 +249,7 @@ impl TicketStore for MemoryStore {
         comment: &Comment,
         expected_version: u64,
         events: &[DomainEvent],
-    ) -> Result<(), StoreError> {
+    ) -> StoreResult<()> {
         self.enter("save_comment")?;
         self.write(|s| {
             let key = (comment.tenant_id, comment.ticket_id, comment.id);
@@ -264,11 +265,7 @@ impl TicketStore for MemoryStore {
         })
     }
 
-    async fn history(
-        &self,
-        tenant: TenantId,
-        ticket: TicketId,
-    ) -> Result<Vec<HistoryEntry>, StoreError> {
+    async fn history(&self, tenant: TenantId, ticket: TicketId) -> StoreResult<Vec<HistoryEntry>> {
         self.enter("history")?;
         Ok(self.read(|s| {
             s.history
@@ -284,7 +281,7 @@ impl TicketStore for MemoryStore {
         tenant: TenantId,
         query: &TicketListQuery,
         page: &PageRequest,
-    ) -> Result<Page<Ticket>, StoreError> {
+    ) -> StoreResult<Page<Ticket>> {
         self.enter("list_tickets")?;
         let mut rows: Vec<(String, Ticket)> = self.read(|s| {
             s.tickets
@@ -314,7 +311,7 @@ impl TicketStore for MemoryStore {
 }
 
 impl FieldSchemaStore for MemoryStore {
-    async fn field_schema(&self, tenant: TenantId) -> Result<FieldSchema, StoreError> {
+    async fn field_schema(&self, tenant: TenantId) -> StoreResult<FieldSchema> {
         self.enter("field_schema")?;
         Ok(self.read(|s| s.field_schemas.get(&tenant).cloned().unwrap_or_default()))
     }
@@ -324,7 +321,7 @@ impl FieldSchemaStore for MemoryStore {
         tenant: TenantId,
         schema: &FieldSchema,
         expected_version: u64,
-    ) -> Result<(), StoreError> {
+    ) -> StoreResult<()> {
         self.enter("put_field_schema")?;
         self.write(|s| {
             // The first schema is written whatever version was expected.

@@ -1,6 +1,7 @@
 //! Webhook endpoints and their delivery log in memory.
 
 use switchboard_domain::StoreError;
+use switchboard_domain::kernel::error::StoreResult;
 use switchboard_domain::kernel::ids::{DeliveryId, TenantId, WebhookId};
 use switchboard_domain::kernel::pagination::{Page, PageRequest};
 use switchboard_domain::webhooks::ports::WebhookStore;
@@ -21,7 +22,7 @@ impl WebhookStore for MemoryStore {
         &self,
         endpoint: &Endpoint,
         expected_version: Option<u64>,
-    ) -> Result<(), StoreError> {
+    ) -> StoreResult<()> {
         self.enter("put_endpoint")?;
         self.write(|s| {
             let key = (endpoint.tenant_id, endpoint.id);
@@ -33,16 +34,12 @@ impl WebhookStore for MemoryStore {
         })
     }
 
-    async fn endpoint(
-        &self,
-        tenant: TenantId,
-        id: WebhookId,
-    ) -> Result<Option<Endpoint>, StoreError> {
+    async fn endpoint(&self, tenant: TenantId, id: WebhookId) -> StoreResult<Option<Endpoint>> {
         self.enter("endpoint")?;
         Ok(self.read(|s| s.endpoints.get(&(tenant, id)).cloned()))
     }
 
-    async fn endpoints(&self, tenant: TenantId) -> Result<Vec<Endpoint>, StoreError> {
+    async fn endpoints(&self, tenant: TenantId) -> StoreResult<Vec<Endpoint>> {
         self.enter("endpoints")?;
         Ok(self.read(|s| {
             s.endpoints
@@ -53,7 +50,7 @@ impl WebhookStore for MemoryStore {
         }))
     }
 
-    async fn delete_endpoint(&self, tenant: TenantId, id: WebhookId) -> Result<(), StoreError> {
+    async fn delete_endpoint(&self, tenant: TenantId, id: WebhookId) -> StoreResult<()> {
         self.enter("delete_endpoint")?;
         // Its deliveries stay until they expire.
         self.write(|s| s.endpoints.remove(&(tenant, id)))
@@ -61,7 +58,7 @@ impl WebhookStore for MemoryStore {
             .ok_or(StoreError::NotFound)
     }
 
-    async fn create_delivery(&self, delivery: &Delivery) -> Result<bool, StoreError> {
+    async fn create_delivery(&self, delivery: &Delivery) -> StoreResult<bool> {
         self.enter("create_delivery")?;
         Ok(self.write(|s| {
             let key = (delivery.tenant_id, delivery.endpoint_id, delivery.id);
@@ -78,16 +75,12 @@ impl WebhookStore for MemoryStore {
         tenant: TenantId,
         endpoint: WebhookId,
         id: DeliveryId,
-    ) -> Result<Option<Delivery>, StoreError> {
+    ) -> StoreResult<Option<Delivery>> {
         self.enter("delivery")?;
         Ok(self.read(|s| s.deliveries.get(&(tenant, endpoint, id)).cloned()))
     }
 
-    async fn save_delivery(
-        &self,
-        delivery: &Delivery,
-        expected_version: u64,
-    ) -> Result<(), StoreError> {
+    async fn save_delivery(&self, delivery: &Delivery, expected_version: u64) -> StoreResult<()> {
         self.enter("save_delivery")?;
         self.write(|s| {
             let key = (delivery.tenant_id, delivery.endpoint_id, delivery.id);
@@ -107,7 +100,7 @@ impl WebhookStore for MemoryStore {
         tenant: TenantId,
         endpoint: WebhookId,
         page: &PageRequest,
-    ) -> Result<Page<Delivery>, StoreError> {
+    ) -> StoreResult<Page<Delivery>> {
         self.enter("deliveries")?;
         let rows = self.read(|s| {
             s.deliveries

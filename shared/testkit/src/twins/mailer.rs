@@ -3,6 +3,7 @@
 
 use switchboard_domain::StoreError;
 use switchboard_domain::email::ports::MailSender;
+use switchboard_domain::kernel::error::StoreResult;
 
 use super::Shared;
 
@@ -47,12 +48,7 @@ impl MemoryMailer {
 }
 
 impl MailSender for MemoryMailer {
-    async fn send_raw(
-        &self,
-        from: &str,
-        recipients: &[String],
-        raw: &[u8],
-    ) -> Result<String, StoreError> {
+    async fn send_raw(&self, from: &str, recipients: &[String], raw: &[u8]) -> StoreResult<String> {
         self.sent.call(|s| {
             let provider_id = format!("memory-{:06}", s.len() + 1);
             s.push(SentMail {

@@ -16,6 +16,7 @@ pub use webhooks::{Reply, ScriptedWebhooks};
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, PoisonError};
+use switchboard_domain::kernel::error::StoreResult;
 
 use switchboard_domain::StoreError;
 
@@ -54,7 +55,7 @@ impl<T> Shared<T> {
     }
 
     /// A call: fails if a failure was queued, else runs `f`.
-    fn call<R>(&self, f: impl FnOnce(&mut T) -> R) -> Result<R, StoreError> {
+    fn call<R>(&self, f: impl FnOnce(&mut T) -> R) -> StoreResult<R> {
         let mut guard = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(e) = guard.1.pop_front() {
             return Err(e);

@@ -2,6 +2,7 @@
 //! them at, presigned requests as fake URLs.
 
 use std::collections::BTreeMap;
+use switchboard_domain::kernel::error::StoreResult;
 
 use jiff::Timestamp;
 use switchboard_domain::StoreError;
@@ -86,7 +87,7 @@ impl MemoryObjects {
 }
 
 impl ObjectStore for MemoryObjects {
-    async fn presign_upload(&self, upload: &Upload) -> Result<PresignedRequest, StoreError> {
+    async fn presign_upload(&self, upload: &Upload) -> StoreResult<PresignedRequest> {
         let expires_at = self.now() + UPLOAD_TTL;
         self.files.call(|_| PresignedRequest {
             method: "PUT".into(),
@@ -103,7 +104,7 @@ impl ObjectStore for MemoryObjects {
         })
     }
 
-    async fn uploaded(&self, upload: &Upload) -> Result<Option<StoredObject>, StoreError> {
+    async fn uploaded(&self, upload: &Upload) -> StoreResult<Option<StoredObject>> {
         self.files.call(|f| {
             f.get(&upload_key(upload)).map(|o| StoredObject {
                 size: u64::try_from(o.bytes.len()).unwrap_or(u64::MAX),
@@ -112,19 +113,19 @@ impl ObjectStore for MemoryObjects {
         })
     }
 
-    async fn discard_upload(&self, upload: &Upload) -> Result<(), StoreError> {
+    async fn discard_upload(&self, upload: &Upload) -> StoreResult<()> {
         self.files
             .call(|f| f.remove(&upload_key(upload)))
             .map(|_| ())
     }
 
-    async fn read(&self, attachment: &Attachment) -> Result<Vec<u8>, StoreError> {
+    async fn read(&self, attachment: &Attachment) -> StoreResult<Vec<u8>> {
         self.files
             .call(|f| f.get(&attachment_key(attachment)).map(|o| o.bytes.clone()))?
             .ok_or(StoreError::NotFound)
     }
 
-    async fn put(&self, attachment: &Attachment, bytes: &[u8]) -> Result<(), StoreError> {
+    async fn put(&self, attachment: &Attachment, bytes: &[u8]) -> StoreResult<()> {
         let object = Object {
             bytes: bytes.to_vec(),
             content_type: attachment.content_type.clone(),
@@ -134,7 +135,7 @@ impl ObjectStore for MemoryObjects {
             .map(|_| ())
     }
 
-    async fn keep(&self, upload: &Upload, attachment: &Attachment) -> Result<(), StoreError> {
+    async fn keep(&self, upload: &Upload, attachment: &Attachment) -> StoreResult<()> {
         self.files
             .call(|f| {
                 let object = f.remove(&upload_key(upload))?;
@@ -149,7 +150,7 @@ impl ObjectStore for MemoryObjects {
         &self,
         attachment: &Attachment,
         disposition: &str,
-    ) -> Result<PresignedRequest, StoreError> {
+    ) -> StoreResult<PresignedRequest> {
         let expires_at = self.now() + DOWNLOAD_TTL;
         self.files.call(|_| PresignedRequest {
             method: "GET".into(),
@@ -162,7 +163,7 @@ impl ObjectStore for MemoryObjects {
         })
     }
 
-    async fn delete(&self, attachment: &Attachment) -> Result<(), StoreError> {
+    async fn delete(&self, attachment: &Attachment) -> StoreResult<()> {
         self.files
             .call(|f| f.remove(&attachment_key(attachment)))
             .map(|_| ())

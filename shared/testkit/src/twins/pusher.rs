@@ -2,6 +2,7 @@
 //! gone answers `Gone`, as a closed socket's `410`.
 
 use std::collections::BTreeSet;
+use switchboard_domain::kernel::error::StoreResult;
 
 use switchboard_domain::StoreError;
 use switchboard_domain::realtime::ports::{PushResult, Pusher};
@@ -68,7 +69,7 @@ impl MemoryPusher {
 }
 
 impl Pusher for MemoryPusher {
-    async fn push(&self, connection_id: &str, message: &[u8]) -> Result<PushResult, StoreError> {
+    async fn push(&self, connection_id: &str, message: &[u8]) -> StoreResult<PushResult> {
         self.state.call(|s| {
             if s.gone.contains(connection_id) {
                 return PushResult::Gone;

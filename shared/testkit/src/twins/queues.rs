@@ -3,6 +3,7 @@
 use switchboard_domain::StoreError;
 use switchboard_domain::email::mail_job::MailJob;
 use switchboard_domain::email::ports::MailQueue;
+use switchboard_domain::kernel::error::StoreResult;
 use switchboard_domain::sla::ports::SlaQueue;
 use switchboard_domain::sla::stored::SlaCheck;
 use switchboard_domain::webhooks::ports::DeliveryQueue;
@@ -62,19 +63,19 @@ impl MemoryQueues {
 }
 
 impl DeliveryQueue for MemoryQueues {
-    async fn enqueue(&self, delivery: &DeliveryRef) -> Result<(), StoreError> {
+    async fn enqueue(&self, delivery: &DeliveryRef) -> StoreResult<()> {
         self.queued.call(|q| q.deliveries.push(delivery.clone()))
     }
 }
 
 impl MailQueue for MemoryQueues {
-    async fn enqueue_mail(&self, job: &MailJob) -> Result<(), StoreError> {
+    async fn enqueue_mail(&self, job: &MailJob) -> StoreResult<()> {
         self.queued.call(|q| q.mail_jobs.push(job.clone()))
     }
 }
 
 impl SlaQueue for MemoryQueues {
-    async fn enqueue_check(&self, check: &SlaCheck, delay_seconds: u32) -> Result<(), StoreError> {
+    async fn enqueue_check(&self, check: &SlaCheck, delay_seconds: u32) -> StoreResult<()> {
         self.queued
             .call(|q| q.sla_checks.push((*check, delay_seconds.min(900))))
     }
