@@ -20,9 +20,10 @@ use switchboard_domain::kernel::error::DomainError;
 use switchboard_domain::kernel::ports::Health;
 use switchboard_domain::kernel::validation::Validator;
 use switchboard_http::problem::Problems;
+use switchboard_http::respond::created;
 use switchboard_http::routes::Routes;
 use switchboard_http::views::{ApiKeyView, SessionView, TenantView, TokensView, UserView};
-use switchboard_http::{ApiError, Authenticated, Json, layers};
+use switchboard_http::{ApiError, Authenticated, Json};
 use switchboard_wiring::Api;
 use switchboard_wiring::services::RecoveryService;
 
@@ -89,10 +90,7 @@ struct LoginRequest {
     path = "/v1/auth/login",
     tag = "auth",
     request_body = LoginRequest,
-    responses(
-        (status = 200, body = SessionView),
-        Problems,
-    ),
+    responses((status = 200, body = SessionView), Problems),
 )]
 async fn login(
     State(state): State<Arc<AppState>>,
@@ -115,10 +113,7 @@ struct RefreshRequest {
     path = "/v1/auth/refresh",
     tag = "auth",
     request_body = RefreshRequest,
-    responses(
-        (status = 200, body = TokensView),
-        Problems,
-    ),
+    responses((status = 200, body = TokensView), Problems),
 )]
 async fn refresh(
     State(state): State<Arc<AppState>>,
@@ -135,10 +130,7 @@ async fn refresh(
     post,
     path = "/v1/auth/logout",
     tag = "auth",
-    responses(
-        (status = 204, description = "The session has ended"),
-        Problems,
-    ),
+    responses((status = 204, description = "The session has ended"), Problems),
     security(("bearer" = [])),
 )]
 async fn logout(
@@ -206,10 +198,7 @@ impl TryFrom<RegisterRequest> for Registration {
     path = "/v1/auth/register",
     tag = "auth",
     request_body = RegisterRequest,
-    responses(
-        (status = 201, body = SessionView),
-        Problems,
-    ),
+    responses((status = 201, body = SessionView), Problems),
 )]
 async fn register(
     State(state): State<Arc<AppState>>,
@@ -220,11 +209,7 @@ async fn register(
         .register_customer(body.try_into()?, Timestamp::now())
         .await?;
     let location = format!("/v1/users/{}", signed_in.user.id);
-    Ok((
-        StatusCode::CREATED,
-        [layers::location(&location)],
-        Json(SessionView::from(signed_in)),
-    ))
+    Ok(created(&location, None, SessionView::from(signed_in)))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -307,10 +292,7 @@ impl TryFrom<ResetConfirmBody> for ResetConfirmation {
     path = "/v1/auth/password-reset/confirm",
     tag = "auth",
     request_body = ResetConfirmBody,
-    responses(
-        (status = 204, description = "The password is set; log in with it"),
-        Problems,
-    ),
+    responses((status = 204, description = "The password is set; log in with it"), Problems),
 )]
 async fn confirm_reset(
     State(state): State<Arc<AppState>>,

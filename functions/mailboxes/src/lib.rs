@@ -3,7 +3,6 @@
 
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::header::ETAG;
 use axum::http::{Method, StatusCode};
 use axum::response::IntoResponse;
 use jiff::Timestamp;
@@ -11,12 +10,13 @@ use serde::Deserialize;
 use std::sync::Arc;
 use switchboard_domain::email::mailboxes::MailboxInput;
 use switchboard_domain::kernel::ids::MailboxId;
-use switchboard_http::conditional::{IfMatch, etag};
+use switchboard_http::conditional::IfMatch;
 use switchboard_http::extract::{PageQuery, nullable, path_id};
 use switchboard_http::problem::Problems;
+use switchboard_http::respond::{created, versioned};
 use switchboard_http::routes::Routes;
 use switchboard_http::views::{ListView, MailboxView, PageView, ReceivedMailView};
-use switchboard_http::{ApiError, Authenticated, Json, Query, layers};
+use switchboard_http::{ApiError, Authenticated, Json, Query};
 use switchboard_wiring::Api;
 use switchboard_wiring::services::MailboxesService;
 
@@ -81,10 +81,7 @@ impl From<MailboxRequest> for MailboxInput {
     get,
     path = "/v1/mailboxes",
     tag = "email",
-    responses(
-        (status = 200, body = ListView<MailboxView>),
-        Problems,
-    ),
+    responses((status = 200, body = ListView<MailboxView>), Problems),
     security(("bearer" = [])),
 )]
 async fn list(
@@ -118,12 +115,7 @@ async fn create(
         .create(&principal, body.into(), Timestamp::now())
         .await?;
     let location = format!("/v1/mailboxes/{}", m.id);
-    Ok((
-        StatusCode::CREATED,
-        [layers::location(&location)],
-        [(ETAG, etag(m.version))],
-        Json(MailboxView::from(&m)),
-    ))
+    Ok(created(&location, Some(m.version), MailboxView::from(&m)))
 }
 
 #[utoipa::path(
@@ -131,10 +123,7 @@ async fn create(
     path = "/v1/mailboxes/{id}",
     tag = "email",
     params(("id" = String, Path, description = "The mailbox's id")),
-    responses(
-        (status = 200, body = MailboxView),
-        Problems,
-    ),
+    responses((status = 200, body = MailboxView), Problems),
     security(("bearer" = [])),
 )]
 async fn get(
@@ -146,7 +135,7 @@ async fn get(
         .mailboxes
         .get(&principal, path_id::<MailboxId>(&id)?)
         .await?;
-    Ok(([(ETAG, etag(m.version))], Json(MailboxView::from(&m))))
+    Ok(versioned(m.version, MailboxView::from(&m)))
 }
 
 #[utoipa::path(
@@ -155,10 +144,7 @@ async fn get(
     tag = "email",
     params(("id" = String, Path, description = "The mailbox's id")),
     request_body = MailboxRequest,
-    responses(
-        (status = 200, body = MailboxView),
-        Problems,
-    ),
+    responses((status = 200, body = MailboxView), Problems),
     security(("bearer" = [])),
 )]
 async fn update(
@@ -178,7 +164,7 @@ async fn update(
             Timestamp::now(),
         )
         .await?;
-    Ok(([(ETAG, etag(m.version))], Json(MailboxView::from(&m))))
+    Ok(versioned(m.version, MailboxView::from(&m)))
 }
 
 #[utoipa::path(
@@ -221,10 +207,7 @@ struct MessagesQuery {
     description = "Received mail with one decision, newest first: quarantined mail (virus or spam verdict `FAIL`) \
 for review by default. The raw message stays in the inbound bucket under `raw`.",
     params(MessagesQuery),
-    responses(
-        (status = 200, body = PageView<ReceivedMailView>),
-        Problems,
-    ),
+    responses((status = 200, body = PageView<ReceivedMailView>), Problems),
     security(("bearer" = [])),
 )]
 async fn messages(

@@ -74,10 +74,7 @@ struct ListQuery {
     path = "/v1/notifications",
     tag = "notifications",
     params(ListQuery),
-    responses(
-        (status = 200, description = "Newest first", body = PageView<NotificationView>),
-        Problems,
-    ),
+    responses((status = 200, description = "Newest first", body = PageView<NotificationView>), Problems),
     security(("bearer" = [])),
 )]
 async fn list(
@@ -108,10 +105,7 @@ struct UnreadCount {
     get,
     path = "/v1/notifications/unread-count",
     tag = "notifications",
-    responses(
-        (status = 200, body = UnreadCount),
-        Problems,
-    ),
+    responses((status = 200, body = UnreadCount), Problems),
     security(("bearer" = [])),
 )]
 async fn unread_count(
@@ -131,10 +125,7 @@ struct Marked {
     post,
     path = "/v1/notifications/read-all",
     tag = "notifications",
-    responses(
-        (status = 200, description = "How many were unread", body = Marked),
-        Problems,
-    ),
+    responses((status = 200, description = "How many were unread", body = Marked), Problems),
     security(("bearer" = [])),
 )]
 async fn read_all(
@@ -153,10 +144,7 @@ async fn read_all(
     path = "/v1/notifications/{id}/read",
     tag = "notifications",
     params(("id" = String, Path, description = "The notification's id")),
-    responses(
-        (status = 200, body = NotificationView),
-        Problems,
-    ),
+    responses((status = 200, body = NotificationView), Problems),
     security(("bearer" = [])),
 )]
 async fn read(
@@ -177,10 +165,7 @@ async fn read(
     path = "/v1/notifications/{id}",
     tag = "notifications",
     params(("id" = String, Path, description = "The notification's id")),
-    responses(
-        (status = 204, description = "Deleted"),
-        Problems,
-    ),
+    responses((status = 204, description = "Deleted"), Problems),
     security(("bearer" = [])),
 )]
 async fn delete(
@@ -197,10 +182,7 @@ async fn delete(
     get,
     path = "/v1/notifications/preferences",
     tag = "notifications",
-    responses(
-        (status = 200, body = NotificationPreferencesView),
-        Problems,
-    ),
+    responses((status = 200, body = NotificationPreferencesView), Problems),
     security(("bearer" = [])),
 )]
 async fn preferences(
@@ -226,10 +208,7 @@ struct PreferencesRequest {
     path = "/v1/notifications/preferences",
     tag = "notifications",
     request_body = PreferencesRequest,
-    responses(
-        (status = 200, body = NotificationPreferencesView),
-        Problems,
-    ),
+    responses((status = 200, body = NotificationPreferencesView), Problems),
     security(("bearer" = [])),
 )]
 async fn set_preferences(

@@ -63,10 +63,7 @@ Access tokens never go in URLs: connect to `connectUrl`, then send `{\"action\":
 with topics `ticket:{id}`, `queue` (staff) or `user:{your id}`; `{\"action\":\"typing\",\"ticketId\":…}`; \
 `{\"action\":\"ping\"}`. Every event arrives as `{\"type\":\"event\",\"topic\":…,\"event\":{envelope}}`; \
 refusals as `{\"type\":\"error\",\"code\":…}`.",
-    responses(
-        (status = 201, body = ConnectionTicketView),
-        Problems,
-    ),
+    responses((status = 201, body = ConnectionTicketView), Problems),
     security(("bearer" = [])),
 )]
 async fn issue_ticket(

@@ -6,7 +6,6 @@ pub mod worker;
 
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::header::ETAG;
 use axum::http::{Method, StatusCode};
 use axum::response::IntoResponse;
 use jiff::Timestamp;
@@ -17,11 +16,12 @@ use switchboard_domain::kernel::ids::SlaPolicyId;
 use switchboard_domain::sla::policy::{Action, Conditions, NamedCalendar, Targets};
 use switchboard_domain::sla::settings::{PolicyInput, SlaSettings};
 use switchboard_domain::tickets::ticket::Priority;
-use switchboard_http::conditional::{IfMatch, etag};
+use switchboard_http::conditional::IfMatch;
 use switchboard_http::extract::path_id;
 use switchboard_http::problem::Problems;
+use switchboard_http::respond::{created, versioned};
 use switchboard_http::routes::Routes;
-use switchboard_http::{ApiError, Authenticated, Json, layers};
+use switchboard_http::{ApiError, Authenticated, Json};
 use switchboard_wiring::Api;
 
 /// What this function's handlers use, behind the account service that
@@ -80,7 +80,7 @@ async fn get_hours(
     Authenticated(principal): Authenticated,
 ) -> Result<impl IntoResponse, ApiError> {
     let hours = state.settings.business_hours(&principal).await?;
-    Ok(([(ETAG, etag(hours.version))], Json(hours)))
+    Ok(versioned(hours.version, hours))
 }
 
 #[utoipa::path(
@@ -109,7 +109,7 @@ async fn put_hours(
             Timestamp::now(),
         )
         .await?;
-    Ok(([(ETAG, etag(hours.version))], Json(hours)))
+    Ok(versioned(hours.version, hours))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -164,9 +164,9 @@ async fn list(
     Authenticated(principal): Authenticated,
 ) -> Result<impl IntoResponse, ApiError> {
     let all = state.settings.policies(&principal).await?;
-    Ok((
-        [(ETAG, etag(all.version))],
-        Json(serde_json::json!({ "items": all.policies, "version": all.version })),
+    Ok(versioned(
+        all.version,
+        serde_json::json!({ "items": all.policies, "version": all.version }),
     ))
 }
 
@@ -175,10 +175,7 @@ async fn list(
     path = "/v1/sla-policies",
     tag = "sla",
     request_body = PolicyRequest,
-    responses(
-        (status = 201, description = "The policy", body = Object),
-        Problems,
-    ),
+    responses((status = 201, description = "The policy", body = Object), Problems),
     security(("bearer" = [])),
 )]
 async fn create(
@@ -191,12 +188,7 @@ async fn create(
         .create_policy(&principal, body.into(), Timestamp::now())
         .await?;
     let location = format!("/v1/sla-policies/{}", policy.id);
-    Ok((
-        StatusCode::CREATED,
-        [layers::location(&location)],
-        [(ETAG, etag(version))],
-        Json(policy),
-    ))
+    Ok(created(&location, Some(version), policy))
 }
 
 #[utoipa::path(
@@ -204,10 +196,7 @@ async fn create(
     path = "/v1/sla-policies/{id}",
     tag = "sla",
     params(("id" = String, Path, description = "The policy's id")),
-    responses(
-        (status = 200, description = "The policy", body = Object),
-        Problems,
-    ),
+    responses((status = 200, description = "The policy", body = Object), Problems),
     security(("bearer" = [])),
 )]
 async fn get(
@@ -219,7 +208,7 @@ async fn get(
         .settings
         .policy(&principal, path_id::<SlaPolicyId>(&id)?)
         .await?;
-    Ok(([(ETAG, etag(version))], Json(policy)))
+    Ok(versioned(version, policy))
 }
 
 #[utoipa::path(
@@ -228,10 +217,7 @@ async fn get(
     tag = "sla",
     params(("id" = String, Path, description = "The policy's id")),
     request_body = PolicyRequest,
-    responses(
-        (status = 200, description = "The policy", body = Object),
-        Problems,
-    ),
+    responses((status = 200, description = "The policy", body = Object), Problems),
     security(("bearer" = [])),
 )]
 async fn update(
@@ -251,7 +237,7 @@ async fn update(
             Timestamp::now(),
         )
         .await?;
-    Ok(([(ETAG, etag(version))], Json(policy)))
+    Ok(versioned(version, policy))
 }
 
 #[utoipa::path(

@@ -2,7 +2,6 @@
 
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::header::ETAG;
 use axum::http::{Method, StatusCode};
 use axum::response::IntoResponse;
 use jiff::Timestamp;
@@ -13,12 +12,13 @@ use switchboard_domain::accounts::input::{NewTeam, TeamPatch};
 use switchboard_domain::accounts::team::{parse_description, parse_members, parse_team_name};
 use switchboard_domain::kernel::ids::TeamId;
 use switchboard_domain::kernel::validation::Validator;
-use switchboard_http::conditional::{IfMatch, etag};
+use switchboard_http::conditional::IfMatch;
 use switchboard_http::extract::path_id;
 use switchboard_http::problem::Problems;
+use switchboard_http::respond::{created, versioned};
 use switchboard_http::routes::Routes;
 use switchboard_http::views::{ListView, TeamView};
-use switchboard_http::{ApiError, Authenticated, Json, layers};
+use switchboard_http::{ApiError, Authenticated, Json};
 use switchboard_wiring::Api;
 use switchboard_wiring::services::DirectoryService;
 
@@ -105,10 +105,7 @@ impl TryFrom<TeamRequest> for TeamPatch {
     get,
     path = "/v1/teams",
     tag = "teams",
-    responses(
-        (status = 200, body = ListView<TeamView>),
-        Problems,
-    ),
+    responses((status = 200, body = ListView<TeamView>), Problems),
     security(("bearer" = [])),
 )]
 async fn list_teams(
@@ -126,10 +123,7 @@ async fn list_teams(
     path = "/v1/teams",
     tag = "teams",
     request_body = TeamRequest,
-    responses(
-        (status = 201, body = TeamView),
-        Problems,
-    ),
+    responses((status = 201, body = TeamView), Problems),
     security(("bearer" = [])),
 )]
 async fn create_team(
@@ -142,11 +136,10 @@ async fn create_team(
         .create_team(&principal, body.try_into()?, Timestamp::now())
         .await?;
     let location = format!("/v1/teams/{}", team.id);
-    Ok((
-        StatusCode::CREATED,
-        [layers::location(&location)],
-        [(ETAG, etag(team.version))],
-        Json(TeamView::from(&team)),
+    Ok(created(
+        &location,
+        Some(team.version),
+        TeamView::from(&team),
     ))
 }
 
@@ -155,10 +148,7 @@ async fn create_team(
     path = "/v1/teams/{id}",
     tag = "teams",
     params(("id" = String, Path, description = "The object's id")),
-    responses(
-        (status = 200, body = TeamView),
-        Problems,
-    ),
+    responses((status = 200, body = TeamView), Problems),
     security(("bearer" = [])),
 )]
 async fn get_team(
@@ -170,7 +160,7 @@ async fn get_team(
         .directory
         .get_team(&principal, path_id::<TeamId>(&id)?)
         .await?;
-    Ok(([(ETAG, etag(team.version))], Json(TeamView::from(&team))))
+    Ok(versioned(team.version, TeamView::from(&team)))
 }
 
 #[utoipa::path(
@@ -179,10 +169,7 @@ async fn get_team(
     tag = "teams",
     request_body = TeamRequest,
     params(("id" = String, Path, description = "The object's id")),
-    responses(
-        (status = 200, body = TeamView),
-        Problems,
-    ),
+    responses((status = 200, body = TeamView), Problems),
     security(("bearer" = [])),
 )]
 async fn update_team(
@@ -202,7 +189,7 @@ async fn update_team(
             Timestamp::now(),
         )
         .await?;
-    Ok(([(ETAG, etag(team.version))], Json(TeamView::from(&team))))
+    Ok(versioned(team.version, TeamView::from(&team)))
 }
 
 #[utoipa::path(
@@ -210,10 +197,7 @@ async fn update_team(
     path = "/v1/teams/{id}",
     tag = "teams",
     params(("id" = String, Path, description = "The object's id")),
-    responses(
-        (status = 204, description = "Deleted"),
-        Problems,
-    ),
+    responses((status = 204, description = "Deleted"), Problems),
     security(("bearer" = [])),
 )]
 async fn delete_team(

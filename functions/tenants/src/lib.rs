@@ -3,8 +3,7 @@
 
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::header::ETAG;
-use axum::http::{Method, StatusCode};
+use axum::http::Method;
 use axum::response::IntoResponse;
 use jiff::Timestamp;
 use serde::Deserialize;
@@ -16,12 +15,13 @@ use switchboard_domain::accounts::tenant::{Slug, TenantPatch, TenantStatus, pars
 use switchboard_domain::accounts::user::{Email, Password, parse_person_name};
 use switchboard_domain::kernel::ids::TenantId;
 use switchboard_domain::kernel::validation::Validator;
-use switchboard_http::conditional::{IfMatch, etag};
+use switchboard_http::conditional::IfMatch;
 use switchboard_http::extract::PageQuery;
 use switchboard_http::problem::Problems;
+use switchboard_http::respond::{created, versioned};
 use switchboard_http::routes::Routes;
 use switchboard_http::views::{PageView, SessionView, TenantView};
-use switchboard_http::{ApiError, Authenticated, Json, OperatorAuth, Query, layers};
+use switchboard_http::{ApiError, Authenticated, Json, OperatorAuth, Query};
 use switchboard_wiring::Api;
 
 /// This function's handlers use the account service alone.
@@ -102,10 +102,7 @@ impl TryFrom<SignUpRequest> for SignUp {
     path = "/v1/tenants",
     tag = "tenants",
     request_body = SignUpRequest,
-    responses(
-        (status = 201, body = SessionView),
-        Problems,
-    ),
+    responses((status = 201, body = SessionView), Problems),
 )]
 async fn sign_up(
     State(state): State<Arc<AppState>>,
@@ -116,10 +113,10 @@ async fn sign_up(
         .sign_up(body.try_into()?, Timestamp::now())
         .await?;
     tracing::info!(tenant_id = %signed_in.tenant.id, "tenant signed up");
-    Ok((
-        StatusCode::CREATED,
-        [layers::location("/v1/tenants/current")],
-        Json(SessionView::from(signed_in)),
+    Ok(created(
+        "/v1/tenants/current",
+        None,
+        SessionView::from(signed_in),
     ))
 }
 
@@ -127,19 +124,13 @@ async fn sign_up(
     get,
     path = "/v1/tenants/current",
     tag = "tenants",
-    responses(
-        (status = 200, body = TenantView),
-        Problems,
-    ),
+    responses((status = 200, body = TenantView), Problems),
     security(("bearer" = [])),
 )]
 async fn current(Authenticated(principal): Authenticated) -> Result<impl IntoResponse, ApiError> {
     principal.require(Action::ReadTenant)?;
     let tenant = &principal.tenant;
-    Ok((
-        [(ETAG, etag(tenant.version))],
-        Json(TenantView::from(tenant)),
-    ))
+    Ok(versioned(tenant.version, TenantView::from(tenant)))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -174,10 +165,7 @@ impl TryFrom<TenantPatchRequest> for TenantPatch {
     path = "/v1/tenants/current",
     tag = "tenants",
     request_body = TenantPatchRequest,
-    responses(
-        (status = 200, body = TenantView),
-        Problems,
-    ),
+    responses((status = 200, body = TenantView), Problems),
     security(("bearer" = [])),
 )]
 async fn update_current(
@@ -195,10 +183,7 @@ async fn update_current(
             Timestamp::now(),
         )
         .await?;
-    Ok((
-        [(ETAG, etag(tenant.version))],
-        Json(TenantView::from(&tenant)),
-    ))
+    Ok(versioned(tenant.version, TenantView::from(&tenant)))
 }
 
 #[utoipa::path(
@@ -206,10 +191,7 @@ async fn update_current(
     path = "/v1/operator/tenants",
     tag = "operator",
     params(PageQuery),
-    responses(
-        (status = 200, body = PageView<TenantView>),
-        Problems,
-    ),
+    responses((status = 200, body = PageView<TenantView>), Problems),
     security(("bearer" = [])),
 )]
 async fn list_tenants(
@@ -227,10 +209,7 @@ async fn list_tenants(
     path = "/v1/operator/tenants/{id}/suspend",
     tag = "operator",
     params(("id" = String, Path, description = "The object's id")),
-    responses(
-        (status = 200, body = TenantView),
-        Problems,
-    ),
+    responses((status = 200, body = TenantView), Problems),
     security(("bearer" = [])),
 )]
 async fn suspend(
@@ -246,10 +225,7 @@ async fn suspend(
     path = "/v1/operator/tenants/{id}/reactivate",
     tag = "operator",
     params(("id" = String, Path, description = "The object's id")),
-    responses(
-        (status = 200, body = TenantView),
-        Problems,
-    ),
+    responses((status = 200, body = TenantView), Problems),
     security(("bearer" = [])),
 )]
 async fn reactivate(

@@ -35,10 +35,7 @@ pub(crate) struct UploadRequest {
 type. Executables and scripts are refused; names are cleaned of paths and control characters.",
     request_body = UploadRequest,
     params(("id" = String, Path, description = "The ticket's id")),
-    responses(
-        (status = 201, body = UploadView),
-        Problems,
-    ),
+    responses((status = 201, body = UploadView), Problems),
     security(("bearer" = [])),
 )]
 pub(crate) async fn start_upload(
@@ -81,10 +78,7 @@ pub(crate) struct AttachRequest {
 missing, or of another size or type than declared, is refused (422) and deleted.",
     request_body = AttachRequest,
     params(("id" = String, Path, description = "The ticket's id")),
-    responses(
-        (status = 201, body = AttachmentView),
-        Problems,
-    ),
+    responses((status = 201, body = AttachmentView), Problems),
     security(("bearer" = [])),
 )]
 pub(crate) async fn attach(
@@ -137,10 +131,7 @@ pub(crate) async fn list(
     description = "Redirects to a presigned download valid 5 minutes, with `Content-Disposition: attachment` and the \
 file's name (RFC 6266). Checked like the ticket: another tenant's, another customer's or an internal note's file is 404.",
     params(("id" = String, Path, description = "The attachment's id")),
-    responses(
-        (status = 302, description = "`Location`: the presigned download"),
-        Problems,
-    ),
+    responses((status = 302, description = "`Location`: the presigned download"), Problems),
     security(("bearer" = [])),
 )]
 pub(crate) async fn download(

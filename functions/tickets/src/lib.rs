@@ -10,8 +10,7 @@ use crate::requests::{
 };
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::header::ETAG;
-use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -25,12 +24,13 @@ use switchboard_domain::kernel::ids::{CommentId, TicketId};
 use switchboard_domain::tickets::fields::FieldDef;
 use switchboard_domain::tickets::input::{Body, NewComment, NewTicket, TicketListFilter};
 use switchboard_domain::tickets::ticket::HistoryEntry;
-use switchboard_http::conditional::{IfMatch, etag};
+use switchboard_http::conditional::IfMatch;
 use switchboard_http::extract::{IdempotentJson, PageQuery, path_id};
 use switchboard_http::problem::Problems;
+use switchboard_http::respond::{self, created, versioned};
 use switchboard_http::routes::Routes;
 use switchboard_http::views::{CommentView, ListView, PageView, TicketDetailView, TicketView};
-use switchboard_http::{ApiError, Authenticated, Json, Query, layers};
+use switchboard_http::{ApiError, Authenticated, Json, Query};
 use switchboard_wiring::Api;
 use switchboard_wiring::services::{AttachmentsService, SlaViewsService, TicketingService};
 
@@ -130,8 +130,6 @@ fn staff(p: &Principal) -> bool {
     p.role().is_staff()
 }
 
-const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
-
 fn idempotency(
     p: &Principal,
     operation: &str,
@@ -140,32 +138,13 @@ fn idempotency(
     key.map(|(k, body)| IdempotencyKey::new(&p.caller_id(), operation, &k, &body))
 }
 
-/// `201` with `Location` and `ETag`; a replay says so.
-fn created(location: String, version: u64, replayed: bool, body: impl Serialize) -> Response {
-    let mut r = (
-        StatusCode::CREATED,
-        [layers::location(&location)],
-        [(ETAG, etag(version))],
-        Json(body),
-    )
-        .into_response();
-    if replayed {
-        r.headers_mut()
-            .insert(REPLAYED, HeaderValue::from_static("true"));
-    }
-    r
-}
-
 #[utoipa::path(
     post,
     path = "/v1/tickets",
     tag = "tickets",
     request_body = NewTicketRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first result for the same key and body")),
-    responses(
-        (status = 201, body = TicketDetailView),
-        Problems,
-    ),
+    responses((status = 201, body = TicketDetailView), Problems),
     security(("bearer" = [])),
 )]
 async fn create(
@@ -194,11 +173,11 @@ async fn create(
         false => None,
     };
     let t = &detail.ticket;
-    Ok(created(
-        format!("/v1/tickets/{}", t.id),
-        t.version,
+    let location = format!("/v1/tickets/{}", t.id);
+    let view = TicketDetailView::new(&detail, sla, staff(&principal));
+    Ok(respond::replayed(
+        created(&location, Some(t.version), view),
         replayed,
-        TicketDetailView::new(&detail, sla, staff(&principal)),
     ))
 }
 
@@ -207,10 +186,7 @@ async fn create(
     path = "/v1/tickets",
     tag = "tickets",
     params(ListQuery),
-    responses(
-        (status = 200, body = PageView<TicketView>),
-        Problems,
-    ),
+    responses((status = 200, body = PageView<TicketView>), Problems),
     security(("bearer" = [])),
 )]
 async fn list(
@@ -237,10 +213,7 @@ async fn list(
     path = "/v1/tickets/{id}",
     tag = "tickets",
     params(("id" = String, Path, description = "The object's id")),
-    responses(
-        (status = 200, body = TicketDetailView),
-        Problems,
-    ),
+    responses((status = 200, body = TicketDetailView), Problems),
     security(("bearer" = [])),
 )]
 async fn get(
@@ -256,9 +229,9 @@ async fn get(
         .sla
         .clocks(&principal, &detail.ticket, Timestamp::now())
         .await?;
-    Ok((
-        [(ETAG, etag(detail.ticket.version))],
-        Json(TicketDetailView::new(&detail, sla, staff(&principal))),
+    Ok(versioned(
+        detail.ticket.version,
+        TicketDetailView::new(&detail, sla, staff(&principal)),
     ))
 }
 
@@ -267,10 +240,7 @@ async fn get(
     path = "/v1/tickets/by-number/{number}",
     tag = "tickets",
     params(("number" = u64, Path, description = "The ticket number")),
-    responses(
-        (status = 200, body = TicketDetailView),
-        Problems,
-    ),
+    responses((status = 200, body = TicketDetailView), Problems),
     security(("bearer" = [])),
 )]
 async fn get_by_number(
@@ -287,9 +257,9 @@ async fn get_by_number(
         .sla
         .clocks(&principal, &detail.ticket, Timestamp::now())
         .await?;
-    Ok((
-        [(ETAG, etag(detail.ticket.version))],
-        Json(TicketDetailView::new(&detail, sla, staff(&principal))),
+    Ok(versioned(
+        detail.ticket.version,
+        TicketDetailView::new(&detail, sla, staff(&principal)),
     ))
 }
 
@@ -299,10 +269,7 @@ async fn get_by_number(
     tag = "tickets",
     request_body = TicketPatchRequest,
     params(("id" = String, Path, description = "The object's id"), ("If-Match" = String, Header, description = "The ETag read; required")),
-    responses(
-        (status = 200, body = TicketView),
-        Problems,
-    ),
+    responses((status = 200, body = TicketView), Problems),
     security(("bearer" = [])),
 )]
 async fn update(
@@ -319,10 +286,7 @@ async fn update(
         .tickets
         .update(&principal, id, body.try_into()?, version, Timestamp::now())
         .await?;
-    Ok((
-        [(ETAG, etag(ticket.version))],
-        Json(TicketView::from(&ticket)),
-    ))
+    Ok(versioned(ticket.version, TicketView::from(&ticket)))
 }
 
 #[utoipa::path(
@@ -330,10 +294,7 @@ async fn update(
     path = "/v1/tickets/{id}",
     tag = "tickets",
     params(("id" = String, Path, description = "The object's id")),
-    responses(
-        (status = 204, description = "Deleted (restorable for 30 days)"),
-        Problems,
-    ),
+    responses((status = 204, description = "Deleted (restorable for 30 days)"), Problems),
     security(("bearer" = [])),
 )]
 async fn delete(
@@ -353,10 +314,7 @@ async fn delete(
     path = "/v1/tickets/{id}/restore",
     tag = "tickets",
     params(("id" = String, Path, description = "The object's id")),
-    responses(
-        (status = 200, body = TicketView),
-        Problems,
-    ),
+    responses((status = 200, body = TicketView), Problems),
     security(("bearer" = [])),
 )]
 async fn restore(
@@ -368,10 +326,7 @@ async fn restore(
         .tickets
         .restore(&principal, path_id::<TicketId>(&id)?, Timestamp::now())
         .await?;
-    Ok((
-        [(ETAG, etag(ticket.version))],
-        Json(TicketView::from(&ticket)),
-    ))
+    Ok(versioned(ticket.version, TicketView::from(&ticket)))
 }
 
 #[utoipa::path(
@@ -402,10 +357,7 @@ async fn history(
     path = "/v1/tickets/{id}/comments",
     tag = "conversations",
     params(("id" = String, Path, description = "The object's id"), PageQuery),
-    responses(
-        (status = 200, body = PageView<CommentView>),
-        Problems,
-    ),
+    responses((status = 200, body = PageView<CommentView>), Problems),
     security(("bearer" = [])),
 )]
 async fn list_comments(
@@ -430,10 +382,7 @@ async fn list_comments(
     tag = "conversations",
     request_body = NewCommentRequest,
     params(("id" = String, Path, description = "The object's id"), ("Idempotency-Key" = Option<String>, Header, description = "Replays the first result for the same key and body")),
-    responses(
-        (status = 201, body = CommentView),
-        Problems,
-    ),
+    responses((status = 201, body = CommentView), Problems),
     security(("bearer" = [])),
 )]
 async fn add_comment(
@@ -464,11 +413,11 @@ async fn add_comment(
         )
         .await?
         .into_inner();
-    Ok(created(
-        format!("/v1/tickets/{ticket_id}/comments/{}", comment.id),
-        comment.version,
+    let location = format!("/v1/tickets/{ticket_id}/comments/{}", comment.id);
+    let view = CommentView::new(&comment, staff(&principal));
+    Ok(respond::replayed(
+        created(&location, Some(comment.version), view),
         replayed,
-        CommentView::new(&comment, staff(&principal)),
     ))
 }
 
@@ -478,10 +427,7 @@ async fn add_comment(
     tag = "conversations",
     request_body = EditCommentRequest,
     params(("id" = String, Path, description = "The object's id"), ("commentId" = String, Path, description = "The comment's id")),
-    responses(
-        (status = 200, body = CommentView),
-        Problems,
-    ),
+    responses((status = 200, body = CommentView), Problems),
     security(("bearer" = [])),
 )]
 async fn edit_comment(
@@ -500,9 +446,9 @@ async fn edit_comment(
             Timestamp::now(),
         )
         .await?;
-    Ok((
-        [(ETAG, etag(comment.version))],
-        Json(CommentView::new(&comment, staff(&principal))),
+    Ok(versioned(
+        comment.version,
+        CommentView::new(&comment, staff(&principal)),
     ))
 }
 
@@ -511,10 +457,7 @@ async fn edit_comment(
     path = "/v1/tickets/{id}/comments/{commentId}",
     tag = "conversations",
     params(("id" = String, Path, description = "The object's id"), ("commentId" = String, Path, description = "The comment's id")),
-    responses(
-        (status = 204, description = "Redacted"),
-        Problems,
-    ),
+    responses((status = 204, description = "Redacted"), Problems),
     security(("bearer" = [])),
 )]
 async fn delete_comment(
@@ -551,10 +494,7 @@ struct BulkItem {
     path = "/v1/tickets/bulk",
     tag = "tickets",
     request_body = BulkRequest,
-    responses(
-        (status = 200, description = "One result per id", body = Object),
-        Problems,
-    ),
+    responses((status = 200, description = "One result per id", body = Object), Problems),
     security(("bearer" = [])),
 )]
 async fn bulk(
@@ -604,10 +544,7 @@ struct FieldsView {
     get,
     path = "/v1/ticket-fields",
     tag = "ticket fields",
-    responses(
-        (status = 200, body = FieldsView),
-        Problems,
-    ),
+    responses((status = 200, body = FieldsView), Problems),
     security(("bearer" = [])),
 )]
 async fn get_fields(
@@ -615,12 +552,12 @@ async fn get_fields(
     Authenticated(principal): Authenticated,
 ) -> Result<impl IntoResponse, ApiError> {
     let schema = state.tickets.fields(&principal).await?;
-    Ok((
-        [(ETAG, etag(schema.version))],
-        Json(FieldsView {
+    Ok(versioned(
+        schema.version,
+        FieldsView {
             fields: schema.fields,
             version: schema.version,
-        }),
+        },
     ))
 }
 
@@ -636,10 +573,7 @@ struct PutFieldsRequest {
     path = "/v1/ticket-fields",
     tag = "ticket fields",
     request_body = PutFieldsRequest,
-    responses(
-        (status = 200, body = FieldsView),
-        Problems,
-    ),
+    responses((status = 200, body = FieldsView), Problems),
     security(("bearer" = [])),
 )]
 async fn put_fields(
@@ -652,11 +586,11 @@ async fn put_fields(
         .tickets
         .put_fields(&principal, body.fields, if_match.version())
         .await?;
-    Ok((
-        [(ETAG, etag(schema.version))],
-        Json(FieldsView {
+    Ok(versioned(
+        schema.version,
+        FieldsView {
             fields: schema.fields,
             version: schema.version,
-        }),
+        },
     ))
 }

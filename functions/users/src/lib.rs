@@ -3,7 +3,6 @@
 
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::header::ETAG;
 use axum::http::{Method, StatusCode};
 use axum::response::IntoResponse;
 use jiff::Timestamp;
@@ -24,12 +23,13 @@ use switchboard_domain::kernel::error::FieldError;
 use switchboard_domain::kernel::ids::{ApiKeyId, UserId};
 use switchboard_domain::kernel::validation::Validator;
 use switchboard_domain::kernel::validation::bounded_text;
-use switchboard_http::conditional::{IfMatch, etag};
+use switchboard_http::conditional::IfMatch;
 use switchboard_http::extract::{PageQuery, path_id};
 use switchboard_http::problem::Problems;
+use switchboard_http::respond::{created, versioned};
 use switchboard_http::routes::Routes;
 use switchboard_http::views::{ApiKeyView, ListView, PageView, UserView};
-use switchboard_http::{ApiError, Authenticated, Json, Query, layers};
+use switchboard_http::{ApiError, Authenticated, Json, Query};
 use switchboard_wiring::Api;
 use switchboard_wiring::services::DirectoryService;
 
@@ -89,10 +89,7 @@ struct ListUsersQuery {
     path = "/v1/users",
     tag = "users",
     params(ListUsersQuery),
-    responses(
-        (status = 200, body = PageView<UserView>),
-        Problems,
-    ),
+    responses((status = 200, body = PageView<UserView>), Problems),
     security(("bearer" = [])),
 )]
 async fn list_users(
@@ -148,10 +145,7 @@ impl TryFrom<NewUserRequest> for NewUser {
     path = "/v1/users",
     tag = "users",
     request_body = NewUserRequest,
-    responses(
-        (status = 201, body = UserView),
-        Problems,
-    ),
+    responses((status = 201, body = UserView), Problems),
     security(("bearer" = [])),
 )]
 async fn create_user(
@@ -165,11 +159,10 @@ async fn create_user(
         .create_user(&principal, input, Timestamp::now())
         .await?;
     let location = format!("/v1/users/{}", user.id);
-    Ok((
-        StatusCode::CREATED,
-        [layers::location(&location)],
-        [(ETAG, etag(user.version))],
-        Json(UserView::from(&user)),
+    Ok(created(
+        &location,
+        Some(user.version),
+        UserView::from(&user),
     ))
 }
 
@@ -178,10 +171,7 @@ async fn create_user(
     path = "/v1/users/{id}",
     tag = "users",
     params(("id" = String, Path, description = "The object's id")),
-    responses(
-        (status = 200, body = UserView),
-        Problems,
-    ),
+    responses((status = 200, body = UserView), Problems),
     security(("bearer" = [])),
 )]
 async fn get_user(
@@ -193,7 +183,7 @@ async fn get_user(
         .directory
         .get_user(&principal, path_id::<UserId>(&id)?)
         .await?;
-    Ok(([(ETAG, etag(user.version))], Json(UserView::from(&user))))
+    Ok(versioned(user.version, UserView::from(&user)))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -231,10 +221,7 @@ impl TryFrom<UserPatchRequest> for UserPatch {
     tag = "users",
     request_body = UserPatchRequest,
     params(("id" = String, Path, description = "The object's id")),
-    responses(
-        (status = 200, body = UserView),
-        Problems,
-    ),
+    responses((status = 200, body = UserView), Problems),
     security(("bearer" = [])),
 )]
 async fn update_user(
@@ -255,7 +242,7 @@ async fn update_user(
             Timestamp::now(),
         )
         .await?;
-    Ok(([(ETAG, etag(user.version))], Json(UserView::from(&user))))
+    Ok(versioned(user.version, UserView::from(&user)))
 }
 
 #[utoipa::path(
@@ -263,10 +250,7 @@ async fn update_user(
     path = "/v1/users/{id}",
     tag = "users",
     params(("id" = String, Path, description = "The object's id")),
-    responses(
-        (status = 204, description = "Deactivated"),
-        Problems,
-    ),
+    responses((status = 204, description = "Deactivated"), Problems),
     security(("bearer" = [])),
 )]
 async fn deactivate_user(
@@ -285,10 +269,7 @@ async fn deactivate_user(
     get,
     path = "/v1/api-keys",
     tag = "api keys",
-    responses(
-        (status = 200, body = ListView<ApiKeyView>),
-        Problems,
-    ),
+    responses((status = 200, body = ListView<ApiKeyView>), Problems),
     security(("bearer" = [])),
 )]
 async fn list_api_keys(
@@ -346,10 +327,7 @@ struct CreatedApiKey {
     path = "/v1/api-keys",
     tag = "api keys",
     request_body = NewApiKeyRequest,
-    responses(
-        (status = 201, body = CreatedApiKey),
-        Problems,
-    ),
+    responses((status = 201, body = CreatedApiKey), Problems),
     security(("bearer" = [])),
 )]
 async fn create_api_key(
@@ -364,13 +342,13 @@ async fn create_api_key(
         .await?;
     tracing::info!(api_key_id = %key.id, "API key created");
     let location = format!("/v1/api-keys/{}", key.id);
-    Ok((
-        StatusCode::CREATED,
-        [layers::location(&location)],
-        Json(CreatedApiKey {
+    Ok(created(
+        &location,
+        None,
+        CreatedApiKey {
             key: secret,
             api_key: ApiKeyView::from(&key),
-        }),
+        },
     ))
 }
 
@@ -379,10 +357,7 @@ async fn create_api_key(
     path = "/v1/api-keys/{id}",
     tag = "api keys",
     params(("id" = String, Path, description = "The object's id")),
-    responses(
-        (status = 204, description = "Revoked"),
-        Problems,
-    ),
+    responses((status = 204, description = "Revoked"), Problems),
     security(("bearer" = [])),
 )]
 async fn revoke_api_key(

@@ -3,7 +3,6 @@
 
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::header::ETAG;
 use axum::http::{Method, StatusCode};
 use axum::response::IntoResponse;
 use jiff::Timestamp;
@@ -11,12 +10,13 @@ use serde::Deserialize;
 use std::sync::Arc;
 use switchboard_domain::kernel::ids::{DeliveryId, WebhookId};
 use switchboard_domain::webhooks::service::EndpointInput;
-use switchboard_http::conditional::{IfMatch, etag};
+use switchboard_http::conditional::IfMatch;
 use switchboard_http::extract::{PageQuery, path_id};
 use switchboard_http::problem::Problems;
+use switchboard_http::respond::{created, versioned};
 use switchboard_http::routes::Routes;
 use switchboard_http::views::{DeliveryView, ListView, PageView, WebhookView};
-use switchboard_http::{ApiError, Authenticated, Json, Query, layers};
+use switchboard_http::{ApiError, Authenticated, Json, Query};
 use switchboard_wiring::Api;
 use switchboard_wiring::services::WebhooksService;
 
@@ -103,10 +103,7 @@ impl From<WebhookRequest> for EndpointInput {
     get,
     path = "/v1/webhooks",
     tag = "webhooks",
-    responses(
-        (status = 200, body = ListView<WebhookView>),
-        Problems,
-    ),
+    responses((status = 200, body = ListView<WebhookView>), Problems),
     security(("bearer" = [])),
 )]
 async fn list(
@@ -130,10 +127,7 @@ async fn list(
 Deliveries follow Standard Webhooks: headers `webhook-id` (stable across retries), `webhook-timestamp`, \
 `webhook-signature: v1,<base64 HMAC-SHA256 of \"{id}.{timestamp}.{body}\">`; the body is the event envelope (`DomainEvent`).",
     request_body = WebhookRequest,
-    responses(
-        (status = 201, body = WebhookView),
-        Problems,
-    ),
+    responses((status = 201, body = WebhookView), Problems),
     security(("bearer" = [])),
 )]
 async fn create(
@@ -146,11 +140,10 @@ async fn create(
         .create(&principal, body.into(), Timestamp::now())
         .await?;
     let location = format!("/v1/webhooks/{}", endpoint.id);
-    Ok((
-        StatusCode::CREATED,
-        [layers::location(&location)],
-        [(ETAG, etag(endpoint.version))],
-        Json(WebhookView::new(&endpoint, Some(&secret))),
+    Ok(created(
+        &location,
+        Some(endpoint.version),
+        WebhookView::new(&endpoint, Some(&secret)),
     ))
 }
 
@@ -159,10 +152,7 @@ async fn create(
     path = "/v1/webhooks/{id}",
     tag = "webhooks",
     params(("id" = String, Path, description = "The endpoint's id")),
-    responses(
-        (status = 200, body = WebhookView),
-        Problems,
-    ),
+    responses((status = 200, body = WebhookView), Problems),
     security(("bearer" = [])),
 )]
 async fn get(
@@ -174,7 +164,7 @@ async fn get(
         .webhooks
         .get(&principal, path_id::<WebhookId>(&id)?)
         .await?;
-    Ok(([(ETAG, etag(e.version))], Json(WebhookView::new(&e, None))))
+    Ok(versioned(e.version, WebhookView::new(&e, None)))
 }
 
 #[utoipa::path(
@@ -206,7 +196,7 @@ async fn update(
             Timestamp::now(),
         )
         .await?;
-    Ok(([(ETAG, etag(e.version))], Json(WebhookView::new(&e, None))))
+    Ok(versioned(e.version, WebhookView::new(&e, None)))
 }
 
 #[utoipa::path(
@@ -214,10 +204,7 @@ async fn update(
     path = "/v1/webhooks/{id}",
     tag = "webhooks",
     params(("id" = String, Path, description = "The endpoint's id")),
-    responses(
-        (status = 204, description = "Deleted; pending deliveries are skipped"),
-        Problems,
-    ),
+    responses((status = 204, description = "Deleted; pending deliveries are skipped"), Problems),
     security(("bearer" = [])),
 )]
 async fn delete(
@@ -239,10 +226,7 @@ async fn delete(
     description = "A new signing secret, shown this once. The previous one keeps signing (a second signature in \
 `webhook-signature`) for 24 hours, so receivers can switch without losing deliveries.",
     params(("id" = String, Path, description = "The endpoint's id")),
-    responses(
-        (status = 200, body = WebhookView),
-        Problems,
-    ),
+    responses((status = 200, body = WebhookView), Problems),
     security(("bearer" = [])),
 )]
 async fn rotate_secret(
@@ -254,10 +238,7 @@ async fn rotate_secret(
         .webhooks
         .rotate_secret(&principal, path_id::<WebhookId>(&id)?, Timestamp::now())
         .await?;
-    Ok((
-        [(ETAG, etag(e.version))],
-        Json(WebhookView::new(&e, Some(&secret))),
-    ))
+    Ok(versioned(e.version, WebhookView::new(&e, Some(&secret))))
 }
 
 #[utoipa::path(
@@ -318,10 +299,7 @@ async fn deliveries(
         ("id" = String, Path, description = "The endpoint's id"),
         ("deliveryId" = String, Path, description = "The delivery's id (`msg_…`, the `webhook-id`)"),
     ),
-    responses(
-        (status = 200, body = DeliveryView),
-        Problems,
-    ),
+    responses((status = 200, body = DeliveryView), Problems),
     security(("bearer" = [])),
 )]
 async fn delivery(

@@ -9,6 +9,7 @@ pub mod extract;
 pub mod layers;
 pub mod problem;
 pub mod request_id;
+pub mod respond;
 pub mod routes;
 pub mod views;
 
