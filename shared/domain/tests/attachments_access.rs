@@ -296,3 +296,37 @@ async fn the_uploader_or_an_admin_deletes_a_file_and_its_record() {
     let again = d.files.delete(&acme.owner.principal, agents.id).await;
     assert!(matches!(again, Err(DomainError::NotFound)), "{again:?}");
 }
+
+#[tokio::test]
+#[ignore = "bug: deleting (redacting) a comment leaves its files listed and downloadable"]
+async fn a_deleted_comments_files_go_with_it() {
+    let (clock, store, acme) = world().await;
+    let d = desk(&store, MemoryObjects::with_clock(clock.clone()));
+    let t = open(&d.tickets, &acme.customer.principal, "S", clock.now()).await;
+    let file = d
+        .post(
+            &acme.customer.principal,
+            t.id,
+            "card.txt",
+            Some(reply("my card, oops")),
+            clock.now(),
+        )
+        .await;
+    let comment = file.comment_id.unwrap();
+    d.tickets
+        .delete_comment(&acme.customer.principal, t.id, comment, clock.now())
+        .await
+        .unwrap();
+    assert!(
+        d.files
+            .list(&acme.agent.principal, t.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let download = d.files.download(&acme.agent.principal, file.id).await;
+    assert!(
+        matches!(download, Err(DomainError::NotFound)),
+        "{download:?}"
+    );
+}
