@@ -435,3 +435,54 @@ async fn a_closed_connection_is_forgotten_by_the_router() {
         );
     }
 }
+
+#[tokio::test]
+async fn edits_of_an_internal_note_never_reach_the_customer_but_a_replys_do() {
+    let (clock, store, acme) = world().await;
+    let r = room(&store);
+    let tickets = Ticketing::new(store.clone());
+    let t = open(&tickets, &acme.customer.principal, "S", clock.now()).await;
+    let agent = &acme.agent.principal;
+    let (n, _) = tickets
+        .add_comment(agent, t.id, note("draft"), None, clock.now())
+        .await
+        .unwrap()
+        .into_inner();
+    let (p, _) = tickets
+        .add_comment(agent, t.id, reply("Hello"), None, clock.now())
+        .await
+        .unwrap()
+        .into_inner();
+    store.take_events();
+    r.follow(
+        &acme.customer.principal,
+        "conn-customer",
+        &[Topic::Ticket(t.id)],
+        clock.now(),
+    )
+    .await;
+    r.follow(agent, "conn-agent", &[Topic::Ticket(t.id)], clock.now())
+        .await;
+    tickets
+        .edit_comment(agent, t.id, n.id, body("final"), clock.now())
+        .await
+        .unwrap();
+    tickets
+        .delete_comment(agent, t.id, n.id, clock.now())
+        .await
+        .unwrap();
+    tickets
+        .edit_comment(agent, t.id, p.id, body("Hello there"), clock.now())
+        .await
+        .unwrap();
+    r.route(&store.take_events(), clock.now()).await;
+    let staff: Vec<String> = r.seen("conn-agent").into_iter().map(|(_, k)| k).collect();
+    assert_eq!(
+        staff,
+        vec!["comment.updated", "comment.deleted", "comment.updated"]
+    );
+    let customer = r.events_to("conn-customer");
+    assert_eq!(customer.len(), 1, "{customer:?}");
+    assert_eq!(customer[0]["type"], "comment.updated");
+    assert_eq!(customer[0]["subject"]["commentId"], p.id.to_string());
+}

@@ -11,6 +11,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use jiff::{SignedDuration, Timestamp};
 use support::*;
 use switchboard_domain::StoreError;
+use switchboard_domain::accounts::input::NewTeam;
+use switchboard_domain::accounts::user::Role;
 use switchboard_domain::email::outbound::Notified;
 use switchboard_domain::kernel::events::{Actor, DomainEvent, EventType, NoData, Subject};
 use switchboard_domain::notifications::notification::{NotificationKind, Preferences};
@@ -20,12 +22,13 @@ use switchboard_domain::sla::policy::{Target, Targets};
 use switchboard_domain::sla::ports::TicketSlaStore;
 use switchboard_domain::sla::settings::{PolicyInput, SlaSettings};
 use switchboard_domain::sla::stored::SlaCheck;
-use switchboard_domain::tickets::input::TicketPatch;
+use switchboard_domain::tickets::input::{NewTicket, RequesterRef, TicketPatch};
 use switchboard_domain::tickets::service::Ticketing;
 use switchboard_domain::tickets::ticket::{Priority, Status};
 use switchboard_domain::webhooks::ports::WebhookStore;
 use switchboard_domain::webhooks::service::{EndpointInput, Webhooks};
 use switchboard_domain::webhooks::webhook::{DeliveryStatus, delivery_id};
+use switchboard_testkit::fixtures::directory;
 use switchboard_testkit::{MemoryPusher, MemoryQueues, MemoryStore, TestTenant};
 
 type Router = EventRouter<MemoryStore, MemoryPusher, MemoryQueues, MemoryQueues, MemoryQueues>;
@@ -560,4 +563,58 @@ async fn a_redelivered_event_repeats_no_side_effect() {
     assert_eq!(pusher.pushes().len(), pushes);
     assert_eq!(inbox(&store, &acme, acme.agent.user.id).await.len(), 1);
     assert!(store.take_events().is_empty(), "routing writes no events");
+}
+
+#[tokio::test]
+async fn a_new_ticket_notifies_its_assignee_and_the_members_of_its_team() {
+    let (clock, store, acme) = world().await;
+    let (colleague, _) = invite(&store, &acme, Role::Agent, "Colleague", clock.now()).await;
+    let team = directory(store.clone())
+        .unwrap()
+        .create_team(
+            &acme.owner.principal,
+            NewTeam {
+                name: "Billing".into(),
+                description: String::new(),
+                members: BTreeSet::from([acme.agent.user.id, colleague.id, acme.owner.user.id]),
+            },
+            clock.now(),
+        )
+        .await
+        .unwrap();
+    store.take_events();
+    let (router, _, _) = router(&store);
+    let tickets = Ticketing::new(store.clone());
+    open_detail(
+        &tickets,
+        &acme.agent.principal,
+        NewTicket {
+            requester: Some(RequesterRef::Id(acme.customer.user.id)),
+            assignee: Some(colleague.id),
+            team: Some(team.id),
+            ..new_ticket("Invoice", "Wrong VAT")
+        },
+        clock.now(),
+    )
+    .await;
+    let created = only(&store.take_events(), EventType::TicketCreated);
+    let routed = router.route(&created, clock.now()).await.unwrap();
+    assert_eq!(routed.notifications, 2);
+    assert_eq!(
+        inbox(&store, &acme, colleague.id).await,
+        vec![(NotificationKind::Assigned, Some(EventType::TicketCreated))],
+        "assigned wins over team"
+    );
+    assert_eq!(
+        inbox(&store, &acme, acme.owner.user.id).await,
+        vec![(
+            NotificationKind::TeamAssigned,
+            Some(EventType::TicketCreated)
+        )]
+    );
+    assert!(
+        inbox(&store, &acme, acme.agent.user.id).await.is_empty(),
+        "not the agent who opened it"
+    );
+    assert!(inbox(&store, &acme, acme.customer.user.id).await.is_empty());
 }
