@@ -466,6 +466,16 @@ async fn ticket_events_recompute_the_sla_and_hand_a_near_deadline_to_the_worker(
     assert_eq!(queues.sla_checks()[0], (check, 120));
     let stored = store.ticket_sla(acme.id(), t.id).await.unwrap().unwrap();
     assert_eq!(stored.next_deadline, Some(warn_at));
+    let redelivered = store.events()[store.events().len() - 2].clone();
+    assert_eq!(redelivered.kind, EventType::TicketCreated);
+    clock.advance(SignedDuration::from_secs(10));
+    let again = router.route(&redelivered, clock.now()).await.unwrap();
+    assert_eq!(again.sla_deadline, Some(warn_at));
+    let kept = store.ticket_sla(acme.id(), t.id).await.unwrap().unwrap();
+    assert_eq!(
+        kept.computed_at, stored.computed_at,
+        "an unchanged SLA is not rewritten"
+    );
 
     clock.advance(SignedDuration::from_mins(1));
     tickets

@@ -594,3 +594,25 @@ async fn a_requester_created_by_a_concurrent_request_is_retried_once() {
         .unwrap();
     assert_eq!(detail.ticket.requester_id, user.id);
 }
+
+#[tokio::test]
+#[ignore = "bug: a key that may create but not read tickets gets NotFound when it retries a create under its idempotency key"]
+async fn a_retried_create_by_a_write_only_key_replays_the_first_answer() {
+    let (clock, store, acme) = world().await;
+    let tickets = Ticketing::new(store.clone());
+    let writer = api_key(&acme, Role::Agent, &[Scope::TicketsWrite]);
+    let input = || NewTicket {
+        requester: Some(RequesterRef::Id(acme.customer.user.id)),
+        ..new_ticket("From CRM", "x")
+    };
+    let k = key(&writer, "POST /v1/tickets", "crm-1", "same body");
+    let (first, _) = tickets
+        .create(&writer, input(), Some(k.clone()), clock.now())
+        .await
+        .unwrap()
+        .into_inner();
+    let retried = tickets.create(&writer, input(), Some(k), clock.now()).await;
+    let (again, replayed) = retried.unwrap().into_inner();
+    assert!(replayed);
+    assert_eq!(again.ticket.id, first.ticket.id);
+}
