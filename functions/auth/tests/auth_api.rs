@@ -484,20 +484,20 @@ async fn a_password_reset_link_works_once_and_ends_other_sessions() {
     let (t, u) = (signed.tenant.id, signed.user.id);
     assert!(
         !store
-            .note_reset_request(t, u, now, now + window)
+            .note_reset_request(t, u, now, now + window, &[])
             .await
             .unwrap()
     );
     let after = now + window + jiff::SignedDuration::from_secs(1);
     assert!(
         store
-            .note_reset_request(t, u, after, after + window)
+            .note_reset_request(t, u, after, after + window, &[])
             .await
             .unwrap()
     );
     assert!(
         !store
-            .note_reset_request(t, u, after, after + window)
+            .note_reset_request(t, u, after, after + window, &[])
             .await
             .unwrap()
     );

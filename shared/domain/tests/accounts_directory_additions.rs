@@ -161,7 +161,6 @@ async fn agents_and_customers_add_nobody() {
 }
 
 #[tokio::test]
-#[ignore = "bug: the owner can create a second owner (create_user checks ManageAdmins for Role::Owner); only the HTTP parser refuses `owner`"]
 async fn nobody_adds_a_second_owner() {
     let (clock, store) = world();
     let (_, owner) = helpdesk(&store, clock.now()).await;

@@ -310,7 +310,6 @@ async fn the_owners_role_and_status_are_fixed_but_their_name_is_theirs() {
 }
 
 #[tokio::test]
-#[ignore = "bug: the owner can promote anyone to owner (update_user checks ManageAdmins for Role::Owner); only the HTTP parser refuses `owner`"]
 async fn nobody_promotes_someone_to_owner() {
     let (clock, store) = world();
     let (_, owner) = helpdesk(&store, clock.now()).await;

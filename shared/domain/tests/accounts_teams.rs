@@ -339,7 +339,6 @@ async fn an_update_with_a_member_who_is_not_an_agent_changes_nothing() {
 }
 
 #[tokio::test]
-#[ignore = "bug: update_team bumps the version and writes team.updated for a patch that changes nothing"]
 async fn a_team_patch_that_changes_nothing_writes_nothing() {
     let (clock, store) = world();
     let (_, owner) = helpdesk(&store, clock.now()).await;

@@ -108,6 +108,8 @@ pub struct UserItem {
     pub password_hash: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password_changed_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sessions_ended_at: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub version: u64,
@@ -128,6 +130,7 @@ impl From<&User> for UserItem {
             status: u.status,
             password_hash: u.password_hash.clone(),
             password_changed_at: u.password_changed_at,
+            sessions_ended_at: u.sessions_ended_at,
             created_at: u.created_at,
             updated_at: u.updated_at,
             version: u.version,
@@ -146,6 +149,7 @@ impl From<UserItem> for User {
             status: i.status,
             password_hash: i.password_hash,
             password_changed_at: i.password_changed_at,
+            sessions_ended_at: i.sessions_ended_at,
             created_at: i.created_at,
             updated_at: i.updated_at,
             version: i.version,

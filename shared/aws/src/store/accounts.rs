@@ -473,11 +473,10 @@ impl PasswordLinks for DynamoStore {
         user: UserId,
         now: Timestamp,
         until: Timestamp,
+        events: &[DomainEvent],
     ) -> StoreResult<bool> {
         let key = keys::reset_requested(tenant, user);
-        let out = self
-            .client()
-            .put_item()
+        let note = aws_sdk_dynamodb::types::Put::builder()
             .table_name(self.table())
             .item(attr::PK, AttributeValue::S(key.pk))
             .item(attr::SK, AttributeValue::S(key.sk))
@@ -486,9 +485,11 @@ impl PasswordLinks for DynamoStore {
             .condition_expression("attribute_not_exists(PK) OR #ttl <= :now")
             .expression_attribute_names("#ttl", attr::TTL)
             .expression_attribute_values(":now", AttributeValue::N(now.as_second().to_string()))
-            .send()
-            .await
-            .map_err(sdk_error);
+            .build()
+            .map_err(build_error)?;
+        let mut items = vec![TransactWriteItem::builder().put(note).build()];
+        items.extend(self.put_events(events)?);
+        let out = self.transact(items, |_| StoreError::ConditionFailed).await;
         match out {
             Ok(_) => Ok(true),
             Err(StoreError::ConditionFailed) => Ok(false),

@@ -89,6 +89,7 @@ impl<S: UserStore + ApiKeyStore + TeamStore> Directory<S> {
             role,
             password,
         } = input;
+        refuse_owner(role)?;
         principal.require_manage(role)?;
         let hash = match password {
             Some(p) => Some(self.passwords.hash(&p).await?),
@@ -127,6 +128,7 @@ impl<S: UserStore + ApiKeyStore + TeamStore> Directory<S> {
             ));
         }
         if let Some(new_role) = role {
+            refuse_owner(new_role)?;
             principal.require_manage(new_role)?;
         }
         if principal.user_id() == Some(id) && status == Some(UserStatus::Deactivated) {
@@ -149,10 +151,18 @@ impl<S: UserStore + ApiKeyStore + TeamStore> Directory<S> {
             changed.push("email");
         }
         if let Some(r) = role.filter(|r| *r != user.role) {
+            if r.rank() < user.role.rank() {
+                // A demotion ends the sessions the higher role was given.
+                user.sessions_ended_at = Some(now);
+            }
             user.role = r;
             changed.push("role");
         }
         if let Some(s) = status.filter(|s| *s != user.status) {
+            if s == UserStatus::Deactivated {
+                // Reactivating later does not revive these sessions.
+                user.sessions_ended_at = Some(now);
+            }
             user.status = s;
             changed.push("status");
         }
@@ -161,7 +171,7 @@ impl<S: UserStore + ApiKeyStore + TeamStore> Directory<S> {
         }
         user.version += 1;
         user.updated_at = now;
-        let kind = if changed == ["status"] && user.status == UserStatus::Deactivated {
+        let kind = if changed.contains(&"status") && user.status == UserStatus::Deactivated {
             EventType::UserDeactivated
         } else {
             EventType::UserUpdated
@@ -323,6 +333,7 @@ impl<S: UserStore + ApiKeyStore + TeamStore> Directory<S> {
             return Err(DomainError::PreconditionFailed);
         }
         let expected = team.version;
+        let before = team.clone();
         if let Some(n) = name {
             team.name = n;
         }
@@ -332,6 +343,9 @@ impl<S: UserStore + ApiKeyStore + TeamStore> Directory<S> {
         if let Some(m) = members {
             self.check_members(principal, &m).await?;
             team.members = m;
+        }
+        if team == before {
+            return Ok(team);
         }
         team.version += 1;
         team.updated_at = now;
@@ -395,4 +409,16 @@ fn team_event(kind: EventType, team: &Team, principal: &Principal, now: Timestam
             members: team.members.len(),
         },
     )
+}
+
+/// A tenant has one owner, set at sign-up: nobody makes another.
+fn refuse_owner(role: Role) -> Result<(), DomainError> {
+    if role == Role::Owner {
+        return Err(DomainError::field(
+            "role",
+            "invalid_role",
+            "a tenant has one owner, set at sign-up",
+        ));
+    }
+    Ok(())
 }

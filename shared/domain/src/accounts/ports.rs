@@ -184,14 +184,16 @@ pub trait PasswordLinks: Send + Sync {
         link: &crate::accounts::password_link::PasswordLink,
     ) -> StoreResult<()>;
 
-    /// Notes a reset request of `user` until `until`; `false` when one is
-    /// already noted for a time after `now` (no second mail meanwhile).
+    /// Notes a reset request of `user` until `until` with its events, in
+    /// one transaction; `false` (and nothing written) when one is already
+    /// noted for a time after `now` (no second mail meanwhile).
     async fn note_reset_request(
         &self,
         tenant: TenantId,
         user: UserId,
         now: Timestamp,
         until: Timestamp,
+        events: &[DomainEvent],
     ) -> StoreResult<bool>;
 
     /// Removes and returns the link with this digest (once: a second

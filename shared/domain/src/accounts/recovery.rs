@@ -10,6 +10,7 @@
 use crate::accounts::events::UserUpdated;
 use crate::accounts::input::ResetConfirmation;
 use crate::accounts::input::ResetRequest;
+use crate::accounts::password_link::PasswordLink;
 use crate::accounts::ports::PasswordLinks;
 use crate::accounts::ports::TenantStore;
 use crate::accounts::ports::UserStore;
@@ -60,13 +61,6 @@ impl<S: TenantStore + UserStore + PasswordLinks + EventLog> Recovery<S> {
         else {
             return Ok(());
         };
-        if !self
-            .store
-            .note_reset_request(tenant.id, user.id, now, now + RESET_WINDOW)
-            .await?
-        {
-            return Ok(());
-        }
         let event = DomainEvent::new(
             EventType::PasswordResetRequested,
             tenant.id,
@@ -78,7 +72,11 @@ impl<S: TenantStore + UserStore + PasswordLinks + EventLog> Recovery<S> {
             },
             &NoData {},
         );
-        self.store.append_events(&[event]).await?;
+        // Noted with its event: one mail per window, and a failed write
+        // leaves nothing noted, so asking again works at once.
+        self.store
+            .note_reset_request(tenant.id, user.id, now, now + RESET_WINDOW, &[event])
+            .await?;
         Ok(())
     }
 
@@ -112,7 +110,11 @@ impl<S: TenantStore + UserStore + PasswordLinks + EventLog> Recovery<S> {
             return Err(invalid());
         };
         let expected = user.version;
-        user.password_hash = Some(self.passwords.hash(&password).await?);
+        let hash = match self.passwords.hash(&password).await {
+            Ok(hash) => hash,
+            Err(e) => return Err(self.give_back(&link, e).await),
+        };
+        user.password_hash = Some(hash);
         user.password_changed_at = Some(now);
         user.updated_at = now;
         user.version += 1;
@@ -129,9 +131,22 @@ impl<S: TenantStore + UserStore + PasswordLinks + EventLog> Recovery<S> {
                 changed: vec!["password".into()],
             },
         );
-        self.store
+        if let Err(e) = self
+            .store
             .update_user(&user, expected, None, &[event])
-            .await?;
+            .await
+        {
+            return Err(self.give_back(&link, e.into()).await);
+        }
         Ok(())
+    }
+
+    /// Puts a link taken for a change that then failed back, so the
+    /// person can try again with it; `error` is what they are told.
+    async fn give_back(&self, link: &PasswordLink, error: DomainError) -> DomainError {
+        if let Err(e) = self.store.put_password_link(link).await {
+            tracing::warn!(error = %e, "a spent password link could not be put back");
+        }
+        error
     }
 }

@@ -144,6 +144,16 @@ impl Role {
         !matches!(self, Role::Customer)
     }
 
+    /// How much a role may do: a change to a lower rank is a demotion.
+    pub fn rank(self) -> u8 {
+        match self {
+            Role::Customer => 0,
+            Role::Agent => 1,
+            Role::Admin => 2,
+            Role::Owner => 3,
+        }
+    }
+
     pub fn is_admin(self) -> bool {
         matches!(self, Role::Owner | Role::Admin)
     }
@@ -171,6 +181,9 @@ pub struct User {
     /// When the password was last set through a link: sessions started
     /// before then are over.
     pub password_changed_at: Option<Timestamp>,
+    /// When the person was deactivated or demoted: sessions started before
+    /// then are over, even once they are active again.
+    pub sessions_ended_at: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub version: u64,
@@ -179,8 +192,10 @@ pub struct User {
 impl User {
     /// Whether a session started at `started` still speaks for this person.
     pub fn accepts_session_from(&self, started: Timestamp) -> bool {
-        self.password_changed_at
-            .is_none_or(|changed| started >= changed)
+        [self.password_changed_at, self.sessions_ended_at]
+            .into_iter()
+            .flatten()
+            .all(|ended| started >= ended)
     }
 
     pub fn new(
@@ -200,6 +215,7 @@ impl User {
             status: UserStatus::Active,
             password_hash,
             password_changed_at: None,
+            sessions_ended_at: None,
             created_at: now,
             updated_at: now,
             version: 1,

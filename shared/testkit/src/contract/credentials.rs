@@ -1,5 +1,6 @@
 //! Login throttling, reset requests, password links, API keys and teams.
 
+use jiff::Timestamp;
 use std::collections::BTreeSet;
 
 use switchboard_domain::StoreError;
@@ -114,47 +115,46 @@ pub async fn login_failures_count_within_a_window<S: LoginFailures, O: Outbox>(s
         .expect("clearing nothing");
 }
 
-/// One reset mail per window: a request is noted until `until`; another
-/// before then is refused; from `until` on a new one is noted.
+/// One reset mail per window: a request is noted until `until` together
+/// with its event; another before then is refused and writes nothing; from
+/// `until` on a new one is noted.
 pub async fn reset_requests_are_noted_once_per_window<S: PasswordLinks, O: Outbox>(
     store: &S,
-    _: &O,
+    outbox: &O,
 ) {
-    let (tenant, person) = (
-        TenantId::new(),
-        user(TenantId::new(), Role::Customer, "C").id,
-    );
+    let tenant = TenantId::new();
+    let person = user(tenant, Role::Customer, "C").id;
     let t0 = now();
     let hour = secs(3600);
-    assert!(
-        store
-            .note_reset_request(tenant, person, t0, t0 + hour)
-            .await
-            .expect("note")
+    let noted = |at: Timestamp, until: Timestamp| {
+        let e = event(tenant);
+        async move {
+            let ok = store
+                .note_reset_request(tenant, person, at, until, std::slice::from_ref(&e))
+                .await
+                .expect("note");
+            (ok, outbox.holds(tenant, e.id).await)
+        }
+    };
+    assert_eq!(noted(t0, t0 + hour).await, (true, true));
+    assert_eq!(
+        noted(t0 + secs(600), t0 + secs(600) + hour).await,
+        (false, false),
+        "refused within the window, and its event not written"
     );
-    assert!(
-        !store
-            .note_reset_request(tenant, person, t0 + secs(600), t0 + secs(600) + hour)
-            .await
-            .expect("note")
-    );
-    assert!(
-        store
-            .note_reset_request(tenant, person, t0 + hour, t0 + hour + hour)
-            .await
-            .expect("note"),
+    assert_eq!(
+        noted(t0 + hour, t0 + hour + hour).await,
+        (true, true),
         "the window ended"
     );
-    assert!(
-        !store
-            .note_reset_request(tenant, person, t0 + hour + secs(1), t0 + hour * 3)
-            .await
-            .expect("note")
+    assert_eq!(
+        noted(t0 + hour + secs(1), t0 + hour * 3).await,
+        (false, false)
     );
     let other = user(tenant, Role::Customer, "D").id;
     assert!(
         store
-            .note_reset_request(tenant, other, t0, t0 + hour)
+            .note_reset_request(tenant, other, t0, t0 + hour, &[])
             .await
             .expect("note")
     );

@@ -171,17 +171,22 @@ impl PasswordLinks for MemoryStore {
         user: UserId,
         now: Timestamp,
         until: Timestamp,
+        events: &[DomainEvent],
     ) -> StoreResult<bool> {
         self.enter("note_reset_request")?;
-        Ok(self.write(|s| {
-            let noted = s.reset_requests.entry((tenant, user)).or_insert(i64::MIN);
+        self.write(|s| {
             // Epoch seconds on both sides, as the TTL attribute holds them.
-            if *noted > now.as_second() {
-                return false;
+            let noted = s.reset_requests.get(&(tenant, user)).copied();
+            if noted.is_some_and(|n| n > now.as_second()) {
+                return Ok(false);
             }
-            *noted = until.as_second();
-            true
-        }))
+            if !s.events_fit(events)? {
+                return Err(StoreError::ConditionFailed);
+            }
+            s.reset_requests.insert((tenant, user), until.as_second());
+            s.add_events(events);
+            Ok(true)
+        })
     }
 
     async fn take_password_link(&self, digest: &str) -> StoreResult<Option<PasswordLink>> {
