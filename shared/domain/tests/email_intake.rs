@@ -7,7 +7,8 @@
 
 mod support;
 
-use support::{kinds, message_id, one_of, page, raw_mail, replies};
+use support::mail::Desk;
+use support::{kinds, message_id, one_of, raw_mail, replies};
 use switchboard_domain::DomainError;
 use switchboard_domain::StoreError;
 use switchboard_domain::accounts::events::UserCreated;
@@ -15,127 +16,12 @@ use switchboard_domain::accounts::ports::UserStore;
 use switchboard_domain::accounts::tenant::TenantStatus;
 use switchboard_domain::accounts::user::{Email, Role};
 use switchboard_domain::attachments::ports::AttachmentStore;
-use switchboard_domain::email::intake::{Decision, Intake, Received};
-use switchboard_domain::email::mailboxes::{MailboxInput, Mailboxes};
-use switchboard_domain::email::message::parse;
 use switchboard_domain::email::ports::Bounces;
 use switchboard_domain::email::{Verdict, Verdicts};
 use switchboard_domain::kernel::events::{ActorType, EventType};
-use switchboard_domain::kernel::ids::TeamId;
 use switchboard_domain::tickets::events::{CommentCreated, TicketCreated};
-use switchboard_domain::tickets::input::TicketListFilter;
-use switchboard_domain::tickets::service::Ticketing;
-use switchboard_domain::tickets::ticket::{Channel, Priority, Status, Ticket};
-use switchboard_testkit::{MemoryObjects, MemoryStore, TestClock, TestTenant, fixtures};
-
-/// A helpdesk with one mailbox (default team Billing, priority high).
-struct Desk {
-    store: MemoryStore,
-    clock: TestClock,
-    objects: MemoryObjects,
-    acme: TestTenant,
-    billing: TeamId,
-    address: String,
-    intake: Intake<MemoryStore, MemoryObjects>,
-    ticketing: Ticketing<MemoryStore>,
-}
-
-impl Desk {
-    async fn new() -> Self {
-        let (store, clock, acme) = support::helpdesk().await;
-        let billing = support::team(&store, &acme, "Billing", clock.now())
-            .await
-            .id;
-        let address = format!("help@{}.example", acme.tenant.slug.as_str());
-        Mailboxes::new(store.clone())
-            .create(
-                &acme.owner.principal,
-                MailboxInput {
-                    address: Some(address.to_uppercase()),
-                    default_team_id: Some(Some(billing.to_string())),
-                    default_priority: Some(Some("high".into())),
-                    ..MailboxInput::default()
-                },
-                clock.now(),
-            )
-            .await
-            .unwrap();
-        store.take_events();
-        let objects = MemoryObjects::with_clock(clock.clone());
-        Self {
-            intake: Intake::new(store.clone(), objects.clone(), replies()),
-            ticketing: Ticketing::new(store.clone()),
-            store,
-            clock,
-            objects,
-            acme,
-            billing,
-            address,
-        }
-    }
-
-    /// Delivers `raw` to `to` as SES would (scans passed, its own SES id).
-    async fn receive(&self, to: &str, raw: &str) -> Decision {
-        self.try_receive(to, raw, Verdicts::default(), "ses-1")
-            .await
-            .unwrap()
-    }
-
-    async fn try_receive(
-        &self,
-        to: &str,
-        raw: &str,
-        verdicts: Verdicts,
-        ses_id: &str,
-    ) -> Result<Decision, DomainError> {
-        let recipients = vec![to.to_owned()];
-        let received = Received {
-            recipients: &recipients,
-            verdicts,
-            raw: "inbound/raw-object",
-            fallback_id: ses_id,
-        };
-        let mail = parse(raw.as_bytes()).unwrap();
-        self.intake
-            .receive(&self.ticketing, &received, &mail, self.clock.now())
-            .await
-    }
-
-    fn mail(&self, from: &str, subject: &str, body: &str) -> String {
-        raw_mail(
-            &[
-                ("From", from),
-                ("To", &self.address),
-                ("Subject", subject),
-                ("Message-ID", &format!("<{}>", message_id())),
-            ],
-            body,
-        )
-    }
-
-    async fn tickets(&self) -> Vec<Ticket> {
-        self.ticketing
-            .list(
-                &self.acme.owner.principal,
-                TicketListFilter::default(),
-                &page(100),
-            )
-            .await
-            .unwrap()
-            .items
-    }
-
-    async fn recorded(&self, decision: &str) -> Vec<String> {
-        Mailboxes::new(self.store.clone())
-            .messages(&self.acme.owner.principal, decision, &page(100))
-            .await
-            .unwrap()
-            .items
-            .into_iter()
-            .map(|r| r.subject)
-            .collect()
-    }
-}
+use switchboard_domain::tickets::ticket::{Channel, Priority, Status};
+use switchboard_testkit::fixtures;
 
 #[tokio::test]
 async fn a_new_mail_opens_an_email_ticket_for_a_new_customer_with_the_mailbox_defaults() {

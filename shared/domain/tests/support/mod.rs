@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test file uses a part
 
+pub mod mail;
+
 use jiff::Timestamp;
 use switchboard_domain::DomainError;
 use switchboard_domain::accounts::input::NewTeam;
