@@ -4,6 +4,7 @@
 #![allow(dead_code)] // each test file uses a part
 
 pub mod mail;
+pub mod outbox;
 
 use jiff::Timestamp;
 use switchboard_domain::DomainError;
