@@ -5,6 +5,7 @@
 
 pub mod mail;
 pub mod outbox;
+pub mod sla;
 
 use jiff::Timestamp;
 use switchboard_domain::DomainError;
