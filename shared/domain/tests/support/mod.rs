@@ -6,6 +6,7 @@
 pub mod mail;
 pub mod outbox;
 pub mod sla;
+pub mod webhooks;
 
 use jiff::Timestamp;
 use switchboard_domain::DomainError;
