@@ -512,3 +512,23 @@ async fn an_unknown_decision_is_refused_and_another_helpdesks_mail_is_not_listed
         "{result:?}"
     );
 }
+
+#[tokio::test]
+#[ignore = "bug: a helpdesk may take another helpdesk's sending address {slug}@{mail domain} as a mailbox and send as it"]
+async fn a_mailbox_cannot_take_another_helpdesks_sending_address() {
+    let (store, clock, acme) = support::helpdesk().await;
+    let other = support::other_helpdesk(&store, &clock).await;
+    // Where acme's mail comes from while it has no mailbox on the domain.
+    let acmes = format!("{}@{}", acme.tenant.slug.as_str(), support::MAIL_DOMAIN);
+    let taken = create(
+        &store,
+        &other.owner.principal,
+        MailboxInput {
+            address: Some(acmes.clone()),
+            from_name: Some("Acme Support".into()),
+            ..MailboxInput::default()
+        },
+    )
+    .await;
+    assert!(taken.is_err(), "{acmes} is acme's: {taken:?}");
+}

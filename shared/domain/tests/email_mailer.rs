@@ -570,3 +570,20 @@ async fn notices_go_to_staff_who_asked_for_them_and_never_to_customers() {
         }]
     );
 }
+
+#[tokio::test]
+#[ignore = "bug: when the requester's address bounces, the copied participants do not get the agent's reply either"]
+async fn participants_get_the_reply_when_the_requesters_address_bounces() {
+    let o = Outbox::new().await;
+    let ticket = copied_ticket(&o).await;
+    let customer = o.acme.customer.user.email.as_str();
+    o.store
+        .mark_bouncing(o.acme.id(), customer, o.clock.now())
+        .await
+        .unwrap();
+    let (_, job) = comment(&o, &o.acme.agent.principal, &ticket, reply("Fixed.")).await;
+    o.send(&job).await;
+    let sent = o.mailer.sent();
+    assert_eq!(sent.len(), 1, "Bo is copied and his address works");
+    assert_eq!(sent[0].recipients, ["bo@example.com"]);
+}

@@ -13,12 +13,12 @@ use support::sla::{Desk, after, business, first_response, minutes, policy, targe
 use switchboard_domain::kernel::events::{ActorType, EventType};
 use switchboard_domain::sla::evaluate::{SlaView, State, TargetKind, Threshold};
 use switchboard_domain::sla::events::SlaAnnounced;
-use switchboard_domain::sla::policy::Targets;
+use switchboard_domain::sla::policy::{Conditions, Targets};
 use switchboard_domain::sla::ports::TicketSlaStore;
 use switchboard_domain::sla::settings::{PolicyInput, SlaSettings};
 use switchboard_domain::sla::stored::SlaCheck;
-use switchboard_domain::tickets::input::{Body, NewComment, TicketPatch};
-use switchboard_domain::tickets::ticket::Status;
+use switchboard_domain::tickets::input::{Body, NewComment, NewTicket, TicketPatch};
+use switchboard_domain::tickets::ticket::{Priority, Status};
 
 /// First response in 4 minutes (warned at half), resolution in 8 hours.
 fn fast() -> PolicyInput {
@@ -497,4 +497,69 @@ async fn a_deleted_ticket_or_a_removed_policy_drops_its_stored_sla() {
         None
     );
     assert!(d.check(kept.id, after(now, 3600)).await.is_empty());
+}
+
+#[tokio::test]
+async fn the_first_policy_whose_conditions_match_applies() {
+    let (store, clock, acme) = support::helpdesk().await;
+    let vip = PolicyInput {
+        conditions: Some(Conditions {
+            priorities: [Priority::Urgent].into(),
+            requester_domains: [format!("{}.example", acme.tenant.slug.as_str())].into(),
+            ..Conditions::default()
+        }),
+        ..policy("VIP", first_response(10))
+    };
+    let d = Desk::on(store, clock, acme, vip).await;
+    SlaSettings::new(d.store.clone())
+        .create_policy(
+            &d.acme.owner.principal,
+            policy("Everyone else", first_response(60)),
+            d.clock.now(),
+        )
+        .await
+        .unwrap();
+    let urgent = |t: NewTicket| NewTicket {
+        priority: Some(Priority::Urgent),
+        ..t
+    };
+    let ours = support::open_with(
+        &d.store,
+        &d.acme.customer.principal,
+        "Ours",
+        urgent,
+        d.clock.now(),
+    )
+    .await;
+    let normal = d.open("Not urgent").await;
+    let now = d.clock.now();
+    assert_eq!(
+        d.recompute(ours.id, now).await.unwrap().sla.policy_name,
+        "VIP"
+    );
+    assert_eq!(
+        d.recompute(normal.id, now).await.unwrap().sla.policy_name,
+        "Everyone else"
+    );
+}
+
+#[tokio::test]
+#[ignore = "bug: requester domains in policy conditions are compared case-sensitively and neither normalised nor refused"]
+async fn a_requester_domain_condition_matches_whatever_its_case() {
+    let (store, clock, acme) = support::helpdesk().await;
+    let domain = format!("{}.EXAMPLE", acme.tenant.slug.as_str().to_uppercase());
+    let input = PolicyInput {
+        conditions: Some(Conditions {
+            requester_domains: [domain].into(),
+            ..Conditions::default()
+        }),
+        ..policy("Their domain", first_response(10))
+    };
+    let d = Desk::on(store, clock, acme, input).await;
+    let ticket = d.open("From that domain").await;
+    let applied = d.recompute(ticket.id, d.clock.now()).await;
+    assert_eq!(
+        applied.map(|s| s.sla.policy_name),
+        Some("Their domain".to_owned())
+    );
 }
