@@ -12,7 +12,9 @@ use support::mail::Desk;
 use support::{fields, message_id, page, raw_mail};
 use switchboard_domain::DomainError;
 use switchboard_domain::StoreError;
+use switchboard_domain::accounts::api_key::Scope;
 use switchboard_domain::accounts::permissions::Principal;
+use switchboard_domain::accounts::user::Role;
 use switchboard_domain::email::mailboxes::{MailboxInput, Mailboxes};
 use switchboard_domain::email::ports::MailboxStore;
 use switchboard_domain::kernel::error::Conflict;
@@ -531,4 +533,26 @@ async fn a_mailbox_cannot_take_another_helpdesks_sending_address() {
     )
     .await;
     assert!(taken.is_err(), "{acmes} is acme's: {taken:?}");
+}
+
+#[tokio::test]
+async fn an_api_key_manages_mailboxes_with_the_tenant_write_scope_only() {
+    let (store, clock, acme) = support::helpdesk().await;
+    let boxes = Mailboxes::new(store.clone());
+    let now = clock.now();
+    let writer = support::api_key(&store, &acme, Role::Admin, &[Scope::TenantWrite], now).await;
+    let made = boxes.create(&writer, address("api"), now).await.unwrap();
+    assert_eq!(
+        boxes.list(&writer).await.unwrap(),
+        std::slice::from_ref(&made)
+    );
+    let reader = support::api_key(&store, &acme, Role::Admin, &[Scope::TenantRead], now).await;
+    assert!(matches!(
+        boxes.get(&reader, made.id).await,
+        Err(DomainError::Forbidden)
+    ));
+    assert!(matches!(
+        boxes.delete(&reader, made.id).await,
+        Err(DomainError::Forbidden)
+    ));
 }

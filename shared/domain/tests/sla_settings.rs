@@ -13,6 +13,8 @@ use support::fields;
 use support::sla::{business, first_response, minutes, policy, weekdays};
 use switchboard_domain::DomainError;
 use switchboard_domain::StoreError;
+use switchboard_domain::accounts::api_key::Scope;
+use switchboard_domain::accounts::user::Role;
 use switchboard_domain::kernel::ids::{SlaPolicyId, TeamId};
 use switchboard_domain::sla::policy::{Action, HoursInterval, MAX_POLICIES, Targets};
 use switchboard_domain::sla::settings::{DEFAULT_WARN_AT, PolicyInput, SlaSettings};
@@ -529,4 +531,26 @@ async fn a_helpdesk_has_at_most_fifty_policies() {
         s.policies(owner).await.unwrap().policies.len(),
         MAX_POLICIES
     );
+}
+
+#[tokio::test]
+async fn an_api_key_reads_sla_settings_with_tenant_read_and_changes_them_with_tenant_write() {
+    let (store, clock, acme) = support::helpdesk().await;
+    let s = settings(&store);
+    let now = clock.now();
+    let reader = support::api_key(&store, &acme, Role::Admin, &[Scope::TenantRead], now).await;
+    let writer = support::api_key(&store, &acme, Role::Admin, &[Scope::TenantWrite], now).await;
+    assert!(s.policies(&reader).await.is_ok());
+    let refused = s
+        .create_policy(&reader, policy("Key", first_response(5)), now)
+        .await;
+    assert!(
+        matches!(refused, Err(DomainError::Forbidden)),
+        "{refused:?}"
+    );
+    let (made, _) = s
+        .create_policy(&writer, policy("Key", first_response(5)), now)
+        .await
+        .unwrap();
+    assert_eq!(s.policy(&reader, made.id).await.unwrap().0, made);
 }

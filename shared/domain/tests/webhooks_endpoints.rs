@@ -11,6 +11,8 @@ use jiff::SignedDuration;
 use support::{fields, page};
 use switchboard_domain::DomainError;
 use switchboard_domain::StoreError;
+use switchboard_domain::accounts::api_key::Scope;
+use switchboard_domain::accounts::user::Role;
 use switchboard_domain::kernel::ids::{DeliveryId, WebhookId};
 use switchboard_domain::webhooks::ports::WebhookStore;
 use switchboard_domain::webhooks::service::{EndpointInput, Webhooks};
@@ -453,4 +455,30 @@ async fn another_helpdesks_endpoint_is_not_found() {
     assert_eq!(w.get(&acme.owner.principal, id).await.unwrap(), endpoint);
     let unknown = w.get(&acme.owner.principal, WebhookId::new()).await;
     assert!(matches!(unknown, Err(DomainError::NotFound)));
+}
+
+#[tokio::test]
+async fn an_api_key_manages_webhooks_only_as_an_admin_with_the_webhooks_scope() {
+    let (store, clock, acme) = support::helpdesk().await;
+    let w = hooks(&store);
+    let now = clock.now();
+    let allowed = support::api_key(&store, &acme, Role::Admin, &[Scope::WebhooksWrite], now).await;
+    let (endpoint, _) = w
+        .create(&allowed, at("https://a.example.com/"), now)
+        .await
+        .unwrap();
+    assert_eq!(
+        w.list(&allowed).await.unwrap(),
+        std::slice::from_ref(&endpoint)
+    );
+    let no_scope = support::api_key(&store, &acme, Role::Admin, &[Scope::TenantWrite], now).await;
+    let agent_key =
+        support::api_key(&store, &acme, Role::Agent, &[Scope::WebhooksWrite], now).await;
+    for key in [&no_scope, &agent_key] {
+        assert!(matches!(w.list(key).await, Err(DomainError::Forbidden)));
+        assert!(matches!(
+            w.rotate_secret(key, endpoint.id, now).await,
+            Err(DomainError::Forbidden)
+        ));
+    }
 }

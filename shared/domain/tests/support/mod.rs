@@ -138,3 +138,34 @@ pub fn raw_mail(headers: &[(&str, &str)], body: &str) -> String {
 pub fn message_id() -> String {
     format!("{}@mail.example.com", ulid::Ulid::new())
 }
+
+/// An API key of `role` with `scopes`, as the owner makes it, and the
+/// principal it authenticates as.
+pub async fn api_key(
+    store: &MemoryStore,
+    acme: &TestTenant,
+    role: switchboard_domain::accounts::user::Role,
+    scopes: &[switchboard_domain::accounts::api_key::Scope],
+    now: Timestamp,
+) -> Principal {
+    let (secret, _) = fixtures::directory(store.clone())
+        .unwrap()
+        .create_api_key(
+            &acme.owner.principal,
+            switchboard_domain::accounts::input::NewApiKey {
+                name: "Integration".into(),
+                role,
+                scopes: scopes.iter().copied().collect(),
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    let principal = fixtures::accounts(store.clone())
+        .unwrap()
+        .authenticate(&secret, now)
+        .await
+        .unwrap();
+    store.take_events();
+    principal
+}
