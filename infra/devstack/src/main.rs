@@ -41,9 +41,9 @@ fn main() -> anyhow::Result<()> {
         "cold-starts" => runtime.block_on(stack::cold_starts(opts)),
         "routes" => {
             let template = Template::load(&opts.template)?;
-            let ctx = stack::offline_context(&template, &opts.stack);
+            let ctx = devstack::template::offline_context(&template, &opts.stack);
             let mut rows = Vec::new();
-            for f in devstack::model::functions(&template, &ctx)? {
+            for f in devstack::template::functions(&template, &ctx)? {
                 for r in f.http_routes {
                     rows.push(
                         serde_json::json!({"binary": f.binary, "method": r.method, "path": r.path}),

@@ -11,11 +11,11 @@ use axum::Router;
 use axum::routing::get;
 use serde_json::{Value, json};
 
+use crate::cloud::Cloud;
 use crate::http_api::{self, Gateway};
 use crate::lambda::{Pool, RuntimeEnv};
-use crate::model;
-use crate::provision::{self, Cloud};
-use crate::template::{Context, Physical, Template};
+use crate::provision;
+use crate::template::{self, Context, Template};
 
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -87,40 +87,6 @@ pub async fn provision_only(opts: &Options) -> anyhow::Result<(Template, Context
     Ok((template, ctx))
 }
 
-/// A context that resolves references without an emulator (route listing).
-pub fn offline_context(template: &Template, stack: &str) -> Context {
-    let mut ctx = Context {
-        region: "us-east-1".into(),
-        account: "000000000000".into(),
-        stack: stack.into(),
-        ..Default::default()
-    };
-    let declared = template
-        .doc
-        .get("Parameters")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
-    for name in declared.keys() {
-        ctx.parameters
-            .insert(name.clone(), Value::String(String::new()));
-    }
-    for (id, _, _) in template.resources() {
-        let attrs = ["Arn", "StreamArn", "QueueUrl", "QueueName"]
-            .iter()
-            .map(|a| ((*a).to_owned(), Value::String(format!("{id}.{a}"))))
-            .collect();
-        ctx.resources.insert(
-            id.to_owned(),
-            Physical {
-                reference: Value::String(id.to_owned()),
-                attributes: attrs,
-            },
-        );
-    }
-    ctx
-}
-
 /// `devstack cold-starts`: starts every function `opts.cold_starts` times, one
 /// instance at a time with nothing else running, and prints each one's
 /// init time (process start to its first Runtime API `next`) and binary
@@ -130,7 +96,7 @@ pub async fn cold_starts(opts: Options) -> anyhow::Result<()> {
     let runtime_env = opts.runtime_env(&ctx);
     println!("| function | init, median | p90 | min–max | binary |");
     println!("|---|---|---|---|---|");
-    for f in model::functions(&template, &ctx)? {
+    for f in template::functions(&template, &ctx)? {
         let binary = opts.bin_dir.join(&f.binary);
         let size = std::fs::metadata(&binary)
             .with_context(|| format!("{} (build it first)", binary.display()))?
@@ -156,8 +122,8 @@ pub async fn cold_starts(opts: Options) -> anyhow::Result<()> {
 /// Runs the stack until interrupted.
 pub async fn up(opts: Options) -> anyhow::Result<()> {
     let (template, ctx) = provision_only(&opts).await?;
-    let mut functions = model::functions(&template, &ctx)?;
-    let websocket = model::websocket_api(&template, &ctx, &functions)?;
+    let mut functions = template::functions(&template, &ctx)?;
+    let websocket = template::websocket_api(&template, &ctx, &functions)?;
     // The WebSocket API listens before functions start: their callback URLs
     // (`https://{api}.execute-api.{region}.amazonaws.com/{stage}`) are
     // pointed at it, as DNS would point them at API Gateway.
@@ -245,7 +211,7 @@ pub async fn up(opts: Options) -> anyhow::Result<()> {
         }
     }
     let mut smtp_addr = None;
-    if let Some(rule) = crate::smtp::receipt_rule(&template, &ctx, &functions_of(&pools))? {
+    if let Some(rule) = template::receipt_rule(&template, &ctx, &functions_of(&pools))? {
         let pool = pools
             .iter()
             .find(|p| p.function.logical_id == rule.function)
@@ -291,7 +257,7 @@ pub async fn up(opts: Options) -> anyhow::Result<()> {
     }
     let gateway = Arc::new(Gateway {
         routes,
-        cors: model::cors(&template, &ctx)?,
+        cors: template::cors(&template, &ctx)?,
         pools: pools.clone(),
     });
     let mail = Router::new()
@@ -350,7 +316,7 @@ pub async fn up(opts: Options) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn functions_of(pools: &[Arc<Pool>]) -> Vec<model::Function> {
+fn functions_of(pools: &[Arc<Pool>]) -> Vec<template::Function> {
     pools.iter().map(|p| p.function.clone()).collect()
 }
 

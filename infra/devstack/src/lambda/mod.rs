@@ -15,7 +15,7 @@ use bytes::Bytes;
 use serde::Serialize;
 use tokio::sync::{Mutex, mpsc, oneshot};
 
-use crate::model::Function;
+use crate::template::Function;
 
 /// How an invocation ended.
 #[derive(Debug)]
