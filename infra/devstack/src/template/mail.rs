@@ -49,6 +49,12 @@ pub struct ReceiptRule {
     pub function: String,
 }
 
+/// Whether the template receives mail (known before anything is resolved,
+/// so that the SMTP port can be bound first).
+pub fn has_receipt_rule(t: &Template) -> bool {
+    t.resources_of(RECEIPT_RULE).next().is_some()
+}
+
 /// The first receipt rule with an S3 and a Lambda action, if any.
 pub fn receipt_rule(
     t: &Template,

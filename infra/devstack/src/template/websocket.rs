@@ -24,20 +24,28 @@ pub struct WebSocketApi {
     pub routes: BTreeMap<String, String>,
 }
 
+/// The template's `AWS::ApiGatewayV2::Api`s of `ProtocolType: WEBSOCKET`.
+fn websocket_apis(t: &Template) -> impl Iterator<Item = (&str, &Value)> {
+    t.resources_of(WEBSOCKET_API).filter(|(_, r)| {
+        r.pointer("/Properties/ProtocolType")
+            .and_then(Value::as_str)
+            == Some("WEBSOCKET")
+    })
+}
+
+/// Whether the template declares a WebSocket API (known before anything is
+/// resolved, so that its port can be bound first).
+pub fn has_websocket_api(t: &Template) -> bool {
+    websocket_apis(t).next().is_some()
+}
+
 /// The WebSocket API, if the template has one.
 pub fn websocket_api(
     t: &Template,
     ctx: &Context,
     functions: &[Function],
 ) -> anyhow::Result<Option<WebSocketApi>> {
-    let apis: Vec<_> = t
-        .resources_of(WEBSOCKET_API)
-        .filter(|(_, r)| {
-            r.pointer("/Properties/ProtocolType")
-                .and_then(Value::as_str)
-                == Some("WEBSOCKET")
-        })
-        .collect();
+    let apis: Vec<_> = websocket_apis(t).collect();
     let Some((api_id, api)) = apis.first() else {
         return Ok(None);
     };
