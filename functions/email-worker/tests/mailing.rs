@@ -342,7 +342,7 @@ async fn an_invited_person_gets_a_link_that_sets_their_password() {
             user_id: Some(invited.id),
             ..Subject::default()
         },
-        json!({"invited": true, "role": "agent"}),
+        json!({"invited": true, "role": "agent", "name": "Nia New"}),
     );
     let outcome = mailer.send(&job, Timestamp::now()).await.unwrap();
     assert!(matches!(

@@ -15,7 +15,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::{Value, json};
 
 use crate::lambda::{Outcome, Pool};
-use crate::model::{Cors, HttpRoute};
+use crate::template::{Cors, HttpRoute};
 
 /// API Gateway's payload limit for HTTP APIs.
 const MAX_PAYLOAD: usize = 10 * 1024 * 1024;
@@ -560,7 +560,7 @@ mod tests {
             event: "E".into(),
         };
         let pool = Pool::new(
-            crate::model::Function {
+            crate::template::Function {
                 logical_id: "F".into(),
                 name: "sb-F".into(),
                 binary: "f".into(),

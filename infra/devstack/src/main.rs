@@ -2,6 +2,8 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use devstack::stack::{self, Options};
@@ -11,7 +13,22 @@ const USAGE: &str = "usage: devstack <up|provision|routes|cold-starts> [--count 
 [--params FILE] [--param Name=Value]... [--moto URL] [--region R] [--stack NAME] \
 [--http ADDR] [--ws ADDR] [--smtp ADDR] [--bin-dir DIR] [--max-instances N] [--ready-file PATH]";
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // The error and its causes on one line (what infra/up shows);
+            // a backtrace only when one was asked for (RUST_BACKTRACE).
+            eprintln!("devstack: error: {e:#}");
+            if e.backtrace().status() == std::backtrace::BacktraceStatus::Captured {
+                eprintln!("backtrace:\n{}", e.backtrace());
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("DEVSTACK_LOG")
@@ -26,7 +43,7 @@ fn main() -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    match command.as_str() {
+    let outcome = match command.as_str() {
         "up" => runtime.block_on(stack::up(opts)),
         "provision" => runtime.block_on(async {
             let (_, ctx) = stack::provision_only(&opts).await?;
@@ -41,9 +58,9 @@ fn main() -> anyhow::Result<()> {
         "cold-starts" => runtime.block_on(stack::cold_starts(opts)),
         "routes" => {
             let template = Template::load(&opts.template)?;
-            let ctx = stack::offline_context(&template, &opts.stack);
+            let ctx = devstack::template::offline_context(&template, &opts.stack);
             let mut rows = Vec::new();
-            for f in devstack::model::functions(&template, &ctx)? {
+            for f in devstack::template::functions(&template, &ctx)? {
                 for r in f.http_routes {
                     rows.push(
                         serde_json::json!({"binary": f.binary, "method": r.method, "path": r.path}),
@@ -53,8 +70,11 @@ fn main() -> anyhow::Result<()> {
             println!("{}", serde_json::to_string_pretty(&rows)?);
             Ok(())
         }
-        _ => bail!("{USAGE}"),
-    }
+        _ => Err(anyhow::anyhow!("{USAGE}")),
+    };
+    // Tasks still running (pollers, sockets) are dropped, not awaited.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    outcome
 }
 
 fn parse_options(args: Vec<String>) -> anyhow::Result<Options> {

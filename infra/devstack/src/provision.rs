@@ -12,59 +12,11 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_sesv2::error::ProvideErrorMetadata as _;
 use serde_json::Value;
 
-use crate::model::{self, FUNCTION, HTTP_API};
-use crate::template::{Context, Physical, Template, scalar_string};
+use crate::cloud::Cloud;
+use crate::template::kinds::{FUNCTION, HTTP_API, QUEUE, STAGE, WEBSOCKET_API};
+use crate::template::{self, Context, Key, Physical, Queue, Table, Template};
 
-pub const TABLE: &str = "AWS::DynamoDB::Table";
-pub const QUEUE: &str = "AWS::SQS::Queue";
-pub const BUCKET: &str = "AWS::S3::Bucket";
-pub const WEBSOCKET_API: &str = "AWS::ApiGatewayV2::Api";
-pub const STAGE: &str = "AWS::ApiGatewayV2::Stage";
-pub const EMAIL_IDENTITY: &str = "AWS::SES::EmailIdentity";
-pub const CONFIGURATION_SET: &str = "AWS::SES::ConfigurationSet";
-
-/// SDK clients pointed at the emulator.
-#[derive(Clone)]
-pub struct Cloud {
-    pub dynamodb: aws_sdk_dynamodb::Client,
-    pub streams: aws_sdk_dynamodbstreams::Client,
-    pub sqs: aws_sdk_sqs::Client,
-    pub s3: aws_sdk_s3::Client,
-    pub ses: aws_sdk_sesv2::Client,
-    pub region: String,
-    pub account: String,
-}
-
-impl Cloud {
-    pub async fn connect(endpoint: &str, region: &str) -> Self {
-        // devstack signs with its own access key, so that the emulator's
-        // request counts tell what it does in Lambda's place (polling queues
-        // and streams) from what the functions do.
-        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .endpoint_url(endpoint)
-            .region(aws_config::Region::new(region.to_owned()))
-            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-                "devstack", "test", None, None, "devstack",
-            ))
-            .load()
-            .await;
-        Self {
-            dynamodb: aws_sdk_dynamodb::Client::new(&config),
-            streams: aws_sdk_dynamodbstreams::Client::new(&config),
-            sqs: aws_sdk_sqs::Client::new(&config),
-            s3: aws_sdk_s3::Client::from_conf(
-                aws_sdk_s3::config::Builder::from(&config)
-                    .force_path_style(true)
-                    .build(),
-            ),
-            ses: aws_sdk_sesv2::Client::new(&config),
-            region: region.to_owned(),
-            account: "000000000000".to_owned(),
-        }
-    }
-}
-
-/// Creates every table (and later queues and buckets) that does not exist
+/// Creates every table, queue, bucket and mail resource that does not exist
 /// yet, and returns the context that resolves references to them.
 pub async fn provision(
     cloud: &Cloud,
@@ -79,21 +31,15 @@ pub async fn provision(
         account: cloud.account.clone(),
         stack: stack.to_owned(),
     };
-    for (id, resource) in template.resources_of(TABLE) {
-        let props = ctx.resolve(resource.get("Properties").unwrap_or(&Value::Null))?;
-        let physical = create_table(cloud, stack, id, &props)
+    for table in template::tables(template, &ctx)? {
+        let physical = create_table(cloud, &table)
             .await
-            .with_context(|| format!("creating table {id}"))?;
-        ctx.resources.insert(id.to_owned(), physical);
+            .with_context(|| format!("creating table {}", table.logical_id))?;
+        ctx.resources.insert(table.logical_id, physical);
     }
     provision_queues(cloud, template, &mut ctx).await?;
-    for (id, resource) in template.resources_of(BUCKET) {
-        let name = resource
-            .pointer("/Properties/BucketName")
-            .map(|v| ctx.resolve(v))
-            .transpose()?
-            .map(|v| scalar_string(&v))
-            .unwrap_or_else(|| format!("{stack}-{id}").to_lowercase());
+    for bucket in template::buckets(template, &ctx)? {
+        let name = bucket.name;
         let exists = cloud.s3.head_bucket().bucket(&name).send().await.is_ok();
         if !exists {
             cloud
@@ -102,10 +48,10 @@ pub async fn provision(
                 .bucket(&name)
                 .send()
                 .await
-                .with_context(|| format!("creating bucket {id}"))?;
+                .with_context(|| format!("creating bucket {}", bucket.logical_id))?;
         }
         ctx.resources.insert(
-            id.to_owned(),
+            bucket.logical_id,
             Physical {
                 reference: Value::String(name.clone()),
                 attributes: HashMap::from([
@@ -142,7 +88,7 @@ pub async fn provision(
         );
     }
     for (id, _) in template.resources_of(FUNCTION) {
-        let name = model::function_name(stack, id);
+        let name = template::function_name(stack, id);
         let arn = format!(
             "arn:aws:lambda:{}:{}:function:{name}",
             cloud.region, cloud.account
@@ -191,13 +137,7 @@ async fn provision_mail(
     template: &Template,
     ctx: &mut Context,
 ) -> anyhow::Result<()> {
-    for (id, resource) in template.resources_of(CONFIGURATION_SET) {
-        let name = resource
-            .pointer("/Properties/Name")
-            .map(|v| ctx.resolve(v))
-            .transpose()?
-            .map(|v| scalar_string(&v))
-            .unwrap_or_else(|| format!("{}-{id}", ctx.stack));
+    for (id, name) in template::configuration_sets(template, ctx)? {
         // moto cannot read a configuration set back: create, and accept
         // that it exists.
         let created = cloud
@@ -214,20 +154,14 @@ async fn provision_mail(
                 .with_context(|| format!("creating configuration set {id}"));
         }
         ctx.resources.insert(
-            id.to_owned(),
+            id,
             Physical {
                 reference: Value::String(name),
                 attributes: HashMap::new(),
             },
         );
     }
-    for (id, resource) in template.resources_of(EMAIL_IDENTITY) {
-        let identity = resource
-            .pointer("/Properties/EmailIdentity")
-            .map(|v| ctx.resolve(v))
-            .transpose()?
-            .map(|v| scalar_string(&v))
-            .ok_or_else(|| anyhow!("{id} names no EmailIdentity"))?;
+    for (id, identity) in template::email_identities(template, ctx)? {
         let created = cloud
             .ses
             .create_email_identity()
@@ -241,7 +175,7 @@ async fn provision_mail(
                 .with_context(|| format!("creating email identity {id}"));
         }
         ctx.resources.insert(
-            id.to_owned(),
+            id,
             Physical {
                 reference: Value::String(identity),
                 attributes: HashMap::new(),
@@ -252,7 +186,7 @@ async fn provision_mail(
 }
 
 /// Creates the queues, dead-letter queues first (a redrive policy names
-/// its target by ARN).
+/// its target by ARN, so it resolves only once that queue exists).
 async fn provision_queues(
     cloud: &Cloud,
     template: &Template,
@@ -267,7 +201,8 @@ async fn provision_queues(
                 later.push((id, resource));
                 continue;
             };
-            let physical = create_queue(cloud, &ctx.stack, id, &props)
+            let queue = Queue::of_properties(&ctx.stack, id, &props);
+            let physical = create_queue(cloud, &queue)
                 .await
                 .with_context(|| format!("creating queue {id}"))?;
             ctx.resources.insert(id.to_owned(), physical);
@@ -281,32 +216,14 @@ async fn provision_queues(
     Ok(())
 }
 
-async fn create_queue(
-    cloud: &Cloud,
-    stack: &str,
-    id: &str,
-    props: &Value,
-) -> anyhow::Result<Physical> {
+async fn create_queue(cloud: &Cloud, queue: &Queue) -> anyhow::Result<Physical> {
     use aws_sdk_sqs::types::QueueAttributeName as A;
-    let name = props
-        .get("QueueName")
-        .map(scalar_string)
-        .unwrap_or_else(|| format!("{stack}-{id}"));
-    let mut req = cloud.sqs.create_queue().queue_name(&name);
-    for (prop, attr) in [
-        ("VisibilityTimeout", A::VisibilityTimeout),
-        ("MessageRetentionPeriod", A::MessageRetentionPeriod),
-        ("DelaySeconds", A::DelaySeconds),
-        (
-            "ReceiveMessageWaitTimeSeconds",
-            A::ReceiveMessageWaitTimeSeconds,
-        ),
-    ] {
-        if let Some(v) = props.get(prop) {
-            req = req.attributes(attr, scalar_string(v));
-        }
+    let name = &queue.name;
+    let mut req = cloud.sqs.create_queue().queue_name(name);
+    for (attr, value) in &queue.attributes {
+        req = req.attributes(A::from(attr.as_str()), value);
     }
-    if let Some(redrive) = props.get("RedrivePolicy") {
+    if let Some(redrive) = &queue.redrive_policy {
         req = req.attributes(A::RedrivePolicy, serde_json::to_string(redrive)?);
     }
     let url = req
@@ -328,79 +245,62 @@ async fn create_queue(
         reference: Value::String(url.clone()),
         attributes: HashMap::from([
             ("Arn".to_owned(), Value::String(arn)),
-            ("QueueName".to_owned(), Value::String(name)),
+            ("QueueName".to_owned(), Value::String(name.clone())),
             ("QueueUrl".to_owned(), Value::String(url)),
         ]),
     })
 }
 
-async fn create_table(
-    cloud: &Cloud,
-    stack: &str,
-    id: &str,
-    props: &Value,
-) -> anyhow::Result<Physical> {
-    let name = props
-        .get("TableName")
-        .map(scalar_string)
-        .unwrap_or_else(|| format!("{stack}-{id}"));
+async fn create_table(cloud: &Cloud, table: &Table) -> anyhow::Result<Physical> {
+    let name = &table.name;
     let ddb = &cloud.dynamodb;
-    let exists = ddb.describe_table().table_name(&name).send().await.is_ok();
+    let exists = ddb.describe_table().table_name(name).send().await.is_ok();
     if !exists {
+        let attributes = table
+            .attributes
+            .iter()
+            .map(|(attribute, kind)| {
+                Ok(AttributeDefinition::builder()
+                    .attribute_name(attribute)
+                    .attribute_type(ScalarAttributeType::from(kind.as_str()))
+                    .build()?)
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
         let mut req = ddb
             .create_table()
-            .table_name(&name)
-            .set_attribute_definitions(Some(attribute_definitions(props)?))
-            .set_key_schema(Some(key_schema(props.get("KeySchema"))?))
+            .table_name(name)
+            .set_attribute_definitions(Some(attributes))
+            .set_key_schema(Some(key_schema(&table.keys)?))
             .billing_mode(BillingMode::PayPerRequest);
-        for gsi in props
-            .get("GlobalSecondaryIndexes")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let projection = gsi
-                .pointer("/Projection/ProjectionType")
-                .map(scalar_string)
-                .unwrap_or_else(|| "ALL".into());
+        for gsi in &table.indexes {
             req = req.global_secondary_indexes(
                 GlobalSecondaryIndex::builder()
-                    .index_name(gsi.get("IndexName").map(scalar_string).unwrap_or_default())
-                    .set_key_schema(Some(key_schema(gsi.get("KeySchema"))?))
+                    .index_name(&gsi.name)
+                    .set_key_schema(Some(key_schema(&gsi.keys)?))
                     .projection(
                         Projection::builder()
-                            .projection_type(ProjectionType::from(projection.as_str()))
-                            .set_non_key_attributes(
-                                gsi.pointer("/Projection/NonKeyAttributes")
-                                    .and_then(Value::as_array)
-                                    .map(|a| a.iter().map(scalar_string).collect()),
-                            )
+                            .projection_type(ProjectionType::from(gsi.projection.as_str()))
+                            .set_non_key_attributes(gsi.non_key_attributes.clone())
                             .build(),
                     )
                     .build()?,
             );
         }
-        if let Some(view) = props.pointer("/StreamSpecification/StreamViewType") {
+        if let Some(view) = &table.stream_view {
             req = req.stream_specification(
                 StreamSpecification::builder()
                     .stream_enabled(true)
-                    .stream_view_type(StreamViewType::from(scalar_string(view).as_str()))
+                    .stream_view_type(StreamViewType::from(view.as_str()))
                     .build()?,
             );
         }
         req.send().await?;
-        if let Some(ttl) = props.get("TimeToLiveSpecification")
-            && ttl.get("Enabled").and_then(Value::as_bool).unwrap_or(false)
-        {
+        if let Some(attribute) = &table.ttl_attribute {
             ddb.update_time_to_live()
-                .table_name(&name)
+                .table_name(name)
                 .time_to_live_specification(
                     TimeToLiveSpecification::builder()
-                        .attribute_name(
-                            ttl.get("AttributeName")
-                                .map(scalar_string)
-                                .unwrap_or_default(),
-                        )
+                        .attribute_name(attribute)
                         .enabled(true)
                         .build()?,
                 )
@@ -408,65 +308,29 @@ async fn create_table(
                 .await?;
         }
     }
-    let described = ddb.describe_table().table_name(&name).send().await?;
-    let table = described
+    let described = ddb.describe_table().table_name(name).send().await?;
+    let described = described
         .table
         .ok_or_else(|| anyhow!("table {name} vanished"))?;
     let mut attributes = HashMap::new();
-    if let Some(arn) = table.table_arn {
+    if let Some(arn) = described.table_arn {
         attributes.insert("Arn".to_owned(), Value::String(arn));
     }
-    if let Some(stream) = table.latest_stream_arn {
+    if let Some(stream) = described.latest_stream_arn {
         attributes.insert("StreamArn".to_owned(), Value::String(stream));
     }
     Ok(Physical {
-        reference: Value::String(name),
+        reference: Value::String(name.clone()),
         attributes,
     })
 }
 
-fn attribute_definitions(props: &Value) -> anyhow::Result<Vec<AttributeDefinition>> {
-    props
-        .get("AttributeDefinitions")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .map(|a| {
-            Ok(AttributeDefinition::builder()
-                .attribute_name(
-                    a.get("AttributeName")
-                        .map(scalar_string)
-                        .unwrap_or_default(),
-                )
-                .attribute_type(ScalarAttributeType::from(
-                    a.get("AttributeType")
-                        .map(scalar_string)
-                        .unwrap_or_default()
-                        .as_str(),
-                ))
-                .build()?)
-        })
-        .collect()
-}
-
-fn key_schema(schema: Option<&Value>) -> anyhow::Result<Vec<KeySchemaElement>> {
-    schema
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
+fn key_schema(keys: &[Key]) -> anyhow::Result<Vec<KeySchemaElement>> {
+    keys.iter()
         .map(|k| {
             Ok(KeySchemaElement::builder()
-                .attribute_name(
-                    k.get("AttributeName")
-                        .map(scalar_string)
-                        .unwrap_or_default(),
-                )
-                .key_type(KeyType::from(
-                    k.get("KeyType")
-                        .map(scalar_string)
-                        .unwrap_or_default()
-                        .as_str(),
-                ))
+                .attribute_name(&k.attribute)
+                .key_type(KeyType::from(k.kind.as_str()))
                 .build()?)
         })
         .collect()

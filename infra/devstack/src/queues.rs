@@ -14,10 +14,10 @@ use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, Message, MessageSystemA
 use bytes::Bytes;
 use serde_json::{Value, json};
 
-use crate::filter;
+use crate::cloud::Cloud;
 use crate::lambda::{Outcome, Pool};
-use crate::model::QueueSource;
-use crate::provision::Cloud;
+use crate::template::QueueSource;
+use crate::template::filter;
 
 /// The message as a Lambda SQS event record.
 fn lambda_record(m: &Message, arn: &str, region: &str) -> Value {

@@ -8,68 +8,21 @@
 
 use std::sync::Arc;
 
-use anyhow::{Context as _, anyhow};
+use anyhow::Context as _;
 use bytes::Bytes;
 use jiff::Timestamp;
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 
+use crate::cloud::Cloud;
 use crate::lambda::Pool;
-use crate::provision::Cloud;
-use crate::template::{Context, Template, scalar_string};
+use crate::template::ReceiptRule;
 
 /// The antivirus test file every scanner flags.
 const EICAR: &str = "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*";
 /// SES refuses larger messages.
 const MAX_MESSAGE_BYTES: usize = 40 * 1024 * 1024;
-
-/// What the template's receipt rule does with a message.
-#[derive(Debug, Clone)]
-pub struct ReceiptRule {
-    pub bucket: String,
-    pub prefix: String,
-    /// Logical id of the function the rule invokes.
-    pub function: String,
-}
-
-/// The first receipt rule with an S3 and a Lambda action, if any.
-pub fn receipt_rule(
-    t: &Template,
-    ctx: &Context,
-    functions: &[crate::model::Function],
-) -> anyhow::Result<Option<ReceiptRule>> {
-    for (id, r) in t.resources_of("AWS::SES::ReceiptRule") {
-        let rule = ctx.resolve(r.pointer("/Properties/Rule").unwrap_or(&Value::Null))?;
-        let actions = rule
-            .get("Actions")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        let s3 = actions.iter().find_map(|a| a.get("S3Action"));
-        let lambda = actions.iter().find_map(|a| a.get("LambdaAction"));
-        let (Some(s3), Some(lambda)) = (s3, lambda) else {
-            continue;
-        };
-        let arn = lambda
-            .get("FunctionArn")
-            .map(scalar_string)
-            .unwrap_or_default();
-        let function = functions
-            .iter()
-            .find(|f| arn.ends_with(&format!(":function:{}", f.name)))
-            .ok_or_else(|| anyhow!("{id}: no function behind {arn}"))?;
-        return Ok(Some(ReceiptRule {
-            bucket: s3.get("BucketName").map(scalar_string).unwrap_or_default(),
-            prefix: s3
-                .get("ObjectKeyPrefix")
-                .map(scalar_string)
-                .unwrap_or_default(),
-            function: function.logical_id.clone(),
-        }));
-    }
-    Ok(None)
-}
 
 pub struct SmtpServer {
     pub rule: ReceiptRule,

@@ -10,12 +10,14 @@ use anyhow::{Context as _, bail};
 use axum::Router;
 use axum::routing::get;
 use serde_json::{Value, json};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
 
+use crate::cloud::Cloud;
 use crate::http_api::{self, Gateway};
 use crate::lambda::{Pool, RuntimeEnv};
-use crate::model;
-use crate::provision::{self, Cloud};
-use crate::template::{Context, Physical, Template};
+use crate::provision;
+use crate::template::{self, Context, Template};
 
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -80,45 +82,47 @@ pub async fn wait_for_moto(cloud: &Cloud, endpoint: &str) -> anyhow::Result<()> 
 /// Creates the template's resources and returns what they resolve to.
 pub async fn provision_only(opts: &Options) -> anyhow::Result<(Template, Context)> {
     let template = Template::load(&opts.template)?;
-    let parameters = template.parameters(&opts.parameter_overrides()?)?;
-    let cloud = Cloud::connect(&opts.moto, &opts.region).await;
-    wait_for_moto(&cloud, &opts.moto).await?;
-    let ctx = provision::provision(&cloud, &template, parameters, &opts.stack).await?;
+    let ctx = provision_template(opts, &template).await?;
     Ok((template, ctx))
 }
 
-/// A context that resolves references without an emulator (route listing).
-pub fn offline_context(template: &Template, stack: &str) -> Context {
-    let mut ctx = Context {
-        region: "us-east-1".into(),
-        account: "000000000000".into(),
-        stack: stack.into(),
-        ..Default::default()
-    };
-    let declared = template
-        .doc
-        .get("Parameters")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
-    for name in declared.keys() {
-        ctx.parameters
-            .insert(name.clone(), Value::String(String::new()));
+async fn provision_template(opts: &Options, template: &Template) -> anyhow::Result<Context> {
+    let parameters = template.parameters(&opts.parameter_overrides()?)?;
+    let cloud = Cloud::connect(&opts.moto, &opts.region).await;
+    wait_for_moto(&cloud, &opts.moto).await?;
+    provision::provision(&cloud, template, parameters, &opts.stack).await
+}
+
+/// The stack's listening sockets, bound before anything else happens: a
+/// port in use fails the start at once, before the emulator is touched or
+/// a function started.
+struct Listeners {
+    http: TcpListener,
+    ws: Option<TcpListener>,
+    smtp: Option<TcpListener>,
+}
+
+impl Listeners {
+    async fn bind(opts: &Options, template: &Template) -> anyhow::Result<Self> {
+        let http = bind("the HTTP API", opts.http).await?;
+        let ws = if template::has_websocket_api(template) {
+            Some(bind("the WebSocket API", opts.ws).await?)
+        } else {
+            None
+        };
+        let smtp = if template::has_receipt_rule(template) {
+            Some(bind("SMTP", opts.smtp).await?)
+        } else {
+            None
+        };
+        Ok(Self { http, ws, smtp })
     }
-    for (id, _, _) in template.resources() {
-        let attrs = ["Arn", "StreamArn", "QueueUrl", "QueueName"]
-            .iter()
-            .map(|a| ((*a).to_owned(), Value::String(format!("{id}.{a}"))))
-            .collect();
-        ctx.resources.insert(
-            id.to_owned(),
-            Physical {
-                reference: Value::String(id.to_owned()),
-                attributes: attrs,
-            },
-        );
-    }
-    ctx
+}
+
+async fn bind(what: &str, addr: SocketAddr) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding {what} to {addr}"))
 }
 
 /// `devstack cold-starts`: starts every function `opts.cold_starts` times, one
@@ -130,7 +134,7 @@ pub async fn cold_starts(opts: Options) -> anyhow::Result<()> {
     let runtime_env = opts.runtime_env(&ctx);
     println!("| function | init, median | p90 | min–max | binary |");
     println!("|---|---|---|---|---|");
-    for f in model::functions(&template, &ctx)? {
+    for f in template::functions(&template, &ctx)? {
         let binary = opts.bin_dir.join(&f.binary);
         let size = std::fs::metadata(&binary)
             .with_context(|| format!("{} (build it first)", binary.display()))?
@@ -155,20 +159,15 @@ pub async fn cold_starts(opts: Options) -> anyhow::Result<()> {
 
 /// Runs the stack until interrupted.
 pub async fn up(opts: Options) -> anyhow::Result<()> {
-    let (template, ctx) = provision_only(&opts).await?;
-    let mut functions = model::functions(&template, &ctx)?;
-    let websocket = model::websocket_api(&template, &ctx, &functions)?;
+    let template = Template::load(&opts.template)?;
+    let listeners = Listeners::bind(&opts, &template).await?;
+    let ctx = provision_template(&opts, &template).await?;
+    let mut functions = template::functions(&template, &ctx)?;
+    let websocket = template::websocket_api(&template, &ctx, &functions)?;
     // The WebSocket API listens before functions start: their callback URLs
     // (`https://{api}.execute-api.{region}.amazonaws.com/{stage}`) are
     // pointed at it, as DNS would point them at API Gateway.
-    let ws_listener = match &websocket {
-        Some(_) => Some(
-            tokio::net::TcpListener::bind(opts.ws)
-                .await
-                .with_context(|| format!("binding the WebSocket API to {}", opts.ws))?,
-        ),
-        None => None,
-    };
+    let ws_listener = websocket.as_ref().and(listeners.ws);
     if let (Some(api), Some(listener)) = (&websocket, &ws_listener) {
         let local = listener.local_addr()?;
         let host = format!("{}.execute-api.{}.amazonaws.com", api.id, opts.region);
@@ -245,15 +244,15 @@ pub async fn up(opts: Options) -> anyhow::Result<()> {
         }
     }
     let mut smtp_addr = None;
-    if let Some(rule) = crate::smtp::receipt_rule(&template, &ctx, &functions_of(&pools))? {
+    if let Some(rule) = template::receipt_rule(&template, &ctx, &functions_of(&pools))? {
         let pool = pools
             .iter()
             .find(|p| p.function.logical_id == rule.function)
             .cloned()
             .ok_or_else(|| anyhow::anyhow!("no function {}", rule.function))?;
-        let listener = tokio::net::TcpListener::bind(opts.smtp)
-            .await
-            .with_context(|| format!("binding SMTP to {}", opts.smtp))?;
+        let listener = listeners
+            .smtp
+            .ok_or_else(|| anyhow::anyhow!("no SMTP listener for {}", opts.smtp))?;
         smtp_addr = Some(listener.local_addr()?.to_string());
         let server = Arc::new(crate::smtp::SmtpServer {
             rule,
@@ -291,7 +290,7 @@ pub async fn up(opts: Options) -> anyhow::Result<()> {
     }
     let gateway = Arc::new(Gateway {
         routes,
-        cors: model::cors(&template, &ctx)?,
+        cors: template::cors(&template, &ctx)?,
         pools: pools.clone(),
     });
     let mail = Router::new()
@@ -306,9 +305,7 @@ pub async fn up(opts: Options) -> anyhow::Result<()> {
         .fallback(http_api::handle)
         .with_state(gateway.clone())
         .merge(mail);
-    let listener = tokio::net::TcpListener::bind(opts.http)
-        .await
-        .with_context(|| format!("binding the HTTP API to {}", opts.http))?;
+    let listener = listeners.http;
     let http_url = format!("http://{}", listener.local_addr()?);
     let resources: HashMap<_, _> = ctx
         .resources
@@ -335,14 +332,26 @@ pub async fn up(opts: Options) -> anyhow::Result<()> {
     if let Some(addr) = &smtp_addr {
         println!("devstack: inbound email (SMTP) on {addr}");
     }
+    let stopping = on_signal();
     let server = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal());
-    server.await?;
+    .with_graceful_shutdown(signalled(stopping.clone()));
+    // Requests still open a moment after the signal (a client holding a
+    // connection, an invocation that will not finish) do not keep the
+    // stack, and its ports, alive.
+    let grace = async {
+        signalled(stopping).await;
+        tokio::time::sleep(SHUTDOWN_GRACE).await;
+    };
+    tokio::select! {
+        served = server.into_future() => served?,
+        () = grace => tracing::warn!("requests still open {SHUTDOWN_GRACE:?} after the signal; stopping anyway"),
+    }
+    tracing::info!("stopping every function instance");
     for pool in &pools {
-        pool.stop_all().await;
+        pool.shut_down().await;
     }
     if let Some(path) = &opts.ready_file {
         let _ = std::fs::remove_file(path);
@@ -350,7 +359,7 @@ pub async fn up(opts: Options) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn functions_of(pools: &[Arc<Pool>]) -> Vec<model::Function> {
+fn functions_of(pools: &[Arc<Pool>]) -> Vec<template::Function> {
     pools.iter().map(|p| p.function.clone()).collect()
 }
 
@@ -359,6 +368,24 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     std::fs::write(&tmp, bytes)?;
     std::fs::rename(&tmp, path)?;
     Ok(())
+}
+
+/// How long open requests may go on once devstack is told to stop.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
+
+/// Turns true at the first SIGINT or SIGTERM.
+fn on_signal() -> watch::Receiver<bool> {
+    let (tx, rx) = watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("stopping (signal received)");
+        let _ = tx.send(true);
+    });
+    rx
+}
+
+async fn signalled(mut stopping: watch::Receiver<bool>) {
+    let _ = stopping.wait_for(|stop| *stop).await;
 }
 
 async fn shutdown_signal() {

@@ -13,10 +13,10 @@ use aws_sdk_dynamodbstreams::types::{Record, ShardIteratorType};
 use bytes::Bytes;
 use serde_json::{Value, json};
 
-use crate::filter;
+use crate::cloud::Cloud;
 use crate::lambda::{Outcome, Pool};
-use crate::model::StreamSource;
-use crate::provision::Cloud;
+use crate::template::StreamSource;
+use crate::template::filter;
 
 /// How often an idle shard is polled.
 const POLL_INTERVAL: Duration = Duration::from_millis(50);

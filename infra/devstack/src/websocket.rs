@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 use tokio::sync::{Mutex, mpsc};
 
 use crate::lambda::{Outcome, Pool};
-use crate::model::WebSocketApi;
+use crate::template::WebSocketApi;
 
 /// An open connection as the gateway tracks it.
 struct Open {

@@ -6,9 +6,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
-use devstack::model;
-use devstack::stack::offline_context;
-use devstack::template::Template;
+use devstack::template::{self, Template, offline_context};
 use std::path::PathBuf;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
@@ -138,7 +136,7 @@ fn every_template_route_is_described() {
     let ctx = offline_context(&template, "switchboard");
     let doc = serde_json::to_value(document()).unwrap();
     let mut missing = Vec::new();
-    for f in model::functions(&template, &ctx).unwrap() {
+    for f in template::functions(&template, &ctx).unwrap() {
         for r in f.http_routes {
             let described = doc["paths"][&r.path][r.method.to_lowercase()].is_object();
             if !described {

@@ -15,10 +15,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
+use devstack::cloud::Cloud;
 use devstack::lambda::{Pool, RuntimeEnv};
-use devstack::model::{self, QueueSource};
-use devstack::provision::{self, Cloud};
-use devstack::template::Template;
+use devstack::provision;
+use devstack::template::{self, QueueSource, Template};
 use jiff::Timestamp;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -138,7 +138,7 @@ async fn a_poison_message_ends_in_each_dead_letter_queue_and_the_rest_flow_on() 
     };
 
     let mut cases = Vec::new();
-    for f in model::functions(&template, &ctx).unwrap() {
+    for f in template::functions(&template, &ctx).unwrap() {
         for source in f.queue_sources.clone() {
             let binary = bin_dir().join(&f.binary);
             assert!(

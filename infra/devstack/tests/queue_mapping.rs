@@ -5,10 +5,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use bytes::Bytes;
+use devstack::cloud::Cloud;
 use devstack::lambda::Outcome;
-use devstack::model::QueueSource;
-use devstack::provision::Cloud;
 use devstack::queues::poll_once;
+use devstack::template::QueueSource;
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -5,9 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
-use devstack::model;
-use devstack::stack::offline_context;
-use devstack::template::Template;
+use devstack::template::{self, Template, offline_context};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -39,7 +37,7 @@ fn template_routes_and_function_routes_agree() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let template = Template::load(&root.join("template.yaml")).unwrap();
     let ctx = offline_context(&template, "switchboard");
-    let functions = model::functions(&template, &ctx).unwrap();
+    let functions = template::functions(&template, &ctx).unwrap();
     let served = served();
     let mut problems = Vec::new();
     let mut seen_keys = BTreeSet::new();

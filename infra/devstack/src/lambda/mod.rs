@@ -8,14 +8,14 @@ mod runtime_api;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
 use serde::Serialize;
 use tokio::sync::{Mutex, mpsc, oneshot};
 
-use crate::model::Function;
+use crate::template::Function;
 
 /// How an invocation ended.
 #[derive(Debug)]
@@ -62,6 +62,8 @@ pub struct Pool {
     /// concurrent invocations never exceed `max_instances`.
     live: AtomicUsize,
     next_instance: AtomicUsize,
+    /// Set when devstack stops: no instance starts after it.
+    closed: AtomicBool,
     stats: Mutex<Stats>,
     pub(crate) log_bytes: Arc<AtomicU64>,
 }
@@ -129,6 +131,7 @@ impl Pool {
             instances: Mutex::new(Vec::new()),
             live: AtomicUsize::new(0),
             next_instance: AtomicUsize::new(1),
+            closed: AtomicBool::new(false),
             stats: Mutex::new(Stats::default()),
             log_bytes: Arc::default(),
         })
@@ -201,6 +204,9 @@ impl Pool {
     }
 
     async fn spawn_instance(self: &Arc<Self>) -> anyhow::Result<()> {
+        if self.closed.load(Ordering::SeqCst) {
+            return Ok(());
+        }
         let reserved = self
             .live
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
@@ -367,6 +373,20 @@ impl Pool {
         let instances: Vec<_> = self.instances.lock().await.drain(..).collect();
         for i in instances {
             i.kill().await;
+        }
+    }
+
+    /// At devstack's shutdown: starts no more instances, stops every one and
+    /// waits (a little) for each process to have exited, so that none
+    /// outlives devstack.
+    pub async fn shut_down(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+        let instances: Vec<_> = self.instances.lock().await.drain(..).collect();
+        for i in &instances {
+            i.kill().await;
+        }
+        for i in &instances {
+            i.exited(Duration::from_secs(2)).await;
         }
     }
 }

@@ -114,6 +114,12 @@ impl Instance {
             let _ = k.send(());
         }
     }
+
+    /// Waits until the process has exited (and been reaped), at most `limit`.
+    pub async fn exited(&self, limit: std::time::Duration) {
+        let mut alive = self.alive.clone();
+        let _ = tokio::time::timeout(limit, alive.wait_for(|a| !a)).await;
+    }
 }
 
 async fn watch_process(

@@ -1,149 +1,13 @@
-//! template.yaml as devstack needs it: CloudFormation's short-form tags
-//! (`!Ref`, `!GetAtt`, `!Sub`, …) normalised to their long forms, intrinsic
-//! functions resolved against parameters and local physical resources, and
-//! SAM's `Globals` merged into each function.
+//! Intrinsic functions (`Ref`, `Fn::GetAtt`, `Fn::Sub`, `Fn::Join`,
+//! `Fn::Select`, `Fn::Split`) resolved against parameter values and what
+//! each resource is locally, as CloudFormation resolves them at deploy time.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
 
-use anyhow::{Context as _, anyhow, bail};
-use serde_json::{Map, Value};
-use serde_yaml_ng::Value as Yaml;
+use anyhow::{anyhow, bail};
+use serde_json::Value;
 
-/// The template as JSON, with every short-form tag turned into its long form.
-#[derive(Debug, Clone)]
-pub struct Template {
-    pub doc: Value,
-}
-
-impl Template {
-    pub fn load(path: &Path) -> anyhow::Result<Self> {
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        Self::parse(&text)
-    }
-
-    pub fn parse(text: &str) -> anyhow::Result<Self> {
-        let yaml: Yaml = serde_yaml_ng::from_str(text).context("parsing the template")?;
-        Ok(Self {
-            doc: normalise(yaml)?,
-        })
-    }
-
-    pub fn resources(&self) -> impl Iterator<Item = (&str, &str, &Value)> {
-        self.doc
-            .get("Resources")
-            .and_then(Value::as_object)
-            .into_iter()
-            .flatten()
-            .map(|(id, r)| {
-                let kind = r.get("Type").and_then(Value::as_str).unwrap_or("");
-                (id.as_str(), kind, r)
-            })
-    }
-
-    pub fn resources_of<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = (&'a str, &'a Value)> {
-        self.resources()
-            .filter(move |(_, k, _)| *k == kind)
-            .map(|(id, _, r)| (id, r))
-    }
-
-    /// Parameter values: template defaults, then `overrides`. Fails naming
-    /// every parameter left without a value.
-    pub fn parameters(
-        &self,
-        overrides: &HashMap<String, String>,
-    ) -> anyhow::Result<HashMap<String, Value>> {
-        let mut values = HashMap::new();
-        let mut missing = Vec::new();
-        let declared = self.doc.get("Parameters").and_then(Value::as_object);
-        for (name, spec) in declared.into_iter().flatten() {
-            let raw = overrides
-                .get(name)
-                .cloned()
-                .or_else(|| spec.get("Default").map(scalar_string));
-            let Some(raw) = raw else {
-                missing.push(name.clone());
-                continue;
-            };
-            let value = match spec.get("Type").and_then(Value::as_str) {
-                Some("CommaDelimitedList") => Value::Array(
-                    raw.split(',')
-                        .map(|s| Value::String(s.trim().to_owned()))
-                        .collect(),
-                ),
-                _ => Value::String(raw),
-            };
-            values.insert(name.clone(), value);
-        }
-        if !missing.is_empty() {
-            bail!("parameters without a value: {}", missing.join(", "));
-        }
-        Ok(values)
-    }
-}
-
-/// YAML → JSON, expanding CloudFormation short-form tags.
-fn normalise(yaml: Yaml) -> anyhow::Result<Value> {
-    Ok(match yaml {
-        Yaml::Null => Value::Null,
-        Yaml::Bool(b) => Value::Bool(b),
-        Yaml::Number(n) => serde_json::to_value(&n)?,
-        Yaml::String(s) => Value::String(s),
-        Yaml::Sequence(items) => {
-            Value::Array(items.into_iter().map(normalise).collect::<Result<_, _>>()?)
-        }
-        Yaml::Mapping(map) => {
-            let mut out = Map::new();
-            for (k, v) in map {
-                let key = match k {
-                    Yaml::String(s) => s,
-                    other => scalar_string(&normalise(other)?),
-                };
-                out.insert(key, normalise(v)?);
-            }
-            Value::Object(out)
-        }
-        Yaml::Tagged(tagged) => {
-            let tag = tagged.tag.to_string();
-            let name = tag.trim_start_matches('!');
-            let inner = normalise(tagged.value)?;
-            let (key, value) = match name {
-                "Ref" => ("Ref".to_owned(), inner),
-                "GetAtt" => {
-                    let parts = match inner {
-                        Value::String(s) => {
-                            let (r, a) = s.split_once('.').ok_or_else(|| {
-                                anyhow!("!GetAtt {s}: expected Resource.Attribute")
-                            })?;
-                            Value::Array(vec![r.into(), a.into()])
-                        }
-                        other => other,
-                    };
-                    ("Fn::GetAtt".to_owned(), parts)
-                }
-                "Condition" => ("Condition".to_owned(), inner),
-                other => (format!("Fn::{other}"), inner),
-            };
-            let mut map = Map::new();
-            map.insert(key, value);
-            Value::Object(map)
-        }
-    })
-}
-
-pub fn scalar_string(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Array(items) => items
-            .iter()
-            .map(scalar_string)
-            .collect::<Vec<_>>()
-            .join(","),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    }
-}
+use super::document::{Template, scalar_string};
 
 /// What a resource resolves to locally: its `Ref` and its attributes.
 #[derive(Debug, Clone, Default)]
@@ -306,6 +170,42 @@ impl Context {
     }
 }
 
+/// A context that resolves references without an emulator (route listing,
+/// the route and OpenAPI checks): every parameter is empty and every
+/// resource's `Ref` is its logical id.
+pub fn offline_context(template: &Template, stack: &str) -> Context {
+    let mut ctx = Context {
+        region: "us-east-1".into(),
+        account: "000000000000".into(),
+        stack: stack.into(),
+        ..Default::default()
+    };
+    let declared = template
+        .doc
+        .get("Parameters")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    for name in declared.keys() {
+        ctx.parameters
+            .insert(name.clone(), Value::String(String::new()));
+    }
+    for (id, _, _) in template.resources() {
+        let attrs = ["Arn", "StreamArn", "QueueUrl", "QueueName"]
+            .iter()
+            .map(|a| ((*a).to_owned(), Value::String(format!("{id}.{a}"))))
+            .collect();
+        ctx.resources.insert(
+            id.to_owned(),
+            Physical {
+                reference: Value::String(id.to_owned()),
+                attributes: attrs,
+            },
+        );
+    }
+    ctx
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -364,12 +264,5 @@ Resources:
         assert_eq!(env["JOINED"], "dev,x");
         assert_eq!(env["LIST"], serde_json::json!(["a", "b"]));
         assert_eq!(env["LONG"], "tbl-dev");
-    }
-
-    #[test]
-    fn parameters_without_values_are_named() {
-        let t = Template::parse(T).unwrap();
-        let err = t.parameters(&HashMap::new()).unwrap_err().to_string();
-        assert!(err.contains("Secret"), "{err}");
     }
 }
