@@ -290,8 +290,9 @@ async fn mail_to_an_address_nobody_has_is_dropped_and_recorded_nowhere() {
         .await;
     assert_eq!(decision.decision, "dropped");
     assert_eq!(decision.tenant_id, None);
-    let forged = switchboard_domain::email::ReplyAddresses::new(channels_support::MAIL_DOMAIN, [9; 32])
-        .address(d.acme.id(), 1);
+    let forged =
+        switchboard_domain::email::ReplyAddresses::new(channels_support::MAIL_DOMAIN, [9; 32])
+            .address(d.acme.id(), 1);
     let decision = d
         .receive(&forged, &d.mail("x@example.com", "Re: Hi", "Hi."))
         .await;

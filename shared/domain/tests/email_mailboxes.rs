@@ -7,9 +7,9 @@
 
 mod channels_support;
 
-use jiff::SignedDuration;
 use channels_support::mail::Desk;
 use channels_support::{fields, message_id, page, raw_mail};
+use jiff::SignedDuration;
 use switchboard_domain::DomainError;
 use switchboard_domain::StoreError;
 use switchboard_domain::accounts::api_key::Scope;
@@ -521,7 +521,11 @@ async fn a_mailbox_cannot_take_another_helpdesks_sending_address() {
     let (store, clock, acme) = channels_support::helpdesk().await;
     let other = channels_support::other_helpdesk(&store, &clock).await;
     // Where acme's mail comes from while it has no mailbox on the domain.
-    let acmes = format!("{}@{}", acme.tenant.slug.as_str(), channels_support::MAIL_DOMAIN);
+    let acmes = format!(
+        "{}@{}",
+        acme.tenant.slug.as_str(),
+        channels_support::MAIL_DOMAIN
+    );
     let taken = create(
         &store,
         &other.owner.principal,
@@ -540,13 +544,15 @@ async fn an_api_key_manages_mailboxes_with_the_tenant_write_scope_only() {
     let (store, clock, acme) = channels_support::helpdesk().await;
     let boxes = Mailboxes::new(store.clone());
     let now = clock.now();
-    let writer = channels_support::api_key(&store, &acme, Role::Admin, &[Scope::TenantWrite], now).await;
+    let writer =
+        channels_support::api_key(&store, &acme, Role::Admin, &[Scope::TenantWrite], now).await;
     let made = boxes.create(&writer, address("api"), now).await.unwrap();
     assert_eq!(
         boxes.list(&writer).await.unwrap(),
         std::slice::from_ref(&made)
     );
-    let reader = channels_support::api_key(&store, &acme, Role::Admin, &[Scope::TenantRead], now).await;
+    let reader =
+        channels_support::api_key(&store, &acme, Role::Admin, &[Scope::TenantRead], now).await;
     assert!(matches!(
         boxes.get(&reader, made.id).await,
         Err(DomainError::Forbidden)

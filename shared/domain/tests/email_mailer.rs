@@ -453,7 +453,10 @@ async fn a_customer_answering_a_mailed_reply_is_threaded_by_its_message_id() {
             ("From", "ana@example.com"),
             ("To", &d.address),
             ("Subject", "Scanner"),
-            ("Message-ID", &format!("<{}>", channels_support::message_id())),
+            (
+                "Message-ID",
+                &format!("<{}>", channels_support::message_id()),
+            ),
         ],
         "It jams.",
     );
@@ -505,7 +508,10 @@ async fn a_customer_answering_a_mailed_reply_is_threaded_by_its_message_id() {
                 ("From", "ana@example.com"),
                 ("To", &d.address),
                 ("Subject", &format!("Thanks {n}")),
-                ("Message-ID", &format!("<{}>", channels_support::message_id())),
+                (
+                    "Message-ID",
+                    &format!("<{}>", channels_support::message_id()),
+                ),
                 ("In-Reply-To", &format!("<{in_reply_to}>")),
             ],
             "That worked.",

@@ -7,10 +7,10 @@
 
 mod channels_support;
 
-use jiff::{SignedDuration, Timestamp};
-use mail_parser::MimeHeaders;
 use channels_support::outbox::{APP_URL, Outbox, read, text};
 use channels_support::{fields, open_ticket};
+use jiff::{SignedDuration, Timestamp};
+use mail_parser::MimeHeaders;
 use switchboard_domain::DomainError;
 use switchboard_domain::StoreError;
 use switchboard_domain::accounts::input::{Credentials, NewUser, ResetConfirmation, ResetRequest};

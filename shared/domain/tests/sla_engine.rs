@@ -8,8 +8,10 @@
 
 mod channels_support;
 
+use channels_support::sla::{
+    Desk, after, business, first_response, minutes, policy, target, weekdays,
+};
 use jiff::Timestamp;
-use channels_support::sla::{Desk, after, business, first_response, minutes, policy, target, weekdays};
 use switchboard_domain::kernel::events::{ActorType, EventType};
 use switchboard_domain::sla::evaluate::{SlaView, State, TargetKind, Threshold};
 use switchboard_domain::sla::events::SlaAnnounced;
@@ -68,7 +70,8 @@ async fn without_a_policy_a_ticket_has_no_sla_and_nothing_is_stored_or_announced
         policy("Theirs", first_response(1)),
     )
     .await;
-    let ticket = channels_support::open_ticket(&store, &acme.customer.principal, "Ours", clock.now()).await;
+    let ticket =
+        channels_support::open_ticket(&store, &acme.customer.principal, "Ours", clock.now()).await;
     store.take_events();
     let late = after(clock.now(), 3600);
     assert_eq!(

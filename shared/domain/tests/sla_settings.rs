@@ -8,9 +8,9 @@
 
 mod channels_support;
 
-use jiff::SignedDuration;
 use channels_support::fields;
 use channels_support::sla::{business, first_response, minutes, policy, weekdays};
+use jiff::SignedDuration;
 use switchboard_domain::DomainError;
 use switchboard_domain::StoreError;
 use switchboard_domain::accounts::api_key::Scope;
@@ -538,8 +538,10 @@ async fn an_api_key_reads_sla_settings_with_tenant_read_and_changes_them_with_te
     let (store, clock, acme) = channels_support::helpdesk().await;
     let s = settings(&store);
     let now = clock.now();
-    let reader = channels_support::api_key(&store, &acme, Role::Admin, &[Scope::TenantRead], now).await;
-    let writer = channels_support::api_key(&store, &acme, Role::Admin, &[Scope::TenantWrite], now).await;
+    let reader =
+        channels_support::api_key(&store, &acme, Role::Admin, &[Scope::TenantRead], now).await;
+    let writer =
+        channels_support::api_key(&store, &acme, Role::Admin, &[Scope::TenantWrite], now).await;
     assert!(s.policies(&reader).await.is_ok());
     let refused = s
         .create_policy(&reader, policy("Key", first_response(5)), now)

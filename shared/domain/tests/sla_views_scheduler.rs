@@ -8,9 +8,9 @@
 
 mod channels_support;
 
-use jiff::{SignedDuration, Timestamp};
 use channels_support::sla::{Desk, after, minutes, policy, target};
 use channels_support::{fields, page};
+use jiff::{SignedDuration, Timestamp};
 use switchboard_domain::DomainError;
 use switchboard_domain::StoreError;
 use switchboard_domain::kernel::pagination::PageRequest;

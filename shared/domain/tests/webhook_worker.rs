@@ -7,8 +7,8 @@
 
 mod channels_support;
 
-use jiff::{SignedDuration, Timestamp};
 use channels_support::{page, webhooks::Hooks};
+use jiff::{SignedDuration, Timestamp};
 use switchboard_domain::StoreError;
 use switchboard_domain::kernel::events::{DomainEvent, EventType};
 use switchboard_domain::kernel::ids::UserId;

@@ -7,8 +7,8 @@
 
 mod channels_support;
 
-use jiff::SignedDuration;
 use channels_support::{fields, page};
+use jiff::SignedDuration;
 use switchboard_domain::DomainError;
 use switchboard_domain::StoreError;
 use switchboard_domain::accounts::api_key::Scope;
@@ -462,7 +462,8 @@ async fn an_api_key_manages_webhooks_only_as_an_admin_with_the_webhooks_scope() 
     let (store, clock, acme) = channels_support::helpdesk().await;
     let w = hooks(&store);
     let now = clock.now();
-    let allowed = channels_support::api_key(&store, &acme, Role::Admin, &[Scope::WebhooksWrite], now).await;
+    let allowed =
+        channels_support::api_key(&store, &acme, Role::Admin, &[Scope::WebhooksWrite], now).await;
     let (endpoint, _) = w
         .create(&allowed, at("https://a.example.com/"), now)
         .await
@@ -471,7 +472,8 @@ async fn an_api_key_manages_webhooks_only_as_an_admin_with_the_webhooks_scope() 
         w.list(&allowed).await.unwrap(),
         std::slice::from_ref(&endpoint)
     );
-    let no_scope = channels_support::api_key(&store, &acme, Role::Admin, &[Scope::TenantWrite], now).await;
+    let no_scope =
+        channels_support::api_key(&store, &acme, Role::Admin, &[Scope::TenantWrite], now).await;
     let agent_key =
         channels_support::api_key(&store, &acme, Role::Agent, &[Scope::WebhooksWrite], now).await;
     for key in [&no_scope, &agent_key] {
