@@ -45,8 +45,12 @@ class Up:
 
     def __init__(self, env, log):
         self.env, self.log = env, log
+        # A terminal's shell starts it with Ctrl-C's default action, even
+        # when this suite itself runs as a background job (which ignores
+        # SIGINT, and bash cannot trap a signal ignored on entry).
         self.proc = subprocess.Popen([UP], env=env, stdout=open(log, "wb"), stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, start_new_session=True)
+                                     stdin=subprocess.DEVNULL, start_new_session=True,
+                                     preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
     def output(self):
         return self.log.read_text(errors="replace")

@@ -42,7 +42,7 @@ async fn setup() -> Setup {
         "help-{}@acme.example",
         ulid::Ulid::new().to_string().to_lowercase()
     );
-    Mailboxes::new(store.clone())
+    Mailboxes::new(store.clone(), "mail.switchboard.test")
         .create(
             &owner,
             MailboxInput {

@@ -1,13 +1,13 @@
 //! Lambda entry point of the `mailboxes` function.
 
 use switchboard_domain::email::mailboxes::Mailboxes;
-use switchboard_wiring::Env;
+use switchboard_wiring::{Env, required};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     let env = Env::api().await?;
     let services = mailboxes::Services {
-        mailboxes: Mailboxes::new(env.store()),
+        mailboxes: Mailboxes::new(env.store(), &required("MAIL_DOMAIN")?),
     };
     env.serve(mailboxes::router, services).await
 }

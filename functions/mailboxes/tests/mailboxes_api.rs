@@ -13,7 +13,7 @@ async fn app() -> Router {
     mailboxes::router(Arc::new(switchboard_wiring::Api::new(
         kit::accounts().await,
         mailboxes::Services {
-            mailboxes: Mailboxes::new(kit::store().await),
+            mailboxes: Mailboxes::new(kit::store().await, "mail.switchboard.test"),
         },
     )))
 }

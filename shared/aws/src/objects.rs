@@ -175,13 +175,6 @@ impl ObjectStore for S3Objects {
             .send()
             .await
             .map_err(sdk_error)?;
-        self.client
-            .delete_object()
-            .bucket(&self.bucket)
-            .key(from)
-            .send()
-            .await
-            .map_err(sdk_error)?;
         Ok(())
     }
 

@@ -301,7 +301,6 @@ async fn only_the_uploader_attaches_an_upload_and_only_to_its_ticket() {
 }
 
 #[tokio::test]
-#[ignore = "bug: a storage failure while attaching moves the file but keeps the upload waiting, so retrying the attach can never succeed"]
 async fn an_attach_that_failed_to_record_can_be_retried() {
     let (clock, store, acme) = world().await;
     let objects = MemoryObjects::with_clock(clock.clone());
@@ -444,7 +443,6 @@ async fn one_bad_file_refuses_the_whole_comment() {
 }
 
 #[tokio::test]
-#[ignore = "bug: retrying a comment with files under its idempotency key fails (unknown_upload) instead of replaying it"]
 async fn a_retried_comment_with_files_replays_the_first_one() {
     let (clock, store, acme) = world().await;
     let objects = MemoryObjects::with_clock(clock.clone());

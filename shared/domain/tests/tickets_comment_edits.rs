@@ -251,7 +251,6 @@ async fn an_edit_that_loses_a_race_is_precondition_failed_and_changes_nothing() 
 }
 
 #[tokio::test]
-#[ignore = "bug: editing a comment re-reads its mentions without keeping only the tenant's active staff (customers' edits mention too)"]
 async fn an_edit_keeps_only_this_tenants_active_staff_as_mentions() {
     let (clock, store, acme) = world().await;
     let tickets = Ticketing::new(store.clone());

@@ -266,7 +266,6 @@ async fn custom_fields_are_checked_against_the_schema_naming_each_field() {
 }
 
 #[tokio::test]
-#[ignore = "bug: a customer's visible custom field values are dropped when the schema has a required field hidden from customers"]
 async fn a_customers_visible_field_is_kept_when_a_hidden_field_is_required() {
     let (clock, store, acme) = world().await;
     let tickets = Ticketing::new(store.clone());

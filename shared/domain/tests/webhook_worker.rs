@@ -516,7 +516,6 @@ async fn an_edit_made_while_a_delivery_is_in_flight_wins_over_the_workers_change
 }
 
 #[tokio::test]
-#[ignore = "bug: admins are told a webhook was disabled when an edit won the race and it stays enabled"]
 async fn no_one_is_told_of_a_disabling_that_did_not_happen() {
     let h = Hooks::new().await;
     let endpoint = gone_while_edited(&h).await;

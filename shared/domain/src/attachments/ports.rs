@@ -55,7 +55,9 @@ pub trait ObjectStore: Send + Sync {
     /// Stores a file the API received itself (from inbound mail).
     async fn put(&self, attachment: &Attachment, bytes: &[u8]) -> StoreResult<()>;
 
-    /// Moves an upload under its ticket as `attachment`.
+    /// Copies an upload under its ticket as `attachment`; the upload itself
+    /// is discarded once the attachment is recorded, so a failed record can
+    /// be retried with it.
     async fn keep(&self, upload: &Upload, attachment: &Attachment) -> StoreResult<()>;
 
     /// A short-lived GET that downloads under `disposition`.

@@ -222,6 +222,12 @@ where
             attachments.push(attachment);
         }
         self.store.attach(&attachments, uploads).await?;
+        // Recorded: the uploads' objects are copies now (and expire anyway).
+        for upload in uploads {
+            if let Err(e) = self.objects.discard_upload(upload).await {
+                tracing::warn!(error = %e, "an attached upload's object was not discarded");
+            }
+        }
         Ok(attachments)
     }
 
@@ -256,6 +262,15 @@ where
         idempotency: Option<IdempotencyKey>,
         now: Timestamp,
     ) -> Result<Created<(Comment, Vec<Attachment>)>, DomainError> {
+        // A retry of a comment already written is its replay: its uploads
+        // are attachments by now.
+        if let Some(comment) = ticketing
+            .replayed_comment_for(principal, ticket_id, idempotency.as_ref())
+            .await?
+        {
+            let attached = self.files_of(&comment).await?;
+            return Ok(Created::Replayed((comment, attached)));
+        }
         let verified = if input.uploads.is_empty() {
             Vec::new()
         } else {
@@ -273,16 +288,21 @@ where
                 Ok(Created::New((comment, attached)))
             }
             Created::Replayed(comment) => {
-                let attached = self
-                    .store
-                    .attachments(comment.tenant_id, comment.ticket_id)
-                    .await?
-                    .into_iter()
-                    .filter(|a| a.comment_id == Some(comment.id))
-                    .collect();
+                let attached = self.files_of(&comment).await?;
                 Ok(Created::Replayed((comment, attached)))
             }
         }
+    }
+
+    /// The files recorded on a comment.
+    async fn files_of(&self, comment: &Comment) -> Result<Vec<Attachment>, DomainError> {
+        Ok(self
+            .store
+            .attachments(comment.tenant_id, comment.ticket_id)
+            .await?
+            .into_iter()
+            .filter(|a| a.comment_id == Some(comment.id))
+            .collect())
     }
 
     pub async fn list(

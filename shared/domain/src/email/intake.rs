@@ -43,7 +43,7 @@ use crate::kernel::events::Actor;
 use crate::kernel::idempotency::Created;
 use crate::kernel::idempotency::IdempotencyKey;
 use crate::kernel::ids::{AttachmentId, CommentId, SessionId, TenantId, TicketId};
-use crate::tickets::comment::Comment;
+use crate::tickets::comment::{Comment, MAX_BODY_BYTES};
 use crate::tickets::input::{Body, ChannelRouting, NewComment, NewTicket, SubjectLine};
 use crate::tickets::ports::TicketStore;
 use crate::tickets::service::Ticketing;
@@ -251,7 +251,7 @@ where
         );
         let (files, refused) = files_of(mail);
         if let Some((ticket, reason)) = self.thread(route, mail, &principal).await? {
-            let body = with_refused(clip(&new_text(&mail.text)), &refused);
+            let body = comment_text(&new_text(&mail.text), &refused);
             let input = NewComment {
                 files: files.len(),
                 ..NewComment::reply(mail_body(body)?)
@@ -281,7 +281,7 @@ where
                 Err(e) => return Err(e),
             }
         }
-        let text = with_refused(clip(mail.text.trim()), &refused);
+        let text = comment_text(mail.text.trim(), &refused);
         let routing = match route {
             Route::Mailbox(m) => ChannelRouting {
                 team_id: m.default_team_id,
@@ -524,20 +524,44 @@ fn mail_body(text: String) -> Result<Body, DomainError> {
     Body::parse(&text).map_err(|e| DomainError::field("body", e.code, e.message))
 }
 
-fn with_refused(body: String, refused: &[String]) -> String {
-    if refused.is_empty() {
-        return body;
+/// Mail text as a comment holds it, whatever the sender's client put in:
+/// control characters but line breaks and tabs become spaces, and the text
+/// is cut (at a character) to at most 30,000 characters and what fits in a
+/// comment beside the list of files that were not attached.
+fn comment_text(text: &str, refused: &[String]) -> String {
+    let note = if refused.is_empty() {
+        String::new()
+    } else {
+        let list: Vec<String> = refused.iter().map(|r| format!("- {r}")).collect();
+        format!("\n\n[Not attached:\n{}]", list.join("\n"))
+    };
+    let budget = MAX_BODY_BYTES.saturating_sub(note.len());
+    let mut body = String::new();
+    for c in text.chars().take(MAX_BODY_CHARS) {
+        let c = if c.is_control() && !matches!(c, '\n' | '\r' | '\t') {
+            ' '
+        } else {
+            c
+        };
+        if body.len() + c.len_utf8() > budget {
+            break;
+        }
+        body.push(c);
     }
-    let list: Vec<String> = refused.iter().map(|r| format!("- {r}")).collect();
-    format!("{body}\n\n[Not attached:\n{}]", list.join("\n"))
+    body + &note
 }
 
-fn clip(text: &str) -> String {
-    text.chars().take(MAX_BODY_CHARS).collect()
-}
-
+/// A mail's subject as a ticket's: control characters (an encoded tab,
+/// say) become spaces, and it is cut to 250 characters.
 fn subject_of(raw: &str) -> String {
-    let s: String = raw.trim().chars().take(250).collect();
+    let s: String = raw
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+        .trim()
+        .chars()
+        .take(250)
+        .collect();
     if s.is_empty() {
         "(no subject)".into()
     } else {

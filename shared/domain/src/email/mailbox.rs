@@ -41,6 +41,49 @@ pub fn parse_address(raw: &str) -> Result<String, Invalid> {
     Ok(address)
 }
 
+/// Local parts on the shared mail domain that belong to no helpdesk: mail
+/// operations' role addresses (RFC 2142) and Switchboard's own senders.
+const ROLE_ADDRESSES: &[&str] = &[
+    "abuse",
+    "hostmaster",
+    "mailer-daemon",
+    "no-reply",
+    "noreply",
+    "postmaster",
+    "reply",
+    "security",
+    "webmaster",
+];
+
+/// Whether a helpdesk may receive and send as `address`. On the shared mail
+/// domain every address is someone's: a helpdesk has `{its slug}@…` (where
+/// its mail comes from while it has no mailbox there) and `{its slug}+…@…`
+/// (slugs have no `+`, so these never collide), never another's and never a
+/// role address. Addresses elsewhere are on the helpdesk's own domain.
+pub fn check_owner(address: &str, slug: &str, mail_domain: &str) -> Result<(), Invalid> {
+    let Some((local, domain)) = address.rsplit_once('@') else {
+        return Err(Invalid::new("invalid_email", "must be an email address"));
+    };
+    if !domain.eq_ignore_ascii_case(mail_domain) {
+        return Ok(());
+    }
+    let local = local.to_ascii_lowercase();
+    let base = local.split('+').next().unwrap_or_default();
+    if ROLE_ADDRESSES.contains(&local.as_str()) || ROLE_ADDRESSES.contains(&base) {
+        return Err(Invalid::new(
+            "reserved",
+            "role addresses on the mail domain belong to no helpdesk",
+        ));
+    }
+    if base != slug {
+        return Err(Invalid::new(
+            "reserved",
+            format!("on {mail_domain}, a helpdesk's addresses are `{slug}@` and `{slug}+…@`"),
+        ));
+    }
+    Ok(())
+}
+
 pub fn parse_from_name(raw: &str) -> Result<String, Invalid> {
     let name = bounded_text(raw, 1, 120)?;
     if name.contains(['<', '>', '"', '\r', '\n']) {

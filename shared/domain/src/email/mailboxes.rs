@@ -6,7 +6,7 @@ use crate::email::ports::MessageLog;
 use jiff::Timestamp;
 
 use crate::accounts::permissions::{Action, Principal};
-use crate::email::mailbox::{Mailbox, parse_address, parse_from_name};
+use crate::email::mailbox::{Mailbox, check_owner, parse_address, parse_from_name};
 use crate::email::message_record::MessageRecord;
 use crate::kernel::error::DomainError;
 use crate::kernel::ids::{MailboxId, TeamId, TenantId};
@@ -36,11 +36,23 @@ const DECISIONS: &[&str] = &[
 
 pub struct Mailboxes<S> {
     store: S,
+    /// The shared domain Switchboard sends from, whose addresses are
+    /// handed out by slug (see [`check_owner`]).
+    mail_domain: String,
 }
 
 impl<S: MailboxStore + MessageLog + TeamStore> Mailboxes<S> {
-    pub fn new(store: S) -> Self {
-        Self { store }
+    pub fn new(store: S, mail_domain: &str) -> Self {
+        Self {
+            store,
+            mail_domain: mail_domain.to_ascii_lowercase(),
+        }
+    }
+
+    /// `address` if the caller's helpdesk may have it.
+    fn owned(&self, principal: &Principal, address: String) -> Result<String, Invalid> {
+        check_owner(&address, principal.tenant.slug.as_str(), &self.mail_domain)?;
+        Ok(address)
     }
 
     pub async fn list(&self, principal: &Principal) -> Result<Vec<Mailbox>, DomainError> {
@@ -69,7 +81,8 @@ impl<S: MailboxStore + MessageLog + TeamStore> Mailboxes<S> {
             input
                 .address
                 .ok_or_else(|| Invalid::new("required", "the inbound address"))
-                .and_then(|a| parse_address(&a)),
+                .and_then(|a| parse_address(&a))
+                .and_then(|a| self.owned(principal, a)),
         );
         let from_name = v.optional("fromName", input.from_name, |n| parse_from_name(&n));
         let (team, priority) = self
@@ -111,7 +124,9 @@ impl<S: MailboxStore + MessageLog + TeamStore> Mailboxes<S> {
             return Err(DomainError::PreconditionFailed);
         }
         let mut v = Validator::new();
-        let address = v.optional("address", input.address, |a| parse_address(&a));
+        let address = v.optional("address", input.address, |a| {
+            parse_address(&a).and_then(|a| self.owned(principal, a))
+        });
         let from_name = v.optional("fromName", input.from_name, |n| parse_from_name(&n));
         let (team, priority) = self
             .defaults(

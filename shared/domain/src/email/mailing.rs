@@ -35,7 +35,7 @@ use crate::attachments::attachment::Attachment;
 use crate::attachments::ports::{AttachmentStore, ObjectStore};
 use crate::email::message_record::MessageRecord;
 use crate::email::outbound::{
-    Envelope, Letter, MailFacts, MailFile, MailKind, PlannedMail, compose, plan, write,
+    Envelope, Letter, MailFacts, MailFile, MailKind, PlannedMail, Recipient, compose, plan, write,
 };
 use crate::email::ports::MailSender;
 use crate::email::{ReplyAddresses, thread_id};
@@ -183,10 +183,28 @@ where
             Vec::new()
         };
         let mut outcomes = Vec::new();
-        for mail in planned {
+        for mut mail in planned {
             if self.store.is_bouncing(tenant_id, &mail.to.email).await? {
-                outcomes.push(Sent::Bouncing { kind: mail.kind });
-                continue;
+                // A reply still reaches the people copied on the ticket.
+                let mut working = None;
+                if mail.kind == MailKind::Reply {
+                    for (i, address) in mail.cc.iter().enumerate() {
+                        if !self.store.is_bouncing(tenant_id, address).await? {
+                            working = Some(i);
+                            break;
+                        }
+                    }
+                }
+                let Some(i) = working else {
+                    outcomes.push(Sent::Bouncing { kind: mail.kind });
+                    continue;
+                };
+                let address = mail.cc.remove(i);
+                mail.to = Recipient {
+                    user_id: mail.to.user_id,
+                    name: address.clone(),
+                    email: address,
+                };
             }
             if !self
                 .store

@@ -22,6 +22,7 @@ use crate::sla::ports::SlaConfigStore;
 use crate::sla::ports::TicketSlaStore;
 use crate::sla::stored::{SlaCheck, StoredSla};
 use crate::tickets::ports::FieldSchemaStore;
+use crate::tickets::ticket::Cause;
 use std::collections::BTreeSet;
 
 use jiff::Timestamp;
@@ -95,13 +96,6 @@ where
         else {
             return Ok(None);
         };
-        let requester = self.store.user(tenant, ticket.requester_id).await?;
-        let domain = requester.as_ref().and_then(|u| {
-            u.email
-                .as_str()
-                .rsplit_once('@')
-                .map(|(_, d)| d.to_lowercase())
-        });
         let mut statuses = vec![(ticket.created_at, Status::New)];
         for entry in self.store.history(tenant, ticket_id).await? {
             for change in entry.changes.iter().filter(|c| c.field == "status") {
@@ -111,27 +105,47 @@ where
             }
         }
         statuses.sort_by_key(|s| s.0);
-        let mut messages = Vec::new();
+        let mut comments = Vec::new();
         let mut page = PageRequest {
             limit: PageRequest::MAX_LIMIT,
             cursor: None,
         };
         loop {
             let p = self.store.comments(tenant, ticket_id, true, &page).await?;
-            messages.extend(
-                p.items
-                    .iter()
-                    .filter(|c| c.deleted_at.is_none())
-                    .map(|c| Message {
-                        at: c.created_at,
-                        from_customer: c.author_id == Some(ticket.requester_id),
-                    }),
-            );
+            comments.extend(p.items.into_iter().filter(|c| c.deleted_at.is_none()));
             match p.next_cursor {
                 Some(cursor) => page.cursor = Some(cursor),
                 None => break,
             }
         }
+        // The customers' side: the requester and anyone not on staff (a
+        // participant copied on the ticket answers as a customer too).
+        // One read for the requester (whose domain policies match on) and
+        // every author.
+        let mut people: Vec<UserId> = comments.iter().filter_map(|c| c.author_id).collect();
+        people.push(ticket.requester_id);
+        people.sort();
+        people.dedup();
+        let people = self.store.users(tenant, &people).await?;
+        let domain = people
+            .iter()
+            .find(|u| u.id == ticket.requester_id)
+            .and_then(|u| u.email.as_str().rsplit_once('@'))
+            .map(|(_, d)| d.to_lowercase());
+        let staff: BTreeSet<UserId> = people
+            .iter()
+            .filter(|u| u.role.is_staff())
+            .map(|u| u.id)
+            .collect();
+        let mut messages: Vec<Message> = comments
+            .iter()
+            .map(|c| Message {
+                at: c.created_at,
+                from_customer: c
+                    .author_id
+                    .is_some_and(|a| a == ticket.requester_id || !staff.contains(&a)),
+            })
+            .collect();
         messages.sort_by_key(|m| m.at);
         let facts = SlaFacts {
             ticket: &ticket,
@@ -219,6 +233,15 @@ where
             let event = announcement(
                 tenant, ticket_id, team, &policy, target, threshold, actions, now,
             );
+            // The escalation first, recorded with its cause: a check that
+            // fails after it finds it made; one that fails before it (or
+            // before the announcement) is retried whole, so neither is lost.
+            let cause = Cause::SlaEscalation {
+                cycle: target.cycle(),
+                threshold: threshold.as_str().to_owned(),
+            };
+            // Boxed: the ticket update's future is deep.
+            Box::pin(self.escalate(ticketing, tenant, ticket_id, actions, cause, now)).await?;
             if !self
                 .store
                 .announce(tenant, ticket_id, &target.cycle(), threshold, &event)
@@ -226,8 +249,6 @@ where
             {
                 continue;
             }
-            // Boxed: the ticket update's future is deep.
-            Box::pin(self.escalate(ticketing, tenant, ticket_id, actions, now)).await?;
             for action in actions {
                 if let Action::AssignTeam { team_id } = action {
                     team = Some(*team_id);
@@ -251,6 +272,7 @@ where
         tenant: TenantId,
         ticket_id: TicketId,
         actions: &[Action],
+        cause: Cause,
         now: Timestamp,
     ) -> Result<(), DomainError> {
         let mut patch = TicketPatch::default();
@@ -286,11 +308,23 @@ where
         if !changed {
             return Ok(());
         }
+        let made = self
+            .store
+            .history(tenant, ticket_id)
+            .await?
+            .iter()
+            .any(|h| h.caused_by.as_ref() == Some(&cause));
+        if made {
+            return Ok(());
+        }
         let Some(tenant_record) = self.store.tenant(tenant).await? else {
             return Ok(());
         };
         let system = Principal::system(tenant_record);
-        match ticketing.update(&system, ticket_id, patch, None, now).await {
+        match ticketing
+            .apply_for(&system, ticket_id, patch, cause, now)
+            .await
+        {
             // A team or agent deleted since the policy was written, or a
             // ticket closed meanwhile: the announcement stands.
             Ok(_) | Err(DomainError::Invalid(_)) | Err(DomainError::NotFound) => Ok(()),

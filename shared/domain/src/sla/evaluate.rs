@@ -38,6 +38,15 @@ pub enum Threshold {
     Breach,
 }
 
+impl Threshold {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Threshold::Warning => "warning",
+            Threshold::Breach => "breach",
+        }
+    }
+}
+
 /// One public message of the conversation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Message {

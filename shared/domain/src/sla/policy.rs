@@ -237,7 +237,12 @@ impl Conditions {
             )
             && any(
                 self.requester_domains.is_empty(),
-                requester_domain.is_some_and(|d| self.requester_domains.contains(d)),
+                // Domains are case-insensitive, however the admin typed them.
+                requester_domain.is_some_and(|d| {
+                    self.requester_domains
+                        .iter()
+                        .any(|r| r.eq_ignore_ascii_case(d))
+                }),
             )
     }
 }

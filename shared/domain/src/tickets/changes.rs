@@ -3,6 +3,7 @@
 
 use crate::tickets::events::TicketDeleted;
 use crate::tickets::input::TicketPatch;
+use crate::tickets::ticket::Cause;
 use std::collections::BTreeSet;
 
 use jiff::Timestamp;
@@ -45,7 +46,35 @@ where
         if if_match.is_some_and(|v| v != ticket.version) {
             return Err(DomainError::PreconditionFailed);
         }
-        self.apply_patch(principal, ticket, input, now).await
+        self.apply_patch(principal, ticket, input, None, now).await
+    }
+
+    /// A change Switchboard makes itself for `cause`: on the ticket as it is
+    /// now, retried when someone else changed it meanwhile, and recorded in
+    /// the history with its cause.
+    pub async fn apply_for(
+        &self,
+        principal: &Principal,
+        id: TicketId,
+        patch: TicketPatch,
+        cause: Cause,
+        now: Timestamp,
+    ) -> Result<Ticket, DomainError> {
+        principal.require(Action::UpdateTicket)?;
+        for attempt in 0..WRITE_ATTEMPTS {
+            if attempt > 0 {
+                backoff().await;
+            }
+            let ticket = self.visible(principal, id).await?;
+            match self
+                .apply_patch(principal, ticket, patch.clone(), Some(&cause), now)
+                .await
+            {
+                Err(DomainError::PreconditionFailed) => continue,
+                other => return other,
+            }
+        }
+        Err(DomainError::Conflict(Conflict::Concurrent))
     }
 
     /// Applies a patch to a ticket read at its current version.
@@ -54,6 +83,7 @@ where
         principal: &Principal,
         mut ticket: Ticket,
         input: TicketPatch,
+        cause: Option<&Cause>,
         now: Timestamp,
     ) -> Result<Ticket, DomainError> {
         let mut v = Validator::new();
@@ -174,6 +204,7 @@ where
             at: now,
             actor: principal.actor(),
             changes: changes.clone(),
+            caused_by: cause.cloned(),
         };
         let events = change_events(&before, &ticket, &changes, principal, now);
         self.store
@@ -234,7 +265,10 @@ where
                 backoff().await;
             }
             let ticket = self.visible(principal, id).await?;
-            match self.apply_patch(principal, ticket, op.clone(), now).await {
+            match self
+                .apply_patch(principal, ticket, op.clone(), None, now)
+                .await
+            {
                 Err(DomainError::PreconditionFailed) => continue,
                 other => return other,
             }
@@ -316,6 +350,7 @@ where
                 before: json!(was_deleted),
                 after: json!(ticket.is_deleted()),
             }],
+            caused_by: None,
         };
         self.store
             .write_ticket(TicketWrite {

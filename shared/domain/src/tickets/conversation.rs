@@ -105,16 +105,7 @@ where
             ));
         }
         let staff = principal.role().is_staff();
-        // Mentions notify agents: keep only this tenant's active staff.
-        let mut mentioned = BTreeSet::new();
-        if staff {
-            let ids: Vec<UserId> = mentions(&body).into_iter().collect();
-            for u in self.store.users(ticket.tenant_id, &ids).await? {
-                if u.role.is_staff() && u.is_active() {
-                    mentioned.insert(u.id);
-                }
-            }
-        }
+        let mentioned = self.staff_mentions(principal, &body).await?;
         let comment = Comment {
             id: CommentId::new(),
             tenant_id: ticket.tenant_id,
@@ -168,6 +159,7 @@ where
                 at: now,
                 actor: principal.actor(),
                 changes: vec![change],
+                caused_by: None,
             });
         }
         let record = idempotency.map(|key| IdempotencyRecord {
@@ -214,6 +206,25 @@ where
         Ok(Created::Replayed(comment))
     }
 
+    /// The comment an idempotency key already wrote on this ticket, if
+    /// any (a use case that does more than comment replays it first).
+    pub async fn replayed_comment_for(
+        &self,
+        principal: &Principal,
+        ticket_id: TicketId,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<Option<Comment>, DomainError> {
+        let Some(id) = self.replay(principal, key).await? else {
+            return Ok(None);
+        };
+        self.visible(principal, ticket_id).await?;
+        let (comment, _) = self
+            .replayed_comment(principal, ticket_id, &id)
+            .await?
+            .into_inner();
+        Ok(Some(comment))
+    }
+
     pub async fn list_comments(
         &self,
         principal: &Principal,
@@ -245,6 +256,7 @@ where
         comment
             .edit(body.into_string(), now)
             .map_err(|e| DomainError::field("body", e.code, e.message))?;
+        comment.mentions = self.staff_mentions(principal, &comment.body).await?;
         let event = comment_changed(EventType::CommentUpdated, &comment, principal, now);
         self.store
             .save_comment(&comment, expected, &[event])
@@ -290,5 +302,24 @@ where
             return Err(DomainError::Forbidden);
         }
         Ok(comment)
+    }
+
+    /// Whom a comment's `@usr_…` mentions notify: this tenant's active
+    /// staff, and only when staff wrote it.
+    pub(super) async fn staff_mentions(
+        &self,
+        principal: &Principal,
+        body: &str,
+    ) -> Result<BTreeSet<UserId>, DomainError> {
+        let mut mentioned = BTreeSet::new();
+        if principal.role().is_staff() {
+            let ids: Vec<UserId> = mentions(body).into_iter().collect();
+            for u in self.store.users(principal.tenant_id(), &ids).await? {
+                if u.role.is_staff() && u.is_active() {
+                    mentioned.insert(u.id);
+                }
+            }
+        }
+        Ok(mentioned)
     }
 }

@@ -42,7 +42,7 @@ where
         if let Some(replayed) = self.replay(principal, idempotency.as_ref()).await? {
             let id = parse_id::<TicketId>(&replayed)
                 .map_err(|_| DomainError::Internal("bad idempotency record".into()))?;
-            return Ok(Created::Replayed(self.get(principal, id).await?));
+            return Ok(Created::Replayed(self.detail(principal, id).await?));
         }
         // One retry: a requester created by a concurrent request is found
         // by email the second time.
@@ -61,7 +61,7 @@ where
                         })?;
                     let id = parse_id::<TicketId>(&id)
                         .map_err(|_| DomainError::Internal("bad idempotency record".into()))?;
-                    return Ok(Created::Replayed(self.get(principal, id).await?));
+                    return Ok(Created::Replayed(self.detail(principal, id).await?));
                 }
                 other => return other.map(Created::New),
             }
@@ -110,29 +110,17 @@ where
             }
         }
         let schema = self.store.field_schema(tenant).await?;
-        if !staff {
-            for key in custom.keys() {
-                if !schema.def(key).is_some_and(|d| d.customer_visible) {
-                    v.push(FieldError::new(
-                        format!("customFields.{key}"),
-                        "unknown_field",
-                        "is not a field of this helpdesk",
-                    ));
-                }
-            }
-        }
-        let custom_fields = match schema.check(&BTreeMap::new(), &custom, true) {
+        // A customer answers the fields they can see; the hidden ones
+        // (even required ones) are staff's to fill in later.
+        let checked_against = if staff {
+            schema.clone()
+        } else {
+            schema.customer_schema()
+        };
+        let custom_fields = match checked_against.check(&BTreeMap::new(), &custom, true) {
             Ok(c) => Some(c),
             Err(errors) => {
-                for e in errors.into_iter().filter(|e| {
-                    staff
-                        || e.code != "required"
-                        || schema
-                            .def(e.field.trim_start_matches("customFields."))
-                            .is_some_and(|d| d.customer_visible)
-                }) {
-                    v.push(e);
-                }
+                errors.into_iter().for_each(|e| v.push(e));
                 None
             }
         };

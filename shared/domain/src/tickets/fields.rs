@@ -157,6 +157,19 @@ impl FieldSchema {
         }
     }
 
+    /// The fields customers see, as a schema of their own.
+    pub fn customer_schema(&self) -> FieldSchema {
+        FieldSchema {
+            fields: self
+                .fields
+                .iter()
+                .filter(|d| d.customer_visible)
+                .cloned()
+                .collect(),
+            version: self.version,
+        }
+    }
+
     /// Whether customers see the field `key`.
     pub fn is_customer_visible(&self, key: &str) -> bool {
         self.def(key).is_some_and(|d| d.customer_visible)

@@ -213,6 +213,15 @@ pub struct Change {
     pub after: Value,
 }
 
+/// Why Switchboard itself changed a ticket (its history says so, and a
+/// retry finds the change already made).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Cause {
+    /// An SLA target's escalation: the target's cycle and the threshold.
+    SlaEscalation { cycle: String, threshold: String },
+}
+
 /// Who changed what on a ticket, and when.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -222,6 +231,8 @@ pub struct HistoryEntry {
     pub at: Timestamp,
     pub actor: Actor,
     pub changes: Vec<Change>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caused_by: Option<Cause>,
 }
 
 /// A ticket for tests elsewhere in the domain.

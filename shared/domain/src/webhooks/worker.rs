@@ -123,16 +123,17 @@ where
         self.store.save_delivery(&delivery, version).await?;
         if endpoint_changed {
             endpoint.version += 1;
-            match self
+            let written = match self
                 .store
                 .put_endpoint(&endpoint, Some(endpoint_version))
                 .await
             {
-                // Someone edited the endpoint meanwhile: their change wins.
-                Err(StoreError::VersionMismatch) => {}
-                other => other?,
-            }
-            if !endpoint.enabled {
+                // Someone edited the endpoint meanwhile: their change wins,
+                // and nothing was disabled to tell anyone about.
+                Err(StoreError::VersionMismatch) => false,
+                other => other.map(|()| true)?,
+            };
+            if written && !endpoint.enabled {
                 self.tell_admins(&endpoint, now).await?;
             }
         }

@@ -30,7 +30,7 @@ impl Desk {
         let (store, clock, acme) = super::helpdesk().await;
         let billing = super::team(&store, &acme, "Billing", clock.now()).await.id;
         let address = format!("help@{}.example", acme.tenant.slug.as_str());
-        Mailboxes::new(store.clone())
+        Mailboxes::new(store.clone(), super::MAIL_DOMAIN)
             .create(
                 &acme.owner.principal,
                 MailboxInput {
@@ -109,7 +109,7 @@ impl Desk {
     }
 
     pub async fn recorded(&self, decision: &str) -> Vec<String> {
-        Mailboxes::new(self.store.clone())
+        Mailboxes::new(self.store.clone(), super::MAIL_DOMAIN)
             .messages(&self.acme.owner.principal, decision, &page(100))
             .await
             .unwrap()

@@ -49,6 +49,7 @@ pub(super) fn history(t: &Ticket, at: Timestamp) -> HistoryEntry {
             before: serde_json::json!("new"),
             after: serde_json::json!("open"),
         }],
+        caused_by: None,
     }
 }
 

@@ -138,7 +138,7 @@ impl ObjectStore for MemoryObjects {
     async fn keep(&self, upload: &Upload, attachment: &Attachment) -> StoreResult<()> {
         self.files
             .call(|f| {
-                let object = f.remove(&upload_key(upload))?;
+                let object = f.get(&upload_key(upload))?.clone();
                 f.insert(attachment_key(attachment), object);
                 Some(())
             })?
