@@ -6,15 +6,23 @@
 //! fails on a circle):
 //!
 //! ```text
-//! kernel ← accounts ← tickets ← notifications ← attachments ← email
-//!                        ↑            ↑
-//!                       sla     realtime, webhooks ← routing (all of them)
+//! context          uses (and whatever those use)
+//! kernel           -
+//! accounts         kernel
+//! tickets          accounts
+//! sla              tickets
+//! notifications    tickets, sla
+//! attachments      tickets
+//! webhooks         notifications
+//! realtime         notifications
+//! email            attachments, notifications
+//! routing          email, realtime, webhooks (the event router: all of them)
 //! ```
 //!
 //! Entities and value types are parsed once at the edge ("parse, don't
 //! validate"); rules are plain functions; storage is reached only through
 //! ports, which `switchboard-aws` implements on DynamoDB and
-//! `switchboard-harness` in memory.
+//! `switchboard-testkit` in memory (one contract suite checks both).
 
 pub mod kernel;
 

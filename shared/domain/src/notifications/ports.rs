@@ -1,5 +1,5 @@
 //! What the notifications context needs from storage and the outside world. The
-//! AWS adapters implement these; `switchboard-harness` holds an in-memory
+//! AWS adapters implement these; `switchboard-testkit` holds an in-memory
 //! implementation with the same semantics for use-case tests.
 
 use crate::kernel::error::StoreResult;
