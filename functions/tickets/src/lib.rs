@@ -201,11 +201,15 @@ async fn list(
     .page()?;
     if let Some(view) = &q.sla {
         let tickets = state.sla.list(&principal, view, &page).await?;
-        return Ok(Json(PageView::from_page(tickets, |t| TicketView::from(t))));
+        return Ok(Json(PageView::from_page(tickets, |t| {
+            TicketView::new(t, staff(&principal))
+        })));
     }
     let input = TicketListFilter::try_from(&q)?;
     let tickets = state.tickets.list(&principal, input, &page).await?;
-    Ok(Json(PageView::from_page(tickets, |t| TicketView::from(t))))
+    Ok(Json(PageView::from_page(tickets, |t| {
+        TicketView::new(t, staff(&principal))
+    })))
 }
 
 #[utoipa::path(
@@ -284,7 +288,13 @@ async fn update(
     let version = if_match.required()?;
     let ticket = state
         .tickets
-        .update(&principal, id, body.try_into()?, version, Timestamp::now())
+        .update(
+            &principal,
+            id,
+            body.try_into()?,
+            Some(version),
+            Timestamp::now(),
+        )
         .await?;
     Ok(versioned(ticket.version, TicketView::from(&ticket)))
 }

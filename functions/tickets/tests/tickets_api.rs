@@ -217,6 +217,23 @@ async fn updates_need_if_match_record_history_and_follow_the_lifecycle() {
     )
     .await;
     blind.assert_problem(428, "precondition_required");
+    // `*` is as blind as no header, and a weak tag never matches.
+    app.patch(
+        &format!("/v1/tickets/{tid}"),
+        json!({"status": "open"}),
+        &agent.auth,
+        "*",
+    )
+    .await
+    .assert_problem(428, "precondition_required");
+    app.patch(
+        &format!("/v1/tickets/{tid}"),
+        json!({"status": "open"}),
+        &agent.auth,
+        "W/\"1\"",
+    )
+    .await
+    .assert_problem(412, "precondition_failed");
     let ok = patch(
         &app,
         &agent.auth,
@@ -848,4 +865,39 @@ async fn concurrent_comments_on_one_ticket_all_land() {
         ticket.body["version"], 22,
         "every comment moved the ticket on"
     );
+}
+
+#[tokio::test]
+async fn customers_never_see_a_tickets_routing() {
+    let app = app().await;
+    let t = TestTenant::new().await;
+    let agent = t.person("agent", "Ann Agent").await;
+    let customer = t.person("customer", "Cy Customer").await;
+    let r = app
+        .post(
+            "/v1/tickets",
+            json!({"subject": "Refund", "description": "Charged twice."}),
+            &customer.auth,
+        )
+        .await;
+    let tid = id(&r);
+    let body = json!({"assigneeId": agent.id.to_string(), "tags": ["vip"]});
+    assert_eq!(patch(&app, &agent.auth, &tid, 1, body).await.status, 200);
+    let path = format!("/v1/tickets/{tid}");
+    let seen = app.get(&path, &customer.auth).await;
+    assert_eq!(seen.status, 200);
+    let listed = app.get("/v1/tickets", &customer.auth).await;
+    for view in [&seen.body, &listed.body["items"][0]] {
+        for key in ["assigneeId", "teamId", "tags"] {
+            assert!(
+                view.get(key).is_none(),
+                "{key} shown to a customer: {view:#}"
+            );
+        }
+        assert_eq!(view["id"], tid.as_str());
+    }
+    let staff = app.get(&path, &agent.auth).await;
+    assert_eq!(staff.body["assigneeId"], agent.id.to_string());
+    assert_eq!(staff.body["tags"], json!(["vip"]));
+    assert!(staff.body["teamId"].is_null());
 }

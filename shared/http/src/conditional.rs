@@ -31,8 +31,13 @@ impl IfMatch {
         if value == "*" {
             return IfMatch::Any;
         }
-        let tag = value.strip_prefix("W/").unwrap_or(value);
-        tag.strip_prefix('"')
+        // If-Match compares strongly (RFC 9110 13.1.1): a weak tag matches
+        // no version, so the precondition fails.
+        if value.starts_with("W/") {
+            return IfMatch::Version(u64::MAX);
+        }
+        value
+            .strip_prefix('"')
             .and_then(|t| t.strip_suffix('"'))
             .and_then(|t| t.parse().ok())
             .map_or(IfMatch::Version(u64::MAX), IfMatch::Version)
@@ -46,11 +51,12 @@ impl IfMatch {
         }
     }
 
-    /// For updates that must not proceed blind (`428` without the header).
-    pub fn required(self) -> Result<Option<u64>, ApiError> {
+    /// For updates that must not proceed blind: `428` without the header,
+    /// and with `*` (any version is a blind update too).
+    pub fn required(self) -> Result<u64, ApiError> {
         match self {
-            IfMatch::Absent => Err(ApiError::precondition_required()),
-            other => Ok(other.version()),
+            IfMatch::Version(v) => Ok(v),
+            IfMatch::Absent | IfMatch::Any => Err(ApiError::precondition_required()),
         }
     }
 }
@@ -75,13 +81,23 @@ mod tests {
     #[test]
     fn if_match_values_parse() {
         assert_eq!(IfMatch::parse("\"3\""), IfMatch::Version(3));
-        assert_eq!(IfMatch::parse("W/\"3\""), IfMatch::Version(3));
+        assert_eq!(
+            IfMatch::parse("W/\"3\""),
+            IfMatch::Version(u64::MAX),
+            "a weak tag never matches"
+        );
         assert_eq!(IfMatch::parse("*"), IfMatch::Any);
         assert_eq!(IfMatch::parse("3"), IfMatch::Version(u64::MAX));
         assert_eq!(
             IfMatch::Absent.required().map_err(|e| e.status.as_u16()),
             Err(428)
         );
+        assert_eq!(
+            IfMatch::Any.required().map_err(|e| e.status.as_u16()),
+            Err(428),
+            "`*` is a blind update"
+        );
+        assert_eq!(IfMatch::parse("\"3\"").required().ok(), Some(3));
         assert_eq!(etag(7), HeaderValue::from_static("\"7\""));
     }
 }

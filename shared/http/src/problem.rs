@@ -225,7 +225,7 @@ impl ApiError {
         Self::new(
             StatusCode::PRECONDITION_REQUIRED,
             "precondition_required",
-            "This update needs an If-Match header",
+            "This update needs an If-Match header with the ETag you read",
         )
     }
 

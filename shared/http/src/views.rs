@@ -225,12 +225,18 @@ pub struct TicketView {
     pub channel: Channel,
     #[schema(value_type = String)]
     pub requester_id: UserId,
+    /// Staff only (absent for customers), `null` when unassigned.
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>)]
-    pub assignee_id: Option<UserId>,
+    pub assignee_id: Option<Option<UserId>>,
+    /// Staff only (absent for customers), `null` without a team.
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>)]
-    pub team_id: Option<TeamId>,
-    #[schema(value_type = Vec<String>)]
-    pub tags: BTreeSet<Tag>,
+    pub team_id: Option<Option<TeamId>>,
+    /// Staff only (absent for customers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<String>>)]
+    pub tags: Option<BTreeSet<Tag>>,
     #[schema(value_type = Object)]
     pub custom_fields: BTreeMap<String, Value>,
     /// Others in the conversation by email (copied on replies).
@@ -243,6 +249,21 @@ pub struct TicketView {
     pub version: u64,
 }
 
+impl TicketView {
+    /// The ticket as the caller sees it: customers never see its routing
+    /// (assignee, team, tags), as their live updates never do.
+    pub fn new(t: &Ticket, staff: bool) -> Self {
+        let mut view = Self::from(t);
+        if !staff {
+            view.assignee_id = None;
+            view.team_id = None;
+            view.tags = None;
+        }
+        view
+    }
+}
+
+/// The staff view.
 impl From<&Ticket> for TicketView {
     fn from(t: &Ticket) -> Self {
         Self {
@@ -254,9 +275,9 @@ impl From<&Ticket> for TicketView {
             kind: t.kind,
             channel: t.channel,
             requester_id: t.requester_id,
-            assignee_id: t.assignee_id,
-            team_id: t.team_id,
-            tags: t.tags.clone(),
+            assignee_id: Some(t.assignee_id),
+            team_id: Some(t.team_id),
+            tags: Some(t.tags.clone()),
             custom_fields: t.custom_fields.clone(),
             cc: t.cc.clone(),
             created_at: t.created_at,
@@ -335,7 +356,7 @@ impl TicketDetailView {
         staff: bool,
     ) -> Self {
         Self {
-            ticket: TicketView::from(&d.ticket),
+            ticket: TicketView::new(&d.ticket, staff),
             comments: d
                 .comments
                 .iter()

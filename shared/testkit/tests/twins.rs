@@ -22,7 +22,7 @@ use switchboard_testkit::{
 };
 
 #[tokio::test]
-async fn the_bucket_keeps_what_a_client_uploaded_and_moves_it_under_its_ticket() {
+async fn the_bucket_copies_what_a_client_uploaded_under_its_ticket() {
     let clock = TestClock::new();
     let objects = MemoryObjects::with_clock(clock.clone());
     let upload = Upload {
@@ -65,9 +65,12 @@ async fn the_bucket_keeps_what_a_client_uploaded_and_moves_it_under_its_ticket()
         uploaded_by: Actor::operator(),
         created_at: clock.now(),
     };
+    // Kept is copied: the upload goes only once the attachment is recorded.
     objects.keep(&upload, &attachment).await.unwrap();
-    assert_eq!(objects.uploaded(&upload).await.unwrap(), None);
     assert_eq!(objects.read(&attachment).await.unwrap(), b"png");
+    assert!(objects.uploaded(&upload).await.unwrap().is_some());
+    objects.discard_upload(&upload).await.unwrap();
+    assert_eq!(objects.uploaded(&upload).await.unwrap(), None);
     assert_eq!(objects.keys().len(), 1);
     let get = objects
         .presign_download(&attachment, "inline")

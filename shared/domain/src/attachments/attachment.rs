@@ -112,7 +112,12 @@ pub fn parse_filename(raw: &str) -> Result<FileName, Invalid> {
             }
         })
         .collect();
-    ascii = ascii.trim_start_matches('.').chars().take(100).collect();
+    ascii = ascii
+        .trim_start_matches('.')
+        .trim_end_matches('.')
+        .chars()
+        .take(100)
+        .collect();
     let stem = ascii.rsplit_once('.').map_or(ascii.as_str(), |(s, _)| s);
     if !stem.chars().any(|c| c.is_ascii_alphanumeric()) {
         ascii = format!(
@@ -125,8 +130,11 @@ pub fn parse_filename(raw: &str) -> Result<FileName, Invalid> {
     Ok(FileName { display, ascii })
 }
 
+/// The extension a file opens with: Windows drops trailing dots and spaces,
+/// so `setup.exe.` is `setup.exe`.
 fn extension(name: &str) -> Option<String> {
-    name.rsplit_once('.')
+    name.trim_end_matches(['.', ' '])
+        .rsplit_once('.')
         .map(|(_, e)| e.trim().to_ascii_lowercase())
         .filter(|e| !e.is_empty())
 }
@@ -280,6 +288,13 @@ mod tests {
     fn executables_are_refused_by_name_or_declared_type() {
         let name = |s: &str| parse_filename(s).unwrap();
         assert!(check_allowed(&name("setup.EXE"), "application/octet-stream").is_err());
+        for sneaky in ["x.exe.", "x.js.", "x.exe. . ", "x.bat..."] {
+            assert!(
+                check_allowed(&name(sneaky), "application/octet-stream").is_err(),
+                "{sneaky} opens as an executable"
+            );
+        }
+        assert_eq!(name("report.pdf.").ascii, "report.pdf");
         assert!(check_allowed(&name("invoice.pdf.js"), "application/pdf").is_err());
         assert!(check_allowed(&name("notes.txt"), "application/x-msdownload").is_err());
         assert!(check_allowed(&name("photo.png"), "image/png").is_ok());

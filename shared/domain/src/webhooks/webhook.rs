@@ -235,8 +235,10 @@ pub fn parse_url(raw: &str, allow_insecure: bool) -> Result<String, Invalid> {
 /// Whether a delivery may connect to `ip`. `allow_loopback` is devstack's
 /// setting for receivers on the same machine.
 pub fn allowed_destination(ip: IpAddr, allow_loopback: bool) -> bool {
+    // An IPv4 address written as IPv6 (mapped `::ffff:a.b.c.d`, or the
+    // deprecated compatible `::a.b.c.d`) is judged as the IPv4 address.
     let ip = match ip {
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped().or_else(|| ipv4_compatible(v6)) {
             Some(v4) => IpAddr::V4(v4),
             None => IpAddr::V6(v6),
         },
@@ -249,6 +251,16 @@ pub fn allowed_destination(ip: IpAddr, allow_loopback: bool) -> bool {
         IpAddr::V4(v4) => !forbidden_v4(v4),
         IpAddr::V6(v6) => !forbidden_v6(v6),
     }
+}
+
+/// `::a.b.c.d` (not `::` or `::1`, which are IPv6's own).
+fn ipv4_compatible(ip: Ipv6Addr) -> Option<Ipv4Addr> {
+    let s = ip.segments();
+    (s[..6] == [0; 6] && !ip.is_unspecified() && !ip.is_loopback()).then(|| {
+        let [a, b] = s[6].to_be_bytes();
+        let [c, d] = s[7].to_be_bytes();
+        Ipv4Addr::new(a, b, c, d)
+    })
 }
 
 fn forbidden_v4(ip: Ipv4Addr) -> bool {
@@ -273,7 +285,6 @@ fn forbidden_v6(ip: Ipv6Addr) -> bool {
         || (first & 0xfe00) == 0xfc00 // unique local fc00::/7 (AWS metadata fd00:ec2::254)
         || (first & 0xffc0) == 0xfe80 // link-local fe80::/10
         || (first & 0xffc0) == 0xfec0 // site-local (deprecated)
-        || ip.to_ipv4().is_some_and(|v4| ip.segments()[..6] == [0; 6] && forbidden_v4(v4)) // IPv4-compatible
         || first == 0x2001 && ip.segments()[1] == 0x0db8 // documentation
         || first == 0x0064 && ip.segments()[1] == 0xff9b // NAT64 of anything
 }
@@ -536,6 +547,11 @@ mod tests {
             parse_url("http://127.0.0.1:9000/hook", true).is_ok(),
             "devstack receivers"
         );
+        assert_eq!(
+            parse_url("https://[::127.0.0.1]/hook", false).map_err(|e| e.code),
+            Err("forbidden_address"),
+            "loopback written as an IPv4-compatible IPv6 address"
+        );
     }
 
     #[test]
@@ -548,6 +564,10 @@ mod tests {
             "fd00:ec2::254",
             "100.100.100.100",
             "127.0.0.1",
+            "::127.0.0.1",
+            "::ffff:127.0.0.1",
+            "::10.0.0.1",
+            "::1",
         ] {
             assert!(!allowed_destination(ip(bad), false), "{bad}");
         }
