@@ -282,6 +282,7 @@ async fn a_deadline_warns_then_breaches_once_each_and_escalates() {
                 body: Body::parse("On it").unwrap(),
                 public: true,
                 files: 0,
+                mail: None,
             },
             None,
             Timestamp::now(),

@@ -242,6 +242,7 @@ impl TryFrom<&NewCommentRequest> for NewComment {
             body,
             public: r.public.unwrap_or(true),
             files: 0,
+            mail: None,
         })
     }
 }

@@ -592,3 +592,84 @@ async fn participants_get_the_reply_when_the_requesters_address_bounces() {
     assert_eq!(sent.len(), 1, "Bo is copied and his address works");
     assert_eq!(sent[0].recipients, ["bo@example.com"]);
 }
+
+#[tokio::test]
+async fn mails_continue_the_customers_thread_answering_their_latest_message() {
+    let d = Desk::new().await;
+    let (first, second) = (
+        channels_support::message_id(),
+        channels_support::message_id(),
+    );
+    let opening = raw_mail(
+        &[
+            ("From", "ana@example.com"),
+            ("To", &d.address),
+            ("Subject", "Scanner"),
+            ("Message-ID", &format!("<{first}>")),
+        ],
+        "It jams.",
+    );
+    let ticket = d.receive(&d.address, &opening).await.ticket_id.unwrap();
+    let number = d.detail(ticket).await.ticket.number;
+    let mailer = MemoryMailer::new();
+    let worker = Mailer::new(
+        d.store.clone(),
+        mailer.clone(),
+        d.objects.clone(),
+        MailSettings {
+            app_url: APP_URL.into(),
+            replies: replies(),
+        },
+    );
+    let job = |event| MailJob {
+        event,
+        notify: Vec::new(),
+    };
+    let created = channels_support::one_of(&d.store.take_events(), EventType::TicketCreated);
+    worker.send(&job(created), d.clock.now()).await.unwrap();
+    let acks = mailer.sent();
+    let ack = read(&acks[0]);
+    assert_eq!(
+        ack.in_reply_to().as_text(),
+        Some(first.as_str()),
+        "the acknowledgement answers the customer's mail"
+    );
+
+    let again = raw_mail(
+        &[
+            ("From", "ana@example.com"),
+            ("To", &d.address),
+            ("Subject", &format!("Re: [#{number}] Scanner")),
+            ("Message-ID", &format!("<{second}>")),
+        ],
+        "Still jams.",
+    );
+    assert_eq!(d.receive(&d.address, &again).await.decision, "threaded");
+    d.store.take_events();
+    d.ticketing
+        .add_comment(
+            &d.acme.agent.principal,
+            ticket,
+            reply("Open the tray."),
+            None,
+            d.clock.now(),
+        )
+        .await
+        .unwrap();
+    let event = channels_support::one_of(&d.store.take_events(), EventType::CommentCreated);
+    worker.send(&job(event), d.clock.now()).await.unwrap();
+    let sent = mailer.sent();
+    let mail = read(&sent[1]);
+    let own = mail.message_id().unwrap();
+    assert_eq!(mail.in_reply_to().as_text(), Some(second.as_str()));
+    let references: Vec<String> = mail
+        .references()
+        .as_text_list()
+        .unwrap()
+        .iter()
+        .map(|r| r.to_string())
+        .collect();
+    assert!(references[0].starts_with("ticket."), "{references:?}");
+    assert_eq!(&references[1..], [first.clone(), second.clone()]);
+    assert!(!references.iter().any(|r| r == own), "{references:?}");
+}

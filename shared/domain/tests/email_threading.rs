@@ -93,6 +93,11 @@ async fn a_reply_to_the_signed_reply_address_threads_onto_its_ticket_with_only_i
         .find(|c| Some(c.id) == decision.comment_id)
         .unwrap();
     assert_eq!(comment.body, "Still broken.", "the quote is cut");
+    assert_eq!(
+        comment.mail.as_ref().map(|m| m.quoted.as_str()),
+        Some("On Mon, Nov 23, 2026 at 10:00 AM Support <x@y.example> wrote:\n> Please restart it."),
+        "and kept as quoted text"
+    );
     assert!(comment.public);
     assert_eq!(comment.author_id, Some(ticket.requester_id));
 
@@ -102,6 +107,23 @@ async fn a_reply_to_the_signed_reply_address_threads_onto_its_ticket_with_only_i
     let created = events[0].payload::<CommentCreated>().unwrap();
     assert!(created.public && !created.opening);
     assert_eq!(d.recorded("threaded").await, ["photos"]);
+}
+
+#[tokio::test]
+async fn a_customer_answering_below_the_quote_keeps_every_word() {
+    let d = Desk::new().await;
+    let (_, ticket) = opened(&d, &[]).await;
+    let to = replies().address(d.acme.id(), ticket.number);
+    let text = "Hi,\n\nOn Mon, Nov 23, 2026 at 10:00 AM Support <x@y.example> wrote:\n> What is the serial number?\n\nIt is XK-4471-B.\n\nAna";
+    let decision = reply(&d, "ana@example.com", &to, &[("Subject", "Re: x")], text).await;
+    let detail = d.detail(ticket.id).await;
+    let comment = detail
+        .comments
+        .iter()
+        .find(|c| Some(c.id) == decision.comment_id)
+        .unwrap();
+    assert_eq!(comment.body, text);
+    assert_eq!(comment.mail.as_ref().map(|m| m.quoted.as_str()), Some(""));
 }
 
 #[tokio::test]

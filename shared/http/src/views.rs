@@ -310,6 +310,10 @@ pub struct CommentView {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Vec<Object>>)]
     pub revisions: Option<Vec<Revision>>,
+    /// What a mail quoted below its author's text (history, signature),
+    /// for a "show quoted text" toggle; absent when it quoted nothing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quoted: Option<String>,
     pub version: u64,
 }
 
@@ -326,6 +330,11 @@ impl CommentView {
             edited_at: c.edited_at,
             deleted: c.deleted_at.is_some(),
             revisions: staff.then(|| c.revisions.clone()),
+            quoted: c
+                .mail
+                .as_ref()
+                .map(|m| m.quoted.clone())
+                .filter(|q| !q.is_empty()),
             version: c.version,
         }
     }

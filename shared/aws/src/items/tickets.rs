@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use switchboard_domain::kernel::events::Actor;
 use switchboard_domain::kernel::idempotency::{IdempotencyKey, IdempotencyRecord, RETENTION};
 use switchboard_domain::kernel::ids::{CommentId, TeamId, TenantId, TicketId, UserId};
-use switchboard_domain::tickets::comment::{Comment, Revision};
+use switchboard_domain::tickets::comment::{Comment, MailOrigin, Revision};
 use switchboard_domain::tickets::fields::{FieldDef, FieldSchema};
 use switchboard_domain::tickets::ports::{TicketDimension, TicketSort};
 use switchboard_domain::tickets::ticket::{
@@ -172,6 +172,8 @@ pub struct CommentItem {
     pub deleted_at: Option<Timestamp>,
     #[serde(default)]
     pub revisions: Vec<Revision>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mail: Option<MailOrigin>,
     pub version: u64,
 }
 
@@ -192,6 +194,7 @@ impl From<&Comment> for CommentItem {
             edited_at: c.edited_at,
             deleted_at: c.deleted_at,
             revisions: c.revisions.clone(),
+            mail: c.mail.clone(),
             version: c.version,
         }
     }
@@ -212,6 +215,7 @@ impl From<CommentItem> for Comment {
             edited_at: i.edited_at,
             deleted_at: i.deleted_at,
             revisions: i.revisions,
+            mail: i.mail,
             version: i.version,
         }
     }

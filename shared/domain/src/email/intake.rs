@@ -35,7 +35,7 @@ use crate::attachments::ports::{AttachmentStore, ObjectStore};
 use crate::email::classify::{Classification, Verdicts, classify};
 use crate::email::mailbox::Mailbox;
 use crate::email::message::InboundMail;
-use crate::email::reply::new_text;
+use crate::email::reply::split;
 use crate::email::subject::ticket_tag;
 use crate::email::{ReplyAddresses, thread_id};
 use crate::kernel::error::{DomainError, StoreError};
@@ -43,7 +43,7 @@ use crate::kernel::events::Actor;
 use crate::kernel::idempotency::Created;
 use crate::kernel::idempotency::IdempotencyKey;
 use crate::kernel::ids::{AttachmentId, CommentId, SessionId, TenantId, TicketId};
-use crate::tickets::comment::{Comment, MAX_BODY_BYTES};
+use crate::tickets::comment::{Comment, MAX_BODY_BYTES, MailOrigin};
 use crate::tickets::input::{Body, ChannelRouting, NewComment, NewTicket, SubjectLine};
 use crate::tickets::ports::TicketStore;
 use crate::tickets::service::Ticketing;
@@ -251,9 +251,14 @@ where
         );
         let (files, refused) = files_of(mail);
         if let Some((ticket, reason)) = self.thread(route, mail, &principal).await? {
-            let body = comment_text(&new_text(&mail.text), &refused);
+            let reply = split(&mail.text, &mail.subject);
+            let body = comment_text(&reply.text, &refused);
             let input = NewComment {
                 files: files.len(),
+                mail: Some(MailOrigin::new(
+                    mail.message_id.is_some().then_some(message_id),
+                    &comment_text(&reply.quoted, &[]),
+                )),
                 ..NewComment::reply(mail_body(body)?)
             };
             match ticketing
@@ -295,6 +300,10 @@ where
             channel: Some(Channel::Email),
             routing,
             cc: self.participants(mail, &from.email).await?,
+            mail: Some(MailOrigin::new(
+                mail.message_id.is_some().then_some(message_id),
+                "",
+            )),
             ..NewTicket::new(subject, mail_body(text)?)
         };
         let (detail, fresh) = match ticketing.create(&principal, input, Some(key), now).await? {

@@ -42,6 +42,7 @@ use crate::email::{ReplyAddresses, thread_id};
 use crate::kernel::error::StoreError;
 use crate::kernel::events::DomainEvent;
 use crate::kernel::ids::UserId;
+use crate::kernel::pagination::PageRequest;
 use crate::tickets::ports::TicketStore;
 use crate::tickets::ticket::Ticket;
 
@@ -306,11 +307,17 @@ where
             event.id.ulid().to_string().to_lowercase(),
             mail.key.replace(['_', ' '], "-").to_lowercase()
         );
+        // A ticket's mails continue its conversation: its root, then the
+        // customer's mails, the latest of which this one answers.
         let references = match ticket {
-            Some(t) => vec![
-                format!("ticket.{}@{domain}", t.id.ulid().to_string().to_lowercase()),
-                message_id.clone(),
-            ],
+            Some(t) => {
+                let mut refs = vec![format!(
+                    "ticket.{}@{domain}",
+                    t.id.ulid().to_string().to_lowercase()
+                )];
+                refs.extend(self.customer_mails(t, event.occurred_at).await?);
+                refs
+            }
             None => Vec::new(),
         };
         let (subject, mut text) = write(&Letter {
@@ -360,6 +367,7 @@ where
                 cc: &cc,
                 reply_to: reply_to.as_deref(),
                 message_id: &message_id,
+                in_reply_to: references.last().map(String::as_str),
                 references: &references,
                 automatic: mail.kind.is_automatic(),
                 date: now.as_second(),
@@ -404,7 +412,44 @@ where
         }
         Ok(provider_id)
     }
+
+    /// The Message-IDs of the customer's mails on a ticket up to `until`,
+    /// oldest first: the first and the latest few when there are many.
+    async fn customer_mails(&self, ticket: &Ticket, until: Timestamp) -> StoreResult<Vec<String>> {
+        let mut ids = Vec::new();
+        let mut page = PageRequest {
+            limit: PageRequest::MAX_LIMIT,
+            cursor: None,
+        };
+        for _ in 0..THREAD_PAGES {
+            let comments = self
+                .store
+                .comments(ticket.tenant_id, ticket.id, true, &page)
+                .await?;
+            ids.extend(
+                comments
+                    .items
+                    .iter()
+                    .filter(|c| c.created_at <= until)
+                    .filter_map(|c| c.mail.as_ref()?.message_id.clone()),
+            );
+            match comments.next_cursor {
+                Some(next) => page.cursor = Some(next),
+                None => break,
+            }
+        }
+        if ids.len() > THREAD_REFERENCES {
+            ids.drain(1..ids.len() - (THREAD_REFERENCES - 1));
+        }
+        Ok(ids)
+    }
 }
+
+/// Pages of a conversation read for its mails' ids.
+const THREAD_PAGES: usize = 20;
+/// Customer mails a mail references at most (RFC 5322 lets a long
+/// References keep the first and the latest).
+const THREAD_REFERENCES: usize = 10;
 
 fn kind_name(kind: MailKind) -> &'static str {
     match kind {

@@ -266,7 +266,10 @@ pub struct Envelope<'a> {
     pub reply_to: Option<&'a str>,
     /// Without angle brackets.
     pub message_id: &'a str,
-    /// The conversation this mail continues (without angle brackets).
+    /// The message this one answers (without angle brackets).
+    pub in_reply_to: Option<&'a str>,
+    /// The conversation this mail continues, oldest first (without angle
+    /// brackets).
     pub references: &'a [String],
     pub automatic: bool,
     /// Seconds since the epoch.
@@ -311,10 +314,11 @@ pub fn compose(
     if let Some(reply_to) = envelope.reply_to {
         builder = builder.reply_to(reply_to.to_owned());
     }
-    if let Some(last) = envelope.references.last() {
-        builder = builder
-            .in_reply_to(last.clone())
-            .references(envelope.references.to_vec());
+    if let Some(parent) = envelope.in_reply_to {
+        builder = builder.in_reply_to(parent.to_owned());
+    }
+    if !envelope.references.is_empty() {
+        builder = builder.references(envelope.references.to_vec());
     }
     for f in files {
         builder = builder.attachment(
@@ -463,6 +467,7 @@ mod tests {
             edited_at: None,
             deleted_at: None,
             revisions: Vec::new(),
+            mail: None,
             version: 1,
         }
     }
@@ -563,7 +568,7 @@ mod tests {
         let to = Recipient::of(&w.customer);
         let references = vec![
             "ticket.x@mail.test".to_owned(),
-            "evt.ack@mail.test".to_owned(),
+            "first@client.example".to_owned(),
         ];
         let raw = compose(
             &Envelope {
@@ -573,6 +578,7 @@ mod tests {
                 cc: &["bo@example.com".to_owned()],
                 reply_to: Some("reply+abc@mail.test"),
                 message_id: "evt.ack@mail.test",
+                in_reply_to: Some("first@client.example"),
                 references: &references,
                 automatic: true,
                 date: 0,
@@ -589,6 +595,17 @@ mod tests {
         let mail = MessageParser::default().parse(&raw).unwrap();
         assert_eq!(mail.subject(), Some("[#7] Refund <now>"));
         assert_eq!(mail.message_id(), Some("evt.ack@mail.test"));
+        assert_eq!(
+            mail.in_reply_to().as_text_list().map(<[_]>::to_vec),
+            Some(vec!["first@client.example".into()])
+        );
+        assert_eq!(
+            mail.references().as_text_list().map(<[_]>::to_vec),
+            Some(vec![
+                "ticket.x@mail.test".into(),
+                "first@client.example".into()
+            ])
+        );
         let file = mail.attachment(0).unwrap();
         assert_eq!(file.attachment_name(), Some("bill.pdf"));
         assert_eq!(file.contents(), b"%PDF-1.4");

@@ -23,6 +23,37 @@ pub struct Revision {
     pub replaced_at: Timestamp,
 }
 
+/// Where a comment that came by mail came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MailOrigin {
+    /// The mail's Message-ID (without brackets), if it had one: what a
+    /// reply to it references.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<String>,
+    /// What the mail quoted (history, signature), cut from the body and
+    /// kept so a reader can show it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub quoted: String,
+}
+
+/// Quoted text kept per comment; the whole mail stays in the bucket.
+pub const MAX_QUOTED_BYTES: usize = 16 * 1024;
+
+impl MailOrigin {
+    /// The origin of a mail, its quoted text cut at a character to fit.
+    pub fn new(message_id: Option<&str>, quoted: &str) -> Self {
+        let mut end = quoted.len().min(MAX_QUOTED_BYTES);
+        while !quoted.is_char_boundary(end) {
+            end -= 1;
+        }
+        Self {
+            message_id: message_id.map(str::to_owned),
+            quoted: quoted[..end].to_owned(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Comment {
     pub id: CommentId,
@@ -39,6 +70,8 @@ pub struct Comment {
     pub edited_at: Option<Timestamp>,
     pub deleted_at: Option<Timestamp>,
     pub revisions: Vec<Revision>,
+    /// Set when the comment came by mail.
+    pub mail: Option<MailOrigin>,
     pub version: u64,
 }
 
@@ -105,6 +138,9 @@ impl Comment {
         self.body.clear();
         self.revisions.clear();
         self.mentions.clear();
+        if let Some(mail) = &mut self.mail {
+            mail.quoted.clear();
+        }
         self.deleted_at = Some(now);
         self.version += 1;
     }
@@ -128,6 +164,7 @@ mod tests {
             edited_at: None,
             deleted_at: None,
             revisions: vec![],
+            mail: None,
             version: 1,
         }
     }

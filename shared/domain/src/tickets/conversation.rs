@@ -20,7 +20,7 @@ use crate::kernel::ids::{CommentId, HistoryId, TicketId, UserId};
 use crate::kernel::pagination::{Page, PageRequest};
 use crate::kernel::ports::IdempotencyStore;
 use crate::kernel::validation::parse_id;
-use crate::tickets::comment::{Comment, mentions};
+use crate::tickets::comment::{Comment, MailOrigin, mentions};
 use crate::tickets::events::change_events;
 
 use crate::tickets::ports::{
@@ -66,7 +66,7 @@ where
                 .try_comment(
                     principal,
                     ticket,
-                    (body.clone(), public, input.files),
+                    (body.clone(), public, input.files, input.mail.clone()),
                     idempotency.as_ref(),
                     now,
                 )
@@ -88,12 +88,12 @@ where
         Err(DomainError::Conflict(Conflict::Concurrent))
     }
 
-    /// `(body, public, files)`: the comment as validated.
+    /// `(body, public, files, mail)`: the comment as validated.
     pub(super) async fn try_comment(
         &self,
         principal: &Principal,
         mut ticket: Ticket,
-        (body, public, files): (String, bool, usize),
+        (body, public, files, mail): (String, bool, usize, Option<MailOrigin>),
         idempotency: Option<&IdempotencyKey>,
         now: Timestamp,
     ) -> Result<Comment, DomainError> {
@@ -119,6 +119,7 @@ where
             edited_at: None,
             deleted_at: None,
             revisions: Vec::new(),
+            mail,
             version: 1,
         };
         let before = ticket.clone();

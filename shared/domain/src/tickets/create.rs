@@ -92,6 +92,7 @@ where
             custom_fields: custom,
             routing,
             cc,
+            mail,
         } = input;
         if !staff {
             for (field, given) in [
@@ -186,6 +187,7 @@ where
             edited_at: None,
             deleted_at: None,
             revisions: Vec::new(),
+            mail,
             version: 1,
         };
         let mut events = vec![

@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::accounts::user::Email;
 use crate::kernel::error::Invalid;
 use crate::kernel::ids::{TeamId, UserId};
-use crate::tickets::comment::parse_body;
+use crate::tickets::comment::{MailOrigin, parse_body};
 use crate::tickets::ports::TicketSort;
 use crate::tickets::ticket::{Channel, Priority, Status, Tag, TicketType, parse_subject};
 
@@ -82,6 +82,8 @@ pub struct NewTicket {
     pub routing: ChannelRouting,
     /// Set by the email channel: the other addresses on the opening mail.
     pub cc: BTreeSet<String>,
+    /// Set by the email channel: the opening mail.
+    pub mail: Option<MailOrigin>,
 }
 
 impl NewTicket {
@@ -100,6 +102,7 @@ impl NewTicket {
             custom_fields: BTreeMap::new(),
             routing: ChannelRouting::default(),
             cc: BTreeSet::new(),
+            mail: None,
         }
     }
 }
@@ -208,6 +211,8 @@ pub struct NewComment {
     /// Files recorded on the comment right after it (by the attachments
     /// use case): named on its event, so a consumer knows to wait for them.
     pub files: usize,
+    /// Set by the email channel: the mail it came as.
+    pub mail: Option<MailOrigin>,
 }
 
 impl NewComment {
@@ -217,6 +222,7 @@ impl NewComment {
             body,
             public: true,
             files: 0,
+            mail: None,
         }
     }
 
@@ -226,6 +232,7 @@ impl NewComment {
             body,
             public: false,
             files: 0,
+            mail: None,
         }
     }
 }

@@ -10,7 +10,7 @@ use switchboard_domain::kernel::events::Actor;
 use switchboard_domain::kernel::idempotency::{IdempotencyKey, IdempotencyRecord};
 use switchboard_domain::kernel::ids::{CommentId, HistoryId, TenantId, TicketId};
 use switchboard_domain::kernel::ports::IdempotencyStore;
-use switchboard_domain::tickets::comment::Comment;
+use switchboard_domain::tickets::comment::{Comment, MailOrigin};
 use switchboard_domain::tickets::fields::{FieldDef, FieldKind, FieldSchema};
 use switchboard_domain::tickets::ports::{
     CommentWrite, FieldSchemaStore, TicketDimension, TicketFilters, TicketListQuery, TicketSort,
@@ -34,6 +34,8 @@ pub(super) fn comment(t: &Ticket, public: bool, at: Timestamp) -> Comment {
         edited_at: None,
         deleted_at: None,
         revisions: Vec::new(),
+        // Public replies came by mail: the origin survives the round trip.
+        mail: public.then(|| MailOrigin::new(Some("m1@client.example"), "> quoted")),
         version: 1,
     }
 }
