@@ -26,7 +26,7 @@ def helpdesk(api):
     return {"slug": slug, "owner": owner, "address": address}
 
 
-def send(to, sender, subject, body, message_id=None, **headers):
+def send(to, sender, subject, body, message_id=None, envelope=None, **headers):
     msg = EmailMessage()
     msg["From"] = sender
     msg["To"] = to
@@ -37,7 +37,7 @@ def send(to, sender, subject, body, message_id=None, **headers):
     msg.set_content(body)
     host, port = os.environ["SWITCHBOARD_SMTP"].split(":")
     with smtplib.SMTP(host, int(port), timeout=30) as smtp:
-        smtp.send_message(msg)
+        smtp.send_message(msg, from_addr=envelope)
     return msg["Message-ID"]
 
 
@@ -66,8 +66,25 @@ def test_a_mail_opens_a_ticket_and_the_reply_threads_onto_it_without_the_quote(a
     send(to, "ana@example.com", f"Re: [#{ticket['number']}] Printer on fire", reply,
          In_Reply_To=first, References=first)
     assert len(tickets(api, owner)) == 1
-    bodies = [c["body"] for c in comments(api, owner, ticket["id"])]
-    assert bodies[-1] == "Still smoking, please hurry."
+    last = comments(api, owner, ticket["id"])[-1]
+    assert last["body"] == "Still smoking, please hurry."
+    assert last["quoted"].startswith("On Mon, Nov 23, 2026 at 10:00 AM Acme Support"), last
+    assert "> We are on it." in last["quoted"]
+
+
+def test_a_mail_whose_sender_fails_dmarc_never_threads_as_them(api, helpdesk):
+    owner, to = helpdesk["owner"], helpdesk["address"]
+    first = send(to, "ana@example.com", "Printer on fire", "Smoke.")
+    [ticket] = tickets(api, owner)
+    # The envelope is the forger's: devstack's DMARC judges by alignment.
+    send(to, "ana@example.com", f"Re: [#{ticket['number']}] Printer on fire",
+         "Send the refund to account 9999.", envelope="mallory@evil.example",
+         In_Reply_To=first)
+    listed = tickets(api, owner)
+    assert len(listed) == 2
+    assert len(comments(api, owner, ticket["id"])) == 1
+    [spoofed] = [t for t in listed if t["id"] != ticket["id"]]
+    assert spoofed["tags"] == ["unverified-sender"]
 
 
 def test_a_subject_tag_from_a_stranger_opens_a_new_ticket(api, helpdesk):

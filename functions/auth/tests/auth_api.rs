@@ -225,6 +225,7 @@ async fn customers_register_only_where_the_tenant_allows_it() {
             TenantPatch {
                 name: None,
                 allow_customer_signup: Some(true),
+                unverified_mail: None,
             },
             None,
             Timestamp::now(),

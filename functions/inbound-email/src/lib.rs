@@ -83,6 +83,9 @@ impl Inbound {
             verdicts: Verdicts {
                 spam: verdict(&ses.receipt.spam_verdict),
                 virus: verdict(&ses.receipt.virus_verdict),
+                spf: verdict(&ses.receipt.spf_verdict),
+                dkim: verdict(&ses.receipt.dkim_verdict),
+                dmarc: verdict(&ses.receipt.dmarc_verdict),
             },
             raw: &key,
             fallback_id: &id,

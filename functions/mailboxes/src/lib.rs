@@ -194,7 +194,8 @@ async fn delete(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 struct MessagesQuery {
-    /// `quarantined` (default), `auto_reply`, `bounce`, `created`, `threaded`, `dropped`.
+    /// `quarantined` (default), `held` (failed DMARC), `refused` (kept with the reason the rules gave),
+    /// `auto_reply`, `bounce`, `created`, `threaded`, `dropped`, `sent`.
     decision: Option<String>,
     limit: Option<i64>,
     cursor: Option<String>,

@@ -11,7 +11,9 @@ use std::sync::Arc;
 use switchboard_domain::DomainError;
 use switchboard_domain::accounts::input::SignUp;
 use switchboard_domain::accounts::permissions::Action;
-use switchboard_domain::accounts::tenant::{Slug, TenantPatch, TenantStatus, parse_tenant_name};
+use switchboard_domain::accounts::tenant::{
+    Slug, TenantPatch, TenantStatus, UnverifiedMail, parse_tenant_name,
+};
 use switchboard_domain::accounts::user::{Email, Password, parse_person_name};
 use switchboard_domain::kernel::ids::TenantId;
 use switchboard_domain::kernel::validation::Validator;
@@ -144,6 +146,9 @@ struct TenantPatchRequest {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct SettingsPatchRequest {
     allow_customer_signup: Option<bool>,
+    /// `open` (default): a mail whose sender fails DMARC opens a ticket
+    /// tagged `unverified-sender`; `hold`: it is held for review.
+    unverified_mail: Option<String>,
 }
 
 impl TryFrom<TenantPatchRequest> for TenantPatch {
@@ -152,10 +157,18 @@ impl TryFrom<TenantPatchRequest> for TenantPatch {
     fn try_from(r: TenantPatchRequest) -> Result<Self, DomainError> {
         let mut v = Validator::new();
         let name = v.optional("name", r.name, |n| parse_tenant_name(&n));
+        let (signup, mail) = match r.settings {
+            Some(s) => (s.allow_customer_signup, s.unverified_mail),
+            None => (None, None),
+        };
+        let mail = v.optional("settings.unverifiedMail", mail, |m| {
+            UnverifiedMail::parse(&m)
+        });
         v.finish()?;
         Ok(TenantPatch {
             name: name.flatten(),
-            allow_customer_signup: r.settings.and_then(|s| s.allow_customer_signup),
+            allow_customer_signup: signup,
+            unverified_mail: mail.flatten(),
         })
     }
 }

@@ -215,14 +215,37 @@ async fn owners_update_the_tenant_with_optimistic_locking() {
     assert_eq!(r.status, 200, "{:#}", r.body);
     assert_eq!(r.body["name"], "Acme Help");
     assert_eq!(r.body["settings"]["allowCustomerSignup"], true);
+    assert_eq!(r.body["settings"]["unverifiedMail"], "open");
     assert_eq!(r.header("etag"), "\"2\"");
+
+    let hold = json!({ "settings": { "unverifiedMail": "hold" } });
+    let r = send(
+        &app,
+        Method::PATCH,
+        "/v1/tenants/current",
+        Some(hold),
+        &[("authorization", &auth), ("if-match", "\"2\"")],
+    )
+    .await;
+    assert_eq!(r.body["settings"]["unverifiedMail"], "hold", "{:#}", r.body);
+    let bad = json!({ "settings": { "unverifiedMail": "maybe" } });
+    let r = send(
+        &app,
+        Method::PATCH,
+        "/v1/tenants/current",
+        Some(bad),
+        &[("authorization", &auth), ("if-match", "\"3\"")],
+    )
+    .await;
+    r.assert_problem(422, "validation_failed");
+    assert_eq!(r.body["errors"][0]["field"], "settings.unverifiedMail");
 
     let stale = send(
         &app,
         Method::PATCH,
         "/v1/tenants/current",
         Some(json!({"name": "Other"})),
-        &[("authorization", &auth), ("if-match", "\"1\"")],
+        &[("authorization", &auth), ("if-match", "\"2\"")],
     )
     .await;
     stale.assert_problem(412, "precondition_failed");

@@ -32,6 +32,7 @@ async fn open_registration(store: &MemoryStore, owner: &Principal, now: jiff::Ti
     let patch = TenantPatch {
         name: None,
         allow_customer_signup: Some(true),
+        unverified_mail: None,
     };
     accounts(store)
         .update_tenant(owner, patch, None, now)

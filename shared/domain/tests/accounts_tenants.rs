@@ -25,6 +25,7 @@ fn rename(name: &str) -> TenantPatch {
     TenantPatch {
         name: Some(name.into()),
         allow_customer_signup: None,
+        unverified_mail: None,
     }
 }
 
@@ -32,6 +33,7 @@ fn open_registration() -> TenantPatch {
     TenantPatch {
         name: None,
         allow_customer_signup: Some(true),
+        unverified_mail: None,
     }
 }
 
@@ -181,6 +183,7 @@ async fn an_owner_renames_the_helpdesk_and_opens_registration_in_one_change() {
     let patch = TenantPatch {
         name: Some("Acme Help".into()),
         allow_customer_signup: Some(true),
+        unverified_mail: None,
     };
     let updated = accounts(&store)
         .update_tenant(&owner, patch, Some(1), clock.now())
@@ -210,6 +213,7 @@ async fn a_patch_that_changes_nothing_writes_nothing() {
     let patch = TenantPatch {
         name: Some("Acme Support".into()),
         allow_customer_signup: Some(false),
+        unverified_mail: None,
     };
     let same = accounts(&store)
         .update_tenant(&owner, patch, None, clock.now())

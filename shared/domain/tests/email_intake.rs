@@ -240,10 +240,12 @@ async fn infected_or_spam_mail_is_quarantined_for_review_newest_first() {
     let virus = Verdicts {
         virus: Verdict::Fail,
         spam: Verdict::Pass,
+        ..Verdicts::default()
     };
     let spam = Verdicts {
         virus: Verdict::Pass,
         spam: Verdict::Fail,
+        ..Verdicts::default()
     };
     let first = d.mail("x@example.com", "Invoice attached", "Open it.");
     let decision = d
@@ -264,6 +266,7 @@ async fn infected_or_spam_mail_is_quarantined_for_review_newest_first() {
     let gray = Verdicts {
         virus: Verdict::Gray,
         spam: Verdict::Gray,
+        ..Verdicts::default()
     };
     let third = d.mail("z@example.com", "Real question", "Hi.");
     assert_eq!(

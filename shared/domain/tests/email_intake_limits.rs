@@ -121,3 +121,59 @@ async fn at_most_twenty_copied_people_are_kept() {
     assert_eq!(ticket.cc.len(), 20);
     assert!(ticket.cc.contains("p01@example.com") && !ticket.cc.contains("p21@example.com"));
 }
+
+#[tokio::test]
+async fn a_required_field_customers_answer_on_the_form_does_not_stop_a_mail() {
+    use switchboard_domain::tickets::fields::{FieldDef, FieldKind};
+    let d = Desk::new().await;
+    let order = FieldDef {
+        key: "order".into(),
+        label: "Order".into(),
+        kind: FieldKind::Text,
+        options: Vec::new(),
+        required: true,
+        customer_visible: true,
+    };
+    d.ticketing
+        .put_fields(&d.acme.owner.principal, vec![order], None)
+        .await
+        .unwrap();
+    let id = format!("<{}>", message_id());
+    let (_, text) = opening_text(&d, &raw_mail(&headers(&d, "No order", &id), "Hi.")).await;
+    assert_eq!(text, "Hi.");
+}
+
+#[tokio::test]
+async fn a_mail_the_rules_cannot_take_is_kept_as_refused_with_its_reason() {
+    use switchboard_domain::StoreError;
+    let d = Desk::new().await;
+    let id = format!("<{}>", message_id());
+    let raw = raw_mail(&headers(&d, "Vanishing ticket", &id), "Hi.");
+    // A permanent failure (what retrying would repeat), not an outage.
+    d.store
+        .fail_next_call_to("next_ticket_number", StoreError::NotFound);
+    let decision = d
+        .try_receive(&d.address, &raw, Verdicts::default(), "ses")
+        .await
+        .unwrap();
+    assert_eq!(
+        (decision.decision.as_str(), decision.reason.as_str()),
+        ("refused", "not found")
+    );
+    assert_eq!(d.recorded("refused").await, ["Vanishing ticket"]);
+
+    // An outage fails the delivery, so SES delivers again.
+    let id = format!("<{}>", message_id());
+    let raw = raw_mail(&headers(&d, "Outage", &id), "Hi.");
+    d.store.fail_next_call_to(
+        "next_ticket_number",
+        StoreError::Unavailable("dynamodb".into()),
+    );
+    assert!(
+        d.try_receive(&d.address, &raw, Verdicts::default(), "ses")
+            .await
+            .is_err()
+    );
+    assert!(d.recorded("refused").await.len() == 1);
+    assert_eq!(opening_text(&d, &raw).await.1, "Hi.");
+}

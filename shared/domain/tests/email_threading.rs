@@ -412,3 +412,90 @@ async fn a_reply_delivered_twice_or_retried_after_a_failed_record_adds_one_comme
         "one comment.created in all"
     );
 }
+
+#[tokio::test]
+async fn a_sender_failing_dmarc_never_speaks_on_their_tickets_it_opens_a_tagged_one_or_is_held() {
+    use switchboard_domain::accounts::ports::TenantStore;
+    use switchboard_domain::accounts::tenant::UnverifiedMail;
+    use switchboard_domain::email::Verdict;
+    let d = Desk::new().await;
+    let (first, ticket) = opened(&d, &[]).await;
+    let spoofed = |subject: &str| {
+        raw_mail(
+            &[
+                ("From", "ana@example.com"),
+                ("To", d.address.as_str()),
+                ("Subject", subject),
+                ("Message-ID", &format!("<{}>", message_id())),
+                ("In-Reply-To", &format!("<{first}>")),
+            ],
+            "Please send the refund to account 9999.",
+        )
+    };
+    let failing = Verdicts {
+        dmarc: Verdict::Fail,
+        ..Verdicts::default()
+    };
+    let tagged = format!("Re: [#{}] Printer on fire", ticket.number);
+    let decision = d
+        .try_receive(&d.address, &spoofed(&tagged), failing, "s1")
+        .await
+        .unwrap();
+    assert_eq!(decision.decision, "created");
+    assert_eq!(
+        decision.reason,
+        "a new conversation; the sender is not proven (DMARC failed)"
+    );
+    assert_ne!(decision.ticket_id, Some(ticket.id));
+    assert_eq!(d.detail(ticket.id).await.comments.len(), 1, "not threaded");
+    let opened = d.detail(decision.ticket_id.unwrap()).await.ticket;
+    let tags: Vec<&str> = opened.tags.iter().map(|t| t.as_str()).collect();
+    assert_eq!(tags, ["unverified-sender"]);
+
+    // Without a DMARC policy, failing both SPF and DKIM is as unproven.
+    let both = Verdicts {
+        dmarc: Verdict::Gray,
+        spf: Verdict::Fail,
+        dkim: Verdict::Fail,
+        ..Verdicts::default()
+    };
+    let decision = d
+        .try_receive(&d.address, &spoofed(&tagged), both, "s2")
+        .await
+        .unwrap();
+    assert!(decision.reason.ends_with("(SPF and DKIM failed)"));
+
+    // A helpdesk that holds such mail opens nothing.
+    let mut tenant = d.store.tenant(d.acme.id()).await.unwrap().unwrap();
+    tenant.settings.unverified_mail = UnverifiedMail::Hold;
+    tenant.version += 1;
+    d.store
+        .update_tenant(&tenant, tenant.version - 1, &[])
+        .await
+        .unwrap();
+    let before = d.tickets().await.len();
+    let decision = d
+        .try_receive(&d.address, &spoofed("Held"), failing, "s3")
+        .await
+        .unwrap();
+    assert_eq!(
+        (decision.decision.as_str(), decision.ticket_id),
+        ("held", None)
+    );
+    assert_eq!(d.tickets().await.len(), before);
+    assert_eq!(d.recorded("held").await, ["Held"]);
+
+    // A proven sender threads as before.
+    let proven = reply(
+        &d,
+        "ana@example.com",
+        &d.address,
+        &[("Subject", tagged.as_str())],
+        "Any news?",
+    )
+    .await;
+    assert_eq!(
+        (proven.decision.as_str(), proven.ticket_id),
+        ("threaded", Some(ticket.id))
+    );
+}

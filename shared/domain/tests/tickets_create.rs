@@ -385,6 +385,7 @@ async fn a_channel_default_applies_only_where_nothing_was_chosen_and_its_team_ex
             routing: ChannelRouting {
                 team_id: Some(team.id),
                 priority: Some(Priority::High),
+                unverified_sender: false,
             },
             ..new_ticket("By mail", "x")
         },
@@ -404,6 +405,7 @@ async fn a_channel_default_applies_only_where_nothing_was_chosen_and_its_team_ex
             routing: ChannelRouting {
                 team_id: Some(TeamId::new()),
                 priority: Some(Priority::High),
+                unverified_sender: false,
             },
             ..new_ticket("By mail", "x")
         },

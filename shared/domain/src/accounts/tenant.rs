@@ -100,6 +100,29 @@ pub enum TenantStatus {
 pub struct TenantSettings {
     /// Whether customers may create their own portal account.
     pub allow_customer_signup: bool,
+    /// What becomes of a mail whose sender is not proven (failing DMARC).
+    #[serde(default)]
+    pub unverified_mail: UnverifiedMail,
+}
+
+/// A mail whose sender is not proven never threads as that person: it
+/// opens a ticket tagged `unverified-sender`, or is held for admins.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnverifiedMail {
+    #[default]
+    Open,
+    Hold,
+}
+
+impl UnverifiedMail {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        match raw {
+            "open" => Ok(Self::Open),
+            "hold" => Ok(Self::Hold),
+            _ => Err(Invalid::new("invalid_value", "must be `open` or `hold`")),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,6 +161,7 @@ impl Tenant {
 pub struct TenantPatch {
     pub name: Option<String>,
     pub allow_customer_signup: Option<bool>,
+    pub unverified_mail: Option<UnverifiedMail>,
 }
 
 impl TenantPatch {
@@ -155,6 +179,12 @@ impl TenantPatch {
         {
             tenant.settings.allow_customer_signup = allow;
             changed.push("settings.allowCustomerSignup");
+        }
+        if let Some(mail) = self.unverified_mail
+            && mail != tenant.settings.unverified_mail
+        {
+            tenant.settings.unverified_mail = mail;
+            changed.push("settings.unverifiedMail");
         }
         if !changed.is_empty() {
             tenant.updated_at = now;
@@ -196,6 +226,7 @@ mod tests {
         let same = TenantPatch {
             name: Some("Acme".into()),
             allow_customer_signup: Some(false),
+            unverified_mail: None,
         };
         assert!(same.apply(&mut tenant, now).is_empty());
         assert_eq!(tenant.version, 1);
@@ -203,6 +234,7 @@ mod tests {
         let patch = TenantPatch {
             name: Some("Acme Inc".into()),
             allow_customer_signup: Some(true),
+            unverified_mail: None,
         };
         assert_eq!(
             patch.apply(&mut tenant, now),

@@ -31,6 +31,24 @@ impl Verdict {
 pub struct Verdicts {
     pub spam: Verdict,
     pub virus: Verdict,
+    pub spf: Verdict,
+    pub dkim: Verdict,
+    /// `Gray` when the sender's domain publishes no DMARC policy.
+    pub dmarc: Verdict,
+}
+
+impl Verdicts {
+    /// Why the From address is not proven, if it is not: DMARC failed, or
+    /// (for a domain without a policy) both SPF and DKIM did.
+    pub fn unproven_sender(&self) -> Option<&'static str> {
+        if self.dmarc == Verdict::Fail {
+            Some("DMARC failed")
+        } else if self.spf == Verdict::Fail && self.dkim == Verdict::Fail {
+            Some("SPF and DKIM failed")
+        } else {
+            None
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -225,16 +243,19 @@ mod tests {
         let virus = Verdicts {
             virus: Verdict::parse("FAIL"),
             spam: Verdict::Pass,
+            ..Verdicts::default()
         };
         assert_eq!(classify(&m, &virus).code(), "quarantine");
         let spam = Verdicts {
             virus: Verdict::Pass,
             spam: Verdict::parse("fail"),
+            ..Verdicts::default()
         };
         assert_eq!(classify(&m, &spam).code(), "quarantine");
         let gray = Verdicts {
             virus: Verdict::parse("GRAY"),
             spam: Verdict::parse("PASS"),
+            ..Verdicts::default()
         };
         assert_eq!(classify(&m, &gray).code(), "deliver");
     }

@@ -27,6 +27,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use crate::accounts::permissions::{Caller, Principal};
+use crate::accounts::tenant::UnverifiedMail;
 use crate::accounts::user::{Email, Role, User};
 use crate::attachments::attachment::{
     Attachment, MAX_FILE_BYTES, check_allowed, check_size, parse_content_type, parse_filename,
@@ -179,9 +180,24 @@ where
                 comment_id: seen.comment_id,
             });
         }
-        let mut decision = self
+        let mut decision = match self
             .decide(ticketing, &route, received, mail, &message_id, now)
-            .await?;
+            .await
+        {
+            Ok(d) => d,
+            // A mail the rules cannot take is kept with the reason, never
+            // lost; only a failure worth retrying fails the delivery.
+            Err(e) => match refusal(&e) {
+                Some(reason) => Decision {
+                    decision: "refused".into(),
+                    reason,
+                    tenant_id: None,
+                    ticket_id: None,
+                    comment_id: None,
+                },
+                None => return Err(e),
+            },
+        };
         decision.tenant_id = Some(tenant);
         let record = MessageRecord {
             message_id: message_id.clone(),
@@ -234,6 +250,21 @@ where
         let Some(from) = &mail.from else {
             return Ok(outcome("dropped", "no sender".into()));
         };
+        // A sender that is not proven never speaks as that person on
+        // their tickets: a new ticket, tagged, or the mail held.
+        let unproven = received.verdicts.unproven_sender();
+        if let Some(why) = unproven
+            && self
+                .store
+                .tenant(tenant)
+                .await?
+                .is_some_and(|t| t.settings.unverified_mail == UnverifiedMail::Hold)
+        {
+            return Ok(outcome(
+                "held",
+                format!("the sender is not proven ({why}); held for review"),
+            ));
+        }
         let Some(principal) = self
             .sender(tenant, &from.email, from.name.as_deref(), now)
             .await?
@@ -250,7 +281,11 @@ where
             message_id.as_bytes(),
         );
         let (files, refused) = files_of(mail);
-        if let Some((ticket, reason)) = self.thread(route, mail, &principal).await? {
+        let threaded = match unproven {
+            None => self.thread(route, mail, &principal).await?,
+            Some(_) => None,
+        };
+        if let Some((ticket, reason)) = threaded {
             let reply = split(&mail.text, &mail.subject);
             let body = comment_text(&reply.text, &refused);
             let input = NewComment {
@@ -291,8 +326,12 @@ where
             Route::Mailbox(m) => ChannelRouting {
                 team_id: m.default_team_id,
                 priority: m.default_priority,
+                unverified_sender: unproven.is_some(),
             },
-            Route::Reply { .. } => ChannelRouting::default(),
+            Route::Reply { .. } => ChannelRouting {
+                unverified_sender: unproven.is_some(),
+                ..ChannelRouting::default()
+            },
         };
         let subject = SubjectLine::parse(&subject_of(&mail.subject))
             .map_err(|e| DomainError::field("subject", e.code, e.message))?;
@@ -315,7 +354,10 @@ where
         }
         Ok(Decision {
             decision: "created".into(),
-            reason: "a new conversation".into(),
+            reason: match unproven {
+                None => "a new conversation".into(),
+                Some(why) => format!("a new conversation; the sender is not proven ({why})"),
+            },
             tenant_id: Some(tenant),
             ticket_id: Some(detail.ticket.id),
             comment_id: detail.comments.first().map(|c| c.id),
@@ -491,6 +533,25 @@ struct File<'a> {
 }
 
 /// The files a ticket takes, and a line for each one refused.
+/// Why a mail is refused, for a failure that another try would repeat.
+fn refusal(e: &DomainError) -> Option<String> {
+    match e {
+        DomainError::Invalid(errors) => Some(
+            errors
+                .iter()
+                .map(|f| format!("{}: {}", f.field, f.message))
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+        DomainError::Forbidden
+        | DomainError::NotAllowed(_)
+        | DomainError::Suspended
+        | DomainError::NotFound
+        | DomainError::IdempotencyKeyReused => Some(e.to_string()),
+        _ => None,
+    }
+}
+
 fn files_of(mail: &InboundMail) -> (Vec<File<'_>>, Vec<String>) {
     let mut files = Vec::new();
     let mut refused = Vec::new();

@@ -30,6 +30,8 @@ const DECISIONS: &[&str] = &[
     "auto_reply",
     "bounce",
     "quarantined",
+    "held",
+    "refused",
     "dropped",
     "sent",
 ];

@@ -21,11 +21,12 @@ use crate::kernel::validation::{FieldError, Validator, parse_id};
 use crate::tickets::comment::Comment;
 use crate::tickets::events::opening_comment_event;
 
+use crate::tickets::input::UNVERIFIED_SENDER;
 use crate::tickets::ports::{
     CommentWrite, FieldSchemaStore, TicketStore, TicketWrite, TicketWriteMode,
 };
 use crate::tickets::service::{TicketDetail, Ticketing};
-use crate::tickets::ticket::{Channel, Priority, Status, Ticket, TicketType};
+use crate::tickets::ticket::{Channel, Priority, Status, Tag, Ticket, TicketType};
 
 impl<S> Ticketing<S>
 where
@@ -112,13 +113,15 @@ where
         }
         let schema = self.store.field_schema(tenant).await?;
         // A customer answers the fields they can see; the hidden ones
-        // (even required ones) are staff's to fill in later.
+        // (even required ones) are staff's to fill in later. A mail cannot
+        // answer any: its ticket opens, and staff fill them in.
         let checked_against = if staff {
             schema.clone()
         } else {
             schema.customer_schema()
         };
-        let custom_fields = match checked_against.check(&BTreeMap::new(), &custom, true) {
+        let complete = channel != Some(Channel::Email);
+        let custom_fields = match checked_against.check(&BTreeMap::new(), &custom, complete) {
             Ok(c) => Some(c),
             Err(errors) => {
                 errors.into_iter().for_each(|e| v.push(e));
@@ -161,7 +164,13 @@ where
             requester_id: requester,
             assignee_id: assignee,
             team_id: team,
-            tags: tags.unwrap_or_default(),
+            tags: {
+                let mut tags = tags.unwrap_or_default();
+                if routing.unverified_sender {
+                    tags.extend(Tag::parse(UNVERIFIED_SENDER).ok());
+                }
+                tags
+            },
             custom_fields: custom_fields.unwrap_or_default(),
             cc,
             created_by: principal.actor(),

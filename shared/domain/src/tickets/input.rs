@@ -111,7 +111,13 @@ impl NewTicket {
 pub struct ChannelRouting {
     pub team_id: Option<TeamId>,
     pub priority: Option<Priority>,
+    /// The channel could not prove who sent it (a mail failing DMARC):
+    /// the ticket is tagged [`UNVERIFIED_SENDER`] for agents to see.
+    pub unverified_sender: bool,
 }
+
+/// The tag of a ticket whose sender is not proven.
+pub const UNVERIFIED_SENDER: &str = "unverified-sender";
 
 /// A partial change; `Some(None)` clears a nullable field.
 #[derive(Debug, Clone, Default, PartialEq)]
