@@ -345,3 +345,33 @@ async fn a_key_needs_both_its_role_and_the_scope() {
         .unwrap();
     assert_eq!(made.role, Role::Customer);
 }
+
+/// Keys belong to the helpdesk, not to the person who made them: an
+/// integration does not stop because its maker left. The list names the
+/// maker and the last use, so admins find and revoke orphaned keys.
+#[tokio::test]
+async fn a_key_outlives_its_makers_deactivation_and_the_list_shows_maker_and_last_use() {
+    let (clock, store) = world();
+    let (_, owner) = helpdesk(&store, clock.now()).await;
+    let (signed, admin) = member(&store, &owner, Role::Admin, "Ada Admin", clock.now()).await;
+    let (secret, key) = directory(&store)
+        .create_api_key(
+            &admin,
+            new_key("CRM sync", Role::Agent, &[Scope::TicketsRead]),
+            clock.now(),
+        )
+        .await
+        .unwrap();
+    directory(&store)
+        .deactivate_user(&owner, signed.user.id, clock.now())
+        .await
+        .unwrap();
+    clock.advance(SignedDuration::from_mins(10));
+    let as_key = authenticate(&store, &secret, clock.now()).await;
+    assert_eq!(as_key.role(), Role::Agent);
+    let [listed] = keys_of(&store, &owner).await.try_into().unwrap();
+    assert_eq!(
+        (listed.id, listed.created_by, listed.last_used_at),
+        (key.id, signed.user.id, Some(clock.now()))
+    );
+}
