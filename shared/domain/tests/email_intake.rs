@@ -433,7 +433,6 @@ async fn a_decision_that_could_not_be_recorded_is_taken_again_without_a_second_t
 }
 
 #[tokio::test]
-#[ignore = "bug: files of a mail whose first intake failed after the ticket was made are never attached on the retry"]
 async fn files_of_a_mail_whose_first_try_failed_are_attached_on_the_retry() {
     let d = Desk::new().await;
     let raw = format!(

@@ -41,7 +41,6 @@ use crate::email::subject::ticket_tag;
 use crate::email::{ReplyAddresses, thread_id};
 use crate::kernel::error::{DomainError, StoreError};
 use crate::kernel::events::Actor;
-use crate::kernel::idempotency::Created;
 use crate::kernel::idempotency::IdempotencyKey;
 use crate::kernel::ids::{AttachmentId, CommentId, SessionId, TenantId, TicketId};
 use crate::tickets::comment::{Comment, MAX_BODY_BYTES, MailOrigin};
@@ -301,13 +300,8 @@ where
                 .await
             {
                 Ok(created) => {
-                    let comment = match created {
-                        Created::New(c) => {
-                            self.attach(&principal, &c, &files, now).await?;
-                            c
-                        }
-                        Created::Replayed(c) => c,
-                    };
+                    let comment = created.into_inner().0;
+                    self.attach(&principal, &comment, &files, now).await?;
                     return Ok(Decision {
                         decision: "threaded".into(),
                         reason,
@@ -345,11 +339,12 @@ where
             )),
             ..NewTicket::new(subject, mail_body(text)?)
         };
-        let (detail, fresh) = match ticketing.create(&principal, input, Some(key), now).await? {
-            Created::New(d) => (d, true),
-            Created::Replayed(d) => (d, false),
-        };
-        if fresh && let Some(opening) = detail.comments.first() {
+        let detail = ticketing
+            .create(&principal, input, Some(key), now)
+            .await?
+            .into_inner()
+            .0;
+        if let Some(opening) = detail.comments.first() {
             self.attach(&principal, opening, &files, now).await?;
         }
         Ok(Decision {
@@ -445,6 +440,15 @@ where
         now: Timestamp,
     ) -> Result<(), DomainError> {
         if files.is_empty() {
+            return Ok(());
+        }
+        // A retry of a mail whose files were recorded (all at once) has
+        // nothing more to do; one whose files were not attaches them now.
+        let recorded = self
+            .store
+            .attachments(comment.tenant_id, comment.ticket_id)
+            .await?;
+        if recorded.iter().any(|a| a.comment_id == Some(comment.id)) {
             return Ok(());
         }
         let mut attachments = Vec::with_capacity(files.len());
