@@ -155,6 +155,8 @@ fn assigned(
 fn comment(public: bool, mentions: &[UserId], opening: bool) -> CommentCreated {
     CommentCreated {
         public,
+        body: "Text".into(),
+        author_id: None,
         mentions: mentions.iter().copied().collect(),
         opening,
         files: 0,

@@ -72,6 +72,7 @@ async fn an_author_edits_their_comment_keeping_what_it_said_before() {
         event.payload::<CommentChanged>(),
         Some(CommentChanged {
             public: true,
+            body: edited.body.clone(),
             mentions: BTreeSet::from([colleague.id])
         })
     );

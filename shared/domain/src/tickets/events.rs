@@ -86,12 +86,20 @@ impl Payload for TicketDeleted {
     const TYPES: &'static [EventType] = &[EventType::TicketDeleted, EventType::TicketRestored];
 }
 
-/// `comment.created`. `opening`: the requester's first message, which
-/// opened the ticket (not a reply); `files`: how many files are recorded
-/// on the comment right after it, so a consumer knows to wait for them.
+/// `comment.created`: what integrators and live clients need to show it.
+/// `opening`: the requester's first message, which opened the ticket (not
+/// a reply); `files`: how many files are recorded on the comment right
+/// after it, so a consumer knows to wait for them. Customers' sockets never
+/// get an internal note's event (see `realtime::model::customer_view`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CommentCreated {
     pub public: bool,
+    #[serde(default)]
+    pub body: String,
+    /// The person who wrote it (absent for an API key or the system).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author_id: Option<UserId>,
     #[serde(default)]
     pub mentions: BTreeSet<UserId>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -108,10 +116,13 @@ fn is_zero(n: &usize) -> bool {
     *n == 0
 }
 
-/// `comment.updated` and `comment.deleted` (redacted).
+/// `comment.updated` (with the new text) and `comment.deleted` (redacted:
+/// no text).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommentChanged {
     pub public: bool,
+    #[serde(default)]
+    pub body: String,
     #[serde(default)]
     pub mentions: BTreeSet<UserId>,
 }
@@ -175,6 +186,8 @@ pub(crate) fn comment_created(
         comment_subject(comment),
         &CommentCreated {
             public: comment.public,
+            body: comment.body.clone(),
+            author_id: comment.author_id,
             mentions: comment.mentions.clone(),
             opening: false,
             files,
@@ -197,6 +210,7 @@ pub(crate) fn comment_changed(
         comment_subject(comment),
         &CommentChanged {
             public: comment.public,
+            body: comment.body.clone(),
             mentions: comment.mentions.clone(),
         },
     )
@@ -216,6 +230,8 @@ pub(crate) fn opening_comment_event(
         comment_subject(comment),
         &CommentCreated {
             public: comment.public,
+            body: comment.body.clone(),
+            author_id: comment.author_id,
             mentions: comment.mentions.clone(),
             opening: true,
             files: 0,
