@@ -290,3 +290,26 @@ def test_the_connections_api_describes_closes_and_reports_gone(api, helpdesk):
     assert gone.status_code == 410
     assert gone.headers["x-amzn-errortype"] == "GoneException"
     assert requests.post(management, data=b"{}", timeout=10).status_code == 410
+
+
+def test_a_deactivated_agents_socket_is_closed_and_a_logged_out_one_hears_nothing(api, helpdesk):
+    agent, other = helpdesk["agent"], helpdesk["other_agent"]
+    with connect(connect_url(api, agent["token"])) as ws, \
+            connect(connect_url(api, other["token"])) as other_ws:
+        assert subscribe(ws, "queue")["type"] == "subscribed"
+        assert subscribe(other_ws, "queue")["type"] == "subscribed"
+        r = api.call("DELETE", f"/v1/users/{agent['id']}", token=helpdesk["owner"])
+        assert r.status_code in (200, 204), r.text
+        # The deactivation's event reaches the router, which closes the socket.
+        with pytest.raises(ConnectionClosed):
+            until(ws, lambda m: False, timeout=WAIT)
+        # A new ticket still reaches the others.
+        ticket = open_ticket(api, helpdesk["customer"]["token"])
+        until(other_ws, event_of("ticket.created", ticketId=ticket["id"]))
+        # Logging out ends the session: its socket hears no more and is closed.
+        r = api.call("POST", "/v1/auth/logout", token=other["token"])
+        assert r.status_code in (200, 204), r.text
+        open_ticket(api, helpdesk["customer"]["token"], subject="After logout")
+        with pytest.raises(ConnectionClosed):
+            until(other_ws, lambda m: m.get("type") == "event"
+                  and m["event"]["data"].get("subject") == "After logout", timeout=WAIT)

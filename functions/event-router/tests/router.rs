@@ -6,17 +6,18 @@
 use aws_lambda_events::dynamodb::Event;
 use jiff::Timestamp;
 use serde_json::{Value, json};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use switchboard_aws::DynamoStore;
 use switchboard_aws::items::EventItem;
 use switchboard_domain::StoreError;
+use switchboard_domain::accounts::permissions::Caller;
 use switchboard_domain::accounts::user::Role;
 use switchboard_domain::email::mail_job::MailJob;
 use switchboard_domain::email::ports::MailQueue;
 use switchboard_domain::kernel::error::StoreResult;
 use switchboard_domain::kernel::events::{Actor, DomainEvent, EventType, Subject};
-use switchboard_domain::kernel::ids::{TicketId, UserId, WebhookId};
+use switchboard_domain::kernel::ids::{SessionId, TicketId, UserId, WebhookId};
 use switchboard_domain::kernel::pagination::PageRequest;
 use switchboard_domain::notifications::ports::NotificationStore;
 use switchboard_domain::realtime::model::{Connection, Listener, Topic};
@@ -40,6 +41,7 @@ struct FakeGateway {
     /// This call (1-based) fails as a gateway hiccup would.
     fail_call: Option<usize>,
     gone: HashSet<String>,
+    closed: Mutex<Vec<String>>,
 }
 
 impl Pusher for &FakeGateway {
@@ -61,6 +63,11 @@ impl Pusher for &FakeGateway {
             .unwrap()
             .push((connection_id.to_owned(), v));
         Ok(PushResult::Delivered)
+    }
+
+    async fn close(&self, connection_id: &str) -> StoreResult<()> {
+        self.closed.lock().unwrap().push(connection_id.to_owned());
+        Ok(())
     }
 }
 
@@ -134,6 +141,15 @@ struct World {
     agent: UserId,
     owner: UserId,
     ticket: TicketId,
+    /// The live session of each person, for their sockets.
+    sessions: HashMap<UserId, SessionId>,
+}
+
+async fn session_of(auth: &str) -> SessionId {
+    match kit::principal(auth).await.caller {
+        Caller::User { session_id, .. } => session_id,
+        other => panic!("not a person: {other:?}"),
+    }
 }
 
 async fn world() -> World {
@@ -162,12 +178,17 @@ async fn world() -> World {
         .await
         .unwrap();
     let ticket = created.into_inner().0.ticket.id;
+    let sessions = HashMap::from([
+        (agent.id, session_of(&agent.auth).await),
+        (tenant.owner_id, session_of(&tenant.owner).await),
+    ]);
     World {
         store,
         agent: agent.id,
         owner: tenant.owner_id,
         tenant,
         ticket,
+        sessions,
     }
 }
 
@@ -206,6 +227,7 @@ async fn connect(w: &World, user: UserId, role: Role, topic: Topic) -> Connectio
             tenant_id: w.tenant.id,
             user_id: user,
             role,
+            session_id: w.sessions.get(&user).copied(),
         },
         connected_at: Timestamp::now(),
         expires_at: Timestamp::now() + jiff::SignedDuration::from_hours(2),

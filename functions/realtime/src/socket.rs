@@ -6,6 +6,7 @@
 use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
 use aws_lambda_events::encodings::Body;
 use jiff::Timestamp;
+use switchboard_domain::accounts::ports::SessionStore;
 use switchboard_domain::kernel::error::StoreResult;
 use switchboard_domain::realtime::ports::{ConnectionStore, Pusher};
 use switchboard_domain::realtime::service::Live;
@@ -29,7 +30,7 @@ fn connection_id(request: &ApiGatewayWebsocketProxyRequest) -> &str {
 
 /// `$connect`: only with an unused, unexpired `?ticket=`; anything else is
 /// refused with 401 before the socket opens.
-pub async fn connect<S: TicketStore + ConnectionStore, P: Pusher>(
+pub async fn connect<S: TicketStore + ConnectionStore + SessionStore, P: Pusher>(
     live: &Live<S, P>,
     request: ApiGatewayWebsocketProxyRequest,
 ) -> StoreResult<ApiGatewayProxyResponse> {
@@ -52,7 +53,7 @@ pub async fn connect<S: TicketStore + ConnectionStore, P: Pusher>(
 }
 
 /// `$disconnect`: forgets the connection and its subscriptions.
-pub async fn disconnect<S: TicketStore + ConnectionStore, P: Pusher>(
+pub async fn disconnect<S: TicketStore + ConnectionStore + SessionStore, P: Pusher>(
     live: &Live<S, P>,
     request: ApiGatewayWebsocketProxyRequest,
 ) -> StoreResult<ApiGatewayProxyResponse> {
@@ -63,7 +64,7 @@ pub async fn disconnect<S: TicketStore + ConnectionStore, P: Pusher>(
 }
 
 /// Any client message: answered (or refused) on the socket.
-pub async fn message<S: TicketStore + ConnectionStore, P: Pusher>(
+pub async fn message<S: TicketStore + ConnectionStore + SessionStore, P: Pusher>(
     live: &Live<S, P>,
     request: ApiGatewayWebsocketProxyRequest,
 ) -> StoreResult<ApiGatewayProxyResponse> {

@@ -24,6 +24,15 @@ impl Pusher for &Recorder {
         self.0.lock().unwrap().push((connection_id.to_owned(), v));
         Ok(PushResult::Delivered)
     }
+
+    async fn close(&self, connection_id: &str) -> StoreResult<()> {
+        let closed = json!({"closed": true});
+        self.0
+            .lock()
+            .unwrap()
+            .push((connection_id.to_owned(), closed));
+        Ok(())
+    }
 }
 
 fn event(
@@ -92,6 +101,7 @@ async fn a_ticket_opens_one_connection_once_and_disconnect_forgets_everything() 
                     tenant_id: t.id,
                     user_id: t.owner_id,
                     role: Role::Owner,
+                    session_id: None,
                 },
                 expires_at: Timestamp::now() - SignedDuration::from_secs(1),
             },

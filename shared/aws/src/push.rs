@@ -2,6 +2,7 @@
 
 use aws_sdk_apigatewaymanagement::Client;
 use aws_sdk_apigatewaymanagement::error::SdkError;
+use aws_sdk_apigatewaymanagement::operation::delete_connection::DeleteConnectionError;
 use aws_sdk_apigatewaymanagement::operation::post_to_connection::PostToConnectionError;
 use aws_sdk_apigatewaymanagement::primitives::Blob;
 use switchboard_domain::kernel::error::StoreResult;
@@ -35,6 +36,24 @@ impl Pusher for ConnectionsApi {
                 if matches!(e.err(), PostToConnectionError::GoneException(_)) =>
             {
                 Ok(PushResult::Gone)
+            }
+            Err(e) => Err(sdk_error(e)),
+        }
+    }
+
+    async fn close(&self, connection_id: &str) -> StoreResult<()> {
+        let closed = self
+            .client
+            .delete_connection()
+            .connection_id(connection_id)
+            .send()
+            .await;
+        match closed {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(e))
+                if matches!(e.err(), DeleteConnectionError::GoneException(_)) =>
+            {
+                Ok(())
             }
             Err(e) => Err(sdk_error(e)),
         }

@@ -252,6 +252,7 @@ async fn customers_follow_only_their_own_tickets_and_notifications() {
     assert_eq!(
         held,
         BTreeSet::from([
+            Topic::Person(acme.customer.user.id).to_string(),
             Topic::Ticket(mine.id).to_string(),
             Topic::User(acme.customer.user.id).to_string()
         ])
@@ -381,7 +382,11 @@ async fn topics_are_held_once_up_to_fifty_and_can_be_left() {
 #[tokio::test]
 async fn typing_reaches_the_others_in_the_room_and_a_notes_typing_only_staff() {
     let (clock, store, acme) = world().await;
-    let (_, colleague_p) = invite(&store, &acme, Role::Agent, "Colleague", clock.now()).await;
+    let colleague_p = acme
+        .person(&store, "agent", "Colleague", clock.now())
+        .await
+        .unwrap()
+        .principal;
     let pusher = MemoryPusher::new();
     let live = Live::new(store.clone(), pusher.clone());
     let tickets = Ticketing::new(store.clone());
@@ -513,12 +518,15 @@ async fn an_answer_to_a_closed_connection_forgets_it() {
     );
 }
 
-fn target(connection: &str, role: Role, message: &str) -> (Subscriber, Vec<u8>) {
+/// A message for `who`'s connection (their live session).
+fn target(connection: &str, who: &Principal, message: &str) -> (Subscriber, Vec<u8>) {
     (
         Subscriber {
             connection_id: connection.into(),
-            user_id: switchboard_domain::kernel::ids::UserId::new(),
-            role,
+            tenant_id: who.tenant_id(),
+            user_id: who.user_id().unwrap(),
+            role: who.role(),
+            session_id: who.session_id(),
         },
         message.as_bytes().to_vec(),
     )
@@ -536,11 +544,12 @@ async fn a_fan_out_delivers_each_message_and_forgets_closed_connections() {
         &store,
         &pusher,
         vec![
-            target("conn-1", Role::Agent, r#"{"n":1}"#),
-            target("conn-closed", Role::Agent, r#"{"n":2}"#),
-            target("conn-2", Role::Customer, r#"{"n":3}"#),
+            target("conn-1", &acme.agent.principal, r#"{"n":1}"#),
+            target("conn-closed", &acme.agent.principal, r#"{"n":2}"#),
+            target("conn-2", &acme.customer.principal, r#"{"n":3}"#),
         ]
         .into_iter(),
+        clock.now(),
     )
     .await
     .unwrap();
@@ -548,7 +557,8 @@ async fn a_fan_out_delivers_each_message_and_forgets_closed_connections() {
         report,
         FanOut {
             delivered: 2,
-            gone: 1
+            gone: 1,
+            closed: 0
         }
     );
     assert_eq!(pusher.messages_to("conn-1"), vec![json!({"n": 1})]);
@@ -563,13 +573,14 @@ async fn a_fan_out_delivers_each_message_and_forgets_closed_connections() {
 
 #[tokio::test]
 async fn a_failed_push_fails_the_fan_out_after_trying_every_other() {
-    let (_clock, store, _acme) = world().await;
+    let (clock, store, acme) = world().await;
     let pusher = MemoryPusher::new();
     pusher.fail_next(StoreError::Unavailable("gateway hiccup".into()));
     let result = fan_out(
         &store,
         &pusher,
-        (1..=3).map(|i| target(&format!("conn-{i}"), Role::Agent, "{}")),
+        (1..=3).map(|i| target(&format!("conn-{i}"), &acme.agent.principal, "{}")),
+        clock.now(),
     )
     .await;
     assert!(
@@ -577,6 +588,8 @@ async fn a_failed_push_fails_the_fan_out_after_trying_every_other() {
         "{result:?}"
     );
     assert_eq!(pusher.pushes().len(), 2, "the other two went out");
-    let empty = fan_out(&store, &pusher, std::iter::empty()).await.unwrap();
+    let empty = fan_out(&store, &pusher, std::iter::empty(), clock.now())
+        .await
+        .unwrap();
     assert_eq!(empty, FanOut::default());
 }

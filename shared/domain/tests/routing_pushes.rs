@@ -146,6 +146,7 @@ async fn staff_get_every_event_and_the_customer_never_an_internal_note() {
         r.pusher.messages_to("conn-customer").is_empty(),
         "never an internal note"
     );
+    assert_eq!(r.events_to("conn-agent")[0]["data"]["body"], text.as_str());
     let to_owner = r.pusher.messages_to("conn-queue");
     assert!(
         to_owner.iter().all(|m| m["type"] == "event"),
@@ -170,6 +171,11 @@ async fn staff_get_every_event_and_the_customer_never_an_internal_note() {
     assert_eq!(kinds("conn-customer"), all);
     let public = &r.events_to("conn-customer")[0];
     assert_eq!(public["data"]["public"], true);
+    assert_eq!(public["data"]["body"], "Fixed", "the text to show");
+    assert_eq!(
+        public["data"]["authorId"],
+        acme.agent.user.id.to_string().as_str()
+    );
     assert!(
         public["data"].get("mentions").is_none(),
         "whom agents mention is staff business"
@@ -296,6 +302,7 @@ async fn a_customer_connection_on_the_queue_gets_nothing() {
             tenant_id: acme.id(),
             user_id: acme.customer.user.id,
             role: acme.customer.user.role,
+            session_id: acme.customer.principal.session_id(),
         },
         connected_at: clock.now(),
         expires_at: clock.now() + jiff::SignedDuration::from_hours(2),

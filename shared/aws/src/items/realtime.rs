@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use switchboard_domain::accounts::user::Role;
-use switchboard_domain::kernel::ids::{TenantId, UserId};
+use switchboard_domain::kernel::ids::{SessionId, TenantId, UserId};
 use switchboard_domain::realtime::model::{
     Connection, ConnectionTicket, Listener, Subscriber, Topic,
 };
@@ -51,6 +51,8 @@ pub struct ConnectionItem {
     pub tenant_id: TenantId,
     pub user_id: UserId,
     pub role: Role,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<SessionId>,
     pub connected_at: Timestamp,
     pub expires_at: Timestamp,
     pub ttl: i64,
@@ -67,6 +69,7 @@ impl From<&Connection> for ConnectionItem {
             tenant_id: c.listener.tenant_id,
             user_id: c.listener.user_id,
             role: c.listener.role,
+            session_id: c.listener.session_id,
             connected_at: c.connected_at,
             expires_at: c.expires_at,
             ttl: c.expires_at.as_second(),
@@ -83,6 +86,7 @@ impl From<ConnectionItem> for Connection {
                 tenant_id: i.tenant_id,
                 user_id: i.user_id,
                 role: i.role,
+                session_id: i.session_id,
             },
             connected_at: i.connected_at,
             expires_at: i.expires_at,
@@ -100,6 +104,8 @@ pub struct SubscriptionItem {
     pub connection_id: String,
     pub user_id: UserId,
     pub role: Role,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<SessionId>,
     pub ttl: i64,
 }
 
@@ -112,17 +118,21 @@ impl SubscriptionItem {
             connection_id: connection.id.clone(),
             user_id: l.user_id,
             role: l.role,
+            session_id: l.session_id,
             ttl: connection.expires_at.as_second(),
         }
     }
 }
 
-impl From<SubscriptionItem> for Subscriber {
-    fn from(i: SubscriptionItem) -> Self {
+impl SubscriptionItem {
+    /// The subscriber, of the tenant whose topic partition held it.
+    pub fn into_subscriber(self, tenant_id: TenantId) -> Subscriber {
         Subscriber {
-            connection_id: i.connection_id,
-            user_id: i.user_id,
-            role: i.role,
+            connection_id: self.connection_id,
+            tenant_id,
+            user_id: self.user_id,
+            role: self.role,
+            session_id: self.session_id,
         }
     }
 }

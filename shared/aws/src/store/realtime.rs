@@ -110,7 +110,7 @@ impl ConnectionStore for DynamoStore {
             let s: SubscriptionItem = from_item(item)?;
             // TTL deletion is lazy: expired subscriptions are skipped.
             if s.ttl > now.as_second() {
-                out.push(s.into());
+                out.push(s.into_subscriber(tenant));
             }
         }
         Ok(out)

@@ -318,6 +318,14 @@ impl Principal {
         self.user().map(|u| u.id)
     }
 
+    /// The session a person signed in with.
+    pub fn session_id(&self) -> Option<SessionId> {
+        match &self.caller {
+            Caller::User { session_id, .. } => Some(*session_id),
+            Caller::ApiKey(_) | Caller::System => None,
+        }
+    }
+
     pub fn is_customer(&self) -> bool {
         self.role() == Role::Customer
     }

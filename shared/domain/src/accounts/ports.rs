@@ -29,6 +29,33 @@ pub struct PrincipalState {
     pub session: Option<Session>,
 }
 
+impl PrincipalState {
+    /// The principal, if the tenant, the person and the session are all
+    /// live now: what a token or a socket stands for is checked against
+    /// the present, not the moment it was issued.
+    pub fn live(self, now: Timestamp) -> Option<crate::accounts::permissions::Principal> {
+        let (Some(tenant), Some(user), Some(session)) = (self.tenant, self.user, self.session)
+        else {
+            return None;
+        };
+        let consistent = user.tenant_id == tenant.id
+            && session.user_id == user.id
+            && session.tenant_id == tenant.id;
+        let live = consistent
+            && tenant.is_active()
+            && user.is_active()
+            && session.is_live(now)
+            && user.accepts_session_from(session.created_at);
+        live.then_some(crate::accounts::permissions::Principal {
+            tenant,
+            caller: crate::accounts::permissions::Caller::User {
+                user,
+                session_id: session.id,
+            },
+        })
+    }
+}
+
 /// Tenants: sign-up, settings, the operator's list.
 #[trait_variant::make(Send)]
 pub trait TenantStore: Send + Sync {

@@ -270,29 +270,9 @@ where
             .store
             .principal_state(claims.tid, claims.sub, claims.sid)
             .await?;
-        let revoked = DomainError::Unauthenticated(AuthFailure::Revoked);
-        let (Some(tenant), Some(user), Some(session)) = (state.tenant, state.user, state.session)
-        else {
-            return Err(revoked);
-        };
-        let consistent = user.tenant_id == tenant.id
-            && session.user_id == user.id
-            && session.tenant_id == tenant.id;
-        if !consistent
-            || !tenant.is_active()
-            || !user.is_active()
-            || !session.is_live(now)
-            || !user.accepts_session_from(session.created_at)
-        {
-            return Err(revoked);
-        }
-        Ok(Principal {
-            tenant,
-            caller: Caller::User {
-                user,
-                session_id: session.id,
-            },
-        })
+        state
+            .live(now)
+            .ok_or(DomainError::Unauthenticated(AuthFailure::Revoked))
     }
 
     async fn authenticate_api_key(

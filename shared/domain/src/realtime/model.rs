@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::accounts::user::Role;
 use crate::kernel::events::{DomainEvent, EventType};
-use crate::kernel::ids::{TenantId, TicketId, UserId};
+use crate::kernel::ids::{SessionId, TenantId, TicketId, UserId};
 use crate::notifications::notification::Notification;
 use crate::tickets::fields::FieldSchema;
 use crate::tickets::ticket::Ticket;
@@ -33,6 +33,10 @@ pub enum Topic {
     Queue,
     /// One person's notifications.
     User(UserId),
+    /// Every connection of one person, held from `$connect` so that the
+    /// sockets of a session that ends can be found and closed. Never
+    /// subscribed to by clients nor published to.
+    Person(UserId),
 }
 
 impl fmt::Display for Topic {
@@ -41,6 +45,7 @@ impl fmt::Display for Topic {
             Topic::Ticket(id) => write!(f, "ticket:{id}"),
             Topic::Queue => f.write_str("queue"),
             Topic::User(id) => write!(f, "user:{id}"),
+            Topic::Person(id) => write!(f, "person:{id}"),
         }
     }
 }
@@ -59,6 +64,8 @@ impl FromStr for Topic {
             None if s == "queue" => Ok(Topic::Queue),
             Some(("ticket", id)) => id.parse().map(Topic::Ticket).map_err(|_| bad()),
             Some(("user", id)) => id.parse().map(Topic::User).map_err(|_| bad()),
+            // Stored on connections; `authorize` refuses it to clients.
+            Some(("person", id)) => id.parse().map(Topic::Person).map_err(|_| bad()),
             _ => Err(bad()),
         }
     }
@@ -85,13 +92,19 @@ impl Refusal {
     }
 }
 
-/// Who a connection belongs to, fixed at `$connect` from the ticket.
+/// Who a connection belongs to, from the ticket: the person, the role
+/// they had and the session that asked. Checked again on `$connect`, on
+/// each subscription and before each push; when the session has ended or
+/// the role changed, the socket is closed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Listener {
     pub tenant_id: TenantId,
     pub user_id: UserId,
     pub role: Role,
+    /// Absent on connections from before sessions were bound: never live.
+    #[serde(default)]
+    pub session_id: Option<SessionId>,
 }
 
 impl Listener {
@@ -125,8 +138,22 @@ pub struct Connection {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Subscriber {
     pub connection_id: String,
+    pub tenant_id: TenantId,
     pub user_id: UserId,
     pub role: Role,
+    pub session_id: Option<SessionId>,
+}
+
+impl Subscriber {
+    /// Whom the connection stands for.
+    pub fn listener(&self) -> Listener {
+        Listener {
+            tenant_id: self.tenant_id,
+            user_id: self.user_id,
+            role: self.role,
+            session_id: self.session_id,
+        }
+    }
 }
 
 /// May `listener` subscribe to `topic`? `ticket` is the ticket a
@@ -143,6 +170,10 @@ pub fn authorize(
         Topic::User(_) => Err(Refusal::new(
             "forbidden",
             "only your own notifications: user:{your id}",
+        )),
+        Topic::Person(_) => Err(Refusal::new(
+            "invalid_topic",
+            "topics are ticket:{id}, queue or user:{id}",
         )),
         Topic::Ticket(_) => match ticket {
             Some(t) if t.tenant_id == listener.tenant_id && !t.is_deleted() => {
@@ -314,6 +345,7 @@ mod tests {
             tenant_id: tenant,
             user_id: UserId::new(),
             role,
+            session_id: None,
         }
     }
 

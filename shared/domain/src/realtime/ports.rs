@@ -53,4 +53,7 @@ pub enum PushResult {
 #[trait_variant::make(Send)]
 pub trait Pusher: Send + Sync {
     async fn push(&self, connection_id: &str, message: &[u8]) -> StoreResult<PushResult>;
+
+    /// Closes the connection (a closed one is no error).
+    async fn close(&self, connection_id: &str) -> StoreResult<()>;
 }

@@ -5,8 +5,13 @@ use crate::kernel::error::StoreResult;
 use futures::StreamExt;
 use jiff::Timestamp;
 
-use crate::accounts::permissions::{Action, Principal};
+use std::collections::{BTreeSet, HashMap};
+
+use crate::accounts::permissions::{Action, Caller, Principal};
+use crate::accounts::ports::SessionStore;
+use crate::accounts::user::Role;
 use crate::kernel::error::{DomainError, StoreError};
+use crate::kernel::ids::{SessionId, TenantId, UserId};
 use crate::kernel::secrets::{random_token, token_digest};
 use crate::realtime::model::{
     CONNECTION_TICKET_TTL, CONNECTION_TTL, ClientMessage, Connection, ConnectionTicket, Listener,
@@ -29,7 +34,7 @@ pub struct IssuedTicket {
     pub expires_at: Timestamp,
 }
 
-impl<S: TicketStore + ConnectionStore, P: Pusher> Live<S, P> {
+impl<S: TicketStore + ConnectionStore + SessionStore, P: Pusher> Live<S, P> {
     pub fn new(store: S, pusher: P) -> Self {
         Self { store, pusher }
     }
@@ -41,13 +46,16 @@ impl<S: TicketStore + ConnectionStore, P: Pusher> Live<S, P> {
         now: Timestamp,
     ) -> Result<IssuedTicket, DomainError> {
         principal.require(Action::LiveUpdates)?;
-        let user = principal.user_id().ok_or(DomainError::Forbidden)?;
+        let Caller::User { user, session_id } = &principal.caller else {
+            return Err(DomainError::Forbidden);
+        };
         let secret = random_token("wst");
         let ticket = ConnectionTicket {
             listener: Listener {
                 tenant_id: principal.tenant_id(),
-                user_id: user,
+                user_id: user.id,
                 role: principal.role(),
+                session_id: Some(*session_id),
             },
             expires_at: now + CONNECTION_TICKET_TTL,
         };
@@ -79,6 +87,11 @@ impl<S: TicketStore + ConnectionStore, P: Pusher> Live<S, P> {
         else {
             return Ok(Err(refused()));
         };
+        // Issued before the session ended (logout, deactivation, demotion,
+        // a new password): worthless now.
+        if !still_live(&self.store, &ticket.listener, now).await? {
+            return Ok(Err(refused()));
+        }
         let connection = Connection {
             id: connection_id.to_owned(),
             listener: ticket.listener,
@@ -87,7 +100,20 @@ impl<S: TicketStore + ConnectionStore, P: Pusher> Live<S, P> {
             topics: Default::default(),
         };
         self.store.put_connection(&connection).await?;
+        let person = Topic::Person(connection.listener.user_id);
+        self.store.subscribe(&connection, &person).await?;
         Ok(Ok(connection))
+    }
+
+    /// Closes the sockets of `user` whose session is no longer live or
+    /// whose role changed (after a deactivation, a demotion, a logout).
+    pub async fn close_ended(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        now: Timestamp,
+    ) -> StoreResult<usize> {
+        close_ended(&self.store, &self.pusher, tenant, user, now).await
     }
 
     pub async fn disconnect(&self, connection_id: &str) -> StoreResult<()> {
@@ -121,6 +147,12 @@ impl<S: TicketStore + ConnectionStore, P: Pusher> Live<S, P> {
                     .await;
             }
         };
+        if !still_live(&self.store, &connection.listener, now).await? {
+            let refusal = Refusal::new("session_ended", "the session ended; sign in again");
+            self.reply(connection_id, &ServerMessage::error(refusal, None))
+                .await?;
+            return close(&self.store, &self.pusher, connection_id).await;
+        }
         let (answer, action) = match message {
             ClientMessage::Subscribe { topic } => {
                 (self.subscribe(&connection, &topic).await?, "subscribe")
@@ -240,7 +272,7 @@ impl<S: TicketStore + ConnectionStore, P: Pusher> Live<S, P> {
             .into_iter()
             .filter(|s| s.connection_id != connection.id && (!internal || s.role.is_staff()))
             .map(|s| (s, bytes.clone()));
-        fan_out(&self.store, &self.pusher, targets).await?;
+        fan_out(&self.store, &self.pusher, targets, now).await?;
         Ok(Ok(None))
     }
 
@@ -254,15 +286,86 @@ impl<S: TicketStore + ConnectionStore, P: Pusher> Live<S, P> {
     }
 }
 
-/// Pushes each message to its subscriber, a bounded number at a time;
-/// connections found gone are deleted with their subscriptions. Fails if
-/// any push failed otherwise (after trying them all).
-pub async fn fan_out<S: ConnectionStore, P: Pusher>(
+/// Is the listener's person still active in a live session, with the role
+/// it connected with?
+pub async fn still_live<S: SessionStore>(
+    store: &S,
+    listener: &Listener,
+    now: Timestamp,
+) -> StoreResult<bool> {
+    let Some(session) = listener.session_id else {
+        return Ok(false);
+    };
+    let state = store
+        .principal_state(listener.tenant_id, listener.user_id, session)
+        .await?;
+    Ok(state.live(now).is_some_and(|p| p.role() == listener.role))
+}
+
+/// Closes a connection and forgets it with its subscriptions.
+async fn close<S: ConnectionStore, P: Pusher>(
+    store: &S,
+    pusher: &P,
+    connection_id: &str,
+) -> StoreResult<()> {
+    pusher.close(connection_id).await?;
+    store.delete_connection(connection_id).await
+}
+
+/// Closes every socket of `user` that no longer stands for a live session
+/// with its role; how many it closed.
+pub async fn close_ended<S: ConnectionStore + SessionStore, P: Pusher>(
+    store: &S,
+    pusher: &P,
+    tenant: TenantId,
+    user: UserId,
+    now: Timestamp,
+) -> StoreResult<usize> {
+    let mut closed = 0;
+    for s in store.subscribers(tenant, &Topic::Person(user), now).await? {
+        if !still_live(store, &s.listener(), now).await? {
+            close(store, pusher, &s.connection_id).await?;
+            closed += 1;
+        }
+    }
+    Ok(closed)
+}
+
+/// Pushes each message to its subscriber, a bounded number at a time,
+/// after checking once per listener that its session is live with its
+/// role: the sockets of ended sessions are closed instead. Connections
+/// found gone are deleted with their subscriptions. Fails if any push
+/// failed otherwise (after trying them all).
+pub async fn fan_out<S: ConnectionStore + SessionStore, P: Pusher>(
     store: &S,
     pusher: &P,
     targets: impl Iterator<Item = (Subscriber, Vec<u8>)>,
+    now: Timestamp,
 ) -> StoreResult<FanOut> {
-    let results: Vec<(String, StoreResult<PushResult>)> = futures::stream::iter(targets)
+    let targets: Vec<(Subscriber, Vec<u8>)> = targets.collect();
+    let mut live: HashMap<(TenantId, UserId, Role, Option<SessionId>), bool> = HashMap::new();
+    let mut admitted = Vec::with_capacity(targets.len());
+    let mut ended = BTreeSet::new();
+    for (s, bytes) in targets {
+        let key = (s.tenant_id, s.user_id, s.role, s.session_id);
+        let ok = match live.get(&key) {
+            Some(ok) => *ok,
+            None => {
+                let ok = still_live(store, &s.listener(), now).await?;
+                live.insert(key, ok);
+                ok
+            }
+        };
+        if ok {
+            admitted.push((s, bytes));
+        } else {
+            ended.insert(s.connection_id);
+        }
+    }
+    for connection in &ended {
+        close(store, pusher, connection).await?;
+    }
+    let results: Vec<(String, StoreResult<PushResult>)> = futures::stream::iter(admitted)
         .map(|(s, bytes)| async move {
             let r = pusher.push(&s.connection_id, &bytes).await;
             (s.connection_id, r)
@@ -270,7 +373,10 @@ pub async fn fan_out<S: ConnectionStore, P: Pusher>(
         .buffer_unordered(FAN_OUT_CONCURRENCY)
         .collect()
         .await;
-    let mut report = FanOut::default();
+    let mut report = FanOut {
+        closed: ended.len(),
+        ..FanOut::default()
+    };
     let mut failure = None;
     for (connection, result) in results {
         match result {
@@ -293,4 +399,6 @@ pub async fn fan_out<S: ConnectionStore, P: Pusher>(
 pub struct FanOut {
     pub delivered: usize,
     pub gone: usize,
+    /// Sockets of ended sessions, closed instead of pushed to.
+    pub closed: usize,
 }

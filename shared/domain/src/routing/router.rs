@@ -35,6 +35,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
 
+use crate::accounts::ports::SessionStore;
 use crate::email::mail_job::MailJob;
 use crate::email::outbound::Notified;
 use crate::email::ports::MailQueue;
@@ -47,7 +48,7 @@ use crate::notifications::notification::{
 use crate::notifications::ports::NotificationStore;
 use crate::realtime::model::{ServerMessage, Subscriber, Topic, customer_view, topics_of};
 use crate::realtime::ports::{ConnectionStore, Pusher};
-use crate::realtime::service::{FanOut, fan_out};
+use crate::realtime::service::{FanOut, close_ended, fan_out};
 use crate::sla::engine::SlaEngine;
 use crate::sla::ports::SlaQueue;
 use crate::tickets::fields::FieldSchema;
@@ -97,6 +98,9 @@ pub struct Routed {
     pub pushed: Option<FanOut>,
     /// The ticket's next SLA deadline after recomputing.
     pub sla_deadline: Option<Timestamp>,
+    /// Sockets closed because the event ended their person's session
+    /// (a deactivation, a change of role).
+    pub closed_sockets: usize,
 }
 
 /// Ticket and comment changes can move an SLA clock; announcements do not
@@ -117,6 +121,7 @@ where
         + NotificationStore
         + PreferenceStore
         + ConnectionStore
+        + SessionStore
         + StepLog
         + WebhookStore,
     S: SlaConfigStore + TicketSlaStore + Clone,
@@ -184,6 +189,14 @@ where
                 .recompute(tenant, ticket_id, now)
                 .await?
                 .and_then(|s| s.next_deadline);
+        }
+        if matches!(
+            event.kind,
+            EventType::UserDeactivated | EventType::UserUpdated
+        ) && let Some(user) = event.subject.user_id
+        {
+            routed.closed_sockets =
+                close_ended(&self.store, &self.pusher, tenant, user, now).await?;
         }
         if !finished(STEP_PUSH) {
             routed.pushed = Some(self.push(event, &notifications, now).await?);
@@ -327,7 +340,7 @@ where
                 targets.push((s, bytes.clone()));
             }
         }
-        fan_out(&self.store, &self.pusher, targets.into_iter()).await
+        fan_out(&self.store, &self.pusher, targets.into_iter(), now).await
     }
 }
 

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use switchboard_domain::StoreError;
 use switchboard_domain::accounts::user::Role;
-use switchboard_domain::kernel::ids::{TenantId, TicketId, UserId};
+use switchboard_domain::kernel::ids::{SessionId, TenantId, TicketId, UserId};
 use switchboard_domain::realtime::model::{Connection, ConnectionTicket, Listener, Topic};
 use switchboard_domain::realtime::ports::ConnectionStore;
 
@@ -15,6 +15,7 @@ fn listener(tenant: TenantId) -> Listener {
         tenant_id: tenant,
         user_id: UserId::new(),
         role: Role::Agent,
+        session_id: Some(SessionId::new()),
     }
 }
 
@@ -105,10 +106,7 @@ pub async fn subscriptions_follow_their_connection<S: ConnectionStore, O: Outbox
         .expect("read")
         .pop()
         .expect("a subscriber");
-    assert_eq!(
-        (subscriber.user_id, subscriber.role),
-        (long.listener.user_id, long.listener.role)
-    );
+    assert_eq!(subscriber.listener(), long.listener, "the session too");
     assert!(
         store
             .subscribers(TenantId::new(), &Topic::Queue, t0)

@@ -83,8 +83,10 @@ impl ConnectionStore for MemoryStore {
                 Subscription {
                     subscriber: Subscriber {
                         connection_id: connection.id.clone(),
+                        tenant_id: l.tenant_id,
                         user_id: l.user_id,
                         role: l.role,
+                        session_id: l.session_id,
                     },
                     ttl: connection.expires_at.as_second(),
                 },

@@ -27,6 +27,7 @@ impl Push {
 struct Pushes {
     delivered: Vec<Push>,
     gone: BTreeSet<String>,
+    closed: Vec<String>,
 }
 
 #[derive(Clone, Default)]
@@ -63,6 +64,11 @@ impl MemoryPusher {
             .collect()
     }
 
+    /// The connections closed, in order.
+    pub fn closed(&self) -> Vec<String> {
+        self.state.with(|s| s.closed.clone())
+    }
+
     pub fn fail_next(&self, error: StoreError) {
         self.state.fail_next(error);
     }
@@ -79,6 +85,13 @@ impl Pusher for MemoryPusher {
                 message: message.to_vec(),
             });
             PushResult::Delivered
+        })
+    }
+
+    async fn close(&self, connection_id: &str) -> StoreResult<()> {
+        self.state.call(|s| {
+            s.gone.insert(connection_id.to_owned());
+            s.closed.push(connection_id.to_owned());
         })
     }
 }
