@@ -51,6 +51,7 @@ pub fn routes() -> Routes<Arc<AppState>> {
             "/v1/auth/password-reset/confirm",
             confirm_reset,
         )
+        .add(Method::POST, "/v1/auth/verify-email", verify_email)
         .add(Method::GET, "/v1/openapi.json", openapi)
 }
 
@@ -67,6 +68,7 @@ pub fn routes() -> Routes<Arc<AppState>> {
         register,
         request_reset,
         confirm_reset,
+        verify_email,
         health,
         openapi
     )
@@ -301,6 +303,35 @@ async fn confirm_reset(
     state
         .recovery
         .confirm(body.try_into()?, Timestamp::now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct VerifyEmailBody {
+    /// The token from the link mailed after self-registration.
+    token: String,
+}
+
+/// Proves a self-registered customer's address with the mailed token
+/// (spent): from then on, mail from that address reaches their account.
+#[utoipa::path(
+    post,
+    path = "/v1/auth/verify-email",
+    tag = "auth",
+    request_body = VerifyEmailBody,
+    responses((status = 204, description = "The address is verified"), Problems),
+)]
+async fn verify_email(
+    State(state): State<Arc<AppState>>,
+    Json(body): Json<VerifyEmailBody>,
+) -> Result<StatusCode, ApiError> {
+    let token =
+        parse_token(&body.token).map_err(|e| DomainError::field("token", e.code, e.message))?;
+    state
+        .recovery
+        .verify_email(&token, Timestamp::now())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -243,6 +243,17 @@ async fn customers_register_only_where_the_tenant_allows_it() {
     .await;
     assert_eq!(r.status, 201, "{:#}", r.body);
     assert_eq!(r.body["user"]["role"], "customer");
+    assert_eq!(r.body["user"]["emailVerified"], false, "until the link");
+    // A mistyped or absent verification token is a field error.
+    send(
+        &app,
+        Method::POST,
+        "/v1/auth/verify-email",
+        Some(json!({"token": "pwl_not_a_real_one"})),
+        &[],
+    )
+    .await
+    .assert_problem(422, "validation_failed");
     assert_eq!(
         r.header("location"),
         format!("/v1/users/{}", r.body["user"]["id"].as_str().unwrap())

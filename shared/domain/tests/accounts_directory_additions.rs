@@ -63,7 +63,8 @@ async fn an_admin_adds_an_agent_with_a_password_who_can_then_log_in() {
         Some(UserCreated {
             role: Role::Agent,
             name: "Alex Agent".into(),
-            invited: false
+            invited: false,
+            verify: false
         })
     );
     let login = sign_in(&store, &signed.tenant.slug, &agent, clock.now()).await;

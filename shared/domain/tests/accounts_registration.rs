@@ -99,7 +99,8 @@ async fn a_customer_registers_once_registration_is_open_and_is_signed_in() {
         Some(UserCreated {
             role: Role::Customer,
             name: "Carla Customer".into(),
-            invited: false
+            invited: false,
+            verify: true
         })
     );
 }

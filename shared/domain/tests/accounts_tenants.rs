@@ -90,7 +90,8 @@ async fn signing_up_creates_the_helpdesk_and_its_owner_and_signs_the_owner_in() 
         Some(UserCreated {
             role: Role::Owner,
             name: "Olivia Owner".into(),
-            invited: false
+            invited: false,
+            verify: false
         })
     );
 }

@@ -64,6 +64,9 @@ pub struct UserView {
     pub role: Role,
     #[schema(value_type = String, example = "active")]
     pub status: UserStatus,
+    /// `false` only for a self-registered customer who has not followed
+    /// the link mailed to them: mail from the address is not theirs yet.
+    pub email_verified: bool,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -77,6 +80,7 @@ impl From<&User> for UserView {
             name: u.name.clone(),
             role: u.role,
             status: u.status,
+            email_verified: u.email_verified,
             created_at: u.created_at,
             updated_at: u.updated_at,
         }

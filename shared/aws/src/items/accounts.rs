@@ -110,9 +110,20 @@ pub struct UserItem {
     pub password_changed_at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sessions_ended_at: Option<Timestamp>,
+    /// Absent on people stored before addresses were verified: proven.
+    #[serde(default = "proven", skip_serializing_if = "is_proven")]
+    pub email_verified: bool,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub version: u64,
+}
+
+fn proven() -> bool {
+    true
+}
+
+fn is_proven(verified: &bool) -> bool {
+    *verified
 }
 
 impl From<&User> for UserItem {
@@ -131,6 +142,7 @@ impl From<&User> for UserItem {
             password_hash: u.password_hash.clone(),
             password_changed_at: u.password_changed_at,
             sessions_ended_at: u.sessions_ended_at,
+            email_verified: u.email_verified,
             created_at: u.created_at,
             updated_at: u.updated_at,
             version: u.version,
@@ -150,6 +162,7 @@ impl From<UserItem> for User {
             password_hash: i.password_hash,
             password_changed_at: i.password_changed_at,
             sessions_ended_at: i.sessions_ended_at,
+            email_verified: i.email_verified,
             created_at: i.created_at,
             updated_at: i.updated_at,
             version: i.version,

@@ -36,6 +36,10 @@ pub struct UserCreated {
     #[serde(default)]
     pub name: String,
     pub invited: bool,
+    /// The person registered themselves: their address is to be verified
+    /// (the email worker mails the link).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub verify: bool,
 }
 
 impl Payload for UserCreated {

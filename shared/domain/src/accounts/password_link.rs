@@ -15,6 +15,8 @@ pub const INVITATION_TTL: SignedDuration = SignedDuration::from_hours(24 * 7);
 pub enum LinkPurpose {
     Invitation,
     Reset,
+    /// Proves a self-registered customer's address; sets no password.
+    Verification,
 }
 
 /// A password link as stored: its digest, never the token.
@@ -33,7 +35,7 @@ impl PasswordLink {
     pub fn issue(user: &User, purpose: LinkPurpose, now: Timestamp) -> (String, PasswordLink) {
         let token = random_token("pwl");
         let ttl = match purpose {
-            LinkPurpose::Invitation => INVITATION_TTL,
+            LinkPurpose::Invitation | LinkPurpose::Verification => INVITATION_TTL,
             LinkPurpose::Reset => RESET_TTL,
         };
         let link = PasswordLink {

@@ -10,7 +10,7 @@
 use crate::accounts::events::UserUpdated;
 use crate::accounts::input::ResetConfirmation;
 use crate::accounts::input::ResetRequest;
-use crate::accounts::password_link::PasswordLink;
+use crate::accounts::password_link::{LinkPurpose, PasswordLink};
 use crate::accounts::ports::PasswordLinks;
 use crate::accounts::ports::TenantStore;
 use crate::accounts::ports::UserStore;
@@ -98,6 +98,9 @@ impl<S: TenantStore + UserStore + PasswordLinks + EventLog> Recovery<S> {
         let Some(link) = self.store.take_password_link(&token_digest(&token)).await? else {
             return Err(invalid());
         };
+        if link.purpose == LinkPurpose::Verification {
+            return Err(self.give_back(&link, invalid()).await);
+        }
         if now >= link.expires_at {
             return Err(invalid());
         }
@@ -116,6 +119,8 @@ impl<S: TenantStore + UserStore + PasswordLinks + EventLog> Recovery<S> {
         };
         user.password_hash = Some(hash);
         user.password_changed_at = Some(now);
+        // The link came by mail: the address is theirs.
+        user.email_verified = true;
         user.updated_at = now;
         user.version += 1;
         let event = DomainEvent::new(
@@ -129,6 +134,63 @@ impl<S: TenantStore + UserStore + PasswordLinks + EventLog> Recovery<S> {
             },
             &UserUpdated {
                 changed: vec!["password".into()],
+            },
+        );
+        if let Err(e) = self
+            .store
+            .update_user(&user, expected, None, &[event])
+            .await
+        {
+            return Err(self.give_back(&link, e.into()).await);
+        }
+        Ok(())
+    }
+
+    /// Follows a self-registered customer's verification link: their
+    /// address is proven, and mail from it is theirs from now on.
+    pub async fn verify_email(&self, token: &str, now: Timestamp) -> Result<(), DomainError> {
+        let invalid = || {
+            DomainError::Invalid(vec![FieldError::new(
+                "token",
+                "invalid_token",
+                "this link is not valid (used, expired or mistyped): sign in to get a new one",
+            )])
+        };
+        let Some(link) = self.store.take_password_link(&token_digest(token)).await? else {
+            return Err(invalid());
+        };
+        if link.purpose != LinkPurpose::Verification {
+            return Err(self.give_back(&link, invalid()).await);
+        }
+        if now >= link.expires_at {
+            return Err(invalid());
+        }
+        let Some(mut user) = self
+            .store
+            .user(link.tenant_id, link.user_id)
+            .await?
+            .filter(User::is_active)
+        else {
+            return Err(invalid());
+        };
+        if user.email_verified {
+            return Ok(());
+        }
+        let expected = user.version;
+        user.email_verified = true;
+        user.updated_at = now;
+        user.version += 1;
+        let event = DomainEvent::new(
+            EventType::UserUpdated,
+            user.tenant_id,
+            now,
+            Actor::user(user.id),
+            Subject {
+                user_id: Some(user.id),
+                ..Subject::default()
+            },
+            &UserUpdated {
+                changed: vec!["emailVerified".into()],
             },
         );
         if let Err(e) = self

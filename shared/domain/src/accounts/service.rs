@@ -179,7 +179,10 @@ where
             return Err(DomainError::NotAllowed("registration_closed"));
         }
         let hash = self.passwords.hash(&password).await?;
-        let user = User::new(tenant.id, email, name, Role::Customer, Some(hash), now);
+        let mut user = User::new(tenant.id, email, name, Role::Customer, Some(hash), now);
+        // Anyone can type any address: it is theirs once they follow the
+        // link mailed to it.
+        user.email_verified = false;
         let opening = Opening::new(&user, now);
         let events = [user_created(&user, Actor::user(user.id), false, now)];
         self.store
@@ -458,6 +461,7 @@ pub(crate) fn user_created(
             role: user.role,
             name: user.name.clone(),
             invited,
+            verify: !user.email_verified,
         },
     )
 }

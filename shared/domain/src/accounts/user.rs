@@ -184,6 +184,11 @@ pub struct User {
     /// When the person was deactivated or demoted: sessions started before
     /// then are over, even once they are active again.
     pub sessions_ended_at: Option<Timestamp>,
+    /// Whether the address is proven to be this person's. Only a customer
+    /// who registered themselves starts unproven, until they follow the
+    /// link mailed to them; such an account owns nothing that arrives by
+    /// mail (see the email intake).
+    pub email_verified: bool,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub version: u64,
@@ -216,6 +221,7 @@ impl User {
             password_hash,
             password_changed_at: None,
             sessions_ended_at: None,
+            email_verified: true,
             created_at: now,
             updated_at: now,
             version: 1,

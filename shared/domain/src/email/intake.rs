@@ -46,7 +46,7 @@ use crate::kernel::ids::{AttachmentId, CommentId, SessionId, TenantId, TicketId}
 use crate::tickets::comment::{Comment, MAX_BODY_BYTES, MailOrigin};
 use crate::tickets::input::{Body, ChannelRouting, NewComment, NewTicket, SubjectLine};
 use crate::tickets::ports::TicketStore;
-use crate::tickets::service::Ticketing;
+use crate::tickets::service::{Ticketing, owns_mail};
 use crate::tickets::ticket::Status;
 
 /// Longest text kept as a comment (the full message stays in S3).
@@ -280,9 +280,10 @@ where
             message_id.as_bytes(),
         );
         let (files, refused) = files_of(mail);
+        // Nor does an address someone registered without proving it.
         let threaded = match unproven {
-            None => self.thread(route, mail, &principal).await?,
-            Some(_) => None,
+            None if owns_mail(&principal) => self.thread(route, mail, &principal).await?,
+            _ => None,
         };
         if let Some((ticket, reason)) = threaded {
             let reply = split(&mail.text, &mail.subject);

@@ -264,11 +264,11 @@ where
     ) -> StoreResult<String> {
         let app = self.settings.app_url.trim_end_matches('/');
         let link = match (mail.kind, ticket) {
-            (MailKind::Invitation | MailKind::PasswordReset, _) => {
-                let purpose = if mail.kind == MailKind::Invitation {
-                    LinkPurpose::Invitation
-                } else {
-                    LinkPurpose::Reset
+            (MailKind::Invitation | MailKind::PasswordReset | MailKind::Verification, _) => {
+                let (purpose, page) = match mail.kind {
+                    MailKind::Invitation => (LinkPurpose::Invitation, "password"),
+                    MailKind::Verification => (LinkPurpose::Verification, "verify-email"),
+                    _ => (LinkPurpose::Reset, "password"),
                 };
                 let Some(user) = self.store.user(tenant.id, mail.to.user_id).await? else {
                     return Err(StoreError::NotFound);
@@ -276,7 +276,7 @@ where
                 let (token, stored) = PasswordLink::issue(&user, purpose, now);
                 self.store.put_password_link(&stored).await?;
                 Some(format!(
-                    "{app}/password?tenant={}&token={token}",
+                    "{app}/{page}?tenant={}&token={token}",
                     tenant.slug.as_str()
                 ))
             }
@@ -457,6 +457,7 @@ fn kind_name(kind: MailKind) -> &'static str {
         MailKind::Reply => "reply",
         MailKind::Invitation => "invitation",
         MailKind::PasswordReset => "password reset",
+        MailKind::Verification => "address verification",
         MailKind::Notice => "notice",
     }
 }

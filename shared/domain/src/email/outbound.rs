@@ -35,6 +35,8 @@ pub enum MailKind {
     Reply,
     Invitation,
     PasswordReset,
+    /// The link that proves a self-registered customer's address.
+    Verification,
     Notice,
 }
 
@@ -46,7 +48,10 @@ impl MailKind {
 
     /// Carries a one-time link to set a password.
     pub fn needs_password_link(self) -> bool {
-        matches!(self, MailKind::Invitation | MailKind::PasswordReset)
+        matches!(
+            self,
+            MailKind::Invitation | MailKind::PasswordReset | MailKind::Verification
+        )
     }
 }
 
@@ -141,15 +146,27 @@ pub fn plan(facts: &MailFacts<'_>) -> Vec<PlannedMail> {
             }
         }
         (EventType::UserCreated, _) => {
-            let invited = event.payload::<UserCreated>().is_some_and(|u| u.invited);
-            if invited && let Some(user) = event.subject.user_id.and_then(person) {
-                push(
-                    MailKind::Invitation,
-                    "invitation".into(),
-                    user,
-                    None,
-                    Vec::new(),
-                );
+            let created = event.payload::<UserCreated>();
+            let invited = created.as_ref().is_some_and(|u| u.invited);
+            let verify = created.as_ref().is_some_and(|u| u.verify);
+            if let Some(user) = event.subject.user_id.and_then(person) {
+                if invited {
+                    push(
+                        MailKind::Invitation,
+                        "invitation".into(),
+                        user,
+                        None,
+                        Vec::new(),
+                    );
+                } else if verify {
+                    push(
+                        MailKind::Verification,
+                        "verification".into(),
+                        user,
+                        None,
+                        Vec::new(),
+                    );
+                }
             }
         }
         (EventType::PasswordResetRequested, _) => {
@@ -241,6 +258,15 @@ pub fn write(letter: &Letter<'_>) -> (String, String) {
             format!(
                 "{hello}\n\nYou have an account at {}. Choose your password here \
                  (the link works once, for 7 days):\n\n{link}\n\n{sign}",
+                letter.helpdesk
+            ),
+        ),
+        (MailKind::Verification, _) => (
+            format!("Confirm your address for {}", letter.helpdesk),
+            format!(
+                "{hello}\n\nYou created an account at {}. Confirm that this address is yours \
+                 (the link works once, for 7 days); until then, mail from it does not reach \
+                 your account:\n\n{link}\n\nIf it was not you, ignore this email.\n\n{sign}",
                 letter.helpdesk
             ),
         ),

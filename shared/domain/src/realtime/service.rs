@@ -19,6 +19,7 @@ use crate::realtime::model::{
 };
 use crate::realtime::ports::{ConnectionStore, PushResult, Pusher};
 use crate::tickets::ports::TicketStore;
+use crate::tickets::service::ensure_visible;
 
 /// How many pushes one fan-out has in flight.
 pub const FAN_OUT_CONCURRENCY: usize = 32;
@@ -147,16 +148,17 @@ impl<S: TicketStore + ConnectionStore + SessionStore, P: Pusher> Live<S, P> {
                     .await;
             }
         };
-        if !still_live(&self.store, &connection.listener, now).await? {
+        let Some(principal) = live_principal(&self.store, &connection.listener, now).await? else {
             let refusal = Refusal::new("session_ended", "the session ended; sign in again");
             self.reply(connection_id, &ServerMessage::error(refusal, None))
                 .await?;
             return close(&self.store, &self.pusher, connection_id).await;
-        }
+        };
         let (answer, action) = match message {
-            ClientMessage::Subscribe { topic } => {
-                (self.subscribe(&connection, &topic).await?, "subscribe")
-            }
+            ClientMessage::Subscribe { topic } => (
+                self.subscribe(&principal, &connection, &topic).await?,
+                "subscribe",
+            ),
             ClientMessage::Unsubscribe { topic } => {
                 (self.unsubscribe(&connection, &topic).await?, "unsubscribe")
             }
@@ -187,6 +189,7 @@ impl<S: TicketStore + ConnectionStore + SessionStore, P: Pusher> Live<S, P> {
 
     async fn subscribe(
         &self,
+        principal: &Principal,
         connection: &Connection,
         raw: &str,
     ) -> StoreResult<Result<Option<ServerMessage>, Refusal>> {
@@ -209,6 +212,14 @@ impl<S: TicketStore + ConnectionStore + SessionStore, P: Pusher> Live<S, P> {
             };
             if let Err(r) = authorize(listener, topic, ticket.as_ref()) {
                 return Ok(Err(r));
+            }
+            // The ticket rules of the person now (a mail ticket is not an
+            // unproven address's).
+            if ticket
+                .as_ref()
+                .is_some_and(|t| ensure_visible(principal, t).is_err())
+            {
+                return Ok(Err(Refusal::not_found()));
             }
             self.store.subscribe(connection, &topic).await?;
         }
@@ -293,13 +304,22 @@ pub async fn still_live<S: SessionStore>(
     listener: &Listener,
     now: Timestamp,
 ) -> StoreResult<bool> {
+    Ok(live_principal(store, listener, now).await?.is_some())
+}
+
+/// The listener as a principal now, if its session is live with its role.
+async fn live_principal<S: SessionStore>(
+    store: &S,
+    listener: &Listener,
+    now: Timestamp,
+) -> StoreResult<Option<Principal>> {
     let Some(session) = listener.session_id else {
-        return Ok(false);
+        return Ok(None);
     };
     let state = store
         .principal_state(listener.tenant_id, listener.user_id, session)
         .await?;
-    Ok(state.live(now).is_some_and(|p| p.role() == listener.role))
+    Ok(state.live(now).filter(|p| p.role() == listener.role))
 }
 
 /// Closes a connection and forgets it with its subscriptions.

@@ -77,7 +77,9 @@ fn may_mail(event: &DomainEvent) -> bool {
         EventType::CommentCreated => event
             .payload::<CommentCreated>()
             .is_some_and(|c| c.public && !c.opening),
-        EventType::UserCreated => event.payload::<UserCreated>().is_some_and(|u| u.invited),
+        EventType::UserCreated => event
+            .payload::<UserCreated>()
+            .is_some_and(|u| u.invited || u.verify),
         _ => false,
     }
 }

@@ -12,8 +12,8 @@ use crate::tickets::input::TicketListFilter;
 use crate::tickets::ports::{
     FieldSchemaStore, TicketDimension, TicketFilters, TicketListQuery, TicketSort, TicketStore,
 };
-use crate::tickets::service::Ticketing;
-use crate::tickets::ticket::Ticket;
+use crate::tickets::service::{Ticketing, owns_mail};
+use crate::tickets::ticket::{Channel, Ticket};
 
 impl<S> Ticketing<S>
 where
@@ -92,6 +92,9 @@ where
             .list_tickets(principal.tenant_id(), &query, page)
             .await?;
         if principal.is_customer() {
+            if !owns_mail(principal) {
+                tickets.items.retain(|t| t.channel != Channel::Email);
+            }
             let schema = self.store.field_schema(principal.tenant_id()).await?;
             for t in &mut tickets.items {
                 t.custom_fields = schema.customer_view(&t.custom_fields);

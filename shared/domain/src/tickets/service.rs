@@ -14,7 +14,7 @@ use crate::kernel::ports::IdempotencyStore;
 use crate::tickets::comment::Comment;
 use crate::tickets::fields::FieldSchema;
 use crate::tickets::ports::{FieldSchemaStore, TicketStore};
-use crate::tickets::ticket::{HistoryEntry, Ticket};
+use crate::tickets::ticket::{Channel, HistoryEntry, Ticket};
 
 /// Comments returned with a ticket; more are paged through the comments list.
 pub const CONVERSATION_PAGE: u32 = 100;
@@ -206,5 +206,15 @@ pub(crate) fn ensure_visible(principal: &Principal, ticket: &Ticket) -> Result<(
     {
         return Err(DomainError::NotFound);
     }
+    if principal.is_customer() && !owns_mail(principal) && ticket.channel == Channel::Email {
+        return Err(DomainError::NotFound);
+    }
     Ok(())
+}
+
+/// Whether what arrives by mail from the principal's address is theirs: not
+/// for a self-registered customer who has not proven the address (anyone
+/// can register someone else's).
+pub(crate) fn owns_mail(principal: &Principal) -> bool {
+    principal.user().is_none_or(|u| u.email_verified)
 }
