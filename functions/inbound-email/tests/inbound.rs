@@ -42,18 +42,22 @@ async fn setup() -> Setup {
         "help-{}@acme.example",
         ulid::Ulid::new().to_string().to_lowercase()
     );
-    Mailboxes::new(store.clone(), "mail.switchboard.test")
-        .create(
-            &owner,
-            MailboxInput {
-                address: Some(address.clone()),
-                default_priority: Some(Some("high".into())),
-                ..MailboxInput::default()
-            },
-            Timestamp::now(),
-        )
-        .await
-        .unwrap();
+    Mailboxes::new(
+        store.clone(),
+        kit::identities().await,
+        "mail.switchboard.test",
+    )
+    .create(
+        &owner,
+        MailboxInput {
+            address: Some(address.clone()),
+            default_priority: Some(Some("high".into())),
+            ..MailboxInput::default()
+        },
+        Timestamp::now(),
+    )
+    .await
+    .unwrap();
     Setup {
         inbound: Inbound {
             intake: Intake::new(store.clone(), kit::bucket().await, reply_addresses()),

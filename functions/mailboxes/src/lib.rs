@@ -39,11 +39,12 @@ pub fn routes() -> Routes<Arc<AppState>> {
         .add(Method::GET, "/v1/mailboxes/{id}", get)
         .add(Method::PATCH, "/v1/mailboxes/{id}", update)
         .add(Method::DELETE, "/v1/mailboxes/{id}", delete)
+        .add(Method::POST, "/v1/mailboxes/{id}/verify", verify)
 }
 
 /// This function's part of the OpenAPI description.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(list, create, get, update, delete, messages))]
+#[openapi(paths(list, create, get, update, delete, verify, messages))]
 pub struct ApiDoc;
 
 pub fn router(state: Arc<AppState>) -> Router {
@@ -134,6 +135,28 @@ async fn get(
     let m = state
         .mailboxes
         .get(&principal, path_id::<MailboxId>(&id)?)
+        .await?;
+    Ok(versioned(m.version, MailboxView::from(&m)))
+}
+
+/// Asks SES again whether the mailbox's own domain is verified (after its
+/// DNS records were published); a mailbox on the shared mail domain always is.
+#[utoipa::path(
+    post,
+    path = "/v1/mailboxes/{id}/verify",
+    tag = "email",
+    params(("id" = String, Path, description = "The mailbox's id")),
+    responses((status = 200, body = MailboxView), Problems),
+    security(("bearer" = [])),
+)]
+async fn verify(
+    State(state): S,
+    Authenticated(principal): Authenticated,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    let m = state
+        .mailboxes
+        .check_domain(&principal, path_id::<MailboxId>(&id)?, Timestamp::now())
         .await?;
     Ok(versioned(m.version, MailboxView::from(&m)))
 }

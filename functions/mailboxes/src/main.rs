@@ -7,7 +7,7 @@ use switchboard_wiring::{Env, required};
 async fn main() -> Result<(), lambda_http::Error> {
     let env = Env::api().await?;
     let services = mailboxes::Services {
-        mailboxes: Mailboxes::new(env.store(), &required("MAIL_DOMAIN")?),
+        mailboxes: Mailboxes::new(env.store(), env.identities(), &required("MAIL_DOMAIN")?),
     };
     env.serve(mailboxes::router, services).await
 }

@@ -13,7 +13,11 @@ async fn app() -> Router {
     mailboxes::router(Arc::new(switchboard_wiring::Api::new(
         kit::accounts().await,
         mailboxes::Services {
-            mailboxes: Mailboxes::new(kit::store().await, "mail.switchboard.test"),
+            mailboxes: Mailboxes::new(
+                kit::store().await,
+                kit::identities().await,
+                "mail.switchboard.test",
+            ),
         },
     )))
 }
@@ -41,7 +45,17 @@ async fn addresses_are_unique_across_helpdesks_and_move_with_an_update() {
     assert_eq!(r.status, 201, "{:#}", r.body);
     assert_eq!(r.body["address"], address.as_str());
     assert_eq!(r.body["fromName"], "Acme Support");
+    // The emulator's SES verifies a domain identity at once.
+    assert_eq!(r.body["verified"], true, "{:#}", r.body);
     let id = r.body["id"].as_str().unwrap().to_owned();
+    let checked = app
+        .post(&format!("/v1/mailboxes/{id}/verify"), json!({}), &a.owner)
+        .await;
+    assert_eq!(checked.status, 200, "{:#}", checked.body);
+    assert_eq!(checked.body["verified"], true);
+    app.post(&format!("/v1/mailboxes/{id}/verify"), json!({}), &b.owner)
+        .await
+        .assert_problem(404, "not_found");
 
     let taken = app
         .post("/v1/mailboxes", json!({"address": address}), &b.owner)

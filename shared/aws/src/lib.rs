@@ -6,6 +6,7 @@
 
 pub mod config;
 pub mod cursor;
+pub mod identities;
 pub mod items;
 pub mod keys;
 pub mod mailer;

@@ -35,15 +35,23 @@ async fn create(
     who: &Principal,
     input: MailboxInput,
 ) -> Result<switchboard_domain::email::Mailbox, DomainError> {
-    Mailboxes::new(store.clone(), channels_support::MAIL_DOMAIN)
-        .create(who, input, jiff::Timestamp::now())
-        .await
+    Mailboxes::new(
+        store.clone(),
+        switchboard_testkit::MemoryIdentities::new(),
+        channels_support::MAIL_DOMAIN,
+    )
+    .create(who, input, jiff::Timestamp::now())
+    .await
 }
 
 #[tokio::test]
 async fn an_admin_creates_a_mailbox_sending_under_the_helpdesks_name_by_default() {
     let (store, clock, acme) = channels_support::helpdesk().await;
-    let boxes = Mailboxes::new(store.clone(), channels_support::MAIL_DOMAIN);
+    let boxes = Mailboxes::new(
+        store.clone(),
+        switchboard_testkit::MemoryIdentities::new(),
+        channels_support::MAIL_DOMAIN,
+    );
     let owner = &acme.owner.principal;
     let raw = format!("Support-{}@Acme.Example", ulid::Ulid::new());
     let made = boxes
@@ -106,18 +114,26 @@ async fn an_address_is_unique_across_helpdesks() {
         Err(DomainError::Conflict(Conflict::AddressTaken))
     ));
     assert!(
-        Mailboxes::new(store.clone(), channels_support::MAIL_DOMAIN)
-            .list(&other.owner.principal)
-            .await
-            .unwrap()
-            .is_empty()
+        Mailboxes::new(
+            store.clone(),
+            switchboard_testkit::MemoryIdentities::new(),
+            channels_support::MAIL_DOMAIN
+        )
+        .list(&other.owner.principal)
+        .await
+        .unwrap()
+        .is_empty()
     );
 }
 
 #[tokio::test]
 async fn an_update_moves_the_address_and_frees_the_old_one() {
     let (store, clock, acme) = channels_support::helpdesk().await;
-    let boxes = Mailboxes::new(store.clone(), channels_support::MAIL_DOMAIN);
+    let boxes = Mailboxes::new(
+        store.clone(),
+        switchboard_testkit::MemoryIdentities::new(),
+        channels_support::MAIL_DOMAIN,
+    );
     let owner = &acme.owner.principal;
     let made = create(&store, owner, address("old")).await.unwrap();
     clock.advance(SignedDuration::from_mins(1));
@@ -179,7 +195,11 @@ async fn an_update_moves_the_address_and_frees_the_old_one() {
 #[tokio::test]
 async fn a_stale_version_is_refused() {
     let (store, clock, acme) = channels_support::helpdesk().await;
-    let boxes = Mailboxes::new(store.clone(), channels_support::MAIL_DOMAIN);
+    let boxes = Mailboxes::new(
+        store.clone(),
+        switchboard_testkit::MemoryIdentities::new(),
+        channels_support::MAIL_DOMAIN,
+    );
     let owner = &acme.owner.principal;
     let made = create(&store, owner, address("help")).await.unwrap();
     let rename = |name: &str| MailboxInput {
@@ -275,18 +295,26 @@ async fn invalid_input_is_refused_naming_each_field() {
         [("defaultTeamId".to_owned(), "unknown_team")]
     );
     assert!(
-        Mailboxes::new(store.clone(), channels_support::MAIL_DOMAIN)
-            .list(owner)
-            .await
-            .unwrap()
-            .is_empty()
+        Mailboxes::new(
+            store.clone(),
+            switchboard_testkit::MemoryIdentities::new(),
+            channels_support::MAIL_DOMAIN
+        )
+        .list(owner)
+        .await
+        .unwrap()
+        .is_empty()
     );
 }
 
 #[tokio::test]
 async fn defaults_are_set_kept_and_cleared() {
     let (store, clock, acme) = channels_support::helpdesk().await;
-    let boxes = Mailboxes::new(store.clone(), channels_support::MAIL_DOMAIN);
+    let boxes = Mailboxes::new(
+        store.clone(),
+        switchboard_testkit::MemoryIdentities::new(),
+        channels_support::MAIL_DOMAIN,
+    );
     let owner = &acme.owner.principal;
     let billing = channels_support::team(&store, &acme, "Billing", clock.now()).await;
     let made = create(
@@ -341,7 +369,11 @@ async fn defaults_are_set_kept_and_cleared() {
 #[tokio::test]
 async fn agents_and_customers_may_not_manage_mailboxes() {
     let (store, clock, acme) = channels_support::helpdesk().await;
-    let boxes = Mailboxes::new(store.clone(), channels_support::MAIL_DOMAIN);
+    let boxes = Mailboxes::new(
+        store.clone(),
+        switchboard_testkit::MemoryIdentities::new(),
+        channels_support::MAIL_DOMAIN,
+    );
     let made = create(&store, &acme.owner.principal, address("help"))
         .await
         .unwrap();
@@ -369,7 +401,11 @@ async fn agents_and_customers_may_not_manage_mailboxes() {
 #[tokio::test]
 async fn another_helpdesks_mailbox_is_not_found() {
     let (store, clock, acme) = channels_support::helpdesk().await;
-    let boxes = Mailboxes::new(store.clone(), channels_support::MAIL_DOMAIN);
+    let boxes = Mailboxes::new(
+        store.clone(),
+        switchboard_testkit::MemoryIdentities::new(),
+        channels_support::MAIL_DOMAIN,
+    );
     let made = create(&store, &acme.owner.principal, address("help"))
         .await
         .unwrap();
@@ -399,7 +435,11 @@ async fn another_helpdesks_mailbox_is_not_found() {
 #[tokio::test]
 async fn a_deleted_mailbox_is_gone_and_its_address_routes_nowhere() {
     let d = Desk::new().await;
-    let boxes = Mailboxes::new(d.store.clone(), channels_support::MAIL_DOMAIN);
+    let boxes = Mailboxes::new(
+        d.store.clone(),
+        switchboard_testkit::MemoryIdentities::new(),
+        channels_support::MAIL_DOMAIN,
+    );
     let owner = &d.acme.owner.principal;
     let mailbox = boxes.list(owner).await.unwrap().remove(0);
     boxes.delete(owner, mailbox.id).await.unwrap();
@@ -431,7 +471,11 @@ async fn a_deleted_mailbox_is_gone_and_its_address_routes_nowhere() {
 #[tokio::test]
 async fn received_mail_is_listed_by_decision_newest_first_a_page_at_a_time() {
     let d = Desk::new().await;
-    let boxes = Mailboxes::new(d.store.clone(), channels_support::MAIL_DOMAIN);
+    let boxes = Mailboxes::new(
+        d.store.clone(),
+        switchboard_testkit::MemoryIdentities::new(),
+        channels_support::MAIL_DOMAIN,
+    );
     let owner = &d.acme.owner.principal;
     for subject in ["First", "Second", "Third"] {
         d.receive(&d.address, &d.mail("ana@example.com", subject, "Hi."))
@@ -477,7 +521,11 @@ async fn received_mail_is_listed_by_decision_newest_first_a_page_at_a_time() {
 #[tokio::test]
 async fn an_unknown_decision_is_refused_and_another_helpdesks_mail_is_not_listed() {
     let d = Desk::new().await;
-    let boxes = Mailboxes::new(d.store.clone(), channels_support::MAIL_DOMAIN);
+    let boxes = Mailboxes::new(
+        d.store.clone(),
+        switchboard_testkit::MemoryIdentities::new(),
+        channels_support::MAIL_DOMAIN,
+    );
     d.receive(&d.address, &d.mail("ana@example.com", "Ours", "Hi."))
         .await;
     let unknown = boxes
@@ -541,7 +589,11 @@ async fn a_mailbox_cannot_take_another_helpdesks_sending_address() {
 #[tokio::test]
 async fn an_api_key_manages_mailboxes_with_the_tenant_write_scope_only() {
     let (store, clock, acme) = channels_support::helpdesk().await;
-    let boxes = Mailboxes::new(store.clone(), channels_support::MAIL_DOMAIN);
+    let boxes = Mailboxes::new(
+        store.clone(),
+        switchboard_testkit::MemoryIdentities::new(),
+        channels_support::MAIL_DOMAIN,
+    );
     let now = clock.now();
     let writer =
         channels_support::api_key(&store, &acme, Role::Admin, &[Scope::TenantWrite], now).await;
@@ -600,4 +652,70 @@ async fn role_addresses_and_other_helpdesks_plus_addresses_on_the_mail_domain_ar
     .await
     .unwrap();
     assert_eq!(made.address, own);
+}
+
+/// A helpdesk's own domain receives only once SES has verified it, so no
+/// helpdesk takes an address on a domain it does not control; the shared
+/// mail domain (handed out by slug) needs no verification.
+#[tokio::test]
+async fn a_mailbox_on_an_unverified_domain_holds_its_mail_until_the_domain_is_verified() {
+    let d = Desk::new().await;
+    let identities = switchboard_testkit::MemoryIdentities::new();
+    identities.hold("bigcorp.example");
+    let boxes = Mailboxes::new(
+        d.store.clone(),
+        identities.clone(),
+        channels_support::MAIL_DOMAIN,
+    );
+    let owner = &d.acme.owner.principal;
+    let mailbox = boxes
+        .create(
+            owner,
+            MailboxInput {
+                address: Some("help@bigcorp.example".into()),
+                ..MailboxInput::default()
+            },
+            d.clock.now(),
+        )
+        .await
+        .unwrap();
+    assert!(!mailbox.verified);
+    assert_eq!(identities.asked(), ["bigcorp.example"]);
+    let mail = d.mail("ana@example.com", "Hello", "Anyone there?");
+    let held = d.receive("help@bigcorp.example", &mail).await;
+    assert_eq!(
+        (held.decision.as_str(), held.ticket_id),
+        ("held", None),
+        "{held:?}"
+    );
+    assert_eq!(d.recorded("held").await, ["Hello"]);
+
+    identities.verify("bigcorp.example");
+    let checked = boxes
+        .check_domain(owner, mailbox.id, d.clock.now())
+        .await
+        .unwrap();
+    assert!(checked.verified);
+    assert_eq!(checked.version, mailbox.version + 1);
+    let mail = d.mail("ana@example.com", "Hello again", "Now?");
+    let opened = d.receive("help@bigcorp.example", &mail).await;
+    assert_eq!(opened.decision, "created");
+
+    let shared = boxes
+        .create(
+            owner,
+            MailboxInput {
+                address: Some(format!(
+                    "{}@{}",
+                    d.acme.tenant.slug.as_str(),
+                    channels_support::MAIL_DOMAIN
+                )),
+                ..MailboxInput::default()
+            },
+            d.clock.now(),
+        )
+        .await
+        .unwrap();
+    assert!(shared.verified);
+    assert_eq!(identities.asked(), ["bigcorp.example"], "ours needs no SES");
 }

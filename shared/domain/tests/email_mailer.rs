@@ -137,10 +137,14 @@ async fn a_customers_new_ticket_is_acknowledged_once_with_a_signed_reply_address
         );
         assert_eq!(record.reason, format!("acknowledgement to {customer}"));
     }
-    let listed = Mailboxes::new(o.store.clone(), channels_support::MAIL_DOMAIN)
-        .messages(&o.acme.owner.principal, "sent", &page(10))
-        .await
-        .unwrap();
+    let listed = Mailboxes::new(
+        o.store.clone(),
+        switchboard_testkit::MemoryIdentities::new(),
+        channels_support::MAIL_DOMAIN,
+    )
+    .messages(&o.acme.owner.principal, "sent", &page(10))
+    .await
+    .unwrap();
     assert_eq!(listed.items.len(), 1, "the alias is found, not listed");
 }
 
@@ -397,7 +401,11 @@ async fn a_suspended_helpdesk_and_a_deactivated_requester_get_no_mail() {
 #[tokio::test]
 async fn a_mailbox_on_the_mail_domain_sends_as_itself_under_the_first_mailboxs_name() {
     let o = Outbox::new().await;
-    let boxes = Mailboxes::new(o.store.clone(), channels_support::MAIL_DOMAIN);
+    let boxes = Mailboxes::new(
+        o.store.clone(),
+        switchboard_testkit::MemoryIdentities::new(),
+        channels_support::MAIL_DOMAIN,
+    );
     let owner = &o.acme.owner.principal;
     let own_domain = format!("help@{}.example", o.acme.tenant.slug.as_str());
     boxes

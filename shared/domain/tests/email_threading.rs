@@ -336,17 +336,21 @@ async fn another_helpdesks_message_ids_tags_and_tickets_never_thread_here() {
     let (first, ours) = opened(&d, &[]).await;
     let other = channels_support::other_helpdesk(&d.store, &d.clock).await;
     let theirs = format!("help@{}.example", other.tenant.slug.as_str());
-    Mailboxes::new(d.store.clone(), channels_support::MAIL_DOMAIN)
-        .create(
-            &other.owner.principal,
-            MailboxInput {
-                address: Some(theirs.clone()),
-                ..MailboxInput::default()
-            },
-            d.clock.now(),
-        )
-        .await
-        .unwrap();
+    Mailboxes::new(
+        d.store.clone(),
+        switchboard_testkit::MemoryIdentities::new(),
+        channels_support::MAIL_DOMAIN,
+    )
+    .create(
+        &other.owner.principal,
+        MailboxInput {
+            address: Some(theirs.clone()),
+            ..MailboxInput::default()
+        },
+        d.clock.now(),
+    )
+    .await
+    .unwrap();
     let decision = reply(
         &d,
         "ana@example.com",

@@ -86,6 +86,13 @@ pub async fn attachments() -> switchboard_wiring::services::AttachmentsService {
 }
 
 /// The store on the test table in the emulator.
+/// SES identities on the emulator (moto verifies a domain at once).
+pub async fn identities() -> switchboard_aws::identities::SesIdentities {
+    switchboard_aws::identities::SesIdentities::new(switchboard_aws::config::sesv2(
+        &emulator().await,
+    ))
+}
+
 pub async fn store() -> DynamoStore {
     let table = required("SWITCHBOARD_TEST_TABLE");
     let config = emulator().await;

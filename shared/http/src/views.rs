@@ -642,6 +642,9 @@ pub struct MailboxView {
     pub default_team_id: Option<switchboard_domain::kernel::ids::TeamId>,
     #[schema(value_type = Option<String>)]
     pub default_priority: Option<switchboard_domain::tickets::ticket::Priority>,
+    /// Whether the address's domain is verified; until it is, the mailbox
+    /// receives nothing (its mail is `held`). See `POST …/verify`.
+    pub verified: bool,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub version: u64,
@@ -655,6 +658,7 @@ impl From<&switchboard_domain::email::Mailbox> for MailboxView {
             from_name: m.from_name.clone(),
             default_team_id: m.default_team_id,
             default_priority: m.default_priority,
+            verified: m.verified,
             created_at: m.created_at,
             updated_at: m.updated_at,
             version: m.version,

@@ -21,4 +21,6 @@ pub mod twins;
 pub use clock::TestClock;
 pub use fixtures::{Person, TestTenant};
 pub use memory::MemoryStore;
-pub use twins::{MemoryMailer, MemoryObjects, MemoryPusher, MemoryQueues, ScriptedWebhooks};
+pub use twins::{
+    MemoryIdentities, MemoryMailer, MemoryObjects, MemoryPusher, MemoryQueues, ScriptedWebhooks,
+};

@@ -158,6 +158,11 @@ impl Env {
     }
 
     /// Outbound mail through SESv2 (`SES_CONFIGURATION_SET` when set).
+    /// SES email identities: custom mailbox domains verified before use.
+    pub fn identities(&self) -> switchboard_aws::identities::SesIdentities {
+        switchboard_aws::identities::SesIdentities::new(switchboard_aws::config::sesv2(&self.aws))
+    }
+
     pub fn mailer(&self) -> SesMailer {
         SesMailer::new(
             switchboard_aws::config::sesv2(&self.aws),

@@ -29,7 +29,10 @@ pub type WebhooksService =
     switchboard_domain::webhooks::service::Webhooks<DynamoStore, SqsDeliveryQueue>;
 
 /// Inbound email addresses.
-pub type MailboxesService = switchboard_domain::email::mailboxes::Mailboxes<DynamoStore>;
+pub type MailboxesService = switchboard_domain::email::mailboxes::Mailboxes<
+    DynamoStore,
+    switchboard_aws::identities::SesIdentities,
+>;
 
 /// SLA policies and calendars.
 pub type SlaSettingsService = switchboard_domain::sla::settings::SlaSettings<DynamoStore>;

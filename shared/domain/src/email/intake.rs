@@ -232,6 +232,14 @@ where
             ticket_id: None,
             comment_id: None,
         };
+        if let Route::Mailbox(m) = route
+            && !m.verified
+        {
+            return Ok(outcome(
+                "held",
+                format!("the domain of {} is not verified yet", m.address),
+            ));
+        }
         match classify(mail, &received.verdicts) {
             Classification::Deliver => {}
             Classification::AutoReply { reason } => return Ok(outcome("auto_reply", reason)),

@@ -22,9 +22,19 @@ pub struct Mailbox {
     pub default_team_id: Option<TeamId>,
     #[serde(default)]
     pub default_priority: Option<Priority>,
+    /// Whether the address's domain is verified: always for the shared
+    /// mail domain; for a tenant's own domain, once SES has verified it.
+    /// An unverified mailbox receives nothing (its mail is `held`).
+    #[serde(default = "verified")]
+    pub verified: bool,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub version: u64,
+}
+
+/// Mailboxes stored before domains were verified were checked by hand.
+fn verified() -> bool {
+    true
 }
 
 /// An inbound address: a valid email address, lower-cased; not a reply

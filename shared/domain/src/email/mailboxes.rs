@@ -1,8 +1,8 @@
 //! The mailboxes API's use cases (admins).
 
 use crate::accounts::ports::TeamStore;
-use crate::email::ports::MailboxStore;
 use crate::email::ports::MessageLog;
+use crate::email::ports::{DomainIdentities, MailboxStore};
 use jiff::Timestamp;
 
 use crate::accounts::permissions::{Action, Principal};
@@ -36,19 +36,53 @@ const DECISIONS: &[&str] = &[
     "sent",
 ];
 
-pub struct Mailboxes<S> {
+pub struct Mailboxes<S, I> {
     store: S,
+    identities: I,
     /// The shared domain Switchboard sends from, whose addresses are
     /// handed out by slug (see [`check_owner`]).
     mail_domain: String,
 }
 
-impl<S: MailboxStore + MessageLog + TeamStore> Mailboxes<S> {
-    pub fn new(store: S, mail_domain: &str) -> Self {
+impl<S: MailboxStore + MessageLog + TeamStore, I: DomainIdentities> Mailboxes<S, I> {
+    pub fn new(store: S, identities: I, mail_domain: &str) -> Self {
         Self {
             store,
+            identities,
             mail_domain: mail_domain.to_ascii_lowercase(),
         }
+    }
+
+    /// Whether `address` may receive and send now: the shared mail domain
+    /// is ours; another domain must be verified (asking starts it).
+    async fn domain_verified(&self, address: &str) -> Result<bool, DomainError> {
+        match address.rsplit_once('@') {
+            Some((_, domain)) if domain == self.mail_domain => Ok(true),
+            Some((_, domain)) => Ok(self.identities.verify_domain(domain).await?),
+            None => Ok(false),
+        }
+    }
+
+    /// Asks SES again whether the mailbox's domain is verified, and records
+    /// the answer.
+    pub async fn check_domain(
+        &self,
+        principal: &Principal,
+        id: MailboxId,
+        now: Timestamp,
+    ) -> Result<Mailbox, DomainError> {
+        let mut mailbox = self.get(principal, id).await?;
+        let verified = self.domain_verified(&mailbox.address).await?;
+        if verified != mailbox.verified {
+            let previous = mailbox.version;
+            mailbox.verified = verified;
+            mailbox.updated_at = now;
+            mailbox.version += 1;
+            self.store
+                .put_mailbox(&mailbox, Some(previous), None)
+                .await?;
+        }
+        Ok(mailbox)
     }
 
     /// `address` if the caller's helpdesk may have it.
@@ -96,15 +130,18 @@ impl<S: MailboxStore + MessageLog + TeamStore> Mailboxes<S> {
             )
             .await?;
         v.finish()?;
+        let address = address.unwrap_or_default();
+        let verified = self.domain_verified(&address).await?;
         let mailbox = Mailbox {
             id: MailboxId::new(),
             tenant_id: principal.tenant_id(),
-            address: address.unwrap_or_default(),
+            address,
             from_name: from_name
                 .flatten()
                 .unwrap_or_else(|| principal.tenant.name.clone()),
             default_team_id: team.flatten(),
             default_priority: priority.flatten(),
+            verified,
             created_at: now,
             updated_at: now,
             version: 1,
@@ -146,7 +183,10 @@ impl<S: MailboxStore + MessageLog + TeamStore> Mailboxes<S> {
         if input.default_priority.is_some() {
             mailbox.default_priority = priority.flatten();
         }
-        if let Some(Some(a)) = address {
+        if let Some(Some(a)) = address
+            && a != mailbox.address
+        {
+            mailbox.verified = self.domain_verified(&a).await?;
             mailbox.address = a;
         }
         if let Some(Some(n)) = from_name {

@@ -113,3 +113,13 @@ pub trait MailSender: Send + Sync {
 pub trait MailQueue: Send + Sync {
     async fn enqueue_mail(&self, job: &crate::email::mail_job::MailJob) -> StoreResult<()>;
 }
+
+/// Sending and receiving identities (SES): a mailbox on a domain of the
+/// tenant's own works only once that domain is verified, so no helpdesk
+/// can take another's address.
+#[trait_variant::make(Send)]
+pub trait DomainIdentities: Send + Sync {
+    /// Starts verifying `domain` if nobody has (idempotent) and answers
+    /// whether it is verified now.
+    async fn verify_domain(&self, domain: &str) -> StoreResult<bool>;
+}

@@ -30,19 +30,23 @@ impl Desk {
         let (store, clock, acme) = super::helpdesk().await;
         let billing = super::team(&store, &acme, "Billing", clock.now()).await.id;
         let address = format!("help@{}.example", acme.tenant.slug.as_str());
-        Mailboxes::new(store.clone(), super::MAIL_DOMAIN)
-            .create(
-                &acme.owner.principal,
-                MailboxInput {
-                    address: Some(address.to_uppercase()),
-                    default_team_id: Some(Some(billing.to_string())),
-                    default_priority: Some(Some("high".into())),
-                    ..MailboxInput::default()
-                },
-                clock.now(),
-            )
-            .await
-            .unwrap();
+        Mailboxes::new(
+            store.clone(),
+            switchboard_testkit::MemoryIdentities::new(),
+            super::MAIL_DOMAIN,
+        )
+        .create(
+            &acme.owner.principal,
+            MailboxInput {
+                address: Some(address.to_uppercase()),
+                default_team_id: Some(Some(billing.to_string())),
+                default_priority: Some(Some("high".into())),
+                ..MailboxInput::default()
+            },
+            clock.now(),
+        )
+        .await
+        .unwrap();
         store.take_events();
         let objects = MemoryObjects::with_clock(clock.clone());
         Self {
@@ -109,14 +113,18 @@ impl Desk {
     }
 
     pub async fn recorded(&self, decision: &str) -> Vec<String> {
-        Mailboxes::new(self.store.clone(), super::MAIL_DOMAIN)
-            .messages(&self.acme.owner.principal, decision, &page(100))
-            .await
-            .unwrap()
-            .items
-            .into_iter()
-            .map(|r| r.subject)
-            .collect()
+        Mailboxes::new(
+            self.store.clone(),
+            switchboard_testkit::MemoryIdentities::new(),
+            super::MAIL_DOMAIN,
+        )
+        .messages(&self.acme.owner.principal, decision, &page(100))
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|r| r.subject)
+        .collect()
     }
 }
 

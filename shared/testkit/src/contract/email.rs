@@ -18,6 +18,7 @@ fn mailbox(tenant: TenantId, address: &str) -> Mailbox {
         from_name: "Acme Support".into(),
         default_team_id: None,
         default_priority: None,
+        verified: false,
         created_at: now(),
         updated_at: now(),
         version: 1,

@@ -237,6 +237,7 @@ where
         from_name: "Twice".into(),
         default_team_id: None,
         default_priority: None,
+        verified: true,
         created_at: now(),
         updated_at: now(),
         version: 1,

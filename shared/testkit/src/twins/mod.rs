@@ -2,12 +2,14 @@
 //! nothing but remember, so a test can look at what would have left.
 //! Clones share what they remember.
 
+mod identities;
 mod mailer;
 mod objects;
 mod pusher;
 mod queues;
 mod webhooks;
 
+pub use identities::MemoryIdentities;
 pub use mailer::{MemoryMailer, SentMail};
 pub use objects::{MemoryObjects, Object};
 pub use pusher::{MemoryPusher, Push};
