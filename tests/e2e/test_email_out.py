@@ -48,7 +48,7 @@ def test_the_customer_answers_the_acknowledgement_and_lands_on_the_same_ticket(a
     slug, owner, to = helpdesk(api)
     ana = f"ana-{uuid.uuid4().hex[:8]}@example.com"
     bo = f"bo-{uuid.uuid4().hex[:8]}@example.com"
-    send(to, f"Ana Lopez <{ana}>", "Printer on fire", "Smoke everywhere.", Cc=f"Bo <{bo}>")
+    opening = send(to, f"Ana Lopez <{ana}>", "Printer on fire", "Smoke everywhere.", Cc=f"Bo <{bo}>")
     [ticket] = tickets(api, owner)
     assert ticket["cc"] == [bo], "copied people are the ticket's participants"
 
@@ -59,7 +59,10 @@ def test_the_customer_answers_the_acknowledgement_and_lands_on_the_same_ticket(a
     assert ack["Auto-Submitted"] == "auto-generated"
     reply_to = ack["Reply-To"].addresses[0].addr_spec
     assert reply_to.startswith("reply+") and reply_to.endswith("@" + MAIL_DOMAIN)
-    assert ack["Message-ID"] in ack["References"], "our Message-ID is carried in References"
+    # It answers the customer's mail and continues its thread, never
+    # referencing itself.
+    assert ack["In-Reply-To"] == opening
+    assert opening in ack["References"] and ack["Message-ID"] not in ack["References"]
 
     # The reply as a mail client writes it: SES rewrote the Message-ID.
     answer = ("Thanks, it is out now.\n\n"

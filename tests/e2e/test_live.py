@@ -115,7 +115,9 @@ def test_a_customer_following_their_ticket_sees_public_replies_but_never_interna
         reply = api.call("POST", f"/v1/tickets/{tid}/comments", {"body": "We're on it."}, token=agent)
         assert reply.status_code == 201, reply.text
         seen = until(ws, event_of("comment.created", commentId=reply.json()["id"]))
-    assert seen[-1]["event"]["data"] == {"public": True}
+    data = seen[-1]["event"]["data"]
+    assert (data["public"], data["body"]) == (True, "We're on it."), data
+    assert set(data) == {"public", "body", "authorId"}, "no mentions for customers"
     events = [m["event"] for m in seen if m["type"] == "event"]
     assert all(e["subject"].get("commentId") != note.json()["id"] for e in events), events
     assert all(e["type"] != "ticket.assigned" for e in events)
