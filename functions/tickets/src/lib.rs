@@ -2,6 +2,7 @@
 //! bulk changes, and the tenant's custom ticket fields.
 
 mod attachments;
+mod participants;
 mod requests;
 
 use crate::requests::{
@@ -58,6 +59,16 @@ pub fn routes() -> Routes<Arc<AppState>> {
         .add(Method::DELETE, "/v1/tickets/{id}", delete)
         .add(Method::POST, "/v1/tickets/{id}/restore", restore)
         .add(Method::GET, "/v1/tickets/{id}/history", history)
+        .add(
+            Method::GET,
+            "/v1/tickets/{id}/participants",
+            participants::list,
+        )
+        .add(
+            Method::PUT,
+            "/v1/tickets/{id}/participants",
+            participants::replace,
+        )
         .add(Method::GET, "/v1/tickets/{id}/comments", list_comments)
         .add(Method::POST, "/v1/tickets/{id}/comments", add_comment)
         .add(
@@ -107,6 +118,8 @@ pub fn routes() -> Routes<Arc<AppState>> {
     delete,
     restore,
     history,
+    participants::list,
+    participants::replace,
     list_comments,
     add_comment,
     edit_comment,

@@ -8,9 +8,10 @@ use serde_json::Value;
 use switchboard_domain::DomainError;
 use switchboard_domain::accounts::user::{Email, parse_person_name};
 use switchboard_domain::kernel::ids::{TeamId, UserId};
-use switchboard_domain::kernel::validation::{Validator, parse_id};
+use switchboard_domain::kernel::validation::{FieldError, Validator, parse_id};
 use switchboard_domain::tickets::input::{
-    Body, NewComment, NewTicket, RequesterRef, Someone, SubjectLine, TicketListFilter, TicketPatch,
+    Body, NewComment, NewTicket, Participants, RequesterRef, Someone, SubjectLine,
+    TicketListFilter, TicketPatch,
 };
 use switchboard_domain::tickets::ticket::{Channel, Priority, Status, Tag, TicketType, parse_tags};
 use switchboard_http::extract::nullable;
@@ -75,7 +76,45 @@ pub(crate) struct TicketPatchRequest {
     pub(crate) remove_tags: Option<Vec<String>>,
     #[schema(value_type = Option<Object>)]
     pub(crate) custom_fields: Option<BTreeMap<String, Value>>,
+    /// Replaces the people copied on the ticket (addresses, at most 20).
+    pub(crate) participants: Option<Vec<String>>,
 }
+
+/// `PUT /v1/tickets/{id}/participants`.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ParticipantsRequest {
+    /// Every address copied on the ticket (at most 20); `[]` clears them.
+    pub(crate) participants: Vec<String>,
+}
+
+impl TryFrom<ParticipantsRequest> for TicketPatch {
+    type Error = DomainError;
+
+    fn try_from(r: ParticipantsRequest) -> Result<Self, DomainError> {
+        let mut v = Validator::new();
+        let cc = participants(&r.participants, &mut v);
+        v.finish()?;
+        Ok(TicketPatch {
+            cc,
+            ..TicketPatch::default()
+        })
+    }
+}
+
+/// Parsed participants, each refused address a field error.
+fn participants(raw: &[String], v: &mut Validator) -> Option<Participants> {
+    match Participants::parse(raw) {
+        Ok(p) => Some(p),
+        Err(errors) => {
+            for (field, e) in errors {
+                v.push(FieldError::new(field, e.code, e.message));
+            }
+            None
+        }
+    }
+}
+
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewCommentRequest {
@@ -185,6 +224,10 @@ impl TryFrom<TicketPatchRequest> for TicketPatch {
                 .optional("removeTags", r.remove_tags, |t| parse_tags(&t))
                 .flatten(),
             custom_fields: r.custom_fields,
+            cc: r
+                .participants
+                .as_deref()
+                .and_then(|p| participants(p, &mut v)),
         };
         v.finish()?;
         Ok(patch)

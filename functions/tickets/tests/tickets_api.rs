@@ -901,3 +901,54 @@ async fn customers_never_see_a_tickets_routing() {
     assert_eq!(staff.body["tags"], json!(["vip"]));
     assert!(staff.body["teamId"].is_null());
 }
+
+async fn put_participants(
+    app: &Router,
+    ticket: &str,
+    who: &str,
+    version: Option<&str>,
+    body: Value,
+) -> Reply {
+    let mut headers = vec![("authorization", who)];
+    headers.extend(version.map(|v| ("if-match", v)));
+    let path = format!("/v1/tickets/{ticket}/participants");
+    send(app, Method::PUT, &path, Some(body), &headers).await
+}
+
+#[tokio::test]
+async fn staff_replace_a_tickets_participants_with_if_match() {
+    let app = app().await;
+    let t = TestTenant::new().await;
+    let agent = t.person("agent", "Ann Agent").await;
+    let customer = t.person("customer", "Cy Customer").await;
+    let r = open(
+        &app,
+        &agent.auth,
+        json!({"subject": "Outage", "description": "Down.", "requester": {"email": "req@example.com"}}),
+    )
+    .await;
+    let tid = id(&r);
+    let email = customer.email.as_str();
+    let one = json!({"participants": [email]});
+    put_participants(&app, &tid, &agent.auth, None, one.clone())
+        .await
+        .assert_problem(428, "precondition_required");
+    let bad = json!({"participants": [email, "nope"]});
+    let bad = put_participants(&app, &tid, &agent.auth, Some("\"1\""), bad).await;
+    bad.assert_problem(422, "validation_failed");
+    assert_eq!(bad.body["errors"][0]["field"], "participants.1");
+    let ok = put_participants(&app, &tid, &agent.auth, Some("\"1\""), one).await;
+    assert_eq!(ok.status, 200, "{:#}", ok.body);
+    assert_eq!(ok.body["participants"], json!([email.to_lowercase()]));
+    assert_eq!(ok.header("etag"), "\"2\"");
+    // The participant now reads the ticket and its participants.
+    let seen = app
+        .get(&format!("/v1/tickets/{tid}/participants"), &customer.auth)
+        .await;
+    assert_eq!(seen.status, 200, "{:#}", seen.body);
+    assert_eq!(seen.body["version"], 2);
+    let clear = json!({"participants": []});
+    put_participants(&app, &tid, &customer.auth, Some("\"2\""), clear)
+        .await
+        .assert_problem(403, "forbidden");
+}

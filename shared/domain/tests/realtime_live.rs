@@ -296,7 +296,6 @@ async fn agents_follow_the_queue_and_any_ticket_of_their_tenant_only() {
 }
 
 #[tokio::test]
-#[ignore = "bug: a customer copied on a ticket may read it but is refused not_found when following it live"]
 async fn a_customer_copied_on_a_ticket_follows_it_live() {
     let (clock, store, acme) = world().await;
     let pusher = MemoryPusher::new();

@@ -210,16 +210,24 @@ impl<S: TicketStore + ConnectionStore + SessionStore, P: Pusher> Live<S, P> {
                 Topic::Ticket(id) => self.store.ticket(listener.tenant_id, id).await?,
                 _ => None,
             };
-            if let Err(r) = authorize(listener, topic, ticket.as_ref()) {
+            // A ticket is followed by whoever may read it now, by the
+            // ticket rules (requester, participants, staff; a mail ticket
+            // is not an unproven address's); other topics by theirs.
+            let allowed = match (topic, &ticket) {
+                (Topic::Ticket(_), Some(t)) => {
+                    let readable = t.tenant_id == listener.tenant_id
+                        && !t.is_deleted()
+                        && ensure_visible(principal, t).is_ok();
+                    if readable {
+                        Ok(())
+                    } else {
+                        Err(Refusal::not_found())
+                    }
+                }
+                _ => authorize(listener, topic, ticket.as_ref()),
+            };
+            if let Err(r) = allowed {
                 return Ok(Err(r));
-            }
-            // The ticket rules of the person now (a mail ticket is not an
-            // unproven address's).
-            if ticket
-                .as_ref()
-                .is_some_and(|t| ensure_visible(principal, t).is_err())
-            {
-                return Ok(Err(Refusal::not_found()));
             }
             self.store.subscribe(connection, &topic).await?;
         }

@@ -98,6 +98,7 @@ where
             add_tags: add,
             remove_tags: remove,
             custom_fields,
+            cc,
         } = input;
         if let Some(Some(a)) = assignee {
             self.check_assignment(principal, Some(a), None, &mut v)
@@ -192,6 +193,11 @@ where
                 );
             }
             ticket.custom_fields = c;
+        }
+        if let Some(people) = cc {
+            let people = people.into_set();
+            change("cc", json!(ticket.cc), json!(people));
+            ticket.cc = people;
         }
         if changes.is_empty() {
             return Ok(ticket);

@@ -134,6 +134,51 @@ pub struct TicketPatch {
     pub remove_tags: Option<BTreeSet<Tag>>,
     /// Checked against the tenant's schema by the use case.
     pub custom_fields: Option<BTreeMap<String, Value>>,
+    /// Replaces the participants (people copied on the ticket).
+    pub cc: Option<Participants>,
+}
+
+/// People copied on a ticket: at most [`MAX_PARTICIPANTS`] addresses,
+/// lower-cased. They may reply by mail, read the ticket and follow it live
+/// when they sign in, and are copied on agents' replies.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Participants(BTreeSet<String>);
+
+pub const MAX_PARTICIPANTS: usize = 20;
+
+impl Participants {
+    /// Each address parsed (errors name `participants.{i}`), duplicates
+    /// merged, at most [`MAX_PARTICIPANTS`].
+    pub fn parse(raw: &[String]) -> Result<Self, Vec<(String, Invalid)>> {
+        let mut errors = Vec::new();
+        let mut set = BTreeSet::new();
+        for (i, a) in raw.iter().enumerate() {
+            match Email::parse(a) {
+                Ok(e) => {
+                    set.insert(e.as_str().to_lowercase());
+                }
+                Err(e) => errors.push((format!("participants.{i}"), e)),
+            }
+        }
+        if set.len() > MAX_PARTICIPANTS {
+            errors.push((
+                "participants".into(),
+                Invalid::new(
+                    "too_many",
+                    format!("at most {MAX_PARTICIPANTS} participants"),
+                ),
+            ));
+        }
+        if errors.is_empty() {
+            Ok(Self(set))
+        } else {
+            Err(errors)
+        }
+    }
+
+    pub fn into_set(self) -> BTreeSet<String> {
+        self.0
+    }
 }
 
 /// Whom a list's `assignee` or `requester` names.
