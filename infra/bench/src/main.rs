@@ -7,6 +7,8 @@
 //!
 //! Needs the emulator and table that `infra/bench` starts.
 
+mod rate_isolation;
+
 use anyhow::{Context, bail};
 use axum::Router;
 use http::Method;
@@ -29,7 +31,8 @@ async fn main() -> anyhow::Result<()> {
     match std::env::args().nth(1).as_deref() {
         Some("dynamodb-cost") => dynamodb_cost().await,
         Some("sla-cost") => sla_cost().await,
-        _ => bail!("usage: bench dynamodb-cost|sla-cost"),
+        Some("rate-isolation") => rate_isolation::run().await,
+        _ => bail!("usage: bench dynamodb-cost|sla-cost|rate-isolation"),
     }
 }
 

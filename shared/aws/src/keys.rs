@@ -13,6 +13,7 @@ use switchboard_domain::kernel::ids::{
     ApiKeyId, AttachmentId, CommentId, DeliveryId, EventId, HistoryId, MailboxId, NotificationId,
     SessionId, TeamId, TenantId, TicketId, UploadId, UserId, WebhookId,
 };
+use switchboard_domain::limits::bucket::Scope;
 use switchboard_domain::realtime::model::Topic;
 use switchboard_domain::tickets::ports::{TicketDimension, TicketSort};
 
@@ -296,6 +297,17 @@ pub fn notification_preferences(tenant: TenantId, user: UserId) -> Key {
 /// A one-time WebSocket connection ticket, by the digest of its secret.
 pub fn connection_ticket(digest: &str) -> Key {
     Key::single(format!("WSTICKET#{digest}"))
+}
+
+/// A rate-limit bucket of a tenant, or of one of its API keys.
+pub fn rate_bucket(scope: &Scope) -> Key {
+    match scope {
+        Scope::Tenant(tenant) => Key::new(format!("{}#RATE", t(*tenant)), "TENANT"),
+        Scope::ApiKey(tenant, key) => Key::new(
+            format!("{}#RATE", t(*tenant)),
+            format!("KEY#{}", key.ulid()),
+        ),
+    }
 }
 
 /// A WebSocket connection: found by id alone, as API Gateway names it.

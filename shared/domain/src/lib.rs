@@ -9,6 +9,7 @@
 //! context          uses (and whatever those use)
 //! kernel           -
 //! accounts         kernel
+//! limits           accounts
 //! tickets          accounts
 //! sla              tickets
 //! notifications    tickets, sla
@@ -27,6 +28,7 @@
 pub mod kernel;
 
 pub mod accounts;
+pub mod limits;
 pub mod tickets;
 
 pub mod attachments;

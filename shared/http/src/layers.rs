@@ -75,9 +75,11 @@ async fn request_scope(req: Request, next: Next) -> Response {
         caller_id = Empty,
     );
     let started = Instant::now();
-    let mut response = CURRENT_REQUEST_ID
-        .scope(id.clone(), next.run(req).instrument(span.clone()))
-        .await;
+    let (mut response, admissions) = crate::rate_limit::scope(
+        CURRENT_REQUEST_ID.scope(id.clone(), next.run(req).instrument(span.clone())),
+    )
+    .await;
+    crate::rate_limit::headers(response.headers_mut(), &admissions);
     span.in_scope(|| {
         tracing::info!(
             status = response.status().as_u16(),

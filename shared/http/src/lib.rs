@@ -8,6 +8,7 @@ pub mod conditional;
 pub mod extract;
 pub mod layers;
 pub mod problem;
+pub mod rate_limit;
 pub mod request_id;
 pub mod respond;
 pub mod routes;

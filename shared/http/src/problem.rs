@@ -307,6 +307,12 @@ impl From<DomainError> for ApiError {
                 "Too many attempts; try again later",
             )
             .retry_after(retry_after_secs),
+            DomainError::RateLimited { retry_after_secs } => ApiError::new(
+                S::TOO_MANY_REQUESTS,
+                "rate_limited",
+                "Too many requests for this helpdesk or API key; slow down",
+            )
+            .retry_after(retry_after_secs),
             DomainError::InvalidCursor | DomainError::Store(StoreError::InvalidCursor) => {
                 ApiError::new(S::BAD_REQUEST, "invalid_cursor", "The cursor is invalid")
             }

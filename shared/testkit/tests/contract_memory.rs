@@ -36,6 +36,7 @@ switchboard_testkit::contract_tests! {
         reading_notifications_keeps_the_count,
         preferences_are_kept_per_person,
         connection_tickets_are_taken_once,
+        buckets_lease_what_they_hold_and_refill,
         subscriptions_follow_their_connection,
         endpoints_are_versioned,
         deliveries_are_recorded_once,

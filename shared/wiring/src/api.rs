@@ -10,11 +10,17 @@ use switchboard_domain::kernel::secrets::OperatorKey;
 use switchboard_http::auth::{Authenticate, HasOperatorKey};
 
 use crate::services::AccountService;
+use switchboard_aws::DynamoStore;
+use switchboard_domain::limits::bucket::Scope;
+use switchboard_domain::limits::limiter::Limiter;
 
 pub struct Api<T> {
     pub accounts: AccountService,
     /// Set in the functions that serve operator routes.
     pub operator_key: Option<OperatorKey>,
+    /// Rate limits per tenant and API key (off when absent, as in tests
+    /// that are not about them).
+    pub limiter: Option<Limiter<DynamoStore>>,
     services: T,
 }
 
@@ -23,8 +29,14 @@ impl<T> Api<T> {
         Self {
             accounts,
             operator_key: None,
+            limiter: None,
             services,
         }
+    }
+
+    pub fn with_limiter(mut self, limiter: Limiter<DynamoStore>) -> Self {
+        self.limiter = Some(limiter);
+        self
     }
 
     pub fn with_operator_key(mut self, key: OperatorKey) -> Self {
@@ -43,7 +55,33 @@ impl<T> Deref for Api<T> {
 
 impl<T: Send + Sync> Authenticate for Api<T> {
     async fn authenticate(&self, token: &str, now: Timestamp) -> Result<Principal, DomainError> {
-        self.accounts.authenticate(token, now).await
+        if let Some(limiter) = &self.limiter
+            && let Some(tenant) = self.accounts.claimed_tenant(token)
+            && let Some(wait) = limiter.known_empty(Scope::Tenant(tenant), now)
+        {
+            return Err(DomainError::RateLimited {
+                retry_after_secs: wait,
+            });
+        }
+        let principal = self.accounts.authenticate(token, now).await?;
+        let Some(limiter) = &self.limiter else {
+            return Ok(principal);
+        };
+        match limiter.admit(&principal, now).await {
+            Ok(admissions) => {
+                switchboard_http::rate_limit::record(&admissions);
+                if let Some(refused) = admissions.iter().find(|a| !a.allowed) {
+                    tracing::info!(bucket = refused.scope.name(), "rate limited");
+                    return Err(DomainError::RateLimited {
+                        retry_after_secs: refused.retry_after_secs,
+                    });
+                }
+            }
+            // The limits protect the service; an outage of their store
+            // must not take the API down with it.
+            Err(e) => tracing::warn!(error = %e, "rate limits unavailable; admitting"),
+        }
+        Ok(principal)
     }
 }
 

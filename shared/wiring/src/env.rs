@@ -19,6 +19,7 @@ use switchboard_domain::accounts::tokens::TokenIssuer;
 use switchboard_domain::attachments::service::Attachments;
 use switchboard_domain::email::ReplyAddresses;
 use switchboard_domain::email::mailing::MailSettings;
+use switchboard_domain::limits::limiter::Limiter;
 use switchboard_domain::tickets::service::Ticketing;
 
 use crate::api::Api;
@@ -203,7 +204,7 @@ impl Env {
         router: fn(Arc<Api<T>>) -> axum::Router,
         services: T,
     ) -> Result<(), lambda_http::Error> {
-        let api = Api::new(self.accounts()?, services);
+        let api = Api::new(self.accounts()?, services).with_limiter(Limiter::new(self.store()));
         lambda_http::run(router(Arc::new(api))).await
     }
 }

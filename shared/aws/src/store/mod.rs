@@ -6,6 +6,7 @@ mod accounts;
 mod attachments;
 mod email;
 mod kernel;
+mod limits;
 mod notifications;
 mod realtime;
 mod routing;

@@ -257,6 +257,15 @@ where
         Ok(())
     }
 
+    /// The tenant an access token is signed for, checked without any I/O
+    /// (signature and expiry only; `authenticate` checks the rest).
+    pub fn claimed_tenant(&self, bearer: &str) -> Option<crate::kernel::ids::TenantId> {
+        if ApiKey::looks_like(bearer) {
+            return None;
+        }
+        self.tokens.verify(bearer).ok().map(|c| c.tid)
+    }
+
     /// Turns a bearer credential (an access token or an API key) into a
     /// principal, checking that what it stands for is live now, not only
     /// when it was issued.

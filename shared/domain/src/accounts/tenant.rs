@@ -103,6 +103,30 @@ pub struct TenantSettings {
     /// What becomes of a mail whose sender is not proven (failing DMARC).
     #[serde(default)]
     pub unverified_mail: UnverifiedMail,
+    /// Sizes the rate limits (set by the operator, not by the tenant).
+    #[serde(default)]
+    pub plan: Plan,
+}
+
+/// How many requests a minute a tenant's plan allows; each API key gets
+/// half of its tenant's (an integration cannot starve the agents).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Plan {
+    Free,
+    #[default]
+    Standard,
+    Enterprise,
+}
+
+impl Plan {
+    pub fn per_minute(self) -> u32 {
+        match self {
+            Plan::Free => 300,
+            Plan::Standard => 1_200,
+            Plan::Enterprise => 6_000,
+        }
+    }
 }
 
 /// A mail whose sender is not proven never threads as that person: it

@@ -92,6 +92,9 @@ pub enum DomainError {
     IdempotencyKeyReused,
     #[error("too many attempts; retry in {retry_after_secs}s")]
     Throttled { retry_after_secs: u64 },
+    /// The tenant's or the API key's rate limit is spent for now.
+    #[error("rate limited; retry in {retry_after_secs}s")]
+    RateLimited { retry_after_secs: u64 },
     #[error("the pagination cursor is invalid")]
     InvalidCursor,
     #[error(transparent)]

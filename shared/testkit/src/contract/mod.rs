@@ -17,6 +17,7 @@ mod credentials;
 mod cursors;
 mod email;
 mod kernel;
+mod limits;
 mod lists;
 mod notifications;
 mod realtime;
@@ -31,6 +32,7 @@ pub use credentials::*;
 pub use cursors::*;
 pub use email::*;
 pub use kernel::*;
+pub use limits::*;
 pub use lists::*;
 pub use notifications::*;
 pub use realtime::*;
@@ -78,6 +80,7 @@ pub const ALL: &[&str] = &[
     "reading_notifications_keeps_the_count",
     "preferences_are_kept_per_person",
     "connection_tickets_are_taken_once",
+    "buckets_lease_what_they_hold_and_refill",
     "subscriptions_follow_their_connection",
     // webhooks and attachments
     "endpoints_are_versioned",

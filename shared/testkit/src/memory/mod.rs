@@ -15,6 +15,7 @@ mod email;
 mod faults;
 mod kernel;
 mod keys;
+mod limits;
 mod notifications;
 mod realtime;
 mod routing;

@@ -76,6 +76,8 @@ pub(super) struct State {
     /// Reset requests noted, until (epoch seconds).
     pub reset_requests: BTreeMap<Tenanted<UserId>, i64>,
     pub password_links: BTreeMap<String, PasswordLink>,
+    // limits: a bucket by its scope's name
+    pub buckets: BTreeMap<String, switchboard_domain::limits::bucket::Bucket>,
     // tickets
     pub counters: BTreeMap<TenantId, u64>,
     pub tickets: BTreeMap<Tenanted<TicketId>, Ticket>,

@@ -1,0 +1,76 @@
+//! Rate limits through the HTTP layer against the emulator: every
+//! authenticated response carries `RateLimit-Policy`/`RateLimit` and
+//! `X-RateLimit-*`; past the plan's limit the answer is a `429` problem
+//! `rate_limited` with `Retry-After`, for that tenant only.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
+use axum::Router;
+use std::sync::Arc;
+use switchboard_domain::accounts::passwords::Passwords;
+use switchboard_domain::accounts::ports::TenantStore;
+use switchboard_domain::accounts::recovery::Recovery;
+use switchboard_domain::accounts::tenant::Plan;
+use switchboard_domain::limits::limiter::Limiter;
+use switchboard_harness::{self as kit, Calls, TestTenant};
+
+async fn app() -> Router {
+    auth::router(Arc::new(
+        switchboard_wiring::Api::new(
+            kit::accounts().await,
+            auth::Services {
+                recovery: Recovery::new(kit::store().await, Passwords::owasp().unwrap()),
+            },
+        )
+        .with_limiter(Limiter::new(kit::store().await)),
+    ))
+}
+
+async fn on_plan(t: &TestTenant, plan: Plan) {
+    let store = kit::store().await;
+    let mut tenant = store.tenant(t.id).await.unwrap().unwrap();
+    tenant.settings.plan = plan;
+    tenant.version += 1;
+    store
+        .update_tenant(&tenant, tenant.version - 1, &[])
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_tenant_past_its_plan_gets_429_with_retry_after_and_others_do_not() {
+    let app = app().await;
+    let flooded = TestTenant::new().await;
+    on_plan(&flooded, Plan::Free).await;
+    let calm = TestTenant::new().await;
+
+    let first = app.get("/v1/auth/me", &flooded.owner).await;
+    assert_eq!(first.status, 200, "{:#}", first.body);
+    assert_eq!(first.header("ratelimit-policy"), "\"tenant\";q=300;w=60");
+    assert!(first.header("ratelimit").starts_with("\"tenant\";r="));
+    assert_eq!(first.header("x-ratelimit-limit"), "300");
+
+    // The bucket refills five a second meanwhile.
+    let started = std::time::Instant::now();
+    let mut admitted = 1;
+    let refused = loop {
+        let r = app.get("/v1/auth/me", &flooded.owner).await;
+        if r.status != 200 {
+            break r;
+        }
+        admitted += 1;
+        assert!(admitted <= 1_000, "no limit");
+    };
+    let refilled = (started.elapsed().as_secs_f64() * 5.0).ceil() as usize;
+    assert!(
+        (300..=300 + refilled).contains(&admitted),
+        "{admitted} admitted, {refilled} refilled"
+    );
+    refused.assert_problem(429, "rate_limited");
+    assert_eq!(refused.header("retry-after"), "1");
+    assert_eq!(refused.header("x-ratelimit-remaining"), "0");
+
+    let other = app.get("/v1/auth/me", &calm.owner).await;
+    assert_eq!(other.status, 200, "another tenant is not slowed");
+    assert_eq!(other.header("x-ratelimit-limit"), "1200");
+}
