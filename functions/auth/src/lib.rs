@@ -23,7 +23,7 @@ use switchboard_http::problem::Problems;
 use switchboard_http::respond::created;
 use switchboard_http::routes::Routes;
 use switchboard_http::views::{ApiKeyView, SessionView, TenantView, TokensView, UserView};
-use switchboard_http::{ApiError, Authenticated, Json};
+use switchboard_http::{ApiError, Authenticated, Json, PublicRoute};
 use switchboard_wiring::Api;
 use switchboard_wiring::services::RecoveryService;
 
@@ -96,6 +96,7 @@ struct LoginRequest {
 )]
 async fn login(
     State(state): State<Arc<AppState>>,
+    _: PublicRoute,
     Json(body): Json<LoginRequest>,
 ) -> Result<Json<SessionView>, ApiError> {
     let input = Credentials::typed(&body.tenant, &body.email, body.password);
@@ -119,6 +120,7 @@ struct RefreshRequest {
 )]
 async fn refresh(
     State(state): State<Arc<AppState>>,
+    _: PublicRoute,
     Json(body): Json<RefreshRequest>,
 ) -> Result<Json<TokensView>, ApiError> {
     let tokens = state
@@ -204,6 +206,7 @@ impl TryFrom<RegisterRequest> for Registration {
 )]
 async fn register(
     State(state): State<Arc<AppState>>,
+    _: PublicRoute,
     Json(body): Json<RegisterRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
     let signed_in = state
@@ -253,6 +256,7 @@ impl TryFrom<ResetRequestBody> for ResetRequest {
 )]
 async fn request_reset(
     State(state): State<Arc<AppState>>,
+    _: PublicRoute,
     Json(body): Json<ResetRequestBody>,
 ) -> Result<StatusCode, ApiError> {
     state
@@ -298,6 +302,7 @@ impl TryFrom<ResetConfirmBody> for ResetConfirmation {
 )]
 async fn confirm_reset(
     State(state): State<Arc<AppState>>,
+    _: PublicRoute,
     Json(body): Json<ResetConfirmBody>,
 ) -> Result<StatusCode, ApiError> {
     state
@@ -325,6 +330,7 @@ struct VerifyEmailBody {
 )]
 async fn verify_email(
     State(state): State<Arc<AppState>>,
+    _: PublicRoute,
     Json(body): Json<VerifyEmailBody>,
 ) -> Result<StatusCode, ApiError> {
     let token =

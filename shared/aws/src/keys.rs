@@ -299,7 +299,8 @@ pub fn connection_ticket(digest: &str) -> Key {
     Key::single(format!("WSTICKET#{digest}"))
 }
 
-/// A rate-limit bucket of a tenant, or of one of its API keys.
+/// A rate-limit bucket of a tenant, of one of its API keys, or of a client
+/// address on the public routes.
 pub fn rate_bucket(scope: &Scope) -> Key {
     match scope {
         Scope::Tenant(tenant) => Key::new(format!("{}#RATE", t(*tenant)), "TENANT"),
@@ -307,6 +308,8 @@ pub fn rate_bucket(scope: &Scope) -> Key {
             format!("{}#RATE", t(*tenant)),
             format!("KEY#{}", key.ulid()),
         ),
+        // Before any credential there is no tenant: like a slug lookup.
+        Scope::Address(ip) => Key::new(format!("RATE#ADDR#{ip}"), "ADDR"),
     }
 }
 

@@ -4,10 +4,12 @@
 use std::ops::Deref;
 
 use jiff::Timestamp;
+use std::net::IpAddr;
 use switchboard_domain::DomainError;
 use switchboard_domain::accounts::permissions::Principal;
 use switchboard_domain::kernel::secrets::OperatorKey;
 use switchboard_http::auth::{Authenticate, HasOperatorKey};
+use switchboard_http::public::LimitAddresses;
 
 use crate::services::AccountService;
 use switchboard_aws::DynamoStore;
@@ -82,6 +84,27 @@ impl<T: Send + Sync> Authenticate for Api<T> {
             Err(e) => tracing::warn!(error = %e, "rate limits unavailable; admitting"),
         }
         Ok(principal)
+    }
+}
+
+impl<T: Send + Sync> LimitAddresses for Api<T> {
+    async fn admit_address(&self, address: IpAddr, now: Timestamp) -> Result<(), DomainError> {
+        let Some(limiter) = &self.limiter else {
+            return Ok(());
+        };
+        match limiter.admit_address(address, now).await {
+            Ok(admission) => {
+                switchboard_http::rate_limit::record(&[admission]);
+                if !admission.allowed {
+                    tracing::info!(bucket = "address", "rate limited");
+                    return Err(DomainError::RateLimited {
+                        retry_after_secs: admission.retry_after_secs,
+                    });
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "rate limits unavailable; admitting"),
+        }
+        Ok(())
     }
 }
 

@@ -3,6 +3,8 @@
 
 use jiff::Timestamp;
 
+use std::net::IpAddr;
+
 use crate::kernel::ids::{ApiKeyId, TenantId};
 
 /// A bucket's size and refill: `limit` requests per `window_secs`, up to
@@ -42,23 +44,24 @@ impl Policy {
 pub enum Scope {
     Tenant(TenantId),
     ApiKey(TenantId, ApiKeyId),
+    /// A client address, on the routes that need no credential (login,
+    /// registration, password links).
+    Address(IpAddr),
 }
 
 impl Scope {
-    pub fn tenant_id(&self) -> TenantId {
-        match self {
-            Scope::Tenant(t) | Scope::ApiKey(t, _) => *t,
-        }
-    }
-
     /// The name in `RateLimit-Policy` and `RateLimit`.
     pub fn name(&self) -> &'static str {
         match self {
             Scope::Tenant(_) => "tenant",
             Scope::ApiKey(..) => "api-key",
+            Scope::Address(_) => "address",
         }
     }
 }
+
+/// Requests a minute one client address may make to the public routes.
+pub const PUBLIC_PER_MINUTE: u32 = 60;
 
 /// A bucket as stored: its tokens when last written.
 #[derive(Debug, Clone, Copy, PartialEq)]

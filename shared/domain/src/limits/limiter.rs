@@ -10,7 +10,9 @@ use jiff::{SignedDuration, Timestamp};
 
 use crate::accounts::permissions::{Caller, Principal};
 use crate::kernel::error::StoreResult;
-use crate::limits::bucket::{Policy, Scope};
+use std::net::IpAddr;
+
+use crate::limits::bucket::{PUBLIC_PER_MINUTE, Policy, Scope};
 use crate::limits::ports::Buckets;
 
 /// How long leased tokens stay usable by the instance that leased them.
@@ -85,6 +87,16 @@ impl<S: Buckets> Limiter<S> {
             out.push(self.take(scope, policy, now).await?);
         }
         Ok(out)
+    }
+
+    /// One token from a client address's bucket (public routes).
+    pub async fn admit_address(&self, address: IpAddr, now: Timestamp) -> StoreResult<Admission> {
+        self.take(
+            Scope::Address(address),
+            Policy::per_minute(PUBLIC_PER_MINUTE),
+            now,
+        )
+        .await
     }
 
     /// A refusal known without asking anyone: the scope's bucket was found

@@ -11,6 +11,7 @@ fn name(scope: &Scope) -> String {
     match scope {
         Scope::Tenant(t) => format!("{t}"),
         Scope::ApiKey(t, k) => format!("{t}/{k}"),
+        Scope::Address(ip) => format!("addr/{ip}"),
     }
 }
 

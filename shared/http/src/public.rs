@@ -1,0 +1,57 @@
+//! The routes that need no credential (login, registration, password
+//! links) are limited per client address: API Gateway's view of the
+//! caller (`requestContext.http.sourceIp`), never a header the client
+//! could write.
+
+use std::net::IpAddr;
+
+use axum::extract::FromRequestParts;
+use http::request::Parts;
+use jiff::Timestamp;
+use lambda_http::request::RequestContext;
+use switchboard_domain::DomainError;
+
+use crate::problem::ApiError;
+
+/// State that can admit (or refuse) one more public request from an
+/// address.
+pub trait LimitAddresses: Send + Sync {
+    fn admit_address(
+        &self,
+        address: IpAddr,
+        now: Timestamp,
+    ) -> impl std::future::Future<Output = Result<(), DomainError>> + Send;
+}
+
+/// A public request, admitted by its address's bucket. Without a gateway
+/// context (in-process tests) or from loopback (devstack) there is nothing
+/// to count.
+#[derive(Debug, Clone, Copy)]
+pub struct PublicRoute;
+
+fn source_address(parts: &Parts) -> Option<IpAddr> {
+    match parts.extensions.get::<RequestContext>()? {
+        RequestContext::ApiGatewayV2(ctx) => ctx.http.source_ip.as_deref()?.parse().ok(),
+        #[allow(unreachable_patterns)]
+        _ => None,
+    }
+}
+
+impl<S: LimitAddresses> FromRequestParts<S> for PublicRoute {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        // A loopback caller is this machine (devstack), never a client
+        // through API Gateway.
+        if let Some(address) = source_address(parts).filter(|a| !a.is_loopback()) {
+            state.admit_address(address, Timestamp::now()).await?;
+        }
+        Ok(PublicRoute)
+    }
+}
+
+impl<T: LimitAddresses> LimitAddresses for std::sync::Arc<T> {
+    async fn admit_address(&self, address: IpAddr, now: Timestamp) -> Result<(), DomainError> {
+        (**self).admit_address(address, now).await
+    }
+}
