@@ -23,7 +23,7 @@ use switchboard_http::problem::Problems;
 use switchboard_http::respond::{created, versioned};
 use switchboard_http::routes::Routes;
 use switchboard_http::views::{PageView, SessionView, TenantView};
-use switchboard_http::{ApiError, Authenticated, Json, OperatorAuth, Query};
+use switchboard_http::{ApiError, Authenticated, Json, OperatorAuth, PublicRoute, Query};
 use switchboard_wiring::Api;
 
 /// This function's handlers use the account service alone.
@@ -108,6 +108,7 @@ impl TryFrom<SignUpRequest> for SignUp {
 )]
 async fn sign_up(
     State(state): State<Arc<AppState>>,
+    _: PublicRoute,
     Json(body): Json<SignUpRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
     let signed_in = state
