@@ -187,6 +187,13 @@ async fn a_logged_out_session_loses_its_sockets_and_the_other_session_keeps_its_
         .logout(&laptop, now)
         .await
         .unwrap();
+    let routed = room.route(now).await;
+    assert_eq!(
+        routed.iter().map(|r| r.closed_sockets).sum::<usize>(),
+        1,
+        "the logout closes its socket at once"
+    );
+    assert!(room.closed("conn-laptop"));
     room.some_news(&acme, now).await;
     room.route(now).await;
     assert_eq!(

@@ -24,6 +24,7 @@ use switchboard_domain::accounts::user::User;
 use switchboard_domain::accounts::user::{Email, Password};
 use switchboard_domain::kernel::error::Invalid;
 use switchboard_domain::kernel::ids::TenantId;
+use switchboard_domain::kernel::ports::EventLog;
 use switchboard_domain::kernel::ports::Health;
 use switchboard_domain::kernel::secrets::SigningSecret;
 
@@ -35,7 +36,15 @@ pub const AUDIENCE: &str = "switchboard-api";
 
 /// What the account services need of a store.
 pub trait AccountsStore:
-    TenantStore + UserStore + SessionStore + LoginFailures + ApiKeyStore + TeamStore + Health + Clone
+    TenantStore
+    + UserStore
+    + SessionStore
+    + LoginFailures
+    + ApiKeyStore
+    + TeamStore
+    + Health
+    + EventLog
+    + Clone
 {
 }
 
@@ -47,6 +56,7 @@ impl<S> AccountsStore for S where
         + ApiKeyStore
         + TeamStore
         + Health
+        + EventLog
         + Clone
 {
 }

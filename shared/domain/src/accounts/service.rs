@@ -13,7 +13,7 @@ use crate::accounts::ports::SessionStore;
 use crate::accounts::ports::TenantStore;
 use crate::accounts::ports::UserStore;
 use crate::kernel::events::NoData;
-use crate::kernel::ports::Health;
+use crate::kernel::ports::{EventLog, Health};
 use jiff::Timestamp;
 
 use crate::accounts::api_key::ApiKey;
@@ -53,7 +53,7 @@ pub struct Accounts<S> {
 
 impl<S> Accounts<S>
 where
-    S: TenantStore + UserStore + SessionStore + LoginFailures + ApiKeyStore + Health,
+    S: TenantStore + UserStore + SessionStore + LoginFailures + ApiKeyStore + Health + EventLog,
 {
     pub fn new(
         store: S,
@@ -254,6 +254,20 @@ where
         self.store
             .revoke_session(principal.tenant_id(), user.id, *session_id, now)
             .await?;
+        // So that the session's live sockets close now, not at their next
+        // message. A retried logout writes it again (harmless).
+        let ended = DomainEvent::new(
+            EventType::SessionEnded,
+            principal.tenant_id(),
+            now,
+            Actor::user(user.id),
+            Subject {
+                user_id: Some(user.id),
+                ..Subject::default()
+            },
+            &NoData {},
+        );
+        self.store.append_events(&[ended]).await?;
         Ok(())
     }
 

@@ -61,13 +61,17 @@ event_types! {
     SlaBreached => "sla.breached": "A ticket's SLA target passed its due time (`data.target`, `data.dueAt`); once per target.",
     WebhookTest => "webhook.test": "Sent by `POST /v1/webhooks/{id}/test` to that endpoint only.",
     PasswordResetRequested => "user.password_reset_requested": "Internal: someone asked for a password reset link (mailed, never delivered to webhooks or sockets).",
+    SessionEnded => "user.session_ended": "Internal: a person logged out; the router closes that session's sockets (never delivered to webhooks or sockets).",
 }
 
 impl EventType {
     /// Events only Switchboard's own workers consume: not offered to
     /// webhooks, not pushed to sockets.
     pub fn is_internal(self) -> bool {
-        matches!(self, EventType::PasswordResetRequested)
+        matches!(
+            self,
+            EventType::PasswordResetRequested | EventType::SessionEnded
+        )
     }
 
     /// The catalogue integrators can subscribe to.
@@ -171,6 +175,7 @@ impl Payload for NoData {
         EventType::TenantSuspended,
         EventType::TenantReactivated,
         EventType::PasswordResetRequested,
+        EventType::SessionEnded,
     ];
 }
 

@@ -194,7 +194,7 @@ where
         }
         if matches!(
             event.kind,
-            EventType::UserDeactivated | EventType::UserUpdated
+            EventType::UserDeactivated | EventType::UserUpdated | EventType::SessionEnded
         ) && let Some(user) = event.subject.user_id
         {
             routed.closed_sockets =
