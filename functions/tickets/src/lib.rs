@@ -489,8 +489,9 @@ async fn delete_comment(
     Path((id, comment_id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     state
-        .tickets
+        .attachments
         .delete_comment(
+            &state.tickets,
             &principal,
             path_id::<TicketId>(&id)?,
             path_id::<CommentId>(&comment_id)?,

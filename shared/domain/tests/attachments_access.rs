@@ -298,7 +298,6 @@ async fn the_uploader_or_an_admin_deletes_a_file_and_its_record() {
 }
 
 #[tokio::test]
-#[ignore = "bug: deleting (redacting) a comment leaves its files listed and downloadable"]
 async fn a_deleted_comments_files_go_with_it() {
     let (clock, store, acme) = world().await;
     let d = desk(&store, MemoryObjects::with_clock(clock.clone()));
@@ -313,8 +312,14 @@ async fn a_deleted_comments_files_go_with_it() {
         )
         .await;
     let comment = file.comment_id.unwrap();
-    d.tickets
-        .delete_comment(&acme.customer.principal, t.id, comment, clock.now())
+    d.files
+        .delete_comment(
+            &d.tickets,
+            &acme.customer.principal,
+            t.id,
+            comment,
+            clock.now(),
+        )
         .await
         .unwrap();
     assert!(

@@ -19,7 +19,7 @@ use crate::attachments::ports::{AttachmentStore, ObjectStore};
 use crate::kernel::error::DomainError;
 use crate::kernel::idempotency::Created;
 use crate::kernel::idempotency::IdempotencyKey;
-use crate::kernel::ids::{AttachmentId, TicketId, UploadId};
+use crate::kernel::ids::{AttachmentId, CommentId, TicketId, UploadId};
 use crate::kernel::validation::{FieldError, Invalid, Validator};
 use crate::tickets::comment::Comment;
 use crate::tickets::input::NewComment;
@@ -292,6 +292,33 @@ where
                 Ok(Created::Replayed((comment, attached)))
             }
         }
+    }
+
+    /// Deletes (redacts) a comment and removes its files with it: what
+    /// someone takes back is not left downloadable. A retry after a
+    /// failure finishes the files of an already redacted comment.
+    pub async fn delete_comment(
+        &self,
+        ticketing: &Ticketing<S>,
+        principal: &Principal,
+        ticket_id: TicketId,
+        comment_id: CommentId,
+        now: Timestamp,
+    ) -> Result<(), DomainError> {
+        ticketing
+            .delete_comment(principal, ticket_id, comment_id, now)
+            .await?;
+        let files = self
+            .store
+            .attachments(principal.tenant_id(), ticket_id)
+            .await?
+            .into_iter()
+            .filter(|a| a.comment_id == Some(comment_id));
+        for attachment in files {
+            self.objects.delete(&attachment).await?;
+            self.store.delete_attachment(&attachment).await?;
+        }
+        Ok(())
     }
 
     /// The files recorded on a comment.
