@@ -17,7 +17,7 @@ use switchboard_domain::accounts::user::Role;
 use switchboard_domain::kernel::ids::TicketId;
 use switchboard_domain::realtime::model::{Connection, Subscriber, Topic};
 use switchboard_domain::realtime::ports::ConnectionStore;
-use switchboard_domain::realtime::service::{FanOut, Live, fan_out};
+use switchboard_domain::realtime::service::{FanOut, Live, LiveSessions, fan_out};
 use switchboard_domain::tickets::input::{NewTicket, RequesterRef};
 use switchboard_domain::tickets::service::Ticketing;
 use switchboard_domain::{DomainError, StoreError};
@@ -542,6 +542,7 @@ async fn a_fan_out_delivers_each_message_and_forgets_closed_connections() {
     let report = fan_out(
         &store,
         &pusher,
+        &LiveSessions::default(),
         vec![
             target("conn-1", &acme.agent.principal, r#"{"n":1}"#),
             target("conn-closed", &acme.agent.principal, r#"{"n":2}"#),
@@ -578,6 +579,7 @@ async fn a_failed_push_fails_the_fan_out_after_trying_every_other() {
     let result = fan_out(
         &store,
         &pusher,
+        &LiveSessions::default(),
         (1..=3).map(|i| target(&format!("conn-{i}"), &acme.agent.principal, "{}")),
         clock.now(),
     )
@@ -587,8 +589,14 @@ async fn a_failed_push_fails_the_fan_out_after_trying_every_other() {
         "{result:?}"
     );
     assert_eq!(pusher.pushes().len(), 2, "the other two went out");
-    let empty = fan_out(&store, &pusher, std::iter::empty(), clock.now())
-        .await
-        .unwrap();
+    let empty = fan_out(
+        &store,
+        &pusher,
+        &LiveSessions::default(),
+        std::iter::empty(),
+        clock.now(),
+    )
+    .await
+    .unwrap();
     assert_eq!(empty, FanOut::default());
 }

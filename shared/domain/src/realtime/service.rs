@@ -291,7 +291,8 @@ impl<S: TicketStore + ConnectionStore + SessionStore, P: Pusher> Live<S, P> {
             .into_iter()
             .filter(|s| s.connection_id != connection.id && (!internal || s.role.is_staff()))
             .map(|s| (s, bytes.clone()));
-        fan_out(&self.store, &self.pusher, targets, now).await?;
+        let sessions = LiveSessions::default();
+        fan_out(&self.store, &self.pusher, &sessions, targets, now).await?;
         Ok(Ok(None))
     }
 
@@ -367,24 +368,15 @@ pub async fn close_ended<S: ConnectionStore + SessionStore, P: Pusher>(
 pub async fn fan_out<S: ConnectionStore + SessionStore, P: Pusher>(
     store: &S,
     pusher: &P,
+    sessions: &LiveSessions,
     targets: impl Iterator<Item = (Subscriber, Vec<u8>)>,
     now: Timestamp,
 ) -> StoreResult<FanOut> {
     let targets: Vec<(Subscriber, Vec<u8>)> = targets.collect();
-    let mut live: HashMap<(TenantId, UserId, Role, Option<SessionId>), bool> = HashMap::new();
     let mut admitted = Vec::with_capacity(targets.len());
     let mut ended = BTreeSet::new();
     for (s, bytes) in targets {
-        let key = (s.tenant_id, s.user_id, s.role, s.session_id);
-        let ok = match live.get(&key) {
-            Some(ok) => *ok,
-            None => {
-                let ok = still_live(store, &s.listener(), now).await?;
-                live.insert(key, ok);
-                ok
-            }
-        };
-        if ok {
+        if sessions.live(store, &s, now).await? {
             admitted.push((s, bytes));
         } else {
             ended.insert(s.connection_id);
@@ -419,6 +411,56 @@ pub async fn fan_out<S: ConnectionStore + SessionStore, P: Pusher>(
     match failure {
         Some(e) => Err(e),
         None => Ok(report),
+    }
+}
+
+/// How long a session found live is taken as live without asking again.
+/// The events that end sessions (deactivation, role change, logout, a new
+/// password) close their sockets themselves, so this only bounds the cost
+/// of pushes: one check per person and session per few seconds, not one
+/// per push.
+const SESSION_FRESH: jiff::SignedDuration = jiff::SignedDuration::from_secs(5);
+
+type SessionKey = (TenantId, UserId, Role, Option<SessionId>);
+
+/// Sessions checked lately (held by a function instance across the events
+/// it routes).
+#[derive(Default)]
+pub struct LiveSessions {
+    seen: std::sync::Mutex<HashMap<SessionKey, (bool, Timestamp)>>,
+}
+
+impl LiveSessions {
+    async fn live<S: SessionStore>(
+        &self,
+        store: &S,
+        s: &Subscriber,
+        now: Timestamp,
+    ) -> StoreResult<bool> {
+        let key = (s.tenant_id, s.user_id, s.role, s.session_id);
+        let cached = self.with(|seen| {
+            seen.get(&key)
+                .filter(|(_, at)| now.duration_since(*at) < SESSION_FRESH)
+                .map(|(ok, _)| *ok)
+        });
+        if let Some(ok) = cached {
+            return Ok(ok);
+        }
+        let ok = still_live(store, &s.listener(), now).await?;
+        self.with(|seen| {
+            if seen.len() > 10_000 {
+                seen.clear();
+            }
+            seen.insert(key, (ok, now))
+        });
+        Ok(ok)
+    }
+
+    fn with<R>(&self, f: impl FnOnce(&mut HashMap<SessionKey, (bool, Timestamp)>) -> R) -> R {
+        f(&mut self
+            .seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner))
     }
 }
 

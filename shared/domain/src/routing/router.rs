@@ -48,7 +48,7 @@ use crate::notifications::notification::{
 use crate::notifications::ports::NotificationStore;
 use crate::realtime::model::{ServerMessage, Subscriber, Topic, customer_view, topics_of};
 use crate::realtime::ports::{ConnectionStore, Pusher};
-use crate::realtime::service::{FanOut, close_ended, fan_out};
+use crate::realtime::service::{FanOut, LiveSessions, close_ended, fan_out};
 use crate::sla::engine::SlaEngine;
 use crate::sla::ports::SlaQueue;
 use crate::tickets::fields::FieldSchema;
@@ -68,6 +68,8 @@ pub struct EventRouter<S, P, Q, M, C> {
     queue: Q,
     mail: M,
     sla: SlaEngine<S, C>,
+    /// Subscribers' sessions checked lately, across the events routed.
+    sessions: LiveSessions,
 }
 
 /// Events that can cause a mail whatever the preferences.
@@ -139,6 +141,7 @@ where
             pusher,
             queue,
             mail,
+            sessions: LiveSessions::default(),
         }
     }
 
@@ -342,7 +345,14 @@ where
                 targets.push((s, bytes.clone()));
             }
         }
-        fan_out(&self.store, &self.pusher, targets.into_iter(), now).await
+        fan_out(
+            &self.store,
+            &self.pusher,
+            &self.sessions,
+            targets.into_iter(),
+            now,
+        )
+        .await
     }
 }
 
