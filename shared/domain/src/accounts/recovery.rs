@@ -88,30 +88,14 @@ impl<S: TenantStore + UserStore + PasswordLinks + EventLog> Recovery<S> {
         now: Timestamp,
     ) -> Result<(), DomainError> {
         let ResetConfirmation { token, password } = input;
-        let invalid = || {
-            DomainError::Invalid(vec![FieldError::new(
-                "token",
-                "invalid_token",
-                "this link is not valid (used, expired or mistyped): ask for a new one",
-            )])
-        };
-        let Some(link) = self.store.take_password_link(&token_digest(&token)).await? else {
-            return Err(invalid());
-        };
-        if link.purpose == LinkPurpose::Verification {
-            return Err(self.give_back(&link, invalid()).await);
-        }
-        if now >= link.expires_at {
-            return Err(invalid());
-        }
-        let Some(mut user) = self
-            .store
-            .user(link.tenant_id, link.user_id)
-            .await?
-            .filter(User::is_active)
-        else {
-            return Err(invalid());
-        };
+        let (link, mut user) = self
+            .spend(
+                &token,
+                |p| p != LinkPurpose::Verification,
+                "ask for a new one",
+                now,
+            )
+            .await?;
         let expected = user.version;
         let hash = match self.passwords.hash(&password).await {
             Ok(hash) => hash,
@@ -121,51 +105,55 @@ impl<S: TenantStore + UserStore + PasswordLinks + EventLog> Recovery<S> {
         user.password_changed_at = Some(now);
         // The link came by mail: the address is theirs.
         user.email_verified = true;
-        user.updated_at = now;
-        user.version += 1;
-        let event = DomainEvent::new(
-            EventType::UserUpdated,
-            user.tenant_id,
-            now,
-            Actor::user(user.id),
-            Subject {
-                user_id: Some(user.id),
-                ..Subject::default()
-            },
-            &UserUpdated {
-                changed: vec!["password".into()],
-            },
-        );
-        if let Err(e) = self
-            .store
-            .update_user(&user, expected, None, &[event])
-            .await
-        {
-            return Err(self.give_back(&link, e.into()).await);
-        }
-        Ok(())
+        self.save(&link, user, expected, "password", now).await
     }
 
     /// Follows a self-registered customer's verification link: their
     /// address is proven, and mail from it is theirs from now on.
     pub async fn verify_email(&self, token: &str, now: Timestamp) -> Result<(), DomainError> {
+        let (link, mut user) = self
+            .spend(
+                token,
+                |p| p == LinkPurpose::Verification,
+                "sign in to get a new one",
+                now,
+            )
+            .await?;
+        if user.email_verified {
+            return Ok(());
+        }
+        let expected = user.version;
+        user.email_verified = true;
+        self.save(&link, user, expected, "emailVerified", now).await
+    }
+
+    /// Takes a link of a purpose `fits` accepts, unexpired, of an active
+    /// person: the link and the person. A link of another purpose is put
+    /// back; every refusal is one field error ending with `then`.
+    async fn spend(
+        &self,
+        token: &str,
+        fits: impl Fn(LinkPurpose) -> bool,
+        then: &str,
+        now: Timestamp,
+    ) -> Result<(PasswordLink, User), DomainError> {
         let invalid = || {
             DomainError::Invalid(vec![FieldError::new(
                 "token",
                 "invalid_token",
-                "this link is not valid (used, expired or mistyped): sign in to get a new one",
+                format!("this link is not valid (used, expired or mistyped): {then}"),
             )])
         };
         let Some(link) = self.store.take_password_link(&token_digest(token)).await? else {
             return Err(invalid());
         };
-        if link.purpose != LinkPurpose::Verification {
+        if !fits(link.purpose) {
             return Err(self.give_back(&link, invalid()).await);
         }
         if now >= link.expires_at {
             return Err(invalid());
         }
-        let Some(mut user) = self
+        let Some(user) = self
             .store
             .user(link.tenant_id, link.user_id)
             .await?
@@ -173,11 +161,19 @@ impl<S: TenantStore + UserStore + PasswordLinks + EventLog> Recovery<S> {
         else {
             return Err(invalid());
         };
-        if user.email_verified {
-            return Ok(());
-        }
-        let expected = user.version;
-        user.email_verified = true;
+        Ok((link, user))
+    }
+
+    /// Writes the person changed by a link, announcing `changed`; on
+    /// failure the link is given back so it can be used again.
+    async fn save(
+        &self,
+        link: &PasswordLink,
+        mut user: User,
+        expected: u64,
+        changed: &str,
+        now: Timestamp,
+    ) -> Result<(), DomainError> {
         user.updated_at = now;
         user.version += 1;
         let event = DomainEvent::new(
@@ -190,7 +186,7 @@ impl<S: TenantStore + UserStore + PasswordLinks + EventLog> Recovery<S> {
                 ..Subject::default()
             },
             &UserUpdated {
-                changed: vec!["emailVerified".into()],
+                changed: vec![changed.into()],
             },
         );
         if let Err(e) = self
@@ -198,7 +194,7 @@ impl<S: TenantStore + UserStore + PasswordLinks + EventLog> Recovery<S> {
             .update_user(&user, expected, None, &[event])
             .await
         {
-            return Err(self.give_back(&link, e.into()).await);
+            return Err(self.give_back(link, e.into()).await);
         }
         Ok(())
     }

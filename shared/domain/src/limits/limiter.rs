@@ -127,22 +127,18 @@ impl<S: Buckets> Limiter<S> {
         };
         // Leased tokens left, or a bucket known empty until it refills:
         // neither asks the store, so a flood costs its own tenant alone.
-        let known = self.with_local(|local| {
-            let l = local.get_mut(&scope).filter(|l| l.until > now)?;
-            if l.empty {
-                let wait = l.until.duration_since(now).as_secs_f64().ceil() as u64;
-                return Some(Err(wait.max(1)));
-            }
-            if l.tokens == 0 {
-                return None;
-            }
+        if let Some(wait) = self.known_empty(scope, now) {
+            return Ok(refused(wait));
+        }
+        let leased = self.with_local(|local| {
+            let l = local
+                .get_mut(&scope)
+                .filter(|l| l.until > now && l.tokens > 0)?;
             l.tokens -= 1;
-            Some(Ok(l.tokens + l.left))
+            Some(l.tokens + l.left)
         });
-        match known {
-            Some(Ok(remaining)) => return Ok(admitted(remaining)),
-            Some(Err(wait)) => return Ok(refused(wait)),
-            None => {}
+        if let Some(remaining) = leased {
+            return Ok(admitted(remaining));
         }
         let lease = self
             .store
