@@ -643,6 +643,8 @@ async fn mails_continue_the_customers_thread_answering_their_latest_message() {
         "the acknowledgement answers the customer's mail"
     );
 
+    // Her second mail comes later (comments in one millisecond have no order).
+    d.clock.advance(jiff::SignedDuration::from_secs(60));
     let again = raw_mail(
         &[
             ("From", "ana@example.com"),
