@@ -95,3 +95,38 @@ def test_another_tenant_sees_nothing(api):
                          ("DELETE", f"/v1/tickets/{t['id']}"), ("GET", f"/v1/users/{a['user']['id']}")]:
         assert_problem(api.call(method, path, token=b["accessToken"]), 404, "not_found")
     assert api.call("GET", "/v1/tickets", token=b["accessToken"]).json()["items"] == []
+
+
+def test_a_copied_customer_lists_the_ticket_and_never_sees_internal_work_move_it(api):
+    slug, signed = api.sign_up()
+    owner = signed["accessToken"]
+    agent_token = login(api, slug, person(api, owner, "agent", "Abe Agent")["email"])
+    rita = person(api, owner, "customer", "Rita Requester")
+    cora = person(api, owner, "customer", "Cora Copied")
+    cora_token = login(api, slug, cora["email"])
+    own = api.call("POST", "/v1/tickets", {"subject": "Mine", "description": "Cora's own"}, token=cora_token).json()
+    t = api.call("POST", "/v1/tickets", {"subject": "Team outage", "description": "Nobody can log in",
+                                         "requester": {"id": rita["id"]}}, token=agent_token)
+    assert t.status_code == 201, t.text
+    tid = t.json()["id"]
+    cc = api.call("PUT", f"/v1/tickets/{tid}/participants", {"participants": [cora["email"].upper()]},
+                  token=agent_token, headers={"if-match": t.headers["etag"]})
+    assert cc.status_code == 200, cc.text
+
+    listed = api.call("GET", "/v1/tickets?sort=createdAt&limit=1", token=cora_token).json()
+    rest = api.call("GET", f"/v1/tickets?sort=createdAt&limit=1&cursor={listed['nextCursor']}", token=cora_token).json()
+    assert [x["id"] for x in listed["items"] + rest["items"]] == [tid, own["id"]]
+
+    seen = api.call("GET", f"/v1/tickets/{tid}", token=cora_token)
+    assert api.call("POST", f"/v1/tickets/{tid}/comments", {"body": "Looks like the IdP", "public": False},
+                    token=agent_token).status_code == 201
+    again = api.call("GET", f"/v1/tickets/{tid}", token=cora_token)
+    assert again.headers["etag"] == seen.headers["etag"]
+    assert again.json()["updatedAt"] == seen.json()["updatedAt"]
+    staff = api.call("GET", f"/v1/tickets/{tid}", token=agent_token)
+    assert staff.headers["etag"] != seen.headers["etag"]
+
+    assert api.call("POST", f"/v1/tickets/{tid}/comments", {"body": "We're on it"}, token=agent_token).status_code == 201
+    assert api.call("GET", f"/v1/tickets/{tid}", token=cora_token).headers["etag"] != seen.headers["etag"]
+    first = api.call("GET", "/v1/tickets", token=cora_token).json()["items"][0]
+    assert first["id"] == tid

@@ -169,6 +169,21 @@ pub fn history(tenant: TenantId, ticket: TicketId, entry: HistoryId) -> Key {
     )
 }
 
+/// What a ticket keeps for one address copied on it: it lists the ticket
+/// in that person's [`copied_index_pk`] partition of the requester indexes.
+pub fn ticket_copy(tenant: TenantId, ticket: TicketId, address: &str) -> Key {
+    Key::new(ticket_pk(tenant, ticket), format!("{COPY_PREFIX}{address}"))
+}
+
+/// Sort-key prefix of a ticket's copies for the people copied on it.
+pub const COPY_PREFIX: &str = "CC#";
+
+/// The partition, in the requester indexes, of the tickets an address is
+/// copied on (a customer's list reads it beside their requester partition).
+pub fn copied_index_pk(tenant: TenantId, address: &str) -> String {
+    format!("{}#TC#{address}", t(tenant))
+}
+
 /// Reserves a ticket number and points at its ticket.
 pub fn ticket_number(tenant: TenantId, number: u64) -> Key {
     Key::new(format!("{}#NO#{number}", t(tenant)), "NO")

@@ -61,6 +61,7 @@ switchboard_testkit::contract_tests! {
         ticket_lists_follow_their_index,
         ticket_list_cursors_belong_to_their_query,
         cursors_belong_to_their_list,
+        copied_tickets_join_their_peoples_lists,
         notifications_are_added_once,
         notifications_are_listed_newest_first,
         reading_notifications_keeps_the_count,

@@ -234,6 +234,17 @@ fn golden_keys() {
         "GSI10"
     );
     assert_eq!(
+        ticket_copy(t, tk, "ann@example.com"),
+        Key {
+            pk: "T#01J9Z3Q4W5E6R7T8Y9V0A1B2C3#TKT#01J9Z3Q4W5E6R7T8Y9V0A1B2C8".into(),
+            sk: "CC#ann@example.com".into()
+        }
+    );
+    assert_eq!(
+        copied_index_pk(t, "ann@example.com"),
+        "T#01J9Z3Q4W5E6R7T8Y9V0A1B2C3#TC#ann@example.com"
+    );
+    assert_eq!(
         api_key("ab12"),
         Key {
             pk: "APIKEY#ab12".into(),

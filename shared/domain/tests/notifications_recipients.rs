@@ -67,6 +67,8 @@ fn ticket(tenant: TenantId, requester: UserId, assignee: Option<UserId>) -> Tick
         closed_at: None,
         deleted_at: None,
         version: 1,
+        public_version: 1,
+        public_updated_at: Timestamp::UNIX_EPOCH,
     }
 }
 

@@ -49,6 +49,8 @@ fn ticket(tenant: TenantId, at: jiff::Timestamp) -> Ticket {
         closed_at: None,
         deleted_at: None,
         version: 1,
+        public_version: 1,
+        public_updated_at: at,
     }
 }
 
@@ -64,6 +66,7 @@ async fn events_are_kept_in_write_order_and_taken_once() {
         .write_ticket(TicketWrite {
             ticket: &t,
             mode: TicketWriteMode::Create,
+            before: None,
             comment: None,
             new_requester: None,
             history: None,
@@ -148,6 +151,7 @@ async fn idempotency_records_expire_by_the_stores_clock() {
         .write_ticket(TicketWrite {
             ticket: &t,
             mode: TicketWriteMode::Create,
+            before: None,
             comment: None,
             new_requester: None,
             history: None,

@@ -63,6 +63,39 @@ pub struct TicketItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted_at: Option<Timestamp>,
     pub version: u64,
+    /// Absent on tickets stored before the public clock: it was the
+    /// version and update time then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_version: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_updated_at: Option<Timestamp>,
+}
+
+/// When a list by update places a ticket under `dimension`: requesters'
+/// lists follow the public clock.
+pub fn listed_update(t: &Ticket, dimension: &TicketDimension) -> Timestamp {
+    match dimension {
+        TicketDimension::Requester(_) => t.public_updated_at,
+        _ => t.updated_at,
+    }
+}
+
+/// The index keys (both orders) that list `t` under `dimension` in the
+/// index partition `pk`.
+fn list_under(
+    t: &Ticket,
+    dimension: &TicketDimension,
+    pk: &str,
+    index: &mut BTreeMap<String, String>,
+) {
+    for (sort, at) in [
+        (TicketSort::UpdatedAt, listed_update(t, dimension)),
+        (TicketSort::CreatedAt, t.created_at),
+    ] {
+        let name = keys::ticket_index(dimension, sort);
+        index.insert(format!("{name}PK"), pk.to_owned());
+        index.insert(format!("{name}SK"), keys::ticket_index_sk(at, t.id));
+    }
 }
 
 /// The dimensions a ticket is listed under.
@@ -81,15 +114,7 @@ impl TicketItem {
         let mut index = BTreeMap::new();
         if !t.is_deleted() {
             for d in dimensions(t) {
-                let pk = keys::ticket_index_pk(t.tenant_id, &d);
-                for (sort, at) in [
-                    (TicketSort::UpdatedAt, t.updated_at),
-                    (TicketSort::CreatedAt, t.created_at),
-                ] {
-                    let name = keys::ticket_index(&d, sort);
-                    index.insert(format!("{name}PK"), pk.clone());
-                    index.insert(format!("{name}SK"), keys::ticket_index_sk(at, t.id));
-                }
+                list_under(t, &d, &keys::ticket_index_pk(t.tenant_id, &d), &mut index);
             }
         }
         Ok(Self {
@@ -118,6 +143,8 @@ impl TicketItem {
             closed_at: t.closed_at,
             deleted_at: t.deleted_at,
             version: t.version,
+            public_version: Some(t.public_version),
+            public_updated_at: Some(t.public_updated_at),
         })
     }
 
@@ -145,7 +172,71 @@ impl TicketItem {
             closed_at: self.closed_at,
             deleted_at: self.deleted_at,
             version: self.version,
+            public_version: self.public_version.unwrap_or(self.version),
+            public_updated_at: self.public_updated_at.unwrap_or(self.updated_at),
         })
+    }
+}
+
+pub const TICKET_COPY_ENTITY: &str = "ticket_copy";
+
+/// A ticket's entry for one address copied on it: the ticket's place in
+/// that person's partition of the requester indexes, with the attributes
+/// lists filter on. Written with the ticket; none while it is deleted.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TicketCopyItem {
+    #[serde(flatten)]
+    pub key: KeyAttrs,
+    #[serde(flatten)]
+    pub index: BTreeMap<String, String>,
+    pub entity: String,
+    pub status: Status,
+    pub priority: Priority,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee_id: Option<UserId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team_id: Option<TeamId>,
+    #[serde(default)]
+    pub tags: BTreeSet<Tag>,
+}
+
+impl TicketCopyItem {
+    pub fn new(t: &Ticket, address: &str) -> Self {
+        let mut index = BTreeMap::new();
+        list_under(
+            t,
+            &TicketDimension::Requester(t.requester_id),
+            &keys::copied_index_pk(t.tenant_id, address),
+            &mut index,
+        );
+        Self {
+            key: keys::ticket_copy(t.tenant_id, t.id, address).into(),
+            index,
+            entity: TICKET_COPY_ENTITY.to_owned(),
+            status: t.status,
+            priority: t.priority,
+            assignee_id: t.assignee_id,
+            team_id: t.team_id,
+            tags: t.tags.clone(),
+        }
+    }
+
+    /// Whether the copy of `before` already says what one of `after` would.
+    pub fn unchanged(before: &Ticket, after: &Ticket) -> bool {
+        (
+            before.status,
+            before.priority,
+            before.assignee_id,
+            before.team_id,
+        ) == (
+            after.status,
+            after.priority,
+            after.assignee_id,
+            after.team_id,
+        ) && before.tags == after.tags
+            && before.public_updated_at == after.public_updated_at
+            && before.is_deleted() == after.is_deleted()
     }
 }
 

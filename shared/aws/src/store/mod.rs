@@ -11,6 +11,7 @@ mod notifications;
 mod realtime;
 mod routing;
 mod sla;
+mod ticket_copies;
 mod tickets;
 mod webhooks;
 

@@ -3,7 +3,7 @@
 use super::{DynamoStore, Item, build_error, from_item, sdk_error, to_item};
 use crate::items::{
     CommentItem, FieldSchemaItem, HistoryItem, IdempotencyItem, LoginEmailItem, NumberItem,
-    TicketItem, UserItem,
+    TicketItem, UserItem, listed_update,
 };
 use crate::keys::{self, attr};
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, TransactWriteItem};
@@ -106,9 +106,14 @@ impl DynamoStore {
 
 impl DynamoStore {
     /// Moves a ticket's `updatedAt` (and its place in every list ordered by
-    /// it) and bumps its version, without rewriting the rest of it.
-    fn touch_ticket(&self, t: &Ticket, status: Status) -> StoreResult<TransactWriteItem> {
-        let sk = keys::ticket_index_sk(t.updated_at, t.id);
+    /// it) and bumps its version, without rewriting the rest of it; with
+    /// `public`, its public clock too (which orders requesters' lists).
+    fn touch_ticket(
+        &self,
+        t: &Ticket,
+        status: Status,
+        public: bool,
+    ) -> StoreResult<TransactWriteItem> {
         let mut update = self
             .update(&keys::ticket(t.tenant_id, t.id))
             .condition_expression(
@@ -118,12 +123,21 @@ impl DynamoStore {
             .expression_attribute_names("#v", "version")
             .expression_attribute_values(":status", AttributeValue::S(status.as_str().to_owned()))
             .expression_attribute_values(":updated", AttributeValue::S(t.updated_at.to_string()))
-            .expression_attribute_values(":one", AttributeValue::N("1".into()))
-            .expression_attribute_values(":sk", AttributeValue::S(sk));
+            .expression_attribute_values(":one", AttributeValue::N("1".into()));
         let mut sets = vec![
             "updatedAt = :updated".to_owned(),
             "#v = #v + :one".to_owned(),
         ];
+        if public {
+            // A ticket stored before the public clock had its version as
+            // public version: the value the writer read and counted up.
+            let read = t.public_version.saturating_sub(1);
+            sets.push("publicUpdatedAt = :updated".to_owned());
+            sets.push("#pv = if_not_exists(#pv, :pv) + :one".to_owned());
+            update = update
+                .expression_attribute_names("#pv", "publicVersion")
+                .expression_attribute_values(":pv", AttributeValue::N(read.to_string()));
+        }
         for dimension in [
             TicketDimension::Status(t.status),
             TicketDimension::Assignee(t.assignee_id),
@@ -131,9 +145,18 @@ impl DynamoStore {
             TicketDimension::Team(t.team_id),
             TicketDimension::All,
         ] {
+            if matches!(dimension, TicketDimension::Requester(_)) && !public {
+                continue;
+            }
             let name = keys::ticket_index(&dimension, TicketSort::UpdatedAt);
-            sets.push(format!("#{name}SK = :sk"));
-            update = update.expression_attribute_names(format!("#{name}SK"), format!("{name}SK"));
+            let at = listed_update(t, &dimension);
+            sets.push(format!("#{name}SK = :{name}sk"));
+            update = update
+                .expression_attribute_names(format!("#{name}SK"), format!("{name}SK"))
+                .expression_attribute_values(
+                    format!(":{name}sk"),
+                    AttributeValue::S(keys::ticket_index_sk(at, t.id)),
+                );
         }
         let update = update
             .update_expression(format!("SET {}", sets.join(", ")))
@@ -142,7 +165,7 @@ impl DynamoStore {
         Ok(TransactWriteItem::builder().update(update).build())
     }
 
-    fn open_cursor(&self, scope: &str, page: &PageRequest) -> StoreResult<Option<Item>> {
+    pub(super) fn open_cursor(&self, scope: &str, page: &PageRequest) -> StoreResult<Option<Item>> {
         page.cursor
             .as_deref()
             .map(|c| {
@@ -194,11 +217,21 @@ impl TicketStore for DynamoStore {
                 items.push(self.put_if_version(ticket_item, v)?);
                 fails.push(OnFail::Version);
             }
-            TicketWriteMode::Touch { status } => {
-                items.push(self.touch_ticket(t, status)?);
+            TicketWriteMode::Touch { status, public } => {
+                items.push(self.touch_ticket(t, status, public)?);
                 fails.push(OnFail::Version);
             }
         }
+        // A copy dropped meanwhile means the ticket changed: re-read.
+        let copies = match w.mode {
+            TicketWriteMode::Touch { public: true, .. } => self.copy_touches(t)?,
+            TicketWriteMode::Touch { public: false, .. } => Vec::new(),
+            TicketWriteMode::Create | TicketWriteMode::Replace(_) => {
+                self.copy_writes(t, w.before)?
+            }
+        };
+        fails.extend(copies.iter().map(|_| OnFail::Version));
+        items.extend(copies);
         match w.comment {
             Some(CommentWrite::New(c)) => {
                 items.push(self.put_new(&CommentItem::from(c))?);
@@ -418,58 +451,132 @@ impl TicketStore for DynamoStore {
         query: &TicketListQuery,
         page: &PageRequest,
     ) -> StoreResult<Page<Ticket>> {
-        let index = keys::ticket_index(&query.dimension, query.sort);
-        let pk = keys::ticket_index_pk(tenant, &query.dimension);
-        let (filter, names, values) = ticket_filter(query);
-        // The names matter too: `assignee=none` and `team=none` have the
-        // same expression and no values.
-        let scope = format!(
-            "{index}|{pk}|{}|{filter}|{names:?}|{values:?}",
-            query.descending
-        );
+        if let (Some(address), TicketDimension::Requester(_)) = (&query.copied, &query.dimension) {
+            return self.list_with_copies(tenant, query, address, page).await;
+        }
+        let read = ListRead::new(query, keys::ticket_index_pk(tenant, &query.dimension));
+        let scope = read.scope();
         let start = self.open_cursor(&scope, page)?;
-        let index_pk = format!("{index}PK");
-        let index_sk = format!("{index}SK");
-        let query = |start: Option<Item>, limit: i32| {
-            let mut q = self
-                .client()
-                .query()
-                .table_name(self.table())
-                .index_name(index)
-                .key_condition_expression("#ipk = :ipk")
-                .expression_attribute_names("#ipk", index_pk.clone())
-                .expression_attribute_values(":ipk", AttributeValue::S(pk.clone()))
-                .scan_index_forward(!query.descending)
-                .limit(limit)
-                .set_exclusive_start_key(start);
-            if !filter.is_empty() {
-                q = q.filter_expression(filter.clone());
-                for (k, v) in &names {
-                    q = q.expression_attribute_names(k.clone(), v.clone());
-                }
-                for (k, v) in &values {
-                    q = q.expression_attribute_values(k.clone(), v.clone());
-                }
-            }
-            q
-        };
-        let (keys_found, start) = self
+        let (found, start) = self
             .query_filled(
-                query,
-                &[attr::PK, attr::SK, &index_pk, &index_sk],
-                !filter.is_empty(),
+                |start, limit| read.query(self, None, start, limit),
+                &read.key_attrs(),
+                read.filtering(),
                 page.limit as usize,
                 start,
             )
             .await?;
-        // The indexes carry keys and filter attributes; the tickets
-        // themselves come in one batch read.
-        let wanted: Vec<keys::Key> = keys_found
+        Ok(Page {
+            items: self.listed_tickets(&found).await?,
+            next_cursor: start.and_then(|k| self.cursors.seal(&scope, &k)),
+        })
+    }
+}
+
+/// One index partition read for a ticket list, with the list's filters.
+pub(super) struct ListRead {
+    pub(super) index: &'static str,
+    pub(super) pk: String,
+    pk_attr: String,
+    sk_attr: String,
+    filter: String,
+    names: Names,
+    values: Values,
+    pub(super) descending: bool,
+}
+
+impl ListRead {
+    pub(super) fn new(query: &TicketListQuery, pk: String) -> Self {
+        let (filter, names, values) = ticket_filter(query);
+        let index = keys::ticket_index(&query.dimension, query.sort);
+        Self {
+            index,
+            pk,
+            pk_attr: format!("{index}PK"),
+            sk_attr: format!("{index}SK"),
+            filter,
+            names,
+            values,
+            descending: query.descending,
+        }
+    }
+
+    /// What a cursor of this read is bound to. The names matter too:
+    /// `assignee=none` and `team=none` have the same expression and no
+    /// values.
+    pub(super) fn scope(&self) -> String {
+        format!(
+            "{}|{}|{}|{}|{:?}|{:?}",
+            self.index, self.pk, self.descending, self.filter, self.names, self.values
+        )
+    }
+
+    pub(super) fn sk_attr(&self) -> &str {
+        &self.sk_attr
+    }
+
+    pub(super) fn key_attrs(&self) -> [&str; 4] {
+        [attr::PK, attr::SK, &self.pk_attr, &self.sk_attr]
+    }
+
+    pub(super) fn filtering(&self) -> bool {
+        !self.filter.is_empty()
+    }
+
+    /// The query, from `start`; with `after`, only what sorts after that
+    /// index sort key in the list's order.
+    pub(super) fn query(
+        &self,
+        store: &DynamoStore,
+        after: Option<&str>,
+        start: Option<Item>,
+        limit: i32,
+    ) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder {
+        let mut q = store
+            .client()
+            .query()
+            .table_name(store.table())
+            .index_name(self.index)
+            .expression_attribute_names("#ipk", self.pk_attr.clone())
+            .expression_attribute_values(":ipk", AttributeValue::S(self.pk.clone()))
+            .scan_index_forward(!self.descending)
+            .limit(limit)
+            .set_exclusive_start_key(start);
+        q = match after {
+            Some(after) => q
+                .key_condition_expression(if self.descending {
+                    "#ipk = :ipk AND #isk < :after"
+                } else {
+                    "#ipk = :ipk AND #isk > :after"
+                })
+                .expression_attribute_names("#isk", self.sk_attr.clone())
+                .expression_attribute_values(":after", AttributeValue::S(after.to_owned())),
+            None => q.key_condition_expression("#ipk = :ipk"),
+        };
+        if self.filtering() {
+            q = q.filter_expression(self.filter.clone());
+            for (k, v) in &self.names {
+                q = q.expression_attribute_names(k.clone(), v.clone());
+            }
+            for (k, v) in &self.values {
+                q = q.expression_attribute_values(k.clone(), v.clone());
+            }
+        }
+        q
+    }
+}
+
+impl DynamoStore {
+    /// The tickets that index items list, in their order, in one batch
+    /// read: the indexes carry keys and filter attributes only (an item
+    /// may be a ticket's copy, in the ticket's partition).
+    pub(super) async fn listed_tickets(&self, found: &[Item]) -> StoreResult<Vec<Ticket>> {
+        let wanted: Vec<keys::Key> = found
             .iter()
             .filter_map(|i| {
                 Some(keys::Key::from_parts(
                     i.get(attr::PK)?.as_s().ok()?.clone(),
-                    i.get(attr::SK)?.as_s().ok()?.clone(),
+                    keys::TICKET_SK.to_owned(),
                 ))
             })
             .collect();
@@ -486,10 +593,7 @@ impl TicketStore for DynamoStore {
                 }
             }
         }
-        Ok(Page {
-            items: tickets,
-            next_cursor: start.and_then(|k| self.cursors.seal(&scope, &k)),
-        })
+        Ok(tickets)
     }
 }
 

@@ -202,8 +202,8 @@ where
         if changes.is_empty() {
             return Ok(ticket);
         }
-        ticket.version += 1;
-        ticket.updated_at = now;
+        let seen = ticket.differs_publicly_from(&before);
+        ticket.record_change(now, seen);
         let history = HistoryEntry {
             id: HistoryId::new(),
             ticket_id: ticket.id,
@@ -217,6 +217,7 @@ where
             .write_ticket(TicketWrite {
                 ticket: &ticket,
                 mode: TicketWriteMode::Replace(before.version),
+                before: Some(&before),
                 comment: None,
                 new_requester: None,
                 history: Some(&history),
@@ -327,11 +328,10 @@ where
         deleted_at: Option<Timestamp>,
         now: Timestamp,
     ) -> Result<Ticket, DomainError> {
-        let expected = ticket.version;
+        let before = ticket.clone();
         let was_deleted = ticket.is_deleted();
         ticket.deleted_at = deleted_at;
-        ticket.version += 1;
-        ticket.updated_at = now;
+        ticket.record_change(now, true);
         let kind = if deleted_at.is_some() {
             EventType::TicketDeleted
         } else {
@@ -361,7 +361,8 @@ where
         self.store
             .write_ticket(TicketWrite {
                 ticket: &ticket,
-                mode: TicketWriteMode::Replace(expected),
+                mode: TicketWriteMode::Replace(before.version),
+                before: Some(&before),
                 comment: None,
                 new_requester: None,
                 history: Some(&history),

@@ -137,8 +137,10 @@ where
                 .set_status(Status::Open, now)
                 .map_err(|e| DomainError::field("status", e.code, e.message))?;
         }
-        ticket.version += 1;
-        ticket.updated_at = now;
+        // An internal note moves only the staff's clock: customers cannot
+        // count or time what they do not see.
+        let seen = public || ticket.differs_publicly_from(&before);
+        ticket.record_change(now, seen);
         let mut events = vec![comment_created(&comment, principal, files, now)];
         let mut history = None;
         if ticket.status != before.status {
@@ -175,12 +177,14 @@ where
         } else {
             TicketWriteMode::Touch {
                 status: before.status,
+                public: seen,
             }
         };
         self.store
             .write_ticket(TicketWrite {
                 ticket: &ticket,
                 mode,
+                before: Some(&before),
                 comment: Some(CommentWrite::New(&comment)),
                 new_requester: None,
                 history: history.as_ref(),

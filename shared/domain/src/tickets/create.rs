@@ -181,6 +181,8 @@ where
             closed_at: None,
             deleted_at: None,
             version: 1,
+            public_version: 1,
+            public_updated_at: now,
         };
         // The description is the requester's first message.
         let comment = Comment {
@@ -215,6 +217,7 @@ where
             .write_ticket(TicketWrite {
                 ticket: &ticket,
                 mode: TicketWriteMode::Create,
+                before: None,
                 comment: Some(CommentWrite::New(&comment)),
                 new_requester: new_requester.as_ref(),
                 history: None,
@@ -224,6 +227,7 @@ where
             .await?;
         if principal.is_customer() {
             ticket.custom_fields = schema.customer_view(&ticket.custom_fields);
+            ticket = ticket.as_seen_by_customer();
         }
         Ok(TicketDetail {
             ticket,

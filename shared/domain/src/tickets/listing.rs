@@ -12,7 +12,7 @@ use crate::tickets::input::TicketListFilter;
 use crate::tickets::ports::{
     FieldSchemaStore, TicketDimension, TicketFilters, TicketListQuery, TicketSort, TicketStore,
 };
-use crate::tickets::service::{Ticketing, owns_mail};
+use crate::tickets::service::{Ticketing, copied_address, owns_mail};
 use crate::tickets::ticket::{Channel, Ticket};
 
 impl<S> Ticketing<S>
@@ -55,12 +55,15 @@ where
             Some(Someone::Id(id)) => Some(id),
             None => None,
         };
+        let mut copied = None;
         if principal.is_customer() {
-            // A customer's view is always their own tickets.
+            // A customer's view is always their own tickets: those they
+            // asked and those they are copied on.
             requester = principal.user_id();
             if requester.is_none() {
                 return Err(DomainError::Forbidden);
             }
+            copied = copied_address(principal);
         }
         // The most selective dimension reads an index; the rest filter.
         let dimension = if let Some(r) = requester {
@@ -83,6 +86,7 @@ where
         };
         let query = TicketListQuery {
             dimension,
+            copied,
             filters,
             sort: sort.unwrap_or(TicketSort::UpdatedAt),
             descending: descending.unwrap_or(true),
@@ -96,9 +100,13 @@ where
                 tickets.items.retain(|t| t.channel != Channel::Email);
             }
             let schema = self.store.field_schema(principal.tenant_id()).await?;
-            for t in &mut tickets.items {
-                t.custom_fields = schema.customer_view(&t.custom_fields);
-            }
+            tickets.items = std::mem::take(&mut tickets.items)
+                .into_iter()
+                .map(|mut t| {
+                    t.custom_fields = schema.customer_view(&t.custom_fields);
+                    t.as_seen_by_customer()
+                })
+                .collect();
         }
         Ok(tickets)
     }

@@ -21,6 +21,8 @@ pub enum TicketDimension {
     Assignee(Option<UserId>),
     /// `None`: no team.
     Team(Option<TeamId>),
+    /// Ordered by the public clock (`public_updated_at`) when by update:
+    /// the order the requester sees.
     Requester(UserId),
 }
 
@@ -44,6 +46,9 @@ pub enum TicketSort {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TicketListQuery {
     pub dimension: TicketDimension,
+    /// Also the tickets this (lower-cased) address is copied on, merged in
+    /// the same order: a customer's own list. Only with `Requester`.
+    pub copied: Option<String>,
     pub filters: TicketFilters,
     pub sort: TicketSort,
     pub descending: bool,
@@ -67,8 +72,10 @@ pub enum TicketWriteMode {
     /// Only marks the ticket updated now (and bumps its version), if it is
     /// still in `status`: a comment that changes nothing else on the ticket
     /// does not collide with concurrent comments, while a concurrent status
-    /// change still makes the writer re-read and decide again.
-    Touch { status: Status },
+    /// change still makes the writer re-read and decide again. `public`:
+    /// the public clock moves too (`public_updated_at` as given, the public
+    /// version counts up).
+    Touch { status: Status, public: bool },
 }
 
 /// Everything one ticket change writes, atomically.
@@ -76,6 +83,9 @@ pub enum TicketWriteMode {
 pub struct TicketWrite<'a> {
     pub ticket: &'a Ticket,
     pub mode: TicketWriteMode,
+    /// The ticket as read, for a `Replace`: the store drops what it kept
+    /// for people no longer copied.
+    pub before: Option<&'a Ticket>,
     pub comment: Option<CommentWrite<'a>>,
     /// A customer created on the fly as the requester.
     pub new_requester: Option<&'a User>,

@@ -151,8 +151,9 @@ where
         Ok(schema)
     }
 
-    /// What a caller sees of a ticket: customers get public comments and
-    /// their visible fields only (staff see all, so need no schema read).
+    /// What a caller sees of a ticket: customers get public comments, their
+    /// visible fields and the public clock only (staff see all, so need no
+    /// schema read).
     pub(super) async fn shape(
         &self,
         principal: &Principal,
@@ -164,6 +165,7 @@ where
             comments.retain(|c| c.public);
             let schema = self.store.field_schema(principal.tenant_id()).await?;
             ticket.custom_fields = schema.customer_view(&ticket.custom_fields);
+            ticket = ticket.as_seen_by_customer();
         }
         Ok(TicketDetail {
             ticket,
@@ -192,16 +194,10 @@ where
     }
 }
 
-/// Customers see only tickets they requested.
-/// Customers see only the tickets they requested; others are `NotFound`.
 /// Customers reach the tickets they requested, and those they are copied
 /// on (by the email they log in with).
 pub(crate) fn ensure_visible(principal: &Principal, ticket: &Ticket) -> Result<(), DomainError> {
-    let participant = || {
-        principal
-            .user()
-            .is_some_and(|u| ticket.cc.contains(&u.email.as_str().to_lowercase()))
-    };
+    let participant = || copied_address(principal).is_some_and(|a| ticket.cc.contains(&a));
     if principal.is_customer() && principal.user_id() != Some(ticket.requester_id) && !participant()
     {
         return Err(DomainError::NotFound);
@@ -210,6 +206,11 @@ pub(crate) fn ensure_visible(principal: &Principal, ticket: &Ticket) -> Result<(
         return Err(DomainError::NotFound);
     }
     Ok(())
+}
+
+/// The address a customer is copied on tickets by: the one they log in with.
+pub(crate) fn copied_address(principal: &Principal) -> Option<String> {
+    principal.user().map(|u| u.email.as_str().to_lowercase())
 }
 
 /// Whether what arrives by mail from the principal's address is theirs: not

@@ -171,7 +171,13 @@ pub struct Ticket {
     pub solved_at: Option<Timestamp>,
     pub closed_at: Option<Timestamp>,
     pub deleted_at: Option<Timestamp>,
+    /// Counts every change (the staff's ETag).
     pub version: u64,
+    /// What the requester and people copied see move: changes to what they
+    /// can read (not internal notes, assignments or tags), so that nothing
+    /// staff-only can be counted or timed from outside.
+    pub public_version: u64,
+    pub public_updated_at: Timestamp,
 }
 
 /// How long a deleted ticket can be restored.
@@ -180,6 +186,57 @@ pub const RESTORE_WINDOW: jiff::SignedDuration = jiff::SignedDuration::from_hour
 impl Ticket {
     pub fn is_deleted(&self) -> bool {
         self.deleted_at.is_some()
+    }
+
+    /// Records a change made at `now`; `public` when customers can see it
+    /// (their clock moves only then).
+    pub fn record_change(&mut self, now: Timestamp, public: bool) {
+        self.version += 1;
+        self.updated_at = now;
+        if public {
+            self.public_version += 1;
+            self.public_updated_at = now;
+        }
+    }
+
+    /// Whether a customer reading both would see a difference (custom
+    /// fields count whole: a schema decides which they see, and a staff-only
+    /// field's change then moves their clock, which tells them nothing more
+    /// than that the ticket changed).
+    pub fn differs_publicly_from(&self, other: &Ticket) -> bool {
+        (
+            &self.subject,
+            self.status,
+            self.priority,
+            self.kind,
+            self.channel,
+        ) != (
+            &other.subject,
+            other.status,
+            other.priority,
+            other.kind,
+            other.channel,
+        ) || (self.requester_id, &self.custom_fields, &self.cc)
+            != (other.requester_id, &other.custom_fields, &other.cc)
+            || (
+                self.first_response_at,
+                self.solved_at,
+                self.closed_at,
+                self.deleted_at,
+            ) != (
+                other.first_response_at,
+                other.solved_at,
+                other.closed_at,
+                other.deleted_at,
+            )
+    }
+
+    /// The ticket as a customer sees it: the public clock stands for the
+    /// version and update time.
+    pub fn as_seen_by_customer(mut self) -> Ticket {
+        self.version = self.public_version;
+        self.updated_at = self.public_updated_at;
+        self
     }
 
     /// Moves to `to`, keeping the lifecycle timestamps; refuses what the
@@ -261,6 +318,8 @@ pub(crate) fn sample(tenant: TenantId, requester: UserId, assignee: Option<UserI
         closed_at: None,
         deleted_at: None,
         version: 1,
+        public_version: 1,
+        public_updated_at: Timestamp::UNIX_EPOCH,
     }
 }
 

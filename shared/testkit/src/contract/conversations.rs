@@ -28,7 +28,13 @@ where
         store
             .write_ticket(TicketWrite {
                 comment: Some(CommentWrite::New(&c)),
-                ..write(&t, TicketWriteMode::Touch { status: t.status })
+                ..write(
+                    &t,
+                    TicketWriteMode::Touch {
+                        status: t.status,
+                        public: true,
+                    },
+                )
             })
             .await
             .expect("a comment");

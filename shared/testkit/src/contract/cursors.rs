@@ -61,7 +61,13 @@ where
         store
             .write_ticket(switchboard_domain::tickets::ports::TicketWrite {
                 comment: Some(switchboard_domain::tickets::ports::CommentWrite::New(&c)),
-                ..write(&t, TicketWriteMode::Touch { status: t.status })
+                ..write(
+                    &t,
+                    TicketWriteMode::Touch {
+                        status: t.status,
+                        public: true,
+                    },
+                )
             })
             .await
             .expect("a comment");
@@ -140,6 +146,7 @@ where
     }
     let tickets = TicketListQuery {
         dimension: TicketDimension::All,
+        copied: None,
         filters: TicketFilters::default(),
         sort: TicketSort::CreatedAt,
         descending: true,

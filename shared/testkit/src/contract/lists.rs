@@ -25,8 +25,9 @@ struct Board {
 }
 
 /// Fourteen tickets spread over statuses, assignees, teams, priorities,
-/// tags and times (whole milliseconds apart, updates out of creation
-/// order), one of them deleted.
+/// tags and times (whole milliseconds apart, updates and public updates out
+/// of creation order), one of them deleted. Requesters' lists by update
+/// follow the public clock.
 async fn board<S: TenantStore + UserStore + TicketStore>(store: &S) -> Board {
     let (tenant, _) = signed_up(store).await;
     let requesters = [UserId::new(), UserId::new()];
@@ -67,6 +68,8 @@ async fn board<S: TenantStore + UserStore + TicketStore>(store: &S) -> Board {
         // Updates land in another order than creations (and 1 ms apart
         // where seconds would tie).
         t.updated_at = base + secs(200 - (n * 13) % 97) + jiff::SignedDuration::from_millis(n);
+        // What requesters see changed last, in yet another order.
+        t.public_updated_at = base + secs((n * 29) % 89) + jiff::SignedDuration::from_millis(n);
         if i == 5 {
             t.deleted_at = Some(t.updated_at);
         }
@@ -106,9 +109,10 @@ fn expected(tickets: &[Ticket], query: &TicketListQuery) -> Vec<Ticket> {
         .cloned()
         .collect();
     found.sort_by_key(|t| {
-        let at = match query.sort {
-            TicketSort::UpdatedAt => t.updated_at,
-            TicketSort::CreatedAt => t.created_at,
+        let at = match (query.sort, query.dimension) {
+            (TicketSort::UpdatedAt, TicketDimension::Requester(_)) => t.public_updated_at,
+            (TicketSort::UpdatedAt, _) => t.updated_at,
+            (TicketSort::CreatedAt, _) => t.created_at,
         };
         (at.as_millisecond(), t.id)
     });
@@ -121,6 +125,7 @@ fn expected(tickets: &[Ticket], query: &TicketListQuery) -> Vec<Ticket> {
 fn queries(b: &Board) -> Vec<TicketListQuery> {
     let q = |dimension, filters, sort, descending| TicketListQuery {
         dimension,
+        copied: None,
         filters,
         sort,
         descending,
@@ -305,6 +310,7 @@ where
     let b = board(store).await;
     let query = |filters| TicketListQuery {
         dimension: TicketDimension::All,
+        copied: None,
         filters,
         sort: TicketSort::UpdatedAt,
         descending: true,

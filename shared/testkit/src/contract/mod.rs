@@ -13,6 +13,7 @@
 
 mod accounts;
 mod conversations;
+mod copies;
 mod credentials;
 mod cursors;
 mod email;
@@ -28,6 +29,7 @@ mod webhooks;
 
 pub use accounts::*;
 pub use conversations::*;
+pub use copies::*;
 pub use credentials::*;
 pub use cursors::*;
 pub use email::*;
@@ -74,6 +76,7 @@ pub const ALL: &[&str] = &[
     "ticket_list_cursors_belong_to_their_query",
     "ticket_list_cursors_tell_their_filters_apart",
     "cursors_belong_to_their_list",
+    "copied_tickets_join_their_peoples_lists",
     // notifications and realtime
     "notifications_are_added_once",
     "notifications_are_listed_newest_first",

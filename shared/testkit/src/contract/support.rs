@@ -138,6 +138,8 @@ pub fn ticket(tenant: TenantId, requester: UserId, number: u64, at: Timestamp) -
         closed_at: None,
         deleted_at: None,
         version: 1,
+        public_version: 1,
+        public_updated_at: at,
     }
 }
 

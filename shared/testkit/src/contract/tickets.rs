@@ -68,6 +68,7 @@ pub(super) fn write(ticket: &Ticket, mode: TicketWriteMode) -> TicketWrite<'_> {
     TicketWrite {
         ticket,
         mode,
+        before: None,
         comment: None,
         new_requester: None,
         history: None,
@@ -428,9 +429,10 @@ where
     );
 }
 
-/// `Touch` moves only the update time and counts the version up, if the
-/// ticket is still in the status the writer saw; it fails with
-/// `VersionMismatch` otherwise, and for a deleted or absent ticket.
+/// `Touch` moves only the update time and counts the version up (the
+/// public ones too when `public`), if the ticket is still in the status the
+/// writer saw; it fails with `VersionMismatch` otherwise, and for a deleted
+/// or absent ticket. A requester's list follows the public clock only.
 pub async fn touching_a_ticket_moves_only_its_update_time<S, O>(store: &S, _: &O)
 where
     S: TenantStore + UserStore + TicketStore,
@@ -445,6 +447,7 @@ where
         .expect("a newer ticket");
     let by_update = &TicketListQuery {
         dimension: TicketDimension::Requester(requester.id),
+        copied: None,
         filters: TicketFilters::default(),
         sort: TicketSort::UpdatedAt,
         descending: true,
@@ -460,11 +463,64 @@ where
     };
     assert_eq!(order().await, vec![newer.id, t.id]);
 
+    let by_any_update = &TicketListQuery {
+        dimension: TicketDimension::All,
+        ..by_update.clone()
+    };
+    let staff_order = async || {
+        all_pages(10, |p| async move {
+            store.list_tickets(tenant, by_any_update, &p).await
+        })
+        .await
+        .into_iter()
+        .filter(|x| x.requester_id == requester.id)
+        .map(|t| t.id)
+        .collect::<Vec<_>>()
+    };
+
+    // An internal note: the staff's clock and lists only.
+    let mut noted = t.clone();
+    noted.updated_at = t.updated_at + secs(30);
+    noted.public_updated_at = noted.updated_at;
+    let internal = comment(&t, false, noted.updated_at);
+    store
+        .write_ticket(TicketWrite {
+            comment: Some(CommentWrite::New(&internal)),
+            ..write(
+                &noted,
+                TicketWriteMode::Touch {
+                    status: Status::Open,
+                    public: false,
+                },
+            )
+        })
+        .await
+        .expect("an internal touch");
+    let mut expected = t.clone();
+    expected.updated_at = noted.updated_at;
+    expected.version = t.version + 1;
+    assert_eq!(
+        store.ticket(tenant, t.id).await.expect("read"),
+        Some(expected.clone())
+    );
+    assert_eq!(
+        staff_order().await,
+        vec![t.id, newer.id],
+        "staff lists move"
+    );
+    assert_eq!(
+        order().await,
+        vec![newer.id, t.id],
+        "the requester's do not"
+    );
+
     let mut touched = t.clone();
     touched.subject = "Not written by a touch".into();
     touched.updated_at = t.updated_at + secs(60);
+    touched.public_updated_at = touched.updated_at;
     touched.version = 42;
-    let note = comment(&t, false, touched.updated_at);
+    touched.public_version = t.public_version + 1;
+    let note = comment(&t, true, touched.updated_at);
     store
         .write_ticket(TicketWrite {
             comment: Some(CommentWrite::New(&note)),
@@ -472,6 +528,7 @@ where
                 &touched,
                 TicketWriteMode::Touch {
                     status: Status::Open,
+                    public: true,
                 },
             )
         })
@@ -482,9 +539,10 @@ where
         .await
         .expect("read")
         .expect("the ticket");
-    let mut expected = t.clone();
     expected.updated_at = touched.updated_at;
-    expected.version = t.version + 1;
+    expected.version = t.version + 2;
+    expected.public_updated_at = touched.updated_at;
+    expected.public_version = t.public_version + 1;
     assert_eq!(stored, expected);
     assert!(
         store
@@ -501,6 +559,7 @@ where
                 &touched,
                 TicketWriteMode::Touch {
                     status: Status::Pending,
+                    public: true,
                 },
             ))
             .await,
@@ -513,6 +572,7 @@ where
                 &ghost,
                 TicketWriteMode::Touch {
                     status: Status::Open,
+                    public: true,
                 },
             ))
             .await,
@@ -531,6 +591,7 @@ where
                 &deleted,
                 TicketWriteMode::Touch {
                     status: Status::Open,
+                    public: true,
                 },
             ))
             .await,

@@ -58,7 +58,7 @@ impl State {
                 true
             }
             TicketWriteMode::Replace(v) => stored.is_some_and(|s| s.version == v),
-            TicketWriteMode::Touch { status } => {
+            TicketWriteMode::Touch { status, .. } => {
                 stored.is_some_and(|s| !s.is_deleted() && s.status == status)
             }
         };
@@ -125,12 +125,17 @@ impl State {
             TicketWriteMode::Replace(_) => {
                 self.tickets.insert(key, t.clone());
             }
-            TicketWriteMode::Touch { .. } => {
-                // Only the update time moves and the version counts up; the
-                // rest of the stored ticket stays as it is.
+            TicketWriteMode::Touch { public, .. } => {
+                // Only the update time moves and the version counts up (the
+                // public ones too when `public`); the rest of the stored
+                // ticket stays as it is.
                 if let Some(stored) = self.tickets.get_mut(&key) {
                     stored.updated_at = t.updated_at;
                     stored.version += 1;
+                    if public {
+                        stored.public_updated_at = t.public_updated_at;
+                        stored.public_version += 1;
+                    }
                 }
             }
         }
@@ -289,13 +294,19 @@ impl TicketStore for MemoryStore {
                 .filter(|((t, _), ticket)| {
                     *t == tenant
                         && !ticket.is_deleted()
-                        && in_dimension(ticket, &query.dimension)
+                        && (in_dimension(ticket, &query.dimension)
+                            || query.copied.as_ref().is_some_and(|a| ticket.cc.contains(a)))
                         && passes_filters(ticket, query)
                 })
                 .map(|(_, t)| {
-                    let at = match query.sort {
-                        TicketSort::UpdatedAt => t.updated_at,
-                        TicketSort::CreatedAt => t.created_at,
+                    // A requester's list (and its copied tickets) orders by
+                    // what the requester sees change.
+                    let at = match (query.sort, &query.dimension) {
+                        (TicketSort::UpdatedAt, TicketDimension::Requester(_)) => {
+                            t.public_updated_at
+                        }
+                        (TicketSort::UpdatedAt, _) => t.updated_at,
+                        (TicketSort::CreatedAt, _) => t.created_at,
                     };
                     (keys::ticket_index(at, t.id), t.clone())
                 })
@@ -303,8 +314,8 @@ impl TicketStore for MemoryStore {
         });
         rows.sort_by(|a, b| a.0.cmp(&b.0));
         let scope = format!(
-            "tickets|{tenant}|{:?}|{:?}|{}|{:?}",
-            query.dimension, query.sort, query.descending, query.filters
+            "tickets|{tenant}|{:?}|{:?}|{:?}|{}|{:?}",
+            query.dimension, query.copied, query.sort, query.descending, query.filters
         );
         self.cursors().page(&scope, rows, query.descending, page)
     }
