@@ -226,6 +226,7 @@ async fn customers_register_only_where_the_tenant_allows_it() {
                 name: None,
                 allow_customer_signup: Some(true),
                 unverified_mail: None,
+                plan: None,
             },
             None,
             Timestamp::now(),

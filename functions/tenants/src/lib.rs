@@ -12,7 +12,7 @@ use switchboard_domain::DomainError;
 use switchboard_domain::accounts::input::SignUp;
 use switchboard_domain::accounts::permissions::Action;
 use switchboard_domain::accounts::tenant::{
-    Slug, TenantPatch, TenantStatus, UnverifiedMail, parse_tenant_name,
+    Plan, Slug, TenantPatch, TenantStatus, UnverifiedMail, parse_tenant_name,
 };
 use switchboard_domain::accounts::user::{Email, Password, parse_person_name};
 use switchboard_domain::kernel::ids::TenantId;
@@ -43,12 +43,21 @@ pub fn routes() -> Routes<Arc<AppState>> {
             "/v1/operator/tenants/{id}/reactivate",
             reactivate,
         )
+        .add(Method::PUT, "/v1/operator/tenants/{id}/plan", set_plan)
 }
 
 /// This function's part of the OpenAPI description (merged with the other
 /// functions' into `openapi.json`).
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(sign_up, current, update_current, list_tenants, suspend, reactivate))]
+#[openapi(paths(
+    sign_up,
+    current,
+    update_current,
+    list_tenants,
+    suspend,
+    reactivate,
+    set_plan
+))]
 pub struct ApiDoc;
 
 pub fn router(state: Arc<AppState>) -> Router {
@@ -170,6 +179,7 @@ impl TryFrom<TenantPatchRequest> for TenantPatch {
             name: name.flatten(),
             allow_customer_signup: signup,
             unverified_mail: mail.flatten(),
+            plan: None,
         })
     }
 }
@@ -262,5 +272,48 @@ async fn set_status(
         .set_tenant_status(id, status, Timestamp::now())
         .await?;
     tracing::info!(tenant_id = %tenant.id, status = ?tenant.status, "operator changed tenant status");
+    Ok(Json(TenantView::from(&tenant)))
+}
+
+/// `PUT /v1/operator/tenants/{id}/plan`.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct PlanRequest {
+    /// `free`, `standard` or `enterprise`: sizes the tenant's rate limits.
+    plan: String,
+}
+
+impl TryFrom<PlanRequest> for Plan {
+    type Error = DomainError;
+
+    fn try_from(r: PlanRequest) -> Result<Self, DomainError> {
+        Plan::parse(&r.plan).map_err(|e| DomainError::field("plan", e.code, e.message))
+    }
+}
+
+#[utoipa::path(
+    put,
+    path = "/v1/operator/tenants/{id}/plan",
+    tag = "operator",
+    description = "Sets the tenant's plan, which sizes its rate limits (requests a minute: free 300, \
+standard 1,200, enterprise 6,000; each API key half of its tenant's).",
+    request_body = PlanRequest,
+    params(("id" = String, Path, description = "The object's id")),
+    responses((status = 200, body = TenantView), Problems),
+    security(("bearer" = [])),
+)]
+async fn set_plan(
+    State(state): State<Arc<AppState>>,
+    _: OperatorAuth,
+    Path(id): Path<String>,
+    Json(body): Json<PlanRequest>,
+) -> Result<Json<TenantView>, ApiError> {
+    let id: TenantId = id.parse().map_err(|_| DomainError::NotFound)?;
+    let plan = Plan::try_from(body)?;
+    let tenant = state
+        .accounts
+        .set_tenant_plan(id, plan, Timestamp::now())
+        .await?;
+    tracing::info!(tenant_id = %tenant.id, plan = ?tenant.settings.plan, "operator set the tenant's plan");
     Ok(Json(TenantView::from(&tenant)))
 }

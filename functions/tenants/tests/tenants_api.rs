@@ -401,6 +401,76 @@ async fn the_operator_lists_and_suspends_tenants_and_suspension_ends_their_crede
 }
 
 #[tokio::test]
+async fn the_operator_sets_a_tenants_plan_and_the_tenant_cannot() {
+    let app = app().await;
+    let op = bearer(kit::OPERATOR_KEY);
+    let (_, reply) = sign_up(&app).await;
+    let owner = bearer(&token(&reply));
+    let id = reply.body["tenant"]["id"].as_str().unwrap().to_owned();
+    let path = format!("/v1/operator/tenants/{id}/plan");
+    let current = app.get("/v1/tenants/current", &owner).await;
+    assert_eq!(current.body["settings"]["plan"], "standard");
+
+    let set = |plan: &str, auth: &str| {
+        let (app, path, body, auth) = (
+            app.clone(),
+            path.clone(),
+            json!({ "plan": plan }),
+            auth.to_owned(),
+        );
+        async move {
+            send(
+                &app,
+                Method::PUT,
+                &path,
+                Some(body),
+                &[("authorization", &auth)],
+            )
+            .await
+        }
+    };
+    set("enterprise", &owner)
+        .await
+        .assert_problem(401, "invalid_token");
+    let bad = set("platinum", &op).await;
+    bad.assert_problem(422, "validation_failed");
+    assert_eq!(bad.body["errors"][0]["field"], "plan");
+
+    let r = set("enterprise", &op).await;
+    assert_eq!(r.status, 200, "{:#}", r.body);
+    assert_eq!(r.body["settings"]["plan"], "enterprise");
+    let now = app.get("/v1/tenants/current", &owner).await;
+    assert_eq!(now.body["settings"]["plan"], "enterprise");
+    assert_eq!(
+        now.body["version"].as_u64(),
+        current.body["version"].as_u64().map(|v| v + 1)
+    );
+
+    // A tenant's own settings never carry the plan.
+    let etag = now.header("etag").to_owned();
+    let own = send(
+        &app,
+        Method::PATCH,
+        "/v1/tenants/current",
+        Some(json!({ "settings": { "plan": "free" } })),
+        &[("authorization", &owner), ("if-match", &etag)],
+    )
+    .await;
+    own.assert_problem(422, "validation_failed");
+    assert_eq!(own.body["errors"][0]["field"], "settings.plan");
+    let unknown = format!("/v1/operator/tenants/ten_{}/plan", ulid::Ulid::new());
+    send(
+        &app,
+        Method::PUT,
+        &unknown,
+        Some(json!({ "plan": "free" })),
+        &[("authorization", &op)],
+    )
+    .await
+    .assert_problem(404, "not_found");
+}
+
+#[tokio::test]
 async fn operator_pages_list_each_tenant_once() {
     let app = app().await;
     let op = bearer(kit::OPERATOR_KEY);

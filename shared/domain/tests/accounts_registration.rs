@@ -33,6 +33,7 @@ async fn open_registration(store: &MemoryStore, owner: &Principal, now: jiff::Ti
         name: None,
         allow_customer_signup: Some(true),
         unverified_mail: None,
+        plan: None,
     };
     accounts(store)
         .update_tenant(owner, patch, None, now)

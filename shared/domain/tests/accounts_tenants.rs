@@ -1,6 +1,6 @@
 //! Helpdesks: sign-up, their settings, and the operator's list and
-//! suspension (`Accounts::sign_up`, `update_tenant`, `list_tenants`,
-//! `set_tenant_status`).
+//! suspension and plan (`Accounts::sign_up`, `update_tenant`,
+//! `list_tenants`, `set_tenant_status`, `set_tenant_plan`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -11,7 +11,7 @@ use jiff::SignedDuration;
 use switchboard_domain::accounts::api_key::Scope;
 use switchboard_domain::accounts::events::{TenantCreated, TenantUpdated, UserCreated};
 use switchboard_domain::accounts::ports::TenantStore;
-use switchboard_domain::accounts::tenant::{TenantPatch, TenantStatus};
+use switchboard_domain::accounts::tenant::{Plan, TenantPatch, TenantStatus};
 use switchboard_domain::accounts::user::Role;
 use switchboard_domain::kernel::error::{AuthFailure, Conflict};
 use switchboard_domain::kernel::events::{ActorType, EventType, NoData};
@@ -26,6 +26,7 @@ fn rename(name: &str) -> TenantPatch {
         name: Some(name.into()),
         allow_customer_signup: None,
         unverified_mail: None,
+        plan: None,
     }
 }
 
@@ -34,6 +35,7 @@ fn open_registration() -> TenantPatch {
         name: None,
         allow_customer_signup: Some(true),
         unverified_mail: None,
+        plan: None,
     }
 }
 
@@ -185,6 +187,7 @@ async fn an_owner_renames_the_helpdesk_and_opens_registration_in_one_change() {
         name: Some("Acme Help".into()),
         allow_customer_signup: Some(true),
         unverified_mail: None,
+        plan: None,
     };
     let updated = accounts(&store)
         .update_tenant(&owner, patch, Some(1), clock.now())
@@ -215,6 +218,7 @@ async fn a_patch_that_changes_nothing_writes_nothing() {
         name: Some("Acme Support".into()),
         allow_customer_signup: Some(false),
         unverified_mail: None,
+        plan: None,
     };
     let same = accounts(&store)
         .update_tenant(&owner, patch, None, clock.now())
@@ -489,4 +493,38 @@ async fn an_unknown_helpdesk_cannot_be_suspended() {
         .expect_err("no such tenant");
     assert!(matches!(err, DomainError::NotFound), "{err:?}");
     assert!(store.take_events().is_empty());
+}
+
+#[tokio::test]
+async fn the_operator_sets_a_helpdesks_plan_once_as_the_operator() {
+    let (clock, store) = world();
+    let (signed, _) = helpdesk(&store, clock.now()).await;
+    assert_eq!(signed.tenant.settings.plan, Plan::Standard);
+    store.take_events();
+    let accounts = accounts(&store);
+    let id = signed.tenant.id;
+    let set = accounts
+        .set_tenant_plan(id, Plan::Enterprise, clock.now())
+        .await
+        .unwrap();
+    assert_eq!((set.settings.plan, set.version), (Plan::Enterprise, 2));
+    assert_eq!(stored_tenant(&store, id).await, set);
+    let event = only(&store.take_events(), EventType::TenantUpdated);
+    assert_eq!(event.actor.kind, ActorType::Operator);
+    assert_eq!(
+        event.payload::<TenantUpdated>().unwrap().changed,
+        ["settings.plan"]
+    );
+
+    let again = accounts
+        .set_tenant_plan(id, Plan::Enterprise, clock.now())
+        .await
+        .unwrap();
+    assert_eq!(again.version, 2, "the same plan writes nothing");
+    assert!(store.take_events().is_empty());
+    let err = accounts
+        .set_tenant_plan(TenantId::new(), Plan::Free, clock.now())
+        .await
+        .expect_err("no such tenant");
+    assert!(matches!(err, DomainError::NotFound), "{err:?}");
 }

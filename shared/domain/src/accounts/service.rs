@@ -21,7 +21,7 @@ use crate::accounts::passwords::Passwords;
 use crate::accounts::permissions::{Action, Caller, Principal};
 use crate::accounts::ports::NewSession;
 use crate::accounts::session::{RefreshRecord, Session};
-use crate::accounts::tenant::{Slug, Tenant, TenantPatch, TenantStatus};
+use crate::accounts::tenant::{Plan, Slug, Tenant, TenantPatch, TenantStatus};
 use crate::accounts::throttle::LoginThrottle;
 use crate::accounts::tokens::{IssuedToken, TokenIssuer};
 use crate::accounts::user::{Role, User};
@@ -340,7 +340,7 @@ where
     ) -> Result<Tenant, DomainError> {
         principal.require(Action::ManageTenant)?;
         // Re-read: the principal's copy may predate a concurrent change.
-        let mut tenant = self
+        let tenant = self
             .store
             .tenant(principal.tenant_id())
             .await?
@@ -348,6 +348,36 @@ where
         if if_match.is_some_and(|v| v != tenant.version) {
             return Err(DomainError::PreconditionFailed);
         }
+        self.save_patch(tenant, &patch, principal.actor(), now)
+            .await
+    }
+
+    /// The operator's choice of a tenant's plan, which sizes its rate
+    /// limits (the limiter reads it with the tenant).
+    pub async fn set_tenant_plan(
+        &self,
+        id: TenantId,
+        plan: Plan,
+        now: Timestamp,
+    ) -> Result<Tenant, DomainError> {
+        let tenant = self.store.tenant(id).await?.ok_or(DomainError::NotFound)?;
+        let patch = TenantPatch {
+            plan: Some(plan),
+            ..TenantPatch::default()
+        };
+        self.save_patch(tenant, &patch, Actor::operator(), now)
+            .await
+    }
+
+    /// Applies `patch` to `tenant` as read, with a `tenant.updated` event
+    /// naming what changed (nothing is written when nothing changes).
+    async fn save_patch(
+        &self,
+        mut tenant: Tenant,
+        patch: &TenantPatch,
+        actor: Actor,
+        now: Timestamp,
+    ) -> Result<Tenant, DomainError> {
         let expected = tenant.version;
         let changed = patch.apply(&mut tenant, now);
         if changed.is_empty() {
@@ -357,7 +387,7 @@ where
             EventType::TenantUpdated,
             tenant.id,
             now,
-            principal.actor(),
+            actor,
             Subject::default(),
             &TenantUpdated {
                 changed: changed.iter().map(|c| (*c).to_owned()).collect(),

@@ -120,6 +120,18 @@ pub enum Plan {
 }
 
 impl Plan {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        match raw {
+            "free" => Ok(Self::Free),
+            "standard" => Ok(Self::Standard),
+            "enterprise" => Ok(Self::Enterprise),
+            _ => Err(Invalid::new(
+                "invalid_value",
+                "must be `free`, `standard` or `enterprise`",
+            )),
+        }
+    }
+
     pub fn per_minute(self) -> u32 {
         match self {
             Plan::Free => 300,
@@ -186,6 +198,8 @@ pub struct TenantPatch {
     pub name: Option<String>,
     pub allow_customer_signup: Option<bool>,
     pub unverified_mail: Option<UnverifiedMail>,
+    /// The operator's alone (tenants' own requests cannot carry it).
+    pub plan: Option<Plan>,
 }
 
 impl TenantPatch {
@@ -209,6 +223,12 @@ impl TenantPatch {
         {
             tenant.settings.unverified_mail = mail;
             changed.push("settings.unverifiedMail");
+        }
+        if let Some(plan) = self.plan
+            && plan != tenant.settings.plan
+        {
+            tenant.settings.plan = plan;
+            changed.push("settings.plan");
         }
         if !changed.is_empty() {
             tenant.updated_at = now;
@@ -251,6 +271,7 @@ mod tests {
             name: Some("Acme".into()),
             allow_customer_signup: Some(false),
             unverified_mail: None,
+            plan: None,
         };
         assert!(same.apply(&mut tenant, now).is_empty());
         assert_eq!(tenant.version, 1);
@@ -259,6 +280,7 @@ mod tests {
             name: Some("Acme Inc".into()),
             allow_customer_signup: Some(true),
             unverified_mail: None,
+            plan: None,
         };
         assert_eq!(
             patch.apply(&mut tenant, now),
