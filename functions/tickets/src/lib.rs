@@ -2,6 +2,7 @@
 //! bulk changes, and the tenant's custom ticket fields.
 
 mod attachments;
+mod merge;
 mod participants;
 mod requests;
 
@@ -59,6 +60,7 @@ pub fn routes() -> Routes<Arc<AppState>> {
         .add(Method::DELETE, "/v1/tickets/{id}", delete)
         .add(Method::POST, "/v1/tickets/{id}/restore", restore)
         .add(Method::GET, "/v1/tickets/{id}/history", history)
+        .add(Method::POST, "/v1/tickets/{id}/merge", merge::merge)
         .add(
             Method::GET,
             "/v1/tickets/{id}/participants",
@@ -118,6 +120,7 @@ pub fn routes() -> Routes<Arc<AppState>> {
     delete,
     restore,
     history,
+    merge::merge,
     participants::list,
     participants::replace,
     list_comments,

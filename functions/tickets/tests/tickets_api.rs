@@ -744,6 +744,12 @@ async fn another_tenants_tickets_are_404_for_every_endpoint_and_nothing_changes(
             ),
             (Method::DELETE, comment.clone(), None, vec![]),
             (Method::GET, "/v1/tickets/by-number/1".into(), None, vec![]),
+            (
+                Method::POST,
+                format!("{ticket}/merge"),
+                Some(json!({"sourceIds": [tid]})),
+                vec![],
+            ),
         ];
         for (m, path, body, extra) in attempts {
             let mut headers = vec![("authorization", who.as_str())];

@@ -335,3 +335,87 @@ async fn a_deleted_comments_files_go_with_it() {
         "{download:?}"
     );
 }
+
+#[tokio::test]
+async fn a_merged_tickets_files_are_listed_and_downloaded_through_the_ticket_it_joined() {
+    let (clock, store, acme) = world().await;
+    let d = desk(&store, MemoryObjects::with_clock(clock.clone()));
+    let (_, colleague) = invite(&store, &acme, Role::Customer, "Col League", clock.now()).await;
+    let target = open(&d.tickets, &acme.customer.principal, "VPN", clock.now()).await;
+    let source = open(&d.tickets, &colleague, "VPN too", clock.now()).await;
+    let shared = d
+        .post(
+            &colleague,
+            source.id,
+            "log.txt",
+            Some(reply("log")),
+            clock.now(),
+        )
+        .await;
+    let hidden = d
+        .post(
+            &acme.agent.principal,
+            source.id,
+            "notes.txt",
+            Some(note("ours")),
+            clock.now(),
+        )
+        .await;
+    let before = d
+        .files
+        .download(&acme.customer.principal, shared.id)
+        .await
+        .expect_err("not the customer's ticket yet");
+    assert!(matches!(before, DomainError::NotFound), "{before:?}");
+
+    d.tickets
+        .merge(
+            &acme.agent.principal,
+            target.id,
+            switchboard_domain::tickets::input::TicketMerge {
+                sources: vec![source.id],
+                note: None,
+                public: false,
+            },
+            None,
+            clock.now(),
+        )
+        .await
+        .unwrap();
+    let names = |files: Vec<Attachment>| {
+        let mut n: Vec<String> = files.into_iter().map(|a| a.filename).collect();
+        n.sort();
+        n
+    };
+    assert_eq!(
+        names(
+            d.files
+                .list(&acme.agent.principal, target.id)
+                .await
+                .unwrap()
+        ),
+        ["log.txt", "notes.txt"]
+    );
+    assert_eq!(
+        names(
+            d.files
+                .list(&acme.customer.principal, target.id)
+                .await
+                .unwrap()
+        ),
+        ["log.txt"]
+    );
+    assert!(
+        d.files
+            .download(&acme.customer.principal, shared.id)
+            .await
+            .is_ok(),
+        "the target's requester reaches the source's public file"
+    );
+    let note_file = d
+        .files
+        .download(&acme.customer.principal, hidden.id)
+        .await
+        .expect_err("never a note's file");
+    assert!(matches!(note_file, DomainError::NotFound), "{note_file:?}");
+}

@@ -69,6 +69,8 @@ fn ticket(tenant: TenantId, requester: UserId, assignee: Option<UserId>) -> Tick
         version: 1,
         public_version: 1,
         public_updated_at: Timestamp::UNIX_EPOCH,
+        merged_into: None,
+        merged_from: Default::default(),
     }
 }
 

@@ -51,6 +51,8 @@ fn ticket(tenant: TenantId, at: jiff::Timestamp) -> Ticket {
         version: 1,
         public_version: 1,
         public_updated_at: at,
+        merged_into: None,
+        merged_from: Default::default(),
     }
 }
 

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use switchboard_domain::kernel::events::Actor;
 use switchboard_domain::kernel::idempotency::{IdempotencyKey, IdempotencyRecord, RETENTION};
 use switchboard_domain::kernel::ids::{CommentId, TeamId, TenantId, TicketId, UserId};
-use switchboard_domain::tickets::comment::{Comment, MailOrigin, Revision};
+use switchboard_domain::tickets::comment::{Comment, CopiedFrom, MailOrigin, Revision};
 use switchboard_domain::tickets::fields::{FieldDef, FieldSchema};
 use switchboard_domain::tickets::ports::{TicketDimension, TicketSort};
 use switchboard_domain::tickets::ticket::{
@@ -69,6 +69,10 @@ pub struct TicketItem {
     pub public_version: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_updated_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged_into: Option<TicketId>,
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub merged_from: BTreeSet<TicketId>,
 }
 
 /// When a list by update places a ticket under `dimension`: requesters'
@@ -145,6 +149,8 @@ impl TicketItem {
             version: t.version,
             public_version: Some(t.public_version),
             public_updated_at: Some(t.public_updated_at),
+            merged_into: t.merged_into,
+            merged_from: t.merged_from.clone(),
         })
     }
 
@@ -174,6 +180,8 @@ impl TicketItem {
             version: self.version,
             public_version: self.public_version.unwrap_or(self.version),
             public_updated_at: self.public_updated_at.unwrap_or(self.updated_at),
+            merged_into: self.merged_into,
+            merged_from: self.merged_from,
         })
     }
 }
@@ -265,6 +273,8 @@ pub struct CommentItem {
     pub revisions: Vec<Revision>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mail: Option<MailOrigin>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub copied_from: Option<CopiedFrom>,
     pub version: u64,
 }
 
@@ -286,6 +296,7 @@ impl From<&Comment> for CommentItem {
             deleted_at: c.deleted_at,
             revisions: c.revisions.clone(),
             mail: c.mail.clone(),
+            copied_from: c.copied_from,
             version: c.version,
         }
     }
@@ -307,6 +318,7 @@ impl From<CommentItem> for Comment {
             deleted_at: i.deleted_at,
             revisions: i.revisions,
             mail: i.mail,
+            copied_from: i.copied_from,
             version: i.version,
         }
     }

@@ -177,33 +177,16 @@ impl DynamoStore {
     }
 }
 
-impl TicketStore for DynamoStore {
-    async fn next_ticket_number(&self, tenant: TenantId) -> StoreResult<u64> {
-        let out = self
-            .client()
-            .update_item()
-            .table_name(self.table())
-            .set_key(Some(Self::key_attrs(&keys::ticket_counter(tenant))))
-            .update_expression("ADD #v :one")
-            .expression_attribute_names("#v", "value")
-            .expression_attribute_values(":one", AttributeValue::N("1".into()))
-            .return_values(ReturnValue::UpdatedNew)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        out.attributes
-            .and_then(|a| {
-                a.get("value")
-                    .and_then(|v| v.as_n().ok())
-                    .and_then(|n| n.parse().ok())
-            })
-            .ok_or_else(|| StoreError::Corrupt("ticket counter".into()))
-    }
-
-    async fn write_ticket(&self, w: TicketWrite<'_>) -> StoreResult<()> {
+impl DynamoStore {
+    /// The transaction items of one ticket write, each with what its failed
+    /// condition means.
+    fn ticket_items(
+        &self,
+        w: &TicketWrite<'_>,
+        items: &mut Vec<TransactWriteItem>,
+        fails: &mut Vec<OnFail>,
+    ) -> StoreResult<()> {
         let t = w.ticket;
-        let mut items = Vec::new();
-        let mut fails = Vec::new();
         match w.mode {
             TicketWriteMode::Create => {
                 let ticket_item = to_item(&TicketItem::new(t).map_err(encoding)?)?;
@@ -260,6 +243,14 @@ impl TicketStore for DynamoStore {
             items.push(self.put_idempotency(&IdempotencyItem::new(t.tenant_id, r), r.created_at)?);
             fails.push(OnFail::Idempotency);
         }
+        Ok(())
+    }
+
+    async fn transact_ticket_items(
+        &self,
+        items: Vec<TransactWriteItem>,
+        fails: Vec<OnFail>,
+    ) -> StoreResult<()> {
         self.transact(items, |i| {
             match fails.get(i).copied().unwrap_or(OnFail::Other) {
                 OnFail::Version => StoreError::VersionMismatch,
@@ -269,6 +260,54 @@ impl TicketStore for DynamoStore {
             }
         })
         .await
+    }
+}
+
+impl TicketStore for DynamoStore {
+    async fn next_ticket_number(&self, tenant: TenantId) -> StoreResult<u64> {
+        let out = self
+            .client()
+            .update_item()
+            .table_name(self.table())
+            .set_key(Some(Self::key_attrs(&keys::ticket_counter(tenant))))
+            .update_expression("ADD #v :one")
+            .expression_attribute_names("#v", "value")
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        out.attributes
+            .and_then(|a| {
+                a.get("value")
+                    .and_then(|v| v.as_n().ok())
+                    .and_then(|n| n.parse().ok())
+            })
+            .ok_or_else(|| StoreError::Corrupt("ticket counter".into()))
+    }
+
+    async fn write_ticket(&self, w: TicketWrite<'_>) -> StoreResult<()> {
+        let mut items = Vec::new();
+        let mut fails = Vec::new();
+        self.ticket_items(&w, &mut items, &mut fails)?;
+        self.transact_ticket_items(items, fails).await
+    }
+
+    async fn write_tickets(
+        &self,
+        writes: &[TicketWrite<'_>],
+        copies: &[Comment],
+    ) -> StoreResult<()> {
+        let mut items = Vec::new();
+        let mut fails = Vec::new();
+        for w in writes {
+            self.ticket_items(w, &mut items, &mut fails)?;
+        }
+        for c in copies {
+            items.push(self.put_new(&CommentItem::from(c))?);
+            fails.push(OnFail::Other);
+        }
+        self.transact_ticket_items(items, fails).await
     }
 
     async fn ticket(&self, tenant: TenantId, id: TicketId) -> StoreResult<Option<Ticket>> {

@@ -23,6 +23,7 @@ use crate::kernel::ids::{AttachmentId, CommentId, TicketId, UploadId};
 use crate::kernel::validation::{FieldError, Invalid, Validator};
 use crate::tickets::comment::Comment;
 use crate::tickets::input::NewComment;
+use crate::tickets::merge::merge_end;
 use crate::tickets::ports::TicketStore;
 use crate::tickets::service::{Ticketing, ensure_visible};
 use crate::tickets::ticket::Ticket;
@@ -339,13 +340,13 @@ where
     ) -> Result<Vec<Attachment>, DomainError> {
         let ticket = self.ticket_for(principal, ticket_id).await?;
         let staff = principal.role().is_staff();
-        Ok(self
-            .store
-            .attachments(ticket.tenant_id, ticket.id)
-            .await?
-            .into_iter()
-            .filter(|a| staff || a.public)
-            .collect())
+        // A merged ticket's files stay on it; the ticket it joined lists
+        // them with its own, as it shows its conversation.
+        let mut files = self.store.attachments(ticket.tenant_id, ticket.id).await?;
+        for source in &ticket.merged_from {
+            files.extend(self.store.attachments(ticket.tenant_id, *source).await?);
+        }
+        Ok(files.into_iter().filter(|a| staff || a.public).collect())
     }
 
     /// The attachment, if the caller may see it (else `NotFound`).
@@ -359,11 +360,28 @@ where
             .attachment(principal.tenant_id(), id)
             .await?
             .ok_or(DomainError::NotFound)?;
-        self.ticket_for(principal, attachment.ticket_id).await?;
+        self.reachable(principal, attachment.ticket_id).await?;
         if !attachment.public && !principal.role().is_staff() {
             return Err(DomainError::NotFound);
         }
         Ok(attachment)
+    }
+
+    /// Whether the caller reaches a file's ticket: they see it, or the
+    /// ticket it was merged into (whose conversation holds its copy).
+    async fn reachable(&self, principal: &Principal, id: TicketId) -> Result<(), DomainError> {
+        match self.ticket_for(principal, id).await {
+            Err(DomainError::NotFound) => {}
+            other => return other.map(|_| ()),
+        }
+        let merged = match self.store.ticket(principal.tenant_id(), id).await? {
+            Some(t) if t.merged_into.is_some() => merge_end(&self.store, t).await?,
+            _ => None,
+        };
+        match merged {
+            Some(end) => self.ticket_for(principal, end.id).await.map(|_| ()),
+            None => Err(DomainError::NotFound),
+        }
     }
 
     /// A presigned GET, valid minutes, that downloads under its name.

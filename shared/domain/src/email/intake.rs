@@ -45,9 +45,10 @@ use crate::kernel::idempotency::IdempotencyKey;
 use crate::kernel::ids::{AttachmentId, CommentId, SessionId, TenantId, TicketId};
 use crate::tickets::comment::{Comment, MAX_BODY_BYTES, MailOrigin};
 use crate::tickets::input::{Body, ChannelRouting, NewComment, NewTicket, SubjectLine};
+use crate::tickets::merge::merge_end;
 use crate::tickets::ports::TicketStore;
 use crate::tickets::service::{Ticketing, owns_mail};
-use crate::tickets::ticket::Status;
+use crate::tickets::ticket::{Status, Ticket};
 
 /// Longest text kept as a comment (the full message stays in S3).
 const MAX_BODY_CHARS: usize = 30_000;
@@ -481,7 +482,8 @@ where
         Ok(())
     }
 
-    /// The ticket a reply belongs to, and how it was found.
+    /// The ticket a reply belongs to, and how it was found. A ticket
+    /// merged into another leads there.
     async fn thread(
         &self,
         route: &Route,
@@ -491,9 +493,9 @@ where
         let tenant = route.tenant();
         if let Route::Reply { number, .. } = route
             && let Some(ticket) = self.store.ticket_id_by_number(tenant, *number).await?
-            && self.open_for_replies(tenant, ticket).await?
+            && let Some(open) = self.open_for_replies(tenant, ticket).await?
         {
-            return Ok(Some((ticket, "its signed reply address".into())));
+            return Ok(Some((open.id, "its signed reply address".into())));
         }
         let referenced = mail.in_reply_to.iter().chain(mail.references.iter().rev());
         for id in referenced {
@@ -502,39 +504,41 @@ where
                 .message(tenant, &thread_id(id))
                 .await?
                 .and_then(|r| r.ticket_id)
-                && self.open_for_replies(tenant, ticket).await?
+                && let Some(open) = self.open_for_replies(tenant, ticket).await?
             {
-                return Ok(Some((ticket, format!("In-Reply-To/References <{id}>"))));
+                return Ok(Some((open.id, format!("In-Reply-To/References <{id}>"))));
             }
         }
         if let Some(n) = ticket_tag(&mail.subject)
             && let Some(ticket) = self.store.ticket_id_by_number(tenant, n).await?
-            && let Some(t) = self.store.ticket(tenant, ticket).await?
+            && let Some(t) = self.open_for_replies(tenant, ticket).await?
             && (Some(t.requester_id) == principal.user_id()
                 || principal
                     .user()
                     .is_some_and(|u| t.cc.contains(&u.email.as_str().to_lowercase())))
-            && self.open_for_replies(tenant, ticket).await?
         {
             return Ok(Some((
-                ticket,
+                t.id,
                 format!("subject tag [#{n}] from its requester or a participant"),
             )));
         }
         Ok(None)
     }
 
-    /// A closed (or deleted) ticket takes no replies: they open a new one.
+    /// The ticket that takes replies to `ticket`: itself, or the one it was
+    /// merged into. A closed (or deleted) ticket takes none: they open a new
+    /// one.
     async fn open_for_replies(
         &self,
         tenant: TenantId,
         ticket: TicketId,
-    ) -> Result<bool, DomainError> {
-        Ok(self
-            .store
-            .ticket(tenant, ticket)
+    ) -> Result<Option<Ticket>, DomainError> {
+        let Some(found) = self.store.ticket(tenant, ticket).await? else {
+            return Ok(None);
+        };
+        Ok(merge_end(&self.store, found)
             .await?
-            .is_some_and(|t| !t.is_deleted() && t.status != Status::Closed))
+            .filter(|t| !t.is_deleted() && t.status != Status::Closed))
     }
 }
 

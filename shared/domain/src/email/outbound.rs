@@ -494,6 +494,7 @@ mod tests {
             deleted_at: None,
             revisions: Vec::new(),
             mail: None,
+            copied_from: None,
             version: 1,
         }
     }

@@ -54,6 +54,7 @@ event_types! {
     TicketPriorityChanged => "ticket.priority_changed": "A ticket's priority changed.",
     TicketDeleted => "ticket.deleted": "A ticket was deleted (recoverable for 30 days).",
     TicketRestored => "ticket.restored": "A deleted ticket was restored.",
+    TicketMerged => "ticket.merged": "A ticket was merged into this one (`data.sourceId`, `data.sourceNumber`): its conversation was copied here and it was closed.",
     CommentCreated => "comment.created": "A public reply or internal note was added (`data.public`).",
     CommentUpdated => "comment.updated": "A comment was edited.",
     CommentDeleted => "comment.deleted": "A comment was redacted.",

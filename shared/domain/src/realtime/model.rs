@@ -246,7 +246,8 @@ pub fn customer_view(event: &DomainEvent, schema: &FieldSchema) -> Option<Domain
         EventType::TicketStatusChanged
         | EventType::TicketPriorityChanged
         | EventType::TicketDeleted
-        | EventType::TicketRestored => {}
+        | EventType::TicketRestored
+        | EventType::TicketMerged => {}
         _ => return None,
     }
     Some(view)

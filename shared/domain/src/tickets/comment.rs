@@ -72,7 +72,19 @@ pub struct Comment {
     pub revisions: Vec<Revision>,
     /// Set when the comment came by mail.
     pub mail: Option<MailOrigin>,
+    /// Set on a copy: the ticket the comment was first written on (a merge
+    /// copies a ticket's conversation into the one it is merged into; the
+    /// copy keeps the comment's id, so it sorts where it was written).
+    pub copied_from: Option<CopiedFrom>,
     pub version: u64,
+}
+
+/// The ticket a copied comment was first written on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CopiedFrom {
+    pub ticket_id: TicketId,
+    pub number: u64,
 }
 
 pub fn parse_body(raw: &str) -> Result<String, Invalid> {
@@ -165,6 +177,7 @@ mod tests {
             deleted_at: None,
             revisions: vec![],
             mail: None,
+            copied_from: None,
             version: 1,
         }
     }

@@ -120,6 +120,7 @@ where
             deleted_at: None,
             revisions: Vec::new(),
             mail,
+            copied_from: None,
             version: 1,
         };
         let before = ticket.clone();

@@ -183,6 +183,8 @@ where
             version: 1,
             public_version: 1,
             public_updated_at: now,
+            merged_into: None,
+            merged_from: BTreeSet::new(),
         };
         // The description is the requester's first message.
         let comment = Comment {
@@ -199,6 +201,7 @@ where
             deleted_at: None,
             revisions: Vec::new(),
             mail,
+            copied_from: None,
             version: 1,
         };
         let mut events = vec![
@@ -233,6 +236,7 @@ where
             ticket,
             comments: vec![comment],
             more_comments: false,
+            reached_from: None,
         })
     }
 

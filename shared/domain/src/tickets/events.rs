@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::accounts::permissions::Principal;
 use crate::kernel::events::{DomainEvent, EventType, Payload, Subject};
-use crate::kernel::ids::{TeamId, UserId};
+use crate::kernel::ids::{TeamId, TicketId, UserId};
 use crate::tickets::comment::Comment;
 use crate::tickets::ticket::{Change, Channel, Priority, Status, Ticket};
 
@@ -84,6 +84,21 @@ pub struct TicketDeleted {
 
 impl Payload for TicketDeleted {
     const TYPES: &'static [EventType] = &[EventType::TicketDeleted, EventType::TicketRestored];
+}
+
+/// `ticket.merged`, on the ticket merged into: which ticket was merged in
+/// (it is closed, with `mergedInto` naming this one); its conversation was
+/// copied here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TicketMerged {
+    pub number: u64,
+    pub source_id: TicketId,
+    pub source_number: u64,
+}
+
+impl Payload for TicketMerged {
+    const TYPES: &'static [EventType] = &[EventType::TicketMerged];
 }
 
 /// `comment.created`: what integrators and live clients need to show it.

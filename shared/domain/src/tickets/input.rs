@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::accounts::user::Email;
 use crate::kernel::error::Invalid;
-use crate::kernel::ids::{TeamId, UserId};
+use crate::kernel::ids::{TeamId, TicketId, UserId};
 use crate::tickets::comment::{MailOrigin, parse_body};
 use crate::tickets::ports::TicketSort;
 use crate::tickets::ticket::{Channel, Priority, Status, Tag, TicketType, parse_subject};
@@ -286,4 +286,15 @@ impl NewComment {
             mail: None,
         }
     }
+}
+
+/// `POST /v1/tickets/{id}/merge`: the tickets to merge into this one (in
+/// the order given) and the note each of them is closed with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketMerge {
+    pub sources: Vec<TicketId>,
+    /// The note left on each source; a default names the target.
+    pub note: Option<Body>,
+    /// Whether that note is a public reply (its requester is told by mail).
+    pub public: bool,
 }

@@ -11,6 +11,7 @@ pub mod events;
 pub mod fields;
 pub mod input;
 pub mod listing;
+pub mod merge;
 pub mod ports;
 pub mod service;
 pub mod ticket;

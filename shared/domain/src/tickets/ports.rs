@@ -106,6 +106,17 @@ pub trait TicketStore: Send + Sync {
     /// meanwhile), `IdempotencyKeyTaken`.
     async fn write_ticket(&self, write: TicketWrite<'_>) -> StoreResult<()>;
 
+    /// Writes several tickets' changes and comments copied onto them as one
+    /// transaction (a merge): all or nothing, each part failing as in
+    /// `write_ticket`; a copy whose id its ticket already has is
+    /// `ConditionFailed`. At most 100 items in all (the domain keeps a
+    /// merge within that).
+    async fn write_tickets(
+        &self,
+        writes: &[TicketWrite<'_>],
+        copies: &[Comment],
+    ) -> StoreResult<()>;
+
     async fn ticket(&self, tenant: TenantId, id: TicketId) -> StoreResult<Option<Ticket>>;
 
     async fn ticket_id_by_number(

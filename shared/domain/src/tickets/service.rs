@@ -35,6 +35,8 @@ pub struct TicketDetail {
     pub ticket: Ticket,
     pub comments: Vec<Comment>,
     pub more_comments: bool,
+    /// The number asked for, when it led here through a merge.
+    pub reached_from: Option<u64>,
 }
 
 pub struct Ticketing<S> {
@@ -120,7 +122,23 @@ where
             .ticket_id_by_number(principal.tenant_id(), number)
             .await?
             .ok_or(DomainError::NotFound)?;
-        self.get(principal, id).await
+        let detail = self.get(principal, id).await?;
+        if detail.ticket.merged_into.is_none() {
+            return Ok(detail);
+        }
+        // A merged ticket's number leads to the ticket it joined, when the
+        // caller may see that one.
+        let Some(end) = self.merge_end(detail.ticket.clone()).await? else {
+            return Ok(detail);
+        };
+        match self.get(principal, end.id).await {
+            Ok(joined) => Ok(TicketDetail {
+                reached_from: Some(number),
+                ..joined
+            }),
+            Err(DomainError::NotFound) => Ok(detail),
+            Err(e) => Err(e),
+        }
     }
 
     pub async fn history(
@@ -171,6 +189,7 @@ where
             ticket,
             comments,
             more_comments: more,
+            reached_from: None,
         })
     }
 

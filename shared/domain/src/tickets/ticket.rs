@@ -178,6 +178,11 @@ pub struct Ticket {
     /// staff-only can be counted or timed from outside.
     pub public_version: u64,
     pub public_updated_at: Timestamp,
+    /// The ticket this one was merged into (it is closed): its replies,
+    /// number and mail go there.
+    pub merged_into: Option<TicketId>,
+    /// The tickets merged into this one.
+    pub merged_from: BTreeSet<TicketId>,
 }
 
 /// How long a deleted ticket can be restored.
@@ -320,6 +325,8 @@ pub(crate) fn sample(tenant: TenantId, requester: UserId, assignee: Option<UserI
         version: 1,
         public_version: 1,
         public_updated_at: Timestamp::UNIX_EPOCH,
+        merged_into: None,
+        merged_from: BTreeSet::new(),
     }
 }
 

@@ -19,7 +19,7 @@ use switchboard_domain::accounts::user::{Role, User, UserStatus};
 use switchboard_domain::kernel::events::Actor;
 use switchboard_domain::kernel::ids::{ApiKeyId, CommentId, TeamId, TenantId, TicketId, UserId};
 use switchboard_domain::kernel::pagination::Page;
-use switchboard_domain::tickets::comment::{Comment, Revision};
+use switchboard_domain::tickets::comment::{Comment, CopiedFrom, Revision};
 use switchboard_domain::tickets::service::TicketDetail;
 use switchboard_domain::tickets::ticket::{Channel, Priority, Status, Tag, Ticket, TicketType};
 
@@ -253,6 +253,14 @@ pub struct TicketView {
     pub first_response_at: Option<Timestamp>,
     pub solved_at: Option<Timestamp>,
     pub closed_at: Option<Timestamp>,
+    /// The ticket this one was merged into (it is closed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub merged_into: Option<TicketId>,
+    /// The tickets merged into this one.
+    #[serde(skip_serializing_if = "BTreeSet::is_empty")]
+    #[schema(value_type = Vec<String>)]
+    pub merged_from: BTreeSet<TicketId>,
     pub version: u64,
 }
 
@@ -292,6 +300,8 @@ impl From<&Ticket> for TicketView {
             first_response_at: t.first_response_at,
             solved_at: t.solved_at,
             closed_at: t.closed_at,
+            merged_into: t.merged_into,
+            merged_from: t.merged_from.clone(),
             version: t.version,
         }
     }
@@ -321,6 +331,11 @@ pub struct CommentView {
     /// for a "show quoted text" toggle; absent when it quoted nothing.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quoted: Option<String>,
+    /// On a copy made by a merge: `{ticketId, number}` of the ticket the
+    /// comment was first written on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub copied_from: Option<CopiedFrom>,
     pub version: u64,
 }
 
@@ -342,6 +357,7 @@ impl CommentView {
                 .as_ref()
                 .map(|m| m.quoted.clone())
                 .filter(|q| !q.is_empty()),
+            copied_from: c.copied_from,
             version: c.version,
         }
     }
@@ -356,6 +372,10 @@ pub struct TicketDetailView {
     pub comments: Vec<CommentView>,
     /// More comments than shown: page through `GET …/comments`.
     pub more_comments: bool,
+    /// The number asked for (`GET /v1/tickets/by-number/{n}`) when that
+    /// ticket was merged into this one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reached_from: Option<u64>,
     /// The SLA (staff): `{policyId, policyName, targets: [{kind, startedAt, dueAt, warnAt,
     /// state (active|paused|met|breached), breachedAt, metAt, pausedFor (seconds)}]}`;
     /// absent when no policy applies.
@@ -379,6 +399,7 @@ impl TicketDetailView {
                 .map(|c| CommentView::new(c, staff))
                 .collect(),
             more_comments: d.more_comments,
+            reached_from: d.reached_from,
             sla: sla.filter(|_| staff),
         }
     }

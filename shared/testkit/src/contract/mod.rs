@@ -20,6 +20,7 @@ mod email;
 mod kernel;
 mod limits;
 mod lists;
+mod merges;
 mod notifications;
 mod realtime;
 mod sla;
@@ -36,6 +37,7 @@ pub use email::*;
 pub use kernel::*;
 pub use limits::*;
 pub use lists::*;
+pub use merges::*;
 pub use notifications::*;
 pub use realtime::*;
 pub use sla::*;
@@ -77,6 +79,7 @@ pub const ALL: &[&str] = &[
     "ticket_list_cursors_tell_their_filters_apart",
     "cursors_belong_to_their_list",
     "copied_tickets_join_their_peoples_lists",
+    "several_tickets_are_written_as_one",
     // notifications and realtime
     "notifications_are_added_once",
     "notifications_are_listed_newest_first",

@@ -140,6 +140,8 @@ pub fn ticket(tenant: TenantId, requester: UserId, number: u64, at: Timestamp) -
         version: 1,
         public_version: 1,
         public_updated_at: at,
+        merged_into: None,
+        merged_from: Default::default(),
     }
 }
 

@@ -36,6 +36,7 @@ pub(super) fn comment(t: &Ticket, public: bool, at: Timestamp) -> Comment {
         revisions: Vec::new(),
         // Public replies came by mail: the origin survives the round trip.
         mail: public.then(|| MailOrigin::new(Some("m1@client.example"), "> quoted")),
+        copied_from: None,
         version: 1,
     }
 }

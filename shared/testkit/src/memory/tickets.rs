@@ -189,6 +189,36 @@ impl TicketStore for MemoryStore {
         })
     }
 
+    async fn write_tickets(
+        &self,
+        writes: &[TicketWrite<'_>],
+        copies: &[Comment],
+    ) -> StoreResult<()> {
+        self.enter("write_tickets")?;
+        let now = self.wall_now();
+        self.write(|s| {
+            for w in writes {
+                if let Some(e) = s.ticket_write_fails(w, now)? {
+                    return Err(e);
+                }
+            }
+            if copies
+                .iter()
+                .any(|c| s.comments.contains_key(&(c.tenant_id, c.ticket_id, c.id)))
+            {
+                return Err(StoreError::ConditionFailed);
+            }
+            for w in writes {
+                s.apply_ticket_write(w);
+            }
+            for c in copies {
+                s.comments
+                    .insert((c.tenant_id, c.ticket_id, c.id), c.clone());
+            }
+            Ok(())
+        })
+    }
+
     async fn ticket(&self, tenant: TenantId, id: TicketId) -> StoreResult<Option<Ticket>> {
         self.enter("ticket")?;
         Ok(self.read(|s| s.tickets.get(&(tenant, id)).cloned()))
