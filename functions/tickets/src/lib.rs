@@ -5,6 +5,7 @@ mod attachments;
 mod merge;
 mod participants;
 mod requests;
+mod split;
 
 use crate::requests::{
     BulkRequest, EditCommentRequest, ListQuery, NewCommentRequest, NewTicketRequest,
@@ -61,6 +62,7 @@ pub fn routes() -> Routes<Arc<AppState>> {
         .add(Method::POST, "/v1/tickets/{id}/restore", restore)
         .add(Method::GET, "/v1/tickets/{id}/history", history)
         .add(Method::POST, "/v1/tickets/{id}/merge", merge::merge)
+        .add(Method::POST, "/v1/tickets/{id}/split", split::split)
         .add(
             Method::GET,
             "/v1/tickets/{id}/participants",
@@ -121,6 +123,7 @@ pub fn routes() -> Routes<Arc<AppState>> {
     restore,
     history,
     merge::merge,
+    split::split,
     participants::list,
     participants::replace,
     list_comments,

@@ -1,4 +1,5 @@
-//! Merging tickets through the tickets function, against the emulator.
+//! Merging and splitting tickets through the tickets function, against the
+//! emulator.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
@@ -149,4 +150,55 @@ async fn refused_sources_are_named_field_by_field_and_customers_cannot_merge() {
     )
     .await
     .assert_problem(403, "forbidden");
+}
+
+#[tokio::test]
+async fn an_agent_splits_a_second_problem_into_its_own_ticket() {
+    let app = app().await;
+    let t = TestTenant::new().await;
+    let customer = t.person("customer", "Cora Customer").await;
+    let agent = t.person("agent", "Aldo Agent").await;
+    let first = open(&app, &customer.auth, "Printer and VPN").await;
+    let fid = first["id"].as_str().unwrap();
+    let vpn = app
+        .post(
+            &format!("/v1/tickets/{fid}/comments"),
+            json!({"body": "And the VPN is down."}),
+            &customer.auth,
+        )
+        .await;
+    assert_eq!(vpn.status, 201, "{:#}", vpn.body);
+
+    let path = format!("/v1/tickets/{fid}/split");
+    let body = json!({"commentIds": [vpn.body["id"]], "subject": "VPN down"});
+    let headers = [
+        ("authorization", agent.auth.as_str()),
+        ("idempotency-key", "s-1"),
+    ];
+    let r = send(&app, Method::POST, &path, Some(body.clone()), &headers).await;
+    assert_eq!(r.status, 201, "{:#}", r.body);
+    assert_eq!(r.body["subject"], "VPN down");
+    assert_eq!(r.body["requesterId"], first["requesterId"]);
+    assert_eq!(r.body["comments"][0]["body"], "And the VPN is down.");
+    assert_eq!(
+        r.body["comments"][0]["copiedFrom"]["number"],
+        first["number"]
+    );
+    let again = send(&app, Method::POST, &path, Some(body), &headers).await;
+    assert_eq!(again.header("idempotent-replayed"), "true");
+    assert_eq!(again.body["id"], r.body["id"]);
+
+    let refused = send(
+        &app,
+        Method::POST,
+        &path,
+        Some(json!({"commentIds": ["cmt_nonsense"], "subject": " "})),
+        &[("authorization", agent.auth.as_str())],
+    )
+    .await;
+    refused.assert_problem(422, "validation_failed");
+    assert_eq!(
+        fields(&refused),
+        [("commentIds.0", "invalid_id"), ("subject", "required")]
+    );
 }

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::accounts::user::Email;
 use crate::kernel::error::Invalid;
-use crate::kernel::ids::{TeamId, TicketId, UserId};
+use crate::kernel::ids::{CommentId, TeamId, TicketId, UserId};
 use crate::tickets::comment::{MailOrigin, parse_body};
 use crate::tickets::ports::TicketSort;
 use crate::tickets::ticket::{Channel, Priority, Status, Tag, TicketType, parse_subject};
@@ -297,4 +297,12 @@ pub struct TicketMerge {
     pub note: Option<Body>,
     /// Whether that note is a public reply (its requester is told by mail).
     pub public: bool,
+}
+
+/// `POST /v1/tickets/{id}/split`: the comments that become a new ticket,
+/// and its subject.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketSplit {
+    pub comments: Vec<CommentId>,
+    pub subject: SubjectLine,
 }

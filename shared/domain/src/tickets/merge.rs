@@ -32,13 +32,13 @@ use crate::tickets::ticket::{Change, HistoryEntry, MAX_TAGS, Status, Ticket};
 /// Sources one merge takes at most.
 pub const MAX_MERGE_SOURCES: usize = 20;
 /// Items one DynamoDB transaction holds; a source's merge is one.
-const TRANSACTION_ITEMS: usize = 100;
+pub(super) const TRANSACTION_ITEMS: usize = 100;
 /// What a source's merge writes besides its copies and the tickets' entries
 /// for their participants: both tickets, the note, both history entries,
 /// the idempotency record and the events (at most six).
 const FIXED_ITEMS: usize = 12;
 /// Text one merge copies at most, well inside a transaction's 4 MB.
-const MAX_COPIED_BYTES: usize = 3 * 1024 * 1024;
+pub(super) const MAX_COPIED_BYTES: usize = 3 * 1024 * 1024;
 
 /// How far a merged ticket's pointer is followed (a target merged later
 /// into another ticket, and so on).
@@ -274,23 +274,7 @@ where
         source.closed_at = Some(now);
         source.merged_into = Some(target.id);
         source.record_change(now, true);
-        let note = Comment {
-            id: CommentId::new(),
-            tenant_id: source.tenant_id,
-            ticket_id: source.id,
-            author: principal.actor(),
-            author_id: principal.user_id(),
-            public,
-            body: note.to_owned(),
-            mentions: BTreeSet::new(),
-            created_at: now,
-            edited_at: None,
-            deleted_at: None,
-            revisions: Vec::new(),
-            mail: None,
-            copied_from: None,
-            version: 1,
-        };
+        let note = staff_note(principal, &source, note, public, now);
         let source_changes = vec![
             Change {
                 field: "status".into(),
@@ -422,13 +406,40 @@ fn copy_room(target: &Ticket, source: &Ticket) -> usize {
 }
 
 /// Roughly what a copy weighs in a transaction.
-fn copied_bytes(c: &Comment) -> usize {
+pub(super) fn copied_bytes(c: &Comment) -> usize {
     let quoted = c.mail.as_ref().map_or(0, |m| m.quoted.len());
     let revisions: usize = c.revisions.iter().map(|r| r.body.len()).sum();
     c.body.len() + quoted + revisions + 1024
 }
 
-fn history(
+/// A note `principal` leaves on `ticket` about a merge or a split.
+pub(super) fn staff_note(
+    principal: &Principal,
+    ticket: &Ticket,
+    body: &str,
+    public: bool,
+    now: Timestamp,
+) -> Comment {
+    Comment {
+        id: CommentId::new(),
+        tenant_id: ticket.tenant_id,
+        ticket_id: ticket.id,
+        author: principal.actor(),
+        author_id: principal.user_id(),
+        public,
+        body: body.to_owned(),
+        mentions: BTreeSet::new(),
+        created_at: now,
+        edited_at: None,
+        deleted_at: None,
+        revisions: Vec::new(),
+        mail: None,
+        copied_from: None,
+        version: 1,
+    }
+}
+
+pub(super) fn history(
     ticket: &Ticket,
     changes: Vec<Change>,
     principal: &Principal,

@@ -14,4 +14,5 @@ pub mod listing;
 pub mod merge;
 pub mod ports;
 pub mod service;
+pub mod split;
 pub mod ticket;
