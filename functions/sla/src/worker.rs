@@ -4,9 +4,9 @@
 
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use jiff::Timestamp;
-use switchboard_domain::accounts::ports::TeamStore;
 use switchboard_domain::accounts::ports::TenantStore;
 use switchboard_domain::accounts::ports::UserStore;
+use switchboard_domain::accounts::ports::{OrganizationStore, TeamStore};
 use switchboard_domain::kernel::ports::IdempotencyStore;
 use switchboard_domain::sla::engine::SlaEngine;
 use switchboard_domain::sla::ports::SlaConfigStore;
@@ -24,7 +24,12 @@ pub async fn handle<S, C>(
     event: SqsEvent,
 ) -> SqsBatchResponse
 where
-    S: TicketStore + FieldSchemaStore + IdempotencyStore + UserStore + TeamStore,
+    S: TicketStore
+        + FieldSchemaStore
+        + IdempotencyStore
+        + UserStore
+        + TeamStore
+        + OrganizationStore,
     S: TenantStore + SlaConfigStore + TicketSlaStore + Clone,
     C: SlaQueue,
 {

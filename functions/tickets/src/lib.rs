@@ -3,6 +3,7 @@
 
 mod attachments;
 mod merge;
+mod organizations;
 mod participants;
 mod requests;
 mod split;
@@ -106,6 +107,11 @@ pub fn routes() -> Routes<Arc<AppState>> {
             attachments::download,
         )
         .add(Method::DELETE, "/v1/attachments/{id}", attachments::delete)
+        .add(
+            Method::GET,
+            "/v1/organizations/{id}/tickets",
+            organizations::list,
+        )
         .add(Method::GET, "/v1/ticket-fields", get_fields)
         .add(Method::PUT, "/v1/ticket-fields", put_fields)
 }
@@ -124,6 +130,7 @@ pub fn routes() -> Routes<Arc<AppState>> {
     history,
     merge::merge,
     split::split,
+    organizations::list,
     participants::list,
     participants::replace,
     list_comments,

@@ -31,12 +31,15 @@ use switchboard_http::routes::Routes;
 use switchboard_http::views::{ApiKeyView, ListView, PageView, UserView};
 use switchboard_http::{ApiError, Authenticated, Json, Query};
 use switchboard_wiring::Api;
-use switchboard_wiring::services::DirectoryService;
+use switchboard_wiring::services::{DirectoryService, OrganizationsService};
+
+mod organizations;
 
 /// What this function's handlers use, behind the account service that
 /// authenticates their requests.
 pub struct Services {
     pub directory: DirectoryService,
+    pub organizations: OrganizationsService,
 }
 
 pub type AppState = Api<Services>;
@@ -51,6 +54,24 @@ pub fn routes() -> Routes<Arc<AppState>> {
         .add(Method::GET, "/v1/users/{id}", get_user)
         .add(Method::PATCH, "/v1/users/{id}", update_user)
         .add(Method::DELETE, "/v1/users/{id}", deactivate_user)
+        .add(
+            Method::PUT,
+            "/v1/users/{id}/organization",
+            organizations::set_membership,
+        )
+        .add(Method::GET, "/v1/organizations", organizations::list)
+        .add(Method::POST, "/v1/organizations", organizations::create)
+        .add(Method::GET, "/v1/organizations/{id}", organizations::get)
+        .add(
+            Method::PATCH,
+            "/v1/organizations/{id}",
+            organizations::update,
+        )
+        .add(
+            Method::DELETE,
+            "/v1/organizations/{id}",
+            organizations::delete,
+        )
         .add(Method::GET, "/v1/api-keys", list_api_keys)
         .add(Method::POST, "/v1/api-keys", create_api_key)
         .add(Method::DELETE, "/v1/api-keys/{id}", revoke_api_key)
@@ -65,6 +86,12 @@ pub fn routes() -> Routes<Arc<AppState>> {
     get_user,
     update_user,
     deactivate_user,
+    organizations::set_membership,
+    organizations::list,
+    organizations::create,
+    organizations::get,
+    organizations::update,
+    organizations::delete,
     list_api_keys,
     create_api_key,
     revoke_api_key

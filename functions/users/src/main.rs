@@ -7,6 +7,7 @@ async fn main() -> Result<(), lambda_http::Error> {
     let env = Env::api().await?;
     let services = users::Services {
         directory: env.directory()?,
+        organizations: env.organizations(),
     };
     env.serve(users::router, services).await
 }

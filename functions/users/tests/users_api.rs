@@ -14,6 +14,9 @@ async fn app() -> Router {
         kit::accounts().await,
         users::Services {
             directory: kit::directory().await,
+            organizations: switchboard_domain::accounts::organizations::Organizations::new(
+                kit::store().await,
+            ),
         },
     )))
 }

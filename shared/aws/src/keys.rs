@@ -11,7 +11,7 @@ use switchboard_domain::accounts::tenant::Slug;
 use switchboard_domain::accounts::user::{Email, Role};
 use switchboard_domain::kernel::ids::{
     ApiKeyId, AttachmentId, CommentId, DeliveryId, EventId, HistoryId, MailboxId, NotificationId,
-    SessionId, TeamId, TenantId, TicketId, UploadId, UserId, WebhookId,
+    OrganizationId, SessionId, TeamId, TenantId, TicketId, UploadId, UserId, WebhookId,
 };
 use switchboard_domain::limits::bucket::Scope;
 use switchboard_domain::realtime::model::Topic;
@@ -204,6 +204,25 @@ pub fn idempotency(tenant: TenantId, scope: &str) -> Key {
     Key::new(format!("{}#IDEM#{scope}", t(tenant)), "IDEM")
 }
 
+/// A customer organisation.
+pub fn organization(tenant: TenantId, id: OrganizationId) -> Key {
+    Key::new(format!("{}#ORG#{}", t(tenant), id.ulid()), "ORG")
+}
+
+/// GSI1 partition of a tenant's organisations, by name.
+pub fn organizations_index_pk(tenant: TenantId) -> String {
+    format!("{}#ORGS", t(tenant))
+}
+
+pub fn organizations_index_sk(name: &str, id: OrganizationId) -> String {
+    format!("{}#{}", name.to_lowercase(), id.ulid())
+}
+
+/// An organisation's claim on a mail domain (one organisation a domain).
+pub fn organization_domain(tenant: TenantId, domain: &str) -> Key {
+    Key::single(format!("{}#ORGDOM#{domain}", t(tenant)))
+}
+
 /// The index partition of one ticket list dimension.
 pub fn ticket_index_pk(tenant: TenantId, dimension: &TicketDimension) -> String {
     let t = t(tenant);
@@ -215,6 +234,7 @@ pub fn ticket_index_pk(tenant: TenantId, dimension: &TicketDimension) -> String 
         TicketDimension::Team(Some(team)) => format!("{t}#TT#{}", team.ulid()),
         TicketDimension::Team(None) => format!("{t}#TT#none"),
         TicketDimension::Requester(u) => format!("{t}#TR#{}", u.ulid()),
+        TicketDimension::Organization(o) => format!("{t}#TO#{}", o.ulid()),
     }
 }
 
@@ -225,7 +245,7 @@ pub fn ticket_index_sk(at: Timestamp, ticket: TicketId) -> String {
 }
 
 /// The index serving a dimension in a sort order: GSI1-5 by last update,
-/// GSI6-10 by creation.
+/// GSI6-10 by creation; organisations' GSI11 and GSI12.
 pub fn ticket_index(dimension: &TicketDimension, sort: TicketSort) -> &'static str {
     let by_update = matches!(sort, TicketSort::UpdatedAt);
     match (dimension, by_update) {
@@ -239,6 +259,8 @@ pub fn ticket_index(dimension: &TicketDimension, sort: TicketSort) -> &'static s
         (TicketDimension::Requester(_), false) => "GSI8",
         (TicketDimension::Team(_), false) => "GSI9",
         (TicketDimension::All, false) => "GSI10",
+        (TicketDimension::Organization(_), true) => "GSI11",
+        (TicketDimension::Organization(_), false) => "GSI12",
     }
 }
 

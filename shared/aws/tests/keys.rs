@@ -8,8 +8,8 @@ use switchboard_aws::keys::*;
 use switchboard_domain::accounts::tenant::Slug;
 use switchboard_domain::accounts::user::{Email, Role};
 use switchboard_domain::kernel::ids::{
-    AttachmentId, CommentId, EventId, MailboxId, NotificationId, SessionId, TeamId, TenantId,
-    TicketId, UploadId, UserId,
+    AttachmentId, CommentId, EventId, MailboxId, NotificationId, OrganizationId, SessionId, TeamId,
+    TenantId, TicketId, UploadId, UserId,
 };
 use switchboard_domain::realtime::model::Topic;
 use switchboard_domain::tickets::ports::{TicketDimension, TicketSort};
@@ -234,6 +234,20 @@ fn golden_keys() {
         "GSI10"
     );
     assert_eq!(
+        organization_domain(t, "acme.example"),
+        Key {
+            pk: "T#01J9Z3Q4W5E6R7T8Y9V0A1B2C3#ORGDOM#acme.example".into(),
+            sk: "T#01J9Z3Q4W5E6R7T8Y9V0A1B2C3#ORGDOM#acme.example".into()
+        }
+    );
+    assert_eq!(
+        ticket_index(
+            &TicketDimension::Organization(OrganizationId::new()),
+            TicketSort::UpdatedAt
+        ),
+        "GSI11"
+    );
+    assert_eq!(
         ticket_copy(t, tk, "ann@example.com"),
         Key {
             pk: "T#01J9Z3Q4W5E6R7T8Y9V0A1B2C3#TKT#01J9Z3Q4W5E6R7T8Y9V0A1B2C8".into(),
@@ -282,6 +296,8 @@ fn every_tenant_key_starts_with_the_tenant() {
         session(t, u, SessionId::new()),
         login_failures(t, &email),
         event(t, EventId::new()),
+        organization(t, OrganizationId::new()),
+        organization_domain(t, "acme.example"),
     ] {
         assert!(key.pk.starts_with(&prefix), "{key:?}");
     }

@@ -54,6 +54,7 @@ fn ticket(tenant: TenantId, requester: UserId, assignee: Option<UserId>) -> Tick
         kind: TicketType::Question,
         channel: Channel::Web,
         requester_id: requester,
+        organization_id: None,
         assignee_id: assignee,
         team_id: None,
         tags: BTreeSet::new(),

@@ -286,6 +286,16 @@ impl From<DomainError> for ApiError {
                 "taken",
                 "is already in use",
             )]),
+            DomainError::Conflict(Conflict::DomainTaken) => ApiError::new(
+                S::CONFLICT,
+                "domain_taken",
+                "Another organisation has one of these domains",
+            )
+            .with_errors(vec![FieldError::new(
+                "domains",
+                "taken",
+                "one of them belongs to another organisation",
+            )]),
             DomainError::Conflict(Conflict::Concurrent) => ApiError::new(
                 S::CONFLICT,
                 "conflict",

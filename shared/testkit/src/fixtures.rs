@@ -13,7 +13,7 @@ use switchboard_domain::accounts::input::{Credentials, NewUser, SignUp, parse_ro
 use switchboard_domain::accounts::passwords::Passwords;
 use switchboard_domain::accounts::permissions::Principal;
 use switchboard_domain::accounts::ports::{
-    ApiKeyStore, LoginFailures, SessionStore, TeamStore, TenantStore, UserStore,
+    ApiKeyStore, LoginFailures, OrganizationStore, SessionStore, TeamStore, TenantStore, UserStore,
 };
 use switchboard_domain::accounts::service::Accounts;
 use switchboard_domain::accounts::tenant::Slug;
@@ -42,6 +42,7 @@ pub trait AccountsStore:
     + LoginFailures
     + ApiKeyStore
     + TeamStore
+    + OrganizationStore
     + Health
     + EventLog
     + Clone
@@ -55,6 +56,7 @@ impl<S> AccountsStore for S where
         + LoginFailures
         + ApiKeyStore
         + TeamStore
+        + OrganizationStore
         + Health
         + EventLog
         + Clone

@@ -32,6 +32,8 @@ switchboard_testkit::contract_tests! {
         ticket_list_cursors_tell_their_filters_apart,
         cursors_belong_to_their_list,
         copied_tickets_join_their_peoples_lists,
+        organisations_claim_their_domains,
+        principal_state_carries_the_members_organisation,
         several_tickets_are_written_as_one,
         notifications_are_added_once,
         notifications_are_listed_newest_first,

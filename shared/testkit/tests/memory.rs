@@ -36,6 +36,7 @@ fn ticket(tenant: TenantId, at: jiff::Timestamp) -> Ticket {
         kind: TicketType::Question,
         channel: Channel::Web,
         requester_id: requester,
+        organization_id: None,
         assignee_id: None,
         team_id: None,
         tags: Default::default(),

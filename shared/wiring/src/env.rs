@@ -11,6 +11,7 @@ use switchboard_aws::objects::S3Objects;
 use switchboard_aws::push::ConnectionsApi;
 use switchboard_aws::queue::{SqsDeliveryQueue, SqsMailQueue, SqsSlaQueue};
 use switchboard_domain::accounts::directory::Directory;
+use switchboard_domain::accounts::organizations::Organizations;
 use switchboard_domain::accounts::passwords::Passwords;
 use switchboard_domain::accounts::recovery::Recovery;
 use switchboard_domain::accounts::service::Accounts;
@@ -25,7 +26,8 @@ use switchboard_domain::tickets::service::Ticketing;
 use crate::api::Api;
 use crate::config::{ConfigError, Settings, flag, required, signing_secret};
 use crate::services::{
-    AccountService, AttachmentsService, DirectoryService, RecoveryService, TicketingService,
+    AccountService, AttachmentsService, DirectoryService, OrganizationsService, RecoveryService,
+    TicketingService,
 };
 
 pub struct Env {
@@ -106,6 +108,10 @@ impl Env {
 
     pub fn directory(&self) -> Result<DirectoryService, ConfigError> {
         Ok(Directory::new(self.store(), passwords()?))
+    }
+
+    pub fn organizations(&self) -> OrganizationsService {
+        Organizations::new(self.store())
     }
 
     pub fn tickets(&self) -> TicketingService {

@@ -11,6 +11,10 @@ pub type AccountService = switchboard_domain::accounts::service::Accounts<Dynamo
 /// Users, API keys and teams.
 pub type DirectoryService = switchboard_domain::accounts::directory::Directory<DynamoStore>;
 
+/// Customer organisations.
+pub type OrganizationsService =
+    switchboard_domain::accounts::organizations::Organizations<DynamoStore>;
+
 /// Password resets and invitations.
 pub type RecoveryService = switchboard_domain::accounts::recovery::Recovery<DynamoStore>;
 

@@ -9,7 +9,9 @@ use switchboard_domain::accounts::session::{RefreshRecord, Session};
 use switchboard_domain::accounts::team::Team;
 use switchboard_domain::accounts::tenant::{Slug, Tenant, TenantSettings, TenantStatus};
 use switchboard_domain::accounts::user::{Email, Role, User, UserStatus};
-use switchboard_domain::kernel::ids::{ApiKeyId, SessionId, TeamId, TenantId, UserId};
+use switchboard_domain::kernel::ids::{
+    ApiKeyId, OrganizationId, SessionId, TeamId, TenantId, UserId,
+};
 
 use super::{KeyAttrs, entity};
 use crate::keys::{self};
@@ -113,6 +115,8 @@ pub struct UserItem {
     /// Absent on people stored before addresses were verified: proven.
     #[serde(default = "proven", skip_serializing_if = "is_proven")]
     pub email_verified: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization_id: Option<OrganizationId>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub version: u64,
@@ -143,6 +147,7 @@ impl From<&User> for UserItem {
             password_changed_at: u.password_changed_at,
             sessions_ended_at: u.sessions_ended_at,
             email_verified: u.email_verified,
+            organization_id: u.organization_id,
             created_at: u.created_at,
             updated_at: u.updated_at,
             version: u.version,
@@ -163,6 +168,7 @@ impl From<UserItem> for User {
             password_changed_at: i.password_changed_at,
             sessions_ended_at: i.sessions_ended_at,
             email_verified: i.email_verified,
+            organization_id: i.organization_id,
             created_at: i.created_at,
             updated_at: i.updated_at,
             version: i.version,

@@ -6,7 +6,9 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use switchboard_domain::kernel::events::Actor;
 use switchboard_domain::kernel::idempotency::{IdempotencyKey, IdempotencyRecord, RETENTION};
-use switchboard_domain::kernel::ids::{CommentId, TeamId, TenantId, TicketId, UserId};
+use switchboard_domain::kernel::ids::{
+    CommentId, OrganizationId, TeamId, TenantId, TicketId, UserId,
+};
 use switchboard_domain::tickets::comment::{Comment, CopiedFrom, MailOrigin, Revision};
 use switchboard_domain::tickets::fields::{FieldDef, FieldSchema};
 use switchboard_domain::tickets::ports::{TicketDimension, TicketSort};
@@ -41,6 +43,8 @@ pub struct TicketItem {
     pub kind: TicketType,
     pub channel: Channel,
     pub requester_id: UserId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization_id: Option<OrganizationId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assignee_id: Option<UserId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -103,14 +107,16 @@ fn list_under(
 }
 
 /// The dimensions a ticket is listed under.
-fn dimensions(t: &Ticket) -> [TicketDimension; 5] {
-    [
+pub fn dimensions(t: &Ticket) -> Vec<TicketDimension> {
+    let mut listed = vec![
         TicketDimension::Status(t.status),
         TicketDimension::Assignee(t.assignee_id),
         TicketDimension::Requester(t.requester_id),
         TicketDimension::Team(t.team_id),
         TicketDimension::All,
-    ]
+    ];
+    listed.extend(t.organization_id.map(TicketDimension::Organization));
+    listed
 }
 
 impl TicketItem {
@@ -134,6 +140,7 @@ impl TicketItem {
             kind: t.kind,
             channel: t.channel,
             requester_id: t.requester_id,
+            organization_id: t.organization_id,
             assignee_id: t.assignee_id,
             team_id: t.team_id,
             tags: t.tags.clone(),
@@ -165,6 +172,7 @@ impl TicketItem {
             kind: self.kind,
             channel: self.channel,
             requester_id: self.requester_id,
+            organization_id: self.organization_id,
             assignee_id: self.assignee_id,
             team_id: self.team_id,
             tags: self.tags,

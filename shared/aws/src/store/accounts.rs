@@ -12,6 +12,7 @@ use aws_sdk_dynamodb::types::{
 use jiff::Timestamp;
 use switchboard_domain::StoreError;
 use switchboard_domain::accounts::api_key::ApiKey;
+use switchboard_domain::accounts::ports::OrganizationStore;
 use switchboard_domain::accounts::ports::{
     ApiKeyStore, LoginFailures, NewSession, PasswordLinks, PrincipalState, SessionStore, TeamStore,
     TenantStore, UserStore,
@@ -245,19 +246,27 @@ impl SessionStore for DynamoStore {
             .batch_get(&[tk.clone(), uk.clone(), sk.clone()])
             .await?;
         let mut take = |k: &keys::Key| found.remove(&(k.pk.clone(), k.sk.clone()));
+        let user: Option<User> = take(&uk)
+            .map(from_item::<UserItem>)
+            .transpose()?
+            .map(Into::into);
+        // A member's organisation says what they share: one more read, for
+        // members only.
+        let organization = match user.as_ref().and_then(|u| u.organization_id) {
+            Some(org) => self.organization(tenant, org).await?,
+            None => None,
+        };
         Ok(PrincipalState {
             tenant: take(&tk)
                 .map(from_item::<TenantItem>)
                 .transpose()?
                 .map(Into::into),
-            user: take(&uk)
-                .map(from_item::<UserItem>)
-                .transpose()?
-                .map(Into::into),
+            user,
             session: take(&sk)
                 .map(from_item::<SessionItem>)
                 .transpose()?
                 .map(Into::into),
+            organization,
         })
     }
 

@@ -8,6 +8,7 @@ mod email;
 mod kernel;
 mod limits;
 mod notifications;
+mod organizations;
 mod realtime;
 mod routing;
 mod sla;

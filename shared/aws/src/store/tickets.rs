@@ -3,7 +3,7 @@
 use super::{DynamoStore, Item, build_error, from_item, sdk_error, to_item};
 use crate::items::{
     CommentItem, FieldSchemaItem, HistoryItem, IdempotencyItem, LoginEmailItem, NumberItem,
-    TicketItem, UserItem, listed_update,
+    TicketItem, UserItem, dimensions, listed_update,
 };
 use crate::keys::{self, attr};
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, TransactWriteItem};
@@ -138,13 +138,7 @@ impl DynamoStore {
                 .expression_attribute_names("#pv", "publicVersion")
                 .expression_attribute_values(":pv", AttributeValue::N(read.to_string()));
         }
-        for dimension in [
-            TicketDimension::Status(t.status),
-            TicketDimension::Assignee(t.assignee_id),
-            TicketDimension::Requester(t.requester_id),
-            TicketDimension::Team(t.team_id),
-            TicketDimension::All,
-        ] {
+        for dimension in dimensions(t) {
             if matches!(dimension, TicketDimension::Requester(_)) && !public {
                 continue;
             }

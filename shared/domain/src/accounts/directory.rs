@@ -10,9 +10,10 @@ use crate::accounts::input::NewUser;
 use crate::accounts::input::TeamPatch;
 use crate::accounts::input::UserPatch;
 use crate::accounts::input::parse_role;
+use crate::accounts::organizations::organization_for;
 use crate::accounts::ports::ApiKeyStore;
-use crate::accounts::ports::TeamStore;
 use crate::accounts::ports::UserStore;
+use crate::accounts::ports::{OrganizationStore, TeamStore};
 use std::collections::BTreeSet;
 
 use jiff::Timestamp;
@@ -25,7 +26,7 @@ use crate::accounts::team::Team;
 use crate::accounts::user::{Role, User, UserStatus};
 use crate::kernel::error::DomainError;
 use crate::kernel::events::{DomainEvent, EventType, Subject};
-use crate::kernel::ids::{ApiKeyId, TeamId, UserId};
+use crate::kernel::ids::{ApiKeyId, OrganizationId, TeamId, UserId};
 use crate::kernel::pagination::{Page, PageRequest};
 use crate::kernel::validation::Validator;
 
@@ -34,7 +35,7 @@ pub struct Directory<S> {
     passwords: Passwords,
 }
 
-impl<S: UserStore + ApiKeyStore + TeamStore> Directory<S> {
+impl<S: UserStore + ApiKeyStore + TeamStore + OrganizationStore> Directory<S> {
     pub fn new(store: S, passwords: Passwords) -> Self {
         Self { store, passwords }
     }
@@ -95,7 +96,11 @@ impl<S: UserStore + ApiKeyStore + TeamStore> Directory<S> {
             Some(p) => Some(self.passwords.hash(&p).await?),
             None => None,
         };
-        let user = User::new(principal.tenant_id(), email, name, role, hash, now);
+        let mut user = User::new(principal.tenant_id(), email, name, role, hash, now);
+        if role == Role::Customer {
+            user.organization_id =
+                organization_for(&self.store, user.tenant_id, &user.email).await?;
+        }
         let invited = user.password_hash.is_none();
         let events = [user_created(&user, principal.actor(), invited, now)];
         self.store.create_user(&user, None, &events).await?;
@@ -192,6 +197,67 @@ impl<S: UserStore + ApiKeyStore + TeamStore> Directory<S> {
         let moved = (user.email != previous_email).then_some(&previous_email);
         self.store
             .update_user(&user, expected, moved, &[event])
+            .await?;
+        Ok(user)
+    }
+
+    /// Puts a customer in an organisation (`None`: in none). Their new
+    /// tickets belong to it; the ones they have keep theirs.
+    pub async fn set_organization(
+        &self,
+        principal: &Principal,
+        id: UserId,
+        organization: Option<OrganizationId>,
+        if_match: Option<u64>,
+        now: Timestamp,
+    ) -> Result<User, DomainError> {
+        let mut user = self.managed_user(principal, id).await?;
+        principal.require(Action::ManageOrganizations)?;
+        if if_match.is_some_and(|v| v != user.version) {
+            return Err(DomainError::PreconditionFailed);
+        }
+        if user.role != Role::Customer {
+            return Err(DomainError::field(
+                "organizationId",
+                "not_a_customer",
+                "only customers belong to organisations",
+            ));
+        }
+        if let Some(org) = organization
+            && self
+                .store
+                .organization(user.tenant_id, org)
+                .await?
+                .is_none()
+        {
+            return Err(DomainError::field(
+                "organizationId",
+                "unknown_organization",
+                "no such organisation",
+            ));
+        }
+        if user.organization_id == organization {
+            return Ok(user);
+        }
+        let expected = user.version;
+        user.organization_id = organization;
+        user.version += 1;
+        user.updated_at = now;
+        let event = DomainEvent::new(
+            EventType::UserUpdated,
+            user.tenant_id,
+            now,
+            principal.actor(),
+            Subject {
+                user_id: Some(user.id),
+                ..Subject::default()
+            },
+            &UserUpdated {
+                changed: vec!["organizationId".to_owned()],
+            },
+        );
+        self.store
+            .update_user(&user, expected, None, &[event])
             .await?;
         Ok(user)
     }

@@ -94,3 +94,20 @@ impl Payload for TeamChanged {
         EventType::TeamDeleted,
     ];
 }
+
+/// `organization.created`, `organization.updated` (with what `changed`)
+/// and `organization.deleted`. Staff notes are never in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrganizationChanged {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changed: Vec<String>,
+}
+
+impl Payload for OrganizationChanged {
+    const TYPES: &'static [EventType] = &[
+        EventType::OrganizationCreated,
+        EventType::OrganizationUpdated,
+        EventType::OrganizationDeleted,
+    ];
+}

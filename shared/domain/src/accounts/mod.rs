@@ -7,6 +7,8 @@ pub mod api_key;
 pub mod directory;
 pub mod events;
 pub mod input;
+pub mod organization;
+pub mod organizations;
 pub mod password_link;
 pub mod passwords;
 pub mod permissions;

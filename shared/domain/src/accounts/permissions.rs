@@ -8,6 +8,7 @@
 //! [`markdown_matrix`] and a test keeps the two equal.
 
 use crate::accounts::api_key::{ApiKey, Scope};
+use crate::accounts::organization::Membership;
 use crate::accounts::tenant::Tenant;
 use crate::accounts::user::{Role, User};
 use crate::kernel::error::DomainError;
@@ -26,6 +27,8 @@ pub enum Action {
     ManageApiKeys,
     ReadTeams,
     ManageTeams,
+    ReadOrganizations,
+    ManageOrganizations,
     CreateTicket,
     ReadTickets,
     UpdateTicket,
@@ -75,6 +78,8 @@ impl Action {
         Action::ManageApiKeys,
         Action::ReadTeams,
         Action::ManageTeams,
+        Action::ReadOrganizations,
+        Action::ManageOrganizations,
         Action::CreateTicket,
         Action::ReadTickets,
         Action::UpdateTicket,
@@ -144,6 +149,16 @@ impl Action {
                 Admins,
                 scope(Scope::TeamsWrite),
                 "change teams: `POST /v1/teams`, `PATCH`/`DELETE /v1/teams/{id}`",
+            ),
+            A::ReadOrganizations => (
+                Staff,
+                scope(Scope::UsersRead),
+                "read organisations: `GET /v1/organizations`, `…/{id}`, `…/{id}/tickets`",
+            ),
+            A::ManageOrganizations => (
+                Admins,
+                scope(Scope::UsersWrite),
+                "create, change and delete organisations; set a person's `organizationId`",
             ),
             A::CreateTicket => (
                 Everyone,
@@ -284,6 +299,8 @@ pub enum Caller {
 pub struct Principal {
     pub tenant: Tenant,
     pub caller: Caller,
+    /// The caller's organisation and what it shares (people only).
+    pub membership: Option<Membership>,
 }
 
 impl Principal {
@@ -292,6 +309,7 @@ impl Principal {
         Self {
             tenant,
             caller: Caller::System,
+            membership: None,
         }
     }
 
@@ -393,6 +411,7 @@ mod tests {
                 Timestamp::UNIX_EPOCH,
             ),
             caller,
+            membership: None,
         }
     }
 

@@ -3,6 +3,7 @@
 //! implementation with the same semantics for use-case tests.
 
 use crate::accounts::api_key::ApiKey;
+use crate::accounts::organization::{Membership, Organization};
 use crate::accounts::session::{RefreshRecord, Session};
 use crate::accounts::team::Team;
 use crate::accounts::tenant::{Slug, Tenant};
@@ -10,7 +11,7 @@ use crate::accounts::throttle::FailureRecord;
 use crate::accounts::user::{Email, Role, User};
 use crate::kernel::error::StoreResult;
 use crate::kernel::events::DomainEvent;
-use crate::kernel::ids::{ApiKeyId, SessionId, TeamId, TenantId, UserId};
+use crate::kernel::ids::{ApiKeyId, OrganizationId, SessionId, TeamId, TenantId, UserId};
 use crate::kernel::pagination::{Page, PageRequest};
 use jiff::Timestamp;
 
@@ -27,6 +28,8 @@ pub struct PrincipalState {
     pub tenant: Option<Tenant>,
     pub user: Option<User>,
     pub session: Option<Session>,
+    /// The user's organisation, when they have one (read after the user).
+    pub organization: Option<Organization>,
 }
 
 impl PrincipalState {
@@ -46,12 +49,20 @@ impl PrincipalState {
             && user.is_active()
             && session.is_live(now)
             && user.accepts_session_from(session.created_at);
+        let membership = self
+            .organization
+            .filter(|o| Some(o.id) == user.organization_id && o.tenant_id == tenant.id)
+            .map(|o| Membership {
+                organization: o.id,
+                shared_tickets: o.shared_tickets,
+            });
         live.then_some(crate::accounts::permissions::Principal {
             tenant,
             caller: crate::accounts::permissions::Caller::User {
                 user,
                 session_id: session.id,
             },
+            membership,
         })
     }
 }
@@ -250,6 +261,48 @@ pub trait TeamStore: Send + Sync {
         &self,
         tenant: TenantId,
         id: TeamId,
+        events: &[DomainEvent],
+    ) -> StoreResult<()>;
+}
+
+/// Customer organisations and the mail domains they claim.
+#[trait_variant::make(Send)]
+pub trait OrganizationStore: Send + Sync {
+    async fn organization(
+        &self,
+        tenant: TenantId,
+        id: OrganizationId,
+    ) -> StoreResult<Option<Organization>>;
+
+    /// The tenant's organisations by name, a page at a time.
+    async fn organizations(
+        &self,
+        tenant: TenantId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Organization>>;
+
+    /// The organisation claiming a (lower-cased) mail domain.
+    async fn organization_for_domain(
+        &self,
+        tenant: TenantId,
+        domain: &str,
+    ) -> StoreResult<Option<OrganizationId>>;
+
+    /// Creates `org` (`before: None`) or replaces `before` (still at its
+    /// version), claiming the domains it adds and releasing those it drops.
+    /// Errors: `VersionMismatch`; `Conflict(DomainTaken)` when another
+    /// organisation claims one of its domains.
+    async fn put_organization(
+        &self,
+        org: &Organization,
+        before: Option<&Organization>,
+        events: &[DomainEvent],
+    ) -> StoreResult<()>;
+
+    /// Deletes `org` (still at its version) and its domain claims.
+    async fn delete_organization(
+        &self,
+        org: &Organization,
         events: &[DomainEvent],
     ) -> StoreResult<()>;
 }

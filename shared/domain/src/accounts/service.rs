@@ -7,8 +7,10 @@ use crate::accounts::events::UserCreated;
 use crate::accounts::input::Credentials;
 use crate::accounts::input::Registration;
 use crate::accounts::input::SignUp;
+use crate::accounts::organizations::organization_for;
 use crate::accounts::ports::ApiKeyStore;
 use crate::accounts::ports::LoginFailures;
+use crate::accounts::ports::OrganizationStore;
 use crate::accounts::ports::SessionStore;
 use crate::accounts::ports::TenantStore;
 use crate::accounts::ports::UserStore;
@@ -53,7 +55,14 @@ pub struct Accounts<S> {
 
 impl<S> Accounts<S>
 where
-    S: TenantStore + UserStore + SessionStore + LoginFailures + ApiKeyStore + Health + EventLog,
+    S: TenantStore
+        + UserStore
+        + SessionStore
+        + LoginFailures
+        + ApiKeyStore
+        + OrganizationStore
+        + Health
+        + EventLog,
 {
     pub fn new(
         store: S,
@@ -180,6 +189,7 @@ where
         }
         let hash = self.passwords.hash(&password).await?;
         let mut user = User::new(tenant.id, email, name, Role::Customer, Some(hash), now);
+        user.organization_id = organization_for(&self.store, tenant.id, &user.email).await?;
         // Anyone can type any address: it is theirs once they follow the
         // link mailed to it.
         user.email_verified = false;
@@ -328,6 +338,7 @@ where
         Ok(Principal {
             tenant,
             caller: Caller::ApiKey(key),
+            membership: None,
         })
     }
 

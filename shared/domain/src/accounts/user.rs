@@ -5,7 +5,7 @@ use std::fmt;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::kernel::ids::{TenantId, UserId};
+use crate::kernel::ids::{OrganizationId, TenantId, UserId};
 use crate::kernel::validation::{Invalid, bounded_text};
 
 /// An email address, trimmed and lower-cased so that one mailbox is one
@@ -189,6 +189,8 @@ pub struct User {
     /// link mailed to them; such an account owns nothing that arrives by
     /// mail (see the email intake).
     pub email_verified: bool,
+    /// The organisation a customer belongs to.
+    pub organization_id: Option<OrganizationId>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub version: u64,
@@ -222,6 +224,7 @@ impl User {
             password_changed_at: None,
             sessions_ended_at: None,
             email_verified: true,
+            organization_id: None,
             created_at: now,
             updated_at: now,
             version: 1,

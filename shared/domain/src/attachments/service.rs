@@ -2,8 +2,8 @@
 //! comment or the ticket), list, download and delete, each behind the same
 //! permission check as the ticket.
 
-use crate::accounts::ports::TeamStore;
 use crate::accounts::ports::UserStore;
+use crate::accounts::ports::{OrganizationStore, TeamStore};
 use crate::kernel::ports::IdempotencyStore;
 use crate::tickets::ports::FieldSchemaStore;
 use std::collections::BTreeSet;
@@ -56,6 +56,7 @@ where
         + IdempotencyStore
         + UserStore
         + TeamStore
+        + OrganizationStore
         + AttachmentStore
         + Clone,
     O: ObjectStore,

@@ -11,9 +11,9 @@
 //! by the mailbox's defaults. Attached files become ticket attachments;
 //! what a rule refuses is listed on the comment.
 
-use crate::accounts::ports::TeamStore;
 use crate::accounts::ports::TenantStore;
 use crate::accounts::ports::UserStore;
+use crate::accounts::ports::{OrganizationStore, TeamStore};
 use crate::email::message_record::MessageRecord;
 use crate::email::ports::Bounces;
 use crate::email::ports::MailboxStore;
@@ -124,6 +124,7 @@ where
         + IdempotencyStore
         + UserStore
         + TeamStore
+        + OrganizationStore
         + AttachmentStore
         + MailboxStore
         + MessageLog
@@ -413,6 +414,9 @@ where
                 user,
                 session_id: SessionId::new(),
             },
+            // Mail speaks for its sender on their own tickets and those
+            // they are copied on, never through their organisation.
+            membership: None,
         }))
     }
 

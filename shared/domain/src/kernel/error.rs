@@ -38,6 +38,8 @@ pub enum Conflict {
     EmailTaken,
     /// An inbound address another mailbox (of any tenant) has.
     AddressTaken,
+    /// An email domain another organisation of the tenant has.
+    DomainTaken,
     /// Someone else changed the object first (optimistic locking).
     Concurrent,
 }

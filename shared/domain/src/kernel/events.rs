@@ -47,6 +47,9 @@ event_types! {
     TeamCreated => "team.created": "A team was created.",
     TeamUpdated => "team.updated": "A team's name, description or members changed.",
     TeamDeleted => "team.deleted": "A team was deleted.",
+    OrganizationCreated => "organization.created": "A customer organisation was created.",
+    OrganizationUpdated => "organization.updated": "An organisation's name, domains, notes or sharing changed (`data.changed`).",
+    OrganizationDeleted => "organization.deleted": "An organisation was deleted (its people keep their tickets).",
     TicketCreated => "ticket.created": "A ticket was opened.",
     TicketUpdated => "ticket.updated": "A ticket changed (`data.changes`: field, before, after).",
     TicketStatusChanged => "ticket.status_changed": "A ticket's status changed (`data.from`, `data.to`).",
@@ -142,6 +145,8 @@ pub struct Subject {
     pub user_id: Option<UserId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub team_id: Option<crate::kernel::ids::TeamId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization_id: Option<crate::kernel::ids::OrganizationId>,
 }
 
 /// The one envelope every consumer downstream receives.

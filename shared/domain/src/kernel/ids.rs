@@ -106,6 +106,11 @@ prefixed_id!(
     "team"
 );
 prefixed_id!(
+    /// A customer organisation (a company whose people write in).
+    OrganizationId,
+    "org"
+);
+prefixed_id!(
     /// A ticket.
     TicketId,
     "tkt"

@@ -19,9 +19,9 @@
 //!    a retry after a partial push may repeat some (clients dedupe by id).
 
 use crate::accounts::events::UserCreated;
-use crate::accounts::ports::TeamStore;
 use crate::accounts::ports::TenantStore;
 use crate::accounts::ports::UserStore;
+use crate::accounts::ports::{OrganizationStore, TeamStore};
 use crate::kernel::error::StoreResult;
 use crate::kernel::ports::IdempotencyStore;
 use crate::notifications::notification::team_named;
@@ -121,6 +121,7 @@ where
         + IdempotencyStore
         + UserStore
         + TeamStore
+        + OrganizationStore
         + TenantStore
         + NotificationStore
         + PreferenceStore

@@ -12,9 +12,9 @@
 //! announcement marker and its `sla.warning` / `sla.breached` event are
 //! one transaction. Escalation actions follow the announcement.
 
-use crate::accounts::ports::TeamStore;
 use crate::accounts::ports::TenantStore;
 use crate::accounts::ports::UserStore;
+use crate::accounts::ports::{OrganizationStore, TeamStore};
 use crate::kernel::error::StoreResult;
 use crate::kernel::ports::IdempotencyStore;
 use crate::sla::events::SlaAnnounced;
@@ -65,6 +65,7 @@ where
         + IdempotencyStore
         + UserStore
         + TeamStore
+        + OrganizationStore
         + TenantStore
         + SlaConfigStore
         + TicketSlaStore

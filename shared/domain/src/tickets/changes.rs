@@ -10,7 +10,7 @@ use jiff::Timestamp;
 use serde_json::{Value, json};
 
 use crate::accounts::permissions::{Action, Principal};
-use crate::accounts::ports::{TeamStore, UserStore};
+use crate::accounts::ports::{OrganizationStore, TeamStore, UserStore};
 use crate::kernel::error::{Conflict, DomainError};
 use crate::kernel::events::EventType;
 use crate::kernel::ids::{HistoryId, TicketId};
@@ -31,7 +31,12 @@ pub struct BulkOutcome {
 
 impl<S> Ticketing<S>
 where
-    S: TicketStore + FieldSchemaStore + IdempotencyStore + UserStore + TeamStore,
+    S: TicketStore
+        + FieldSchemaStore
+        + IdempotencyStore
+        + UserStore
+        + TeamStore
+        + OrganizationStore,
 {
     pub async fn update(
         &self,

@@ -11,7 +11,7 @@ use jiff::Timestamp;
 use serde_json::json;
 
 use crate::accounts::permissions::{Action, Principal};
-use crate::accounts::ports::{TeamStore, UserStore};
+use crate::accounts::ports::{OrganizationStore, TeamStore, UserStore};
 use crate::kernel::error::{Conflict, DomainError, StoreError};
 use crate::kernel::events::EventType;
 use crate::kernel::idempotency::Created;
@@ -23,15 +23,21 @@ use crate::kernel::validation::parse_id;
 use crate::tickets::comment::{Comment, MailOrigin, mentions};
 use crate::tickets::events::change_events;
 
+use crate::accounts::organization::SharedTickets;
 use crate::tickets::ports::{
     CommentWrite, FieldSchemaStore, TicketStore, TicketWrite, TicketWriteMode,
 };
-use crate::tickets::service::{Ticketing, WRITE_ATTEMPTS, backoff};
+use crate::tickets::service::{Access, Ticketing, WRITE_ATTEMPTS, backoff, customer_access};
 use crate::tickets::ticket::{Change, HistoryEntry, Status, Ticket};
 
 impl<S> Ticketing<S>
 where
-    S: TicketStore + FieldSchemaStore + IdempotencyStore + UserStore + TeamStore,
+    S: TicketStore
+        + FieldSchemaStore
+        + IdempotencyStore
+        + UserStore
+        + TeamStore
+        + OrganizationStore,
 {
     pub async fn add_comment(
         &self,
@@ -48,6 +54,13 @@ where
         } else {
             Action::WriteInternalNote
         })?;
+        if principal.is_customer()
+            && customer_access(principal, &ticket) == Some(Access::Shared(SharedTickets::Read))
+        {
+            // Their organisation lets them read a colleague's ticket, not
+            // speak on it.
+            return Err(DomainError::Forbidden);
+        }
         if let Some(id) = self.replay(principal, idempotency.as_ref()).await? {
             return self.replayed_comment(principal, ticket_id, &id).await;
         }

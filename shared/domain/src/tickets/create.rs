@@ -8,14 +8,15 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
 
+use crate::accounts::organizations::organization_for;
 use crate::accounts::permissions::{Action, Principal};
-use crate::accounts::ports::{TeamStore, UserStore};
+use crate::accounts::ports::{OrganizationStore, TeamStore, UserStore};
 use crate::accounts::service::user_created;
 use crate::accounts::user::{Role, User};
 use crate::kernel::error::{Conflict, DomainError, StoreError};
 use crate::kernel::idempotency::Created;
 use crate::kernel::idempotency::{IdempotencyKey, IdempotencyRecord};
-use crate::kernel::ids::{CommentId, TeamId, TicketId, UserId};
+use crate::kernel::ids::{CommentId, OrganizationId, TeamId, TicketId, UserId};
 use crate::kernel::ports::IdempotencyStore;
 use crate::kernel::validation::{FieldError, Validator, parse_id};
 use crate::tickets::comment::Comment;
@@ -30,7 +31,12 @@ use crate::tickets::ticket::{Channel, Priority, Status, Tag, Ticket, TicketType}
 
 impl<S> Ticketing<S>
 where
-    S: TicketStore + FieldSchemaStore + IdempotencyStore + UserStore + TeamStore,
+    S: TicketStore
+        + FieldSchemaStore
+        + IdempotencyStore
+        + UserStore
+        + TeamStore
+        + OrganizationStore,
 {
     pub async fn create(
         &self,
@@ -128,7 +134,7 @@ where
                 None
             }
         };
-        let (requester, new_requester) = self
+        let (requester, new_requester, organization) = self
             .resolve_requester(principal, requester, &mut v, now)
             .await?;
         self.check_assignment(principal, assignee, team, &mut v)
@@ -162,6 +168,7 @@ where
             kind: kind.unwrap_or(TicketType::Question),
             channel: channel.unwrap_or(default_channel),
             requester_id: requester,
+            organization_id: organization,
             assignee_id: assignee,
             team_id: team,
             tags: {
@@ -241,37 +248,40 @@ where
     }
 
     /// Who the ticket is for: a customer for themselves; staff for an
-    /// existing user, an email (creating the customer if new), or themselves.
+    /// existing user, an email (creating the customer if new, in the
+    /// organisation of its domain), or themselves. With the requester's
+    /// organisation, which the ticket belongs to.
     pub(super) async fn resolve_requester(
         &self,
         principal: &Principal,
         input: Option<RequesterRef>,
         v: &mut Validator,
         now: Timestamp,
-    ) -> Result<(Option<UserId>, Option<User>), DomainError> {
+    ) -> Result<(Option<UserId>, Option<User>, Option<OrganizationId>), DomainError> {
         let tenant = principal.tenant_id();
+        let mine = principal.user().and_then(|u| u.organization_id);
         match input {
             None => match principal.user_id() {
-                Some(me) => Ok((Some(me), None)),
+                Some(me) => Ok((Some(me), None, mine)),
                 None => {
                     v.push(FieldError::new(
                         "requester",
                         "required",
                         "an API key must name the requester",
                     ));
-                    Ok((None, None))
+                    Ok((None, None, None))
                 }
             },
-            Some(_) if !principal.role().is_staff() => Ok((principal.user_id(), None)),
+            Some(_) if !principal.role().is_staff() => Ok((principal.user_id(), None, mine)),
             Some(RequesterRef::Id(id)) => match self.store.user(tenant, id).await? {
-                Some(u) if u.is_active() => Ok((Some(u.id), None)),
+                Some(u) if u.is_active() => Ok((Some(u.id), None, u.organization_id)),
                 _ => {
                     v.push(FieldError::new(
                         "requester.id",
                         "unknown_user",
                         "no such active user",
                     ));
-                    Ok((None, None))
+                    Ok((None, None, None))
                 }
             },
             Some(RequesterRef::Email { email, name }) => {
@@ -283,12 +293,14 @@ where
                             "this user is deactivated",
                         ));
                     }
-                    return Ok((Some(existing.id), None));
+                    return Ok((Some(existing.id), None, existing.organization_id));
                 }
                 let display = name
                     .unwrap_or_else(|| email.as_str().split('@').next().unwrap_or("").to_owned());
-                let user = User::new(tenant, email, display, Role::Customer, None, now);
-                Ok((Some(user.id), Some(user)))
+                let organization = organization_for(&self.store, tenant, &email).await?;
+                let mut user = User::new(tenant, email, display, Role::Customer, None, now);
+                user.organization_id = organization;
+                Ok((Some(user.id), Some(user), organization))
             }
         }
     }

@@ -1,7 +1,7 @@
 //! The tenant's custom ticket fields.
 
 use crate::accounts::permissions::{Action, Principal};
-use crate::accounts::ports::{TeamStore, UserStore};
+use crate::accounts::ports::{OrganizationStore, TeamStore, UserStore};
 use crate::kernel::error::DomainError;
 use crate::kernel::ports::IdempotencyStore;
 use crate::tickets::fields::{FieldDef, FieldSchema};
@@ -10,7 +10,12 @@ use crate::tickets::service::Ticketing;
 
 impl<S> Ticketing<S>
 where
-    S: TicketStore + FieldSchemaStore + IdempotencyStore + UserStore + TeamStore,
+    S: TicketStore
+        + FieldSchemaStore
+        + IdempotencyStore
+        + UserStore
+        + TeamStore
+        + OrganizationStore,
 {
     pub async fn fields(&self, principal: &Principal) -> Result<FieldSchema, DomainError> {
         principal.require(Action::ReadTicketFields)?;

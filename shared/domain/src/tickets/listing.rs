@@ -1,9 +1,11 @@
 //! Ticket lists: the most selective dimension reads an index, the other
 //! filters apply while reading, and customers see only their own tickets.
 
+use crate::accounts::organization::SharedTickets;
 use crate::accounts::permissions::{Action, Principal};
-use crate::accounts::ports::{TeamStore, UserStore};
+use crate::accounts::ports::{OrganizationStore, TeamStore, UserStore};
 use crate::kernel::error::DomainError;
+use crate::kernel::ids::OrganizationId;
 use crate::kernel::pagination::{Page, PageRequest};
 use crate::kernel::ports::IdempotencyStore;
 use crate::tickets::input::Someone;
@@ -17,7 +19,12 @@ use crate::tickets::ticket::{Channel, Ticket};
 
 impl<S> Ticketing<S>
 where
-    S: TicketStore + FieldSchemaStore + IdempotencyStore + UserStore + TeamStore,
+    S: TicketStore
+        + FieldSchemaStore
+        + IdempotencyStore
+        + UserStore
+        + TeamStore
+        + OrganizationStore,
 {
     pub async fn list(
         &self,
@@ -91,10 +98,65 @@ where
             sort: sort.unwrap_or(TicketSort::UpdatedAt),
             descending: descending.unwrap_or(true),
         };
-        let mut tickets = self
+        let tickets = self
             .store
             .list_tickets(principal.tenant_id(), &query, page)
             .await?;
+        self.as_seen(principal, tickets).await
+    }
+
+    /// An organisation's tickets, by the list's filters and order: for
+    /// staff, and for its people when it shares them (their view of each).
+    pub async fn list_for_organization(
+        &self,
+        principal: &Principal,
+        organization: OrganizationId,
+        input: TicketListFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Ticket>, DomainError> {
+        principal
+            .require(Action::ReadTickets)
+            .map_err(|_| DomainError::NotFound)?;
+        let reaches = if principal.is_customer() {
+            principal.membership.is_some_and(|m| {
+                m.organization == organization && m.shared_tickets != SharedTickets::None
+            })
+        } else {
+            self.store
+                .organization(principal.tenant_id(), organization)
+                .await?
+                .is_some()
+        };
+        if !reaches {
+            return Err(DomainError::NotFound);
+        }
+        let query = TicketListQuery {
+            dimension: TicketDimension::Organization(organization),
+            copied: None,
+            filters: TicketFilters {
+                status: input.status,
+                assignee: None,
+                team: None,
+                priority: input.priority,
+                tag: input.tag,
+            },
+            sort: input.sort.unwrap_or(TicketSort::UpdatedAt),
+            descending: input.descending.unwrap_or(true),
+        };
+        let tickets = self
+            .store
+            .list_tickets(principal.tenant_id(), &query, page)
+            .await?;
+        self.as_seen(principal, tickets).await
+    }
+
+    /// A page as the caller sees it: customers get their visible fields and
+    /// the public clock, and no mail tickets before their address is proven.
+    async fn as_seen(
+        &self,
+        principal: &Principal,
+        mut tickets: Page<Ticket>,
+    ) -> Result<Page<Ticket>, DomainError> {
         if principal.is_customer() {
             if !owns_mail(principal) {
                 tickets.items.retain(|t| t.channel != Channel::Email);

@@ -14,7 +14,7 @@ use jiff::Timestamp;
 use serde_json::json;
 
 use crate::accounts::permissions::{Action, Principal};
-use crate::accounts::ports::{TeamStore, UserStore};
+use crate::accounts::ports::{OrganizationStore, TeamStore, UserStore};
 use crate::kernel::error::{Conflict, DomainError, FieldError, StoreError, StoreResult};
 use crate::kernel::events::EventType;
 use crate::kernel::idempotency::{Created, IdempotencyKey, IdempotencyRecord};
@@ -46,7 +46,12 @@ pub const MAX_MERGE_HOPS: usize = 5;
 
 impl<S> Ticketing<S>
 where
-    S: TicketStore + FieldSchemaStore + IdempotencyStore + UserStore + TeamStore,
+    S: TicketStore
+        + FieldSchemaStore
+        + IdempotencyStore
+        + UserStore
+        + TeamStore
+        + OrganizationStore,
 {
     /// Merges `input.sources` into the ticket `target_id`, in order. Every
     /// source is checked before any is merged; a source already merged into

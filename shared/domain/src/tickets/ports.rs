@@ -6,7 +6,7 @@ use crate::accounts::user::User;
 use crate::kernel::error::StoreResult;
 use crate::kernel::events::DomainEvent;
 use crate::kernel::idempotency::IdempotencyRecord;
-use crate::kernel::ids::{CommentId, TeamId, TenantId, TicketId, UserId};
+use crate::kernel::ids::{CommentId, OrganizationId, TeamId, TenantId, TicketId, UserId};
 use crate::kernel::pagination::{Page, PageRequest};
 use crate::tickets::comment::Comment;
 use crate::tickets::fields::FieldSchema;
@@ -24,6 +24,8 @@ pub enum TicketDimension {
     /// Ordered by the public clock (`public_updated_at`) when by update:
     /// the order the requester sees.
     Requester(UserId),
+    /// The tickets of an organisation's people.
+    Organization(OrganizationId),
 }
 
 /// Further conditions, applied while reading (pages stay full: the store

@@ -5,8 +5,9 @@
 //! tickets (and those they are copied on), only public comments and
 //! customer-visible fields, and anything else is `NotFound`.
 
+use crate::accounts::organization::SharedTickets;
 use crate::accounts::permissions::{Action, Principal};
-use crate::accounts::ports::{TeamStore, UserStore};
+use crate::accounts::ports::{OrganizationStore, TeamStore, UserStore};
 use crate::kernel::error::DomainError;
 use crate::kernel::idempotency::IdempotencyKey;
 use crate::kernel::ids::TicketId;
@@ -45,7 +46,12 @@ pub struct Ticketing<S> {
 
 impl<S> Ticketing<S>
 where
-    S: TicketStore + FieldSchemaStore + IdempotencyStore + UserStore + TeamStore,
+    S: TicketStore
+        + FieldSchemaStore
+        + IdempotencyStore
+        + UserStore
+        + TeamStore
+        + OrganizationStore,
 {
     pub fn new(store: S) -> Self {
         Self { store }
@@ -213,18 +219,40 @@ where
     }
 }
 
-/// Customers reach the tickets they requested, and those they are copied
-/// on (by the email they log in with).
+/// Customers reach the tickets they requested, those they are copied on
+/// (by the email they log in with), and their organisation's when it
+/// shares them; anything else is `NotFound`.
 pub(crate) fn ensure_visible(principal: &Principal, ticket: &Ticket) -> Result<(), DomainError> {
-    let participant = || copied_address(principal).is_some_and(|a| ticket.cc.contains(&a));
-    if principal.is_customer() && principal.user_id() != Some(ticket.requester_id) && !participant()
-    {
+    if principal.is_customer() && customer_access(principal, ticket).is_none() {
         return Err(DomainError::NotFound);
     }
     if principal.is_customer() && !owns_mail(principal) && ticket.channel == Channel::Email {
         return Err(DomainError::NotFound);
     }
     Ok(())
+}
+
+/// How a customer reaches a ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Access {
+    /// They asked it or are copied on it.
+    Own,
+    /// Through their organisation, which shares its tickets so.
+    Shared(SharedTickets),
+}
+
+pub(crate) fn customer_access(principal: &Principal, ticket: &Ticket) -> Option<Access> {
+    let copied = || copied_address(principal).is_some_and(|a| ticket.cc.contains(&a));
+    if principal.user_id() == Some(ticket.requester_id) || copied() {
+        return Some(Access::Own);
+    }
+    principal
+        .membership
+        .filter(|m| {
+            ticket.organization_id == Some(m.organization)
+                && m.shared_tickets != SharedTickets::None
+        })
+        .map(|m| Access::Shared(m.shared_tickets))
 }
 
 /// The address a customer is copied on tickets by: the one they log in with.

@@ -11,7 +11,7 @@ use jiff::Timestamp;
 use serde_json::json;
 
 use crate::accounts::permissions::{Action, Principal};
-use crate::accounts::ports::{TeamStore, UserStore};
+use crate::accounts::ports::{OrganizationStore, TeamStore, UserStore};
 use crate::kernel::error::{Conflict, DomainError, FieldError, StoreError};
 use crate::kernel::idempotency::{Created, IdempotencyKey, IdempotencyRecord};
 use crate::kernel::ids::{CommentId, TicketId};
@@ -38,7 +38,12 @@ const FIXED_ITEMS: usize = 10;
 
 impl<S> Ticketing<S>
 where
-    S: TicketStore + FieldSchemaStore + IdempotencyStore + UserStore + TeamStore,
+    S: TicketStore
+        + FieldSchemaStore
+        + IdempotencyStore
+        + UserStore
+        + TeamStore
+        + OrganizationStore,
 {
     /// Opens a new ticket with `input.comments` of `source_id` (copied, in
     /// their order in the conversation).

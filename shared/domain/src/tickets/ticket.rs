@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::kernel::events::Actor;
-use crate::kernel::ids::{HistoryId, TeamId, TenantId, TicketId, UserId};
+use crate::kernel::ids::{HistoryId, OrganizationId, TeamId, TenantId, TicketId, UserId};
 use crate::kernel::validation::{Invalid, bounded_text};
 
 macro_rules! wire_enum {
@@ -157,6 +157,9 @@ pub struct Ticket {
     pub kind: TicketType,
     pub channel: Channel,
     pub requester_id: UserId,
+    /// The requester's organisation when the ticket was opened: its people
+    /// may share the ticket, and its list holds it.
+    pub organization_id: Option<OrganizationId>,
     pub assignee_id: Option<UserId>,
     pub team_id: Option<TeamId>,
     pub tags: BTreeSet<Tag>,
@@ -310,6 +313,7 @@ pub(crate) fn sample(tenant: TenantId, requester: UserId, assignee: Option<UserI
         kind: TicketType::Question,
         channel: Channel::Web,
         requester_id: requester,
+        organization_id: None,
         assignee_id: assignee,
         team_id: None,
         tags: BTreeSet::new(),

@@ -83,6 +83,7 @@ pub fn as_user(t: &TestTenant, user: &User) -> Principal {
             user: user.clone(),
             session_id: SessionId::new(),
         },
+        membership: None,
     }
 }
 
@@ -99,6 +100,7 @@ pub fn api_key(t: &TestTenant, role: Role, scopes: &[Scope]) -> Principal {
     Principal {
         tenant: t.tenant.clone(),
         caller: Caller::ApiKey(key),
+        membership: None,
     }
 }
 

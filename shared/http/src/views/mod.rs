@@ -17,7 +17,9 @@ use switchboard_domain::accounts::team::Team;
 use switchboard_domain::accounts::tenant::{Tenant, TenantSettings, TenantStatus};
 use switchboard_domain::accounts::user::{Role, User, UserStatus};
 use switchboard_domain::kernel::events::Actor;
-use switchboard_domain::kernel::ids::{ApiKeyId, CommentId, TeamId, TenantId, TicketId, UserId};
+use switchboard_domain::kernel::ids::{
+    ApiKeyId, CommentId, OrganizationId, TeamId, TenantId, TicketId, UserId,
+};
 use switchboard_domain::kernel::pagination::Page;
 use switchboard_domain::tickets::comment::{Comment, CopiedFrom, Revision};
 use switchboard_domain::tickets::service::TicketDetail;
@@ -70,6 +72,10 @@ pub struct UserView {
     /// `false` only for a self-registered customer who has not followed
     /// the link mailed to them: mail from the address is not theirs yet.
     pub email_verified: bool,
+    /// The customer's organisation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub organization_id: Option<OrganizationId>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -84,6 +90,7 @@ impl From<&User> for UserView {
             role: u.role,
             status: u.status,
             email_verified: u.email_verified,
+            organization_id: u.organization_id,
             created_at: u.created_at,
             updated_at: u.updated_at,
         }
@@ -232,6 +239,10 @@ pub struct TicketView {
     pub channel: Channel,
     #[schema(value_type = String)]
     pub requester_id: UserId,
+    /// The requester's organisation when the ticket was opened.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub organization_id: Option<OrganizationId>,
     /// Staff only (absent for customers), `null` when unassigned.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>)]
@@ -290,6 +301,7 @@ impl From<&Ticket> for TicketView {
             kind: t.kind,
             channel: t.channel,
             requester_id: t.requester_id,
+            organization_id: t.organization_id,
             assignee_id: Some(t.assignee_id),
             team_id: Some(t.team_id),
             tags: Some(t.tags.clone()),

@@ -100,6 +100,7 @@ fn expected(tickets: &[Ticket], query: &TicketListQuery) -> Vec<Ticket> {
             TicketDimension::Assignee(a) => t.assignee_id == a,
             TicketDimension::Team(team) => t.team_id == team,
             TicketDimension::Requester(r) => t.requester_id == r,
+            TicketDimension::Organization(o) => t.organization_id == Some(o),
         })
         .filter(|t| f.status.is_none_or(|s| t.status == s))
         .filter(|t| f.assignee.is_none_or(|a| t.assignee_id == a))

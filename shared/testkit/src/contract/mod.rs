@@ -22,6 +22,7 @@ mod limits;
 mod lists;
 mod merges;
 mod notifications;
+mod organizations;
 mod realtime;
 mod sla;
 mod support;
@@ -39,6 +40,7 @@ pub use limits::*;
 pub use lists::*;
 pub use merges::*;
 pub use notifications::*;
+pub use organizations::*;
 pub use realtime::*;
 pub use sla::*;
 pub use support::{Outbox, all_pages, all_pages_short, assert_error, assert_invalid_cursor};
@@ -67,6 +69,8 @@ pub const ALL: &[&str] = &[
     "password_links_are_taken_once",
     "api_keys_are_revoked_once",
     "teams_are_versioned_and_sorted_by_name",
+    "organisations_claim_their_domains",
+    "principal_state_carries_the_members_organisation",
     // tickets
     "ticket_numbers_count_up",
     "ticket_writes_are_all_or_nothing",

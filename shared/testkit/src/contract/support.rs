@@ -125,6 +125,7 @@ pub fn ticket(tenant: TenantId, requester: UserId, number: u64, at: Timestamp) -
         kind: TicketType::Question,
         channel: Channel::Web,
         requester_id: requester,
+        organization_id: None,
         assignee_id: None,
         team_id: None,
         tags: Default::default(),

@@ -250,10 +250,18 @@ impl SessionStore for MemoryStore {
         session: SessionId,
     ) -> StoreResult<PrincipalState> {
         self.enter("principal_state")?;
-        Ok(self.read(|s| PrincipalState {
-            tenant: s.tenants.get(&tenant).cloned(),
-            user: s.users.get(&(tenant, user)).cloned(),
-            session: s.sessions.get(&(tenant, user, session)).cloned(),
+        Ok(self.read(|s| {
+            let person = s.users.get(&(tenant, user)).cloned();
+            let organization = person
+                .as_ref()
+                .and_then(|u| u.organization_id)
+                .and_then(|o| s.organizations.get(&(tenant, o)).cloned());
+            PrincipalState {
+                tenant: s.tenants.get(&tenant).cloned(),
+                user: person,
+                session: s.sessions.get(&(tenant, user, session)).cloned(),
+                organization,
+            }
         }))
     }
 

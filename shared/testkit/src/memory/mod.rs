@@ -17,6 +17,7 @@ mod kernel;
 mod keys;
 mod limits;
 mod notifications;
+mod organizations;
 mod realtime;
 mod routing;
 mod sla;

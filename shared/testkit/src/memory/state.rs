@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
 use switchboard_domain::accounts::api_key::ApiKey;
+use switchboard_domain::accounts::organization::Organization;
 use switchboard_domain::accounts::password_link::PasswordLink;
 use switchboard_domain::accounts::session::{RefreshRecord, Session};
 use switchboard_domain::accounts::team::Team;
@@ -16,8 +17,8 @@ use switchboard_domain::email::message_record::MessageRecord;
 use switchboard_domain::kernel::events::DomainEvent;
 use switchboard_domain::kernel::idempotency::IdempotencyRecord;
 use switchboard_domain::kernel::ids::{
-    AttachmentId, CommentId, DeliveryId, EventId, HistoryId, MailboxId, NotificationId, SessionId,
-    TeamId, TenantId, TicketId, UploadId, UserId, WebhookId,
+    AttachmentId, CommentId, DeliveryId, EventId, HistoryId, MailboxId, NotificationId,
+    OrganizationId, SessionId, TeamId, TenantId, TicketId, UploadId, UserId, WebhookId,
 };
 use switchboard_domain::notifications::notification::{Notification, Preferences};
 use switchboard_domain::realtime::model::{Connection, ConnectionTicket, Subscriber};
@@ -73,6 +74,9 @@ pub(super) struct State {
     pub login_failures: BTreeMap<Tenanted<String>, Failures>,
     pub api_keys: BTreeMap<String, ApiKey>,
     pub teams: BTreeMap<Tenanted<TeamId>, Team>,
+    pub organizations: BTreeMap<Tenanted<OrganizationId>, Organization>,
+    /// Domain claims: (tenant, domain) → organisation.
+    pub organization_domains: BTreeMap<(TenantId, String), OrganizationId>,
     /// Reset requests noted, until (epoch seconds).
     pub reset_requests: BTreeMap<Tenanted<UserId>, i64>,
     pub password_links: BTreeMap<String, PasswordLink>,

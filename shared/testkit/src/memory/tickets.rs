@@ -28,6 +28,7 @@ fn in_dimension(t: &Ticket, dimension: &TicketDimension) -> bool {
         TicketDimension::Assignee(a) => t.assignee_id == *a,
         TicketDimension::Team(team) => t.team_id == *team,
         TicketDimension::Requester(r) => t.requester_id == *r,
+        TicketDimension::Organization(o) => t.organization_id == Some(*o),
     }
 }
 
