@@ -643,8 +643,10 @@ async fn mails_continue_the_customers_thread_answering_their_latest_message() {
         "the acknowledgement answers the customer's mail"
     );
 
-    // Her second mail comes later (comments in one millisecond have no order).
+    // Her second mail comes later: comments are ordered by their ids, ULIDs
+    // of the wall clock, which order nothing within one millisecond.
     d.clock.advance(jiff::SignedDuration::from_secs(60));
+    tokio::time::sleep(std::time::Duration::from_millis(2)).await;
     let again = raw_mail(
         &[
             ("From", "ana@example.com"),

@@ -95,6 +95,8 @@ async fn a_merge_copies_the_conversation_in_time_order_and_closes_the_source_poi
     let (older, newer) = twice_asked(&clock, &tickets, &acme).await;
     store.take_events();
     clock.advance(SignedDuration::from_mins(5));
+    // Comments of one millisecond have no order: the note comes after.
+    next_millisecond().await;
 
     let merged = merging(
         &tickets,
@@ -212,6 +214,7 @@ async fn another_requester_is_copied_on_the_target_and_people_and_tags_join_it()
         .unwrap();
     let mut public = merge(&[source.id]);
     public.public = true;
+    next_millisecond().await;
     let merged = tickets
         .merge(&acme.agent.principal, target.id, public, None, clock.now())
         .await

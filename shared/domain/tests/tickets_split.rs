@@ -66,6 +66,7 @@ async fn the_chosen_comments_become_a_ticket_of_their_own_for_the_same_people() 
     }
     store.take_events();
     let seen_before = tickets.get(&acme.customer.principal, t.id).await.unwrap();
+    next_millisecond().await;
     // Named out of order: they keep the conversation's.
     let (new, replayed) = tickets
         .split(
