@@ -211,3 +211,61 @@ def test_a_router_killed_mid_batch_leaves_every_side_effect_exactly_once(api):
     finally:
         stop.set()
         receiver.server.shutdown()
+
+
+def test_a_merge_whose_function_dies_is_whole_or_undone_and_its_retry_merges_once(api):
+    slug, signed = api.sign_up()
+    owner = signed["accessToken"]
+
+    def ticket(subject, replies):
+        t = api.call("POST", "/v1/tickets", {"subject": subject, "description": "It broke."}, token=owner).json()
+        for text in replies:
+            r = api.call("POST", f"/v1/tickets/{t['id']}/comments", {"body": text}, token=owner)
+            assert r.status_code == 201, r.text
+        return t
+
+    def state(target, source):
+        s = api.call("GET", f"/v1/tickets/{source['id']}", token=owner).json()
+        t = api.call("GET", f"/v1/tickets/{target['id']}/comments?limit=100", token=owner).json()["items"]
+        copies = [c for c in t if c.get("copiedFrom", {}).get("ticketId") == source["id"]]
+        return s, copies
+
+    crashed, rounds = 0, 0
+    while crashed < 3 and rounds < 30:
+        rounds += 1
+        target = ticket(f"Target {rounds}", [])
+        source = ticket(f"Source {rounds}", ["one", "two", "three"])
+        key = uuid.uuid4().hex
+        answer = {}
+
+        def merge():
+            answer["r"] = api.call("POST", f"/v1/tickets/{target['id']}/merge", {"sourceIds": [source["id"]]},
+                                   token=owner, headers={"idempotency-key": key})
+
+        th = threading.Thread(target=merge)
+        th.start()
+        time.sleep(random.uniform(0.0, 0.05))
+        crash(api, "TicketsFunction")
+        th.join(30)
+        r = answer["r"]
+        s, copies = state(target, source)
+        merged = s.get("mergedInto") == target["id"]
+        # Whole or undone: never a source closed without its copies, nor
+        # copies of an open source.
+        if merged:
+            assert s["status"] == "closed" and len(copies) == 4, (s, copies)
+        else:
+            assert s["status"] != "closed" and copies == [], (s, copies)
+        if r.status_code == 502:
+            assert_problem(r, 502, "function_crashed")
+            crashed += 1
+        else:
+            assert r.status_code == 200, r.text
+        # The client retries with the same key: merged, once.
+        again = api.call("POST", f"/v1/tickets/{target['id']}/merge", {"sourceIds": [source["id"]]},
+                         token=owner, headers={"idempotency-key": key})
+        assert again.status_code == 200, again.text
+        s, copies = state(target, source)
+        assert s["mergedInto"] == target["id"]
+        assert sorted(c["id"] for c in copies) == sorted({c["id"] for c in copies}) and len(copies) == 4
+    assert crashed >= 1, f"no kill landed mid-merge in {rounds} rounds"
