@@ -15,6 +15,7 @@ use switchboard_domain::accounts::input::UserPatch;
 use switchboard_domain::accounts::input::parse_role;
 use switchboard_domain::accounts::input::parse_scopes;
 use switchboard_domain::accounts::input::parse_status;
+use switchboard_domain::accounts::organization::parse_notes;
 use switchboard_domain::accounts::user::Email;
 use switchboard_domain::accounts::user::Password;
 use switchboard_domain::accounts::user::parse_person_name;
@@ -220,6 +221,9 @@ struct UserPatchRequest {
     email: Option<String>,
     role: Option<String>,
     status: Option<String>,
+    /// Staff's private notes about the person (up to 10,000 characters;
+    /// shown to staff only).
+    notes: Option<String>,
 }
 
 impl TryFrom<UserPatchRequest> for UserPatch {
@@ -236,6 +240,7 @@ impl TryFrom<UserPatchRequest> for UserPatch {
             status: v
                 .optional("status", r.status, |s| parse_status(&s))
                 .flatten(),
+            notes: v.optional("notes", r.notes, |n| parse_notes(&n)).flatten(),
         };
         v.finish()?;
         Ok(patch)

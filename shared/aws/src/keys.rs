@@ -178,6 +178,12 @@ pub fn ticket_copy(tenant: TenantId, ticket: TicketId, address: &str) -> Key {
 /// Sort-key prefix of a ticket's copies for the people copied on it.
 pub const COPY_PREFIX: &str = "CC#";
 
+/// What a ticket keeps for its organisation: it lists the ticket in the
+/// organisation's partition of the requester indexes.
+pub fn ticket_organization_entry(tenant: TenantId, ticket: TicketId) -> Key {
+    Key::new(ticket_pk(tenant, ticket), "ORG")
+}
+
 /// The partition, in the requester indexes, of the tickets an address is
 /// copied on (a customer's list reads it beside their requester partition).
 pub fn copied_index_pk(tenant: TenantId, address: &str) -> String {
@@ -245,7 +251,8 @@ pub fn ticket_index_sk(at: Timestamp, ticket: TicketId) -> String {
 }
 
 /// The index serving a dimension in a sort order: GSI1-5 by last update,
-/// GSI6-10 by creation; organisations' GSI11 and GSI12.
+/// GSI6-10 by creation. An organisation's tickets are listed by entries in
+/// the requester indexes (see [`ticket_organization_entry`]).
 pub fn ticket_index(dimension: &TicketDimension, sort: TicketSort) -> &'static str {
     let by_update = matches!(sort, TicketSort::UpdatedAt);
     match (dimension, by_update) {
@@ -259,8 +266,8 @@ pub fn ticket_index(dimension: &TicketDimension, sort: TicketSort) -> &'static s
         (TicketDimension::Requester(_), false) => "GSI8",
         (TicketDimension::Team(_), false) => "GSI9",
         (TicketDimension::All, false) => "GSI10",
-        (TicketDimension::Organization(_), true) => "GSI11",
-        (TicketDimension::Organization(_), false) => "GSI12",
+        (TicketDimension::Organization(_), true) => "GSI3",
+        (TicketDimension::Organization(_), false) => "GSI8",
     }
 }
 

@@ -62,6 +62,7 @@ switchboard_testkit::contract_tests! {
         ticket_list_cursors_belong_to_their_query,
         cursors_belong_to_their_list,
         copied_tickets_join_their_peoples_lists,
+        organisation_lists_hold_their_tickets,
         organisations_claim_their_domains,
         principal_state_carries_the_members_organisation,
         several_tickets_are_written_as_one,

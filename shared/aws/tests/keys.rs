@@ -245,7 +245,7 @@ fn golden_keys() {
             &TicketDimension::Organization(OrganizationId::new()),
             TicketSort::UpdatedAt
         ),
-        "GSI11"
+        "GSI3"
     );
     assert_eq!(
         ticket_copy(t, tk, "ann@example.com"),

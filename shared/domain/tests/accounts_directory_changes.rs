@@ -166,6 +166,7 @@ async fn a_patch_that_changes_nothing_writes_nothing() {
         email: Some(agent.email.clone()),
         role: Some(Role::Agent),
         status: Some(UserStatus::Active),
+        notes: Some(String::new()),
     };
     let unchanged = directory(&store)
         .update_user(&owner, agent.id, same, Some(1), clock.now())

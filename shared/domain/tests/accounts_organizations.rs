@@ -342,3 +342,101 @@ async fn admins_put_customers_in_an_organisation_and_no_one_else() {
         .unwrap();
     assert_eq!(left.organization_id, None);
 }
+
+#[tokio::test]
+async fn a_self_registered_address_shares_nothing_until_it_is_proven() {
+    let (clock, store, acme) = world().await;
+    let org = org_of(&store, &clock, &acme, SharedTickets::Comment).await;
+    let ana = acme
+        .person(&store, "customer", "Ana Member", clock.now())
+        .await
+        .unwrap();
+    let tickets = Ticketing::new(store.clone());
+    let t = open(&tickets, &ana.principal, "Payroll", clock.now()).await;
+    let accounts = switchboard_testkit::fixtures::accounts(store.clone()).unwrap();
+    accounts
+        .update_tenant(
+            &acme.owner.principal,
+            switchboard_domain::accounts::tenant::TenantPatch {
+                allow_customer_signup: Some(true),
+                ..Default::default()
+            },
+            None,
+            clock.now(),
+        )
+        .await
+        .unwrap();
+    // Anyone can claim an address at the company's domain.
+    let claimed = accounts
+        .register_customer(
+            switchboard_domain::accounts::input::Registration {
+                tenant: acme.tenant.slug.as_str().to_owned(),
+                name: "Mallory".into(),
+                email: switchboard_domain::accounts::user::Email::parse(&format!(
+                    "ceo@{}",
+                    home(&acme)
+                ))
+                .unwrap(),
+                password: switchboard_domain::accounts::user::Password::parse(
+                    switchboard_testkit::fixtures::PASSWORD.into(),
+                )
+                .unwrap(),
+            },
+            clock.now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(claimed.user.organization_id, Some(org.id));
+    let mallory = accounts
+        .authenticate(&claimed.tokens.access.token, clock.now())
+        .await
+        .unwrap();
+    assert_eq!(mallory.membership, None, "not before the address is proven");
+    assert!(matches!(
+        tickets.get(&mallory, t.id).await,
+        Err(DomainError::NotFound)
+    ));
+    assert!(matches!(
+        tickets
+            .list_for_organization(&mallory, org.id, TicketListFilter::default(), &page(10))
+            .await,
+        Err(DomainError::NotFound)
+    ));
+}
+
+#[tokio::test]
+async fn reading_a_colleagues_ticket_adds_no_files_to_it() {
+    let (clock, store, acme) = world().await;
+    let _org = org_of(&store, &clock, &acme, SharedTickets::Read).await;
+    let ana = acme
+        .person(&store, "customer", "Ana Member", clock.now())
+        .await
+        .unwrap();
+    let bo = acme
+        .person(&store, "customer", "Bo Member", clock.now())
+        .await
+        .unwrap();
+    let tickets = Ticketing::new(store.clone());
+    let t = open(&tickets, &ana.principal, "VPN", clock.now()).await;
+    let files = switchboard_domain::attachments::service::Attachments::new(
+        store.clone(),
+        switchboard_testkit::MemoryObjects::with_clock(clock.clone()),
+    );
+    let upload = files
+        .start_upload(
+            &bo.principal,
+            t.id,
+            switchboard_domain::attachments::service::UploadInput {
+                filename: Some("x.txt".into()),
+                content_type: Some("text/plain".into()),
+                size: Some(3),
+            },
+            clock.now(),
+        )
+        .await;
+    assert!(matches!(upload, Err(DomainError::Forbidden)), "{upload:?}");
+    assert!(
+        files.list(&bo.principal, t.id).await.is_ok(),
+        "but lists them"
+    );
+}

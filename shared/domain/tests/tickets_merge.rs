@@ -454,3 +454,80 @@ async fn a_conversation_too_long_for_one_transaction_is_refused_whole() {
     let still = tickets.get(&acme.agent.principal, long.id).await.unwrap();
     assert_eq!(still.ticket.merged_into, None);
 }
+
+#[tokio::test]
+async fn a_split_merged_back_copies_nothing_twice() {
+    let (clock, store, acme) = world().await;
+    let tickets = Ticketing::new(store.clone());
+    let (older, _) = twice_asked(&clock, &tickets, &acme).await;
+    let said = tickets
+        .get(&acme.agent.principal, older.id)
+        .await
+        .unwrap()
+        .comments;
+    next_millisecond().await;
+    let split_off = tickets
+        .split(
+            &acme.agent.principal,
+            older.id,
+            switchboard_domain::tickets::input::TicketSplit {
+                comments: vec![said[1].id],
+                subject: subject("Plug"),
+            },
+            None,
+            clock.now(),
+        )
+        .await
+        .unwrap()
+        .into_inner()
+        .0
+        .ticket;
+    next_millisecond().await;
+    merging(
+        &tickets,
+        &acme.agent.principal,
+        older.id,
+        &[split_off.id],
+        clock.now(),
+    )
+    .await
+    .unwrap();
+    let back = tickets.get(&acme.agent.principal, older.id).await.unwrap();
+    let ids: Vec<_> = back.comments.iter().map(|c| c.id).collect();
+    let unique: std::collections::BTreeSet<_> = ids.iter().collect();
+    assert_eq!(ids.len(), unique.len(), "each comment once");
+    assert!(ids.contains(&said[1].id));
+}
+
+#[tokio::test]
+async fn a_merge_that_would_drop_participants_is_refused() {
+    let (clock, store, acme) = world().await;
+    let tickets = Ticketing::new(store.clone());
+    let crowd = |prefix: &str| {
+        (0..12)
+            .map(|i| format!("{prefix}{i}@example.com"))
+            .collect::<std::collections::BTreeSet<_>>()
+    };
+    let mut a = new_ticket("A", "a");
+    a.cc = crowd("a");
+    let target = open_detail(&tickets, &acme.agent.principal, a, clock.now())
+        .await
+        .ticket;
+    let mut b = new_ticket("B", "b");
+    b.cc = crowd("b");
+    let source = open_detail(&tickets, &acme.agent.principal, b, clock.now())
+        .await
+        .ticket;
+    let refused = merging(
+        &tickets,
+        &acme.agent.principal,
+        target.id,
+        &[source.id],
+        clock.now(),
+    )
+    .await;
+    assert_eq!(
+        invalid(refused),
+        [("sourceIds.0".to_owned(), "too_many_participants")]
+    );
+}

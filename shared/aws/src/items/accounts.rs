@@ -117,6 +117,8 @@ pub struct UserItem {
     pub email_verified: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<OrganizationId>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub notes: String,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub version: u64,
@@ -148,6 +150,7 @@ impl From<&User> for UserItem {
             sessions_ended_at: u.sessions_ended_at,
             email_verified: u.email_verified,
             organization_id: u.organization_id,
+            notes: u.notes.clone(),
             created_at: u.created_at,
             updated_at: u.updated_at,
             version: u.version,
@@ -169,6 +172,7 @@ impl From<UserItem> for User {
             sessions_ended_at: i.sessions_ended_at,
             email_verified: i.email_verified,
             organization_id: i.organization_id,
+            notes: i.notes,
             created_at: i.created_at,
             updated_at: i.updated_at,
             version: i.version,

@@ -79,11 +79,11 @@ pub struct TicketItem {
     pub merged_from: BTreeSet<TicketId>,
 }
 
-/// When a list by update places a ticket under `dimension`: requesters'
-/// lists follow the public clock.
+/// When a list by update places a ticket under `dimension`: the lists
+/// customers read (requesters', organisations') follow the public clock.
 pub fn listed_update(t: &Ticket, dimension: &TicketDimension) -> Timestamp {
     match dimension {
-        TicketDimension::Requester(_) => t.public_updated_at,
+        TicketDimension::Requester(_) | TicketDimension::Organization(_) => t.public_updated_at,
         _ => t.updated_at,
     }
 }
@@ -108,15 +108,13 @@ fn list_under(
 
 /// The dimensions a ticket is listed under.
 pub fn dimensions(t: &Ticket) -> Vec<TicketDimension> {
-    let mut listed = vec![
+    vec![
         TicketDimension::Status(t.status),
         TicketDimension::Assignee(t.assignee_id),
         TicketDimension::Requester(t.requester_id),
         TicketDimension::Team(t.team_id),
         TicketDimension::All,
-    ];
-    listed.extend(t.organization_id.map(TicketDimension::Organization));
-    listed
+    ]
 }
 
 impl TicketItem {
@@ -196,9 +194,10 @@ impl TicketItem {
 
 pub const TICKET_COPY_ENTITY: &str = "ticket_copy";
 
-/// A ticket's entry for one address copied on it: the ticket's place in
-/// that person's partition of the requester indexes, with the attributes
-/// lists filter on. Written with the ticket; none while it is deleted.
+/// A ticket's entry in a partition of the requester indexes other than its
+/// requester's: one per address copied on it, and one for its organisation;
+/// with the attributes lists filter on. Written with the ticket; none while
+/// it is deleted.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TicketCopyItem {
@@ -218,16 +217,17 @@ pub struct TicketCopyItem {
 }
 
 impl TicketCopyItem {
-    pub fn new(t: &Ticket, address: &str) -> Self {
+    /// The entry at `key` listing `t` in the index partition `pk`.
+    pub fn new(t: &Ticket, key: keys::Key, pk: &str) -> Self {
         let mut index = BTreeMap::new();
         list_under(
             t,
             &TicketDimension::Requester(t.requester_id),
-            &keys::copied_index_pk(t.tenant_id, address),
+            pk,
             &mut index,
         );
         Self {
-            key: keys::ticket_copy(t.tenant_id, t.id, address).into(),
+            key: key.into(),
             index,
             entity: TICKET_COPY_ENTITY.to_owned(),
             status: t.status,

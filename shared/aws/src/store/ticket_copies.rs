@@ -1,9 +1,11 @@
-//! The tickets people are copied on. A ticket keeps one item per copied
-//! address, in that person's partition of the requester indexes, written in
-//! the ticket's own transaction; a customer's list merges that partition
-//! with their requester partition, in one order, with full pages.
+//! Tickets listed for people other than their requester: those copied on
+//! them and the requester's organisation. A ticket keeps one entry per
+//! copied address and one for its organisation, each in that partition of
+//! the requester indexes (no index of its own), written in the ticket's own
+//! transaction; a customer's list merges their copied partition with their
+//! requester partition, in one order, with full pages.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use switchboard_domain::kernel::error::StoreResult;
@@ -17,13 +19,27 @@ use super::{DynamoStore, Item, build_error, to_item};
 use crate::items::TicketCopyItem;
 use crate::keys;
 
-/// The addresses a ticket is listed for: none while it is deleted.
-fn listed_for(t: &Ticket) -> BTreeSet<&String> {
+/// A ticket's entries beyond its requester's listing, by key: one per
+/// address copied on it and one for its organisation (the index partition
+/// each lists it in); none while it is deleted.
+fn entries_of(t: &Ticket) -> BTreeMap<(String, String), String> {
+    let mut entries = BTreeMap::new();
     if t.is_deleted() {
-        BTreeSet::new()
-    } else {
-        t.cc.iter().collect()
+        return entries;
     }
+    for address in &t.cc {
+        let key = keys::ticket_copy(t.tenant_id, t.id, address);
+        entries.insert(
+            (key.pk, key.sk),
+            keys::copied_index_pk(t.tenant_id, address),
+        );
+    }
+    if let Some(org) = t.organization_id {
+        let key = keys::ticket_organization_entry(t.tenant_id, t.id);
+        let pk = keys::ticket_index_pk(t.tenant_id, &TicketDimension::Organization(org));
+        entries.insert((key.pk, key.sk), pk);
+    }
+    entries
 }
 
 /// An index item's sort key under `attr`.
@@ -32,46 +48,51 @@ fn sort_key<'a>(item: &'a Item, attr: &str) -> Option<&'a str> {
 }
 
 impl DynamoStore {
-    /// What keeps a ticket's copies in step with a `Create` or `Replace`
+    /// What keeps a ticket's entries in step with a `Create` or `Replace`
     /// of it (`before`: the ticket as the writer read it, unknown for a
-    /// creation): copies of addresses no longer copied go, and the others
-    /// are rewritten when what lists filter or sort on changed.
+    /// creation): entries no longer due go, and the others are rewritten
+    /// when what lists filter or sort on changed.
     pub(super) fn copy_writes(
         &self,
         after: &Ticket,
         before: Option<&Ticket>,
     ) -> StoreResult<Vec<TransactWriteItem>> {
-        let now_listed = listed_for(after);
-        let was_listed = before.map(listed_for).unwrap_or_default();
+        let due = entries_of(after);
+        let had = before.map(entries_of).unwrap_or_default();
         let same = before.is_some_and(|b| TicketCopyItem::unchanged(b, after));
         let mut writes = Vec::new();
-        for gone in was_listed.difference(&now_listed) {
-            writes.push(self.delete(&keys::ticket_copy(after.tenant_id, after.id, gone), None)?);
+        // An entry whose partition changed is put again below, never both
+        // deleted and put in one transaction.
+        for (pk, sk) in had.keys().filter(|k| !due.contains_key(*k)) {
+            let key = keys::Key::from_parts(pk.clone(), sk.clone());
+            writes.push(self.delete(&key, None)?);
         }
-        for address in now_listed {
-            if same && was_listed.contains(address) {
+        for ((pk, sk), index_pk) in &due {
+            if same && had.get(&(pk.clone(), sk.clone())) == Some(index_pk) {
                 continue;
             }
-            let item = to_item(&TicketCopyItem::new(after, address))?;
+            let key = keys::Key::from_parts(pk.clone(), sk.clone());
+            let item = to_item(&TicketCopyItem::new(after, key, index_pk))?;
             writes.push(self.put(item, None)?);
         }
         Ok(writes)
     }
 
-    /// Moves a ticket's copies to its new public update time (a `Touch`
-    /// that customers see). Each copy must still be there.
+    /// Moves a ticket's entries to its new public update time (a `Touch`
+    /// that customers see). Unconditional: an entry a ticket stored before
+    /// entries existed lacks is left out of the index (this writes no
+    /// partition key), and the next change of the ticket writes it whole.
     pub(super) fn copy_touches(&self, t: &Ticket) -> StoreResult<Vec<TransactWriteItem>> {
         let name = keys::ticket_index(
             &TicketDimension::Requester(t.requester_id),
             TicketSort::UpdatedAt,
         );
         let sk = keys::ticket_index_sk(t.public_updated_at, t.id);
-        listed_for(t)
-            .into_iter()
-            .map(|address| {
+        entries_of(t)
+            .into_keys()
+            .map(|(pk, entry_sk)| {
                 let update = self
-                    .update(&keys::ticket_copy(t.tenant_id, t.id, address))
-                    .condition_expression("attribute_exists(PK)")
+                    .update(&keys::Key::from_parts(pk, entry_sk))
                     .update_expression("SET #sk = :sk")
                     .expression_attribute_names("#sk", format!("{name}SK"))
                     .expression_attribute_values(":sk", AttributeValue::S(sk.clone()))

@@ -199,7 +199,6 @@ impl DynamoStore {
                 fails.push(OnFail::Version);
             }
         }
-        // A copy dropped meanwhile means the ticket changed: re-read.
         let copies = match w.mode {
             TicketWriteMode::Touch { public: true, .. } => self.copy_touches(t)?,
             TicketWriteMode::Touch { public: false, .. } => Vec::new(),
@@ -207,7 +206,7 @@ impl DynamoStore {
                 self.copy_writes(t, w.before)?
             }
         };
-        fails.extend(copies.iter().map(|_| OnFail::Version));
+        fails.extend(copies.iter().map(|_| OnFail::Other));
         items.extend(copies);
         match w.comment {
             Some(CommentWrite::New(c)) => {

@@ -120,6 +120,7 @@ impl<S: UserStore + ApiKeyStore + TeamStore + OrganizationStore> Directory<S> {
             email,
             role,
             status,
+            notes,
         } = input;
         let mut user = self.managed_user(principal, id).await?;
         if if_match.is_some_and(|v| v != user.version) {
@@ -162,6 +163,10 @@ impl<S: UserStore + ApiKeyStore + TeamStore + OrganizationStore> Directory<S> {
             }
             user.role = r;
             changed.push("role");
+        }
+        if let Some(n) = notes.filter(|n| *n != user.notes) {
+            user.notes = n;
+            changed.push("notes");
         }
         if let Some(s) = status.filter(|s| *s != user.status) {
             if s == UserStatus::Deactivated {

@@ -68,6 +68,8 @@ pub struct UserPatch {
     pub email: Option<Email>,
     pub role: Option<Role>,
     pub status: Option<UserStatus>,
+    /// Staff's notes about the person.
+    pub notes: Option<String>,
 }
 
 #[derive(Debug, Clone)]

@@ -49,9 +49,15 @@ impl PrincipalState {
             && user.is_active()
             && session.is_live(now)
             && user.accepts_session_from(session.created_at);
+        // An address not yet proven joins nothing: anyone can register
+        // someone else's (or a made-up one at the company's domain).
         let membership = self
             .organization
-            .filter(|o| Some(o.id) == user.organization_id && o.tenant_id == tenant.id)
+            .filter(|o| {
+                Some(o.id) == user.organization_id
+                    && o.tenant_id == tenant.id
+                    && user.email_verified
+            })
             .map(|o| Membership {
                 organization: o.id,
                 shared_tickets: o.shared_tickets,

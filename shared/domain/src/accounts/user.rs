@@ -191,6 +191,8 @@ pub struct User {
     pub email_verified: bool,
     /// The organisation a customer belongs to.
     pub organization_id: Option<OrganizationId>,
+    /// Staff's private notes about the person (never shown to them).
+    pub notes: String,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub version: u64,
@@ -225,6 +227,7 @@ impl User {
             sessions_ended_at: None,
             email_verified: true,
             organization_id: None,
+            notes: String::new(),
             created_at: now,
             updated_at: now,
             version: 1,

@@ -10,6 +10,7 @@ use std::collections::BTreeSet;
 
 use jiff::Timestamp;
 
+use crate::accounts::organization::SharedTickets;
 use crate::accounts::permissions::{Action, Principal};
 use crate::attachments::attachment::{
     Attachment, MAX_FILE_BYTES, MAX_FILES_PER_COMMENT, PresignedRequest, UPLOAD_TTL, Upload,
@@ -23,9 +24,9 @@ use crate::kernel::ids::{AttachmentId, CommentId, TicketId, UploadId};
 use crate::kernel::validation::{FieldError, Invalid, Validator};
 use crate::tickets::comment::Comment;
 use crate::tickets::input::NewComment;
-use crate::tickets::merge::merge_end;
+use crate::tickets::merge::{MAX_MERGE_HOPS, merge_end};
 use crate::tickets::ports::TicketStore;
-use crate::tickets::service::{Ticketing, ensure_visible};
+use crate::tickets::service::{Access, Ticketing, customer_access, ensure_visible};
 use crate::tickets::ticket::Ticket;
 
 /// What a client declares before uploading.
@@ -90,6 +91,7 @@ where
     ) -> Result<(Upload, PresignedRequest), DomainError> {
         let ticket = self.ticket_for(principal, ticket_id).await?;
         principal.require(Action::ReplyPublicly)?;
+        may_add_to(principal, &ticket)?;
         let mut v = Validator::new();
         let required = |what: &str| Invalid::new("required", format!("the file's {what}"));
         let name = v.field(
@@ -243,6 +245,7 @@ where
     ) -> Result<Attachment, DomainError> {
         let ticket = self.ticket_for(principal, ticket_id).await?;
         principal.require(Action::ReplyPublicly)?;
+        may_add_to(principal, &ticket)?;
         let uploads = self
             .verify(principal, &ticket, std::slice::from_ref(&upload.to_owned()))
             .await
@@ -342,10 +345,21 @@ where
         let ticket = self.ticket_for(principal, ticket_id).await?;
         let staff = principal.role().is_staff();
         // A merged ticket's files stay on it; the ticket it joined lists
-        // them with its own, as it shows its conversation.
+        // them with its own, as it shows its conversation (and so on, for
+        // tickets merged into those, as far as a merge is followed).
         let mut files = self.store.attachments(ticket.tenant_id, ticket.id).await?;
-        for source in &ticket.merged_from {
-            files.extend(self.store.attachments(ticket.tenant_id, *source).await?);
+        let mut sources: Vec<TicketId> = ticket.merged_from.iter().copied().collect();
+        let mut hops = 0;
+        while !sources.is_empty() && hops < MAX_MERGE_HOPS {
+            hops += 1;
+            let mut next = Vec::new();
+            for source in sources {
+                files.extend(self.store.attachments(ticket.tenant_id, source).await?);
+                if let Some(t) = self.store.ticket(ticket.tenant_id, source).await? {
+                    next.extend(t.merged_from.iter().copied());
+                }
+            }
+            sources = next;
         }
         Ok(files.into_iter().filter(|a| staff || a.public).collect())
     }
@@ -410,6 +424,17 @@ where
         self.objects.delete(&attachment).await?;
         self.store.delete_attachment(&attachment).await?;
         Ok(())
+    }
+}
+
+/// A customer who reads a colleague's ticket through an organisation that
+/// shares only for reading adds nothing to it.
+fn may_add_to(principal: &Principal, ticket: &Ticket) -> Result<(), DomainError> {
+    match customer_access(principal, ticket) {
+        Some(Access::Shared(SharedTickets::Read)) if principal.is_customer() => {
+            Err(DomainError::Forbidden)
+        }
+        _ => Ok(()),
     }
 }
 

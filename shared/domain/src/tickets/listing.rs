@@ -89,7 +89,8 @@ where
             assignee,
             team,
             priority,
-            tag,
+            // Tags are staff business: customers filter by none.
+            tag: tag.filter(|_| !principal.is_customer()),
         };
         let query = TicketListQuery {
             dimension,
@@ -138,7 +139,8 @@ where
                 assignee: None,
                 team: None,
                 priority: input.priority,
-                tag: input.tag,
+                // Tags are staff business: customers filter by none.
+                tag: input.tag.filter(|_| !principal.is_customer()),
             },
             sort: input.sort.unwrap_or(TicketSort::UpdatedAt),
             descending: input.descending.unwrap_or(true),

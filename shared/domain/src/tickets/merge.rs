@@ -19,6 +19,7 @@ use crate::kernel::error::{Conflict, DomainError, FieldError, StoreError, StoreR
 use crate::kernel::events::EventType;
 use crate::kernel::idempotency::{Created, IdempotencyKey, IdempotencyRecord};
 use crate::kernel::ids::{CommentId, HistoryId, TicketId};
+use crate::kernel::pagination::PageRequest;
 use crate::kernel::ports::IdempotencyStore;
 use crate::tickets::comment::{Comment, CopiedFrom};
 use crate::tickets::events::{TicketMerged, change_events, comment_created, ticket_event};
@@ -35,8 +36,9 @@ pub const MAX_MERGE_SOURCES: usize = 20;
 pub(super) const TRANSACTION_ITEMS: usize = 100;
 /// What a source's merge writes besides its copies and the tickets' entries
 /// for their participants: both tickets, the note, both history entries,
-/// the idempotency record and the events (at most six).
-const FIXED_ITEMS: usize = 12;
+/// the idempotency record, the events (at most six) and both tickets'
+/// organisation entries.
+const FIXED_ITEMS: usize = 14;
 /// Text one merge copies at most, well inside a transaction's 4 MB.
 pub(super) const MAX_COPIED_BYTES: usize = 3 * 1024 * 1024;
 
@@ -135,6 +137,8 @@ where
             ));
         }
         let mut pending = Vec::new();
+        // What the target holds once the sources before are merged in.
+        let mut joined = target.clone();
         for (i, id) in sources.iter().enumerate() {
             let field = format!("sourceIds.{i}");
             let refuse = |code: &'static str, message: &str| FieldError::new(&field, code, message);
@@ -158,9 +162,15 @@ where
                 None if source.status == Status::Closed => {
                     errors.push(refuse("ticket_closed", "a closed ticket cannot be merged"));
                 }
-                None => match self.copies_fit(target, &source).await? {
-                    Ok(()) => pending.push(source.id),
+                None => match self.copies_fit(&joined, &source).await? {
                     Err(why) => errors.push(refuse("too_large", &why)),
+                    Ok(()) => match self.joined(&joined, &source).await? {
+                        Err((code, why)) => errors.push(refuse(code, &why)),
+                        Ok(next) => {
+                            joined = next;
+                            pending.push(source.id);
+                        }
+                    },
                 },
             }
         }
@@ -169,6 +179,47 @@ where
         } else {
             Err(DomainError::Invalid(errors))
         }
+    }
+
+    /// The target with `source`'s people and tags joined: its participants
+    /// and tags stay within their limits, or the merge is refused (never
+    /// someone silently dropped).
+    async fn joined(
+        &self,
+        target: &Ticket,
+        source: &Ticket,
+    ) -> Result<Result<Ticket, (&'static str, String)>, DomainError> {
+        let mut joined = target.clone();
+        joined.cc.extend(source.cc.iter().cloned());
+        if source.requester_id != target.requester_id
+            && let Some(requester) = self
+                .store
+                .user(source.tenant_id, source.requester_id)
+                .await?
+        {
+            joined.cc.insert(requester.email.as_str().to_lowercase());
+        }
+        joined.tags.extend(source.tags.iter().cloned());
+        joined.merged_from.insert(source.id);
+        if joined.cc.len() > MAX_PARTICIPANTS {
+            return Ok(Err((
+                "too_many_participants",
+                format!(
+                    "#{}'s people would make the ticket's more than {MAX_PARTICIPANTS}",
+                    source.number
+                ),
+            )));
+        }
+        if joined.tags.len() > MAX_TAGS {
+            return Ok(Err((
+                "too_many_tags",
+                format!(
+                    "#{}'s tags would make the ticket's more than {MAX_TAGS}",
+                    source.number
+                ),
+            )));
+        }
+        Ok(Ok(joined))
     }
 
     /// Whether `source`'s conversation fits one transaction with the rest
@@ -260,8 +311,12 @@ where
             ticket_id: source.id,
             number: source.number,
         };
+        // A comment the target already holds (a split's copy merged back,
+        // or one copied from an earlier source) is not copied twice.
+        let held = self.comment_ids(&target).await?;
         let copies: Vec<Comment> = comments
             .into_iter()
+            .filter(|c| !held.contains(&c.id))
             .map(|c| Comment {
                 ticket_id: target.id,
                 copied_from: Some(c.copied_from.unwrap_or(origin)),
@@ -299,21 +354,10 @@ where
 
         // The target: the source's people and tags join it.
         let target_before = target.clone();
-        let mut people = target.cc.clone();
-        people.extend(source.cc.iter().cloned());
-        if source.requester_id != target.requester_id
-            && let Some(requester) = self
-                .store
-                .user(source.tenant_id, source.requester_id)
-                .await?
-        {
-            people.insert(requester.email.as_str().to_lowercase());
-        }
-        target.cc = people.into_iter().take(MAX_PARTICIPANTS).collect();
-        let mut tags = target.tags.clone();
-        tags.extend(source.tags.iter().cloned());
-        target.tags = tags.into_iter().take(MAX_TAGS).collect();
-        target.merged_from.insert(source.id);
+        target = match self.joined(&target_before, &source_before).await? {
+            Ok(joined) => joined,
+            Err((code, why)) => return Err(DomainError::field("sourceIds", code, why)),
+        };
         target.record_change(now, true);
         let mut target_changes = vec![Change {
             field: "mergedFrom".into(),
@@ -379,6 +423,26 @@ where
         Ok(target)
     }
 
+    /// The ids of a ticket's comments, every page.
+    async fn comment_ids(&self, ticket: &Ticket) -> Result<BTreeSet<CommentId>, DomainError> {
+        let mut ids = BTreeSet::new();
+        let mut page = PageRequest {
+            limit: 100,
+            cursor: None,
+        };
+        loop {
+            let found = self
+                .store
+                .comments(ticket.tenant_id, ticket.id, false, &page)
+                .await?;
+            ids.extend(found.items.iter().map(|c| c.id));
+            match found.next_cursor {
+                Some(next) => page.cursor = Some(next),
+                None => return Ok(ids),
+            }
+        }
+    }
+
     /// The ticket a merged ticket leads to (see [`merge_end`]).
     pub async fn merge_end(&self, ticket: Ticket) -> Result<Option<Ticket>, DomainError> {
         Ok(merge_end(&self.store, ticket).await?)
@@ -406,7 +470,7 @@ pub async fn merge_end<S: TicketStore>(store: &S, ticket: Ticket) -> StoreResult
 /// their participants included (the target's at most its limit).
 fn copy_room(target: &Ticket, source: &Ticket) -> usize {
     let participants =
-        source.cc.len() + (target.cc.len() + source.cc.len() + 1).min(MAX_PARTICIPANTS);
+        source.cc.len() + MAX_PARTICIPANTS.min(target.cc.len() + source.cc.len() + 1);
     TRANSACTION_ITEMS.saturating_sub(FIXED_ITEMS + participants)
 }
 

@@ -33,8 +33,8 @@ use crate::tickets::ticket::{Change, Status, Ticket};
 pub const MAX_SPLIT_COMMENTS: usize = 50;
 /// What a split writes besides its copies and the new ticket's entries for
 /// its participants: both tickets, the number, both notes, the history,
-/// the idempotency record and the events.
-const FIXED_ITEMS: usize = 10;
+/// the idempotency record, the events and the organisation entry.
+const FIXED_ITEMS: usize = 11;
 
 impl<S> Ticketing<S>
 where

@@ -1,8 +1,9 @@
-//! The tickets people are copied on, listed beside those they asked.
+//! Tickets listed beyond their requester's list: for the people copied on
+//! them, beside those they asked, and for the requester's organisation.
 
 use switchboard_domain::accounts::ports::{TenantStore, UserStore};
 use switchboard_domain::accounts::user::Role;
-use switchboard_domain::kernel::ids::TicketId;
+use switchboard_domain::kernel::ids::{OrganizationId, TicketId};
 use switchboard_domain::tickets::ports::{
     TicketDimension, TicketFilters, TicketListQuery, TicketSort, TicketStore, TicketWrite,
     TicketWriteMode,
@@ -170,4 +171,109 @@ where
             "pages of {limit}"
         );
     }
+}
+
+/// An organisation's list holds the tickets that belong to it, by the
+/// public clock (an internal touch moves nothing) or by creation, with
+/// filters; a ticket moved to another organisation or deleted leaves it.
+pub async fn organisation_lists_hold_their_tickets<S, O>(store: &S, _: &O)
+where
+    S: TenantStore + UserStore + TicketStore,
+    O: Outbox,
+{
+    let (tenant, rita, _) = with_ticket(store).await;
+    let (globex, initech) = (OrganizationId::new(), OrganizationId::new());
+    let mut listed = Vec::new();
+    for i in 0..4 {
+        let number = store.next_ticket_number(tenant).await.expect("a number");
+        let mut t = ticket(tenant, rita.id, number, now() + secs(10 * i));
+        t.organization_id = Some(globex);
+        store
+            .write_ticket(write(&t, TicketWriteMode::Create))
+            .await
+            .expect("a ticket");
+        listed.push(t);
+    }
+    let query = |org, sort, filters| TicketListQuery {
+        dimension: TicketDimension::Organization(org),
+        copied: None,
+        filters,
+        sort,
+        descending: false,
+    };
+    let list = async |q: &TicketListQuery| {
+        ids(&all_pages(
+            2,
+            |p| async move { store.list_tickets(tenant, q, &p).await },
+        )
+        .await)
+    };
+    let by_update = query(globex, TicketSort::UpdatedAt, TicketFilters::default());
+    assert_eq!(list(&by_update).await, ids(&listed));
+
+    // Staff-only work on the first moves nothing customers read.
+    let mut noted = listed[0].clone();
+    noted.updated_at = now() + secs(600);
+    noted.public_updated_at = noted.updated_at;
+    store
+        .write_ticket(write(
+            &noted,
+            TicketWriteMode::Touch {
+                status: Status::Open,
+                public: false,
+            },
+        ))
+        .await
+        .expect("an internal touch");
+    assert_eq!(list(&by_update).await, ids(&listed));
+    // A public one moves it last (oldest first).
+    store
+        .write_ticket(write(
+            &noted,
+            TicketWriteMode::Touch {
+                status: Status::Open,
+                public: true,
+            },
+        ))
+        .await
+        .expect("a public touch");
+    let moved: Vec<TicketId> = [1, 2, 3, 0].iter().map(|i| listed[*i].id).collect();
+    assert_eq!(list(&by_update).await, moved);
+
+    // The second goes to Initech and the third is deleted; the fourth is
+    // pending.
+    for (i, change) in [(1, 0), (2, 1), (3, 2)] {
+        let before = store
+            .ticket(tenant, listed[i].id)
+            .await
+            .expect("read")
+            .expect("the ticket");
+        let mut after = before.clone();
+        match change {
+            0 => after.organization_id = Some(initech),
+            1 => after.deleted_at = Some(now()),
+            _ => after.status = Status::Pending,
+        }
+        after.version += 1;
+        store
+            .write_ticket(TicketWrite {
+                before: Some(&before),
+                ..write(&after, TicketWriteMode::Replace(before.version))
+            })
+            .await
+            .expect("a change");
+    }
+    let by_creation = query(globex, TicketSort::CreatedAt, TicketFilters::default());
+    assert_eq!(list(&by_creation).await, [listed[0].id, listed[3].id]);
+    let pending = query(
+        globex,
+        TicketSort::CreatedAt,
+        TicketFilters {
+            status: Some(Status::Pending),
+            ..TicketFilters::default()
+        },
+    );
+    assert_eq!(list(&pending).await, [listed[3].id]);
+    let theirs = query(initech, TicketSort::CreatedAt, TicketFilters::default());
+    assert_eq!(list(&theirs).await, [listed[1].id]);
 }

@@ -111,7 +111,10 @@ fn expected(tickets: &[Ticket], query: &TicketListQuery) -> Vec<Ticket> {
         .collect();
     found.sort_by_key(|t| {
         let at = match (query.sort, query.dimension) {
-            (TicketSort::UpdatedAt, TicketDimension::Requester(_)) => t.public_updated_at,
+            (
+                TicketSort::UpdatedAt,
+                TicketDimension::Requester(_) | TicketDimension::Organization(_),
+            ) => t.public_updated_at,
             (TicketSort::UpdatedAt, _) => t.updated_at,
             (TicketSort::CreatedAt, _) => t.created_at,
         };

@@ -83,6 +83,7 @@ pub const ALL: &[&str] = &[
     "ticket_list_cursors_tell_their_filters_apart",
     "cursors_belong_to_their_list",
     "copied_tickets_join_their_peoples_lists",
+    "organisation_lists_hold_their_tickets",
     "several_tickets_are_written_as_one",
     // notifications and realtime
     "notifications_are_added_once",

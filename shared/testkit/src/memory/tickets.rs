@@ -330,12 +330,14 @@ impl TicketStore for MemoryStore {
                         && passes_filters(ticket, query)
                 })
                 .map(|(_, t)| {
-                    // A requester's list (and its copied tickets) orders by
-                    // what the requester sees change.
+                    // The lists customers read (a requester's, with its
+                    // copied tickets; an organisation's) order by what they
+                    // see change.
                     let at = match (query.sort, &query.dimension) {
-                        (TicketSort::UpdatedAt, TicketDimension::Requester(_)) => {
-                            t.public_updated_at
-                        }
+                        (
+                            TicketSort::UpdatedAt,
+                            TicketDimension::Requester(_) | TicketDimension::Organization(_),
+                        ) => t.public_updated_at,
                         (TicketSort::UpdatedAt, _) => t.updated_at,
                         (TicketSort::CreatedAt, _) => t.created_at,
                     };
