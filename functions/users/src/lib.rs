@@ -32,15 +32,18 @@ use switchboard_http::routes::Routes;
 use switchboard_http::views::{ApiKeyView, ListView, PageView, UserView};
 use switchboard_http::{ApiError, Authenticated, Json, Query};
 use switchboard_wiring::Api;
-use switchboard_wiring::services::{DirectoryService, OrganizationsService};
+use switchboard_wiring::services::{DirectoryService, OrganizationsService, TicketingService};
 
 mod organizations;
+mod profile;
 
 /// What this function's handlers use, behind the account service that
 /// authenticates their requests.
 pub struct Services {
     pub directory: DirectoryService,
     pub organizations: OrganizationsService,
+    /// For people's profiles: their tickets in numbers.
+    pub tickets: TicketingService,
 }
 
 pub type AppState = Api<Services>;
@@ -198,20 +201,27 @@ async fn create_user(
     get,
     path = "/v1/users/{id}",
     tag = "users",
+    description = "A person. Staff get their profile too: staff's private `notes`, their `organization` \
+(`{id, name}`), and their `tickets` in numbers (`open`, `counted` of their latest 200, `more`, `lastActivityAt`). \
+Customers read only themselves, without those.",
     params(("id" = String, Path, description = "The object's id")),
-    responses((status = 200, body = UserView), Problems),
+    responses((status = 200, body = profile::ProfileView), Problems),
     security(("bearer" = [])),
 )]
 async fn get_user(
     State(state): S,
     Authenticated(principal): Authenticated,
     Path(id): Path<String>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<axum::response::Response, ApiError> {
     let user = state
         .directory
         .get_user(&principal, path_id::<UserId>(&id)?)
         .await?;
-    Ok(versioned(user.version, UserView::from(&user)))
+    if !principal.role().is_staff() {
+        return Ok(versioned(user.version, UserView::from(&user)));
+    }
+    let view = profile::ProfileView::of(&state, &principal, &user).await?;
+    Ok(versioned(user.version, view))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -253,7 +263,7 @@ impl TryFrom<UserPatchRequest> for UserPatch {
     tag = "users",
     request_body = UserPatchRequest,
     params(("id" = String, Path, description = "The object's id")),
-    responses((status = 200, body = UserView), Problems),
+    responses((status = 200, body = profile::ProfileView), Problems),
     security(("bearer" = [])),
 )]
 async fn update_user(
@@ -262,7 +272,7 @@ async fn update_user(
     Path(id): Path<String>,
     if_match: IfMatch,
     Json(body): Json<UserPatchRequest>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<axum::response::Response, ApiError> {
     let input = UserPatch::try_from(body)?;
     let user = state
         .directory
@@ -274,7 +284,11 @@ async fn update_user(
             Timestamp::now(),
         )
         .await?;
-    Ok(versioned(user.version, UserView::from(&user)))
+    if !principal.role().is_staff() {
+        return Ok(versioned(user.version, UserView::from(&user)));
+    }
+    let view = profile::ProfileView::of(&state, &principal, &user).await?;
+    Ok(versioned(user.version, view))
 }
 
 #[utoipa::path(

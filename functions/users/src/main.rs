@@ -8,6 +8,7 @@ async fn main() -> Result<(), lambda_http::Error> {
     let services = users::Services {
         directory: env.directory()?,
         organizations: env.organizations(),
+        tickets: env.tickets(),
     };
     env.serve(users::router, services).await
 }

@@ -15,6 +15,7 @@ async fn app() -> Router {
         users::Services {
             directory: kit::directory().await,
             organizations: Organizations::new(kit::store().await),
+            tickets: switchboard_domain::tickets::service::Ticketing::new(kit::store().await),
         },
     )))
 }
@@ -126,4 +127,78 @@ async fn admins_keep_organisations_and_new_customers_join_by_domain() {
     let another = TestTenant::new().await;
     let list = app.get("/v1/organizations", &another.owner).await;
     assert_eq!(list.body["items"], json!([]));
+}
+
+#[tokio::test]
+async fn staff_see_a_customers_profile_and_the_customer_sees_only_themselves() {
+    let app = app().await;
+    let t = TestTenant::new().await;
+    let agent = t.person("agent", "Aldo Agent").await;
+    let d = domain();
+    let org = app
+        .post(
+            "/v1/organizations",
+            json!({"name": "Globex", "domains": [d]}),
+            &t.owner,
+        )
+        .await;
+    assert_eq!(org.status, 201, "{:#}", org.body);
+    let customer = t.person("customer", "Cora Customer").await;
+    // The harness makes its people at its own domain: join by hand.
+    let joined = send(
+        &app,
+        Method::PUT,
+        &format!("/v1/users/{}/organization", customer.id),
+        Some(json!({"organizationId": org.body["id"]})),
+        &[("authorization", t.owner.as_str())],
+    )
+    .await;
+    assert_eq!(joined.status, 200, "{:#}", joined.body);
+    let noted = send(
+        &app,
+        Method::PATCH,
+        &format!("/v1/users/{}", customer.id),
+        Some(json!({"notes": "Prefers phone calls"})),
+        &[("authorization", t.owner.as_str())],
+    )
+    .await;
+    assert_eq!(
+        noted.body["notes"], "Prefers phone calls",
+        "{:#}",
+        noted.body
+    );
+
+    let tickets = switchboard_domain::tickets::service::Ticketing::new(kit::store().await);
+    let cora = kit::principal(&customer.auth).await;
+    for subject in ["Printer", "VPN"] {
+        tickets
+            .create(
+                &cora,
+                switchboard_domain::tickets::input::NewTicket::new(
+                    switchboard_domain::tickets::input::SubjectLine::parse(subject).unwrap(),
+                    switchboard_domain::tickets::input::Body::parse("Help").unwrap(),
+                ),
+                None,
+                jiff::Timestamp::now(),
+            )
+            .await
+            .unwrap();
+    }
+
+    let profile = app
+        .get(&format!("/v1/users/{}", customer.id), &agent.auth)
+        .await;
+    assert_eq!(profile.status, 200, "{:#}", profile.body);
+    assert_eq!(profile.body["notes"], "Prefers phone calls");
+    assert_eq!(profile.body["organization"]["name"], "Globex");
+    assert_eq!(profile.body["tickets"]["open"], 2);
+    assert_eq!(profile.body["tickets"]["counted"], 2);
+    assert!(profile.body["tickets"]["lastActivityAt"].is_string());
+
+    let own = app
+        .get(&format!("/v1/users/{}", customer.id), &customer.auth)
+        .await;
+    assert_eq!(own.status, 200);
+    assert!(own.body.get("notes").is_none(), "{:#}", own.body);
+    assert!(own.body.get("tickets").is_none());
 }

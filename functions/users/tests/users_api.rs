@@ -17,6 +17,7 @@ async fn app() -> Router {
             organizations: switchboard_domain::accounts::organizations::Organizations::new(
                 kit::store().await,
             ),
+            tickets: switchboard_domain::tickets::service::Ticketing::new(kit::store().await),
         },
     )))
 }

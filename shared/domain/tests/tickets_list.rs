@@ -308,3 +308,43 @@ async fn an_api_key_is_nobodys_me_and_needs_the_read_scope() {
         Err(DomainError::Forbidden)
     ));
 }
+
+#[tokio::test]
+async fn staff_see_a_requesters_tickets_in_numbers_and_customers_do_not() {
+    let (clock, store, acme) = world().await;
+    let tickets = Ticketing::new(store.clone());
+    let first = open(&tickets, &acme.customer.principal, "One", clock.now()).await;
+    clock.advance(SignedDuration::from_mins(1));
+    open(&tickets, &acme.customer.principal, "Two", clock.now()).await;
+    clock.advance(SignedDuration::from_mins(1));
+    tickets
+        .update(
+            &acme.agent.principal,
+            first.id,
+            TicketPatch {
+                status: Some(Status::Solved),
+                ..Default::default()
+            },
+            None,
+            clock.now(),
+        )
+        .await
+        .unwrap();
+    let summary = tickets
+        .requester_summary(&acme.agent.principal, acme.customer.user.id)
+        .await
+        .unwrap();
+    assert_eq!((summary.open, summary.counted, summary.more), (1, 2, false));
+    assert_eq!(
+        summary.last_activity_at,
+        Some(clock.now()),
+        "the solving of the first is the latest they saw"
+    );
+    let refused = tickets
+        .requester_summary(&acme.customer.principal, acme.customer.user.id)
+        .await;
+    assert!(
+        matches!(refused, Err(DomainError::Forbidden)),
+        "{refused:?}"
+    );
+}

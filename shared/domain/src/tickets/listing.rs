@@ -175,3 +175,82 @@ where
         Ok(tickets)
     }
 }
+
+/// What staff see of a person's tickets on their profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequesterSummary {
+    /// Unsolved tickets among those counted.
+    pub open: usize,
+    /// Tickets counted: their latest [`SUMMARY_LIMIT`] at most.
+    pub counted: usize,
+    /// Whether they have more than were counted.
+    pub more: bool,
+    /// When their latest ticket last changed in a way they could see.
+    pub last_activity_at: Option<jiff::Timestamp>,
+}
+
+/// Tickets a profile's summary reads at most (two pages).
+pub const SUMMARY_LIMIT: usize = 200;
+
+impl<S> Ticketing<S>
+where
+    S: TicketStore
+        + FieldSchemaStore
+        + IdempotencyStore
+        + UserStore
+        + TeamStore
+        + OrganizationStore,
+{
+    /// A person's tickets in numbers (staff only): how many are open and
+    /// when they last moved, from their latest tickets.
+    pub async fn requester_summary(
+        &self,
+        principal: &Principal,
+        person: crate::kernel::ids::UserId,
+    ) -> Result<RequesterSummary, DomainError> {
+        principal.require(Action::ReadTickets)?;
+        if !principal.role().is_staff() {
+            return Err(DomainError::Forbidden);
+        }
+        let query = TicketListQuery {
+            dimension: TicketDimension::Requester(person),
+            copied: None,
+            filters: TicketFilters::default(),
+            sort: TicketSort::UpdatedAt,
+            descending: true,
+        };
+        let mut page = PageRequest {
+            limit: 100,
+            cursor: None,
+        };
+        let mut summary = RequesterSummary {
+            open: 0,
+            counted: 0,
+            more: false,
+            last_activity_at: None,
+        };
+        loop {
+            let found = self
+                .store
+                .list_tickets(principal.tenant_id(), &query, &page)
+                .await?;
+            if summary.last_activity_at.is_none() {
+                summary.last_activity_at = found.items.first().map(|t| t.public_updated_at);
+            }
+            summary.counted += found.items.len();
+            summary.open += found
+                .items
+                .iter()
+                .filter(|t| t.status.is_unsolved())
+                .count();
+            match found.next_cursor {
+                Some(next) if summary.counted < SUMMARY_LIMIT => page.cursor = Some(next),
+                Some(_) => {
+                    summary.more = true;
+                    return Ok(summary);
+                }
+                None => return Ok(summary),
+            }
+        }
+    }
+}
