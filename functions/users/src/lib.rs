@@ -27,7 +27,7 @@ use switchboard_domain::kernel::validation::bounded_text;
 use switchboard_http::conditional::IfMatch;
 use switchboard_http::extract::{PageQuery, path_id};
 use switchboard_http::problem::Problems;
-use switchboard_http::respond::{created, versioned};
+use switchboard_http::respond::created;
 use switchboard_http::routes::Routes;
 use switchboard_http::views::{ApiKeyView, ListView, PageView, UserView};
 use switchboard_http::{ApiError, Authenticated, Json, Query};
@@ -217,11 +217,7 @@ async fn get_user(
         .directory
         .get_user(&principal, path_id::<UserId>(&id)?)
         .await?;
-    if !principal.role().is_staff() {
-        return Ok(versioned(user.version, UserView::from(&user)));
-    }
-    let view = profile::ProfileView::of(&state, &principal, &user).await?;
-    Ok(versioned(user.version, view))
+    profile::person(&state, &principal, &user).await
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -284,11 +280,7 @@ async fn update_user(
             Timestamp::now(),
         )
         .await?;
-    if !principal.role().is_staff() {
-        return Ok(versioned(user.version, UserView::from(&user)));
-    }
-    let view = profile::ProfileView::of(&state, &principal, &user).await?;
-    Ok(versioned(user.version, view))
+    profile::person(&state, &principal, &user).await
 }
 
 #[utoipa::path(

@@ -1,6 +1,7 @@
 //! What staff see of a person: the person, staff's notes, their
 //! organisation and their tickets in numbers.
 
+use axum::response::Response;
 use jiff::Timestamp;
 use serde::Serialize;
 use switchboard_domain::DomainError;
@@ -8,6 +9,8 @@ use switchboard_domain::accounts::permissions::Principal;
 use switchboard_domain::accounts::user::User;
 use switchboard_domain::kernel::ids::OrganizationId;
 use switchboard_domain::tickets::listing::RequesterSummary;
+use switchboard_http::ApiError;
+use switchboard_http::respond::versioned;
 use switchboard_http::views::UserView;
 
 use crate::AppState;
@@ -56,13 +59,23 @@ impl From<RequesterSummary> for TicketsSummaryView {
     }
 }
 
+/// A person as the caller may see them: staff get the profile, customers
+/// (who read only themselves) the person alone.
+pub(crate) async fn person(
+    state: &AppState,
+    principal: &Principal,
+    user: &User,
+) -> Result<Response, ApiError> {
+    if !principal.role().is_staff() {
+        return Ok(versioned(user.version, UserView::from(user)));
+    }
+    let view = ProfileView::of(state, principal, user).await?;
+    Ok(versioned(user.version, view))
+}
+
 impl ProfileView {
     /// The profile as staff see it.
-    pub(crate) async fn of(
-        state: &AppState,
-        principal: &Principal,
-        user: &User,
-    ) -> Result<Self, DomainError> {
+    async fn of(state: &AppState, principal: &Principal, user: &User) -> Result<Self, DomainError> {
         let organization = match user.organization_id {
             Some(id) => match state.organizations.get(principal, id).await {
                 Ok(org) => Some(OrganizationRef { id, name: org.name }),
