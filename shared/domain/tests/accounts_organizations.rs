@@ -440,3 +440,58 @@ async fn reading_a_colleagues_ticket_adds_no_files_to_it() {
         "but lists them"
     );
 }
+
+#[tokio::test]
+async fn a_colleague_follows_a_shared_ticket_live_only_while_it_is_shared() {
+    use switchboard_domain::realtime::model::Topic;
+    use switchboard_domain::realtime::service::Live;
+    use switchboard_testkit::MemoryPusher;
+
+    let (clock, store, acme) = world().await;
+    let org = org_of(&store, &clock, &acme, SharedTickets::None).await;
+    let ana = acme
+        .person(&store, "customer", "Ana Member", clock.now())
+        .await
+        .unwrap();
+    let tickets = Ticketing::new(store.clone());
+    let t = open(&tickets, &ana.principal, "VPN", clock.now()).await;
+    let pusher = MemoryPusher::new();
+    let live = Live::new(store.clone(), pusher.clone());
+    let follow = async |name: &str| {
+        let bo = acme
+            .person(&store, "customer", name, clock.now())
+            .await
+            .unwrap();
+        let issued = live.issue_ticket(&bo.principal, clock.now()).await.unwrap();
+        let id = format!("conn-{name}");
+        live.connect(Some(&issued.secret), &id, clock.now())
+            .await
+            .unwrap()
+            .unwrap();
+        pusher.take_pushes();
+        let subscribe =
+            serde_json::json!({"action": "subscribe", "topic": Topic::Ticket(t.id).to_string()});
+        live.receive(&id, &subscribe.to_string(), clock.now())
+            .await
+            .unwrap();
+        pusher.messages_to(&id)[0]["type"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_ne!(follow("Bo").await, "subscribed", "nothing shared");
+    Organizations::new(store.clone())
+        .update(
+            &acme.owner.principal,
+            org.id,
+            OrganizationPatch {
+                shared_tickets: Some(SharedTickets::Read),
+                ..OrganizationPatch::default()
+            },
+            None,
+            clock.now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(follow("Cy").await, "subscribed");
+}
