@@ -26,6 +26,7 @@ use std::collections::BTreeSet;
 use jiff::Timestamp;
 use serde::Serialize;
 
+use crate::accounts::organizations::organization_for;
 use crate::accounts::permissions::{Caller, Principal};
 use crate::accounts::tenant::UnverifiedMail;
 use crate::accounts::user::{Email, Role, User};
@@ -37,6 +38,7 @@ use crate::email::classify::{Classification, Verdicts, classify};
 use crate::email::mailbox::Mailbox;
 use crate::email::message::InboundMail;
 use crate::email::reply::split;
+use crate::email::senders::joined_by_domain;
 use crate::email::subject::ticket_tag;
 use crate::email::{ReplyAddresses, thread_id};
 use crate::kernel::error::{DomainError, StoreError};
@@ -370,8 +372,9 @@ where
         })
     }
 
-    /// The sender as a principal: the person with this address, or a new
-    /// customer. `None` for a suspended helpdesk or an unusable address.
+    /// The sender as a principal: the person with this address (joining
+    /// their domain's organisation), or a new customer (in it). `None` for
+    /// a suspended helpdesk or an unusable address.
     async fn sender(
         &self,
         tenant: TenantId,
@@ -386,14 +389,16 @@ where
             return Ok(None);
         };
         let user = match self.store.user_by_email(tenant.id, &email).await? {
-            Some(u) if u.is_active() => u,
+            Some(u) if u.is_active() => joined_by_domain(&self.store, u, now).await?,
             Some(_) => return Ok(None),
             None => {
                 let display = name
                     .map(str::to_owned)
                     .filter(|n| crate::accounts::user::parse_person_name(n).is_ok())
                     .unwrap_or_else(|| address.split('@').next().unwrap_or(address).to_owned());
-                let user = User::new(tenant.id, email.clone(), display, Role::Customer, None, now);
+                let mut user =
+                    User::new(tenant.id, email.clone(), display, Role::Customer, None, now);
+                user.organization_id = organization_for(&self.store, tenant.id, &email).await?;
                 let event =
                     crate::accounts::service::user_created(&user, Actor::operator(), false, now);
                 match self.store.create_user(&user, None, &[event]).await {
