@@ -35,6 +35,18 @@ fn home(acme: &TestTenant) -> String {
     format!("{}.example", acme.tenant.slug.as_str())
 }
 
+/// A customer of `acme`, signed in (at the tenant's own domain).
+async fn member(
+    store: &MemoryStore,
+    clock: &TestClock,
+    acme: &TestTenant,
+    name: &str,
+) -> switchboard_testkit::Person {
+    acme.person(store, "customer", name, clock.now())
+        .await
+        .unwrap()
+}
+
 async fn org_of(
     store: &MemoryStore,
     clock: &TestClock,
@@ -153,10 +165,7 @@ async fn admins_change_organisations_staff_read_them_and_a_domain_has_one_owner(
 async fn customers_join_the_organisation_of_their_domain_and_their_tickets_belong_to_it() {
     let (clock, store, acme) = world().await;
     let org = org_of(&store, &clock, &acme, SharedTickets::None).await;
-    let ana = acme
-        .person(&store, "customer", "Ana Member", clock.now())
-        .await
-        .unwrap();
+    let ana = member(&store, &clock, &acme, "Ana Member").await;
     assert_eq!(ana.user.organization_id, Some(org.id));
     assert_eq!(
         acme.customer.user.organization_id, None,
@@ -196,10 +205,7 @@ async fn customers_join_the_organisation_of_their_domain_and_their_tickets_belon
 async fn an_organisation_shares_its_peoples_tickets_as_it_says_and_only_their_public_parts() {
     let (clock, store, acme) = world().await;
     let org = org_of(&store, &clock, &acme, SharedTickets::None).await;
-    let ana = acme
-        .person(&store, "customer", "Ana Member", clock.now())
-        .await
-        .unwrap();
+    let ana = member(&store, &clock, &acme, "Ana Member").await;
     let tickets = Ticketing::new(store.clone());
     let t = open(&tickets, &ana.principal, "VPN down", clock.now()).await;
     tickets
@@ -230,15 +236,9 @@ async fn an_organisation_shares_its_peoples_tickets_as_it_says_and_only_their_pu
     };
     // Bo signs in after each change: the sharing comes with his credentials.
     let bo = async || {
-        acme.person(
-            &store,
-            "customer",
-            &format!("Bo {}", ulid::Ulid::new()),
-            clock.now(),
-        )
-        .await
-        .unwrap()
-        .principal
+        member(&store, &clock, &acme, &format!("Bo {}", ulid::Ulid::new()))
+            .await
+            .principal
     };
 
     let colleague = bo().await;
@@ -347,10 +347,7 @@ async fn admins_put_customers_in_an_organisation_and_no_one_else() {
 async fn a_self_registered_address_shares_nothing_until_it_is_proven() {
     let (clock, store, acme) = world().await;
     let org = org_of(&store, &clock, &acme, SharedTickets::Comment).await;
-    let ana = acme
-        .person(&store, "customer", "Ana Member", clock.now())
-        .await
-        .unwrap();
+    let ana = member(&store, &clock, &acme, "Ana Member").await;
     let tickets = Ticketing::new(store.clone());
     let t = open(&tickets, &ana.principal, "Payroll", clock.now()).await;
     let accounts = switchboard_testkit::fixtures::accounts(store.clone()).unwrap();
@@ -408,14 +405,8 @@ async fn a_self_registered_address_shares_nothing_until_it_is_proven() {
 async fn reading_a_colleagues_ticket_adds_no_files_to_it() {
     let (clock, store, acme) = world().await;
     let _org = org_of(&store, &clock, &acme, SharedTickets::Read).await;
-    let ana = acme
-        .person(&store, "customer", "Ana Member", clock.now())
-        .await
-        .unwrap();
-    let bo = acme
-        .person(&store, "customer", "Bo Member", clock.now())
-        .await
-        .unwrap();
+    let ana = member(&store, &clock, &acme, "Ana Member").await;
+    let bo = member(&store, &clock, &acme, "Bo Member").await;
     let tickets = Ticketing::new(store.clone());
     let t = open(&tickets, &ana.principal, "VPN", clock.now()).await;
     let files = switchboard_domain::attachments::service::Attachments::new(
@@ -449,19 +440,13 @@ async fn a_colleague_follows_a_shared_ticket_live_only_while_it_is_shared() {
 
     let (clock, store, acme) = world().await;
     let org = org_of(&store, &clock, &acme, SharedTickets::None).await;
-    let ana = acme
-        .person(&store, "customer", "Ana Member", clock.now())
-        .await
-        .unwrap();
+    let ana = member(&store, &clock, &acme, "Ana Member").await;
     let tickets = Ticketing::new(store.clone());
     let t = open(&tickets, &ana.principal, "VPN", clock.now()).await;
     let pusher = MemoryPusher::new();
     let live = Live::new(store.clone(), pusher.clone());
     let follow = async |name: &str| {
-        let bo = acme
-            .person(&store, "customer", name, clock.now())
-            .await
-            .unwrap();
+        let bo = member(&store, &clock, &acme, name).await;
         let issued = live.issue_ticket(&bo.principal, clock.now()).await.unwrap();
         let id = format!("conn-{name}");
         live.connect(Some(&issued.secret), &id, clock.now())

@@ -63,6 +63,13 @@ pub struct Membership {
     pub shared_tickets: SharedTickets,
 }
 
+impl Membership {
+    /// Whether it lets its holder into `organization`'s tickets.
+    pub fn shares(&self, organization: OrganizationId) -> bool {
+        self.organization == organization && self.shared_tickets != SharedTickets::None
+    }
+}
+
 pub fn parse_organization_name(raw: &str) -> Result<String, Invalid> {
     bounded_text(raw, 1, 120)
 }

@@ -236,8 +236,7 @@ where
             })
             .await?;
         if principal.is_customer() {
-            ticket.custom_fields = schema.customer_view(&ticket.custom_fields);
-            ticket = ticket.as_seen_by_customer();
+            ticket = ticket.as_seen_by_customer(&schema);
         }
         Ok(TicketDetail {
             ticket,

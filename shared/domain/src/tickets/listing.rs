@@ -1,7 +1,6 @@
 //! Ticket lists: the most selective dimension reads an index, the other
 //! filters apply while reading, and customers see only their own tickets.
 
-use crate::accounts::organization::SharedTickets;
 use crate::accounts::permissions::{Action, Principal};
 use crate::accounts::ports::{OrganizationStore, TeamStore, UserStore};
 use crate::kernel::error::DomainError;
@@ -119,9 +118,7 @@ where
             .require(Action::ReadTickets)
             .map_err(|_| DomainError::NotFound)?;
         let reaches = if principal.is_customer() {
-            principal.membership.is_some_and(|m| {
-                m.organization == organization && m.shared_tickets != SharedTickets::None
-            })
+            principal.membership.is_some_and(|m| m.shares(organization))
         } else {
             self.store
                 .organization(principal.tenant_id(), organization)
@@ -166,10 +163,7 @@ where
             let schema = self.store.field_schema(principal.tenant_id()).await?;
             tickets.items = std::mem::take(&mut tickets.items)
                 .into_iter()
-                .map(|mut t| {
-                    t.custom_fields = schema.customer_view(&t.custom_fields);
-                    t.as_seen_by_customer()
-                })
+                .map(|t| t.as_seen_by_customer(&schema))
                 .collect();
         }
         Ok(tickets)

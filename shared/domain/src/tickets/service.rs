@@ -188,8 +188,7 @@ where
         if principal.is_customer() {
             comments.retain(|c| c.public);
             let schema = self.store.field_schema(principal.tenant_id()).await?;
-            ticket.custom_fields = schema.customer_view(&ticket.custom_fields);
-            ticket = ticket.as_seen_by_customer();
+            ticket = ticket.as_seen_by_customer(&schema);
         }
         Ok(TicketDetail {
             ticket,
@@ -248,10 +247,7 @@ pub(crate) fn customer_access(principal: &Principal, ticket: &Ticket) -> Option<
     }
     principal
         .membership
-        .filter(|m| {
-            ticket.organization_id == Some(m.organization)
-                && m.shared_tickets != SharedTickets::None
-        })
+        .filter(|m| ticket.organization_id.is_some_and(|o| m.shares(o)))
         .map(|m| Access::Shared(m.shared_tickets))
 }
 

@@ -10,6 +10,7 @@ use serde_json::Value;
 use crate::kernel::events::Actor;
 use crate::kernel::ids::{HistoryId, OrganizationId, TeamId, TenantId, TicketId, UserId};
 use crate::kernel::validation::{Invalid, bounded_text};
+use crate::tickets::fields::FieldSchema;
 
 macro_rules! wire_enum {
     ($(#[$doc:meta])* $name:ident { $($variant:ident => $text:literal),* $(,)? }) => {
@@ -239,9 +240,10 @@ impl Ticket {
             )
     }
 
-    /// The ticket as a customer sees it: the public clock stands for the
-    /// version and update time.
-    pub fn as_seen_by_customer(mut self) -> Ticket {
+    /// The ticket as a customer sees it: the fields `schema` shows them,
+    /// and the public clock for the version and update time.
+    pub fn as_seen_by_customer(mut self, schema: &FieldSchema) -> Ticket {
+        self.custom_fields = schema.customer_view(&self.custom_fields);
         self.version = self.public_version;
         self.updated_at = self.public_updated_at;
         self
