@@ -32,9 +32,12 @@ use switchboard_http::routes::Routes;
 use switchboard_http::views::{ApiKeyView, ListView, PageView, UserView};
 use switchboard_http::{ApiError, Authenticated, Json, Query};
 use switchboard_wiring::Api;
-use switchboard_wiring::services::{DirectoryService, OrganizationsService, TicketingService};
+use switchboard_wiring::services::{
+    DirectoryService, OrganizationsService, PersonalDataService, TicketingService,
+};
 
 mod organizations;
+mod personal_data;
 mod profile;
 
 /// What this function's handlers use, behind the account service that
@@ -44,6 +47,8 @@ pub struct Services {
     pub organizations: OrganizationsService,
     /// For people's profiles: their tickets in numbers.
     pub tickets: TicketingService,
+    /// Exports and erasures of a person's data.
+    pub personal_data: PersonalDataService,
 }
 
 pub type AppState = Api<Services>;
@@ -58,6 +63,9 @@ pub fn routes() -> Routes<Arc<AppState>> {
         .add(Method::GET, "/v1/users/{id}", get_user)
         .add(Method::PATCH, "/v1/users/{id}", update_user)
         .add(Method::DELETE, "/v1/users/{id}", deactivate_user)
+        .add(Method::POST, "/v1/users/{id}/export", personal_data::export)
+        .add(Method::POST, "/v1/users/{id}/erase", personal_data::erase)
+        .add(Method::GET, "/v1/jobs/{id}", personal_data::get_job)
         .add(
             Method::PUT,
             "/v1/users/{id}/organization",
@@ -90,6 +98,9 @@ pub fn routes() -> Routes<Arc<AppState>> {
     get_user,
     update_user,
     deactivate_user,
+    personal_data::export,
+    personal_data::erase,
+    personal_data::get_job,
     organizations::set_membership,
     organizations::list,
     organizations::create,

@@ -9,6 +9,7 @@ async fn main() -> Result<(), lambda_http::Error> {
         directory: env.directory()?,
         organizations: env.organizations(),
         tickets: env.tickets(),
+        personal_data: env.personal_data()?,
     };
     env.serve(users::router, services).await
 }

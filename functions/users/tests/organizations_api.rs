@@ -16,6 +16,7 @@ async fn app() -> Router {
             directory: kit::directory().await,
             organizations: Organizations::new(kit::store().await),
             tickets: switchboard_domain::tickets::service::Ticketing::new(kit::store().await),
+            personal_data: kit::personal_data().await,
         },
     )))
 }

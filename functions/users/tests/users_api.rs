@@ -18,6 +18,7 @@ async fn app() -> Router {
                 kit::store().await,
             ),
             tickets: switchboard_domain::tickets::service::Ticketing::new(kit::store().await),
+            personal_data: kit::personal_data().await,
         },
     )))
 }

@@ -10,8 +10,9 @@ use sha2::{Digest, Sha256};
 use switchboard_domain::accounts::tenant::Slug;
 use switchboard_domain::accounts::user::{Email, Role};
 use switchboard_domain::kernel::ids::{
-    ApiKeyId, AttachmentId, CommentId, DeliveryId, EventId, HistoryId, MailboxId, NotificationId,
-    OrganizationId, SessionId, TeamId, TenantId, TicketId, UploadId, UserId, WebhookId,
+    ApiKeyId, AttachmentId, CommentId, DeliveryId, EventId, HistoryId, JobId, MailboxId,
+    NotificationId, OrganizationId, SessionId, TeamId, TenantId, TicketId, UploadId, UserId,
+    WebhookId,
 };
 use switchboard_domain::limits::bucket::Scope;
 use switchboard_domain::realtime::model::Topic;
@@ -457,6 +458,11 @@ pub fn bouncing(tenant: TenantId, address: &str) -> Key {
     )
 }
 
+/// A background job (an export, an erasure).
+pub fn job(tenant: TenantId, id: JobId) -> Key {
+    Key::new(format!("{}#JOB#{}", t(tenant), id.ulid()), "JOB")
+}
+
 /// A tenant's business-hours calendars (one item, versioned).
 pub fn business_hours(tenant: TenantId) -> Key {
     Key::new(t(tenant), "BUSINESS_HOURS")
@@ -523,7 +529,7 @@ pub fn sla_scheduler() -> Key {
 
 /// Object keys in the attachments bucket: every one starts with the tenant.
 pub mod objects {
-    use switchboard_domain::kernel::ids::{AttachmentId, TenantId, TicketId, UploadId};
+    use switchboard_domain::kernel::ids::{AttachmentId, JobId, TenantId, TicketId, UploadId};
 
     pub fn upload(tenant: TenantId, id: UploadId) -> String {
         format!("tenants/{}/uploads/{}", tenant.ulid(), id.ulid())
@@ -536,5 +542,11 @@ pub mod objects {
             ticket.ulid(),
             id.ulid()
         )
+    }
+
+    /// A job's file. Under its own prefix, which the bucket's lifecycle
+    /// rule expires after a week.
+    pub fn export(tenant: TenantId, job: JobId) -> String {
+        format!("exports/{}/{}.json", tenant.ulid(), job.ulid())
     }
 }

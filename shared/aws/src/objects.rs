@@ -16,6 +16,8 @@ use switchboard_domain::attachments::attachment::{
     Attachment, DOWNLOAD_TTL, PresignedRequest, UPLOAD_TTL, Upload,
 };
 use switchboard_domain::attachments::ports::{ObjectStore, StoredObject};
+use switchboard_domain::kernel::ids::{JobId, TenantId};
+use switchboard_domain::privacy::ports::{ExportFiles, MailArchive};
 
 use crate::keys::objects;
 use crate::store::sdk_error;
@@ -209,6 +211,50 @@ impl ObjectStore for S3Objects {
                 attachment.ticket_id,
                 attachment.id,
             ))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(())
+    }
+}
+
+impl ExportFiles for S3Objects {
+    async fn put_export(&self, tenant: TenantId, job: JobId, body: Vec<u8>) -> StoreResult<String> {
+        let key = objects::export(tenant, job);
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(&key)
+            .content_type("application/json")
+            .body(body.into())
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(key)
+    }
+
+    async fn presign_export(&self, key: &str, filename: &str) -> StoreResult<PresignedRequest> {
+        let request = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .response_content_disposition(format!("attachment; filename=\"{filename}\""))
+            .response_content_type("application/json")
+            .presigned(presigning(DOWNLOAD_TTL)?)
+            .await
+            .map_err(sdk_error)?;
+        Ok(presigned("GET", request, DOWNLOAD_TTL))
+    }
+}
+
+/// The inbound bucket, where received mail is kept as it came.
+impl MailArchive for S3Objects {
+    async fn delete_raw(&self, key: &str) -> StoreResult<()> {
+        self.client
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(key)
             .send()
             .await
             .map_err(sdk_error)?;

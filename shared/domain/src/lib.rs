@@ -17,6 +17,8 @@
 //! webhooks         notifications
 //! realtime         notifications
 //! email            attachments, notifications
+//! jobs             accounts
+//! privacy          email, jobs (a person's export and erasure)
 //! routing          email, realtime, webhooks (the event router: all of them)
 //! ```
 //!
@@ -33,7 +35,9 @@ pub mod tickets;
 
 pub mod attachments;
 pub mod email;
+pub mod jobs;
 pub mod notifications;
+pub mod privacy;
 pub mod realtime;
 pub mod sla;
 pub mod webhooks;

@@ -85,7 +85,11 @@ pub async fn attachments() -> switchboard_wiring::services::AttachmentsService {
     switchboard_domain::attachments::service::Attachments::new(store().await, bucket().await)
 }
 
-/// The store on the test table in the emulator.
+/// Exports and erasures on a fresh bucket.
+pub async fn personal_data() -> switchboard_wiring::services::PersonalDataService {
+    switchboard_domain::privacy::requests::PersonalData::new(store().await, bucket().await)
+}
+
 /// SES identities on the emulator (moto verifies a domain at once).
 pub async fn identities() -> switchboard_aws::identities::SesIdentities {
     switchboard_aws::identities::SesIdentities::new(switchboard_aws::config::sesv2(
@@ -93,6 +97,7 @@ pub async fn identities() -> switchboard_aws::identities::SesIdentities {
     ))
 }
 
+/// The store on the test table in the emulator.
 pub async fn store() -> DynamoStore {
     let table = required("SWITCHBOARD_TEST_TABLE");
     let config = emulator().await;

@@ -21,13 +21,15 @@ use switchboard_domain::attachments::service::Attachments;
 use switchboard_domain::email::ReplyAddresses;
 use switchboard_domain::email::mailing::MailSettings;
 use switchboard_domain::limits::limiter::Limiter;
+use switchboard_domain::privacy::requests::PersonalData;
+use switchboard_domain::privacy::runner::JobRunner;
 use switchboard_domain::tickets::service::Ticketing;
 
 use crate::api::Api;
 use crate::config::{ConfigError, Settings, flag, required, signing_secret};
 use crate::services::{
-    AccountService, AttachmentsService, DirectoryService, OrganizationsService, RecoveryService,
-    TicketingService,
+    AccountService, AttachmentsService, DirectoryService, JobRunnerService, OrganizationsService,
+    PersonalDataService, RecoveryService, TicketingService,
 };
 
 pub struct Env {
@@ -120,6 +122,25 @@ impl Env {
 
     pub fn attachments(&self) -> Result<AttachmentsService, ConfigError> {
         Ok(Attachments::new(self.store(), self.attachments_bucket()?))
+    }
+
+    pub fn personal_data(&self) -> Result<PersonalDataService, ConfigError> {
+        Ok(PersonalData::new(self.store(), self.attachments_bucket()?))
+    }
+
+    /// The jobs worker's runner, on the wall clock.
+    pub fn job_runner(&self) -> Result<JobRunnerService, ConfigError> {
+        let inbound = S3Objects::new(
+            switchboard_aws::config::s3(&self.aws),
+            required("INBOUND_BUCKET")?,
+        );
+        Ok(JobRunner::new(
+            self.store(),
+            self.attachments_bucket()?,
+            self.attachments_bucket()?,
+            inbound,
+            Arc::new(jiff::Timestamp::now),
+        ))
     }
 
     // ----- adapters --------------------------------------------------------

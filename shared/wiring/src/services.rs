@@ -43,3 +43,12 @@ pub type SlaSettingsService = switchboard_domain::sla::settings::SlaSettings<Dyn
 
 /// SLA clocks beside tickets, and the SLA views.
 pub type SlaViewsService = switchboard_domain::sla::views::SlaViews<DynamoStore>;
+
+/// A person's export and erasure, as the API asks for them.
+pub type PersonalDataService =
+    switchboard_domain::privacy::requests::PersonalData<DynamoStore, S3Objects>;
+
+/// The jobs worker's runner: the attachments bucket holds files and
+/// exports, the inbound bucket received mail.
+pub type JobRunnerService =
+    switchboard_domain::privacy::runner::JobRunner<DynamoStore, S3Objects, S3Objects, S3Objects>;

@@ -8,7 +8,7 @@ use switchboard_domain::accounts::api_key::{ApiKey, Scope};
 use switchboard_domain::accounts::session::{RefreshRecord, Session};
 use switchboard_domain::accounts::team::Team;
 use switchboard_domain::accounts::tenant::{Slug, Tenant, TenantSettings, TenantStatus};
-use switchboard_domain::accounts::user::{Email, Role, User, UserStatus};
+use switchboard_domain::accounts::user::{Email, Erasure, Role, User, UserStatus};
 use switchboard_domain::kernel::ids::{
     ApiKeyId, OrganizationId, SessionId, TeamId, TenantId, UserId,
 };
@@ -119,6 +119,8 @@ pub struct UserItem {
     pub organization_id: Option<OrganizationId>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub notes: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub erasure: Option<Erasure>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub version: u64,
@@ -151,6 +153,7 @@ impl From<&User> for UserItem {
             email_verified: u.email_verified,
             organization_id: u.organization_id,
             notes: u.notes.clone(),
+            erasure: u.erasure,
             created_at: u.created_at,
             updated_at: u.updated_at,
             version: u.version,
@@ -173,6 +176,7 @@ impl From<UserItem> for User {
             email_verified: i.email_verified,
             organization_id: i.organization_id,
             notes: i.notes,
+            erasure: i.erasure,
             created_at: i.created_at,
             updated_at: i.updated_at,
             version: i.version,

@@ -37,6 +37,7 @@ impl From<Key> for KeyAttrs {
 mod accounts;
 mod attachments;
 mod email;
+mod jobs;
 mod kernel;
 mod limits;
 mod notifications;
@@ -49,6 +50,7 @@ mod webhooks;
 pub use accounts::*;
 pub use attachments::*;
 pub use email::*;
+pub use jobs::*;
 pub use kernel::*;
 pub use limits::*;
 pub use notifications::*;

@@ -5,6 +5,7 @@
 mod accounts;
 mod attachments;
 mod email;
+mod jobs;
 mod kernel;
 mod limits;
 mod notifications;
@@ -345,6 +346,18 @@ impl DynamoStore {
             .table_name(self.table.as_ref())
             .set_item(Some(item))
             .set_condition_expression(condition.map(str::to_owned))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(())
+    }
+
+    /// Deletes one item, if it is there.
+    async fn delete_if_present(&self, key: &Key) -> StoreResult<()> {
+        self.client
+            .delete_item()
+            .table_name(self.table.as_ref())
+            .set_key(Some(Self::key_attrs(key)))
             .send()
             .await
             .map_err(sdk_error)?;

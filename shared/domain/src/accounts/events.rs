@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::accounts::user::Role;
 use crate::kernel::events::{EventType, Payload};
-use crate::kernel::ids::ApiKeyId;
+use crate::kernel::ids::{ApiKeyId, JobId};
 
 /// `tenant.created`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,6 +54,17 @@ pub struct UserUpdated {
 
 impl Payload for UserUpdated {
     const TYPES: &'static [EventType] = &[EventType::UserUpdated, EventType::UserDeactivated];
+}
+
+/// `user.export_requested` and `user.erased`: the job doing the work.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PersonalDataJob {
+    pub job_id: JobId,
+}
+
+impl Payload for PersonalDataJob {
+    const TYPES: &'static [EventType] = &[EventType::UserExportRequested, EventType::UserErased];
 }
 
 /// `api_key.created`.

@@ -5,7 +5,7 @@ use std::fmt;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::kernel::ids::{OrganizationId, TenantId, UserId};
+use crate::kernel::ids::{JobId, OrganizationId, TenantId, UserId};
 use crate::kernel::validation::{Invalid, bounded_text};
 
 /// An email address, trimmed and lower-cased so that one mailbox is one
@@ -193,6 +193,9 @@ pub struct User {
     pub organization_id: Option<OrganizationId>,
     /// Staff's private notes about the person (never shown to them).
     pub notes: String,
+    /// Set once the person's personal data was erased: what is left of
+    /// them is a tombstone.
+    pub erasure: Option<Erasure>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub version: u64,
@@ -228,6 +231,7 @@ impl User {
             email_verified: true,
             organization_id: None,
             notes: String::new(),
+            erasure: None,
             created_at: now,
             updated_at: now,
             version: 1,
@@ -237,6 +241,18 @@ impl User {
     pub fn is_active(&self) -> bool {
         self.status == UserStatus::Active
     }
+
+    pub fn is_erased(&self) -> bool {
+        self.erasure.is_some()
+    }
+}
+
+/// When a person was erased, and the job that erases what they wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Erasure {
+    pub at: Timestamp,
+    pub job_id: JobId,
 }
 
 #[cfg(test)]

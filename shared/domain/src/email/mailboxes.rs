@@ -24,7 +24,7 @@ pub struct MailboxInput {
 }
 
 /// The decisions the intake records.
-const DECISIONS: &[&str] = &[
+pub const DECISIONS: &[&str] = &[
     "created",
     "threaded",
     "auto_reply",

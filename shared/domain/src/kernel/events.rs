@@ -42,6 +42,8 @@ event_types! {
     UserCreated => "user.created": "A user was created (sign-up, registration, by an admin, or as a ticket's requester).",
     UserUpdated => "user.updated": "A user's name, email, role or status changed (`data.changed`).",
     UserDeactivated => "user.deactivated": "A user was deactivated; their credentials stopped working.",
+    UserExportRequested => "user.export_requested": "Someone asked for a copy of a person's data (`data.jobId`); the export is prepared in the background.",
+    UserErased => "user.erased": "A customer's personal data was erased at an admin's request (`data.jobId`): their name and address are gone, their comments and files follow in the background. Systems that copied the person should erase them too.",
     ApiKeyCreated => "api_key.created": "An API key was created.",
     ApiKeyRevoked => "api_key.revoked": "An API key was revoked.",
     TeamCreated => "team.created": "A team was created.",

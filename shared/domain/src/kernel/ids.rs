@@ -111,6 +111,12 @@ prefixed_id!(
     "org"
 );
 prefixed_id!(
+    /// Work done in the background for a request (a person's export or
+    /// erasure), with its progress.
+    JobId,
+    "job"
+);
+prefixed_id!(
     /// A ticket.
     TicketId,
     "tkt"

@@ -198,7 +198,10 @@ where
         }
         if matches!(
             event.kind,
-            EventType::UserDeactivated | EventType::UserUpdated | EventType::SessionEnded
+            EventType::UserDeactivated
+                | EventType::UserUpdated
+                | EventType::UserErased
+                | EventType::SessionEnded
         ) && let Some(user) = event.subject.user_id
         {
             routed.closed_sockets =

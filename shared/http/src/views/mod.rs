@@ -76,6 +76,10 @@ pub struct UserView {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>)]
     pub organization_id: Option<OrganizationId>,
+    /// When the person's personal data was erased (name and email are a
+    /// tombstone since).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub erased_at: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -91,6 +95,7 @@ impl From<&User> for UserView {
             status: u.status,
             email_verified: u.email_verified,
             organization_id: u.organization_id,
+            erased_at: u.erasure.map(|e| e.at),
             created_at: u.created_at,
             updated_at: u.updated_at,
         }

@@ -17,6 +17,7 @@ mod copies;
 mod credentials;
 mod cursors;
 mod email;
+mod jobs;
 mod kernel;
 mod limits;
 mod lists;
@@ -35,6 +36,7 @@ pub use copies::*;
 pub use credentials::*;
 pub use cursors::*;
 pub use email::*;
+pub use jobs::*;
 pub use kernel::*;
 pub use limits::*;
 pub use lists::*;
@@ -109,6 +111,9 @@ pub const ALL: &[&str] = &[
     "sla_timers_are_found_by_minute",
     "sla_announcements_are_made_once",
     "scheduler_cursor_round_trips",
+    // jobs and privacy
+    "jobs_are_created_once_and_saved_at_their_version",
+    "erasures_forget_mail_and_rewrite_history",
 ];
 
 /// Runs each named contract as a `#[tokio::test]` on the store `$store`

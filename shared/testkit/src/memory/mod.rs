@@ -13,6 +13,7 @@ mod credentials;
 mod cursor;
 mod email;
 mod faults;
+mod jobs;
 mod kernel;
 mod keys;
 mod limits;

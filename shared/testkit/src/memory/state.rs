@@ -14,10 +14,11 @@ use switchboard_domain::accounts::user::User;
 use switchboard_domain::attachments::attachment::{Attachment, Upload};
 use switchboard_domain::email::Mailbox;
 use switchboard_domain::email::message_record::MessageRecord;
+use switchboard_domain::jobs::job::Job;
 use switchboard_domain::kernel::events::DomainEvent;
 use switchboard_domain::kernel::idempotency::IdempotencyRecord;
 use switchboard_domain::kernel::ids::{
-    AttachmentId, CommentId, DeliveryId, EventId, HistoryId, MailboxId, NotificationId,
+    AttachmentId, CommentId, DeliveryId, EventId, HistoryId, JobId, MailboxId, NotificationId,
     OrganizationId, SessionId, TeamId, TenantId, TicketId, UploadId, UserId, WebhookId,
 };
 use switchboard_domain::notifications::notification::{Notification, Preferences};
@@ -120,6 +121,8 @@ pub(super) struct State {
     pub ticket_slas: BTreeMap<Tenanted<TicketId>, StoredSla>,
     pub sla_marks: BTreeSet<(TenantId, TicketId, String, Threshold)>,
     pub scheduler_cursor: Option<Timestamp>,
+    // jobs
+    pub jobs: BTreeMap<Tenanted<JobId>, Job>,
 }
 
 impl State {

@@ -10,6 +10,8 @@ use switchboard_domain::attachments::attachment::{
     Attachment, DOWNLOAD_TTL, PresignedRequest, UPLOAD_TTL, Upload,
 };
 use switchboard_domain::attachments::ports::{ObjectStore, StoredObject};
+use switchboard_domain::kernel::ids::{JobId, TenantId};
+use switchboard_domain::privacy::ports::{ExportFiles, MailArchive};
 
 use super::Shared;
 use crate::clock::TestClock;
@@ -167,5 +169,54 @@ impl ObjectStore for MemoryObjects {
         self.files
             .call(|f| f.remove(&attachment_key(attachment)))
             .map(|_| ())
+    }
+}
+
+/// Exports live in the same bucket, under `exports/`.
+pub fn export_key(tenant: TenantId, job: JobId) -> String {
+    format!("exports/{}/{}.json", tenant.ulid(), job.ulid())
+}
+
+impl MemoryObjects {
+    /// The bytes at `key`, if the bucket has them.
+    pub fn bytes(&self, key: &str) -> Option<Vec<u8>> {
+        self.files.with(|f| f.get(key).map(|o| o.bytes.clone()))
+    }
+
+    /// Stores `bytes` at `key` (raw mail as the inbound bucket has it).
+    pub fn put_bytes(&self, key: &str, bytes: &[u8]) {
+        let object = Object {
+            bytes: bytes.to_vec(),
+            content_type: "application/octet-stream".into(),
+        };
+        self.files.with(|f| f.insert(key.to_owned(), object));
+    }
+}
+
+impl ExportFiles for MemoryObjects {
+    async fn put_export(&self, tenant: TenantId, job: JobId, body: Vec<u8>) -> StoreResult<String> {
+        let key = export_key(tenant, job);
+        let object = Object {
+            bytes: body,
+            content_type: "application/json".into(),
+        };
+        self.files.call(|f| f.insert(key.clone(), object))?;
+        Ok(key)
+    }
+
+    async fn presign_export(&self, key: &str, filename: &str) -> StoreResult<PresignedRequest> {
+        let expires_at = self.now() + DOWNLOAD_TTL;
+        self.files.call(|_| PresignedRequest {
+            method: "GET".into(),
+            url: format!("memory://attachments/{key}?expires={expires_at}&filename={filename}"),
+            headers: Vec::new(),
+            expires_at,
+        })
+    }
+}
+
+impl MailArchive for MemoryObjects {
+    async fn delete_raw(&self, key: &str) -> StoreResult<()> {
+        self.files.call(|f| f.remove(key)).map(|_| ())
     }
 }
