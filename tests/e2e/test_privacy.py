@@ -65,6 +65,14 @@ def test_an_erased_customers_address_opens_a_new_ticket_and_nothing_names_them(a
     assert r.status_code == 201, r.text
     requester = old["requesterId"]
 
+    # An admin exported her before: the link goes with her.
+    r = api.call("POST", f"/v1/users/{requester}/export", token=owner)
+    assert r.status_code == 202, r.text
+    export = finished(api, owner, r.headers["location"])
+    assert export["status"] == "done" and export["download"]["url"], export
+    assert requests.get(export["download"]["url"], timeout=30).status_code == 200
+    export_url = r.headers["location"]
+
     path = f"/v1/users/{requester}/erase"
     assert_problem(api.call("POST", path, {"confirm": "someone@else.example"}, token=owner),
                    422, "validation_failed")
@@ -72,6 +80,11 @@ def test_an_erased_customers_address_opens_a_new_ticket_and_nothing_names_them(a
     assert r.status_code == 202, r.text
     job = finished(api, owner, r.headers["location"])
     assert (job["status"], job["type"]) == ("done", "person_erasure"), job
+    after = api.call("GET", export_url, token=owner).json()
+    assert "download" not in after, after
+    # The file is gone (S3 answers 403 for a missing key to whoever may not
+    # list the bucket, as a presigned link may not).
+    assert requests.get(export["download"]["url"], timeout=30).status_code in (403, 404)
     again = api.call("POST", path, {"confirm": ana}, token=owner)
     assert (again.status_code, again.json()["id"]) == (202, job["id"])
 

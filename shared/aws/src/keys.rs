@@ -242,6 +242,7 @@ pub fn ticket_index_pk(tenant: TenantId, dimension: &TicketDimension) -> String 
         TicketDimension::Team(None) => format!("{t}#TT#none"),
         TicketDimension::Requester(u) => format!("{t}#TR#{}", u.ulid()),
         TicketDimension::Organization(o) => format!("{t}#TO#{}", o.ulid()),
+        TicketDimension::Deleted => format!("{t}#TD"),
     }
 }
 
@@ -269,6 +270,10 @@ pub fn ticket_index(dimension: &TicketDimension, sort: TicketSort) -> &'static s
         (TicketDimension::All, false) => "GSI10",
         (TicketDimension::Organization(_), true) => "GSI3",
         (TicketDimension::Organization(_), false) => "GSI8",
+        // A deleted ticket is in no other list: the all-tickets indexes
+        // hold it under the deleted partition.
+        (TicketDimension::Deleted, true) => "GSI5",
+        (TicketDimension::Deleted, false) => "GSI10",
     }
 }
 
@@ -529,7 +534,9 @@ pub fn sla_scheduler() -> Key {
 
 /// Object keys in the attachments bucket: every one starts with the tenant.
 pub mod objects {
-    use switchboard_domain::kernel::ids::{AttachmentId, JobId, TenantId, TicketId, UploadId};
+    use switchboard_domain::kernel::ids::{
+        AttachmentId, JobId, TenantId, TicketId, UploadId, UserId,
+    };
 
     pub fn upload(tenant: TenantId, id: UploadId) -> String {
         format!("tenants/{}/uploads/{}", tenant.ulid(), id.ulid())
@@ -544,9 +551,14 @@ pub mod objects {
         )
     }
 
-    /// A job's file. Under its own prefix, which the bucket's lifecycle
-    /// rule expires after a week.
-    pub fn export(tenant: TenantId, job: JobId) -> String {
-        format!("exports/{}/{}.json", tenant.ulid(), job.ulid())
+    /// A job's file about a person. Under its own prefix, which the
+    /// bucket's lifecycle rule expires after a week.
+    pub fn export(tenant: TenantId, person: UserId, job: JobId) -> String {
+        format!("{}{}.json", exports_of(tenant, person), job.ulid())
+    }
+
+    /// Where every export about a person is.
+    pub fn exports_of(tenant: TenantId, person: UserId) -> String {
+        format!("exports/{}/{}/", tenant.ulid(), person.ulid())
     }
 }

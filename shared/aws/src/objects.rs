@@ -16,7 +16,7 @@ use switchboard_domain::attachments::attachment::{
     Attachment, DOWNLOAD_TTL, PresignedRequest, UPLOAD_TTL, Upload,
 };
 use switchboard_domain::attachments::ports::{ObjectStore, StoredObject};
-use switchboard_domain::kernel::ids::{JobId, TenantId};
+use switchboard_domain::kernel::ids::{JobId, TenantId, UserId};
 use switchboard_domain::privacy::ports::{ExportFiles, MailArchive};
 
 use crate::keys::objects;
@@ -219,8 +219,14 @@ impl ObjectStore for S3Objects {
 }
 
 impl ExportFiles for S3Objects {
-    async fn put_export(&self, tenant: TenantId, job: JobId, body: Vec<u8>) -> StoreResult<String> {
-        let key = objects::export(tenant, job);
+    async fn put_export(
+        &self,
+        tenant: TenantId,
+        person: UserId,
+        job: JobId,
+        body: Vec<u8>,
+    ) -> StoreResult<String> {
+        let key = objects::export(tenant, person, job);
         self.client
             .put_object()
             .bucket(&self.bucket)
@@ -245,6 +251,37 @@ impl ExportFiles for S3Objects {
             .await
             .map_err(sdk_error)?;
         Ok(presigned("GET", request, DOWNLOAD_TTL))
+    }
+
+    async fn delete_exports(&self, tenant: TenantId, person: UserId) -> StoreResult<()> {
+        let prefix = objects::exports_of(tenant, person);
+        let mut token = None;
+        loop {
+            let listed = self
+                .client
+                .list_objects_v2()
+                .bucket(&self.bucket)
+                .prefix(&prefix)
+                .set_continuation_token(token)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            for object in listed.contents() {
+                if let Some(key) = object.key() {
+                    self.client
+                        .delete_object()
+                        .bucket(&self.bucket)
+                        .key(key)
+                        .send()
+                        .await
+                        .map_err(sdk_error)?;
+                }
+            }
+            match listed.next_continuation_token() {
+                Some(next) => token = Some(next.to_owned()),
+                None => return Ok(()),
+            }
+        }
     }
 }
 

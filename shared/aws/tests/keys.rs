@@ -233,6 +233,29 @@ fn golden_keys() {
         ticket_index(&TicketDimension::All, TicketSort::CreatedAt),
         "GSI10"
     );
+    // Deleted tickets: their own partition of the all-tickets indexes.
+    assert_eq!(
+        ticket_index_pk(t, &TicketDimension::Deleted),
+        "T#01J9Z3Q4W5E6R7T8Y9V0A1B2C3#TD"
+    );
+    assert_eq!(
+        [TicketSort::UpdatedAt, TicketSort::CreatedAt]
+            .map(|s| ticket_index(&TicketDimension::Deleted, s)),
+        ["GSI5", "GSI10"]
+    );
+    let job_id = switchboard_domain::kernel::ids::JobId::from_ulid(tk.ulid());
+    assert_eq!(
+        job(t, job_id),
+        Key {
+            pk: "T#01J9Z3Q4W5E6R7T8Y9V0A1B2C3#JOB#01J9Z3Q4W5E6R7T8Y9V0A1B2C8".into(),
+            sk: "JOB".into()
+        }
+    );
+    assert_eq!(
+        objects::export(t, u, job_id),
+        "exports/01J9Z3Q4W5E6R7T8Y9V0A1B2C3/01J9Z3Q4W5E6R7T8Y9V0A1B2C4/01J9Z3Q4W5E6R7T8Y9V0A1B2C8.json"
+    );
+    assert!(objects::export(t, u, job_id).starts_with(&objects::exports_of(t, u)));
     assert_eq!(
         organization_domain(t, "acme.example"),
         Key {

@@ -19,6 +19,7 @@
 //! email            attachments, notifications
 //! jobs             accounts
 //! privacy          email, jobs (a person's export and erasure)
+//! search           tickets (the query language)
 //! routing          email, realtime, webhooks (the event router: all of them)
 //! ```
 //!
@@ -39,6 +40,7 @@ pub mod jobs;
 pub mod notifications;
 pub mod privacy;
 pub mod realtime;
+pub mod search;
 pub mod sla;
 pub mod webhooks;
 

@@ -283,3 +283,220 @@ async fn an_erasure_that_was_not_written_stops_at_its_job_which_then_does_nothin
     ));
     assert_eq!(s.run(&job).await, Ran::Done);
 }
+
+#[tokio::test]
+async fn deleted_tickets_are_erased_too_so_a_restore_brings_nothing_back() {
+    let s = story().await;
+    let d = &s.desk;
+    let owner = &d.acme.owner.principal;
+    let now = d.clock.now();
+    d.ticketing.delete(owner, s.hers, now).await.unwrap();
+    d.ticketing.delete(owner, s.bos, now).await.unwrap();
+    let job = s.requests().erase(owner, s.ana.id, ANA, now).await.unwrap();
+    assert_eq!(s.run(&job).await, Ran::Done);
+    for ticket in [s.hers, s.bos] {
+        d.ticketing.restore(owner, ticket, now).await.unwrap();
+        let detail = d.detail(ticket).await;
+        let shown = format!("{:?}{:?}", detail.ticket, detail.comments);
+        assert!(
+            !shown.contains(ANA) && !shown.contains("Ana Lima"),
+            "{shown}"
+        );
+    }
+    assert!(
+        d.store
+            .attachment(d.acme.id(), s.file.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // Bo's restored ticket lists nobody copied: no one can claim it by
+    // her address.
+    assert!(d.detail(s.bos).await.ticket.cc.is_empty());
+}
+
+#[tokio::test]
+async fn a_failed_erasure_is_run_again_when_asked_again() {
+    let s = story().await;
+    let d = &s.desk;
+    let owner = &d.acme.owner.principal;
+    let job = s
+        .requests()
+        .erase(owner, s.ana.id, ANA, d.clock.now())
+        .await
+        .unwrap();
+    d.objects
+        .fail_next(switchboard_domain::StoreError::Internal(
+            "access denied".into(),
+        ));
+    assert!(matches!(s.run(&job).await, Ran::Failed(_)));
+    let failed = s.job(&job).await;
+    assert_eq!(failed.status, JobStatus::Failed);
+    assert_eq!(
+        failed.error.as_deref(),
+        Some("the job could not finish; ask again to retry"),
+        "no store detail reaches the caller"
+    );
+    let again = s
+        .requests()
+        .erase(owner, s.ana.id, "", d.clock.now())
+        .await
+        .unwrap();
+    assert_ne!(again.id, job.id);
+    assert_eq!(s.run(&again).await, Ran::Done);
+    assert!(
+        d.store
+            .attachment(d.acme.id(), s.file.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let ana = d.store.user(d.acme.id(), s.ana.id).await.unwrap().unwrap();
+    assert_eq!(ana.erasure.unwrap().job_id, again.id);
+    // The failed one is void now.
+    assert_eq!(s.run(&failed).await, Ran::Skipped);
+}
+
+#[tokio::test]
+async fn an_erased_person_cannot_be_given_back_a_name_address_or_organisation() {
+    let s = story().await;
+    let d = &s.desk;
+    let owner = &d.acme.owner.principal;
+    let now = d.clock.now();
+    s.requests().erase(owner, s.ana.id, ANA, now).await.unwrap();
+    let directory = switchboard_testkit::fixtures::directory(d.store.clone()).unwrap();
+    let patch = switchboard_domain::accounts::input::UserPatch {
+        name: Some("Ana Lima".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        fields(
+            directory
+                .update_user(owner, s.ana.id, patch, None, now)
+                .await
+        ),
+        vec![("id".to_owned(), "erased")]
+    );
+    assert_eq!(
+        fields(
+            directory
+                .set_organization(owner, s.ana.id, None, None, now)
+                .await
+        ),
+        vec![("id".to_owned(), "erased")]
+    );
+}
+
+#[tokio::test]
+async fn earlier_exports_are_deleted_and_no_longer_offered() {
+    let s = story().await;
+    let d = &s.desk;
+    let export = s
+        .requests()
+        .request_export(&s.ana_signed_in, s.ana.id, d.clock.now())
+        .await
+        .unwrap();
+    s.run(&export).await;
+    let exported = s.job(&export).await;
+    assert!(s.requests().download(&exported).await.unwrap().is_some());
+    let file = exported.file.clone().unwrap();
+    assert!(d.objects.bytes(&file).is_some());
+
+    let job = s
+        .requests()
+        .erase(&d.acme.owner.principal, s.ana.id, ANA, d.clock.now())
+        .await
+        .unwrap();
+    assert!(
+        s.requests().download(&exported).await.unwrap().is_none(),
+        "no link once she is erased, even before the job runs"
+    );
+    s.run(&job).await;
+    assert!(d.objects.bytes(&file).is_none());
+}
+
+#[tokio::test]
+async fn an_erasure_whose_person_never_became_a_tombstone_is_abandoned_in_time() {
+    let s = story().await;
+    let d = &s.desk;
+    let orphan = Job::new(
+        JobId::new(),
+        d.acme.id(),
+        Work::PersonErasure {
+            user_id: s.ana.id,
+            address: Email::parse(ANA).ok(),
+            organization_id: None,
+        },
+        d.acme.owner.principal.actor(),
+        d.clock.now(),
+    );
+    d.store.create_job(&orphan, &[]).await.unwrap();
+    d.clock.advance(
+        switchboard_domain::privacy::runner::ORPHAN_AFTER + jiff::SignedDuration::from_secs(1),
+    );
+    assert_eq!(s.run(&orphan).await, Ran::Failed("not erased".into()));
+    let void = d.store.job(d.acme.id(), orphan.id).await.unwrap().unwrap();
+    assert!(matches!(
+        void.work,
+        Work::PersonErasure { address: None, .. }
+    ));
+    assert!(
+        !d.store
+            .user(d.acme.id(), s.ana.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .is_erased()
+    );
+}
+
+#[tokio::test]
+async fn mail_from_the_address_does_not_reach_the_old_tickets_through_an_organisation() {
+    use switchboard_domain::accounts::organization::{NewOrganization, SharedTickets};
+    use switchboard_domain::accounts::organizations::Organizations;
+    let s = story().await;
+    let d = &s.desk;
+    let owner = &d.acme.owner.principal;
+    // Globex shares tickets to answer; Ana is in it.
+    let org = Organizations::new(d.store.clone())
+        .create(
+            owner,
+            NewOrganization {
+                name: "Globex".into(),
+                domains: ["globex.example".to_owned()].into(),
+                notes: String::new(),
+                shared_tickets: SharedTickets::Comment,
+            },
+            d.clock.now(),
+        )
+        .await
+        .unwrap();
+    let directory = switchboard_testkit::fixtures::directory(d.store.clone()).unwrap();
+    directory
+        .set_organization(owner, s.ana.id, Some(org.id), None, d.clock.now())
+        .await
+        .unwrap();
+    let job = s
+        .requests()
+        .erase(owner, s.ana.id, ANA, d.clock.now())
+        .await
+        .unwrap();
+    s.run(&job).await;
+    let number = d.detail(s.hers).await.ticket.number;
+    let reply_address = channels_support::replies().address(d.acme.id(), number);
+    let mail = raw_mail(
+        &[
+            ("From", ANA),
+            ("To", reply_address.as_str()),
+            ("Subject", &format!("Re: [#{number}] Invoice 7731 is wrong")),
+            (
+                "Message-ID",
+                &format!("<{}>", channels_support::message_id()),
+            ),
+        ],
+        "Me again.",
+    );
+    let decision = d.receive(&reply_address, &mail).await;
+    assert_eq!(decision.decision, "created", "{decision:?}");
+    assert_ne!(decision.ticket_id, Some(s.hers));
+}

@@ -24,7 +24,7 @@ pub const COMMENT_ENTITY: &str = "comment";
 pub const HISTORY_ENTITY: &str = "history";
 
 /// A ticket with the index keys of every list it appears in. A deleted
-/// ticket has none: it leaves every list at once.
+/// ticket leaves every list at once, for the deleted tickets' one.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TicketItem {
@@ -120,10 +120,13 @@ pub fn dimensions(t: &Ticket) -> Vec<TicketDimension> {
 impl TicketItem {
     pub fn new(t: &Ticket) -> Result<Self, serde_json::Error> {
         let mut index = BTreeMap::new();
-        if !t.is_deleted() {
-            for d in dimensions(t) {
-                list_under(t, &d, &keys::ticket_index_pk(t.tenant_id, &d), &mut index);
-            }
+        let listed = if t.is_deleted() {
+            vec![TicketDimension::Deleted]
+        } else {
+            dimensions(t)
+        };
+        for d in listed {
+            list_under(t, &d, &keys::ticket_index_pk(t.tenant_id, &d), &mut index);
         }
         Ok(Self {
             key: keys::ticket(t.tenant_id, t.id).into(),

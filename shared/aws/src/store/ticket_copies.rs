@@ -175,7 +175,7 @@ impl DynamoStore {
             _ => None,
         };
         Ok(Page {
-            items: self.listed_tickets(&found).await?,
+            items: self.listed_tickets(&found, false).await?,
             next_cursor: next,
         })
     }

@@ -499,7 +499,9 @@ impl TicketStore for DynamoStore {
             )
             .await?;
         Ok(Page {
-            items: self.listed_tickets(&found).await?,
+            items: self
+                .listed_tickets(&found, query.dimension == TicketDimension::Deleted)
+                .await?,
             next_cursor: start.and_then(|k| self.cursors.seal(&scope, &k)),
         })
     }
@@ -602,7 +604,13 @@ impl DynamoStore {
     /// The tickets that index items list, in their order, in one batch
     /// read: the indexes carry keys and filter attributes only (an item
     /// may be a ticket's copy, in the ticket's partition).
-    pub(super) async fn listed_tickets(&self, found: &[Item]) -> StoreResult<Vec<Ticket>> {
+    /// Only deleted tickets when `deleted`, only the others otherwise (an
+    /// index may lag behind a deletion or a restore).
+    pub(super) async fn listed_tickets(
+        &self,
+        found: &[Item],
+        deleted: bool,
+    ) -> StoreResult<Vec<Ticket>> {
         let wanted: Vec<keys::Key> = found
             .iter()
             .filter_map(|i| {
@@ -620,7 +628,7 @@ impl DynamoStore {
         for k in &wanted {
             if let Some(item) = fetched.remove(&(k.pk.clone(), k.sk.clone())) {
                 let t = ticket_from(item)?;
-                if !t.is_deleted() {
+                if t.is_deleted() == deleted {
                     tickets.push(t);
                 }
             }

@@ -122,7 +122,7 @@ impl<S: UserStore + ApiKeyStore + TeamStore + OrganizationStore> Directory<S> {
             status,
             notes,
         } = input;
-        let mut user = self.managed_user(principal, id).await?;
+        let mut user = changeable(self.managed_user(principal, id).await?)?;
         if if_match.is_some_and(|v| v != user.version) {
             return Err(DomainError::PreconditionFailed);
         }
@@ -216,7 +216,7 @@ impl<S: UserStore + ApiKeyStore + TeamStore + OrganizationStore> Directory<S> {
         if_match: Option<u64>,
         now: Timestamp,
     ) -> Result<User, DomainError> {
-        let mut user = self.managed_user(principal, id).await?;
+        let mut user = changeable(self.managed_user(principal, id).await?)?;
         principal.require(Action::ManageOrganizations)?;
         if if_match.is_some_and(|v| v != user.version) {
             return Err(DomainError::PreconditionFailed);
@@ -492,4 +492,17 @@ fn refuse_owner(role: Role) -> Result<(), DomainError> {
         ));
     }
     Ok(())
+}
+
+/// An erased person stays erased: nothing brings a name, address, role
+/// or organisation back to the tombstone.
+fn changeable(user: User) -> Result<User, DomainError> {
+    if user.is_erased() {
+        return Err(DomainError::field(
+            "id",
+            "erased",
+            "this person's data was erased; the account cannot be changed",
+        ));
+    }
+    Ok(user)
 }

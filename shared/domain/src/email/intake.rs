@@ -503,6 +503,7 @@ where
         if let Route::Reply { number, .. } = route
             && let Some(ticket) = self.store.ticket_id_by_number(tenant, *number).await?
             && let Some(open) = self.open_for_replies(tenant, ticket).await?
+            && !self.ended_by_erasure(&open, principal).await?
         {
             return Ok(Some((open.id, "its signed reply address".into())));
         }
@@ -514,6 +515,7 @@ where
                 .await?
                 .and_then(|r| r.ticket_id)
                 && let Some(open) = self.open_for_replies(tenant, ticket).await?
+                && !self.ended_by_erasure(&open, principal).await?
             {
                 return Ok(Some((open.id, format!("In-Reply-To/References <{id}>"))));
             }
@@ -532,6 +534,25 @@ where
             )));
         }
         Ok(None)
+    }
+
+    /// Whether a ticket's conversation with customers ended when its
+    /// requester was erased: whoever writes from the address now is
+    /// someone new, and gets a ticket of their own. (A requester writing
+    /// to their own ticket needs no look-up.)
+    async fn ended_by_erasure(
+        &self,
+        ticket: &Ticket,
+        principal: &Principal,
+    ) -> Result<bool, DomainError> {
+        if principal.role().is_staff() || principal.user_id() == Some(ticket.requester_id) {
+            return Ok(false);
+        }
+        Ok(self
+            .store
+            .user(ticket.tenant_id, ticket.requester_id)
+            .await?
+            .is_some_and(|u| u.is_erased()))
     }
 
     /// The ticket that takes replies to `ticket`: itself, or the one it was

@@ -142,12 +142,24 @@ impl Job {
         self.version += 1;
     }
 
+    /// Fails the job; its work stays, so that asking again retries it.
     pub fn fail(&mut self, reason: &str, now: Timestamp) {
         self.status = JobStatus::Failed;
         self.error = Some(reason.to_owned());
         self.finished_at = Some(now);
-        self.forget_personal_data();
         self.version += 1;
+    }
+
+    /// Fails a job that will never run (its request did not happen), and
+    /// forgets the personal data it held.
+    pub fn abandon(&mut self, reason: &str, now: Timestamp) {
+        self.fail(reason, now);
+        self.forget_personal_data();
+    }
+
+    /// A new job doing this one's work again (a failed one, asked again).
+    pub fn retry(&self, id: JobId, by: Actor, now: Timestamp) -> Job {
+        Job::new(id, self.tenant_id, self.work.clone(), by, now)
     }
 
     /// An erasure keeps the address only while it needs it.
@@ -202,6 +214,23 @@ mod tests {
             }
         ));
         assert!(!job.start(Timestamp::UNIX_EPOCH));
+    }
+
+    #[test]
+    fn a_failed_job_keeps_its_work_for_a_retry_and_an_abandoned_one_forgets_it() {
+        let mut failed = erasure();
+        failed.fail("storage failed", Timestamp::UNIX_EPOCH);
+        let again = failed.retry(JobId::new(), Actor::system(), Timestamp::UNIX_EPOCH);
+        assert_eq!(
+            (again.work.clone(), again.status),
+            (failed.work.clone(), JobStatus::Queued)
+        );
+        assert_ne!(again.id, failed.id);
+        failed.abandon("never erased", Timestamp::UNIX_EPOCH);
+        assert!(matches!(
+            failed.work,
+            Work::PersonErasure { address: None, .. }
+        ));
     }
 
     #[test]

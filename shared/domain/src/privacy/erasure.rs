@@ -62,13 +62,30 @@ where
             sort: TicketSort::CreatedAt,
             descending: false,
         };
+        let all = |_: &Ticket| true;
         let theirs = query(TicketDimension::Requester(id), address.clone());
-        all_tickets(&self.store, tenant, &theirs, &mut tickets, &mut seen).await?;
+        all_tickets(&self.store, tenant, &theirs, all, &mut tickets, &mut seen).await?;
         if let Some(org) = organization {
             // Where sharing let them answer a colleague's ticket.
             let shared = query(TicketDimension::Organization(org), None);
-            all_tickets(&self.store, tenant, &shared, &mut tickets, &mut seen).await?;
+            all_tickets(&self.store, tenant, &shared, all, &mut tickets, &mut seen).await?;
         }
+        // Deleted tickets are in no list of theirs, and may be restored.
+        let involved = |t: &Ticket| {
+            t.requester_id == id
+                || address.as_ref().is_some_and(|a| t.cc.contains(a))
+                || organization.is_some_and(|o| t.organization_id == Some(o))
+        };
+        let deleted = query(TicketDimension::Deleted, None);
+        all_tickets(
+            &self.store,
+            tenant,
+            &deleted,
+            involved,
+            &mut tickets,
+            &mut seen,
+        )
+        .await?;
         let total = (tickets.len() + DECISIONS.len() + 1) as u64;
         let mut done = 0;
         tracker.step(done, total).await?;
@@ -87,6 +104,8 @@ where
         if let Some(address) = &address {
             self.store.forget_bounce(tenant, address).await?;
         }
+        // Copies of their data made before.
+        self.files.delete_exports(tenant, id).await?;
         tracker.step(total, total).await
     }
 
@@ -98,13 +117,24 @@ where
     ) -> Result<(), DomainError> {
         let tenant = ticket.tenant_id;
         for mut comment in all_comments(&self.store, tenant, ticket.id, false).await? {
-            if comment.author_id == Some(id) && comment.deleted_at.is_none() {
-                let expected = comment.version;
+            if comment.author_id != Some(id) {
+                continue;
+            }
+            let expected = comment.version;
+            let mut changed = false;
+            if comment.deleted_at.is_none() {
                 comment.redact((self.now)());
-                // Its Message-ID named her mail; the index entry goes too.
-                if let Some(mail) = &mut comment.mail {
-                    mail.message_id = None;
+                changed = true;
+            }
+            // Its Message-ID named their mail; the index entry goes too.
+            if let Some(mail) = comment.mail.as_mut().filter(|m| m.message_id.is_some()) {
+                mail.message_id = None;
+                if !changed {
+                    comment.version += 1;
                 }
+                changed = true;
+            }
+            if changed {
                 self.store.save_comment(&comment, expected, &[]).await?;
             }
         }
@@ -131,12 +161,22 @@ where
                 self.store.replace_history(tenant, &entry).await?;
             }
         }
-        if ticket.cc.contains(address) {
+        self.uncopy(ticket, address).await
+    }
+
+    /// Takes `address` off a ticket's participants, reading it again when
+    /// it changed meanwhile (a busy ticket does not fail the erasure).
+    async fn uncopy(&self, mut ticket: Ticket, address: &str) -> Result<(), DomainError> {
+        for _ in 0..5 {
+            if !ticket.cc.contains(address) {
+                return Ok(());
+            }
             let before = ticket.clone();
-            let mut after = ticket;
+            let mut after = ticket.clone();
             after.cc.remove(address);
             after.record_change((self.now)(), false);
-            self.store
+            let written = self
+                .store
                 .write_ticket(TicketWrite {
                     ticket: &after,
                     mode: TicketWriteMode::Replace(before.version),
@@ -147,9 +187,19 @@ where
                     events: &[],
                     idempotency: None,
                 })
-                .await?;
+                .await;
+            match written {
+                Ok(()) => return Ok(()),
+                Err(StoreError::VersionMismatch) => {
+                    match self.store.ticket(ticket.tenant_id, ticket.id).await? {
+                        Some(now) => ticket = now,
+                        None => return Ok(()),
+                    }
+                }
+                Err(e) => return Err(e.into()),
+            }
         }
-        Ok(())
+        Err(DomainError::PreconditionFailed)
     }
 
     /// Forgets the records of mail with one decision that came from or

@@ -139,7 +139,10 @@ where
         };
         let body = serde_json::to_vec_pretty(&document)
             .map_err(|e| DomainError::Internal(format!("encoding an export: {e}")))?;
-        Ok(self.files.put_export(tenant, tracker.job.id, body).await?)
+        Ok(self
+            .files
+            .put_export(tenant, id, tracker.job.id, body)
+            .await?)
     }
 
     async fn ticket_record(
@@ -219,6 +222,7 @@ async fn tickets_of<S: TicketStore>(store: &S, person: &User) -> Result<Vec<Tick
         store,
         person.tenant_id,
         &query,
+        |_| true,
         &mut tickets,
         &mut BTreeSet::new(),
     )

@@ -2,14 +2,23 @@
 
 use crate::attachments::attachment::PresignedRequest;
 use crate::kernel::error::StoreResult;
-use crate::kernel::ids::{JobId, TenantId};
+use crate::kernel::ids::{JobId, TenantId, UserId};
 use crate::tickets::ticket::HistoryEntry;
 
 /// Where exports are kept (expiring after days), and links to them.
 #[trait_variant::make(Send)]
 pub trait ExportFiles: Send + Sync {
-    /// Stores a job's file; its key.
-    async fn put_export(&self, tenant: TenantId, job: JobId, body: Vec<u8>) -> StoreResult<String>;
+    /// Stores a job's file about `person`; its key.
+    async fn put_export(
+        &self,
+        tenant: TenantId,
+        person: UserId,
+        job: JobId,
+        body: Vec<u8>,
+    ) -> StoreResult<String>;
+
+    /// Deletes every export about `person`.
+    async fn delete_exports(&self, tenant: TenantId, person: UserId) -> StoreResult<()>;
 
     /// A short-lived GET of the file at `key`, downloaded as `filename`.
     async fn presign_export(&self, key: &str, filename: &str) -> StoreResult<PresignedRequest>;

@@ -60,7 +60,8 @@ impl<S: UserStore + JobStore, F: ExportFiles> PersonalData<S, F> {
     /// Erases customer `id`'s personal data: their account becomes a
     /// tombstone now; a job erases what they wrote. `confirm` must be the
     /// person's address. Asking again once they are erased changes
-    /// nothing and answers with the same job.
+    /// nothing and answers with the same job, unless that job failed: then
+    /// a new one does its work again.
     pub async fn erase(
         &self,
         principal: &Principal,
@@ -71,7 +72,9 @@ impl<S: UserStore + JobStore, F: ExportFiles> PersonalData<S, F> {
         principal.require(Action::ErasePersonalData)?;
         let mut user = self.person(principal, id).await?;
         if let Some(erasure) = user.erasure {
-            return self.existing(principal, erasure.job_id).await;
+            return self
+                .erased_before(principal, user, erasure.job_id, now)
+                .await;
         }
         if user.role.is_staff() {
             return Err(DomainError::Invalid(vec![FieldError::new(
@@ -106,22 +109,52 @@ impl<S: UserStore + JobStore, F: ExportFiles> PersonalData<S, F> {
         let previous = user.email.clone();
         tombstone::erase(&mut user, job.id, now);
         let event = announce(EventType::UserErased, &user, &job, principal, now);
-        match self
+        let written = self
             .store
             .update_user(&user, expected, Some(&previous), &[event])
-            .await
-        {
-            Ok(()) => Ok(job),
-            // Erased meanwhile by another request: that one's job.
-            Err(StoreError::VersionMismatch) => {
-                let now_erased = self.person(principal, id).await?.erasure;
-                match now_erased {
+            .await;
+        if let Err(e) = written {
+            // The job will never run: it forgets the address now (if this
+            // fails too, the worker abandons it once it is old).
+            let mut void = job;
+            let version = void.version;
+            void.abandon("the erasure was not written", now);
+            let _ = self.store.save_job(&void, version).await;
+            return match e {
+                // Erased meanwhile by another request: that one's job.
+                StoreError::VersionMismatch => match self.person(principal, id).await?.erasure {
                     Some(e) => self.existing(principal, e.job_id).await,
                     None => Err(DomainError::PreconditionFailed),
-                }
-            }
-            Err(e) => Err(e.into()),
+                },
+                e => Err(e.into()),
+            };
         }
+        Ok(job)
+    }
+
+    /// Asked to erase someone erased already: their job, or, if it failed,
+    /// a new one doing its work again.
+    async fn erased_before(
+        &self,
+        principal: &Principal,
+        mut user: User,
+        job_id: JobId,
+        now: Timestamp,
+    ) -> Result<Job, DomainError> {
+        let job = self.existing(principal, job_id).await?;
+        if job.status != JobStatus::Failed {
+            return Ok(job);
+        }
+        let again = job.retry(JobId::new(), principal.actor(), now);
+        self.store.create_job(&again, &[]).await?;
+        let expected = user.version;
+        if let Some(erasure) = &mut user.erasure {
+            erasure.job_id = again.id;
+        }
+        user.version += 1;
+        user.updated_at = now;
+        self.store.update_user(&user, expected, None, &[]).await?;
+        Ok(again)
     }
 
     /// A job, to the admins and to whoever asked for it.
@@ -139,10 +172,15 @@ impl<S: UserStore + JobStore, F: ExportFiles> PersonalData<S, F> {
         }
     }
 
-    /// A short-lived link to a finished job's file.
+    /// A short-lived link to a finished job's file; none once the person
+    /// it is about was erased (the erasure deletes the file too).
     pub async fn download(&self, job: &Job) -> Result<Option<PresignedRequest>, DomainError> {
         match (&job.file, job.status) {
             (Some(key), JobStatus::Done) => {
+                let person = self.store.user(job.tenant_id, job.work.person()).await?;
+                if person.is_none_or(|p| p.is_erased()) {
+                    return Ok(None);
+                }
                 let name = format!("{}-{}.json", job.work.name(), job.work.person());
                 Ok(Some(self.files.presign_export(key, &name).await?))
             }

@@ -19,6 +19,10 @@ use crate::privacy::ports::{ErasureStore, ExportFiles, MailArchive};
 use crate::tickets::ports::{TicketListQuery, TicketStore};
 use crate::tickets::ticket::Ticket;
 
+/// How long an erasure job waits for its person's tombstone (written just
+/// after the job) before it is taken for the leftover of a failed request.
+pub const ORPHAN_AFTER: jiff::SignedDuration = jiff::SignedDuration::from_mins(15);
+
 /// The time, as the worker reads it (a test clock in tests).
 pub type Now = Arc<dyn Fn() -> Timestamp + Send + Sync>;
 
@@ -97,9 +101,17 @@ where
                 // Another request's job erased them: this one is void.
                 Some(_) => {
                     let expected = job.version;
-                    job.fail("the person was erased by another request", (self.now)());
+                    job.abandon("the person was erased by another request", (self.now)());
                     self.save(&job, expected).await?;
                     return Ok(Ran::Failed("superseded".into()));
+                }
+                // Its request failed after recording it: once that is
+                // certain, the job forgets the address and ends.
+                None if job.created_at + ORPHAN_AFTER < (self.now)() => {
+                    let expected = job.version;
+                    job.abandon("the erasure was not written", (self.now)());
+                    self.save(&job, expected).await?;
+                    return Ok(Ran::Failed("not erased".into()));
                 }
                 None => return Err(NotYet::NotErased),
             }
@@ -140,7 +152,9 @@ where
             }
             Err(e) if retryable(&e) => return Err(e.into()),
             Err(e) => {
-                job.fail(&e.to_string(), (self.now)());
+                // The caller reads the job: a plain reason; the cause goes
+                // to the worker's log.
+                job.fail("the job could not finish; ask again to retry", (self.now)());
                 Ran::Failed(e.to_string())
             }
         };
@@ -195,11 +209,12 @@ impl<S: JobStore> Tracker<'_, S> {
     }
 }
 
-/// Every ticket a list query finds, across pages.
+/// Every ticket a list query finds that `keep` keeps, across pages.
 pub(crate) async fn all_tickets<S: TicketStore>(
     store: &S,
     tenant: TenantId,
     query: &TicketListQuery,
+    keep: impl Fn(&Ticket) -> bool,
     into: &mut Vec<Ticket>,
     seen: &mut BTreeSet<crate::kernel::ids::TicketId>,
 ) -> Result<(), DomainError> {
@@ -210,7 +225,7 @@ pub(crate) async fn all_tickets<S: TicketStore>(
     loop {
         let found = store.list_tickets(tenant, query, &page).await?;
         for t in found.items {
-            if seen.insert(t.id) {
+            if keep(&t) && seen.insert(t.id) {
                 into.push(t);
             }
         }

@@ -26,6 +26,9 @@ pub enum TicketDimension {
     Requester(UserId),
     /// The tickets of an organisation's people.
     Organization(OrganizationId),
+    /// Deleted tickets (listed nowhere else until restored): what an
+    /// erasure must reach too.
+    Deleted,
 }
 
 /// Further conditions, applied while reading (pages stay full: the store

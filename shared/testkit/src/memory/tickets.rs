@@ -29,6 +29,7 @@ fn in_dimension(t: &Ticket, dimension: &TicketDimension) -> bool {
         TicketDimension::Team(team) => t.team_id == *team,
         TicketDimension::Requester(r) => t.requester_id == *r,
         TicketDimension::Organization(o) => t.organization_id == Some(*o),
+        TicketDimension::Deleted => t.is_deleted(),
     }
 }
 
@@ -324,7 +325,7 @@ impl TicketStore for MemoryStore {
                 .iter()
                 .filter(|((t, _), ticket)| {
                     *t == tenant
-                        && !ticket.is_deleted()
+                        && ticket.is_deleted() == (query.dimension == TicketDimension::Deleted)
                         && (in_dimension(ticket, &query.dimension)
                             || query.copied.as_ref().is_some_and(|a| ticket.cc.contains(a)))
                         && passes_filters(ticket, query)

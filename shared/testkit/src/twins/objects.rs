@@ -10,7 +10,7 @@ use switchboard_domain::attachments::attachment::{
     Attachment, DOWNLOAD_TTL, PresignedRequest, UPLOAD_TTL, Upload,
 };
 use switchboard_domain::attachments::ports::{ObjectStore, StoredObject};
-use switchboard_domain::kernel::ids::{JobId, TenantId};
+use switchboard_domain::kernel::ids::{JobId, TenantId, UserId};
 use switchboard_domain::privacy::ports::{ExportFiles, MailArchive};
 
 use super::Shared;
@@ -172,9 +172,13 @@ impl ObjectStore for MemoryObjects {
     }
 }
 
-/// Exports live in the same bucket, under `exports/`.
-pub fn export_key(tenant: TenantId, job: JobId) -> String {
-    format!("exports/{}/{}.json", tenant.ulid(), job.ulid())
+/// Exports live in the same bucket, under `exports/`, by person.
+pub fn export_key(tenant: TenantId, person: UserId, job: JobId) -> String {
+    format!("{}{}.json", exports_of(tenant, person), job.ulid())
+}
+
+fn exports_of(tenant: TenantId, person: UserId) -> String {
+    format!("exports/{}/{}/", tenant.ulid(), person.ulid())
 }
 
 impl MemoryObjects {
@@ -194,8 +198,14 @@ impl MemoryObjects {
 }
 
 impl ExportFiles for MemoryObjects {
-    async fn put_export(&self, tenant: TenantId, job: JobId, body: Vec<u8>) -> StoreResult<String> {
-        let key = export_key(tenant, job);
+    async fn put_export(
+        &self,
+        tenant: TenantId,
+        person: UserId,
+        job: JobId,
+        body: Vec<u8>,
+    ) -> StoreResult<String> {
+        let key = export_key(tenant, person, job);
         let object = Object {
             bytes: body,
             content_type: "application/json".into(),
@@ -212,6 +222,13 @@ impl ExportFiles for MemoryObjects {
             headers: Vec::new(),
             expires_at,
         })
+    }
+
+    async fn delete_exports(&self, tenant: TenantId, person: UserId) -> StoreResult<()> {
+        let prefix = exports_of(tenant, person);
+        self.files
+            .call(|f| f.retain(|k, _| !k.starts_with(&prefix)))
+            .map(|_| ())
     }
 }
 
