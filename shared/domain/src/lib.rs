@@ -19,7 +19,7 @@
 //! email            attachments, notifications
 //! jobs             accounts
 //! privacy          email, jobs (a person's export and erasure)
-//! search           tickets (the query language)
+//! search           attachments (full-text search of tickets)
 //! routing          email, realtime, webhooks (the event router: all of them)
 //! ```
 //!

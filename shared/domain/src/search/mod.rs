@@ -1,4 +1,10 @@
-//! Search: the query language agents and customers type, parsed here (pure,
-//! with its own tests) into what an index is asked.
+//! Search: the query language agents and customers type (parsed here,
+//! pure, with its own tests), the document the index keeps of a ticket,
+//! and the use cases that search as a principal and keep documents up to
+//! date. The index itself is a port: `switchboard-search` implements it
+//! on tantivy.
 
+pub mod document;
+pub mod ports;
 pub mod query;
+pub mod service;

@@ -1,0 +1,110 @@
+//! What search needs from an index: documents in, ranked ids out. The
+//! index knows nothing of principals: the request it gets already says
+//! which fields the text may match and which tickets are in scope.
+
+use jiff::Timestamp;
+
+use crate::kernel::error::StoreResult;
+use crate::kernel::ids::{OrganizationId, TeamId, TenantId, TicketId, UserId};
+use crate::search::document::TicketDocument;
+use crate::search::query::{Clause, DateField, Term};
+use crate::tickets::ticket::{Channel, Priority, Status, TicketType};
+
+/// A query with every name resolved, and its scope.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexQuery {
+    pub text: Vec<Clause>,
+    pub excluded: Vec<Term>,
+    pub filters: Vec<IndexFilter>,
+    pub scope: Scope,
+    pub sort: SearchSort,
+    pub descending: bool,
+    pub offset: usize,
+    pub limit: usize,
+}
+
+/// Which tickets, and which of their text, a query may reach.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// Every ticket, public text and internal notes.
+    Staff,
+    /// Public text of the tickets a customer may read: theirs, those their
+    /// address is copied on, and their organisation's when it shares.
+    Customer {
+        user: UserId,
+        address: Option<String>,
+        organization: Option<OrganizationId>,
+        /// Tickets that came by mail are not theirs until they proved
+        /// their address.
+        mail: bool,
+    },
+}
+
+/// A filter, `negated` or not.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexFilter {
+    pub condition: IndexCondition,
+    pub negated: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum IndexCondition {
+    Status(Status),
+    Priority(Priority),
+    Type(TicketType),
+    Channel(Channel),
+    /// `None`: unassigned. A name that matched nobody is an id no
+    /// ticket has.
+    Assignee(Option<UserId>),
+    Requester(UserId),
+    Team(Option<TeamId>),
+    Tag(String),
+    HasAttachment,
+    Number(u64),
+    Date {
+        field: DateField,
+        after: bool,
+        at: Timestamp,
+    },
+    Field {
+        key: String,
+        value: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SearchSort {
+    Relevance,
+    Updated,
+    Created,
+}
+
+/// What matched and where.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    pub ticket_id: TicketId,
+    pub score: f32,
+    /// The subject with the matched words in `<em>`, if they are in it.
+    pub subject: Option<String>,
+    /// A passage of the text the query may reach, likewise.
+    pub snippet: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Hits {
+    pub hits: Vec<Hit>,
+    /// Every match, not only this page's.
+    pub total: usize,
+}
+
+/// One index per tenant.
+#[trait_variant::make(Send)]
+pub trait TicketIndex: Send + Sync {
+    /// Adds or replaces documents (by ticket; an older version than the
+    /// one indexed is ignored).
+    async fn put(&self, tenant: TenantId, documents: &[TicketDocument]) -> StoreResult<()>;
+
+    async fn remove(&self, tenant: TenantId, tickets: &[TicketId]) -> StoreResult<()>;
+
+    async fn search(&self, tenant: TenantId, query: &IndexQuery) -> StoreResult<Hits>;
+}

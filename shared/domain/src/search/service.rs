@@ -1,0 +1,294 @@
+//! Searching tickets as a principal, and keeping a ticket's document in
+//! the index.
+
+use jiff::{SignedDuration, Timestamp};
+
+use crate::DomainError;
+use crate::accounts::permissions::{Action, Principal};
+use crate::accounts::ports::{TeamStore, UserStore};
+use crate::attachments::ports::AttachmentStore;
+use crate::kernel::ids::{TenantId, TicketId, UserId};
+use crate::kernel::pagination::PageRequest;
+use crate::search::document::TicketDocument;
+use crate::search::ports::{
+    Hits, IndexCondition, IndexFilter, IndexQuery, Scope, SearchSort, TicketIndex,
+};
+use crate::search::query::{self, Condition, DateBound, Filter, Person, TeamRef};
+use crate::tickets::ports::{FieldSchemaStore, TicketStore};
+use crate::tickets::service::{copied_address, ensure_visible, owns_mail};
+use crate::tickets::ticket::Ticket;
+
+/// The most results a query pages through (as Zendesk's search caps at
+/// 1,000: a query that needs more is a query to narrow).
+pub const MAX_RESULTS: usize = 1_000;
+
+/// A search as asked.
+#[derive(Debug, Clone)]
+pub struct SearchRequest {
+    pub q: String,
+    pub sort: SearchSort,
+    pub descending: bool,
+    pub offset: usize,
+    pub limit: usize,
+}
+
+/// A ticket found, as the caller may see it, and where it matched.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub ticket: Ticket,
+    pub score: f32,
+    pub subject: Option<String>,
+    pub snippet: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SearchResults {
+    pub items: Vec<Found>,
+    pub total: usize,
+    /// Where the next page starts, if there is one.
+    pub next_offset: Option<usize>,
+}
+
+pub struct Search<S, I> {
+    store: S,
+    index: I,
+}
+
+impl<S, I> Search<S, I>
+where
+    S: UserStore + TeamStore + TicketStore + FieldSchemaStore + AttachmentStore,
+    I: TicketIndex,
+{
+    pub fn new(store: S, index: I) -> Self {
+        Self { store, index }
+    }
+
+    /// The tickets `principal` may read that match `request.q`.
+    pub async fn tickets(
+        &self,
+        principal: &Principal,
+        request: &SearchRequest,
+        now: Timestamp,
+    ) -> Result<SearchResults, DomainError> {
+        principal.require(Action::ReadTickets)?;
+        let parsed = query::parse(&request.q).map_err(|e| {
+            DomainError::field(
+                "q",
+                e.code,
+                format!("{} (at character {}: `{}`)", e.message, e.position, e.token),
+            )
+        })?;
+        let scope = scope_of(principal);
+        let mut filters = Vec::with_capacity(parsed.filters.len());
+        for f in &parsed.filters {
+            filters.push(self.resolve(principal, f, now).await?);
+        }
+        let offset = request.offset.min(MAX_RESULTS);
+        let limit = request.limit.clamp(1, PageRequest::MAX_LIMIT as usize);
+        let hits: Hits = self
+            .index
+            .search(
+                principal.tenant_id(),
+                &IndexQuery {
+                    text: parsed.text,
+                    excluded: parsed.excluded,
+                    filters,
+                    scope,
+                    sort: request.sort,
+                    descending: request.descending,
+                    offset,
+                    limit,
+                },
+            )
+            .await?;
+        let schema = if principal.is_customer() {
+            Some(self.store.field_schema(principal.tenant_id()).await?)
+        } else {
+            None
+        };
+        let mut items = Vec::with_capacity(hits.hits.len());
+        for hit in hits.hits.iter().cloned() {
+            // The table has the last word: a ticket changed or deleted
+            // since it was indexed is shown as it is, or not at all.
+            let Some(ticket) = self
+                .store
+                .ticket(principal.tenant_id(), hit.ticket_id)
+                .await?
+                .filter(|t| !t.is_deleted())
+            else {
+                continue;
+            };
+            if ensure_visible(principal, &ticket).is_err() {
+                continue;
+            }
+            let ticket = match &schema {
+                Some(schema) => ticket.as_seen_by_customer(schema),
+                None => ticket,
+            };
+            items.push(Found {
+                ticket,
+                score: hit.score,
+                subject: hit.subject,
+                snippet: hit.snippet,
+            });
+        }
+        let total = hits.total.min(MAX_RESULTS);
+        let next = offset + limit;
+        Ok(SearchResults {
+            items,
+            total,
+            next_offset: (next < total).then_some(next),
+        })
+    }
+
+    /// Brings ticket `id`'s document up to date: written from the table as
+    /// it is now, or removed when the ticket is deleted or gone. Safe to
+    /// repeat and to run for an old change.
+    pub async fn index_ticket(&self, tenant: TenantId, id: TicketId) -> Result<(), DomainError> {
+        let Some(ticket) = self
+            .store
+            .ticket(tenant, id)
+            .await?
+            .filter(|t| !t.is_deleted())
+        else {
+            self.index.remove(tenant, &[id]).await?;
+            return Ok(());
+        };
+        let mut comments = Vec::new();
+        let mut page = PageRequest {
+            limit: PageRequest::MAX_LIMIT,
+            cursor: None,
+        };
+        loop {
+            let found = self.store.comments(tenant, id, false, &page).await?;
+            comments.extend(found.items);
+            match found.next_cursor {
+                Some(c) => page.cursor = Some(c),
+                None => break,
+            }
+        }
+        let files = !self.store.attachments(tenant, id).await?.is_empty();
+        let document = TicketDocument::of(&ticket, &comments, files);
+        self.index.put(tenant, &[document]).await?;
+        Ok(())
+    }
+
+    /// A filter with its names resolved; customers may filter only by what
+    /// they can see of a ticket.
+    async fn resolve(
+        &self,
+        principal: &Principal,
+        filter: &Filter,
+        now: Timestamp,
+    ) -> Result<IndexFilter, DomainError> {
+        let tenant = principal.tenant_id();
+        let staff_only = || {
+            DomainError::field(
+                "q",
+                "filter_not_allowed",
+                "customers filter by status, priority, type, channel, number, attachments and dates",
+            )
+        };
+        let me = || {
+            principal.user_id().ok_or_else(|| {
+                DomainError::field("q", "invalid_value", "an API key is nobody's `me`")
+            })
+        };
+        let condition = match &filter.condition {
+            Condition::Status(s) => IndexCondition::Status(*s),
+            Condition::Priority(p) => IndexCondition::Priority(*p),
+            Condition::Type(t) => IndexCondition::Type(*t),
+            Condition::Channel(c) => IndexCondition::Channel(*c),
+            Condition::HasAttachment => IndexCondition::HasAttachment,
+            Condition::Number(n) => IndexCondition::Number(*n),
+            Condition::Date {
+                field,
+                after,
+                bound,
+            } => IndexCondition::Date {
+                field: *field,
+                after: *after,
+                at: match bound {
+                    DateBound::DaysAgo(days) => {
+                        now - SignedDuration::from_hours(24 * i64::from(*days))
+                    }
+                    DateBound::Day(day) => day
+                        .to_zoned(jiff::tz::TimeZone::UTC)
+                        .map(|z| z.timestamp())
+                        .map_err(|_| DomainError::field("q", "invalid_value", "a date"))?,
+                },
+            },
+            _ if principal.is_customer() => {
+                // Their own tickets: `requester:me` says nothing more.
+                if filter.condition == Condition::Requester(Person::Me) {
+                    IndexCondition::Requester(me()?)
+                } else {
+                    return Err(staff_only());
+                }
+            }
+            Condition::Assignee(p) => IndexCondition::Assignee(self.person(principal, p).await?),
+            Condition::Requester(p) => IndexCondition::Requester(
+                self.person(principal, p).await?.unwrap_or_else(UserId::new),
+            ),
+            Condition::Team(TeamRef::Nobody) => IndexCondition::Team(None),
+            Condition::Team(TeamRef::Id(id)) => IndexCondition::Team(Some(*id)),
+            Condition::Team(TeamRef::Name(name)) => {
+                let teams = self.store.list_teams(tenant).await?;
+                let id = teams
+                    .iter()
+                    .find(|t| t.name.eq_ignore_ascii_case(name))
+                    .map(|t| t.id)
+                    // No such team: a team no ticket has.
+                    .unwrap_or_else(crate::kernel::ids::TeamId::new);
+                IndexCondition::Team(Some(id))
+            }
+            Condition::Tag(tag) => IndexCondition::Tag(tag.as_str().to_owned()),
+            Condition::Field { key, value } => IndexCondition::Field {
+                key: key.clone(),
+                value: value.clone(),
+            },
+        };
+        Ok(IndexFilter {
+            condition,
+            negated: filter.negated,
+        })
+    }
+
+    /// Who a people filter names (`None`: nobody); an address no one has
+    /// is an id no ticket has.
+    async fn person(
+        &self,
+        principal: &Principal,
+        person: &Person,
+    ) -> Result<Option<UserId>, DomainError> {
+        Ok(match person {
+            Person::Me => Some(principal.user_id().ok_or_else(|| {
+                DomainError::field("q", "invalid_value", "an API key is nobody's `me`")
+            })?),
+            Person::Nobody => None,
+            Person::Id(id) => Some(*id),
+            Person::Email(email) => Some(
+                self.store
+                    .user_by_email(principal.tenant_id(), email)
+                    .await?
+                    .map_or_else(UserId::new, |u| u.id),
+            ),
+        })
+    }
+}
+
+/// What a principal's query may reach.
+fn scope_of(principal: &Principal) -> Scope {
+    if !principal.is_customer() {
+        return Scope::Staff;
+    }
+    Scope::Customer {
+        user: principal.user_id().unwrap_or_else(UserId::new),
+        address: copied_address(principal),
+        organization: principal
+            .membership
+            .filter(|m| m.shares(m.organization))
+            .map(|m| m.organization),
+        mail: owns_mail(principal),
+    }
+}

@@ -1,0 +1,185 @@
+//! The domain's resolved query as a tantivy query: text clauses over the
+//! fields the scope allows, filters on exact fields, the scope itself.
+
+use std::ops::Bound;
+
+use switchboard_domain::search::ports::{IndexCondition, IndexFilter, IndexQuery, Scope};
+use switchboard_domain::search::query::{DateField, Term as QueryTerm};
+use tantivy::query::{
+    AllQuery, BooleanQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{DateTime, Term};
+
+use crate::documents::{date, field_value};
+use crate::schema::{Fields, NOBODY};
+
+type Boxed = Box<dyn Query>;
+
+/// The text fields a scope's query may match.
+fn text_fields(f: &Fields, scope: &Scope) -> Vec<Field> {
+    match scope {
+        Scope::Staff => vec![f.subject, f.public, f.internal],
+        Scope::Customer { .. } => vec![f.subject, f.public],
+    }
+}
+
+/// One term of the query over `fields`: any of them may hold it.
+fn term_query(term: &QueryTerm, fields: &[Field]) -> Boxed {
+    let per_field: Vec<(Occur, Boxed)> = fields
+        .iter()
+        .filter_map(|field| {
+            let q: Boxed = match term {
+                QueryTerm::Word {
+                    text,
+                    prefix: false,
+                } => Box::new(TermQuery::new(
+                    Term::from_field_text(*field, text),
+                    IndexRecordOption::WithFreqs,
+                )),
+                QueryTerm::Word { text, prefix: true } => Box::new(FuzzyTermQuery::new_prefix(
+                    Term::from_field_text(*field, text),
+                    0,
+                    false,
+                )),
+                QueryTerm::Phrase(words) => {
+                    let terms: Vec<Term> = words
+                        .split(' ')
+                        .map(|w| Term::from_field_text(*field, w))
+                        .collect();
+                    if terms.len() < 2 {
+                        Box::new(TermQuery::new(
+                            terms.into_iter().next()?,
+                            IndexRecordOption::WithFreqs,
+                        ))
+                    } else {
+                        Box::new(PhraseQuery::new(terms))
+                    }
+                }
+            };
+            Some((Occur::Should, q))
+        })
+        .collect();
+    Box::new(BooleanQuery::new(per_field))
+}
+
+fn exact(field: Field, value: &str) -> Boxed {
+    Box::new(TermQuery::new(
+        Term::from_field_text(field, value),
+        IndexRecordOption::Basic,
+    ))
+}
+
+fn filter_query(f: &Fields, filter: &IndexFilter) -> Boxed {
+    let nobody = |v: Option<String>| v.unwrap_or_else(|| NOBODY.to_owned());
+    match &filter.condition {
+        IndexCondition::Status(s) => exact(f.status, s.as_str()),
+        IndexCondition::Priority(p) => exact(f.priority, p.as_str()),
+        IndexCondition::Type(t) => exact(f.kind, t.as_str()),
+        IndexCondition::Channel(c) => exact(f.channel, c.as_str()),
+        IndexCondition::Assignee(a) => exact(f.assignee, &nobody(a.map(|a| a.to_string()))),
+        IndexCondition::Requester(r) => exact(f.requester, &r.to_string()),
+        IndexCondition::Team(t) => exact(f.team, &nobody(t.map(|t| t.to_string()))),
+        IndexCondition::Tag(tag) => exact(f.tag, tag),
+        IndexCondition::HasAttachment => exact(f.has, "attachment"),
+        IndexCondition::Number(n) => Box::new(TermQuery::new(
+            Term::from_field_u64(f.number, *n),
+            IndexRecordOption::Basic,
+        )),
+        IndexCondition::Field { key, value } => exact(f.field, &field_value(key, value)),
+        IndexCondition::Date { field, after, at } => {
+            let field = match field {
+                DateField::Created => f.created,
+                DateField::Updated => f.updated,
+                DateField::Solved => f.solved,
+            };
+            let bound: DateTime = date(*at);
+            let term = Term::from_field_date(field, bound);
+            let (lower, upper) = if *after {
+                (Bound::Excluded(term), Bound::Unbounded)
+            } else {
+                (Bound::Unbounded, Bound::Excluded(term))
+            };
+            Box::new(RangeQuery::new(lower, upper))
+        }
+    }
+}
+
+/// Which tickets a customer may read: theirs, those their address is
+/// copied on, their organisation's when it shares; not those that came by
+/// mail while their address is unproven.
+fn scope_query(f: &Fields, scope: &Scope) -> Option<Vec<(Occur, Boxed)>> {
+    let Scope::Customer {
+        user,
+        address,
+        organization,
+        mail,
+    } = scope
+    else {
+        return None;
+    };
+    let mut theirs: Vec<(Occur, Boxed)> =
+        vec![(Occur::Should, exact(f.requester, &user.to_string()))];
+    if let Some(address) = address {
+        theirs.push((Occur::Should, exact(f.cc, address)));
+    }
+    if let Some(org) = organization {
+        theirs.push((Occur::Should, exact(f.organization, &org.to_string())));
+    }
+    let mut clauses: Vec<(Occur, Boxed)> = vec![(Occur::Must, Box::new(BooleanQuery::new(theirs)))];
+    if !mail {
+        clauses.push((Occur::MustNot, exact(f.channel, "email")));
+    }
+    Some(clauses)
+}
+
+/// The whole query.
+pub fn build(f: &Fields, q: &IndexQuery) -> BooleanQuery {
+    let fields = text_fields(f, &q.scope);
+    let mut clauses: Vec<(Occur, Boxed)> = vec![(Occur::Must, Box::new(AllQuery))];
+    for clause in &q.text {
+        let any: Vec<(Occur, Boxed)> = clause
+            .any
+            .iter()
+            .map(|t| (Occur::Should, term_query(t, &fields)))
+            .collect();
+        clauses.push((Occur::Must, Box::new(BooleanQuery::new(any))));
+    }
+    for term in &q.excluded {
+        clauses.push((Occur::MustNot, term_query(term, &fields)));
+    }
+    for filter in &q.filters {
+        let occur = if filter.negated {
+            Occur::MustNot
+        } else {
+            Occur::Must
+        };
+        clauses.push((occur, filter_query(f, filter)));
+    }
+    clauses.extend(scope_query(f, &q.scope).unwrap_or_default());
+    BooleanQuery::new(clauses)
+}
+
+/// The text part alone (for snippets), if the query has one.
+pub fn text_only(f: &Fields, q: &IndexQuery) -> Option<Boxed> {
+    if q.text.is_empty() {
+        return None;
+    }
+    let fields = text_fields(f, &q.scope);
+    // A prefix lists no terms to highlight: its word is highlighted
+    // where it stands whole.
+    let clauses: Vec<(Occur, Boxed)> = q
+        .text
+        .iter()
+        .flat_map(|c| c.any.iter())
+        .map(|t| match t {
+            QueryTerm::Word { text, prefix: true } => QueryTerm::Word {
+                text: text.clone(),
+                prefix: false,
+            },
+            other => other.clone(),
+        })
+        .map(|t| (Occur::Should, term_query(&t, &fields)))
+        .collect();
+    Some(Box::new(BooleanQuery::new(clauses)))
+}

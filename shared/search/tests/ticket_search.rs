@@ -1,0 +1,284 @@
+//! Searching tickets through the domain's use case on the tantivy index:
+//! text in subjects, replies and notes; the query language's filters;
+//! permissions by construction (a customer never matches an internal
+//! note, nor another's ticket; a tenant never another's); documents kept
+//! up to date (deletion, redaction, an older version arriving late).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use switchboard_domain::DomainError;
+use switchboard_domain::accounts::permissions::Principal;
+use switchboard_domain::kernel::ids::TicketId;
+use switchboard_domain::search::document::TicketDocument;
+use switchboard_domain::search::ports::{SearchSort, TicketIndex};
+use switchboard_domain::search::service::{Search, SearchRequest, SearchResults};
+use switchboard_domain::tickets::input::{Body, NewComment, NewTicket, SubjectLine};
+use switchboard_domain::tickets::service::Ticketing;
+use switchboard_search::TantivyIndexes;
+use switchboard_testkit::{MemoryStore, TestClock, TestTenant};
+
+struct Desk {
+    clock: TestClock,
+    store: MemoryStore,
+    acme: TestTenant,
+    tickets: Ticketing<MemoryStore>,
+    search: Search<MemoryStore, TantivyIndexes>,
+    index: TantivyIndexes,
+}
+
+async fn desk() -> Desk {
+    let clock = TestClock::new();
+    let store = MemoryStore::with_clock(clock.clone());
+    let acme = TestTenant::new(&store, clock.now()).await.unwrap();
+    let index = TantivyIndexes::in_memory();
+    Desk {
+        tickets: Ticketing::new(store.clone()),
+        search: Search::new(store.clone(), index.clone()),
+        clock,
+        store,
+        acme,
+        index,
+    }
+}
+
+impl Desk {
+    async fn open(&self, who: &Principal, subject: &str, text: &str) -> TicketId {
+        let (detail, _) = self
+            .tickets
+            .create(
+                who,
+                NewTicket::new(
+                    SubjectLine::parse(subject).unwrap(),
+                    Body::parse(text).unwrap(),
+                ),
+                None,
+                self.clock.now(),
+            )
+            .await
+            .unwrap()
+            .into_inner();
+        self.search
+            .index_ticket(self.acme.tenant.id, detail.ticket.id)
+            .await
+            .unwrap();
+        detail.ticket.id
+    }
+
+    async fn comment(&self, who: &Principal, id: TicketId, text: &str, public: bool) {
+        let body = Body::parse(text).unwrap();
+        let input = if public {
+            NewComment::reply(body)
+        } else {
+            NewComment::note(body)
+        };
+        self.tickets
+            .add_comment(who, id, input, None, self.clock.now())
+            .await
+            .unwrap();
+        self.search
+            .index_ticket(self.acme.tenant.id, id)
+            .await
+            .unwrap();
+    }
+
+    async fn find(&self, who: &Principal, q: &str) -> SearchResults {
+        self.try_find(who, q).await.unwrap()
+    }
+
+    async fn try_find(&self, who: &Principal, q: &str) -> Result<SearchResults, DomainError> {
+        self.search
+            .tickets(
+                who,
+                &SearchRequest {
+                    q: q.into(),
+                    sort: SearchSort::Relevance,
+                    descending: true,
+                    offset: 0,
+                    limit: 25,
+                },
+                self.clock.now(),
+            )
+            .await
+    }
+
+    async fn ids(&self, who: &Principal, q: &str) -> Vec<TicketId> {
+        let found = self.find(who, q).await;
+        assert_eq!(found.total, found.items.len(), "{q}: one page holds them");
+        found.items.iter().map(|f| f.ticket.id).collect()
+    }
+}
+
+#[tokio::test]
+async fn staff_find_tickets_by_subject_reply_and_note_and_customers_by_public_text_only() {
+    let d = desk().await;
+    let (agent, ana) = (&d.acme.agent.principal, &d.acme.customer.principal);
+    let printer = d.open(ana, "Printer on fire", "Smoke everywhere.").await;
+    d.comment(agent, printer, "Try turning it off and on again.", true)
+        .await;
+    d.comment(agent, printer, "Vendor escalation: zebra protocol.", false)
+        .await;
+
+    assert_eq!(d.ids(agent, "printer ").await, vec![printer]);
+    assert_eq!(d.ids(agent, "turning ").await, vec![printer]);
+    assert_eq!(d.ids(agent, "zebra ").await, vec![printer]);
+    assert_eq!(d.ids(ana, "turning ").await, vec![printer]);
+    let hidden = d.find(ana, "zebra").await;
+    assert_eq!(
+        (hidden.total, hidden.items.len()),
+        (0, 0),
+        "no count, no match"
+    );
+    // Nor through a phrase, a prefix, or an OR.
+    assert!(d.ids(ana, "\"zebra protocol\"").await.is_empty());
+    assert!(d.ids(ana, "zeb").await.is_empty());
+    assert!(d.ids(ana, "nothing OR zebra ").await.is_empty());
+    // Excluding a note's word hides nothing from a customer...
+    assert_eq!(d.ids(ana, "printer -zebra ").await, vec![printer]);
+
+    let found = d.find(agent, "turning").await;
+    let snippet = found.items[0].snippet.clone().unwrap();
+    assert!(snippet.contains("<em>turning</em>"), "{snippet}");
+    let subject = d.find(agent, "fire ").await.items[0]
+        .subject
+        .clone()
+        .unwrap();
+    assert_eq!(subject, "Printer on <em>fire</em>");
+}
+
+#[tokio::test]
+async fn customers_find_only_tickets_they_may_read_and_tenants_only_their_own() {
+    let d = desk().await;
+    let ana = &d.acme.customer.principal;
+    let agent = &d.acme.agent.principal;
+    let hers = d
+        .open(ana, "Refund for invoice 7731", "Please refund.")
+        .await;
+    let staff = d
+        .open(agent, "Refund policy review", "Internal work.")
+        .await;
+    assert_eq!(d.ids(ana, "refund ").await, vec![hers]);
+    let mut both = d.ids(agent, "refund ").await;
+    both.sort();
+    let mut expected = vec![hers, staff];
+    expected.sort();
+    assert_eq!(both, expected);
+
+    let other = TestTenant::new(&d.store, d.clock.now()).await.unwrap();
+    let theirs = Search::new(d.store.clone(), d.index.clone());
+    let found = theirs
+        .tickets(
+            &other.owner.principal,
+            &SearchRequest {
+                q: "refund".into(),
+                sort: SearchSort::Relevance,
+                descending: true,
+                offset: 0,
+                limit: 25,
+            },
+            d.clock.now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(found.total, 0);
+}
+
+#[tokio::test]
+async fn the_query_language_filters_and_pages() {
+    let d = desk().await;
+    let (agent, ana) = (&d.acme.agent.principal, &d.acme.customer.principal);
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        d.clock.advance(jiff::SignedDuration::from_secs(60));
+        ids.push(
+            d.open(ana, &format!("Scanner jam {i}"), "Paper stuck.")
+                .await,
+        );
+    }
+    let fax = d.open(ana, "Fax machine", "Beeping.").await;
+    let number = d.tickets.get(agent, fax).await.unwrap().ticket.number;
+
+    assert_eq!(d.ids(agent, &format!("#{number}")).await, vec![fax]);
+    assert_eq!(d.ids(agent, "scanner OR fax status:new ").await.len(), 6);
+    assert_eq!(d.ids(agent, "scan").await.len(), 5, "the word being typed");
+    assert!(d.ids(agent, "scan ").await.is_empty(), "a whole word");
+    assert_eq!(d.ids(agent, "scanner -jam ").await, Vec::<TicketId>::new());
+    assert_eq!(d.ids(agent, "-status:new").await, Vec::<TicketId>::new());
+    assert_eq!(d.ids(agent, "assignee:none priority:normal").await.len(), 6);
+    assert_eq!(d.ids(agent, "created>1d").await.len(), 6);
+    assert!(d.ids(agent, "created<1d").await.is_empty());
+
+    // Newest first by creation, two a page.
+    let mut seen = Vec::new();
+    let mut offset = 0;
+    loop {
+        let page = d
+            .search
+            .tickets(
+                agent,
+                &SearchRequest {
+                    q: "scanner".into(),
+                    sort: SearchSort::Created,
+                    descending: true,
+                    offset,
+                    limit: 2,
+                },
+                d.clock.now(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(page.total, 5);
+        seen.extend(page.items.iter().map(|f| f.ticket.id));
+        match page.next_offset {
+            Some(next) => offset = next,
+            None => break,
+        }
+    }
+    ids.reverse();
+    assert_eq!(seen, ids);
+
+    // Customers filter by what they can see of a ticket.
+    match d.try_find(ana, "tag:vip").await {
+        Err(DomainError::Invalid(e)) => assert_eq!(e[0].code, "filter_not_allowed"),
+        other => panic!("{other:?}"),
+    }
+    match d.try_find(agent, "statu:open").await {
+        Err(DomainError::Invalid(e)) => {
+            assert_eq!((e[0].field.as_str(), e[0].code), ("q", "unknown_filter"))
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn documents_follow_deletion_redaction_and_ignore_older_versions() {
+    let d = desk().await;
+    let (owner, ana) = (&d.acme.owner.principal, &d.acme.customer.principal);
+    let tenant = d.acme.tenant.id;
+    let t = d.open(ana, "Printer", "The word is xylophone.").await;
+    assert_eq!(d.ids(owner, "xylophone ").await, vec![t]);
+
+    // Deleted: gone; restored: back.
+    d.tickets.delete(owner, t, d.clock.now()).await.unwrap();
+    d.search.index_ticket(tenant, t).await.unwrap();
+    assert!(d.ids(owner, "xylophone ").await.is_empty());
+    d.tickets.restore(owner, t, d.clock.now()).await.unwrap();
+    d.search.index_ticket(tenant, t).await.unwrap();
+    assert_eq!(d.ids(owner, "xylophone ").await, vec![t]);
+
+    // A redacted comment's text leaves the index.
+    let detail = d.tickets.get(owner, t).await.unwrap();
+    let opening = detail.comments[0].id;
+    let newer = TicketDocument::of(&detail.ticket, &detail.comments, false);
+    d.tickets
+        .delete_comment(ana, t, opening, d.clock.now())
+        .await
+        .unwrap();
+    d.search.index_ticket(tenant, t).await.unwrap();
+    assert!(d.ids(owner, "xylophone ").await.is_empty());
+
+    // A document older than the one indexed changes nothing.
+    let mut stale = newer;
+    stale.version = 0;
+    d.index.put(tenant, &[stale]).await.unwrap();
+    assert!(d.ids(owner, "xylophone ").await.is_empty());
+}
