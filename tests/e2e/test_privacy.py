@@ -26,6 +26,19 @@ def finished(api, token, location, timeout=30):
         time.sleep(0.3)
 
 
+def searched(api, token, q, done, timeout=20):
+    """The number of tickets `q` finds, once `done` says so (the index
+    follows the table within seconds)."""
+    deadline = time.time() + timeout
+    while True:
+        r = api.call("GET", "/v1/search/tickets", token=token, params={"q": q})
+        assert r.status_code == 200, r.text
+        total = r.json()["total"]
+        if done(total) or time.time() > deadline:
+            return total
+        time.sleep(0.3)
+
+
 def test_a_customer_downloads_a_copy_of_their_data(api):
     slug, signed = api.sign_up()
     owner = signed["accessToken"]
@@ -65,6 +78,8 @@ def test_an_erased_customers_address_opens_a_new_ticket_and_nothing_names_them(a
     assert r.status_code == 201, r.text
     requester = old["requesterId"]
 
+    # Her words are found...
+    assert searched(api, owner, "zephyrine", lambda total: total == 1) == 1
     # An admin exported her before: the link goes with her.
     r = api.call("POST", f"/v1/users/{requester}/export", token=owner)
     assert r.status_code == 202, r.text
@@ -80,6 +95,8 @@ def test_an_erased_customers_address_opens_a_new_ticket_and_nothing_names_them(a
     assert r.status_code == 202, r.text
     job = finished(api, owner, r.headers["location"])
     assert (job["status"], job["type"]) == ("done", "person_erasure"), job
+    # ...and no longer once she is erased.
+    assert searched(api, owner, "zephyrine", lambda total: total == 0) == 0
     after = api.call("GET", export_url, token=owner).json()
     assert "download" not in after, after
     # The file is gone (S3 answers 403 for a missing key to whoever may not

@@ -206,7 +206,14 @@ pub async fn run(pool: Arc<Pool>, source: QueueSource, cloud: Cloud) -> anyhow::
         .with_context(|| format!("finding queue {name}"))?
         .queue_url
         .with_context(|| format!("queue {name} has no URL"))?;
-    let slots = Arc::new(tokio::sync::Semaphore::new(source.max_concurrency.max(1)));
+    // A FIFO queue's messages of one group go to one batch at a time, in
+    // order: devstack simply polls such a queue one batch at a time.
+    let concurrency = if name.ends_with(".fifo") {
+        1
+    } else {
+        source.max_concurrency.max(1)
+    };
+    let slots = Arc::new(tokio::sync::Semaphore::new(concurrency));
     loop {
         let Ok(permit) = slots.clone().acquire_owned().await else {
             return Ok(());

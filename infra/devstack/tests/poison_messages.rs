@@ -73,6 +73,10 @@ fn good_message(binary: &str) -> String {
             tenant_id: tenant,
             ticket_id: TicketId::new(),
         }),
+        "search-indexer" => serde_json::to_string(&switchboard_domain::search::ports::IndexTask {
+            tenant_id: tenant,
+            ticket_id: TicketId::new(),
+        }),
         other => panic!("no good message known for {other}: add one"),
     }
     .unwrap()
@@ -159,7 +163,12 @@ async fn a_poison_message_ends_in_each_dead_letter_queue_and_the_rest_flow_on() 
     names.sort_unstable();
     assert_eq!(
         names,
-        ["email-worker", "sla-worker", "webhook-worker"],
+        [
+            "email-worker",
+            "search-indexer",
+            "sla-worker",
+            "webhook-worker"
+        ],
         "every queue-driven function is covered"
     );
 
@@ -184,15 +193,20 @@ async fn a_poison_message_ends_in_each_dead_letter_queue_and_the_rest_flow_on() 
                 .send()
                 .await
                 .unwrap();
-            for body in ["{not a message", &good_message(&case.binary)] {
-                cloud
-                    .sqs
-                    .send_message()
-                    .queue_url(&url)
-                    .message_body(body)
-                    .send()
-                    .await
-                    .unwrap();
+            for (i, body) in ["{not a message", &good_message(&case.binary)]
+                .into_iter()
+                .enumerate()
+            {
+                let send = cloud.sqs.send_message().queue_url(&url).message_body(body);
+                // A FIFO queue's messages carry a group (each its own here:
+                // a poison message holds up its group until it is moved).
+                let send = if url.ends_with(".fifo") {
+                    send.message_group_id(format!("group-{i}"))
+                        .message_deduplication_id(format!("message-{i}"))
+                } else {
+                    send
+                };
+                send.send().await.unwrap();
             }
             case.pool.warm().await.unwrap();
             let mapping = tokio::spawn(devstack::queues::run(

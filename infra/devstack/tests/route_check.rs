@@ -22,6 +22,7 @@ fn served() -> BTreeMap<&'static str, RouteSet> {
         ("auth", set(auth::routes().declared())),
         ("tenants", set(tenants::routes().declared())),
         ("users", set(users::routes().declared())),
+        ("search", set(search::routes().declared())),
         ("teams", set(teams::routes().declared())),
         ("tickets", set(tickets::routes().declared())),
         ("notifications", set(notifications::routes().declared())),

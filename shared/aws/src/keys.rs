@@ -463,6 +463,12 @@ pub fn bouncing(tenant: TenantId, address: &str) -> Key {
     )
 }
 
+/// A tenant's search index: which segment files make it (the files are
+/// on S3 under [`objects::search_file`]).
+pub fn search_manifest(tenant: TenantId) -> Key {
+    Key::new(format!("{}#SEARCH", t(tenant)), "MANIFEST")
+}
+
 /// A background job (an export, an erasure).
 pub fn job(tenant: TenantId, id: JobId) -> Key {
     Key::new(format!("{}#JOB#{}", t(tenant), id.ulid()), "JOB")
@@ -555,6 +561,12 @@ pub mod objects {
     /// bucket's lifecycle rule expires after a week.
     pub fn export(tenant: TenantId, person: UserId, job: JobId) -> String {
         format!("{}{}.json", exports_of(tenant, person), job.ulid())
+    }
+
+    /// A file of a tenant's search index (its name is tantivy's, and never
+    /// reused for other content).
+    pub fn search_file(tenant: TenantId, name: &str) -> String {
+        format!("search/{}/{name}", tenant.ulid())
     }
 
     /// Where every export about a person is.

@@ -6,6 +6,8 @@ use switchboard_domain::StoreError;
 use switchboard_domain::email::mail_job::MailJob;
 use switchboard_domain::email::ports::MailQueue;
 use switchboard_domain::kernel::error::StoreResult;
+use switchboard_domain::kernel::ids::{EventId, TenantId, TicketId};
+use switchboard_domain::search::ports::{IndexQueue, IndexTask};
 use switchboard_domain::sla::ports::SlaQueue;
 use switchboard_domain::sla::stored::SlaCheck;
 use switchboard_domain::webhooks::ports::DeliveryQueue;
@@ -68,5 +70,40 @@ pub struct SqsSlaQueue(pub SqsDeliveryQueue);
 impl SlaQueue for SqsSlaQueue {
     async fn enqueue_check(&self, check: &SlaCheck, delay_seconds: u32) -> StoreResult<()> {
         self.0.send(check, delay_seconds).await
+    }
+}
+
+/// The search indexer's FIFO queue: a tenant's changes are one message
+/// group (one writer of its index at a time, in order), and the event id
+/// deduplicates a second hand-over of one change.
+#[derive(Clone)]
+pub struct SqsIndexQueue(pub SqsDeliveryQueue);
+
+impl IndexQueue for SqsIndexQueue {
+    fn enqueue<'a>(
+        &'a self,
+        tenant: TenantId,
+        ticket: TicketId,
+        event: EventId,
+    ) -> std::pin::Pin<Box<dyn Future<Output = StoreResult<()>> + Send + 'a>> {
+        Box::pin(async move {
+            let task = IndexTask {
+                tenant_id: tenant,
+                ticket_id: ticket,
+            };
+            let body = serde_json::to_string(&task)
+                .map_err(|e| StoreError::Internal(format!("encoding a message: {e}")))?;
+            self.0
+                .client
+                .send_message()
+                .queue_url(&self.0.url)
+                .message_body(body)
+                .message_group_id(tenant.to_string())
+                .message_deduplication_id(event.to_string())
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            Ok(())
+        })
     }
 }

@@ -20,7 +20,7 @@
 //! jobs             accounts
 //! privacy          email, jobs (a person's export and erasure)
 //! search           attachments (full-text search of tickets)
-//! routing          email, realtime, webhooks (the event router: all of them)
+//! routing          email, realtime, webhooks, search (the event router: all of them)
 //! ```
 //!
 //! Entities and value types are parsed once at the edge ("parse, don't

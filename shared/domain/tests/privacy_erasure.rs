@@ -58,6 +58,14 @@ async fn an_erased_customer_is_a_tombstone_and_nothing_they_wrote_or_sent_remain
 
     // The job.
     assert_eq!(s.run(&job).await, Ran::Done);
+    // Each redaction is announced as any other (live views, webhooks and
+    // the search index drop the text), and carries none.
+    let redacted = d.store.take_events();
+    assert!(!redacted.is_empty());
+    for e in &redacted {
+        assert_eq!(e.kind, EventType::CommentDeleted);
+        assert_eq!(e.data["body"], "");
+    }
     let done = s.job(&job).await;
     assert_eq!(done.status, JobStatus::Done);
     assert_eq!(done.progress.done, done.progress.total.unwrap());

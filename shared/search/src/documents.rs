@@ -6,7 +6,7 @@ use switchboard_domain::search::document::TicketDocument;
 use tantivy::collector::TopDocs;
 use tantivy::query::TermQuery;
 use tantivy::schema::{IndexRecordOption, Value};
-use tantivy::{DateTime, Searcher, TantivyDocument, Term};
+use tantivy::{DateTime, IndexWriter, Searcher, TantivyDocument, Term};
 
 use crate::engine;
 use crate::schema::{Fields, NOBODY};
@@ -80,4 +80,23 @@ pub fn write(f: &Fields, d: &TicketDocument) -> TantivyDocument {
 /// (filters match it case aside).
 pub fn field_value(key: &str, value: &str) -> String {
     format!("{key}={}", value.to_lowercase())
+}
+
+/// Adds or replaces `documents` (a document older than the one indexed is
+/// left out); the caller commits.
+pub fn apply(
+    writer: &mut IndexWriter,
+    searcher: &Searcher,
+    f: &Fields,
+    documents: &[TicketDocument],
+) -> StoreResult<()> {
+    for document in documents {
+        let indexed = indexed_version(searcher, f, document.ticket_id)?;
+        if indexed.is_some_and(|v| v > document.version) {
+            continue;
+        }
+        writer.delete_term(id_term(f, document.ticket_id));
+        writer.add_document(write(f, document)).map_err(engine)?;
+    }
+    Ok(())
 }

@@ -9,7 +9,7 @@ use switchboard_aws::cursor::CursorSealer;
 use switchboard_aws::mailer::SesMailer;
 use switchboard_aws::objects::S3Objects;
 use switchboard_aws::push::ConnectionsApi;
-use switchboard_aws::queue::{SqsDeliveryQueue, SqsMailQueue, SqsSlaQueue};
+use switchboard_aws::queue::{SqsDeliveryQueue, SqsIndexQueue, SqsMailQueue, SqsSlaQueue};
 use switchboard_domain::accounts::directory::Directory;
 use switchboard_domain::accounts::organizations::Organizations;
 use switchboard_domain::accounts::passwords::Passwords;
@@ -23,13 +23,14 @@ use switchboard_domain::email::mailing::MailSettings;
 use switchboard_domain::limits::limiter::Limiter;
 use switchboard_domain::privacy::requests::PersonalData;
 use switchboard_domain::privacy::runner::JobRunner;
+use switchboard_domain::search::service::Search;
 use switchboard_domain::tickets::service::Ticketing;
 
 use crate::api::Api;
 use crate::config::{ConfigError, Settings, flag, required, signing_secret};
 use crate::services::{
     AccountService, AttachmentsService, DirectoryService, JobRunnerService, OrganizationsService,
-    PersonalDataService, RecoveryService, TicketingService,
+    PersonalDataService, RecoveryService, SearchService, TicketingService,
 };
 
 pub struct Env {
@@ -141,6 +142,29 @@ impl Env {
             inbound,
             Arc::new(jiff::Timestamp::now),
         ))
+    }
+
+    /// Ticket search: indexes in `SEARCH_BUCKET` (under `search/`) and the
+    /// table, local copies in `/tmp`.
+    pub fn search(&self) -> Result<SearchService, ConfigError> {
+        let indexes = switchboard_search::SharedIndexes::new(
+            switchboard_aws::config::s3(&self.aws),
+            required("SEARCH_BUCKET")?,
+            switchboard_aws::config::dynamodb(&self.aws),
+            self.store.table(),
+            // Each process its own copies: on one machine (devstack)
+            // processes share /tmp, and a reader must not prune the files
+            // a writer is about to publish.
+            std::env::temp_dir()
+                .join("switchboard-search")
+                .join(std::process::id().to_string()),
+        );
+        Ok(Search::new(self.store(), indexes))
+    }
+
+    /// The search indexer's queue (`SEARCH_QUEUE_URL`).
+    pub fn index_queue(&self) -> Result<SqsIndexQueue, ConfigError> {
+        Ok(SqsIndexQueue(self.queue("SEARCH_QUEUE_URL")?))
     }
 
     // ----- adapters --------------------------------------------------------

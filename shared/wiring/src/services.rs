@@ -52,3 +52,7 @@ pub type PersonalDataService =
 /// exports, the inbound bucket received mail.
 pub type JobRunnerService =
     switchboard_domain::privacy::runner::JobRunner<DynamoStore, S3Objects, S3Objects, S3Objects>;
+
+/// Ticket search on the shared (S3 and table) indexes.
+pub type SearchService =
+    switchboard_domain::search::service::Search<DynamoStore, switchboard_search::SharedIndexes>;

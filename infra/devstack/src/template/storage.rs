@@ -120,15 +120,23 @@ impl Queue {
     pub fn of_properties(stack: &str, id: &str, props: &Value) -> Self {
         Self {
             logical_id: id.to_owned(),
+            // CloudFormation names a FIFO queue with the suffix SQS requires.
             name: props
                 .get("QueueName")
                 .map(scalar_string)
-                .unwrap_or_else(|| format!("{stack}-{id}")),
+                .unwrap_or_else(|| {
+                    let fifo = props
+                        .get("FifoQueue")
+                        .is_some_and(|v| scalar_string(v) == "true");
+                    format!("{stack}-{id}{}", if fifo { ".fifo" } else { "" })
+                }),
             attributes: [
                 "VisibilityTimeout",
                 "MessageRetentionPeriod",
                 "DelaySeconds",
                 "ReceiveMessageWaitTimeSeconds",
+                "FifoQueue",
+                "ContentBasedDeduplication",
             ]
             .into_iter()
             .filter_map(|k| props.get(k).map(|v| (k.to_owned(), scalar_string(v))))

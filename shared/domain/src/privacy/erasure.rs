@@ -15,13 +15,14 @@ use crate::email::ports::MessageLog;
 use crate::email::thread_id;
 use crate::jobs::ports::JobStore;
 use crate::kernel::error::StoreError;
-use crate::kernel::events::Actor;
+use crate::kernel::events::{Actor, DomainEvent, EventType, Subject};
 use crate::kernel::ids::{OrganizationId, TenantId, UserId};
 use crate::kernel::pagination::PageRequest;
 use crate::privacy::export::all_comments;
 use crate::privacy::ports::{ErasureStore, ExportFiles, MailArchive};
 use crate::privacy::runner::{JobRunner, Tracker, all_tickets};
 use crate::privacy::tombstone::scrub;
+use crate::tickets::events::CommentChanged;
 use crate::tickets::ports::{
     TicketDimension, TicketFilters, TicketListQuery, TicketSort, TicketStore, TicketWrite,
     TicketWriteMode,
@@ -89,8 +90,10 @@ where
         let total = (tickets.len() + DECISIONS.len() + 1) as u64;
         let mut done = 0;
         tracker.step(done, total).await?;
+        let by = tracker.job.requested_by.clone();
         for ticket in tickets {
-            self.erase_on_ticket(ticket, id, address.as_deref()).await?;
+            self.erase_on_ticket(ticket, id, address.as_deref(), &by)
+                .await?;
             done += 1;
             tracker.step(done, total).await?;
         }
@@ -114,6 +117,7 @@ where
         ticket: Ticket,
         id: UserId,
         address: Option<&str>,
+        by: &Actor,
     ) -> Result<(), DomainError> {
         let tenant = ticket.tenant_id;
         for mut comment in all_comments(&self.store, tenant, ticket.id, false).await? {
@@ -122,9 +126,28 @@ where
             }
             let expected = comment.version;
             let mut changed = false;
+            let mut events = Vec::new();
             if comment.deleted_at.is_none() {
                 comment.redact((self.now)());
                 changed = true;
+                // As any redaction: live views, webhooks and the search
+                // index learn that the text is gone.
+                events.push(DomainEvent::new(
+                    EventType::CommentDeleted,
+                    tenant,
+                    (self.now)(),
+                    by.clone(),
+                    Subject {
+                        ticket_id: Some(ticket.id),
+                        comment_id: Some(comment.id),
+                        ..Subject::default()
+                    },
+                    &CommentChanged {
+                        public: comment.public,
+                        body: String::new(),
+                        mentions: Default::default(),
+                    },
+                ));
             }
             // Its Message-ID named their mail; the index entry goes too.
             if let Some(mail) = comment.mail.as_mut().filter(|m| m.message_id.is_some()) {
@@ -135,7 +158,7 @@ where
                 changed = true;
             }
             if changed {
-                self.store.save_comment(&comment, expected, &[]).await?;
+                self.store.save_comment(&comment, expected, &events).await?;
             }
         }
         let uploader = Actor::user(id);

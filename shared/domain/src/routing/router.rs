@@ -13,7 +13,10 @@
 //! 4. SLA: the ticket's SLA recomputed from its history on every ticket
 //!    and comment event (its next deadline kept in the timer index).
 //!    Recomputing is itself safe to repeat.
-//! 5. Live updates: the event to the subscribers of its topics (customers
+//! 5. Search: the ticket of every ticket and comment event handed to the
+//!    indexer's queue (when search is wired), which re-reads the ticket;
+//!    marked done per event, and the queue drops a second hand-over.
+//! 6. Live updates: the event to the subscribers of its topics (customers
 //!    get the customer view), and each notification to its owner's
 //!    `user:{id}` topic. Marked done per event once every push went out;
 //!    a retry after a partial push may repeat some (clients dedupe by id).
@@ -32,6 +35,9 @@ use crate::sla::ports::TicketSlaStore;
 use crate::tickets::events::CommentCreated;
 use crate::tickets::ports::FieldSchemaStore;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use crate::search::ports::IndexQueue;
 
 use jiff::Timestamp;
 
@@ -61,6 +67,7 @@ use crate::webhooks::webhook::DeliveryStatus;
 pub const STEP_PUSH: &str = "push";
 pub const STEP_WEBHOOKS: &str = "webhooks";
 pub const STEP_MAIL: &str = "mail";
+pub const STEP_SEARCH: &str = "search";
 
 pub struct EventRouter<S, P, Q, M, C> {
     store: S,
@@ -70,6 +77,8 @@ pub struct EventRouter<S, P, Q, M, C> {
     sla: SlaEngine<S, C>,
     /// Subscribers' sessions checked lately, across the events routed.
     sessions: LiveSessions,
+    /// The search indexer's queue, when search is wired.
+    search: Option<Arc<dyn IndexQueue>>,
 }
 
 /// Events that can cause a mail whatever the preferences.
@@ -105,10 +114,13 @@ pub struct Routed {
     /// Sockets closed because the event ended their person's session
     /// (a deactivation, a change of role).
     pub closed_sockets: usize,
+    /// Whether the ticket went to the search indexer (by this delivery).
+    pub indexed: bool,
 }
 
-/// Ticket and comment changes can move an SLA clock; announcements do not
-/// (the worker recomputes after making them).
+/// Ticket and comment changes can move an SLA clock, and change what
+/// search finds; announcements do not (the worker recomputes after making
+/// them).
 fn affects_sla(kind: EventType) -> bool {
     let name = kind.as_str();
     name.starts_with("ticket.") || name.starts_with("comment.")
@@ -143,7 +155,14 @@ where
             queue,
             mail,
             sessions: LiveSessions::default(),
+            search: None,
         }
+    }
+
+    /// Hands every ticket's changes to the search indexer too.
+    pub fn with_search(mut self, queue: Arc<dyn IndexQueue>) -> Self {
+        self.search = Some(queue);
+        self
     }
 
     pub async fn route(&self, event: &DomainEvent, now: Timestamp) -> StoreResult<Routed> {
@@ -206,6 +225,16 @@ where
         {
             routed.closed_sockets =
                 close_ended(&self.store, &self.pusher, tenant, user, now).await?;
+        }
+        if let (Some(search), Some(ticket_id)) = (&self.search, event.subject.ticket_id)
+            && affects_sla(event.kind)
+            && !finished(STEP_SEARCH)
+        {
+            search.enqueue(tenant, ticket_id, event.id).await?;
+            self.store
+                .complete_step(tenant, event.id, STEP_SEARCH)
+                .await?;
+            routed.indexed = true;
         }
         if !finished(STEP_PUSH) {
             routed.pushed = Some(self.push(event, &notifications, now).await?);

@@ -2,10 +2,13 @@
 //! index knows nothing of principals: the request it gets already says
 //! which fields the text may match and which tickets are in scope.
 
+use std::future::Future;
+use std::pin::Pin;
+
 use jiff::Timestamp;
 
 use crate::kernel::error::StoreResult;
-use crate::kernel::ids::{OrganizationId, TeamId, TenantId, TicketId, UserId};
+use crate::kernel::ids::{EventId, OrganizationId, TeamId, TenantId, TicketId, UserId};
 use crate::search::document::TicketDocument;
 use crate::search::query::{Clause, DateField, Term};
 use crate::tickets::ticket::{Channel, Priority, Status, TicketType};
@@ -95,6 +98,27 @@ pub struct Hits {
     pub hits: Vec<Hit>,
     /// Every match, not only this page's.
     pub total: usize,
+}
+
+/// What the indexer's queue carries: a ticket to bring up to date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IndexTask {
+    pub tenant_id: TenantId,
+    pub ticket_id: TicketId,
+}
+
+/// Hands a ticket's change to the indexer, which writes one tenant's
+/// index at a time (a queue with the tenant as its ordering group). The
+/// event id makes a second hand-over of one change a no-op. Object-safe,
+/// so the event router holds it only when search is wired.
+pub trait IndexQueue: Send + Sync {
+    fn enqueue<'a>(
+        &'a self,
+        tenant: TenantId,
+        ticket: TicketId,
+        event: EventId,
+    ) -> Pin<Box<dyn Future<Output = StoreResult<()>> + Send + 'a>>;
 }
 
 /// One index per tenant.

@@ -1,0 +1,19 @@
+//! Lambda entry point of the `search-indexer` function.
+
+use aws_lambda_events::sqs::SqsEvent;
+use lambda_runtime::{LambdaEvent, service_fn};
+use std::sync::Arc;
+use switchboard_wiring::Env;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    let env = Env::worker().await?;
+    let search = Arc::new(env.search()?);
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
+        let search = search.clone();
+        async move {
+            Ok::<_, lambda_runtime::Error>(search_indexer::handle(&search, event.payload).await)
+        }
+    }))
+    .await
+}

@@ -1,0 +1,119 @@
+//! Indexes held by one process: in memory, or in a local directory.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use switchboard_domain::kernel::error::StoreResult;
+use switchboard_domain::kernel::ids::{TenantId, TicketId};
+use switchboard_domain::search::document::TicketDocument;
+use switchboard_domain::search::ports::{Hits, IndexQuery, TicketIndex};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy};
+
+use crate::schema::{self, Fields};
+use crate::{WRITER_BYTES, documents, engine, searching};
+
+/// Where the tenants' indexes live.
+#[derive(Clone)]
+enum Storage {
+    Memory,
+    Directory(PathBuf),
+}
+
+/// The indexes of every tenant this process has opened.
+#[derive(Clone)]
+pub struct TantivyIndexes {
+    storage: Storage,
+    open: Arc<Mutex<HashMap<TenantId, Arc<TenantIndex>>>>,
+}
+
+struct TenantIndex {
+    writer: Mutex<IndexWriter>,
+    reader: IndexReader,
+    fields: Fields,
+}
+
+impl TantivyIndexes {
+    /// Indexes in memory (tests; a process's scratch).
+    pub fn in_memory() -> Self {
+        Self::with(Storage::Memory)
+    }
+
+    /// Indexes under `root`, a directory per tenant.
+    pub fn in_directory(root: impl Into<PathBuf>) -> Self {
+        Self::with(Storage::Directory(root.into()))
+    }
+
+    fn with(storage: Storage) -> Self {
+        Self {
+            storage,
+            open: Arc::new(Mutex::new(HashMap::new())),
+        }
+    }
+
+    fn tenant(&self, tenant: TenantId) -> StoreResult<Arc<TenantIndex>> {
+        let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(found) = open.get(&tenant) {
+            return Ok(found.clone());
+        }
+        let (schema, fields) = schema::build();
+        let index = match &self.storage {
+            Storage::Memory => Index::create_in_ram(schema),
+            Storage::Directory(root) => {
+                let dir = root.join(tenant.ulid().to_string().to_lowercase());
+                std::fs::create_dir_all(&dir).map_err(engine)?;
+                let directory = tantivy::directory::MmapDirectory::open(&dir).map_err(engine)?;
+                Index::open_or_create(directory, schema).map_err(engine)?
+            }
+        };
+        let writer = index
+            .writer_with_num_threads(1, WRITER_BYTES)
+            .map_err(engine)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(engine)?;
+        let opened = Arc::new(TenantIndex {
+            writer: Mutex::new(writer),
+            reader,
+            fields,
+        });
+        open.insert(tenant, opened.clone());
+        Ok(opened)
+    }
+}
+
+impl TenantIndex {
+    fn writer(&self) -> std::sync::MutexGuard<'_, IndexWriter> {
+        self.writer.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn commit(&self, writer: &mut IndexWriter) -> StoreResult<()> {
+        writer.commit().map_err(engine)?;
+        self.reader.reload().map_err(engine)
+    }
+}
+
+impl TicketIndex for TantivyIndexes {
+    async fn put(&self, tenant: TenantId, documents: &[TicketDocument]) -> StoreResult<()> {
+        let t = self.tenant(tenant)?;
+        let mut writer = t.writer();
+        documents::apply(&mut writer, &t.reader.searcher(), &t.fields, documents)?;
+        t.commit(&mut writer)
+    }
+
+    async fn remove(&self, tenant: TenantId, tickets: &[TicketId]) -> StoreResult<()> {
+        let t = self.tenant(tenant)?;
+        let mut writer = t.writer();
+        for id in tickets {
+            writer.delete_term(documents::id_term(&t.fields, *id));
+        }
+        t.commit(&mut writer)
+    }
+
+    async fn search(&self, tenant: TenantId, query: &IndexQuery) -> StoreResult<Hits> {
+        let t = self.tenant(tenant)?;
+        searching::search(&t.reader.searcher(), &t.fields, query)
+    }
+}

@@ -1,0 +1,331 @@
+//! Indexes shared by every process: each tenant's immutable segment files
+//! on S3, and a manifest item in the table naming them with the index's
+//! `meta.json`, replaced only at the version it was read at. A writer
+//! brings a local copy up to the manifest, changes it, uploads the files
+//! that are new and writes the next manifest; a writer that lost the race
+//! starts again from the winner's. A reader brings its copy up to the
+//! manifest (downloading only files it lacks) and searches it. Nothing
+//! costs anything while nobody writes or searches.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use switchboard_aws::keys::{self, objects};
+use switchboard_domain::StoreError;
+use switchboard_domain::kernel::error::StoreResult;
+use switchboard_domain::kernel::ids::{TenantId, TicketId};
+use switchboard_domain::search::document::TicketDocument;
+use switchboard_domain::search::ports::{Hits, IndexQuery, TicketIndex};
+use tantivy::directory::MmapDirectory;
+use tantivy::{Index, IndexWriter, ReloadPolicy};
+
+use crate::schema::{self, Fields};
+use crate::{WRITER_BYTES, documents, engine, searching};
+
+/// How many times a writer starts again after losing the race.
+const ATTEMPTS: usize = 8;
+/// Files tantivy keeps beside the segments that are not part of them.
+const META: &str = "meta.json";
+
+#[derive(Clone)]
+pub struct SharedIndexes {
+    s3: aws_sdk_s3::Client,
+    bucket: String,
+    dynamo: aws_sdk_dynamodb::Client,
+    table: String,
+    /// Local copies, a directory per tenant.
+    cache: PathBuf,
+    /// One user of a tenant's local copy at a time in this process.
+    locks: Arc<Mutex<HashMap<TenantId, Arc<tokio::sync::Mutex<()>>>>>,
+}
+
+/// What the table says a tenant's index is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Manifest {
+    files: BTreeSet<String>,
+    meta: String,
+    version: u64,
+}
+
+fn unavailable(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Unavailable(format!("search index storage: {e}"))
+}
+
+impl SharedIndexes {
+    pub fn new(
+        s3: aws_sdk_s3::Client,
+        bucket: impl Into<String>,
+        dynamo: aws_sdk_dynamodb::Client,
+        table: impl Into<String>,
+        cache: impl Into<PathBuf>,
+    ) -> Self {
+        Self {
+            s3,
+            bucket: bucket.into(),
+            dynamo,
+            table: table.into(),
+            cache: cache.into(),
+            locks: Arc::new(Mutex::new(HashMap::new())),
+        }
+    }
+
+    fn lock(&self, tenant: TenantId) -> Arc<tokio::sync::Mutex<()>> {
+        self.locks
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(tenant)
+            .or_default()
+            .clone()
+    }
+
+    fn key(tenant: TenantId) -> HashMap<String, AttributeValue> {
+        let k = keys::search_manifest(tenant);
+        HashMap::from([
+            ("PK".to_owned(), AttributeValue::S(k.pk)),
+            ("SK".to_owned(), AttributeValue::S(k.sk)),
+        ])
+    }
+
+    async fn manifest(&self, tenant: TenantId) -> StoreResult<Option<Manifest>> {
+        let out = self
+            .dynamo
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(tenant)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        let Some(item) = out.item else {
+            return Ok(None);
+        };
+        let text = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned();
+        let corrupt = || StoreError::Corrupt("a search manifest".into());
+        Ok(Some(Manifest {
+            files: item
+                .get("files")
+                .and_then(|v| v.as_l().ok())
+                .map(|l| l.iter().filter_map(|v| v.as_s().ok().cloned()).collect())
+                .unwrap_or_default(),
+            meta: text("meta").ok_or_else(corrupt)?,
+            version: text_number(&item, "version").ok_or_else(corrupt)?,
+        }))
+    }
+
+    /// Writes the next manifest if the stored one is still `previous`:
+    /// `false` when another writer got there first.
+    async fn replace_manifest(
+        &self,
+        tenant: TenantId,
+        next: &Manifest,
+        previous: Option<u64>,
+    ) -> StoreResult<bool> {
+        let mut item = Self::key(tenant);
+        item.insert("entity".into(), AttributeValue::S("search_manifest".into()));
+        item.insert(
+            "files".into(),
+            AttributeValue::L(next.files.iter().cloned().map(AttributeValue::S).collect()),
+        );
+        item.insert("meta".into(), AttributeValue::S(next.meta.clone()));
+        item.insert(
+            "version".into(),
+            AttributeValue::N(next.version.to_string()),
+        );
+        let put = self
+            .dynamo
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item));
+        let put = match previous {
+            None => put.condition_expression("attribute_not_exists(PK)"),
+            Some(v) => put
+                .condition_expression("#v = :v")
+                .expression_attribute_names("#v", "version")
+                .expression_attribute_values(":v", AttributeValue::N(v.to_string())),
+        };
+        match put.send().await {
+            Ok(_) => Ok(true),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(unavailable(aws_sdk_dynamodb::error::DisplayErrorContext(e))),
+        }
+    }
+
+    /// The tenant's local copy, made to hold exactly the manifest's files
+    /// (only missing ones are downloaded: segment files never change).
+    async fn sync(&self, tenant: TenantId, manifest: Option<&Manifest>) -> StoreResult<PathBuf> {
+        let dir = self.cache.join(tenant.ulid().to_string().to_lowercase());
+        tokio::fs::create_dir_all(&dir).await.map_err(engine)?;
+        let wanted = manifest.map(|m| m.files.clone()).unwrap_or_default();
+        for name in local_files(&dir)? {
+            if !wanted.contains(&name) {
+                tokio::fs::remove_file(dir.join(&name))
+                    .await
+                    .map_err(engine)?;
+            }
+        }
+        for name in &wanted {
+            let path = dir.join(name);
+            if tokio::fs::try_exists(&path).await.map_err(engine)? {
+                continue;
+            }
+            let object = self
+                .s3
+                .get_object()
+                .bucket(&self.bucket)
+                .key(objects::search_file(tenant, name))
+                .send()
+                .await
+                .map_err(unavailable)?;
+            let bytes = object
+                .body
+                .collect()
+                .await
+                .map_err(unavailable)?
+                .into_bytes();
+            tokio::fs::write(&path, &bytes).await.map_err(engine)?;
+        }
+        let meta = dir.join(META);
+        match manifest {
+            Some(m) => tokio::fs::write(&meta, m.meta.as_bytes())
+                .await
+                .map_err(engine)?,
+            None if tokio::fs::try_exists(&meta).await.map_err(engine)? => {
+                tokio::fs::remove_file(&meta).await.map_err(engine)?
+            }
+            None => {}
+        }
+        Ok(dir)
+    }
+
+    /// Applies `change` to the tenant's index and publishes it.
+    async fn write(
+        &self,
+        tenant: TenantId,
+        change: impl Fn(&mut IndexWriter, &Index, &Fields) -> StoreResult<()>,
+    ) -> StoreResult<()> {
+        let lock = self.lock(tenant);
+        let _held = lock.lock().await;
+        for _ in 0..ATTEMPTS {
+            let current = self.manifest(tenant).await?;
+            let dir = self.sync(tenant, current.as_ref()).await?;
+            let (files, meta) = commit_locally(&dir, &change)?;
+            let known = current
+                .as_ref()
+                .map(|m| m.files.clone())
+                .unwrap_or_default();
+            for name in files.difference(&known) {
+                let body = tokio::fs::read(dir.join(name)).await.map_err(engine)?;
+                self.s3
+                    .put_object()
+                    .bucket(&self.bucket)
+                    .key(objects::search_file(tenant, name))
+                    .body(body.into())
+                    .send()
+                    .await
+                    .map_err(unavailable)?;
+            }
+            let next = Manifest {
+                files,
+                meta,
+                version: current.as_ref().map_or(1, |m| m.version + 1),
+            };
+            if self
+                .replace_manifest(tenant, &next, current.map(|m| m.version))
+                .await?
+            {
+                return Ok(());
+            }
+        }
+        Err(StoreError::Unavailable(
+            "the search index kept changing under this writer".into(),
+        ))
+    }
+}
+
+/// Opens the local copy, applies the change, commits, and says which
+/// files make the index now and what its `meta.json` holds.
+fn commit_locally(
+    dir: &Path,
+    change: &impl Fn(&mut IndexWriter, &Index, &Fields) -> StoreResult<()>,
+) -> StoreResult<(BTreeSet<String>, String)> {
+    let (schema, fields) = schema::build();
+    let directory = MmapDirectory::open(dir).map_err(engine)?;
+    let index = Index::open_or_create(directory, schema).map_err(engine)?;
+    let mut writer: IndexWriter = index
+        .writer_with_num_threads(1, WRITER_BYTES)
+        .map_err(engine)?;
+    change(&mut writer, &index, &fields)?;
+    writer.commit().map_err(engine)?;
+    writer.wait_merging_threads().map_err(engine)?;
+    let meta = std::fs::read_to_string(dir.join(META)).map_err(engine)?;
+    Ok((local_files(dir)?, meta))
+}
+
+/// The segment files of a local copy (not `meta.json`, locks or tantivy's
+/// own bookkeeping, which each copy keeps for itself).
+fn local_files(dir: &Path) -> StoreResult<BTreeSet<String>> {
+    let mut files = BTreeSet::new();
+    for entry in std::fs::read_dir(dir).map_err(engine)? {
+        let name = entry
+            .map_err(engine)?
+            .file_name()
+            .to_string_lossy()
+            .into_owned();
+        if name != META && !name.starts_with('.') {
+            files.insert(name);
+        }
+    }
+    Ok(files)
+}
+
+fn text_number(item: &HashMap<String, AttributeValue>, name: &str) -> Option<u64> {
+    item.get(name)?.as_n().ok()?.parse().ok()
+}
+
+impl TicketIndex for SharedIndexes {
+    async fn put(&self, tenant: TenantId, documents: &[TicketDocument]) -> StoreResult<()> {
+        self.write(tenant, |writer, index, fields| {
+            let reader = index
+                .reader_builder()
+                .reload_policy(ReloadPolicy::Manual)
+                .try_into()
+                .map_err(engine)?;
+            documents::apply(writer, &reader.searcher(), fields, documents)
+        })
+        .await
+    }
+
+    async fn remove(&self, tenant: TenantId, tickets: &[TicketId]) -> StoreResult<()> {
+        self.write(tenant, |writer, _, fields| {
+            for id in tickets {
+                writer.delete_term(documents::id_term(fields, *id));
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn search(&self, tenant: TenantId, query: &IndexQuery) -> StoreResult<Hits> {
+        let lock = self.lock(tenant);
+        let _held = lock.lock().await;
+        let Some(manifest) = self.manifest(tenant).await? else {
+            return Ok(Hits::default());
+        };
+        let dir = self.sync(tenant, Some(&manifest)).await?;
+        let (_, fields) = schema::build();
+        let index = Index::open_in_dir(&dir).map_err(engine)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(engine)?;
+        searching::search(&reader.searcher(), &fields, query)
+    }
+}

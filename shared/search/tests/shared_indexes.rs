@@ -1,0 +1,122 @@
+//! Indexes shared through S3 and the table, on the emulator: what one
+//! process writes another finds; writers racing on one tenant both land;
+//! removals reach every reader; a tenant reads only its own index.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use switchboard_domain::kernel::ids::{TenantId, TicketId, UserId};
+use switchboard_domain::search::document::TicketDocument;
+use switchboard_domain::search::ports::{IndexQuery, Scope, SearchSort, TicketIndex};
+use switchboard_domain::search::query;
+use switchboard_domain::tickets::ticket::{Channel, Priority, Status, TicketType};
+use switchboard_harness as kit;
+use switchboard_search::SharedIndexes;
+
+async fn bucket() -> String {
+    let client = switchboard_aws::config::s3(&kit::emulator().await);
+    let name = format!("search-{}", ulid::Ulid::new().to_string().to_lowercase());
+    client.create_bucket().bucket(&name).send().await.unwrap();
+    name
+}
+
+/// A process's view: its own local copies.
+async fn process(bucket: &str) -> SharedIndexes {
+    let config = kit::emulator().await;
+    let cache = std::env::temp_dir().join(format!("search-cache-{}", ulid::Ulid::new()));
+    SharedIndexes::new(
+        switchboard_aws::config::s3(&config),
+        bucket,
+        switchboard_aws::config::dynamodb(&config),
+        std::env::var("SWITCHBOARD_TEST_TABLE").unwrap(),
+        cache,
+    )
+}
+
+fn document(number: u64, subject: &str) -> TicketDocument {
+    let now = jiff::Timestamp::now();
+    TicketDocument {
+        ticket_id: TicketId::new(),
+        number,
+        subject: subject.into(),
+        public: vec![],
+        internal: vec![],
+        status: Status::Open,
+        priority: Priority::Normal,
+        kind: TicketType::Question,
+        channel: Channel::Web,
+        requester_id: UserId::new(),
+        cc: BTreeSet::new(),
+        organization_id: None,
+        assignee_id: None,
+        team_id: None,
+        tags: BTreeSet::new(),
+        fields: BTreeMap::new(),
+        has_attachment: false,
+        created_at: now,
+        updated_at: now,
+        solved_at: None,
+        version: 1,
+    }
+}
+
+async fn find(index: &SharedIndexes, tenant: TenantId, q: &str) -> Vec<TicketId> {
+    let parsed = query::parse(q).unwrap();
+    let hits = index
+        .search(
+            tenant,
+            &IndexQuery {
+                text: parsed.text,
+                excluded: parsed.excluded,
+                filters: vec![],
+                scope: Scope::Staff,
+                sort: SearchSort::Relevance,
+                descending: true,
+                offset: 0,
+                limit: 50,
+            },
+        )
+        .await
+        .unwrap();
+    hits.hits.into_iter().map(|h| h.ticket_id).collect()
+}
+
+#[tokio::test]
+async fn what_one_process_writes_another_finds_and_racing_writers_both_land() {
+    let bucket = bucket().await;
+    let (a, b) = (process(&bucket).await, process(&bucket).await);
+    let tenant = TenantId::new();
+    let printer = document(1, "Printer on fire");
+    a.put(tenant, std::slice::from_ref(&printer)).await.unwrap();
+    assert_eq!(find(&b, tenant, "printer ").await, vec![printer.ticket_id]);
+
+    let scanner = document(2, "Scanner jammed");
+    b.put(tenant, std::slice::from_ref(&scanner)).await.unwrap();
+    assert_eq!(find(&a, tenant, "scanner ").await, vec![scanner.ticket_id]);
+    assert_eq!(find(&a, tenant, "printer ").await, vec![printer.ticket_id]);
+
+    // Two writers at once: the loser starts again from the winner's index.
+    let fax = document(3, "Fax beeping");
+    let modem = document(4, "Modem blinking");
+    let (x, y) = tokio::join!(
+        a.put(tenant, std::slice::from_ref(&fax)),
+        b.put(tenant, std::slice::from_ref(&modem))
+    );
+    x.unwrap();
+    y.unwrap();
+    let reader = process(&bucket).await;
+    assert_eq!(find(&reader, tenant, "fax ").await, vec![fax.ticket_id]);
+    assert_eq!(find(&reader, tenant, "modem ").await, vec![modem.ticket_id]);
+    assert_eq!(
+        find(&reader, tenant, "printer ").await,
+        vec![printer.ticket_id]
+    );
+
+    b.remove(tenant, &[printer.ticket_id]).await.unwrap();
+    assert!(find(&a, tenant, "printer ").await.is_empty());
+    assert_eq!(find(&a, tenant, "scanner ").await, vec![scanner.ticket_id]);
+
+    // Another tenant has no index, and finds nothing of this one.
+    assert!(find(&a, TenantId::new(), "scanner ").await.is_empty());
+}
