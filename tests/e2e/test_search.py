@@ -63,3 +63,29 @@ def test_a_comment_is_found_by_its_words_as_each_caller_may_see_it(api):
     assert body["errors"][0]["field"] == "q" and body["errors"][0]["code"] == "unknown_filter", body
     assert_problem(api.call("GET", "/v1/search/tickets", token=ana, params={"q": "tag:vip"}),
                    422, "validation_failed")
+
+
+def test_the_operator_rebuilds_a_tenants_index_and_follows_its_progress(api, operator_key):
+    _, signed = api.sign_up()
+    owner = signed["accessToken"]
+    tenant = signed["tenant"]["id"]
+    for subject in ["Quasar printer", "Quasar scanner"]:
+        r = api.call("POST", "/v1/tickets", {"subject": subject, "description": "Help."}, token=owner)
+        assert r.status_code == 201, r.text
+    assert eventually(api, owner, "quasar", 2)["total"] == 2
+
+    r = api.call("POST", f"/v1/operator/tenants/{tenant}/reindex", token=operator_key)
+    assert r.status_code == 202, r.text
+    location = r.headers["location"]
+    assert r.json()["type"] == "search_rebuild"
+    deadline = time.time() + 30
+    while True:
+        job = api.call("GET", location, token=operator_key).json()
+        if job["status"] in ("done", "failed") or time.time() > deadline:
+            break
+        time.sleep(0.3)
+    assert job["status"] == "done", job
+    assert job["progress"] == {"done": 2, "total": 2}, job
+    assert search(api, owner, "quasar")["total"] == 2
+    # Only the operator asks; another tenant's id is nobody's job.
+    assert api.call("POST", f"/v1/operator/tenants/{tenant}/reindex", token=owner).status_code in (401, 403)

@@ -16,7 +16,8 @@ where
         + switchboard_domain::accounts::ports::TeamStore
         + switchboard_domain::tickets::ports::TicketStore
         + switchboard_domain::tickets::ports::FieldSchemaStore
-        + switchboard_domain::attachments::ports::AttachmentStore,
+        + switchboard_domain::attachments::ports::AttachmentStore
+        + switchboard_domain::jobs::ports::JobStore,
     I: TicketIndex,
 {
     let mut response = SqsBatchResponse::default();
@@ -26,8 +27,17 @@ where
             .as_deref()
             .and_then(|b| serde_json::from_str(b).ok());
         let outcome = match task {
-            Some(task) => search
-                .index_ticket(task.tenant_id, task.ticket_id)
+            Some(
+                task @ IndexTask::Ticket {
+                    tenant_id,
+                    ticket_id,
+                },
+            ) => search
+                .index_ticket(tenant_id, ticket_id)
+                .await
+                .map(|()| task),
+            Some(task @ IndexTask::Rebuild { tenant_id, job_id }) => search
+                .rebuild(tenant_id, job_id, jiff::Timestamp::now)
                 .await
                 .map(|()| task),
             None => {
@@ -42,7 +52,7 @@ where
             }
         };
         match outcome {
-            Ok(task) => info!(tenant_id = %task.tenant_id, ticket_id = %task.ticket_id, "indexed"),
+            Ok(task) => info!(tenant_id = %task.tenant_id(), task = ?task, "indexed"),
             Err(e) => {
                 warn!(error = %e, "indexing failed; will retry");
                 for later in &batch.records[i..] {

@@ -176,7 +176,8 @@ where
         + switchboard_domain::accounts::ports::TeamStore
         + switchboard_domain::tickets::ports::TicketStore
         + switchboard_domain::tickets::ports::FieldSchemaStore
-        + switchboard_domain::attachments::ports::AttachmentStore,
+        + switchboard_domain::attachments::ports::AttachmentStore
+        + switchboard_domain::jobs::ports::JobStore,
     I: TicketIndex,
 {
     let staff = principal.role().is_staff();

@@ -15,14 +15,16 @@ use switchboard_domain::accounts::tenant::{
     Plan, Slug, TenantPatch, TenantStatus, UnverifiedMail, parse_tenant_name,
 };
 use switchboard_domain::accounts::user::{Email, Password, parse_person_name};
-use switchboard_domain::kernel::ids::TenantId;
+use switchboard_domain::kernel::ids::{JobId, TenantId};
 use switchboard_domain::kernel::validation::Validator;
+use switchboard_domain::search::rebuild::{rebuild_job, request_rebuild};
 use switchboard_http::conditional::IfMatch;
 use switchboard_http::extract::PageQuery;
+use switchboard_http::layers::location;
 use switchboard_http::problem::Problems;
 use switchboard_http::respond::{created, versioned};
 use switchboard_http::routes::Routes;
-use switchboard_http::views::{PageView, SessionView, TenantView};
+use switchboard_http::views::{JobView, PageView, SessionView, TenantView};
 use switchboard_http::{ApiError, Authenticated, Json, OperatorAuth, PublicRoute, Query};
 use switchboard_wiring::Api;
 
@@ -44,6 +46,12 @@ pub fn routes() -> Routes<Arc<AppState>> {
             reactivate,
         )
         .add(Method::PUT, "/v1/operator/tenants/{id}/plan", set_plan)
+        .add(Method::POST, "/v1/operator/tenants/{id}/reindex", reindex)
+        .add(
+            Method::GET,
+            "/v1/operator/tenants/{id}/jobs/{jobId}",
+            operator_job,
+        )
 }
 
 /// This function's part of the OpenAPI description (merged with the other
@@ -56,7 +64,9 @@ pub fn routes() -> Routes<Arc<AppState>> {
     list_tenants,
     suspend,
     reactivate,
-    set_plan
+    set_plan,
+    reindex,
+    operator_job
 ))]
 pub struct ApiDoc;
 
@@ -316,4 +326,53 @@ async fn set_plan(
         .await?;
     tracing::info!(tenant_id = %tenant.id, plan = ?tenant.settings.plan, "operator set the tenant's plan");
     Ok(Json(TenantView::from(&tenant)))
+}
+
+#[utoipa::path(
+    post,
+    path = "/v1/operator/tenants/{id}/reindex",
+    tag = "operator",
+    description = "Rebuilds the tenant's search index from the table (a lost or damaged index, or \
+tickets written before search existed). Answers the job; follow it at `Location`.",
+    params(("id" = String, Path, description = "The object's id")),
+    responses((status = 202, body = JobView, description = "The rebuild is under way"), Problems),
+    security(("bearer" = [])),
+)]
+async fn reindex(
+    State(state): State<Arc<AppState>>,
+    _: OperatorAuth,
+    Path(id): Path<String>,
+) -> Result<axum::response::Response, ApiError> {
+    let id: TenantId = id.parse().map_err(|_| DomainError::NotFound)?;
+    let job = request_rebuild(state.accounts.store(), id, Timestamp::now()).await?;
+    tracing::info!(tenant_id = %id, job_id = %job.id, "operator asked for a search rebuild");
+    let path = format!("/v1/operator/tenants/{id}/jobs/{}", job.id);
+    Ok((
+        axum::http::StatusCode::ACCEPTED,
+        [location(&path)],
+        Json(JobView::new(&job, None)),
+    )
+        .into_response())
+}
+
+#[utoipa::path(
+    get,
+    path = "/v1/operator/tenants/{id}/jobs/{jobId}",
+    tag = "operator",
+    params(
+        ("id" = String, Path, description = "The tenant's id"),
+        ("jobId" = String, Path, description = "The job's id")
+    ),
+    responses((status = 200, body = JobView), Problems),
+    security(("bearer" = [])),
+)]
+async fn operator_job(
+    State(state): State<Arc<AppState>>,
+    _: OperatorAuth,
+    Path((id, job)): Path<(String, String)>,
+) -> Result<Json<JobView>, ApiError> {
+    let id: TenantId = id.parse().map_err(|_| DomainError::NotFound)?;
+    let job: JobId = job.parse().map_err(|_| DomainError::NotFound)?;
+    let job = rebuild_job(state.accounts.store(), id, job).await?;
+    Ok(Json(JobView::new(&job, None)))
 }

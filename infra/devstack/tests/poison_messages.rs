@@ -73,10 +73,12 @@ fn good_message(binary: &str) -> String {
             tenant_id: tenant,
             ticket_id: TicketId::new(),
         }),
-        "search-indexer" => serde_json::to_string(&switchboard_domain::search::ports::IndexTask {
-            tenant_id: tenant,
-            ticket_id: TicketId::new(),
-        }),
+        "search-indexer" => {
+            serde_json::to_string(&switchboard_domain::search::ports::IndexTask::Ticket {
+                tenant_id: tenant,
+                ticket_id: TicketId::new(),
+            })
+        }
         other => panic!("no good message known for {other}: add one"),
     }
     .unwrap()

@@ -563,10 +563,11 @@ pub mod objects {
         format!("{}{}.json", exports_of(tenant, person), job.ulid())
     }
 
-    /// A file of a tenant's search index (its name is tantivy's, and never
-    /// reused for other content).
-    pub fn search_file(tenant: TenantId, name: &str) -> String {
-        format!("search/{}/{name}", tenant.ulid())
+    /// A file of a tenant's search index, under the key its writer gave
+    /// it (tantivy's name after the writer's own prefix: two writers may
+    /// make files of one name).
+    pub fn search_file(tenant: TenantId, key: &str) -> String {
+        format!("search/{}/{key}", tenant.ulid())
     }
 
     /// Where every export about a person is.

@@ -6,7 +6,6 @@ use switchboard_domain::StoreError;
 use switchboard_domain::email::mail_job::MailJob;
 use switchboard_domain::email::ports::MailQueue;
 use switchboard_domain::kernel::error::StoreResult;
-use switchboard_domain::kernel::ids::{EventId, TenantId, TicketId};
 use switchboard_domain::search::ports::{IndexQueue, IndexTask};
 use switchboard_domain::sla::ports::SlaQueue;
 use switchboard_domain::sla::stored::SlaCheck;
@@ -80,17 +79,12 @@ impl SlaQueue for SqsSlaQueue {
 pub struct SqsIndexQueue(pub SqsDeliveryQueue);
 
 impl IndexQueue for SqsIndexQueue {
-    fn enqueue<'a>(
+    fn send<'a>(
         &'a self,
-        tenant: TenantId,
-        ticket: TicketId,
-        event: EventId,
+        task: IndexTask,
+        dedup: String,
     ) -> std::pin::Pin<Box<dyn Future<Output = StoreResult<()>> + Send + 'a>> {
         Box::pin(async move {
-            let task = IndexTask {
-                tenant_id: tenant,
-                ticket_id: ticket,
-            };
             let body = serde_json::to_string(&task)
                 .map_err(|e| StoreError::Internal(format!("encoding a message: {e}")))?;
             self.0
@@ -98,8 +92,8 @@ impl IndexQueue for SqsIndexQueue {
                 .send_message()
                 .queue_url(&self.0.url)
                 .message_body(body)
-                .message_group_id(tenant.to_string())
-                .message_deduplication_id(event.to_string())
+                .message_group_id(task.tenant_id().to_string())
+                .message_deduplication_id(dedup)
                 .send()
                 .await
                 .map_err(sdk_error)?;

@@ -18,8 +18,9 @@
 //! realtime         notifications
 //! email            attachments, notifications
 //! jobs             accounts
-//! privacy          email, jobs (a person's export and erasure)
-//! search           attachments (full-text search of tickets)
+//! privacy          email, jobs, search (a person's export and erasure; the
+//!                  jobs worker's runner, which hands rebuilds to search)
+//! search           attachments, jobs (full-text search of tickets)
 //! routing          email, realtime, webhooks, search (the event router: all of them)
 //! ```
 //!

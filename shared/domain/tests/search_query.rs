@@ -92,7 +92,7 @@ fn filters_name_ticket_fields_people_dates_and_custom_fields() {
     let q = parse(&format!(
         "Status:open priority:HIGH type:incident channel:email assignee:me requester:{me} \
          team:none tag:vip -tag:spam has:attachment #1042 number:7 created>2026-01-31 \
-         updated<7d solved>30d field.plan:Gold team:\"Second line\" assignee:Ana@Example.com"
+         updated<7d solved>30h field.plan:Gold team:\"Second line\" assignee:Ana@Example.com"
     ))
     .unwrap();
     assert!(q.is_filters_only());
@@ -131,7 +131,7 @@ fn filters_name_ticket_fields_people_dates_and_custom_fields() {
                 Condition::Date {
                     field: DateField::Solved,
                     after: true,
-                    bound: DateBound::DaysAgo(30)
+                    bound: DateBound::HoursAgo(30)
                 },
                 false
             ),

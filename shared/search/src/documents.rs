@@ -68,8 +68,12 @@ pub fn write(f: &Fields, d: &TicketDocument) -> TantivyDocument {
     if d.has_attachment {
         doc.add_text(f.has, "attachment");
     }
+    if d.has_public_attachment {
+        doc.add_text(f.has, PUBLIC_ATTACHMENT);
+    }
     doc.add_date(f.created, date(d.created_at));
     doc.add_date(f.updated, date(d.updated_at));
+    doc.add_date(f.public_updated, date(d.public_updated_at));
     if let Some(solved) = d.solved_at {
         doc.add_date(f.solved, date(solved));
     }
@@ -100,3 +104,6 @@ pub fn apply(
     }
     Ok(())
 }
+
+/// What `has` holds for a ticket with files on its public parts.
+pub const PUBLIC_ATTACHMENT: &str = "public_attachment";

@@ -112,6 +112,13 @@ impl TicketIndex for TantivyIndexes {
         t.commit(&mut writer)
     }
 
+    async fn clear(&self, tenant: TenantId) -> StoreResult<()> {
+        let t = self.tenant(tenant)?;
+        let mut writer = t.writer();
+        writer.delete_all_documents().map_err(engine)?;
+        t.commit(&mut writer)
+    }
+
     async fn search(&self, tenant: TenantId, query: &IndexQuery) -> StoreResult<Hits> {
         let t = self.tenant(tenant)?;
         searching::search(&t.reader.searcher(), &t.fields, query)

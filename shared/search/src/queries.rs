@@ -11,7 +11,7 @@ use tantivy::query::{
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DateTime, Term};
 
-use crate::documents::{date, field_value};
+use crate::documents::{PUBLIC_ATTACHMENT, date, field_value};
 use crate::schema::{Fields, NOBODY};
 
 type Boxed = Box<dyn Query>;
@@ -70,7 +70,7 @@ fn exact(field: Field, value: &str) -> Boxed {
     ))
 }
 
-fn filter_query(f: &Fields, filter: &IndexFilter) -> Boxed {
+fn filter_query(f: &Fields, filter: &IndexFilter, customer: bool) -> Boxed {
     let nobody = |v: Option<String>| v.unwrap_or_else(|| NOBODY.to_owned());
     match &filter.condition {
         IndexCondition::Status(s) => exact(f.status, s.as_str()),
@@ -81,6 +81,8 @@ fn filter_query(f: &Fields, filter: &IndexFilter) -> Boxed {
         IndexCondition::Requester(r) => exact(f.requester, &r.to_string()),
         IndexCondition::Team(t) => exact(f.team, &nobody(t.map(|t| t.to_string()))),
         IndexCondition::Tag(tag) => exact(f.tag, tag),
+        // Customers see the files of public parts only.
+        IndexCondition::HasAttachment if customer => exact(f.has, PUBLIC_ATTACHMENT),
         IndexCondition::HasAttachment => exact(f.has, "attachment"),
         IndexCondition::Number(n) => Box::new(TermQuery::new(
             Term::from_field_u64(f.number, *n),
@@ -90,11 +92,14 @@ fn filter_query(f: &Fields, filter: &IndexFilter) -> Boxed {
         IndexCondition::Date { field, after, at } => {
             let field = match field {
                 DateField::Created => f.created,
+                // Customers' clock is the public one.
+                DateField::Updated if customer => f.public_updated,
                 DateField::Updated => f.updated,
                 DateField::Solved => f.solved,
             };
             let bound: DateTime = date(*at);
-            let term = Term::from_field_date(field, bound);
+            // At the index's precision (seconds), as the values are.
+            let term = Term::from_field_date_for_search(field, bound);
             let (lower, upper) = if *after {
                 (Bound::Excluded(term), Bound::Unbounded)
             } else {
@@ -154,7 +159,8 @@ pub fn build(f: &Fields, q: &IndexQuery) -> BooleanQuery {
         } else {
             Occur::Must
         };
-        clauses.push((occur, filter_query(f, filter)));
+        let customer = matches!(q.scope, Scope::Customer { .. });
+        clauses.push((occur, filter_query(f, filter, customer)));
     }
     clauses.extend(scope_query(f, &q.scope).unwrap_or_default());
     BooleanQuery::new(clauses)

@@ -1,13 +1,16 @@
-//! Indexes shared by every process: each tenant's immutable segment files
-//! on S3, and a manifest item in the table naming them with the index's
+//! Indexes shared by every process: each tenant's segment files on S3,
+//! and a manifest item in the table naming them with the index's
 //! `meta.json`, replaced only at the version it was read at. A writer
 //! brings a local copy up to the manifest, changes it, uploads the files
-//! that are new and writes the next manifest; a writer that lost the race
+//! that are new (each under a key of its own: two racing writers may
+//! make files of one name, such as a segment's deletions) and writes the
+//! next manifest; a writer that lost the race throws its copy away and
 //! starts again from the winner's. A reader brings its copy up to the
 //! manifest (downloading only files it lacks) and searches it. Nothing
-//! costs anything while nobody writes or searches.
+//! costs anything while nobody writes or searches. Files no manifest
+//! names any more stay on S3 (collecting them is not built yet).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -19,6 +22,7 @@ use switchboard_domain::kernel::ids::{TenantId, TicketId};
 use switchboard_domain::search::document::TicketDocument;
 use switchboard_domain::search::ports::{Hits, IndexQuery, TicketIndex};
 use tantivy::directory::MmapDirectory;
+use tantivy::index::SegmentComponent;
 use tantivy::{Index, IndexWriter, ReloadPolicy};
 
 use crate::schema::{self, Fields};
@@ -28,6 +32,8 @@ use crate::{WRITER_BYTES, documents, engine, searching};
 const ATTEMPTS: usize = 8;
 /// Files tantivy keeps beside the segments that are not part of them.
 const META: &str = "meta.json";
+/// A download under way.
+const PART: &str = ".part";
 
 #[derive(Clone)]
 pub struct SharedIndexes {
@@ -41,10 +47,10 @@ pub struct SharedIndexes {
     locks: Arc<Mutex<HashMap<TenantId, Arc<tokio::sync::Mutex<()>>>>>,
 }
 
-/// What the table says a tenant's index is.
+/// What the table says a tenant's index is: its files (name → S3 key).
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Manifest {
-    files: BTreeSet<String>,
+    files: BTreeMap<String, String>,
     meta: String,
     version: u64,
 }
@@ -106,8 +112,12 @@ impl SharedIndexes {
         Ok(Some(Manifest {
             files: item
                 .get("files")
-                .and_then(|v| v.as_l().ok())
-                .map(|l| l.iter().filter_map(|v| v.as_s().ok().cloned()).collect())
+                .and_then(|v| v.as_m().ok())
+                .map(|m| {
+                    m.iter()
+                        .filter_map(|(name, key)| Some((name.clone(), key.as_s().ok()?.clone())))
+                        .collect()
+                })
                 .unwrap_or_default(),
             meta: text("meta").ok_or_else(corrupt)?,
             version: text_number(&item, "version").ok_or_else(corrupt)?,
@@ -126,7 +136,12 @@ impl SharedIndexes {
         item.insert("entity".into(), AttributeValue::S("search_manifest".into()));
         item.insert(
             "files".into(),
-            AttributeValue::L(next.files.iter().cloned().map(AttributeValue::S).collect()),
+            AttributeValue::M(
+                next.files
+                    .iter()
+                    .map(|(name, key)| (name.clone(), AttributeValue::S(key.clone())))
+                    .collect(),
+            ),
         );
         item.insert("meta".into(), AttributeValue::S(next.meta.clone()));
         item.insert(
@@ -158,19 +173,20 @@ impl SharedIndexes {
     }
 
     /// The tenant's local copy, made to hold exactly the manifest's files
-    /// (only missing ones are downloaded: segment files never change).
+    /// (only missing ones are downloaded, each whole or not at all: a file
+    /// cut short would be trusted later).
     async fn sync(&self, tenant: TenantId, manifest: Option<&Manifest>) -> StoreResult<PathBuf> {
         let dir = self.cache.join(tenant.ulid().to_string().to_lowercase());
         tokio::fs::create_dir_all(&dir).await.map_err(engine)?;
         let wanted = manifest.map(|m| m.files.clone()).unwrap_or_default();
         for name in local_files(&dir)? {
-            if !wanted.contains(&name) {
+            if !wanted.contains_key(&name) {
                 tokio::fs::remove_file(dir.join(&name))
                     .await
                     .map_err(engine)?;
             }
         }
-        for name in &wanted {
+        for (name, key) in &wanted {
             let path = dir.join(name);
             if tokio::fs::try_exists(&path).await.map_err(engine)? {
                 continue;
@@ -179,7 +195,7 @@ impl SharedIndexes {
                 .s3
                 .get_object()
                 .bucket(&self.bucket)
-                .key(objects::search_file(tenant, name))
+                .key(objects::search_file(tenant, key))
                 .send()
                 .await
                 .map_err(unavailable)?;
@@ -189,7 +205,9 @@ impl SharedIndexes {
                 .await
                 .map_err(unavailable)?
                 .into_bytes();
-            tokio::fs::write(&path, &bytes).await.map_err(engine)?;
+            let part = dir.join(format!("{name}{PART}"));
+            tokio::fs::write(&part, &bytes).await.map_err(engine)?;
+            tokio::fs::rename(&part, &path).await.map_err(engine)?;
         }
         let meta = dir.join(META);
         match manifest {
@@ -215,21 +233,30 @@ impl SharedIndexes {
         for _ in 0..ATTEMPTS {
             let current = self.manifest(tenant).await?;
             let dir = self.sync(tenant, current.as_ref()).await?;
-            let (files, meta) = commit_locally(&dir, &change)?;
+            let (names, meta) = commit_locally(&dir, &change)?;
             let known = current
                 .as_ref()
                 .map(|m| m.files.clone())
                 .unwrap_or_default();
-            for name in files.difference(&known) {
-                let body = tokio::fs::read(dir.join(name)).await.map_err(engine)?;
+            // This attempt's own keys for the files it made.
+            let attempt = ulid::Ulid::new().to_string().to_lowercase();
+            let mut files = BTreeMap::new();
+            for name in names {
+                if let Some(key) = known.get(&name) {
+                    files.insert(name, key.clone());
+                    continue;
+                }
+                let key = format!("{attempt}-{name}");
+                let body = tokio::fs::read(dir.join(&name)).await.map_err(engine)?;
                 self.s3
                     .put_object()
                     .bucket(&self.bucket)
-                    .key(objects::search_file(tenant, name))
+                    .key(objects::search_file(tenant, &key))
                     .body(body.into())
                     .send()
                     .await
                     .map_err(unavailable)?;
+                files.insert(name, key);
             }
             let next = Manifest {
                 files,
@@ -242,6 +269,9 @@ impl SharedIndexes {
             {
                 return Ok(());
             }
+            // Lost the race: this copy holds files the winner's index does
+            // not (or holds differently). Start again from nothing.
+            tokio::fs::remove_dir_all(&dir).await.map_err(engine)?;
         }
         Err(StoreError::Unavailable(
             "the search index kept changing under this writer".into(),
@@ -265,7 +295,30 @@ fn commit_locally(
     writer.commit().map_err(engine)?;
     writer.wait_merging_threads().map_err(engine)?;
     let meta = std::fs::read_to_string(dir.join(META)).map_err(engine)?;
-    Ok((local_files(dir)?, meta))
+    // The segments' components, not whatever else the directory holds
+    // (files merged away stay until tantivy collects them).
+    let present = local_files(dir)?;
+    let mut files = BTreeSet::new();
+    for segment in index.searchable_segment_metas().map_err(engine)? {
+        for component in [
+            SegmentComponent::Postings,
+            SegmentComponent::Positions,
+            SegmentComponent::FastFields,
+            SegmentComponent::FieldNorms,
+            SegmentComponent::Terms,
+            SegmentComponent::Store,
+            SegmentComponent::Delete,
+        ] {
+            let name = segment
+                .relative_path(component)
+                .to_string_lossy()
+                .into_owned();
+            if present.contains(&name) {
+                files.insert(name);
+            }
+        }
+    }
+    Ok((files, meta))
 }
 
 /// The segment files of a local copy (not `meta.json`, locks or tantivy's
@@ -278,7 +331,7 @@ fn local_files(dir: &Path) -> StoreResult<BTreeSet<String>> {
             .file_name()
             .to_string_lossy()
             .into_owned();
-        if name != META && !name.starts_with('.') {
+        if name != META && !name.starts_with('.') && !name.ends_with(PART) {
             files.insert(name);
         }
     }
@@ -307,6 +360,14 @@ impl TicketIndex for SharedIndexes {
             for id in tickets {
                 writer.delete_term(documents::id_term(fields, *id));
             }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn clear(&self, tenant: TenantId) -> StoreResult<()> {
+        self.write(tenant, |writer, _, _| {
+            writer.delete_all_documents().map_err(engine)?;
             Ok(())
         })
         .await

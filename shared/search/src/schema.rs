@@ -3,6 +3,7 @@
 use tantivy::schema::{FAST, INDEXED, STORED, STRING, Schema, TEXT};
 
 pub const UPDATED: &str = "updated";
+pub const PUBLIC_UPDATED: &str = "public_updated";
 pub const CREATED: &str = "created";
 
 #[derive(Clone, Copy)]
@@ -30,6 +31,8 @@ pub struct Fields {
     pub has: tantivy::schema::Field,
     pub created: tantivy::schema::Field,
     pub updated: tantivy::schema::Field,
+    /// The public clock: what customers' filters and sorts read.
+    pub public_updated: tantivy::schema::Field,
     pub solved: tantivy::schema::Field,
 }
 
@@ -56,6 +59,7 @@ pub fn build() -> (Schema, Fields) {
         has: b.add_text_field("has", STRING),
         created: b.add_date_field(CREATED, INDEXED | FAST),
         updated: b.add_date_field(UPDATED, INDEXED | FAST),
+        public_updated: b.add_date_field(PUBLIC_UPDATED, INDEXED | FAST),
         solved: b.add_date_field("solved", INDEXED),
     };
     (b.build(), fields)

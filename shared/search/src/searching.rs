@@ -25,10 +25,11 @@ pub fn search(searcher: &Searcher, fields: &Fields, query: &IndexQuery) -> Store
             .search(&built, &(page.order_by_score(), Count))
             .map_err(engine)?,
         SearchSort::Updated | SearchSort::Created => {
-            let field = if query.sort == SearchSort::Updated {
-                schema::UPDATED
-            } else {
-                schema::CREATED
+            let field = match (query.sort, &query.scope) {
+                // Customers' clock is the public one.
+                (SearchSort::Updated, Scope::Customer { .. }) => schema::PUBLIC_UPDATED,
+                (SearchSort::Updated, _) => schema::UPDATED,
+                _ => schema::CREATED,
             };
             let (docs, total) = searcher
                 .search(

@@ -54,8 +54,10 @@ fn document(number: u64, subject: &str) -> TicketDocument {
         tags: BTreeSet::new(),
         fields: BTreeMap::new(),
         has_attachment: false,
+        has_public_attachment: false,
         created_at: now,
         updated_at: now,
+        public_updated_at: now,
         solved_at: None,
         version: 1,
     }

@@ -8,14 +8,18 @@
 
 use switchboard_domain::DomainError;
 use switchboard_domain::accounts::permissions::Principal;
+use switchboard_domain::jobs::job::JobStatus;
+use switchboard_domain::kernel::error::StoreResult;
 use switchboard_domain::kernel::ids::TicketId;
+use switchboard_domain::privacy::runner::{JobRunner, Ran};
 use switchboard_domain::search::document::TicketDocument;
-use switchboard_domain::search::ports::{SearchSort, TicketIndex};
+use switchboard_domain::search::ports::{IndexQueue, IndexTask, SearchSort, TicketIndex};
+use switchboard_domain::search::rebuild::{rebuild_job, request_rebuild};
 use switchboard_domain::search::service::{Search, SearchRequest, SearchResults};
 use switchboard_domain::tickets::input::{Body, NewComment, NewTicket, SubjectLine};
 use switchboard_domain::tickets::service::Ticketing;
 use switchboard_search::TantivyIndexes;
-use switchboard_testkit::{MemoryStore, TestClock, TestTenant};
+use switchboard_testkit::{MemoryObjects, MemoryStore, TestClock, TestTenant};
 
 struct Desk {
     clock: TestClock,
@@ -268,7 +272,7 @@ async fn documents_follow_deletion_redaction_and_ignore_older_versions() {
     // A redacted comment's text leaves the index.
     let detail = d.tickets.get(owner, t).await.unwrap();
     let opening = detail.comments[0].id;
-    let newer = TicketDocument::of(&detail.ticket, &detail.comments, false);
+    let newer = TicketDocument::of(&detail.ticket, &detail.comments, &[]);
     d.tickets
         .delete_comment(ana, t, opening, d.clock.now())
         .await
@@ -281,4 +285,161 @@ async fn documents_follow_deletion_redaction_and_ignore_older_versions() {
     stale.version = 0;
     d.index.put(tenant, &[stale]).await.unwrap();
     assert!(d.ids(owner, "xylophone ").await.is_empty());
+}
+
+/// The indexer's queue, as a list of what was sent.
+#[derive(Default)]
+struct Sent(std::sync::Mutex<Vec<(IndexTask, String)>>);
+
+impl IndexQueue for Sent {
+    fn send<'a>(
+        &'a self,
+        task: IndexTask,
+        dedup: String,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = StoreResult<()>> + Send + 'a>> {
+        self.0.lock().unwrap().push((task, dedup));
+        Box::pin(async { Ok(()) })
+    }
+}
+
+#[tokio::test]
+async fn a_rebuild_restores_a_lost_index_and_reports_its_progress() {
+    let d = desk().await;
+    let (owner, ana) = (&d.acme.owner.principal, &d.acme.customer.principal);
+    let tenant = d.acme.tenant.id;
+    let mut opened = Vec::new();
+    for subject in ["Printer jam", "Printer smoke", "Printer noise"] {
+        opened.push(d.open(ana, subject, "Help.").await);
+    }
+    d.tickets
+        .delete(owner, opened[2], d.clock.now())
+        .await
+        .unwrap();
+    d.index.clear(tenant).await.unwrap();
+    assert!(
+        d.ids(owner, "printer ").await.is_empty(),
+        "the index is lost"
+    );
+
+    // The operator's request is a job; the jobs worker hands it to the
+    // indexer's queue, once.
+    let job = request_rebuild(&d.store, tenant, d.clock.now())
+        .await
+        .unwrap();
+    let queue = std::sync::Arc::new(Sent::default());
+    let clock = d.clock.clone();
+    let runner = JobRunner::new(
+        d.store.clone(),
+        MemoryObjects::new(),
+        MemoryObjects::new(),
+        MemoryObjects::new(),
+        std::sync::Arc::new(move || clock.now()),
+    )
+    .with_index_queue(queue.clone());
+    assert_eq!(runner.run(tenant, job.id).await.unwrap(), Ran::HandedOver);
+    let sent = queue.0.lock().unwrap().clone();
+    assert_eq!(
+        sent,
+        vec![(
+            IndexTask::Rebuild {
+                tenant_id: tenant,
+                job_id: job.id
+            },
+            job.id.to_string()
+        )]
+    );
+
+    // The indexer runs it.
+    let clock = d.clock.clone();
+    d.search
+        .rebuild(tenant, job.id, || clock.now())
+        .await
+        .unwrap();
+    let done = rebuild_job(&d.store, tenant, job.id).await.unwrap();
+    assert_eq!(done.status, JobStatus::Done);
+    assert_eq!((done.progress.done, done.progress.total), (2, Some(2)));
+    let mut found = d.ids(owner, "printer ").await;
+    found.sort();
+    let mut expected = opened[..2].to_vec();
+    expected.sort();
+    assert_eq!(found, expected, "the deleted ticket stays out");
+    // Run again (a redelivery): nothing more happens.
+    d.search
+        .rebuild(tenant, job.id, || clock.now())
+        .await
+        .unwrap();
+    assert_eq!(runner.run(tenant, job.id).await.unwrap(), Ran::Skipped);
+    // Another tenant's operator id is not this job.
+    assert!(matches!(
+        rebuild_job(
+            &d.store,
+            switchboard_domain::kernel::ids::TenantId::new(),
+            job.id
+        )
+        .await,
+        Err(DomainError::NotFound)
+    ));
+}
+
+#[tokio::test]
+async fn customers_filter_by_what_they_see_and_find_tickets_they_are_copied_on() {
+    let d = desk().await;
+    let (agent, ana) = (&d.acme.agent.principal, &d.acme.customer.principal);
+    let tenant = d.acme.tenant.id;
+    let hers = d.open(ana, "Lamp flickers", "It flickers.").await;
+    // Two hours later, internal work only: a note and a file on it.
+    d.clock.advance(jiff::SignedDuration::from_hours(2));
+    d.comment(agent, hers, "Checked the wiring.", false).await;
+    let internal_file = switchboard_domain::attachments::attachment::Attachment {
+        id: switchboard_domain::kernel::ids::AttachmentId::new(),
+        tenant_id: tenant,
+        ticket_id: hers,
+        comment_id: None,
+        public: false,
+        filename: "wiring.png".into(),
+        content_type: "image/png".into(),
+        size: 3,
+        uploaded_by: agent.actor(),
+        created_at: d.clock.now(),
+    };
+    use switchboard_domain::attachments::ports::AttachmentStore;
+    d.store.attach(&[internal_file], &[]).await.unwrap();
+    d.search.index_ticket(tenant, hers).await.unwrap();
+
+    assert_eq!(d.ids(agent, "updated>1h").await, vec![hers]);
+    assert_eq!(d.ids(agent, "has:attachment").await, vec![hers]);
+    // The customer's clock did not move, and the file is not theirs to see.
+    assert!(d.ids(ana, "updated>1h").await.is_empty());
+    assert_eq!(d.ids(ana, "updated<1h").await, vec![hers]);
+    assert!(d.ids(ana, "has:attachment").await.is_empty());
+    assert_eq!(
+        d.find(ana, "lamp ").await.items[0].score,
+        0.0,
+        "no relevance for customers"
+    );
+
+    // A ticket of the agent's, Ana copied on it: hers to find.
+    let copied = d.open(agent, "Lamp order", "Ordering lamps.").await;
+    let address = d.acme.customer.user.email.as_str().to_owned();
+    d.tickets
+        .update(
+            agent,
+            copied,
+            switchboard_domain::tickets::input::TicketPatch {
+                cc: Some(
+                    switchboard_domain::tickets::input::Participants::parse(&[address]).unwrap(),
+                ),
+                ..Default::default()
+            },
+            None,
+            d.clock.now(),
+        )
+        .await
+        .unwrap();
+    d.search.index_ticket(tenant, copied).await.unwrap();
+    let mut found = d.ids(ana, "lamp ").await;
+    found.sort();
+    let mut both = vec![hers, copied];
+    both.sort();
+    assert_eq!(found, both);
 }

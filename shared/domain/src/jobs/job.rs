@@ -25,6 +25,9 @@ pub enum Work {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         organization_id: Option<OrganizationId>,
     },
+    /// A tenant's search index rebuilt from the table (the search indexer
+    /// runs it, in the tenant's turn with its other index writes).
+    SearchRebuild,
 }
 
 impl Work {
@@ -32,13 +35,15 @@ impl Work {
         match self {
             Work::PersonExport { .. } => "person_export",
             Work::PersonErasure { .. } => "person_erasure",
+            Work::SearchRebuild => "search_rebuild",
         }
     }
 
-    /// The person the job is about.
-    pub fn person(&self) -> UserId {
+    /// The person the job is about, if it is about one.
+    pub fn person(&self) -> Option<UserId> {
         match self {
-            Work::PersonExport { user_id } | Work::PersonErasure { user_id, .. } => *user_id,
+            Work::PersonExport { user_id } | Work::PersonErasure { user_id, .. } => Some(*user_id),
+            Work::SearchRebuild => None,
         }
     }
 }

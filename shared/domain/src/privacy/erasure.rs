@@ -22,6 +22,7 @@ use crate::privacy::export::all_comments;
 use crate::privacy::ports::{ErasureStore, ExportFiles, MailArchive};
 use crate::privacy::runner::{JobRunner, Tracker, all_tickets};
 use crate::privacy::tombstone::scrub;
+use crate::search::ports::IndexTask;
 use crate::tickets::events::CommentChanged;
 use crate::tickets::ports::{
     TicketDimension, TicketFilters, TicketListQuery, TicketSort, TicketStore, TicketWrite,
@@ -91,9 +92,21 @@ where
         let mut done = 0;
         tracker.step(done, total).await?;
         let by = tracker.job.requested_by.clone();
+        let job = tracker.job.id;
         for ticket in tickets {
+            let ticket_id = ticket.id;
             self.erase_on_ticket(ticket, id, address.as_deref(), &by)
                 .await?;
+            // The index forgets the address too (redactions tell it by
+            // their events; a participant's removal does not).
+            if let Some(queue) = &self.index_queue {
+                queue
+                    .send(
+                        IndexTask::ticket_change(tenant, ticket_id),
+                        format!("{job}-{ticket_id}"),
+                    )
+                    .await?;
+            }
             done += 1;
             tracker.step(done, total).await?;
         }

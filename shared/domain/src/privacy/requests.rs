@@ -177,11 +177,14 @@ impl<S: UserStore + JobStore, F: ExportFiles> PersonalData<S, F> {
     pub async fn download(&self, job: &Job) -> Result<Option<PresignedRequest>, DomainError> {
         match (&job.file, job.status) {
             (Some(key), JobStatus::Done) => {
-                let person = self.store.user(job.tenant_id, job.work.person()).await?;
+                let Some(about) = job.work.person() else {
+                    return Ok(None);
+                };
+                let person = self.store.user(job.tenant_id, about).await?;
                 if person.is_none_or(|p| p.is_erased()) {
                     return Ok(None);
                 }
-                let name = format!("{}-{}.json", job.work.name(), job.work.person());
+                let name = format!("{}-{about}.json", job.work.name());
                 Ok(Some(self.files.presign_export(key, &name).await?))
             }
             _ => Ok(None),

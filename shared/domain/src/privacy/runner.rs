@@ -16,6 +16,7 @@ use crate::kernel::error::StoreError;
 use crate::kernel::ids::{JobId, TenantId};
 use crate::kernel::pagination::PageRequest;
 use crate::privacy::ports::{ErasureStore, ExportFiles, MailArchive};
+use crate::search::ports::{IndexQueue, IndexTask};
 use crate::tickets::ports::{TicketListQuery, TicketStore};
 use crate::tickets::ticket::Ticket;
 
@@ -33,6 +34,9 @@ pub struct JobRunner<S, O, F, A> {
     pub(crate) files: F,
     pub(crate) archive: A,
     pub(crate) now: Now,
+    /// Where search rebuilds go (the indexer runs them), and the tickets
+    /// an erasure changed, when wired.
+    pub(crate) index_queue: Option<Arc<dyn IndexQueue>>,
 }
 
 /// What became of a job handed to the runner.
@@ -42,6 +46,8 @@ pub enum Ran {
     Failed(String),
     /// Finished before (a redelivery), or taken up by another worker.
     Skipped,
+    /// Handed to the worker that runs it (a search rebuild).
+    HandedOver,
 }
 
 /// Why a job cannot run yet: the worker tries again later.
@@ -73,7 +79,14 @@ where
             files,
             archive,
             now,
+            index_queue: None,
         }
+    }
+
+    /// Hands search rebuilds to the indexer's queue.
+    pub fn with_index_queue(mut self, queue: Arc<dyn IndexQueue>) -> Self {
+        self.index_queue = Some(queue);
+        self
     }
 
     /// Runs job `id` to its end. A failure of storage is returned (the
@@ -88,6 +101,9 @@ where
         else {
             return Ok(Ran::Skipped);
         };
+        if job.work == Work::SearchRebuild {
+            return self.hand_over(job).await;
+        }
         if let Work::PersonErasure { user_id, .. } = job.work
             && !job.status.is_finished()
         {
@@ -142,6 +158,8 @@ where
                 .erase(&mut tracker, tenant, user_id, address, organization_id)
                 .await
                 .map(|()| None),
+            // Handed over above.
+            Work::SearchRebuild => Ok(None),
         };
         let mut job = tracker.job;
         let expected = job.version;
@@ -160,6 +178,29 @@ where
         };
         self.save(&job, expected).await?;
         Ok(ran)
+    }
+
+    /// A rebuild runs in the indexer, in the tenant's turn with its other
+    /// index writes; the job id deduplicates a second hand-over.
+    async fn hand_over(&self, mut job: Job) -> Result<Ran, NotYet> {
+        if job.status != JobStatus::Queued {
+            return Ok(Ran::Skipped);
+        }
+        let Some(queue) = &self.index_queue else {
+            let expected = job.version;
+            job.fail("search is not set up here", (self.now)());
+            self.save(&job, expected).await?;
+            return Ok(Ran::Failed("no search queue".into()));
+        };
+        let task = IndexTask::Rebuild {
+            tenant_id: job.tenant_id,
+            job_id: job.id,
+        };
+        queue
+            .send(task, job.id.to_string())
+            .await
+            .map_err(DomainError::from)?;
+        Ok(Ran::HandedOver)
     }
 
     /// Saves the job; `false` when another worker changed it meanwhile.

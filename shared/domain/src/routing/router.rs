@@ -37,7 +37,7 @@ use crate::tickets::ports::FieldSchemaStore;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use crate::search::ports::IndexQueue;
+use crate::search::ports::{IndexQueue, IndexTask};
 
 use jiff::Timestamp;
 
@@ -230,7 +230,12 @@ where
             && affects_sla(event.kind)
             && !finished(STEP_SEARCH)
         {
-            search.enqueue(tenant, ticket_id, event.id).await?;
+            search
+                .send(
+                    IndexTask::ticket_change(tenant, ticket_id),
+                    event.id.to_string(),
+                )
+                .await?;
             self.store
                 .complete_step(tenant, event.id, STEP_SEARCH)
                 .await?;

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
 
+use crate::attachments::attachment::Attachment;
 use crate::kernel::ids::{CommentId, OrganizationId, TeamId, TicketId, UserId};
 use crate::tickets::comment::Comment;
 use crate::tickets::ticket::{Channel, Priority, Status, Ticket, TicketType};
@@ -33,8 +34,12 @@ pub struct TicketDocument {
     /// Custom fields with a scalar value, as text.
     pub fields: BTreeMap<String, String>,
     pub has_attachment: bool,
+    /// Files on public parts: what a customer's `has:attachment` sees.
+    pub has_public_attachment: bool,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// What a customer sees change (internal work does not move it).
+    pub public_updated_at: Timestamp,
     pub solved_at: Option<Timestamp>,
     /// The ticket's version: an older document never replaces a newer.
     pub version: u64,
@@ -42,8 +47,8 @@ pub struct TicketDocument {
 
 impl TicketDocument {
     /// The document of a ticket with its conversation (redacted comments
-    /// leave no text) and whether files are attached.
-    pub fn of(ticket: &Ticket, comments: &[Comment], has_attachment: bool) -> Self {
+    /// leave no text) and its files.
+    pub fn of(ticket: &Ticket, comments: &[Comment], files: &[Attachment]) -> Self {
         let text = |public: bool| {
             comments
                 .iter()
@@ -80,9 +85,11 @@ impl TicketDocument {
                     Some((k.clone(), text))
                 })
                 .collect(),
-            has_attachment,
+            has_attachment: !files.is_empty(),
+            has_public_attachment: files.iter().any(|f| f.public),
             created_at: ticket.created_at,
             updated_at: ticket.updated_at,
+            public_updated_at: ticket.public_updated_at,
             solved_at: ticket.solved_at,
             version: ticket.version,
         }

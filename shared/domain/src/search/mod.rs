@@ -7,4 +7,5 @@
 pub mod document;
 pub mod ports;
 pub mod query;
+pub mod rebuild;
 pub mod service;

@@ -8,7 +8,7 @@ use std::pin::Pin;
 use jiff::Timestamp;
 
 use crate::kernel::error::StoreResult;
-use crate::kernel::ids::{EventId, OrganizationId, TeamId, TenantId, TicketId, UserId};
+use crate::kernel::ids::{JobId, OrganizationId, TeamId, TenantId, TicketId, UserId};
 use crate::search::document::TicketDocument;
 use crate::search::query::{Clause, DateField, Term};
 use crate::tickets::ticket::{Channel, Priority, Status, TicketType};
@@ -100,24 +100,47 @@ pub struct Hits {
     pub total: usize,
 }
 
-/// What the indexer's queue carries: a ticket to bring up to date.
+/// What the indexer's queue carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct IndexTask {
-    pub tenant_id: TenantId,
-    pub ticket_id: TicketId,
+#[serde(untagged, rename_all_fields = "camelCase")]
+pub enum IndexTask {
+    /// A ticket to bring up to date.
+    Ticket {
+        tenant_id: TenantId,
+        ticket_id: TicketId,
+    },
+    /// The tenant's whole index, rebuilt from the table (a job's work).
+    Rebuild { tenant_id: TenantId, job_id: JobId },
 }
 
-/// Hands a ticket's change to the indexer, which writes one tenant's
-/// index at a time (a queue with the tenant as its ordering group). The
-/// event id makes a second hand-over of one change a no-op. Object-safe,
-/// so the event router holds it only when search is wired.
+impl IndexTask {
+    pub fn tenant_id(&self) -> TenantId {
+        match self {
+            IndexTask::Ticket { tenant_id, .. } | IndexTask::Rebuild { tenant_id, .. } => {
+                *tenant_id
+            }
+        }
+    }
+
+    /// What tells a second hand-over of the same task from a new one: the
+    /// change's event, or the job.
+    pub fn ticket_change(tenant_id: TenantId, ticket_id: TicketId) -> Self {
+        IndexTask::Ticket {
+            tenant_id,
+            ticket_id,
+        }
+    }
+}
+
+/// Hands work to the indexer, which writes one tenant's index at a time
+/// (a queue with the tenant as its ordering group). `dedup` makes a second
+/// hand-over of one change a no-op. Object-safe, so the event router and
+/// the jobs worker hold it only when search is wired.
 pub trait IndexQueue: Send + Sync {
-    fn enqueue<'a>(
+    fn send<'a>(
         &'a self,
-        tenant: TenantId,
-        ticket: TicketId,
-        event: EventId,
+        task: IndexTask,
+        dedup: String,
     ) -> Pin<Box<dyn Future<Output = StoreResult<()>> + Send + 'a>>;
 }
 
@@ -129,6 +152,9 @@ pub trait TicketIndex: Send + Sync {
     async fn put(&self, tenant: TenantId, documents: &[TicketDocument]) -> StoreResult<()>;
 
     async fn remove(&self, tenant: TenantId, tickets: &[TicketId]) -> StoreResult<()>;
+
+    /// Empties the tenant's index (a rebuild starts so).
+    async fn clear(&self, tenant: TenantId) -> StoreResult<()>;
 
     async fn search(&self, tenant: TenantId, query: &IndexQuery) -> StoreResult<Hits>;
 }

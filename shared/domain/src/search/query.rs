@@ -8,7 +8,7 @@
 //! assignee:me|none|<email>|usr_…           who works on it (team:none|team_…|<name>)
 //! requester:<email>|usr_…  tag:vip         who asked; a tag
 //! has:attachment  number:1042  #1042       files; a ticket number
-//! created>2026-01-01  updated<7d  solved>… dates, or days ago
+//! created>2026-01-01  updated<7d  solved>2h  dates, or days or hours ago
 //! field.plan:gold                          a custom field
 //! ```
 //!
@@ -114,11 +114,12 @@ pub enum DateField {
     Solved,
 }
 
-/// A day, or a number of days before now.
+/// A day, or a number of days or hours before now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DateBound {
     Day(Date),
     DaysAgo(u32),
+    HoursAgo(u32),
 }
 
 /// Why a query cannot be read: where (a character offset), which token,
@@ -387,7 +388,7 @@ fn filter_of(token: &Token<'_>) -> Result<Option<Filter>, QueryError> {
             bound: date_bound(value).ok_or_else(|| {
                 invalid(
                     "invalid_value",
-                    "a date (2026-01-31) or days ago (7d)".into(),
+                    "a date (2026-01-31), or days or hours ago (7d, 2h)".into(),
                 )
             })?,
         })
@@ -522,6 +523,13 @@ fn date_bound(value: &str) -> Option<DateBound> {
             .ok()
             .filter(|d| *d <= 36_600)
             .map(DateBound::DaysAgo);
+    }
+    if let Some(hours) = value.strip_suffix(['h', 'H']) {
+        return hours
+            .parse::<u32>()
+            .ok()
+            .filter(|h| *h <= 878_400)
+            .map(DateBound::HoursAgo);
     }
     value.parse::<Date>().ok().map(DateBound::Day)
 }

@@ -63,6 +63,14 @@ where
         Self { store, index }
     }
 
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    pub fn index(&self) -> &I {
+        &self.index
+    }
+
     /// The tickets `principal` may read that match `request.q`.
     pub async fn tickets(
         &self,
@@ -127,7 +135,9 @@ where
             };
             items.push(Found {
                 ticket,
-                score: hit.score,
+                // Relevance weighs words by how many tickets hold them:
+                // customers are not told.
+                score: if schema.is_some() { 0.0 } else { hit.score },
                 subject: hit.subject,
                 snippet: hit.snippet,
             });
@@ -154,23 +164,29 @@ where
             self.index.remove(tenant, &[id]).await?;
             return Ok(());
         };
+        let document = self.document(&ticket).await?;
+        self.index.put(tenant, &[document]).await?;
+        Ok(())
+    }
+
+    /// A ticket's document as the table has it now.
+    pub(crate) async fn document(&self, ticket: &Ticket) -> Result<TicketDocument, DomainError> {
+        let tenant = ticket.tenant_id;
         let mut comments = Vec::new();
         let mut page = PageRequest {
             limit: PageRequest::MAX_LIMIT,
             cursor: None,
         };
         loop {
-            let found = self.store.comments(tenant, id, false, &page).await?;
+            let found = self.store.comments(tenant, ticket.id, false, &page).await?;
             comments.extend(found.items);
             match found.next_cursor {
                 Some(c) => page.cursor = Some(c),
                 None => break,
             }
         }
-        let files = !self.store.attachments(tenant, id).await?.is_empty();
-        let document = TicketDocument::of(&ticket, &comments, files);
-        self.index.put(tenant, &[document]).await?;
-        Ok(())
+        let files = self.store.attachments(tenant, ticket.id).await?;
+        Ok(TicketDocument::of(ticket, &comments, &files))
     }
 
     /// A filter with its names resolved; customers may filter only by what
@@ -211,6 +227,9 @@ where
                 at: match bound {
                     DateBound::DaysAgo(days) => {
                         now - SignedDuration::from_hours(24 * i64::from(*days))
+                    }
+                    DateBound::HoursAgo(hours) => {
+                        now - SignedDuration::from_hours(i64::from(*hours))
                     }
                     DateBound::Day(day) => day
                         .to_zoned(jiff::tz::TimeZone::UTC)

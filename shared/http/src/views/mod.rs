@@ -11,7 +11,9 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 mod email;
+mod jobs;
 pub use email::{MailboxView, ReceivedMailView};
+pub use jobs::{DownloadView, JobView};
 use switchboard_domain::accounts::api_key::{ApiKey, Scope};
 use switchboard_domain::accounts::team::Team;
 use switchboard_domain::accounts::tenant::{Tenant, TenantSettings, TenantStatus};
