@@ -3,11 +3,13 @@
 //! calls, through the functions' routers over a client with a counting
 //! layer (authentication included: every request pays it). `bench
 //! sla-cost`: the same for the SLA scheduler and the router's SLA step.
+//! `bench search`: the ticket index at a tenant's scale (`search.rs`).
 //! Print Markdown tables for BENCHMARKS.md.
 //!
 //! Needs the emulator and table that `infra/bench` starts.
 
 mod rate_isolation;
+mod search;
 
 use anyhow::{Context, bail};
 use axum::Router;
@@ -32,7 +34,8 @@ async fn main() -> anyhow::Result<()> {
         Some("dynamodb-cost") => dynamodb_cost().await,
         Some("sla-cost") => sla_cost().await,
         Some("rate-isolation") => rate_isolation::run().await,
-        _ => bail!("usage: bench dynamodb-cost|sla-cost|rate-isolation"),
+        Some("search") => search::run().await,
+        _ => bail!("usage: bench dynamodb-cost|sla-cost|rate-isolation|search"),
     }
 }
 

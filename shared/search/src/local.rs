@@ -28,7 +28,10 @@ pub struct TantivyIndexes {
 }
 
 struct TenantIndex {
-    writer: Mutex<IndexWriter>,
+    index: Index,
+    /// Opened on the first write: a process that only searches holds no
+    /// writer's lock.
+    writer: Mutex<Option<IndexWriter>>,
     reader: IndexReader,
     fields: Fields,
 }
@@ -66,16 +69,14 @@ impl TantivyIndexes {
                 Index::open_or_create(directory, schema).map_err(engine)?
             }
         };
-        let writer = index
-            .writer_with_num_threads(1, WRITER_BYTES)
-            .map_err(engine)?;
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
             .map_err(engine)?;
         let opened = Arc::new(TenantIndex {
-            writer: Mutex::new(writer),
+            index,
+            writer: Mutex::new(None),
             reader,
             fields,
         });
@@ -85,11 +86,20 @@ impl TantivyIndexes {
 }
 
 impl TenantIndex {
-    fn writer(&self) -> std::sync::MutexGuard<'_, IndexWriter> {
-        self.writer.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn commit(&self, writer: &mut IndexWriter) -> StoreResult<()> {
+    /// Runs `change` with the index's writer, then commits it.
+    fn write(&self, change: impl FnOnce(&mut IndexWriter) -> StoreResult<()>) -> StoreResult<()> {
+        let mut slot = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        if slot.is_none() {
+            *slot = Some(
+                self.index
+                    .writer_with_num_threads(1, WRITER_BYTES)
+                    .map_err(engine)?,
+            );
+        }
+        let Some(writer) = slot.as_mut() else {
+            return Err(engine("no writer"));
+        };
+        change(writer)?;
         writer.commit().map_err(engine)?;
         self.reader.reload().map_err(engine)
     }
@@ -98,25 +108,23 @@ impl TenantIndex {
 impl TicketIndex for TantivyIndexes {
     async fn put(&self, tenant: TenantId, documents: &[TicketDocument]) -> StoreResult<()> {
         let t = self.tenant(tenant)?;
-        let mut writer = t.writer();
-        documents::apply(&mut writer, &t.reader.searcher(), &t.fields, documents)?;
-        t.commit(&mut writer)
+        let searcher = t.reader.searcher();
+        t.write(|writer| documents::apply(writer, &searcher, &t.fields, documents))
     }
 
     async fn remove(&self, tenant: TenantId, tickets: &[TicketId]) -> StoreResult<()> {
         let t = self.tenant(tenant)?;
-        let mut writer = t.writer();
-        for id in tickets {
-            writer.delete_term(documents::id_term(&t.fields, *id));
-        }
-        t.commit(&mut writer)
+        t.write(|writer| {
+            for id in tickets {
+                writer.delete_term(documents::id_term(&t.fields, *id));
+            }
+            Ok(())
+        })
     }
 
     async fn clear(&self, tenant: TenantId) -> StoreResult<()> {
         let t = self.tenant(tenant)?;
-        let mut writer = t.writer();
-        writer.delete_all_documents().map_err(engine)?;
-        t.commit(&mut writer)
+        t.write(|writer| writer.delete_all_documents().map(|_| ()).map_err(engine))
     }
 
     async fn search(&self, tenant: TenantId, query: &IndexQuery) -> StoreResult<Hits> {
