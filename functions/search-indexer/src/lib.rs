@@ -6,20 +6,11 @@
 //! FIFO group must not run ahead of a failure).
 
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
-use switchboard_domain::search::ports::{IndexTask, TicketIndex};
-use switchboard_domain::search::service::Search;
+use switchboard_domain::search::ports::IndexTask;
+use switchboard_wiring::services::SearchService;
 use tracing::{error, info, warn};
 
-pub async fn handle<S, I>(search: &Search<S, I>, batch: SqsEvent) -> SqsBatchResponse
-where
-    S: switchboard_domain::accounts::ports::UserStore
-        + switchboard_domain::accounts::ports::TeamStore
-        + switchboard_domain::tickets::ports::TicketStore
-        + switchboard_domain::tickets::ports::FieldSchemaStore
-        + switchboard_domain::attachments::ports::AttachmentStore
-        + switchboard_domain::jobs::ports::JobStore,
-    I: TicketIndex,
-{
+pub async fn handle(search: &SearchService, batch: SqsEvent) -> SqsBatchResponse {
     let mut response = SqsBatchResponse::default();
     for (i, record) in batch.records.iter().enumerate() {
         let task: Option<IndexTask> = record

@@ -8,8 +8,8 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use switchboard_domain::DomainError;
-use switchboard_domain::search::ports::{SearchSort, TicketIndex};
-use switchboard_domain::search::service::{Search, SearchRequest};
+use switchboard_domain::search::ports::SearchSort;
+use switchboard_domain::search::service::SearchRequest;
 use switchboard_http::problem::Problems;
 use switchboard_http::routes::Routes;
 use switchboard_http::views::TicketView;
@@ -166,20 +166,11 @@ async fn search_tickets(
     Ok(Json(results))
 }
 
-async fn found<St, I>(
-    search: &Search<St, I>,
+async fn found(
+    search: &SearchService,
     principal: &switchboard_domain::accounts::permissions::Principal,
     request: &SearchRequest,
-) -> Result<SearchResultsView, DomainError>
-where
-    St: switchboard_domain::accounts::ports::UserStore
-        + switchboard_domain::accounts::ports::TeamStore
-        + switchboard_domain::tickets::ports::TicketStore
-        + switchboard_domain::tickets::ports::FieldSchemaStore
-        + switchboard_domain::attachments::ports::AttachmentStore
-        + switchboard_domain::jobs::ports::JobStore,
-    I: TicketIndex,
-{
+) -> Result<SearchResultsView, DomainError> {
     let staff = principal.role().is_staff();
     let results = search.tickets(principal, request, Timestamp::now()).await?;
     Ok(SearchResultsView {

@@ -268,13 +268,7 @@ impl ExportFiles for S3Objects {
                 .map_err(sdk_error)?;
             for object in listed.contents() {
                 if let Some(key) = object.key() {
-                    self.client
-                        .delete_object()
-                        .bucket(&self.bucket)
-                        .key(key)
-                        .send()
-                        .await
-                        .map_err(sdk_error)?;
+                    self.delete_key(key).await?;
                 }
             }
             match listed.next_continuation_token() {
@@ -288,6 +282,13 @@ impl ExportFiles for S3Objects {
 /// The inbound bucket, where received mail is kept as it came.
 impl MailArchive for S3Objects {
     async fn delete_raw(&self, key: &str) -> StoreResult<()> {
+        self.delete_key(key).await
+    }
+}
+
+impl S3Objects {
+    /// Deletes the object at `key` (nothing if it is gone already).
+    async fn delete_key(&self, key: &str) -> StoreResult<()> {
         self.client
             .delete_object()
             .bucket(&self.bucket)

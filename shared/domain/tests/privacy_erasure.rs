@@ -21,6 +21,31 @@ use switchboard_domain::kernel::events::EventType;
 use switchboard_domain::kernel::ids::JobId;
 use switchboard_domain::privacy::runner::{NotYet, Ran};
 
+/// Ana (erased or not) answers her old ticket at its signed reply address,
+/// with its `[#n]` tag and, when given, referencing her first mail.
+async fn reply_to_her_ticket(
+    s: &privacy_support::Story,
+    in_reply_to: Option<&str>,
+) -> switchboard_domain::email::intake::Decision {
+    let d = &s.desk;
+    let number = d.detail(s.hers).await.ticket.number;
+    let reply_address = channels_support::replies().address(d.acme.id(), number);
+    let subject = format!("Re: [#{number}] Invoice 7731 is wrong");
+    let id = format!("<{}>", channels_support::message_id());
+    let referenced = in_reply_to.map(|m| format!("<{m}>"));
+    let mut headers = vec![
+        ("From", ANA),
+        ("To", reply_address.as_str()),
+        ("Subject", subject.as_str()),
+        ("Message-ID", id.as_str()),
+    ];
+    if let Some(r) = &referenced {
+        headers.push(("In-Reply-To", r.as_str()));
+    }
+    d.receive(&reply_address, &raw_mail(&headers, "Me again."))
+        .await
+}
+
 #[tokio::test]
 async fn an_erased_customer_is_a_tombstone_and_nothing_they_wrote_or_sent_remains() {
     let s = story().await;
@@ -149,23 +174,8 @@ async fn new_mail_from_an_erased_address_opens_a_new_ticket() {
         .await
         .unwrap();
     s.run(&job).await;
-    let number = d.detail(s.hers).await.ticket.number;
-    let reply_address = channels_support::replies().address(d.acme.id(), number);
     // To the signed reply address, referencing her first mail, tagged.
-    let mail = raw_mail(
-        &[
-            ("From", ANA),
-            ("To", reply_address.as_str()),
-            ("Subject", &format!("Re: [#{number}] Invoice 7731 is wrong")),
-            (
-                "Message-ID",
-                &format!("<{}>", channels_support::message_id()),
-            ),
-            ("In-Reply-To", &format!("<{}>", s.first_mail)),
-        ],
-        "Me again.",
-    );
-    let decision = d.receive(&reply_address, &mail).await;
+    let decision = reply_to_her_ticket(&s, Some(&s.first_mail)).await;
     assert_eq!(decision.decision, "created", "{decision:?}");
     assert_ne!(decision.ticket_id, Some(s.hers));
     let newcomer = d
@@ -490,21 +500,7 @@ async fn mail_from_the_address_does_not_reach_the_old_tickets_through_an_organis
         .await
         .unwrap();
     s.run(&job).await;
-    let number = d.detail(s.hers).await.ticket.number;
-    let reply_address = channels_support::replies().address(d.acme.id(), number);
-    let mail = raw_mail(
-        &[
-            ("From", ANA),
-            ("To", reply_address.as_str()),
-            ("Subject", &format!("Re: [#{number}] Invoice 7731 is wrong")),
-            (
-                "Message-ID",
-                &format!("<{}>", channels_support::message_id()),
-            ),
-        ],
-        "Me again.",
-    );
-    let decision = d.receive(&reply_address, &mail).await;
+    let decision = reply_to_her_ticket(&s, None).await;
     assert_eq!(decision.decision, "created", "{decision:?}");
     assert_ne!(decision.ticket_id, Some(s.hers));
 }
