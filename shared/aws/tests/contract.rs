@@ -53,6 +53,7 @@ switchboard_testkit::contract_tests! {
         api_keys_are_revoked_once,
         teams_are_versioned_and_sorted_by_name,
         ticket_numbers_count_up,
+        tickets_are_read_together_in_order,
         ticket_writes_are_all_or_nothing,
         ticket_writes_check_versions,
         touching_a_ticket_moves_only_its_update_time,

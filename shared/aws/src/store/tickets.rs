@@ -313,6 +313,19 @@ impl TicketStore for DynamoStore {
             .transpose()
     }
 
+    async fn tickets(&self, tenant: TenantId, ids: &[TicketId]) -> StoreResult<Vec<Ticket>> {
+        let wanted: Vec<keys::Key> = ids.iter().map(|id| keys::ticket(tenant, *id)).collect();
+        let mut found = HashMap::new();
+        for chunk in wanted.chunks(100) {
+            found.extend(self.batch_get(chunk).await?);
+        }
+        wanted
+            .iter()
+            .filter_map(|k| found.remove(&(k.pk.clone(), k.sk.clone())))
+            .map(ticket_from)
+            .collect()
+    }
+
     async fn ticket_id_by_number(
         &self,
         tenant: TenantId,

@@ -114,16 +114,19 @@ where
         } else {
             None
         };
+        // The table has the last word: a ticket changed or deleted since it
+        // was indexed is shown as it is, or not at all (one batch read).
+        let ids: Vec<TicketId> = hits.hits.iter().map(|h| h.ticket_id).collect();
+        let mut tickets: std::collections::HashMap<TicketId, Ticket> = self
+            .store
+            .tickets(principal.tenant_id(), &ids)
+            .await?
+            .into_iter()
+            .map(|t| (t.id, t))
+            .collect();
         let mut items = Vec::with_capacity(hits.hits.len());
         for hit in hits.hits.iter().cloned() {
-            // The table has the last word: a ticket changed or deleted
-            // since it was indexed is shown as it is, or not at all.
-            let Some(ticket) = self
-                .store
-                .ticket(principal.tenant_id(), hit.ticket_id)
-                .await?
-                .filter(|t| !t.is_deleted())
-            else {
+            let Some(ticket) = tickets.remove(&hit.ticket_id).filter(|t| !t.is_deleted()) else {
                 continue;
             };
             if ensure_visible(principal, &ticket).is_err() {

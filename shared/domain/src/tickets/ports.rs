@@ -124,6 +124,10 @@ pub trait TicketStore: Send + Sync {
 
     async fn ticket(&self, tenant: TenantId, id: TicketId) -> StoreResult<Option<Ticket>>;
 
+    /// The tickets among `ids` that exist in the tenant, in the order of
+    /// `ids` (one round trip per hundred).
+    async fn tickets(&self, tenant: TenantId, ids: &[TicketId]) -> StoreResult<Vec<Ticket>>;
+
     async fn ticket_id_by_number(
         &self,
         tenant: TenantId,

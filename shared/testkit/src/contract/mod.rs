@@ -75,6 +75,7 @@ pub const ALL: &[&str] = &[
     "principal_state_carries_the_members_organisation",
     // tickets
     "ticket_numbers_count_up",
+    "tickets_are_read_together_in_order",
     "ticket_writes_are_all_or_nothing",
     "ticket_writes_check_versions",
     "touching_a_ticket_moves_only_its_update_time",

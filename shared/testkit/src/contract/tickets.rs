@@ -640,3 +640,29 @@ pub async fn field_schemas_are_versioned<S: FieldSchemaStore, O: Outbox>(store: 
         .expect("at the stored version");
     assert_eq!(store.field_schema(tenant).await.expect("read"), schema(2));
 }
+
+/// Tickets are read together, in the order asked, past a hundred at a
+/// time; absent ones and another tenant's are left out.
+pub async fn tickets_are_read_together_in_order<S, O>(store: &S, _: &O)
+where
+    S: TenantStore + UserStore + TicketStore,
+    O: Outbox,
+{
+    let (tenant, requester, first) = with_ticket(store).await;
+    let number = store.next_ticket_number(tenant).await.expect("a number");
+    let second = ticket(tenant, requester.id, number, now());
+    store
+        .write_ticket(write(&second, TicketWriteMode::Create))
+        .await
+        .expect("a ticket");
+    let (_, _, theirs) = with_ticket(store).await;
+    let mut ids: Vec<TicketId> = (0..120).map(|_| TicketId::new()).collect();
+    ids.insert(7, second.id);
+    ids.push(theirs.id);
+    ids.push(first.id);
+    assert_eq!(
+        store.tickets(tenant, &ids).await.expect("read"),
+        vec![second, first]
+    );
+    assert!(store.tickets(tenant, &[]).await.expect("read").is_empty());
+}

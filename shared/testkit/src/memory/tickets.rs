@@ -226,6 +226,15 @@ impl TicketStore for MemoryStore {
         Ok(self.read(|s| s.tickets.get(&(tenant, id)).cloned()))
     }
 
+    async fn tickets(&self, tenant: TenantId, ids: &[TicketId]) -> StoreResult<Vec<Ticket>> {
+        self.enter("tickets")?;
+        Ok(self.read(|s| {
+            ids.iter()
+                .filter_map(|id| s.tickets.get(&(tenant, *id)).cloned())
+                .collect()
+        }))
+    }
+
     async fn ticket_id_by_number(
         &self,
         tenant: TenantId,
