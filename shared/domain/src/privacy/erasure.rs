@@ -6,39 +6,29 @@
 use std::collections::BTreeSet;
 
 use crate::DomainError;
-use crate::accounts::ports::{OrganizationStore, UserStore};
 use crate::accounts::user::Email;
-use crate::attachments::ports::{AttachmentStore, ObjectStore};
+use crate::attachments::ports::ObjectStore;
 use crate::email::mailboxes::DECISIONS;
 use crate::email::message_record::MessageRecord;
-use crate::email::ports::MessageLog;
 use crate::email::thread_id;
-use crate::jobs::ports::JobStore;
 use crate::kernel::error::StoreError;
 use crate::kernel::events::{Actor, DomainEvent, EventType, Subject};
 use crate::kernel::ids::{OrganizationId, TenantId, UserId};
 use crate::kernel::pagination::PageRequest;
 use crate::privacy::export::all_comments;
-use crate::privacy::ports::{ErasureStore, ExportFiles, MailArchive};
-use crate::privacy::runner::{JobRunner, Tracker, all_tickets};
+use crate::privacy::ports::{ExportFiles, MailArchive};
+use crate::privacy::runner::{JobRunner, RunnerStore, Tracker, all_tickets};
 use crate::privacy::tombstone::scrub;
 use crate::search::ports::IndexTask;
 use crate::tickets::events::CommentChanged;
 use crate::tickets::ports::{
-    TicketDimension, TicketFilters, TicketListQuery, TicketSort, TicketStore, TicketWrite,
-    TicketWriteMode,
+    TicketDimension, TicketFilters, TicketListQuery, TicketSort, TicketWrite, TicketWriteMode,
 };
 use crate::tickets::ticket::Ticket;
 
 impl<S, O, F, A> JobRunner<S, O, F, A>
 where
-    S: JobStore
-        + UserStore
-        + OrganizationStore
-        + TicketStore
-        + AttachmentStore
-        + MessageLog
-        + ErasureStore,
+    S: RunnerStore,
     O: ObjectStore,
     F: ExportFiles,
     A: MailArchive,

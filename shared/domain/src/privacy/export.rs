@@ -7,15 +7,12 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use crate::DomainError;
-use crate::accounts::ports::{OrganizationStore, UserStore};
 use crate::accounts::user::User;
-use crate::attachments::ports::{AttachmentStore, ObjectStore};
-use crate::email::ports::MessageLog;
-use crate::jobs::ports::JobStore;
+use crate::attachments::ports::ObjectStore;
 use crate::kernel::ids::{AttachmentId, CommentId, TenantId, TicketId, UserId};
 use crate::kernel::pagination::PageRequest;
-use crate::privacy::ports::{ErasureStore, ExportFiles, MailArchive};
-use crate::privacy::runner::{JobRunner, Tracker, all_tickets};
+use crate::privacy::ports::{ExportFiles, MailArchive};
+use crate::privacy::runner::{JobRunner, RunnerStore, Tracker, all_tickets};
 use crate::tickets::comment::Comment;
 use crate::tickets::ports::{
     TicketDimension, TicketFilters, TicketListQuery, TicketSort, TicketStore,
@@ -87,13 +84,7 @@ pub struct FileRecord {
 
 impl<S, O, F, A> JobRunner<S, O, F, A>
 where
-    S: JobStore
-        + UserStore
-        + OrganizationStore
-        + TicketStore
-        + AttachmentStore
-        + MessageLog
-        + ErasureStore,
+    S: RunnerStore,
     O: ObjectStore,
     F: ExportFiles,
     A: MailArchive,

@@ -27,6 +27,24 @@ pub const ORPHAN_AFTER: jiff::SignedDuration = jiff::SignedDuration::from_mins(1
 /// The time, as the worker reads it (a test clock in tests).
 pub type Now = Arc<dyn Fn() -> Timestamp + Send + Sync>;
 
+/// What the runner reads and writes in the table: one name for the
+/// bounds its work shares (every store that has them all has it).
+pub trait RunnerStore:
+    JobStore + UserStore + OrganizationStore + TicketStore + AttachmentStore + MessageLog + ErasureStore
+{
+}
+
+impl<T> RunnerStore for T where
+    T: JobStore
+        + UserStore
+        + OrganizationStore
+        + TicketStore
+        + AttachmentStore
+        + MessageLog
+        + ErasureStore
+{
+}
+
 /// Runs personal-data jobs.
 pub struct JobRunner<S, O, F, A> {
     pub(crate) store: S,
@@ -61,13 +79,7 @@ pub enum NotYet {
 
 impl<S, O, F, A> JobRunner<S, O, F, A>
 where
-    S: JobStore
-        + UserStore
-        + OrganizationStore
-        + TicketStore
-        + AttachmentStore
-        + MessageLog
-        + ErasureStore,
+    S: RunnerStore,
     O: ObjectStore,
     F: ExportFiles,
     A: MailArchive,
