@@ -1,7 +1,8 @@
 """Search end to end: a ticket created, then commented on, is found by a
 word of the comment once the indexer has caught up; a customer of the
 tenant does not find a word of an internal note; another tenant finds
-nothing; a malformed query is a problem naming the token."""
+nothing; a malformed query is a problem naming the token. Saved views:
+an agent's own, an admin's shared ones, run with paging and counted."""
 
 import time
 import uuid
@@ -60,7 +61,9 @@ def test_a_comment_is_found_by_its_words_as_each_caller_may_see_it(api):
     assert search(api, owner, f"#{ticket['number']} status:open")["total"] == 1
     r = api.call("GET", "/v1/search/tickets", token=owner, params={"q": "statu:open"})
     body = assert_problem(r, 422, "validation_failed")
-    assert body["errors"][0]["field"] == "q" and body["errors"][0]["code"] == "unknown_filter", body
+    error = body["errors"][0]
+    assert (error["field"], error["code"], error["position"], error["token"]) == \
+        ("q", "unknown_filter", 0, "statu:open"), body
     assert_problem(api.call("GET", "/v1/search/tickets", token=ana, params={"q": "tag:vip"}),
                    422, "validation_failed")
 
@@ -89,3 +92,64 @@ def test_the_operator_rebuilds_a_tenants_index_and_follows_its_progress(api, ope
     assert search(api, owner, "quasar")["total"] == 2
     # Only the operator asks; another tenant's id is nobody's job.
     assert api.call("POST", f"/v1/operator/tenants/{tenant}/reindex", token=owner).status_code in (401, 403)
+
+
+def test_saved_views_are_kept_shared_run_and_counted(api):
+    slug, signed = api.sign_up()
+    owner = signed["accessToken"]
+    email = f"al-{uuid.uuid4().hex[:8]}@example.com"
+    r = api.call("POST", "/v1/users", {"name": "Al Agent", "email": email, "role": "agent",
+                                       "password": PASSWORD}, token=owner)
+    assert r.status_code == 201, r.text
+    agent_id = r.json()["id"]
+    agent = api.call("POST", "/v1/auth/login", {"tenant": slug, "email": email, "password": PASSWORD}).json()["accessToken"]
+    tickets = []
+    for subject in ["Nebula sync fails", "Nebula login loop", "Billing question"]:
+        r = api.call("POST", "/v1/tickets", {"subject": subject, "description": "Help.",
+                                             "assigneeId": agent_id}, token=owner)
+        assert r.status_code == 201, r.text
+        tickets.append(r.json()["id"])
+    assert eventually(api, owner, "assignee:" + agent_id, 3)["total"] == 3
+
+    # The agent's own view, oldest first; a query that cannot be read is refused.
+    r = api.call("POST", "/v1/views", {"name": "Mine", "query": "assignee:me", "sort": "created",
+                                       "order": "asc"}, token=agent)
+    assert r.status_code == 201, r.text
+    mine = r.json()
+    assert (mine["shared"], mine["ownerId"], mine["version"]) == ("personal", agent_id, 1), mine
+    assert r.headers["location"] == f"/v1/views/{mine['id']}"
+    body = assert_problem(api.call("POST", "/v1/views", {"name": "Bad", "query": "nebula \"sync"},
+                                   token=agent), 422, "validation_failed")
+    assert body["errors"][0]["field"] == "query" and body["errors"][0]["position"] == 7, body
+
+    page = api.call("GET", f"/v1/views/{mine['id']}/tickets", token=agent, params={"limit": 2}).json()
+    assert [f["ticket"]["id"] for f in page["items"]] == tickets[:2], page
+    rest = api.call("GET", f"/v1/views/{mine['id']}/tickets", token=agent,
+                    params={"limit": 2, "cursor": page["nextCursor"]}).json()
+    assert ([f["ticket"]["id"] for f in rest["items"]], rest["nextCursor"]) == (tickets[2:], None), rest
+
+    # Sharing is the admins'; the agent sees a view shared with everyone.
+    body = assert_problem(api.call("POST", "/v1/views", {"name": "All", "query": "nebula",
+                                                         "shared": "everyone"}, token=agent), 403, "forbidden")
+    r = api.call("POST", "/v1/views", {"name": "Nebula", "query": "nebula", "shared": "everyone"}, token=owner)
+    assert r.status_code == 201, r.text
+    shared = r.json()
+    assert [v["name"] for v in api.call("GET", "/v1/views", token=agent).json()["items"]] == ["Mine", "Nebula"]
+    counts = api.call("GET", "/v1/views/counts", token=agent).json()["items"]
+    assert [(c["id"], c["count"]) for c in counts] == [(mine["id"], 3), (shared["id"], 2)], counts
+    # The owner does not see the agent's own view at all.
+    assert [v["name"] for v in api.call("GET", "/v1/views", token=owner).json()["items"]] == ["Nebula"]
+    assert_problem(api.call("GET", f"/v1/views/{mine['id']}", token=owner), 404, "not_found")
+
+    # Changes at a version; a stale one is refused.
+    r = api.call("PATCH", f"/v1/views/{mine['id']}", {"name": "My queue"}, token=agent,
+                 headers={"if-match": '"1"'})
+    assert r.status_code == 200 and r.json()["version"] == 2, r.text
+    assert r.headers["etag"] == '"2"'
+    assert_problem(api.call("DELETE", f"/v1/views/{mine['id']}", token=agent, headers={"if-match": '"1"'}),
+                   412, "precondition_failed")
+    assert api.call("DELETE", f"/v1/views/{mine['id']}", token=agent).status_code == 204
+    assert_problem(api.call("GET", f"/v1/views/{mine['id']}/tickets", token=agent), 404, "not_found")
+    # Another helpdesk's view is nobody's.
+    _, other = api.sign_up()
+    assert_problem(api.call("GET", f"/v1/views/{shared['id']}", token=other["accessToken"]), 404, "not_found")

@@ -1,19 +1,26 @@
 //! The `search` function: full-text ticket search over the tenant's
-//! index, as the caller may see it.
+//! index, as the caller may see it, and saved views, which are searches
+//! kept by name.
 
 use axum::Router;
 use axum::extract::State;
 use axum::http::Method;
 use jiff::Timestamp;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use std::sync::Arc;
 use switchboard_domain::DomainError;
-use switchboard_domain::search::ports::SearchSort;
+use switchboard_domain::kernel::validation::Validator;
+use switchboard_domain::search::query::SearchSort;
 use switchboard_domain::search::service::SearchRequest;
+use switchboard_domain::search::view::{parse_order, parse_sort};
 use switchboard_http::problem::Problems;
 use switchboard_http::routes::Routes;
-use switchboard_http::views::TicketView;
 use switchboard_http::{ApiError, Authenticated, Json, Query};
+
+use crate::results::SearchResultsView;
+
+mod results;
+mod views;
 use switchboard_wiring::Api;
 use switchboard_wiring::services::SearchService;
 
@@ -29,13 +36,30 @@ type S = State<Arc<AppState>>;
 
 /// Every route this function serves (checked against template.yaml).
 pub fn routes() -> Routes<Arc<AppState>> {
-    Routes::new().add(Method::GET, "/v1/search/tickets", search_tickets)
+    Routes::new()
+        .add(Method::GET, "/v1/search/tickets", search_tickets)
+        .add(Method::GET, "/v1/views", views::list)
+        .add(Method::POST, "/v1/views", views::create)
+        .add(Method::GET, "/v1/views/counts", views::counts)
+        .add(Method::GET, "/v1/views/{id}", views::get)
+        .add(Method::PATCH, "/v1/views/{id}", views::update)
+        .add(Method::DELETE, "/v1/views/{id}", views::delete)
+        .add(Method::GET, "/v1/views/{id}/tickets", views::tickets)
 }
 
 /// This function's part of the OpenAPI description (merged with the other
 /// functions' into `openapi.json`).
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(search_tickets))]
+#[openapi(paths(
+    search_tickets,
+    views::list,
+    views::create,
+    views::counts,
+    views::get,
+    views::update,
+    views::delete,
+    views::tickets
+))]
 pub struct ApiDoc;
 
 pub fn router(state: Arc<AppState>) -> Router {
@@ -64,88 +88,20 @@ impl TryFrom<SearchQuery> for Parsed {
     type Error = DomainError;
 
     fn try_from(q: SearchQuery) -> Result<Self, DomainError> {
-        let mut errors = Vec::new();
-        let mut invalid = |field: &str, message: &str| {
-            errors.push(switchboard_domain::kernel::error::FieldError::new(
-                field,
-                "invalid_value",
-                message,
-            ));
-        };
-        let sort = match q.sort.as_deref() {
-            None | Some("relevance") => SearchSort::Relevance,
-            Some("updated") => SearchSort::Updated,
-            Some("created") => SearchSort::Created,
-            Some(_) => {
-                invalid("sort", "relevance, updated or created");
-                SearchSort::Relevance
-            }
-        };
-        let descending = match q.order.as_deref() {
-            None | Some("desc") => true,
-            Some("asc") => false,
-            Some(_) => {
-                invalid("order", "desc or asc");
-                true
-            }
-        };
-        let limit = match q.limit {
-            None => 25,
-            Some(n @ 1..=100) => n as usize,
-            Some(_) => {
-                invalid("limit", "1 to 100");
-                25
-            }
-        };
-        if !errors.is_empty() {
-            return Err(DomainError::Invalid(errors));
-        }
-        // The cursor is the offset of the next page (results are capped at
-        // 1,000, so an offset is as good as a key).
-        let offset = match q.cursor.as_deref() {
-            None => 0,
-            Some(c) => c
-                .strip_prefix("o")
-                .and_then(|n| n.parse().ok())
-                .ok_or(DomainError::InvalidCursor)?,
-        };
+        let mut v = Validator::new();
+        let sort = v.optional("sort", q.sort, |s| parse_sort(&s));
+        let order = v.optional("order", q.order, |o| parse_order(&o));
+        let paged = results::paging(q.limit, q.cursor.as_deref(), &mut v);
+        v.finish()?;
+        let (offset, limit) = paged?;
         Ok(Parsed(SearchRequest {
             q: q.q.unwrap_or_default(),
-            sort,
-            descending,
+            sort: sort.flatten().unwrap_or(SearchSort::Relevance),
+            descending: order.flatten().unwrap_or(true),
             offset,
             limit,
         }))
     }
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-struct FoundView {
-    ticket: TicketView,
-    /// Relevance (0 when sorted by a date).
-    score: f32,
-    highlights: HighlightsView,
-}
-
-/// HTML-escaped text with the matched words in `<em>`.
-#[derive(Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-struct HighlightsView {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    subject: Option<String>,
-    /// A passage of the conversation (for customers: its public part).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    text: Option<String>,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-struct SearchResultsView {
-    items: Vec<FoundView>,
-    next_cursor: Option<String>,
-    /// Every match (at most 1,000 are paged through).
-    total: usize,
 }
 
 #[utoipa::path(
@@ -162,31 +118,12 @@ async fn search_tickets(
     Query(q): Query<SearchQuery>,
 ) -> Result<Json<SearchResultsView>, ApiError> {
     let Parsed(request) = Parsed::try_from(q)?;
-    let results = found(&state.search, &principal, &request).await?;
-    Ok(Json(results))
-}
-
-async fn found(
-    search: &SearchService,
-    principal: &switchboard_domain::accounts::permissions::Principal,
-    request: &SearchRequest,
-) -> Result<SearchResultsView, DomainError> {
-    let staff = principal.role().is_staff();
-    let results = search.tickets(principal, request, Timestamp::now()).await?;
-    Ok(SearchResultsView {
-        items: results
-            .items
-            .iter()
-            .map(|f| FoundView {
-                ticket: TicketView::new(&f.ticket, staff),
-                score: f.score,
-                highlights: HighlightsView {
-                    subject: f.subject.clone(),
-                    text: f.snippet.clone(),
-                },
-            })
-            .collect(),
-        next_cursor: results.next_offset.map(|n| format!("o{n}")),
-        total: results.total,
-    })
+    let results = state
+        .search
+        .tickets(&principal, &request, Timestamp::now())
+        .await?;
+    Ok(Json(SearchResultsView::new(
+        &results,
+        principal.role().is_staff(),
+    )))
 }

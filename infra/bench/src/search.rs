@@ -12,8 +12,9 @@ use std::time::Instant;
 use anyhow::Context;
 use switchboard_domain::kernel::ids::{CommentId, TenantId, TicketId, UserId};
 use switchboard_domain::search::document::TicketDocument;
-use switchboard_domain::search::ports::{IndexQuery, Scope, SearchSort, TicketIndex};
+use switchboard_domain::search::ports::{IndexQuery, Scope, TicketIndex};
 use switchboard_domain::search::query;
+use switchboard_domain::search::query::SearchSort;
 use switchboard_domain::tickets::ticket::{Channel, Priority, Status, TicketType};
 use switchboard_search::TantivyIndexes;
 

@@ -12,7 +12,7 @@ use switchboard_domain::accounts::user::{Email, Role};
 use switchboard_domain::kernel::ids::{
     ApiKeyId, AttachmentId, CommentId, DeliveryId, EventId, HistoryId, JobId, MailboxId,
     NotificationId, OrganizationId, SessionId, TeamId, TenantId, TicketId, UploadId, UserId,
-    WebhookId,
+    ViewId, WebhookId,
 };
 use switchboard_domain::limits::bucket::Scope;
 use switchboard_domain::realtime::model::Topic;
@@ -467,6 +467,25 @@ pub fn bouncing(tenant: TenantId, address: &str) -> Key {
 /// on S3 under [`objects::search_file`]).
 pub fn search_manifest(tenant: TenantId) -> Key {
     Key::new(format!("{}#SEARCH", t(tenant)), "MANIFEST")
+}
+
+/// A saved view.
+pub fn view(tenant: TenantId, id: ViewId) -> Key {
+    Key::new(format!("{}#VIEW#{}", t(tenant), id.ulid()), "VIEW")
+}
+
+/// GSI1 partition of one person's views, by name.
+pub fn personal_views_index_pk(tenant: TenantId, owner: UserId) -> String {
+    format!("{}#VIEWS#U#{}", t(tenant), owner.ulid())
+}
+
+/// GSI1 partition of the views shared with a team or everyone, by name.
+pub fn shared_views_index_pk(tenant: TenantId) -> String {
+    format!("{}#VIEWS#SHARED", t(tenant))
+}
+
+pub fn views_index_sk(name: &str, id: ViewId) -> String {
+    format!("{}#{}", name.to_lowercase(), id.ulid())
 }
 
 /// A background job (an export, an erasure).

@@ -256,6 +256,26 @@ fn golden_keys() {
         "exports/01J9Z3Q4W5E6R7T8Y9V0A1B2C3/01J9Z3Q4W5E6R7T8Y9V0A1B2C4/01J9Z3Q4W5E6R7T8Y9V0A1B2C8.json"
     );
     assert!(objects::export(t, u, job_id).starts_with(&objects::exports_of(t, u)));
+    let view_id = switchboard_domain::kernel::ids::ViewId::from_ulid(tk.ulid());
+    assert_eq!(
+        view(t, view_id),
+        Key {
+            pk: "T#01J9Z3Q4W5E6R7T8Y9V0A1B2C3#VIEW#01J9Z3Q4W5E6R7T8Y9V0A1B2C8".into(),
+            sk: "VIEW".into()
+        }
+    );
+    assert_eq!(
+        personal_views_index_pk(t, u),
+        "T#01J9Z3Q4W5E6R7T8Y9V0A1B2C3#VIEWS#U#01J9Z3Q4W5E6R7T8Y9V0A1B2C4"
+    );
+    assert_eq!(
+        shared_views_index_pk(t),
+        "T#01J9Z3Q4W5E6R7T8Y9V0A1B2C3#VIEWS#SHARED"
+    );
+    assert_eq!(
+        views_index_sk("My Open", view_id),
+        "my open#01J9Z3Q4W5E6R7T8Y9V0A1B2C8"
+    );
     assert_eq!(
         organization_domain(t, "acme.example"),
         Key {

@@ -20,6 +20,12 @@ pub struct ProblemField {
     pub pointer: String,
     pub code: &'static str,
     pub detail: String,
+    /// For a query: the character offset of the token at fault.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub position: Option<usize>,
+    /// For a query: the token at fault.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
 }
 
 impl From<FieldError> for ProblemField {
@@ -35,11 +41,14 @@ impl From<FieldError> for ProblemField {
                     .replace('.', "/")
             )
         };
+        let (position, token) = e.at.map(|a| (a.position, a.token)).unzip();
         Self {
             field: e.field,
             pointer,
             code: e.code,
             detail: e.message,
+            position,
+            token,
         }
     }
 }

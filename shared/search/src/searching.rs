@@ -3,7 +3,8 @@
 
 use switchboard_domain::kernel::error::StoreResult;
 use switchboard_domain::kernel::ids::TicketId;
-use switchboard_domain::search::ports::{Hit, Hits, IndexQuery, Scope, SearchSort};
+use switchboard_domain::search::ports::{Hit, Hits, IndexQuery, Scope};
+use switchboard_domain::search::query::SearchSort;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::schema::Value;
 use tantivy::snippet::SnippetGenerator;

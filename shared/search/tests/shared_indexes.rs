@@ -8,8 +8,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use switchboard_domain::kernel::ids::{TenantId, TicketId, UserId};
 use switchboard_domain::search::document::TicketDocument;
-use switchboard_domain::search::ports::{IndexQuery, Scope, SearchSort, TicketIndex};
+use switchboard_domain::search::ports::{IndexQuery, Scope, TicketIndex};
 use switchboard_domain::search::query;
+use switchboard_domain::search::query::SearchSort;
 use switchboard_domain::tickets::ticket::{Channel, Priority, Status, TicketType};
 use switchboard_harness as kit;
 use switchboard_search::SharedIndexes;

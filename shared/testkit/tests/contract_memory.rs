@@ -35,6 +35,7 @@ switchboard_testkit::contract_tests! {
         copied_tickets_join_their_peoples_lists,
         organisation_lists_hold_their_tickets,
         organisations_claim_their_domains,
+        views_are_listed_by_owner_and_sharing,
         jobs_are_created_once_and_saved_at_their_version,
         erasures_forget_mail_and_rewrite_history,
         principal_state_carries_the_members_organisation,

@@ -15,6 +15,7 @@ mod routing;
 mod sla;
 mod ticket_copies;
 mod tickets;
+mod views;
 mod webhooks;
 
 use crate::cursor::CursorSealer;
@@ -292,6 +293,36 @@ impl DynamoStore {
         sk_prefix: &str,
     ) -> StoreResult<Vec<Item>> {
         self.query_prefix(pk, sk_prefix, true).await
+    }
+
+    /// Every item of an index partition, in sort-key order (small
+    /// collections: one person's saved views).
+    pub(crate) async fn query_index_partition(
+        &self,
+        index: &str,
+        partition: (&str, &str),
+    ) -> StoreResult<Vec<Item>> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(self.table.as_ref())
+                .index_name(index)
+                .key_condition_expression("#pk = :pk")
+                .expression_attribute_names("#pk", partition.0)
+                .expression_attribute_values(":pk", AttributeValue::S(partition.1.to_owned()))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            items.extend(out.items.unwrap_or_default());
+            match out.last_evaluated_key {
+                Some(k) => start = Some(k),
+                None => return Ok(items),
+            }
+        }
     }
 
     async fn query_prefix(

@@ -46,6 +46,8 @@ pub enum Action {
     ManageMailboxes,
     ReadSla,
     ManageSla,
+    UseViews,
+    ManageSharedViews,
 }
 
 /// Which roles an action is open to.
@@ -99,6 +101,8 @@ impl Action {
         Action::ManageMailboxes,
         Action::ReadSla,
         Action::ManageSla,
+        Action::UseViews,
+        Action::ManageSharedViews,
     ];
 
     /// (who, what an API key needs, what it covers).
@@ -240,6 +244,16 @@ impl Action {
                 Admins,
                 scope(Scope::TenantWrite),
                 "change them: `PUT /v1/business-hours`, `POST /v1/sla-policies`, `PATCH`/`DELETE /v1/sla-policies/{id}`",
+            ),
+            A::UseViews => (
+                Staff,
+                scope(Scope::TicketsRead),
+                "saved views: list, run and count those shared with them, keep their own: `/v1/views…` (keys: shared views only)",
+            ),
+            A::ManageSharedViews => (
+                Admins,
+                scope(Scope::TenantWrite),
+                "views shared with a team or everyone: `POST /v1/views`, `PATCH`/`DELETE /v1/views/{id}`",
             ),
         }
     }

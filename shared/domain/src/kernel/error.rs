@@ -134,6 +134,8 @@ pub struct FieldError {
     pub field: String,
     pub code: &'static str,
     pub message: String,
+    /// Where in the field's text the problem is (a query's token).
+    pub at: Option<TextPosition>,
 }
 
 impl FieldError {
@@ -142,8 +144,24 @@ impl FieldError {
             field: field.into(),
             code,
             message: message.into(),
+            at: None,
         }
     }
+
+    pub fn at(mut self, position: usize, token: impl Into<String>) -> Self {
+        self.at = Some(TextPosition {
+            position,
+            token: token.into(),
+        });
+        self
+    }
+}
+
+/// A place in a text value: a character offset and the token found there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TextPosition {
+    pub position: usize,
+    pub token: String,
 }
 
 /// A value type's parse failure, before it knows which field it came from.

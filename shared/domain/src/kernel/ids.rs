@@ -198,3 +198,10 @@ mod tests {
         assert_eq!(back, id);
     }
 }
+
+prefixed_id!(
+    /// A saved view: a named search an agent, a team or everyone keeps in
+    /// their sidebar.
+    ViewId,
+    "view"
+);

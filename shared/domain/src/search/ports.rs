@@ -8,9 +8,10 @@ use std::pin::Pin;
 use jiff::Timestamp;
 
 use crate::kernel::error::StoreResult;
-use crate::kernel::ids::{JobId, OrganizationId, TeamId, TenantId, TicketId, UserId};
+use crate::kernel::ids::{JobId, OrganizationId, TeamId, TenantId, TicketId, UserId, ViewId};
 use crate::search::document::TicketDocument;
-use crate::search::query::{Clause, DateField, Term};
+use crate::search::query::{Clause, DateField, SearchSort, Term};
+use crate::search::view::SavedView;
 use crate::tickets::ticket::{Channel, Priority, Status, TicketType};
 
 /// A query with every name resolved, and its scope.
@@ -73,13 +74,6 @@ pub enum IndexCondition {
         key: String,
         value: String,
     },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SearchSort {
-    Relevance,
-    Updated,
-    Created,
 }
 
 /// What matched and where.
@@ -157,4 +151,23 @@ pub trait TicketIndex: Send + Sync {
     async fn clear(&self, tenant: TenantId) -> StoreResult<()>;
 
     async fn search(&self, tenant: TenantId, query: &IndexQuery) -> StoreResult<Hits>;
+}
+
+/// Saved views.
+#[trait_variant::make(Send)]
+pub trait ViewStore: Send + Sync {
+    async fn view(&self, tenant: TenantId, id: ViewId) -> StoreResult<Option<SavedView>>;
+
+    /// `owner`'s personal views, by name.
+    async fn personal_views(&self, tenant: TenantId, owner: UserId) -> StoreResult<Vec<SavedView>>;
+
+    /// The views shared with a team or everyone, by name.
+    async fn shared_views(&self, tenant: TenantId) -> StoreResult<Vec<SavedView>>;
+
+    /// Creates `view` (`before: None`) or replaces `before`, still at its
+    /// version (`VersionMismatch` otherwise).
+    async fn put_view(&self, view: &SavedView, before: Option<&SavedView>) -> StoreResult<()>;
+
+    /// Deletes `view`, still at its version (`VersionMismatch` otherwise).
+    async fn delete_view(&self, view: &SavedView) -> StoreResult<()>;
 }

@@ -21,6 +21,7 @@
 use jiff::civil::Date;
 
 use crate::accounts::user::Email;
+use crate::kernel::error::FieldError;
 use crate::kernel::ids::{TeamId, UserId};
 use crate::tickets::ticket::{Channel, Priority, Status, Tag, TicketType};
 
@@ -44,6 +45,14 @@ impl Query {
     pub fn is_filters_only(&self) -> bool {
         self.text.is_empty() && self.excluded.is_empty()
     }
+}
+
+/// The order of results: by relevance, or by a date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SearchSort {
+    Relevance,
+    Updated,
+    Created,
 }
 
 /// Terms of which at least one must match.
@@ -141,6 +150,15 @@ impl QueryError {
             code,
             message: message.into(),
         }
+    }
+
+    /// The error as `field`'s problem, with the position and the token.
+    pub fn field_error(&self, field: &str) -> FieldError {
+        let message = format!(
+            "{} (at character {}: `{}`)",
+            self.message, self.position, self.token
+        );
+        FieldError::new(field, self.code, message).at(self.position, &self.token)
     }
 }
 

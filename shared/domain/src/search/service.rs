@@ -10,9 +10,8 @@ use crate::attachments::ports::AttachmentStore;
 use crate::kernel::ids::{TenantId, TicketId, UserId};
 use crate::kernel::pagination::PageRequest;
 use crate::search::document::TicketDocument;
-use crate::search::ports::{
-    Hits, IndexCondition, IndexFilter, IndexQuery, Scope, SearchSort, TicketIndex,
-};
+use crate::search::ports::{Hits, IndexCondition, IndexFilter, IndexQuery, Scope, TicketIndex};
+use crate::search::query::SearchSort;
 use crate::search::query::{self, Condition, DateBound, Filter, Person, TeamRef};
 use crate::tickets::ports::{FieldSchemaStore, TicketStore};
 use crate::tickets::service::{copied_address, ensure_visible, owns_mail};
@@ -79,36 +78,9 @@ where
         now: Timestamp,
     ) -> Result<SearchResults, DomainError> {
         principal.require(Action::ReadTickets)?;
-        let parsed = query::parse(&request.q).map_err(|e| {
-            DomainError::field(
-                "q",
-                e.code,
-                format!("{} (at character {}: `{}`)", e.message, e.position, e.token),
-            )
-        })?;
-        let scope = scope_of(principal);
-        let mut filters = Vec::with_capacity(parsed.filters.len());
-        for f in &parsed.filters {
-            filters.push(self.resolve(principal, f, now).await?);
-        }
-        let offset = request.offset.min(MAX_RESULTS);
-        let limit = request.limit.clamp(1, PageRequest::MAX_LIMIT as usize);
-        let hits: Hits = self
-            .index
-            .search(
-                principal.tenant_id(),
-                &IndexQuery {
-                    text: parsed.text,
-                    excluded: parsed.excluded,
-                    filters,
-                    scope,
-                    sort: request.sort,
-                    descending: request.descending,
-                    offset,
-                    limit,
-                },
-            )
-            .await?;
+        let query = self.index_query(principal, request, now).await?;
+        let (offset, limit) = (query.offset, query.limit);
+        let hits: Hits = self.index.search(principal.tenant_id(), &query).await?;
         let schema = if principal.is_customer() {
             Some(self.store.field_schema(principal.tenant_id()).await?)
         } else {
@@ -151,6 +123,56 @@ where
             items,
             total,
             next_offset: (next < total).then_some(next),
+        })
+    }
+
+    /// How many tickets `principal` may read match `q` (a saved view's
+    /// count): the index's count, without reading the tickets.
+    pub async fn count(
+        &self,
+        principal: &Principal,
+        q: &str,
+        now: Timestamp,
+    ) -> Result<usize, DomainError> {
+        principal.require(Action::ReadTickets)?;
+        let request = SearchRequest {
+            q: q.to_owned(),
+            sort: SearchSort::Updated,
+            descending: true,
+            offset: 0,
+            limit: 1,
+        };
+        let query = self.index_query(principal, &request, now).await?;
+        Ok(self
+            .index
+            .search(principal.tenant_id(), &query)
+            .await?
+            .total)
+    }
+
+    /// The request as the index takes it: parsed, its names resolved, in
+    /// the principal's scope, its page within [`MAX_RESULTS`].
+    async fn index_query(
+        &self,
+        principal: &Principal,
+        request: &SearchRequest,
+        now: Timestamp,
+    ) -> Result<IndexQuery, DomainError> {
+        let parsed =
+            query::parse(&request.q).map_err(|e| DomainError::Invalid(vec![e.field_error("q")]))?;
+        let mut filters = Vec::with_capacity(parsed.filters.len());
+        for f in &parsed.filters {
+            filters.push(self.resolve(principal, f, now).await?);
+        }
+        Ok(IndexQuery {
+            text: parsed.text,
+            excluded: parsed.excluded,
+            filters,
+            scope: scope_of(principal),
+            sort: request.sort,
+            descending: request.descending,
+            offset: request.offset.min(MAX_RESULTS),
+            limit: request.limit.clamp(1, PageRequest::MAX_LIMIT as usize),
         })
     }
 

@@ -28,6 +28,7 @@ mod realtime;
 mod sla;
 mod support;
 mod tickets;
+mod views;
 mod webhooks;
 
 pub use accounts::*;
@@ -47,6 +48,7 @@ pub use realtime::*;
 pub use sla::*;
 pub use support::{Outbox, all_pages, all_pages_short, assert_error, assert_invalid_cursor};
 pub use tickets::*;
+pub use views::*;
 pub use webhooks::*;
 
 /// Every contract by name; each store's suite runs all of them (its test
@@ -72,6 +74,7 @@ pub const ALL: &[&str] = &[
     "api_keys_are_revoked_once",
     "teams_are_versioned_and_sorted_by_name",
     "organisations_claim_their_domains",
+    "views_are_listed_by_owner_and_sharing",
     "principal_state_carries_the_members_organisation",
     // tickets
     "ticket_numbers_count_up",

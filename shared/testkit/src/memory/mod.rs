@@ -25,6 +25,7 @@ mod sla;
 mod state;
 mod teams;
 mod tickets;
+mod views;
 mod webhooks;
 
 use std::sync::{Arc, Mutex, PoisonError};

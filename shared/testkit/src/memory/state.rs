@@ -19,10 +19,11 @@ use switchboard_domain::kernel::events::DomainEvent;
 use switchboard_domain::kernel::idempotency::IdempotencyRecord;
 use switchboard_domain::kernel::ids::{
     AttachmentId, CommentId, DeliveryId, EventId, HistoryId, JobId, MailboxId, NotificationId,
-    OrganizationId, SessionId, TeamId, TenantId, TicketId, UploadId, UserId, WebhookId,
+    OrganizationId, SessionId, TeamId, TenantId, TicketId, UploadId, UserId, ViewId, WebhookId,
 };
 use switchboard_domain::notifications::notification::{Notification, Preferences};
 use switchboard_domain::realtime::model::{Connection, ConnectionTicket, Subscriber};
+use switchboard_domain::search::view::SavedView;
 use switchboard_domain::sla::evaluate::Threshold;
 use switchboard_domain::sla::policy::{BusinessHours, SlaPolicies};
 use switchboard_domain::sla::stored::StoredSla;
@@ -123,6 +124,8 @@ pub(super) struct State {
     pub scheduler_cursor: Option<Timestamp>,
     // jobs
     pub jobs: BTreeMap<Tenanted<JobId>, Job>,
+    // search
+    pub views: BTreeMap<Tenanted<ViewId>, SavedView>,
 }
 
 impl State {
