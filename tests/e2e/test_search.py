@@ -88,7 +88,8 @@ def test_the_operator_rebuilds_a_tenants_index_and_follows_its_progress(api, ope
             break
         time.sleep(0.3)
     assert job["status"] == "done", job
-    assert job["progress"] == {"done": 2, "total": 2}, job
+    # Two tickets and one person (the owner).
+    assert job["progress"] == {"done": 3, "total": 3}, job
     assert search(api, owner, "quasar")["total"] == 2
     # Only the operator asks; another tenant's id is nobody's job.
     assert api.call("POST", f"/v1/operator/tenants/{tenant}/reindex", token=owner).status_code in (401, 403)
@@ -153,3 +154,45 @@ def test_saved_views_are_kept_shared_run_and_counted(api):
     # Another helpdesk's view is nobody's.
     _, other = api.sign_up()
     assert_problem(api.call("GET", f"/v1/views/{shared['id']}", token=other["accessToken"]), 404, "not_found")
+
+
+def test_staff_find_people_as_they_type_and_customers_cannot(api):
+    slug, signed = api.sign_up()
+    owner = signed["accessToken"]
+    tag = uuid.uuid4().hex[:8]
+    made = {}
+    for name, role in [("Ana Lima", "customer"), ("Anabel Costa", "customer"), ("Bruno Santos", "agent")]:
+        email = f"{name.split()[0].lower()}-{tag}@globex.example"
+        r = api.call("POST", "/v1/users", {"name": name, "email": email, "role": role,
+                                           "password": PASSWORD}, token=owner)
+        assert r.status_code == 201, r.text
+        made[name] = (r.json()["id"], email)
+
+    def people(q, token=owner, **params):
+        return api.call("GET", "/v1/search/people", token=token, params={"q": q, **params})
+
+    deadline = time.time() + 20
+    while people("globex").json()["total"] < 3 and time.time() < deadline:
+        time.sleep(0.3)
+    found = people("ana").json()
+    assert [u["name"] for u in found["items"]] == ["Ana Lima", "Anabel Costa"], found
+    assert [u["name"] for u in people("ana l").json()["items"]] == ["Ana Lima"]
+    assert [u["name"] for u in people("globex", role="staff").json()["items"]] == ["Bruno Santos"]
+    assert people(made["Ana Lima"][1]).json()["items"][0]["id"] == made["Ana Lima"][0]
+
+    # Deactivated: gone unless asked for.
+    r = api.call("DELETE", f"/v1/users/{made['Ana Lima'][0]}", token=owner)
+    assert r.status_code in (200, 204), r.text
+    deadline = time.time() + 20
+    while people("lima").json()["total"] and time.time() < deadline:
+        time.sleep(0.3)
+    assert people("lima").json()["items"] == []
+    assert [u["name"] for u in people("lima", inactive="true").json()["items"]] == ["Ana Lima"]
+
+    # A customer searches nobody; another helpdesk finds nobody of this one.
+    r = api.call("POST", "/v1/auth/login", {"tenant": slug, "email": made["Anabel Costa"][1], "password": PASSWORD})
+    customer = r.json()["accessToken"]
+    assert_problem(people("bruno", token=customer), 403, "forbidden")
+    _, other = api.sign_up()
+    assert people("globex", token=other["accessToken"]).json()["total"] == 0
+    assert_problem(people(""), 422, "validation_failed")

@@ -1,5 +1,5 @@
 //! The `search` function: full-text ticket search over the tenant's
-//! index, as the caller may see it, and saved views, which are searches
+//! index, as the caller may see it; people search for staff; and saved views, which are searches
 //! kept by name.
 
 use axum::Router;
@@ -19,6 +19,7 @@ use switchboard_http::{ApiError, Authenticated, Json, Query};
 
 use crate::results::SearchResultsView;
 
+mod people;
 mod results;
 mod views;
 use switchboard_wiring::Api;
@@ -38,6 +39,7 @@ type S = State<Arc<AppState>>;
 pub fn routes() -> Routes<Arc<AppState>> {
     Routes::new()
         .add(Method::GET, "/v1/search/tickets", search_tickets)
+        .add(Method::GET, "/v1/search/people", people::search)
         .add(Method::GET, "/v1/views", views::list)
         .add(Method::POST, "/v1/views", views::create)
         .add(Method::GET, "/v1/views/counts", views::counts)
@@ -52,6 +54,7 @@ pub fn routes() -> Routes<Arc<AppState>> {
 #[derive(utoipa::OpenApi)]
 #[openapi(paths(
     search_tickets,
+    people::search,
     views::list,
     views::create,
     views::counts,

@@ -463,10 +463,11 @@ pub fn bouncing(tenant: TenantId, address: &str) -> Key {
     )
 }
 
-/// A tenant's search index: which segment files make it (the files are
-/// on S3 under [`objects::search_file`]).
-pub fn search_manifest(tenant: TenantId) -> Key {
-    Key::new(format!("{}#SEARCH", t(tenant)), "MANIFEST")
+/// One of a tenant's search indexes (`index` names it with the version
+/// of its fields, e.g. `tickets.2`): which segment files make it (the
+/// files are on S3 under [`objects::search_file`]).
+pub fn search_manifest(tenant: TenantId, index: &str) -> Key {
+    Key::new(format!("{}#SEARCH", t(tenant)), format!("MANIFEST#{index}"))
 }
 
 /// A saved view.

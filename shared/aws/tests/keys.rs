@@ -256,6 +256,13 @@ fn golden_keys() {
         "exports/01J9Z3Q4W5E6R7T8Y9V0A1B2C3/01J9Z3Q4W5E6R7T8Y9V0A1B2C4/01J9Z3Q4W5E6R7T8Y9V0A1B2C8.json"
     );
     assert!(objects::export(t, u, job_id).starts_with(&objects::exports_of(t, u)));
+    assert_eq!(
+        search_manifest(t, "tickets.2"),
+        Key {
+            pk: "T#01J9Z3Q4W5E6R7T8Y9V0A1B2C3#SEARCH".into(),
+            sk: "MANIFEST#tickets.2".into()
+        }
+    );
     let view_id = switchboard_domain::kernel::ids::ViewId::from_ulid(tk.ulid());
     assert_eq!(
         view(t, view_id),

@@ -5,13 +5,13 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use switchboard_domain::kernel::error::StoreResult;
-use switchboard_domain::kernel::ids::{TenantId, TicketId};
+use switchboard_domain::kernel::ids::{TenantId, TicketId, UserId};
 use switchboard_domain::search::document::TicketDocument;
-use switchboard_domain::search::ports::{Hits, IndexQuery, TicketIndex};
+use switchboard_domain::search::person::{PeopleHits, PeopleQuery, PersonDocument};
+use switchboard_domain::search::ports::{Hits, IndexQuery, PeopleIndex, TicketIndex};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy};
 
-use crate::schema::{self, Fields};
-use crate::{WRITER_BYTES, documents, engine, searching};
+use crate::{Kind, PerIndex, WRITER_BYTES, documents, engine, people, schema, searching};
 
 /// Where the tenants' indexes live.
 #[derive(Clone)]
@@ -24,7 +24,7 @@ enum Storage {
 #[derive(Clone)]
 pub struct TantivyIndexes {
     storage: Storage,
-    open: Arc<Mutex<HashMap<TenantId, Arc<TenantIndex>>>>,
+    open: PerIndex<Arc<TenantIndex>>,
 }
 
 struct TenantIndex {
@@ -33,7 +33,6 @@ struct TenantIndex {
     /// writer's lock.
     writer: Mutex<Option<IndexWriter>>,
     reader: IndexReader,
-    fields: Fields,
 }
 
 impl TantivyIndexes {
@@ -54,16 +53,16 @@ impl TantivyIndexes {
         }
     }
 
-    fn tenant(&self, tenant: TenantId) -> StoreResult<Arc<TenantIndex>> {
+    fn tenant(&self, kind: Kind, tenant: TenantId) -> StoreResult<Arc<TenantIndex>> {
         let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(found) = open.get(&tenant) {
+        if let Some(found) = open.get(&(kind, tenant)) {
             return Ok(found.clone());
         }
-        let (schema, fields) = schema::build();
+        let schema = kind.schema();
         let index = match &self.storage {
             Storage::Memory => Index::create_in_ram(schema),
             Storage::Directory(root) => {
-                let dir = root.join(tenant.ulid().to_string().to_lowercase());
+                let dir = root.join(kind.dir_name(tenant));
                 std::fs::create_dir_all(&dir).map_err(engine)?;
                 let directory = tantivy::directory::MmapDirectory::open(&dir).map_err(engine)?;
                 Index::open_or_create(directory, schema).map_err(engine)?
@@ -78,9 +77,8 @@ impl TantivyIndexes {
             index,
             writer: Mutex::new(None),
             reader,
-            fields,
         });
-        open.insert(tenant, opened.clone());
+        open.insert((kind, tenant), opened.clone());
         Ok(opened)
     }
 }
@@ -103,32 +101,65 @@ impl TenantIndex {
         writer.commit().map_err(engine)?;
         self.reader.reload().map_err(engine)
     }
+
+    fn clear(&self) -> StoreResult<()> {
+        self.write(|writer| writer.delete_all_documents().map(|_| ()).map_err(engine))
+    }
 }
 
 impl TicketIndex for TantivyIndexes {
     async fn put(&self, tenant: TenantId, documents: &[TicketDocument]) -> StoreResult<()> {
-        let t = self.tenant(tenant)?;
+        let t = self.tenant(Kind::Tickets, tenant)?;
         let searcher = t.reader.searcher();
-        t.write(|writer| documents::apply(writer, &searcher, &t.fields, documents))
+        let (_, fields) = schema::build();
+        t.write(|writer| documents::apply(writer, &searcher, &fields, documents))
     }
 
     async fn remove(&self, tenant: TenantId, tickets: &[TicketId]) -> StoreResult<()> {
-        let t = self.tenant(tenant)?;
+        let t = self.tenant(Kind::Tickets, tenant)?;
+        let (_, fields) = schema::build();
         t.write(|writer| {
             for id in tickets {
-                writer.delete_term(documents::id_term(&t.fields, *id));
+                writer.delete_term(documents::id_term(&fields, *id));
             }
             Ok(())
         })
     }
 
     async fn clear(&self, tenant: TenantId) -> StoreResult<()> {
-        let t = self.tenant(tenant)?;
-        t.write(|writer| writer.delete_all_documents().map(|_| ()).map_err(engine))
+        self.tenant(Kind::Tickets, tenant)?.clear()
     }
 
     async fn search(&self, tenant: TenantId, query: &IndexQuery) -> StoreResult<Hits> {
-        let t = self.tenant(tenant)?;
-        searching::search(&t.reader.searcher(), &t.fields, query)
+        let t = self.tenant(Kind::Tickets, tenant)?;
+        searching::search(&t.reader.searcher(), &schema::build().1, query)
+    }
+}
+
+impl PeopleIndex for TantivyIndexes {
+    async fn put_people(&self, tenant: TenantId, found: &[PersonDocument]) -> StoreResult<()> {
+        let t = self.tenant(Kind::People, tenant)?;
+        t.write(|writer| people::apply(writer, found))
+    }
+
+    async fn remove_people(&self, tenant: TenantId, ids: &[UserId]) -> StoreResult<()> {
+        let t = self.tenant(Kind::People, tenant)?;
+        t.write(|writer| {
+            people::remove(writer, ids);
+            Ok(())
+        })
+    }
+
+    async fn clear_people(&self, tenant: TenantId) -> StoreResult<()> {
+        self.tenant(Kind::People, tenant)?.clear()
+    }
+
+    async fn search_people(
+        &self,
+        tenant: TenantId,
+        query: &PeopleQuery,
+    ) -> StoreResult<PeopleHits> {
+        let t = self.tenant(Kind::People, tenant)?;
+        people::search(&t.index, &t.reader.searcher(), query)
     }
 }

@@ -18,15 +18,15 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use switchboard_aws::keys::{self, objects};
 use switchboard_domain::StoreError;
 use switchboard_domain::kernel::error::StoreResult;
-use switchboard_domain::kernel::ids::{TenantId, TicketId};
+use switchboard_domain::kernel::ids::{TenantId, TicketId, UserId};
 use switchboard_domain::search::document::TicketDocument;
-use switchboard_domain::search::ports::{Hits, IndexQuery, TicketIndex};
+use switchboard_domain::search::person::{PeopleHits, PeopleQuery, PersonDocument};
+use switchboard_domain::search::ports::{Hits, IndexQuery, PeopleIndex, TicketIndex};
 use tantivy::directory::MmapDirectory;
 use tantivy::index::SegmentComponent;
 use tantivy::{Index, IndexWriter, ReloadPolicy};
 
-use crate::schema::{self, Fields};
-use crate::{WRITER_BYTES, documents, engine, searching};
+use crate::{Kind, PerIndex, WRITER_BYTES, documents, engine, people, schema, searching};
 
 /// How many times a writer starts again after losing the race.
 const ATTEMPTS: usize = 8;
@@ -41,10 +41,10 @@ pub struct SharedIndexes {
     bucket: String,
     dynamo: aws_sdk_dynamodb::Client,
     table: String,
-    /// Local copies, a directory per tenant.
+    /// Local copies, a directory per tenant and index.
     cache: PathBuf,
     /// One user of a tenant's local copy at a time in this process.
-    locks: Arc<Mutex<HashMap<TenantId, Arc<tokio::sync::Mutex<()>>>>>,
+    locks: PerIndex<Arc<tokio::sync::Mutex<()>>>,
 }
 
 /// What the table says a tenant's index is: its files (name → S3 key).
@@ -77,29 +77,29 @@ impl SharedIndexes {
         }
     }
 
-    fn lock(&self, tenant: TenantId) -> Arc<tokio::sync::Mutex<()>> {
+    fn lock(&self, kind: Kind, tenant: TenantId) -> Arc<tokio::sync::Mutex<()>> {
         self.locks
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .entry(tenant)
+            .entry((kind, tenant))
             .or_default()
             .clone()
     }
 
-    fn key(tenant: TenantId) -> HashMap<String, AttributeValue> {
-        let k = keys::search_manifest(tenant);
+    fn key(kind: Kind, tenant: TenantId) -> HashMap<String, AttributeValue> {
+        let k = keys::search_manifest(tenant, kind.name());
         HashMap::from([
             ("PK".to_owned(), AttributeValue::S(k.pk)),
             ("SK".to_owned(), AttributeValue::S(k.sk)),
         ])
     }
 
-    async fn manifest(&self, tenant: TenantId) -> StoreResult<Option<Manifest>> {
+    async fn manifest(&self, kind: Kind, tenant: TenantId) -> StoreResult<Option<Manifest>> {
         let out = self
             .dynamo
             .get_item()
             .table_name(&self.table)
-            .set_key(Some(Self::key(tenant)))
+            .set_key(Some(Self::key(kind, tenant)))
             .consistent_read(true)
             .send()
             .await
@@ -128,11 +128,12 @@ impl SharedIndexes {
     /// `false` when another writer got there first.
     async fn replace_manifest(
         &self,
+        kind: Kind,
         tenant: TenantId,
         next: &Manifest,
         previous: Option<u64>,
     ) -> StoreResult<bool> {
-        let mut item = Self::key(tenant);
+        let mut item = Self::key(kind, tenant);
         item.insert("entity".into(), AttributeValue::S("search_manifest".into()));
         item.insert(
             "files".into(),
@@ -175,8 +176,13 @@ impl SharedIndexes {
     /// The tenant's local copy, made to hold exactly the manifest's files
     /// (only missing ones are downloaded, each whole or not at all: a file
     /// cut short would be trusted later).
-    async fn sync(&self, tenant: TenantId, manifest: Option<&Manifest>) -> StoreResult<PathBuf> {
-        let dir = self.cache.join(tenant.ulid().to_string().to_lowercase());
+    async fn sync(
+        &self,
+        kind: Kind,
+        tenant: TenantId,
+        manifest: Option<&Manifest>,
+    ) -> StoreResult<PathBuf> {
+        let dir = self.cache.join(kind.dir_name(tenant));
         tokio::fs::create_dir_all(&dir).await.map_err(engine)?;
         let wanted = manifest.map(|m| m.files.clone()).unwrap_or_default();
         for name in local_files(&dir)? {
@@ -222,18 +228,19 @@ impl SharedIndexes {
         Ok(dir)
     }
 
-    /// Applies `change` to the tenant's index and publishes it.
+    /// Applies `change` to the tenant's index of `kind` and publishes it.
     async fn write(
         &self,
+        kind: Kind,
         tenant: TenantId,
-        change: impl Fn(&mut IndexWriter, &Index, &Fields) -> StoreResult<()>,
+        change: impl Fn(&mut IndexWriter, &Index) -> StoreResult<()>,
     ) -> StoreResult<()> {
-        let lock = self.lock(tenant);
+        let lock = self.lock(kind, tenant);
         let _held = lock.lock().await;
         for _ in 0..ATTEMPTS {
-            let current = self.manifest(tenant).await?;
-            let dir = self.sync(tenant, current.as_ref()).await?;
-            let (names, meta) = commit_locally(&dir, &change)?;
+            let current = self.manifest(kind, tenant).await?;
+            let dir = self.sync(kind, tenant, current.as_ref()).await?;
+            let (names, meta) = commit_locally(&dir, kind, &change)?;
             let known = current
                 .as_ref()
                 .map(|m| m.files.clone())
@@ -246,7 +253,7 @@ impl SharedIndexes {
                     files.insert(name, key.clone());
                     continue;
                 }
-                let key = format!("{attempt}-{name}");
+                let key = format!("{}/{attempt}-{name}", kind.name());
                 let body = tokio::fs::read(dir.join(&name)).await.map_err(engine)?;
                 self.s3
                     .put_object()
@@ -264,7 +271,7 @@ impl SharedIndexes {
                 version: current.as_ref().map_or(1, |m| m.version + 1),
             };
             if self
-                .replace_manifest(tenant, &next, current.map(|m| m.version))
+                .replace_manifest(kind, tenant, &next, current.map(|m| m.version))
                 .await?
             {
                 return Ok(());
@@ -283,15 +290,15 @@ impl SharedIndexes {
 /// files make the index now and what its `meta.json` holds.
 fn commit_locally(
     dir: &Path,
-    change: &impl Fn(&mut IndexWriter, &Index, &Fields) -> StoreResult<()>,
+    kind: Kind,
+    change: &impl Fn(&mut IndexWriter, &Index) -> StoreResult<()>,
 ) -> StoreResult<(BTreeSet<String>, String)> {
-    let (schema, fields) = schema::build();
     let directory = MmapDirectory::open(dir).map_err(engine)?;
-    let index = Index::open_or_create(directory, schema).map_err(engine)?;
+    let index = Index::open_or_create(directory, kind.schema()).map_err(engine)?;
     let mut writer: IndexWriter = index
         .writer_with_num_threads(1, WRITER_BYTES)
         .map_err(engine)?;
-    change(&mut writer, &index, &fields)?;
+    change(&mut writer, &index)?;
     writer.commit().map_err(engine)?;
     writer.wait_merging_threads().map_err(engine)?;
     let meta = std::fs::read_to_string(dir.join(META)).map_err(engine)?;
@@ -342,23 +349,49 @@ fn text_number(item: &HashMap<String, AttributeValue>, name: &str) -> Option<u64
     item.get(name)?.as_n().ok()?.parse().ok()
 }
 
+impl SharedIndexes {
+    /// The tenant's index of `kind` as its manifest says it is now, if it
+    /// has one, with the local copy held until the search is done.
+    async fn open(&self, kind: Kind, tenant: TenantId) -> StoreResult<Option<Opened>> {
+        let held = self.lock(kind, tenant).lock_owned().await;
+        let Some(manifest) = self.manifest(kind, tenant).await? else {
+            return Ok(None);
+        };
+        let dir = self.sync(kind, tenant, Some(&manifest)).await?;
+        let index = Index::open_in_dir(&dir).map_err(engine)?;
+        Ok(Some(Opened { index, _held: held }))
+    }
+}
+
+/// An index opened for a search, its local copy left alone meanwhile.
+struct Opened {
+    index: Index,
+    _held: tokio::sync::OwnedMutexGuard<()>,
+}
+
+fn searcher(index: &Index) -> StoreResult<tantivy::Searcher> {
+    let reader: tantivy::IndexReader = index
+        .reader_builder()
+        .reload_policy(ReloadPolicy::Manual)
+        .try_into()
+        .map_err(engine)?;
+    Ok(reader.searcher())
+}
+
 impl TicketIndex for SharedIndexes {
     async fn put(&self, tenant: TenantId, documents: &[TicketDocument]) -> StoreResult<()> {
-        self.write(tenant, |writer, index, fields| {
-            let reader = index
-                .reader_builder()
-                .reload_policy(ReloadPolicy::Manual)
-                .try_into()
-                .map_err(engine)?;
-            documents::apply(writer, &reader.searcher(), fields, documents)
+        let (_, fields) = schema::build();
+        self.write(Kind::Tickets, tenant, |writer, index| {
+            documents::apply(writer, &searcher(index)?, &fields, documents)
         })
         .await
     }
 
     async fn remove(&self, tenant: TenantId, tickets: &[TicketId]) -> StoreResult<()> {
-        self.write(tenant, |writer, _, fields| {
+        let (_, fields) = schema::build();
+        self.write(Kind::Tickets, tenant, |writer, _| {
             for id in tickets {
-                writer.delete_term(documents::id_term(fields, *id));
+                writer.delete_term(documents::id_term(&fields, *id));
             }
             Ok(())
         })
@@ -366,7 +399,7 @@ impl TicketIndex for SharedIndexes {
     }
 
     async fn clear(&self, tenant: TenantId) -> StoreResult<()> {
-        self.write(tenant, |writer, _, _| {
+        self.write(Kind::Tickets, tenant, |writer, _| {
             writer.delete_all_documents().map_err(engine)?;
             Ok(())
         })
@@ -374,19 +407,45 @@ impl TicketIndex for SharedIndexes {
     }
 
     async fn search(&self, tenant: TenantId, query: &IndexQuery) -> StoreResult<Hits> {
-        let lock = self.lock(tenant);
-        let _held = lock.lock().await;
-        let Some(manifest) = self.manifest(tenant).await? else {
+        let Some(opened) = self.open(Kind::Tickets, tenant).await? else {
             return Ok(Hits::default());
         };
-        let dir = self.sync(tenant, Some(&manifest)).await?;
-        let (_, fields) = schema::build();
-        let index = Index::open_in_dir(&dir).map_err(engine)?;
-        let reader = index
-            .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
-            .try_into()
-            .map_err(engine)?;
-        searching::search(&reader.searcher(), &fields, query)
+        searching::search(&searcher(&opened.index)?, &schema::build().1, query)
+    }
+}
+
+impl PeopleIndex for SharedIndexes {
+    async fn put_people(&self, tenant: TenantId, found: &[PersonDocument]) -> StoreResult<()> {
+        self.write(Kind::People, tenant, |writer, _| {
+            people::apply(writer, found)
+        })
+        .await
+    }
+
+    async fn remove_people(&self, tenant: TenantId, ids: &[UserId]) -> StoreResult<()> {
+        self.write(Kind::People, tenant, |writer, _| {
+            people::remove(writer, ids);
+            Ok(())
+        })
+        .await
+    }
+
+    async fn clear_people(&self, tenant: TenantId) -> StoreResult<()> {
+        self.write(Kind::People, tenant, |writer, _| {
+            writer.delete_all_documents().map_err(engine)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn search_people(
+        &self,
+        tenant: TenantId,
+        query: &PeopleQuery,
+    ) -> StoreResult<PeopleHits> {
+        let Some(opened) = self.open(Kind::People, tenant).await? else {
+            return Ok(PeopleHits::default());
+        };
+        people::search(&opened.index, &searcher(&opened.index)?, query)
     }
 }

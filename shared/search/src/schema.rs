@@ -1,6 +1,6 @@
 //! The fields of a tenant's ticket index.
 
-use tantivy::schema::{FAST, INDEXED, STORED, STRING, Schema, TEXT};
+use tantivy::schema::{DateOptions, DateTimePrecision, INDEXED, STORED, STRING, Schema, TEXT};
 
 pub const UPDATED: &str = "updated";
 pub const PUBLIC_UPDATED: &str = "public_updated";
@@ -36,6 +36,14 @@ pub struct Fields {
     pub solved: tantivy::schema::Field,
 }
 
+/// A date to sort by: to the microsecond, so tickets written within one
+/// second keep their order.
+fn sortable_date() -> DateOptions {
+    DateOptions::from(INDEXED)
+        .set_fast()
+        .set_precision(DateTimePrecision::Microseconds)
+}
+
 pub fn build() -> (Schema, Fields) {
     let mut b = Schema::builder();
     let fields = Fields {
@@ -57,9 +65,9 @@ pub fn build() -> (Schema, Fields) {
         tag: b.add_text_field("tag", STRING),
         field: b.add_text_field("field", STRING),
         has: b.add_text_field("has", STRING),
-        created: b.add_date_field(CREATED, INDEXED | FAST),
-        updated: b.add_date_field(UPDATED, INDEXED | FAST),
-        public_updated: b.add_date_field(PUBLIC_UPDATED, INDEXED | FAST),
+        created: b.add_date_field(CREATED, sortable_date()),
+        updated: b.add_date_field(UPDATED, sortable_date()),
+        public_updated: b.add_date_field(PUBLIC_UPDATED, sortable_date()),
         solved: b.add_date_field("solved", INDEXED),
     };
     (b.build(), fields)

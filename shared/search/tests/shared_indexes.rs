@@ -123,3 +123,68 @@ async fn what_one_process_writes_another_finds_and_racing_writers_both_land() {
     // Another tenant has no index, and finds nothing of this one.
     assert!(find(&a, TenantId::new(), "scanner ").await.is_empty());
 }
+
+/// A writer killed at any point of a commit (its work dropped between two
+/// requests: while reading the manifest, downloading, uploading files, or
+/// just before or after writing the next manifest) loses nothing that was
+/// committed before, and leaves an index the next process reads and
+/// writes; what it was writing is there once or not at all. The same
+/// change written twice is one document.
+#[tokio::test]
+async fn a_writer_killed_mid_commit_loses_nothing_and_leaves_a_readable_index() {
+    let bucket = bucket().await;
+    let tenant = TenantId::new();
+    let mut committed = Vec::new();
+    let mut killed = 0;
+    // Kills spread over a commit (one takes tens to hundreds of
+    // milliseconds here), and a few rounds left to finish.
+    for (round, delay) in [0u64, 5, 15, 30, 60, 100, 160, 250, 400, 5_000, 0, 5_000]
+        .into_iter()
+        .enumerate()
+    {
+        let doc = document(round as u64, &format!("round{round} marker"));
+        // A new process each time, as after a kill.
+        let writer = process(&bucket).await;
+        let put = writer.put(tenant, std::slice::from_ref(&doc));
+        match tokio::time::timeout(std::time::Duration::from_millis(delay), put).await {
+            Ok(done) => {
+                done.unwrap();
+                committed.push((round, doc.ticket_id));
+            }
+            Err(_) => {
+                killed += 1;
+                let found = find(&process(&bucket).await, tenant, &format!("round{round} ")).await;
+                assert!(
+                    found.is_empty() || found == [doc.ticket_id],
+                    "round {round}: once or not at all, found {found:?}"
+                );
+            }
+        }
+        let reader = process(&bucket).await;
+        for (r, id) in &committed {
+            assert_eq!(
+                find(&reader, tenant, &format!("round{r} ")).await,
+                [*id],
+                "round {r}'s document after round {round}"
+            );
+        }
+    }
+    assert!(killed >= 2, "kills landed mid-commit: {killed}");
+    assert!(committed.len() >= 2, "commits landed: {}", committed.len());
+
+    // A change delivered twice: one document.
+    let again = document(99, "twice delivered");
+    let writer = process(&bucket).await;
+    writer
+        .put(tenant, std::slice::from_ref(&again))
+        .await
+        .unwrap();
+    writer
+        .put(tenant, std::slice::from_ref(&again))
+        .await
+        .unwrap();
+    assert_eq!(
+        find(&process(&bucket).await, tenant, "twice").await,
+        [again.ticket_id]
+    );
+}

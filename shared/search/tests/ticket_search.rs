@@ -13,7 +13,7 @@ use switchboard_domain::kernel::error::StoreResult;
 use switchboard_domain::kernel::ids::TicketId;
 use switchboard_domain::privacy::runner::{JobRunner, Ran};
 use switchboard_domain::search::document::TicketDocument;
-use switchboard_domain::search::ports::{IndexQueue, IndexTask, TicketIndex};
+use switchboard_domain::search::ports::{IndexQueue, IndexTask, PeopleIndex, TicketIndex};
 use switchboard_domain::search::query::SearchSort;
 use switchboard_domain::search::rebuild::{rebuild_job, request_rebuild};
 use switchboard_domain::search::service::{Search, SearchRequest, SearchResults};
@@ -317,9 +317,26 @@ async fn a_rebuild_restores_a_lost_index_and_reports_its_progress() {
         .await
         .unwrap();
     d.index.clear(tenant).await.unwrap();
+    d.index.clear_people(tenant).await.unwrap();
     assert!(
         d.ids(owner, "printer ").await.is_empty(),
         "the index is lost"
+    );
+    let people = |q: &str| switchboard_domain::search::people::PeopleRequest {
+        q: q.into(),
+        kind: None,
+        organization_id: None,
+        inactive: false,
+        offset: 0,
+        limit: 25,
+    };
+    assert_eq!(
+        d.search
+            .people(owner, &people("casey"))
+            .await
+            .unwrap()
+            .total,
+        0
     );
 
     // The operator's request is a job; the jobs worker hands it to the
@@ -358,7 +375,16 @@ async fn a_rebuild_restores_a_lost_index_and_reports_its_progress() {
         .unwrap();
     let done = rebuild_job(&d.store, tenant, job.id).await.unwrap();
     assert_eq!(done.status, JobStatus::Done);
-    assert_eq!((done.progress.done, done.progress.total), (2, Some(2)));
+    // Two tickets and three people (the owner, the agent, the customer).
+    assert_eq!((done.progress.done, done.progress.total), (5, Some(5)));
+    assert_eq!(
+        d.search
+            .people(owner, &people("casey"))
+            .await
+            .unwrap()
+            .total,
+        1
+    );
     let mut found = d.ids(owner, "printer ").await;
     found.sort();
     let mut expected = opened[..2].to_vec();

@@ -126,6 +126,33 @@ fn affects_sla(kind: EventType) -> bool {
     name.starts_with("ticket.") || name.starts_with("comment.")
 }
 
+/// What the search indexer re-reads after `event`: the ticket it changed,
+/// or the person.
+fn index_task(event: &DomainEvent) -> Option<IndexTask> {
+    let tenant = event.tenant_id;
+    if affects_sla(event.kind) {
+        return event
+            .subject
+            .ticket_id
+            .map(|ticket_id| IndexTask::ticket_change(tenant, ticket_id));
+    }
+    let person = matches!(
+        event.kind,
+        EventType::UserCreated
+            | EventType::UserUpdated
+            | EventType::UserDeactivated
+            | EventType::UserErased
+    );
+    event
+        .subject
+        .user_id
+        .filter(|_| person)
+        .map(|user_id| IndexTask::Person {
+            tenant_id: tenant,
+            user_id,
+        })
+}
+
 impl<S, P, Q, M, C> EventRouter<S, P, Q, M, C>
 where
     S: TicketStore
@@ -226,16 +253,10 @@ where
             routed.closed_sockets =
                 close_ended(&self.store, &self.pusher, tenant, user, now).await?;
         }
-        if let (Some(search), Some(ticket_id)) = (&self.search, event.subject.ticket_id)
-            && affects_sla(event.kind)
+        if let (Some(search), Some(task)) = (&self.search, index_task(event))
             && !finished(STEP_SEARCH)
         {
-            search
-                .send(
-                    IndexTask::ticket_change(tenant, ticket_id),
-                    event.id.to_string(),
-                )
-                .await?;
+            search.send(task, event.id.to_string()).await?;
             self.store
                 .complete_step(tenant, event.id, STEP_SEARCH)
                 .await?;

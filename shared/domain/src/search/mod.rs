@@ -5,6 +5,9 @@
 //! on tantivy.
 
 pub mod document;
+pub mod indexing;
+pub mod people;
+pub mod person;
 pub mod ports;
 pub mod query;
 pub mod rebuild;

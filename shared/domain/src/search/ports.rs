@@ -10,6 +10,7 @@ use jiff::Timestamp;
 use crate::kernel::error::StoreResult;
 use crate::kernel::ids::{JobId, OrganizationId, TeamId, TenantId, TicketId, UserId, ViewId};
 use crate::search::document::TicketDocument;
+use crate::search::person::{PeopleHits, PeopleQuery, PersonDocument};
 use crate::search::query::{Clause, DateField, SearchSort, Term};
 use crate::search::view::SavedView;
 use crate::tickets::ticket::{Channel, Priority, Status, TicketType};
@@ -105,14 +106,19 @@ pub enum IndexTask {
     },
     /// The tenant's whole index, rebuilt from the table (a job's work).
     Rebuild { tenant_id: TenantId, job_id: JobId },
+    /// A person to bring up to date in the people index.
+    Person {
+        tenant_id: TenantId,
+        user_id: UserId,
+    },
 }
 
 impl IndexTask {
     pub fn tenant_id(&self) -> TenantId {
         match self {
-            IndexTask::Ticket { tenant_id, .. } | IndexTask::Rebuild { tenant_id, .. } => {
-                *tenant_id
-            }
+            IndexTask::Ticket { tenant_id, .. }
+            | IndexTask::Rebuild { tenant_id, .. }
+            | IndexTask::Person { tenant_id, .. } => *tenant_id,
         }
     }
 
@@ -170,4 +176,19 @@ pub trait ViewStore: Send + Sync {
 
     /// Deletes `view`, still at its version (`VersionMismatch` otherwise).
     async fn delete_view(&self, view: &SavedView) -> StoreResult<()>;
+}
+
+/// One people index per tenant, beside its ticket index.
+#[trait_variant::make(Send)]
+pub trait PeopleIndex: Send + Sync {
+    /// Adds or replaces people's documents.
+    async fn put_people(&self, tenant: TenantId, people: &[PersonDocument]) -> StoreResult<()>;
+
+    async fn remove_people(&self, tenant: TenantId, people: &[UserId]) -> StoreResult<()>;
+
+    /// Empties the tenant's people index (a rebuild starts so).
+    async fn clear_people(&self, tenant: TenantId) -> StoreResult<()>;
+
+    async fn search_people(&self, tenant: TenantId, query: &PeopleQuery)
+    -> StoreResult<PeopleHits>;
 }

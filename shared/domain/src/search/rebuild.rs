@@ -14,7 +14,8 @@ use crate::kernel::error::StoreError;
 use crate::kernel::events::Actor;
 use crate::kernel::ids::{JobId, TenantId};
 use crate::kernel::pagination::PageRequest;
-use crate::search::ports::TicketIndex;
+use crate::search::person::PersonDocument;
+use crate::search::ports::{PeopleIndex, TicketIndex};
 use crate::search::service::Search;
 use crate::tickets::ports::{
     FieldSchemaStore, TicketDimension, TicketFilters, TicketListQuery, TicketSort, TicketStore,
@@ -55,11 +56,12 @@ pub async fn rebuild_job<S: JobStore>(
 impl<S, I> Search<S, I>
 where
     S: UserStore + TeamStore + TicketStore + FieldSchemaStore + AttachmentStore + JobStore,
-    I: TicketIndex,
+    I: TicketIndex + PeopleIndex,
 {
-    /// Runs rebuild job `job`: empties the index, then writes every
-    /// ticket's document, a page at a time, saving the progress. Run again
-    /// after an interruption, it starts over (each start is an attempt).
+    /// Runs rebuild job `job`: empties the indexes, then writes every
+    /// ticket's document and every person's, a page (one commit) at a
+    /// time, saving the progress (documents written). Run again after an
+    /// interruption, it starts over (each start is an attempt).
     pub async fn rebuild(
         &self,
         tenant: TenantId,
@@ -78,6 +80,7 @@ where
             return Ok(());
         }
         self.index().clear(tenant).await?;
+        self.index().clear_people(tenant).await?;
         let query = TicketListQuery {
             dimension: TicketDimension::All,
             copied: None,
@@ -99,6 +102,24 @@ where
             // One commit a page.
             self.index().put(tenant, &documents).await?;
             done += documents.len() as u64;
+            let expected = job.version;
+            job.advance(Progress { done, total: None });
+            self.store().save_job(&job, expected).await?;
+            match found.next_cursor {
+                Some(c) => page.cursor = Some(c),
+                None => break,
+            }
+        }
+        let mut page = PageRequest {
+            limit: PageRequest::MAX_LIMIT,
+            cursor: None,
+        };
+        loop {
+            let found = self.store().list_users(tenant, None, &page).await?;
+            let people: Vec<PersonDocument> =
+                found.items.iter().filter_map(PersonDocument::of).collect();
+            self.index().put_people(tenant, &people).await?;
+            done += found.items.len() as u64;
             let expected = job.version;
             job.advance(Progress { done, total: None });
             self.store().save_job(&job, expected).await?;

@@ -53,11 +53,7 @@ pub struct Search<S, I> {
     index: I,
 }
 
-impl<S, I> Search<S, I>
-where
-    S: UserStore + TeamStore + TicketStore + FieldSchemaStore + AttachmentStore,
-    I: TicketIndex,
-{
+impl<S, I> Search<S, I> {
     pub fn new(store: S, index: I) -> Self {
         Self { store, index }
     }
@@ -69,7 +65,13 @@ where
     pub fn index(&self) -> &I {
         &self.index
     }
+}
 
+impl<S, I> Search<S, I>
+where
+    S: UserStore + TeamStore + TicketStore + FieldSchemaStore + AttachmentStore,
+    I: TicketIndex,
+{
     /// The tickets `principal` may read that match `request.q`.
     pub async fn tickets(
         &self,

@@ -1,0 +1,186 @@
+//! The indexer on the emulator: a batch of one tenant's changes lands in
+//! one commit per index (the manifests' versions say how many), each
+//! ticket and person found afterwards; an unreadable message fails itself
+//! and every message after it (a FIFO group must not run ahead), and the
+//! ones before it are indexed.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
+use aws_lambda_events::sqs::{SqsEvent, SqsMessage};
+use aws_sdk_dynamodb::types::AttributeValue;
+use jiff::Timestamp;
+use switchboard_aws::keys;
+use switchboard_domain::kernel::ids::{TenantId, TicketId, UserId};
+use switchboard_domain::search::people::PeopleRequest;
+use switchboard_domain::search::ports::IndexTask;
+use switchboard_domain::search::query::SearchSort;
+use switchboard_domain::search::service::{Search, SearchRequest};
+use switchboard_domain::tickets::input::{Body, NewTicket, SubjectLine};
+use switchboard_domain::tickets::service::Ticketing;
+use switchboard_harness::{self as kit, TestTenant};
+use switchboard_search::SharedIndexes;
+use switchboard_wiring::services::SearchService;
+
+async fn service() -> SearchService {
+    let config = kit::emulator().await;
+    let s3 = switchboard_aws::config::s3(&config);
+    let bucket = format!("index-{}", ulid::Ulid::new().to_string().to_lowercase());
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    let indexes = SharedIndexes::new(
+        s3,
+        bucket,
+        switchboard_aws::config::dynamodb(&config),
+        std::env::var("SWITCHBOARD_TEST_TABLE").unwrap(),
+        std::env::temp_dir().join(format!("indexer-{}", ulid::Ulid::new())),
+    );
+    Search::new(kit::store().await, indexes)
+}
+
+/// How many commits an index has had (its manifest's version).
+async fn commits(tenant: TenantId, index: &str) -> u64 {
+    let key = keys::search_manifest(tenant, index);
+    let item = kit::store()
+        .await
+        .client()
+        .get_item()
+        .table_name(std::env::var("SWITCHBOARD_TEST_TABLE").unwrap())
+        .key("PK", AttributeValue::S(key.pk))
+        .key("SK", AttributeValue::S(key.sk))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap()
+        .item;
+    item.and_then(|i| i.get("version")?.as_n().ok()?.parse().ok())
+        .unwrap_or(0)
+}
+
+fn message(id: &str, body: String) -> SqsMessage {
+    let mut m = SqsMessage::default();
+    m.message_id = Some(id.into());
+    m.body = Some(body);
+    m
+}
+
+fn ticket_task(tenant: TenantId, ticket: TicketId) -> String {
+    serde_json::to_string(&IndexTask::ticket_change(tenant, ticket)).unwrap()
+}
+
+fn person_task(tenant: TenantId, user: UserId) -> String {
+    serde_json::to_string(&IndexTask::Person {
+        tenant_id: tenant,
+        user_id: user,
+    })
+    .unwrap()
+}
+
+async fn open(t: &TestTenant, subject: &str) -> TicketId {
+    let owner = kit::principal(&t.owner).await;
+    let (detail, _) = Ticketing::new(kit::store().await)
+        .create(
+            &owner,
+            NewTicket::new(
+                SubjectLine::parse(subject).unwrap(),
+                Body::parse("Help.").unwrap(),
+            ),
+            None,
+            Timestamp::now(),
+        )
+        .await
+        .unwrap()
+        .into_inner();
+    detail.ticket.id
+}
+
+async fn found(search: &SearchService, t: &TestTenant, q: &str) -> usize {
+    let owner = kit::principal(&t.owner).await;
+    let request = SearchRequest {
+        q: q.into(),
+        sort: SearchSort::Relevance,
+        descending: true,
+        offset: 0,
+        limit: 25,
+    };
+    search
+        .tickets(&owner, &request, Timestamp::now())
+        .await
+        .unwrap()
+        .total
+}
+
+#[tokio::test]
+async fn a_batch_of_one_tenants_changes_lands_in_one_commit_per_index() {
+    let search = service().await;
+    let t = TestTenant::new().await;
+    let ana = t.person("customer", "Ana Quintero").await;
+    let mut tickets = Vec::new();
+    for subject in ["Vortex one", "Vortex two", "Vortex three"] {
+        tickets.push(open(&t, subject).await);
+    }
+    // The same ticket twice, as a ticket's two events would.
+    let mut records: Vec<SqsMessage> = tickets
+        .iter()
+        .chain(std::iter::once(&tickets[0]))
+        .enumerate()
+        .map(|(i, id)| message(&format!("m{i}"), ticket_task(t.id, *id)))
+        .collect();
+    records.push(message("p", person_task(t.id, ana.id)));
+    let mut batch = SqsEvent::default();
+    batch.records = records;
+
+    let response = search_indexer::handle(&search, batch).await;
+    assert!(response.batch_item_failures.is_empty());
+    assert_eq!(found(&search, &t, "vortex").await, 3);
+    assert_eq!(
+        commits(t.id, "tickets.2").await,
+        1,
+        "one commit for the tickets"
+    );
+    assert_eq!(commits(t.id, "people.1").await, 1, "one for the person");
+    let owner = kit::principal(&t.owner).await;
+    let people = search
+        .people(
+            &owner,
+            &PeopleRequest {
+                q: "quintero".into(),
+                kind: None,
+                organization_id: None,
+                inactive: false,
+                offset: 0,
+                limit: 25,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        people.items.iter().map(|u| u.id).collect::<Vec<_>>(),
+        [ana.id]
+    );
+}
+
+#[tokio::test]
+async fn an_unreadable_message_fails_itself_and_all_after_it() {
+    let search = service().await;
+    let t = TestTenant::new().await;
+    let first = open(&t, "Nimbus before").await;
+    let after = open(&t, "Nimbus after").await;
+    let mut batch = SqsEvent::default();
+    batch.records = vec![
+        message("a", ticket_task(t.id, first)),
+        message("b", "{\"not\": \"a task\"}".into()),
+        message("c", ticket_task(t.id, after)),
+    ];
+    let response = search_indexer::handle(&search, batch).await;
+    let failed: Vec<String> = response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.clone())
+        .collect();
+    assert_eq!(failed, ["b", "c"]);
+    assert_eq!(found(&search, &t, "before").await, 1);
+    assert_eq!(
+        found(&search, &t, "after").await,
+        0,
+        "not run ahead of a failure"
+    );
+}
