@@ -3,16 +3,28 @@
 //! redelivery, or an old message, does no harm), or a rebuild. The queue
 //! is FIFO with the tenant as the message group: one batch of a tenant's
 //! changes at a time, in order, and a run of one tenant's changes lands in
-//! one commit per index. A failed message is reported, and the ones after
+//! one commit per index. A rebuild that runs out of time puts itself back
+//! on the queue and continues in the next invocation. A failed message is reported, and the ones after
 //! it in the batch too (a FIFO group must not run ahead of a failure).
 
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use jiff::SignedDuration;
 use switchboard_domain::DomainError;
-use switchboard_domain::search::ports::IndexTask;
+use switchboard_domain::search::ports::{IndexQueue, IndexTask};
+use switchboard_domain::search::rebuild::Rebuilt;
 use switchboard_wiring::services::SearchService;
 use tracing::{error, info, warn};
 
-pub async fn handle(search: &SearchService, batch: SqsEvent) -> SqsBatchResponse {
+/// How long a rebuild runs in one invocation before it hands itself on
+/// (the function's timeout is 5 minutes).
+pub const REBUILD_BUDGET: SignedDuration = SignedDuration::from_mins(4);
+
+pub async fn handle(
+    search: &SearchService,
+    queue: &dyn IndexQueue,
+    budget: SignedDuration,
+    batch: SqsEvent,
+) -> SqsBatchResponse {
     let tasks: Vec<Option<IndexTask>> = batch
         .records
         .iter()
@@ -33,13 +45,26 @@ pub async fn handle(search: &SearchService, batch: SqsEvent) -> SqsBatchResponse
                     i + 1,
                 )
             }
-            Some(IndexTask::Rebuild { tenant_id, job_id }) => {
-                let ran = search
-                    .rebuild(tenant_id, job_id, jiff::Timestamp::now)
-                    .await;
-                if ran.is_ok() {
-                    info!(tenant_id = %tenant_id, job_id = %job_id, "index rebuilt");
-                }
+            Some(task @ IndexTask::Rebuild { tenant_id, job_id }) => {
+                let ran = match search
+                    .rebuild(tenant_id, job_id, jiff::Timestamp::now, budget)
+                    .await
+                {
+                    Ok(Rebuilt::Over) => {
+                        info!(tenant_id = %tenant_id, job_id = %job_id, "index rebuilt");
+                        Ok(())
+                    }
+                    // Out of time: the job goes back to the queue, behind
+                    // the tenant's changes that came meanwhile.
+                    Ok(Rebuilt::Continue { done }) => {
+                        info!(tenant_id = %tenant_id, job_id = %job_id, done, "rebuild continues");
+                        queue
+                            .send(task, format!("{job_id}:{done}"))
+                            .await
+                            .map_err(DomainError::from)
+                    }
+                    Err(e) => Err(e),
+                };
                 (ran, i + 1)
             }
             Some(first) => {

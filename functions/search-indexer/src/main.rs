@@ -9,10 +9,19 @@ use switchboard_wiring::Env;
 async fn main() -> Result<(), lambda_runtime::Error> {
     let env = Env::worker().await?;
     let search = Arc::new(env.search()?);
+    let queue = Arc::new(env.index_queue()?);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
-        let search = search.clone();
+        let (search, queue) = (search.clone(), queue.clone());
         async move {
-            Ok::<_, lambda_runtime::Error>(search_indexer::handle(&search, event.payload).await)
+            Ok::<_, lambda_runtime::Error>(
+                search_indexer::handle(
+                    &search,
+                    queue.as_ref(),
+                    search_indexer::REBUILD_BUDGET,
+                    event.payload,
+                )
+                .await,
+            )
         }
     }))
     .await

@@ -12,7 +12,7 @@ use jiff::Timestamp;
 use switchboard_aws::keys;
 use switchboard_domain::kernel::ids::{TenantId, TicketId, UserId};
 use switchboard_domain::search::people::PeopleRequest;
-use switchboard_domain::search::ports::IndexTask;
+use switchboard_domain::search::ports::{IndexQueue, IndexTask};
 use switchboard_domain::search::query::SearchSort;
 use switchboard_domain::search::service::{Search, SearchRequest};
 use switchboard_domain::tickets::input::{Body, NewTicket, SubjectLine};
@@ -20,6 +20,53 @@ use switchboard_domain::tickets::service::Ticketing;
 use switchboard_harness::{self as kit, TestTenant};
 use switchboard_search::SharedIndexes;
 use switchboard_wiring::services::SearchService;
+
+/// What a rebuild handed back to the queue (or, with `refuse`, a queue
+/// that cannot take it).
+#[derive(Default)]
+struct Sent {
+    tasks: std::sync::Mutex<Vec<(IndexTask, String)>>,
+}
+
+impl IndexQueue for Sent {
+    fn send<'a>(
+        &'a self,
+        task: IndexTask,
+        dedup: String,
+    ) -> std::pin::Pin<
+        Box<
+            dyn std::future::Future<Output = switchboard_domain::kernel::error::StoreResult<()>>
+                + Send
+                + 'a,
+        >,
+    > {
+        self.tasks.lock().unwrap().push((task, dedup));
+        Box::pin(async { Ok(()) })
+    }
+}
+
+/// No rebuild runs here: nothing is handed back to the queue.
+struct NoQueue;
+
+impl IndexQueue for NoQueue {
+    fn send<'a>(
+        &'a self,
+        _task: IndexTask,
+        _dedup: String,
+    ) -> std::pin::Pin<
+        Box<
+            dyn std::future::Future<Output = switchboard_domain::kernel::error::StoreResult<()>>
+                + Send
+                + 'a,
+        >,
+    > {
+        Box::pin(async {
+            Err(switchboard_domain::StoreError::Unavailable(
+                "no queue here".into(),
+            ))
+        })
+    }
+}
 
 async fn service() -> SearchService {
     let config = kit::emulator().await;
@@ -128,7 +175,8 @@ async fn a_batch_of_one_tenants_changes_lands_in_one_commit_per_index() {
     let mut batch = SqsEvent::default();
     batch.records = records;
 
-    let response = search_indexer::handle(&search, batch).await;
+    let response =
+        search_indexer::handle(&search, &NoQueue, search_indexer::REBUILD_BUDGET, batch).await;
     assert!(response.batch_item_failures.is_empty());
     assert_eq!(found(&search, &t, "vortex").await, 3);
     assert_eq!(
@@ -170,7 +218,8 @@ async fn an_unreadable_message_fails_itself_and_all_after_it() {
         message("b", "{\"not\": \"a task\"}".into()),
         message("c", ticket_task(t.id, after)),
     ];
-    let response = search_indexer::handle(&search, batch).await;
+    let response =
+        search_indexer::handle(&search, &NoQueue, search_indexer::REBUILD_BUDGET, batch).await;
     let failed: Vec<String> = response
         .batch_item_failures
         .iter()
@@ -183,4 +232,46 @@ async fn an_unreadable_message_fails_itself_and_all_after_it() {
         0,
         "not run ahead of a failure"
     );
+}
+
+#[tokio::test]
+async fn a_rebuild_out_of_time_hands_itself_back_to_the_queue() {
+    let search = service().await;
+    let t = TestTenant::new().await;
+    open(&t, "Zephyr down").await;
+    let job = switchboard_domain::search::rebuild::request_rebuild(
+        &kit::store().await,
+        t.id,
+        Timestamp::now(),
+    )
+    .await
+    .unwrap();
+    let task = IndexTask::Rebuild {
+        tenant_id: t.id,
+        job_id: job.id,
+    };
+    let queue = Sent::default();
+    let mut batch = SqsEvent::default();
+    batch.records = vec![message("r", serde_json::to_string(&task).unwrap())];
+    // No time: a page (the one ticket), then back to the queue.
+    let response =
+        search_indexer::handle(&search, &queue, jiff::SignedDuration::ZERO, batch.clone()).await;
+    assert!(response.batch_item_failures.is_empty());
+    let sent = queue.tasks.lock().unwrap().clone();
+    assert_eq!(sent, [(task, format!("{}:1", job.id))]);
+    // The next delivery writes the people and finishes.
+    let response =
+        search_indexer::handle(&search, &queue, search_indexer::REBUILD_BUDGET, batch).await;
+    assert!(response.batch_item_failures.is_empty());
+    assert_eq!(
+        queue.tasks.lock().unwrap().len(),
+        1,
+        "nothing more to hand back"
+    );
+    let done = switchboard_domain::search::rebuild::rebuild_job(&kit::store().await, t.id, job.id)
+        .await
+        .unwrap();
+    assert_eq!(done.status, switchboard_domain::jobs::job::JobStatus::Done);
+    assert_eq!(done.progress.total, Some(2), "the ticket and the owner");
+    assert_eq!(found(&search, &t, "zephyr").await, 1);
 }

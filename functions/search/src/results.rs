@@ -2,6 +2,8 @@
 //! paging they share (an offset cursor: results are capped at 1,000, so
 //! an offset is as good as a key).
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 use switchboard_domain::DomainError;
 use switchboard_domain::kernel::error::FieldError;
@@ -36,6 +38,14 @@ pub(crate) struct SearchResultsView {
     next_cursor: Option<String>,
     /// Every match (at most 1,000 are paged through).
     total: usize,
+    counts: CountsView,
+}
+
+/// Every match counted by a field, for the filters beside a result list.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct CountsView {
+    /// By status (`new`, `open`, …; statuses with no match are left out).
+    status: BTreeMap<&'static str, usize>,
 }
 
 impl SearchResultsView {
@@ -55,6 +65,13 @@ impl SearchResultsView {
                 .collect(),
             next_cursor: results.next_offset.map(|n| format!("o{n}")),
             total: results.total,
+            counts: CountsView {
+                status: results
+                    .by_status
+                    .iter()
+                    .map(|(status, n)| (status.as_str(), *n))
+                    .collect(),
+            },
         }
     }
 }

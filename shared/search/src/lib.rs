@@ -11,6 +11,7 @@
 //! immutable segment files on S3 and a manifest item per tenant in the
 //! table, updated with a conditional write (any number of processes).
 
+mod counting;
 mod documents;
 mod local;
 mod people;
@@ -52,7 +53,8 @@ impl Kind {
     /// the operator's reindex fills it.
     fn name(self) -> &'static str {
         match self {
-            // 2: dates sort to the microsecond.
+            // 2: dates sort to the microsecond; the status is a fast
+            // field (results count by it).
             Kind::Tickets => "tickets.2",
             Kind::People => "people.1",
         }

@@ -9,6 +9,7 @@ use tantivy::query::{
     AllQuery, BooleanQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::tokenizer::TokenizerManager;
 use tantivy::{DateTime, Term};
 
 use crate::documents::{PUBLIC_ATTACHMENT, date, field_value};
@@ -24,43 +25,51 @@ fn text_fields(f: &Fields, scope: &Scope) -> Vec<Field> {
     }
 }
 
-/// One term of the query over `fields`: any of them may hold it.
-fn term_query(term: &QueryTerm, fields: &[Field]) -> Boxed {
+/// A word or phrase as the index split the text: the default tokenizer's
+/// words (split at punctuation, lower-cased, over-long ones dropped), so
+/// `e-mail` or `ana@acme.com` match as the phrase of their parts.
+fn tokens(text: &str) -> Vec<String> {
+    let Some(mut analyzer) = TokenizerManager::default().get("default") else {
+        return vec![text.to_owned()];
+    };
+    let mut stream = analyzer.token_stream(text);
+    let mut words = Vec::new();
+    while stream.advance() {
+        words.push(stream.token().text.clone());
+    }
+    words
+}
+
+/// One term of the query over `fields` (any of them may hold it); `None`
+/// for a term with no words at all (punctuation), which is left out.
+fn term_query(term: &QueryTerm, fields: &[Field]) -> Option<Boxed> {
+    let (words, prefix) = match term {
+        QueryTerm::Word { text, prefix } => (tokens(text), *prefix),
+        QueryTerm::Phrase(words) => (tokens(words), false),
+    };
+    if words.is_empty() {
+        return None;
+    }
     let per_field: Vec<(Occur, Boxed)> = fields
         .iter()
-        .filter_map(|field| {
-            let q: Boxed = match term {
-                QueryTerm::Word {
-                    text,
-                    prefix: false,
-                } => Box::new(TermQuery::new(
-                    Term::from_field_text(*field, text),
+        .map(|field| {
+            let terms: Vec<Term> = words
+                .iter()
+                .map(|w| Term::from_field_text(*field, w))
+                .collect();
+            let q: Boxed = match (terms.len(), prefix) {
+                (1, false) => Box::new(TermQuery::new(
+                    terms[0].clone(),
                     IndexRecordOption::WithFreqs,
                 )),
-                QueryTerm::Word { text, prefix: true } => Box::new(FuzzyTermQuery::new_prefix(
-                    Term::from_field_text(*field, text),
-                    0,
-                    false,
-                )),
-                QueryTerm::Phrase(words) => {
-                    let terms: Vec<Term> = words
-                        .split(' ')
-                        .map(|w| Term::from_field_text(*field, w))
-                        .collect();
-                    if terms.len() < 2 {
-                        Box::new(TermQuery::new(
-                            terms.into_iter().next()?,
-                            IndexRecordOption::WithFreqs,
-                        ))
-                    } else {
-                        Box::new(PhraseQuery::new(terms))
-                    }
-                }
+                (1, true) => Box::new(FuzzyTermQuery::new_prefix(terms[0].clone(), 0, false)),
+                // Several words (a phrase): in this order.
+                _ => Box::new(PhraseQuery::new(terms)),
             };
-            Some((Occur::Should, q))
+            (Occur::Should, q)
         })
         .collect();
-    Box::new(BooleanQuery::new(per_field))
+    Some(Box::new(BooleanQuery::new(per_field)))
 }
 
 fn exact(field: Field, value: &str) -> Boxed {
@@ -146,12 +155,15 @@ pub fn build(f: &Fields, q: &IndexQuery) -> BooleanQuery {
         let any: Vec<(Occur, Boxed)> = clause
             .any
             .iter()
-            .map(|t| (Occur::Should, term_query(t, &fields)))
+            .filter_map(|t| term_query(t, &fields))
+            .map(|q| (Occur::Should, q))
             .collect();
-        clauses.push((Occur::Must, Box::new(BooleanQuery::new(any))));
+        if !any.is_empty() {
+            clauses.push((Occur::Must, Box::new(BooleanQuery::new(any))));
+        }
     }
-    for term in &q.excluded {
-        clauses.push((Occur::MustNot, term_query(term, &fields)));
+    for term in q.excluded.iter().filter_map(|t| term_query(t, &fields)) {
+        clauses.push((Occur::MustNot, term));
     }
     for filter in &q.filters {
         let occur = if filter.negated {
@@ -185,7 +197,11 @@ pub fn text_only(f: &Fields, q: &IndexQuery) -> Option<Boxed> {
             },
             other => other.clone(),
         })
-        .map(|t| (Occur::Should, term_query(&t, &fields)))
+        .filter_map(|t| term_query(&t, &fields))
+        .map(|q| (Occur::Should, q))
         .collect();
+    if clauses.is_empty() {
+        return None;
+    }
     Some(Box::new(BooleanQuery::new(clauses)))
 }

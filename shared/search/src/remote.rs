@@ -7,8 +7,12 @@
 //! next manifest; a writer that lost the race throws its copy away and
 //! starts again from the winner's. A reader brings its copy up to the
 //! manifest (downloading only files it lacks) and searches it. Nothing
-//! costs anything while nobody writes or searches. Files no manifest
-//! names any more stay on S3 (collecting them is not built yet).
+//! costs anything while nobody writes or searches. A file the next
+//! manifest stops using (merged away, or a segment's old deletions) is
+//! listed in it as retired and deleted from S3 by a write after 15
+//! minutes, when no reader can still be fetching it; what an attempt that
+//! lost the race uploaded is deleted at once. A writer killed between its
+//! uploads and its manifest write leaves its uploads behind.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -43,17 +47,26 @@ pub struct SharedIndexes {
     table: String,
     /// Local copies, a directory per tenant and index.
     cache: PathBuf,
+    /// How long a file no manifest uses stays on S3.
+    grace_seconds: u64,
     /// One user of a tenant's local copy at a time in this process.
     locks: PerIndex<Arc<tokio::sync::Mutex<()>>>,
 }
 
-/// What the table says a tenant's index is: its files (name → S3 key).
+/// What the table says a tenant's index is: its files (name → S3 key),
+/// and the keys of files it no longer uses with when they left it (unix
+/// seconds), deleted from S3 once [`GRACE_SECONDS`] have passed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Manifest {
     files: BTreeMap<String, String>,
+    retired: BTreeMap<String, u64>,
     meta: String,
     version: u64,
 }
+
+/// How long a file no manifest uses is kept: a reader that read an older
+/// manifest is downloading it for seconds at most.
+const GRACE_SECONDS: u64 = 15 * 60;
 
 fn unavailable(e: impl std::fmt::Display) -> StoreError {
     StoreError::Unavailable(format!("search index storage: {e}"))
@@ -73,8 +86,15 @@ impl SharedIndexes {
             dynamo,
             table: table.into(),
             cache: cache.into(),
+            grace_seconds: GRACE_SECONDS,
             locks: Arc::new(Mutex::new(HashMap::new())),
         }
+    }
+
+    /// Keeps files no manifest uses for `seconds` (tests shorten it).
+    pub fn with_file_grace(mut self, seconds: u64) -> Self {
+        self.grace_seconds = seconds;
+        self
     }
 
     fn lock(&self, kind: Kind, tenant: TenantId) -> Arc<tokio::sync::Mutex<()>> {
@@ -119,6 +139,15 @@ impl SharedIndexes {
                         .collect()
                 })
                 .unwrap_or_default(),
+            retired: item
+                .get("retired")
+                .and_then(|v| v.as_m().ok())
+                .map(|m| {
+                    m.iter()
+                        .filter_map(|(key, at)| Some((key.clone(), at.as_n().ok()?.parse().ok()?)))
+                        .collect()
+                })
+                .unwrap_or_default(),
             meta: text("meta").ok_or_else(corrupt)?,
             version: text_number(&item, "version").ok_or_else(corrupt)?,
         }))
@@ -144,6 +173,17 @@ impl SharedIndexes {
                     .collect(),
             ),
         );
+        if !next.retired.is_empty() {
+            item.insert(
+                "retired".into(),
+                AttributeValue::M(
+                    next.retired
+                        .iter()
+                        .map(|(key, at)| (key.clone(), AttributeValue::N(at.to_string())))
+                        .collect(),
+                ),
+            );
+        }
         item.insert("meta".into(), AttributeValue::S(next.meta.clone()));
         item.insert(
             "version".into(),
@@ -248,6 +288,7 @@ impl SharedIndexes {
             // This attempt's own keys for the files it made.
             let attempt = ulid::Ulid::new().to_string().to_lowercase();
             let mut files = BTreeMap::new();
+            let mut uploaded = Vec::new();
             for name in names {
                 if let Some(key) = known.get(&name) {
                     files.insert(name, key.clone());
@@ -263,10 +304,14 @@ impl SharedIndexes {
                     .send()
                     .await
                     .map_err(unavailable)?;
+                uploaded.push(key.clone());
                 files.insert(name, key);
             }
+            let now = jiff::Timestamp::now().as_second().max(0) as u64;
+            let (retired, expired) = retire(current.as_ref(), &files, now, self.grace_seconds);
             let next = Manifest {
                 files,
+                retired,
                 meta,
                 version: current.as_ref().map_or(1, |m| m.version + 1),
             };
@@ -274,15 +319,86 @@ impl SharedIndexes {
                 .replace_manifest(kind, tenant, &next, current.map(|m| m.version))
                 .await?
             {
+                // No manifest names them now, nor did for the grace time.
+                self.delete_files(tenant, &expired).await;
                 return Ok(());
             }
-            // Lost the race: this copy holds files the winner's index does
-            // not (or holds differently). Start again from nothing.
+            // Lost the race: what this attempt uploaded no manifest names.
+            self.delete_files(tenant, &uploaded).await;
+            // This copy holds files the winner's index does not (or holds
+            // differently). Start again from nothing.
             tokio::fs::remove_dir_all(&dir).await.map_err(engine)?;
         }
         Err(StoreError::Unavailable(
             "the search index kept changing under this writer".into(),
         ))
+    }
+}
+
+/// The files the next manifest keeps as retired (the current one's, and
+/// those it stops using, as of `now`), and those whose grace is over.
+fn retire(
+    current: Option<&Manifest>,
+    next_files: &BTreeMap<String, String>,
+    now: u64,
+    grace: u64,
+) -> (BTreeMap<String, u64>, Vec<String>) {
+    let Some(current) = current else {
+        return (BTreeMap::new(), Vec::new());
+    };
+    let used: BTreeSet<&String> = next_files.values().collect();
+    let mut retired = BTreeMap::new();
+    let mut expired = Vec::new();
+    for (key, at) in &current.retired {
+        if now.saturating_sub(*at) >= grace {
+            expired.push(key.clone());
+        } else {
+            retired.insert(key.clone(), *at);
+        }
+    }
+    for key in current.files.values().filter(|k| !used.contains(k)) {
+        retired.insert(key.clone(), now);
+    }
+    (retired, expired)
+}
+
+impl SharedIndexes {
+    /// Deletes files no manifest names. A failure leaves them on S3,
+    /// which costs storage and nothing else.
+    async fn delete_files(&self, tenant: TenantId, keys: &[String]) {
+        for chunk in keys.chunks(1000) {
+            let objects: Vec<aws_sdk_s3::types::ObjectIdentifier> = chunk
+                .iter()
+                .filter_map(|k| {
+                    aws_sdk_s3::types::ObjectIdentifier::builder()
+                        .key(objects::search_file(tenant, k))
+                        .build()
+                        .ok()
+                })
+                .collect();
+            let Ok(delete) = aws_sdk_s3::types::Delete::builder()
+                .set_objects(Some(objects))
+                .quiet(true)
+                .build()
+            else {
+                continue;
+            };
+            if let Err(e) = self
+                .s3
+                .delete_objects()
+                .bucket(&self.bucket)
+                .delete(delete)
+                .send()
+                .await
+            {
+                tracing::warn!(
+                    tenant_id = %tenant,
+                    files = chunk.len(),
+                    error = %aws_sdk_s3::error::DisplayErrorContext(e),
+                    "unused search files left on S3"
+                );
+            }
+        }
     }
 }
 

@@ -5,11 +5,13 @@ use switchboard_domain::kernel::error::StoreResult;
 use switchboard_domain::kernel::ids::TicketId;
 use switchboard_domain::search::ports::{Hit, Hits, IndexQuery, Scope};
 use switchboard_domain::search::query::SearchSort;
+use switchboard_domain::tickets::ticket::Status;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::schema::Value;
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DateTime, Order, Searcher, TantivyDocument};
 
+use crate::counting::StatusCounts;
 use crate::schema::{self, Fields};
 use crate::{engine, queries};
 
@@ -21,9 +23,9 @@ pub fn search(searcher: &Searcher, fields: &Fields, query: &IndexQuery) -> Store
     } else {
         Order::Asc
     };
-    let (found, total): (Vec<(f32, tantivy::DocAddress)>, usize) = match query.sort {
+    let (found, total, by_status): (Vec<(f32, tantivy::DocAddress)>, usize, _) = match query.sort {
         SearchSort::Relevance => searcher
-            .search(&built, &(page.order_by_score(), Count))
+            .search(&built, &(page.order_by_score(), Count, StatusCounts))
             .map_err(engine)?,
         SearchSort::Updated | SearchSort::Created => {
             let field = match (query.sort, &query.scope) {
@@ -32,13 +34,21 @@ pub fn search(searcher: &Searcher, fields: &Fields, query: &IndexQuery) -> Store
                 (SearchSort::Updated, _) => schema::UPDATED,
                 _ => schema::CREATED,
             };
-            let (docs, total) = searcher
+            let (docs, total, by_status) = searcher
                 .search(
                     &built,
-                    &(page.order_by_fast_field::<DateTime>(field, order), Count),
+                    &(
+                        page.order_by_fast_field::<DateTime>(field, order),
+                        Count,
+                        StatusCounts,
+                    ),
                 )
                 .map_err(engine)?;
-            (docs.into_iter().map(|(_, a)| (0.0, a)).collect(), total)
+            (
+                docs.into_iter().map(|(_, a)| (0.0, a)).collect(),
+                total,
+                by_status,
+            )
         }
     };
     // Snippets from the text the query may reach: its text part only.
@@ -83,5 +93,13 @@ pub fn search(searcher: &Searcher, fields: &Fields, query: &IndexQuery) -> Store
             snippet: passages.iter().find_map(highlight),
         });
     }
-    Ok(Hits { hits, total })
+    let by_status = by_status
+        .iter()
+        .filter_map(|(name, n)| Some((Status::parse(name).ok()?, *n)))
+        .collect();
+    Ok(Hits {
+        hits,
+        total,
+        by_status,
+    })
 }

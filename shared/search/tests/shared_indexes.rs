@@ -188,3 +188,90 @@ async fn a_writer_killed_mid_commit_loses_nothing_and_leaves_a_readable_index() 
         [again.ticket_id]
     );
 }
+
+/// The manifest item's files and retired keys (as S3 keys).
+async fn manifest_keys(tenant: TenantId) -> (BTreeSet<String>, BTreeSet<String>) {
+    let config = kit::emulator().await;
+    let key = switchboard_aws::keys::search_manifest(tenant, "tickets.2");
+    let item = switchboard_aws::config::dynamodb(&config)
+        .get_item()
+        .table_name(std::env::var("SWITCHBOARD_TEST_TABLE").unwrap())
+        .key("PK", aws_sdk_dynamodb::types::AttributeValue::S(key.pk))
+        .key("SK", aws_sdk_dynamodb::types::AttributeValue::S(key.sk))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap();
+    let keys = |name: &str, values: bool| -> BTreeSet<String> {
+        item.get(name)
+            .and_then(|v| v.as_m().ok())
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| {
+                        let key = if values {
+                            v.as_s().unwrap().clone()
+                        } else {
+                            k.clone()
+                        };
+                        switchboard_aws::keys::objects::search_file(tenant, &key)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    (keys("files", true), keys("retired", false))
+}
+
+/// Files no manifest uses any more (a replaced document's old deletions,
+/// segments merged away) are listed as retired, then deleted from S3 once
+/// their grace is over: the bucket holds the index's files and the
+/// retired ones, nothing else, and the index still reads whole.
+#[tokio::test]
+async fn files_no_manifest_uses_are_collected_after_their_grace() {
+    let bucket = bucket().await;
+    let tenant = TenantId::new();
+    let writer = process(&bucket).await.with_file_grace(0);
+    let mut doc = document(1, "collected quasar");
+    for round in 0..12 {
+        // The same ticket again and again, and a new one each time: old
+        // deletions and merged segments leave the index.
+        doc.version += 1;
+        writer
+            .put(
+                tenant,
+                &[doc.clone(), document(100 + round, "filler nebula")],
+            )
+            .await
+            .unwrap();
+    }
+    let (files, retired) = manifest_keys(tenant).await;
+    let s3 = switchboard_aws::config::s3(&kit::emulator().await);
+    let listed: BTreeSet<String> = s3
+        .list_objects_v2()
+        .bucket(&bucket)
+        .prefix(switchboard_aws::keys::objects::search_file(tenant, ""))
+        .send()
+        .await
+        .unwrap()
+        .contents()
+        .iter()
+        .filter_map(|o| o.key().map(str::to_owned))
+        .collect();
+    assert!(files.is_subset(&listed), "every file of the index is there");
+    let unused: BTreeSet<&String> = listed.difference(&files).collect();
+    assert!(
+        unused.iter().all(|k| retired.contains(*k)),
+        "only retired files besides the index's: {unused:?}"
+    );
+    assert!(
+        listed.len() < 12 * files.len().max(1),
+        "old files were deleted: {} on S3, {} in use",
+        listed.len(),
+        files.len()
+    );
+    let reader = process(&bucket).await;
+    assert_eq!(find(&reader, tenant, "quasar").await, [doc.ticket_id]);
+    assert_eq!(find(&reader, tenant, "nebula").await.len(), 12);
+}

@@ -6,6 +6,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use jiff::SignedDuration;
 use switchboard_domain::DomainError;
 use switchboard_domain::accounts::permissions::Principal;
 use switchboard_domain::jobs::job::JobStatus;
@@ -15,7 +16,7 @@ use switchboard_domain::privacy::runner::{JobRunner, Ran};
 use switchboard_domain::search::document::TicketDocument;
 use switchboard_domain::search::ports::{IndexQueue, IndexTask, PeopleIndex, TicketIndex};
 use switchboard_domain::search::query::SearchSort;
-use switchboard_domain::search::rebuild::{rebuild_job, request_rebuild};
+use switchboard_domain::search::rebuild::{Rebuilt, rebuild_job, request_rebuild};
 use switchboard_domain::search::service::{Search, SearchRequest, SearchResults};
 use switchboard_domain::tickets::input::{Body, NewComment, NewTicket, SubjectLine};
 use switchboard_domain::tickets::service::Ticketing;
@@ -370,7 +371,7 @@ async fn a_rebuild_restores_a_lost_index_and_reports_its_progress() {
     // The indexer runs it.
     let clock = d.clock.clone();
     d.search
-        .rebuild(tenant, job.id, || clock.now())
+        .rebuild(tenant, job.id, || clock.now(), SignedDuration::from_mins(4))
         .await
         .unwrap();
     let done = rebuild_job(&d.store, tenant, job.id).await.unwrap();
@@ -392,7 +393,7 @@ async fn a_rebuild_restores_a_lost_index_and_reports_its_progress() {
     assert_eq!(found, expected, "the deleted ticket stays out");
     // Run again (a redelivery): nothing more happens.
     d.search
-        .rebuild(tenant, job.id, || clock.now())
+        .rebuild(tenant, job.id, || clock.now(), SignedDuration::from_mins(4))
         .await
         .unwrap();
     assert_eq!(runner.run(tenant, job.id).await.unwrap(), Ran::Skipped);
@@ -469,4 +470,135 @@ async fn customers_filter_by_what_they_see_and_find_tickets_they_are_copied_on()
     let mut both = vec![hers, copied];
     both.sort();
     assert_eq!(found, both);
+}
+
+#[tokio::test]
+async fn a_rebuild_out_of_time_continues_where_it_stopped_and_a_failed_page_is_retried() {
+    let d = desk().await;
+    let (owner, ana) = (&d.acme.owner.principal, &d.acme.customer.principal);
+    let tenant = d.acme.tenant.id;
+    // More than a page (100) of tickets, written without indexing them.
+    for i in 0..130 {
+        d.tickets
+            .create(
+                ana,
+                NewTicket::new(
+                    SubjectLine::parse(&format!("Kettle {i}")).unwrap(),
+                    Body::parse("Boils dry.").unwrap(),
+                ),
+                None,
+                d.clock.now(),
+            )
+            .await
+            .unwrap();
+    }
+    let job = request_rebuild(&d.store, tenant, d.clock.now())
+        .await
+        .unwrap();
+    let clock = d.clock.clone();
+    let run = || {
+        d.search
+            .rebuild(tenant, job.id, || clock.now(), SignedDuration::ZERO)
+    };
+
+    // No time at all: one page per invocation, each saying where it is.
+    assert_eq!(run().await.unwrap(), Rebuilt::Continue { done: 100 });
+    let halfway = rebuild_job(&d.store, tenant, job.id).await.unwrap();
+    assert_eq!(
+        (halfway.status, halfway.progress.done),
+        (JobStatus::Running, 100)
+    );
+    assert_eq!(
+        d.find(owner, "kettle").await.total,
+        100,
+        "searchable as it goes"
+    );
+
+    // A failure mid-page: the next delivery resumes from the same place.
+    d.store.fail_next_call_to(
+        "list_tickets",
+        switchboard_domain::StoreError::Unavailable("a hiccup".into()),
+    );
+    assert!(run().await.is_err());
+    assert_eq!(run().await.unwrap(), Rebuilt::Continue { done: 130 });
+    // Then the people (owner, agent, customer), and it is done.
+    assert_eq!(run().await.unwrap(), Rebuilt::Over);
+    let done = rebuild_job(&d.store, tenant, job.id).await.unwrap();
+    assert_eq!(done.status, JobStatus::Done);
+    assert_eq!((done.progress.done, done.progress.total), (133, Some(133)));
+    assert_eq!(done.attempts, 1, "continuations are not new attempts");
+    assert_eq!(done.checkpoint, None);
+    assert_eq!(d.find(owner, "kettle").await.total, 130);
+    assert_eq!(
+        run().await.unwrap(),
+        Rebuilt::Over,
+        "a finished job stays so"
+    );
+}
+
+#[tokio::test]
+async fn words_are_split_as_the_index_split_them_and_results_count_by_status() {
+    let d = desk().await;
+    let (agent, ana) = (&d.acme.agent.principal, &d.acme.customer.principal);
+    let invoice = d
+        .open(
+            ana,
+            "Invoice INV-2041 is wrong",
+            "Mail me at ana.lima@globex.example",
+        )
+        .await;
+    let other = d.open(ana, "E-mail bounces", "Since Monday.").await;
+    d.open(ana, "Nothing to see", "Hello.").await;
+
+    // Punctuated words match as the phrase of their parts, typed or whole.
+    assert_eq!(d.ids(agent, "inv-2041 ").await, vec![invoice]);
+    assert_eq!(d.ids(agent, "INV-2041").await, vec![invoice]);
+    assert_eq!(
+        d.ids(agent, "ana.lima@globex.example ").await,
+        vec![invoice]
+    );
+    assert_eq!(d.ids(agent, "e-mail ").await, vec![other]);
+    assert!(d.ids(agent, "inv-2042 ").await.is_empty());
+    // A word of punctuation alone is left out, not a match for nothing.
+    assert_eq!(d.ids(agent, "invoice -- ").await, vec![invoice]);
+
+    // Counts cover every match, not only the page's.
+    d.tickets
+        .update(
+            agent,
+            other,
+            switchboard_domain::tickets::input::TicketPatch {
+                status: Some(switchboard_domain::tickets::ticket::Status::Pending),
+                ..Default::default()
+            },
+            None,
+            d.clock.now(),
+        )
+        .await
+        .unwrap();
+    d.search
+        .index_ticket(d.acme.tenant.id, other)
+        .await
+        .unwrap();
+    let page = d
+        .search
+        .tickets(
+            agent,
+            &SearchRequest {
+                q: String::new(),
+                sort: SearchSort::Created,
+                descending: true,
+                offset: 0,
+                limit: 1,
+            },
+            d.clock.now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!((page.items.len(), page.total), (1, 3));
+    use switchboard_domain::tickets::ticket::Status;
+    assert_eq!(
+        page.by_status.into_iter().collect::<Vec<_>>(),
+        [(Status::New, 2), (Status::Pending, 1)]
+    );
 }

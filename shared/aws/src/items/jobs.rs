@@ -29,6 +29,8 @@ pub struct JobItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     pub attempts: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkpoint: Option<String>,
     pub created_at: Timestamp,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started_at: Option<Timestamp>,
@@ -51,6 +53,7 @@ impl From<&Job> for JobItem {
             file: j.file.clone(),
             error: j.error.clone(),
             attempts: j.attempts,
+            checkpoint: j.checkpoint.clone(),
             created_at: j.created_at,
             started_at: j.started_at,
             finished_at: j.finished_at,
@@ -71,6 +74,7 @@ impl From<JobItem> for Job {
             file: i.file,
             error: i.error,
             attempts: i.attempts,
+            checkpoint: i.checkpoint,
             created_at: i.created_at,
             started_at: i.started_at,
             finished_at: i.finished_at,

@@ -88,6 +88,9 @@ pub struct Job {
     /// Why it failed, in words for the caller.
     pub error: Option<String>,
     pub attempts: u32,
+    /// Where a job that runs over several invocations stands (in its
+    /// work's own terms: a search rebuild's list position).
+    pub checkpoint: Option<String>,
     pub created_at: Timestamp,
     pub started_at: Option<Timestamp>,
     pub finished_at: Option<Timestamp>,
@@ -106,6 +109,7 @@ impl Job {
             file: None,
             error: None,
             attempts: 0,
+            checkpoint: None,
             created_at: now,
             started_at: None,
             finished_at: None,
@@ -138,6 +142,7 @@ impl Job {
 
     pub fn finish(&mut self, file: Option<String>, now: Timestamp) {
         self.status = JobStatus::Done;
+        self.checkpoint = None;
         self.file = file;
         self.finished_at = Some(now);
         if let Some(total) = self.progress.total {

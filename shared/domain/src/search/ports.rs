@@ -93,6 +93,8 @@ pub struct Hits {
     pub hits: Vec<Hit>,
     /// Every match, not only this page's.
     pub total: usize,
+    /// Every match by status.
+    pub by_status: std::collections::BTreeMap<Status, usize>,
 }
 
 /// What the indexer's queue carries.

@@ -44,6 +44,9 @@ pub struct Found {
 pub struct SearchResults {
     pub items: Vec<Found>,
     pub total: usize,
+    /// Every match by status (as the index has them: a ticket changed in
+    /// the last seconds may be counted under its former status).
+    pub by_status: std::collections::BTreeMap<crate::tickets::ticket::Status, usize>,
     /// Where the next page starts, if there is one.
     pub next_offset: Option<usize>,
 }
@@ -124,6 +127,7 @@ where
         Ok(SearchResults {
             items,
             total,
+            by_status: hits.by_status,
             next_offset: (next < total).then_some(next),
         })
     }

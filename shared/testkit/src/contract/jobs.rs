@@ -65,10 +65,16 @@ where
         done: 3,
         total: Some(7),
     });
+    running.checkpoint = Some("{\"cursor\":\"abc\"}".into());
     store
         .save_job(&running, job.version)
         .await
         .expect("saved at its version");
+    assert_eq!(
+        store.job(tenant.id, job.id).await.expect("read"),
+        Some(running.clone()),
+        "read back with its progress and checkpoint"
+    );
     assert_error(
         store.save_job(&running, job.version).await,
         &StoreError::VersionMismatch,
