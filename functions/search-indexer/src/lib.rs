@@ -30,6 +30,7 @@ pub async fn handle(
         .iter()
         .map(|r| r.body.as_deref().and_then(|b| serde_json::from_str(b).ok()))
         .collect();
+    let started = jiff::Timestamp::now();
     let mut response = SqsBatchResponse::default();
     let mut i = 0;
     while i < tasks.len() {
@@ -45,25 +46,18 @@ pub async fn handle(
                     i + 1,
                 )
             }
-            Some(task @ IndexTask::Rebuild { tenant_id, job_id }) => {
-                let ran = match search
-                    .rebuild(tenant_id, job_id, jiff::Timestamp::now, budget)
-                    .await
-                {
-                    Ok(Rebuilt::Over) => {
-                        info!(tenant_id = %tenant_id, job_id = %job_id, "index rebuilt");
-                        Ok(())
-                    }
-                    // Out of time: the job goes back to the queue, behind
-                    // the tenant's changes that came meanwhile.
-                    Ok(Rebuilt::Continue { done }) => {
-                        info!(tenant_id = %tenant_id, job_id = %job_id, done, "rebuild continues");
-                        queue
-                            .send(task, format!("{job_id}:{done}"))
-                            .await
-                            .map_err(DomainError::from)
-                    }
-                    Err(e) => Err(e),
+            Some(task @ IndexTask::Rebuild { job_id, .. }) => {
+                // The budget is the invocation's: a second rebuild in the
+                // batch gets what the first left.
+                let left = budget - jiff::Timestamp::now().duration_since(started);
+                let ran = if left <= SignedDuration::ZERO {
+                    let message = batch.records[i].message_id.as_deref().unwrap_or("-");
+                    queue
+                        .send(task, format!("{job_id}:again:{message}"))
+                        .await
+                        .map_err(DomainError::from)
+                } else {
+                    rebuild(search, queue, task, left).await
                 };
                 (ran, i + 1)
             }
@@ -108,4 +102,33 @@ pub async fn handle(
         i = next;
     }
     response
+}
+
+/// Runs a rebuild for up to `left`; out of time, it goes back to the
+/// queue, behind the tenant's changes that came meanwhile.
+async fn rebuild(
+    search: &SearchService,
+    queue: &dyn IndexQueue,
+    task: IndexTask,
+    left: SignedDuration,
+) -> Result<(), DomainError> {
+    let IndexTask::Rebuild { tenant_id, job_id } = task else {
+        return Ok(());
+    };
+    match search
+        .rebuild(tenant_id, job_id, jiff::Timestamp::now, left)
+        .await?
+    {
+        Rebuilt::Over => {
+            info!(tenant_id = %tenant_id, job_id = %job_id, "index rebuilt");
+            Ok(())
+        }
+        Rebuilt::Continue { done } => {
+            info!(tenant_id = %tenant_id, job_id = %job_id, done, "rebuild continues");
+            queue
+                .send(task, format!("{job_id}:{done}"))
+                .await
+                .map_err(DomainError::from)
+        }
+    }
 }

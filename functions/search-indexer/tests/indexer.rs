@@ -21,8 +21,7 @@ use switchboard_harness::{self as kit, TestTenant};
 use switchboard_search::SharedIndexes;
 use switchboard_wiring::services::SearchService;
 
-/// What a rebuild handed back to the queue (or, with `refuse`, a queue
-/// that cannot take it).
+/// What a rebuild handed back to the queue.
 #[derive(Default)]
 struct Sent {
     tasks: std::sync::Mutex<Vec<(IndexTask, String)>>,
@@ -42,29 +41,6 @@ impl IndexQueue for Sent {
     > {
         self.tasks.lock().unwrap().push((task, dedup));
         Box::pin(async { Ok(()) })
-    }
-}
-
-/// No rebuild runs here: nothing is handed back to the queue.
-struct NoQueue;
-
-impl IndexQueue for NoQueue {
-    fn send<'a>(
-        &'a self,
-        _task: IndexTask,
-        _dedup: String,
-    ) -> std::pin::Pin<
-        Box<
-            dyn std::future::Future<Output = switchboard_domain::kernel::error::StoreResult<()>>
-                + Send
-                + 'a,
-        >,
-    > {
-        Box::pin(async {
-            Err(switchboard_domain::StoreError::Unavailable(
-                "no queue here".into(),
-            ))
-        })
     }
 }
 
@@ -175,8 +151,13 @@ async fn a_batch_of_one_tenants_changes_lands_in_one_commit_per_index() {
     let mut batch = SqsEvent::default();
     batch.records = records;
 
-    let response =
-        search_indexer::handle(&search, &NoQueue, search_indexer::REBUILD_BUDGET, batch).await;
+    let response = search_indexer::handle(
+        &search,
+        &Sent::default(),
+        search_indexer::REBUILD_BUDGET,
+        batch,
+    )
+    .await;
     assert!(response.batch_item_failures.is_empty());
     assert_eq!(found(&search, &t, "vortex").await, 3);
     assert_eq!(
@@ -218,8 +199,13 @@ async fn an_unreadable_message_fails_itself_and_all_after_it() {
         message("b", "{\"not\": \"a task\"}".into()),
         message("c", ticket_task(t.id, after)),
     ];
-    let response =
-        search_indexer::handle(&search, &NoQueue, search_indexer::REBUILD_BUDGET, batch).await;
+    let response = search_indexer::handle(
+        &search,
+        &Sent::default(),
+        search_indexer::REBUILD_BUDGET,
+        batch,
+    )
+    .await;
     let failed: Vec<String> = response
         .batch_item_failures
         .iter()
@@ -253,9 +239,14 @@ async fn a_rebuild_out_of_time_hands_itself_back_to_the_queue() {
     let queue = Sent::default();
     let mut batch = SqsEvent::default();
     batch.records = vec![message("r", serde_json::to_string(&task).unwrap())];
-    // No time: a page (the one ticket), then back to the queue.
-    let response =
-        search_indexer::handle(&search, &queue, jiff::SignedDuration::ZERO, batch.clone()).await;
+    // Almost no time: a page (the one ticket), then back to the queue.
+    let response = search_indexer::handle(
+        &search,
+        &queue,
+        jiff::SignedDuration::from_millis(20),
+        batch.clone(),
+    )
+    .await;
     assert!(response.batch_item_failures.is_empty());
     let sent = queue.tasks.lock().unwrap().clone();
     assert_eq!(sent, [(task, format!("{}:1", job.id))]);
@@ -274,4 +265,60 @@ async fn a_rebuild_out_of_time_hands_itself_back_to_the_queue() {
     assert_eq!(done.status, switchboard_domain::jobs::job::JobStatus::Done);
     assert_eq!(done.progress.total, Some(2), "the ticket and the owner");
     assert_eq!(found(&search, &t, "zephyr").await, 1);
+}
+
+#[tokio::test]
+async fn a_second_rebuild_in_a_batch_gets_only_what_the_first_left() {
+    let search = service().await;
+    let (a, b) = (TestTenant::new().await, TestTenant::new().await);
+    let mut tasks = Vec::new();
+    for t in [&a, &b] {
+        open(t, "Borealis").await;
+        let job = switchboard_domain::search::rebuild::request_rebuild(
+            &kit::store().await,
+            t.id,
+            Timestamp::now(),
+        )
+        .await
+        .unwrap();
+        tasks.push((
+            IndexTask::Rebuild {
+                tenant_id: t.id,
+                job_id: job.id,
+            },
+            job.id,
+        ));
+    }
+    let queue = Sent::default();
+    let mut batch = SqsEvent::default();
+    batch.records = tasks
+        .iter()
+        .enumerate()
+        .map(|(i, (task, _))| message(&format!("r{i}"), serde_json::to_string(task).unwrap()))
+        .collect();
+    let response = search_indexer::handle(
+        &search,
+        &queue,
+        jiff::SignedDuration::from_millis(20),
+        batch,
+    )
+    .await;
+    assert!(response.batch_item_failures.is_empty());
+    // The first did a page and goes on; the second goes back untouched.
+    let sent = queue.tasks.lock().unwrap().clone();
+    assert_eq!(
+        sent,
+        [
+            (tasks[0].0, format!("{}:1", tasks[0].1)),
+            (tasks[1].0, format!("{}:again:r1", tasks[1].1)),
+        ]
+    );
+    let untouched =
+        switchboard_domain::search::rebuild::rebuild_job(&kit::store().await, b.id, tasks[1].1)
+            .await
+            .unwrap();
+    assert_eq!(
+        untouched.status,
+        switchboard_domain::jobs::job::JobStatus::Queued
+    );
 }

@@ -6,7 +6,8 @@ use std::ops::Bound;
 use switchboard_domain::search::ports::{IndexCondition, IndexFilter, IndexQuery, Scope};
 use switchboard_domain::search::query::{DateField, Term as QueryTerm};
 use tantivy::query::{
-    AllQuery, BooleanQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery,
+    AllQuery, BooleanQuery, EmptyQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, RangeQuery,
+    TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TokenizerManager;
@@ -40,15 +41,16 @@ fn tokens(text: &str) -> Vec<String> {
     words
 }
 
-/// One term of the query over `fields` (any of them may hold it); `None`
-/// for a term with no words at all (punctuation), which is left out.
-fn term_query(term: &QueryTerm, fields: &[Field]) -> Option<Boxed> {
+/// One term of the query over `fields` (any of them may hold it). A word
+/// the index would not keep (over 40 bytes) matches nothing, as it is in
+/// no document's words. (The parser drops words of punctuation alone.)
+fn term_query(term: &QueryTerm, fields: &[Field]) -> Boxed {
     let (words, prefix) = match term {
         QueryTerm::Word { text, prefix } => (tokens(text), *prefix),
         QueryTerm::Phrase(words) => (tokens(words), false),
     };
     if words.is_empty() {
-        return None;
+        return Box::new(EmptyQuery);
     }
     let per_field: Vec<(Occur, Boxed)> = fields
         .iter()
@@ -69,7 +71,7 @@ fn term_query(term: &QueryTerm, fields: &[Field]) -> Option<Boxed> {
             (Occur::Should, q)
         })
         .collect();
-    Some(Box::new(BooleanQuery::new(per_field)))
+    Box::new(BooleanQuery::new(per_field))
 }
 
 fn exact(field: Field, value: &str) -> Boxed {
@@ -155,15 +157,14 @@ pub fn build(f: &Fields, q: &IndexQuery) -> BooleanQuery {
         let any: Vec<(Occur, Boxed)> = clause
             .any
             .iter()
-            .filter_map(|t| term_query(t, &fields))
-            .map(|q| (Occur::Should, q))
+            .map(|t| (Occur::Should, term_query(t, &fields)))
             .collect();
         if !any.is_empty() {
             clauses.push((Occur::Must, Box::new(BooleanQuery::new(any))));
         }
     }
-    for term in q.excluded.iter().filter_map(|t| term_query(t, &fields)) {
-        clauses.push((Occur::MustNot, term));
+    for term in &q.excluded {
+        clauses.push((Occur::MustNot, term_query(term, &fields)));
     }
     for filter in &q.filters {
         let occur = if filter.negated {
@@ -197,8 +198,7 @@ pub fn text_only(f: &Fields, q: &IndexQuery) -> Option<Boxed> {
             },
             other => other.clone(),
         })
-        .filter_map(|t| term_query(&t, &fields))
-        .map(|q| (Occur::Should, q))
+        .map(|t| (Occur::Should, term_query(&t, &fields)))
         .collect();
     if clauses.is_empty() {
         return None;

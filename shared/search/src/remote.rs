@@ -67,6 +67,8 @@ struct Manifest {
 /// How long a file no manifest uses is kept: a reader that read an older
 /// manifest is downloading it for seconds at most.
 const GRACE_SECONDS: u64 = 15 * 60;
+/// The most retired files a manifest lists (about 90 bytes each).
+const MAX_RETIRED: usize = 1_000;
 
 fn unavailable(e: impl std::fmt::Display) -> StoreError {
     StoreError::Unavailable(format!("search index storage: {e}"))
@@ -315,10 +317,17 @@ impl SharedIndexes {
                 meta,
                 version: current.as_ref().map_or(1, |m| m.version + 1),
             };
-            if self
+            let landed = self
                 .replace_manifest(kind, tenant, &next, current.map(|m| m.version))
                 .await?
-            {
+                // A write whose reply was lost and that the client retried
+                // fails its condition against itself: the manifest names
+                // this attempt's files if it landed.
+                || self
+                    .manifest(kind, tenant)
+                    .await?
+                    .is_some_and(|m| names_any(&m, &uploaded));
+            if landed {
                 // No manifest names them now, nor did for the grace time.
                 self.delete_files(tenant, &expired).await;
                 return Ok(());
@@ -333,6 +342,12 @@ impl SharedIndexes {
             "the search index kept changing under this writer".into(),
         ))
     }
+}
+
+/// Whether `manifest` uses or has retired any of `keys`.
+fn names_any(manifest: &Manifest, keys: &[String]) -> bool {
+    keys.iter()
+        .any(|k| manifest.files.values().any(|f| f == k) || manifest.retired.contains_key(k))
 }
 
 /// The files the next manifest keeps as retired (the current one's, and
@@ -358,6 +373,17 @@ fn retire(
     }
     for key in current.files.values().filter(|k| !used.contains(k)) {
         retired.insert(key.clone(), now);
+    }
+    // The manifest is one item (at most 400 KB): past MAX_RETIRED, the
+    // oldest go early (minutes old by then, under a rebuild's churn).
+    if retired.len() > MAX_RETIRED {
+        let mut by_age: Vec<(u64, String)> =
+            retired.iter().map(|(k, at)| (*at, k.clone())).collect();
+        by_age.sort();
+        for (_, key) in by_age.into_iter().take(retired.len() - MAX_RETIRED) {
+            retired.remove(&key);
+            expired.push(key);
+        }
     }
     (retired, expired)
 }
@@ -563,5 +589,62 @@ impl PeopleIndex for SharedIndexes {
             return Ok(PeopleHits::default());
         };
         people::search(&opened.index, &searcher(&opened.index)?, query)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manifest(files: &[(&str, &str)], retired: &[(&str, u64)]) -> Manifest {
+        Manifest {
+            files: files
+                .iter()
+                .map(|(n, k)| ((*n).to_owned(), (*k).to_owned()))
+                .collect(),
+            retired: retired
+                .iter()
+                .map(|(k, at)| ((*k).to_owned(), *at))
+                .collect(),
+            meta: "{}".into(),
+            version: 3,
+        }
+    }
+
+    #[test]
+    fn files_leave_the_index_as_retired_and_go_after_their_grace() {
+        let current = manifest(
+            &[("a.idx", "k1"), ("b.idx", "k2")],
+            &[("old", 100), ("recent", 950)],
+        );
+        let next: BTreeMap<String, String> = [("a.idx".to_owned(), "k1".to_owned())].into();
+        let (retired, expired) = retire(Some(&current), &next, 1_000, 500);
+        assert_eq!(expired, ["old"]);
+        assert_eq!(
+            retired.into_iter().collect::<Vec<_>>(),
+            [("k2".to_owned(), 1_000), ("recent".to_owned(), 950)]
+        );
+        assert_eq!(retire(None, &next, 1_000, 500), (BTreeMap::new(), vec![]));
+    }
+
+    #[test]
+    fn past_the_cap_the_oldest_retired_files_go_early() {
+        let keys: Vec<String> = (0..MAX_RETIRED + 5).map(|i| format!("k{i:05}")).collect();
+        let mut current = manifest(&[], &[]);
+        for (i, k) in keys.iter().enumerate() {
+            current.retired.insert(k.clone(), 900 + i as u64 / 100);
+        }
+        let (retired, expired) = retire(Some(&current), &BTreeMap::new(), 1_000, 500);
+        assert_eq!(retired.len(), MAX_RETIRED);
+        assert_eq!(expired, keys[..5]);
+    }
+
+    #[test]
+    fn a_manifest_names_an_attempts_files_if_it_landed() {
+        let m = manifest(&[("a.idx", "mine-a")], &[("mine-b", 1)]);
+        assert!(names_any(&m, &["mine-a".into()]));
+        assert!(names_any(&m, &["mine-b".into()]));
+        assert!(!names_any(&m, &["theirs".into()]));
+        assert!(!names_any(&m, &[]));
     }
 }

@@ -438,3 +438,61 @@ async fn views_are_bounded_per_person() {
     let kept: BTreeSet<String> = d.names(agent).await.into_iter().collect();
     assert_eq!(kept.len(), MAX_PERSONAL_VIEWS);
 }
+
+#[tokio::test]
+async fn an_api_key_runs_and_counts_shared_views_with_me_as_nobody() {
+    use switchboard_domain::accounts::api_key::Scope;
+    use switchboard_domain::accounts::input::NewApiKey;
+    use switchboard_domain::accounts::permissions::Caller;
+    use switchboard_domain::accounts::user::Role;
+
+    let d = desk().await;
+    let agent = &d.acme.agent;
+    d.open("Mine, assigned", Some(agent)).await;
+    let owner = &d.acme.owner.principal;
+    let (_, key) = directory(d.store.clone())
+        .unwrap()
+        .create_api_key(
+            owner,
+            NewApiKey {
+                name: "Dashboard".into(),
+                role: Role::Agent,
+                scopes: [Scope::TicketsRead].into_iter().collect(),
+            },
+            d.clock.now(),
+        )
+        .await
+        .unwrap();
+    let as_key = Principal {
+        tenant: d.acme.tenant.clone(),
+        caller: Caller::ApiKey(key),
+        membership: None,
+    };
+    let shared = d
+        .create(owner, "Mine", "assignee:me", SharingInput::Everyone)
+        .await
+        .unwrap();
+    // A person's `me` is them; a key's is nobody: no error, nothing held.
+    let counts = d.search.view_counts(&as_key, d.clock.now()).await.unwrap();
+    assert_eq!(counts.iter().map(|c| c.count).collect::<Vec<_>>(), [0]);
+    let run = d
+        .search
+        .view_tickets(&as_key, shared.id, 0, 25, d.clock.now())
+        .await
+        .unwrap();
+    assert_eq!((run.total, run.items.len()), (0, 0));
+    let theirs = d
+        .search
+        .view_counts(&agent.principal, d.clock.now())
+        .await
+        .unwrap();
+    assert_eq!(theirs[0].count, 1);
+    // A key keeps no personal views.
+    match d
+        .create(&as_key, "Own", "status:open", SharingInput::Personal)
+        .await
+    {
+        Err(DomainError::Invalid(errors)) => assert_eq!(errors[0].field, "shared"),
+        other => panic!("expected a field error, got {other:?}"),
+    }
+}

@@ -602,3 +602,15 @@ async fn words_are_split_as_the_index_split_them_and_results_count_by_status() {
         [(Status::New, 2), (Status::Pending, 1)]
     );
 }
+
+#[tokio::test]
+async fn a_word_the_index_does_not_keep_matches_nothing() {
+    let d = desk().await;
+    let (agent, ana) = (&d.acme.agent.principal, &d.acme.customer.principal);
+    let long = "a".repeat(41);
+    d.open(ana, "Hash mismatch", &format!("The hash was {long}."))
+        .await;
+    assert!(d.ids(agent, &format!("{long} ")).await.is_empty());
+    assert!(d.ids(agent, &format!("hash {long} ")).await.is_empty());
+    assert_eq!(d.ids(agent, &format!("hash -{long} ")).await.len(), 1);
+}

@@ -302,27 +302,15 @@ impl DynamoStore {
         index: &str,
         partition: (&str, &str),
     ) -> StoreResult<Vec<Item>> {
-        let mut items = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(self.table.as_ref())
-                .index_name(index)
-                .key_condition_expression("#pk = :pk")
-                .expression_attribute_names("#pk", partition.0)
-                .expression_attribute_values(":pk", AttributeValue::S(partition.1.to_owned()))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(sdk_error)?;
-            items.extend(out.items.unwrap_or_default());
-            match out.last_evaluated_key {
-                Some(k) => start = Some(k),
-                None => return Ok(items),
-            }
-        }
+        let query = self
+            .client
+            .query()
+            .table_name(self.table.as_ref())
+            .index_name(index)
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", partition.0)
+            .expression_attribute_values(":pk", AttributeValue::S(partition.1.to_owned()));
+        Self::query_all(query).await
     }
 
     async fn query_prefix(
@@ -331,17 +319,26 @@ impl DynamoStore {
         sk_prefix: &str,
         consistent: bool,
     ) -> StoreResult<Vec<Item>> {
+        let query = self
+            .client
+            .query()
+            .table_name(self.table.as_ref())
+            .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+            .expression_attribute_values(":pk", AttributeValue::S(pk.to_owned()))
+            .expression_attribute_values(":prefix", AttributeValue::S(sk_prefix.to_owned()))
+            .set_consistent_read(consistent.then_some(true));
+        Self::query_all(query).await
+    }
+
+    /// Every page of `query`.
+    async fn query_all(
+        query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+    ) -> StoreResult<Vec<Item>> {
         let mut items = Vec::new();
         let mut start = None;
         loop {
-            let out = self
-                .client
-                .query()
-                .table_name(self.table.as_ref())
-                .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
-                .expression_attribute_values(":pk", AttributeValue::S(pk.to_owned()))
-                .expression_attribute_values(":prefix", AttributeValue::S(sk_prefix.to_owned()))
-                .set_consistent_read(consistent.then_some(true))
+            let out = query
+                .clone()
                 .set_exclusive_start_key(start)
                 .send()
                 .await

@@ -82,8 +82,20 @@ where
         request: &SearchRequest,
         now: Timestamp,
     ) -> Result<SearchResults, DomainError> {
+        self.tickets_with(principal, request, now, KeyMe::Refused)
+            .await
+    }
+
+    /// [`Self::tickets`], with `me` for an API key as `key_me` says.
+    pub(crate) async fn tickets_with(
+        &self,
+        principal: &Principal,
+        request: &SearchRequest,
+        now: Timestamp,
+        key_me: KeyMe,
+    ) -> Result<SearchResults, DomainError> {
         principal.require(Action::ReadTickets)?;
-        let query = self.index_query(principal, request, now).await?;
+        let query = self.index_query(principal, request, now, key_me).await?;
         let (offset, limit) = (query.offset, query.limit);
         let hits: Hits = self.index.search(principal.tenant_id(), &query).await?;
         let schema = if principal.is_customer() {
@@ -133,7 +145,8 @@ where
     }
 
     /// How many tickets `principal` may read match `q` (a saved view's
-    /// count): the index's count, without reading the tickets.
+    /// count): the index's count, without reading the tickets. `me` for
+    /// an API key is nobody.
     pub async fn count(
         &self,
         principal: &Principal,
@@ -148,7 +161,9 @@ where
             offset: 0,
             limit: 1,
         };
-        let query = self.index_query(principal, &request, now).await?;
+        let query = self
+            .index_query(principal, &request, now, KeyMe::Nobody)
+            .await?;
         Ok(self
             .index
             .search(principal.tenant_id(), &query)
@@ -163,12 +178,13 @@ where
         principal: &Principal,
         request: &SearchRequest,
         now: Timestamp,
+        key_me: KeyMe,
     ) -> Result<IndexQuery, DomainError> {
         let parsed =
             query::parse(&request.q).map_err(|e| DomainError::Invalid(vec![e.field_error("q")]))?;
         let mut filters = Vec::with_capacity(parsed.filters.len());
         for f in &parsed.filters {
-            filters.push(self.resolve(principal, f, now).await?);
+            filters.push(self.resolve(principal, f, now, key_me).await?);
         }
         Ok(IndexQuery {
             text: parsed.text,
@@ -227,6 +243,7 @@ where
         principal: &Principal,
         filter: &Filter,
         now: Timestamp,
+        key_me: KeyMe,
     ) -> Result<IndexFilter, DomainError> {
         let tenant = principal.tenant_id();
         let staff_only = || {
@@ -236,11 +253,7 @@ where
                 "customers filter by status, priority, type, channel, number, attachments and dates",
             )
         };
-        let me = || {
-            principal.user_id().ok_or_else(|| {
-                DomainError::field("q", "invalid_value", "an API key is nobody's `me`")
-            })
-        };
+        let me = || key_me.of(principal);
         let condition = match &filter.condition {
             Condition::Status(s) => IndexCondition::Status(*s),
             Condition::Priority(p) => IndexCondition::Priority(*p),
@@ -276,9 +289,13 @@ where
                     return Err(staff_only());
                 }
             }
-            Condition::Assignee(p) => IndexCondition::Assignee(self.person(principal, p).await?),
+            Condition::Assignee(p) => {
+                IndexCondition::Assignee(self.person(principal, p, key_me).await?)
+            }
             Condition::Requester(p) => IndexCondition::Requester(
-                self.person(principal, p).await?.unwrap_or_else(UserId::new),
+                self.person(principal, p, key_me)
+                    .await?
+                    .unwrap_or_else(UserId::new),
             ),
             Condition::Team(TeamRef::Nobody) => IndexCondition::Team(None),
             Condition::Team(TeamRef::Id(id)) => IndexCondition::Team(Some(*id)),
@@ -310,11 +327,10 @@ where
         &self,
         principal: &Principal,
         person: &Person,
+        key_me: KeyMe,
     ) -> Result<Option<UserId>, DomainError> {
         Ok(match person {
-            Person::Me => Some(principal.user_id().ok_or_else(|| {
-                DomainError::field("q", "invalid_value", "an API key is nobody's `me`")
-            })?),
+            Person::Me => Some(key_me.of(principal)?),
             Person::Nobody => None,
             Person::Id(id) => Some(*id),
             Person::Email(email) => Some(
@@ -324,6 +340,29 @@ where
                     .map_or_else(UserId::new, |u| u.id),
             ),
         })
+    }
+}
+
+/// What `me` is for a caller who is no one (an API key): refused in a
+/// search typed for the moment, nobody in a saved view (which an admin may
+/// share with keys as with people).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum KeyMe {
+    Refused,
+    Nobody,
+}
+
+impl KeyMe {
+    fn of(self, principal: &Principal) -> Result<UserId, DomainError> {
+        match (principal.user_id(), self) {
+            (Some(me), _) => Ok(me),
+            (None, KeyMe::Nobody) => Ok(UserId::new()),
+            (None, KeyMe::Refused) => Err(DomainError::field(
+                "q",
+                "invalid_value",
+                "an API key is nobody's `me`",
+            )),
+        }
     }
 }
 

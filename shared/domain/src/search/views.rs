@@ -11,7 +11,7 @@ use crate::accounts::ports::{TeamStore, UserStore};
 use crate::attachments::ports::AttachmentStore;
 use crate::kernel::ids::{TeamId, ViewId};
 use crate::search::ports::{TicketIndex, ViewStore};
-use crate::search::service::{Search, SearchRequest, SearchResults};
+use crate::search::service::{KeyMe, Search, SearchRequest, SearchResults};
 use crate::search::view::{
     MAX_PERSONAL_VIEWS, MAX_SHARED_VIEWS, NewView, SavedView, Sharing, SharingInput, ViewPatch,
 };
@@ -167,7 +167,8 @@ where
             offset,
             limit,
         };
-        self.tickets(principal, &request, now).await
+        self.tickets_with(principal, &request, now, KeyMe::Nobody)
+            .await
     }
 
     /// Every view `principal` sees, with how many tickets each holds.
