@@ -134,6 +134,19 @@ impl TicketIndex for TantivyIndexes {
         let t = self.tenant(Kind::Tickets, tenant)?;
         searching::search(&t.reader.searcher(), &schema::build().1, query)
     }
+
+    async fn count_many(
+        &self,
+        tenant: TenantId,
+        queries: &[IndexQuery],
+    ) -> StoreResult<Vec<usize>> {
+        let t = self.tenant(Kind::Tickets, tenant)?;
+        let (searcher, fields) = (t.reader.searcher(), schema::build().1);
+        queries
+            .iter()
+            .map(|q| searching::count(&searcher, &fields, q))
+            .collect()
+    }
 }
 
 impl PeopleIndex for TantivyIndexes {

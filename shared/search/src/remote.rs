@@ -554,6 +554,21 @@ impl TicketIndex for SharedIndexes {
         };
         searching::search(&searcher(&opened.index)?, &schema::build().1, query)
     }
+
+    async fn count_many(
+        &self,
+        tenant: TenantId,
+        queries: &[IndexQuery],
+    ) -> StoreResult<Vec<usize>> {
+        let Some(opened) = self.open(Kind::Tickets, tenant).await? else {
+            return Ok(vec![0; queries.len()]);
+        };
+        let (searcher, fields) = (searcher(&opened.index)?, schema::build().1);
+        queries
+            .iter()
+            .map(|q| searching::count(&searcher, &fields, q))
+            .collect()
+    }
 }
 
 impl PeopleIndex for SharedIndexes {

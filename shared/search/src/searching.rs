@@ -103,3 +103,10 @@ pub fn search(searcher: &Searcher, fields: &Fields, query: &IndexQuery) -> Store
         by_status,
     })
 }
+
+/// How many documents `query` matches (its page and order aside).
+pub fn count(searcher: &Searcher, fields: &Fields, query: &IndexQuery) -> StoreResult<usize> {
+    searcher
+        .search(&queries::build(fields, query), &Count)
+        .map_err(engine)
+}

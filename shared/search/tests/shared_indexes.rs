@@ -275,3 +275,46 @@ async fn files_no_manifest_uses_are_collected_after_their_grace() {
     assert_eq!(find(&reader, tenant, "quasar").await, [doc.ticket_id]);
     assert_eq!(find(&reader, tenant, "nebula").await.len(), 12);
 }
+
+/// A sidebar's counts come from one opening of the index; a tenant with
+/// no index yet counts zero for each.
+#[tokio::test]
+async fn counts_of_several_queries_come_from_one_opening() {
+    let bucket = bucket().await;
+    let index = process(&bucket).await;
+    let tenant = TenantId::new();
+    index
+        .put(
+            tenant,
+            &[
+                document(1, "Printer jammed"),
+                document(2, "Printer smoking"),
+                document(3, "Scanner jammed"),
+            ],
+        )
+        .await
+        .unwrap();
+    let query = |q: &str| {
+        let parsed = query::parse(q).unwrap();
+        IndexQuery {
+            text: parsed.text,
+            excluded: parsed.excluded,
+            filters: vec![],
+            scope: Scope::Staff,
+            sort: SearchSort::Updated,
+            descending: true,
+            offset: 0,
+            limit: 1,
+        }
+    };
+    let queries = [query("printer "), query("jammed "), query("toner ")];
+    let reader = process(&bucket).await;
+    assert_eq!(
+        reader.count_many(tenant, &queries).await.unwrap(),
+        [2, 2, 0]
+    );
+    assert_eq!(
+        reader.count_many(TenantId::new(), &queries).await.unwrap(),
+        [0, 0, 0]
+    );
+}

@@ -159,6 +159,11 @@ pub trait TicketIndex: Send + Sync {
     async fn clear(&self, tenant: TenantId) -> StoreResult<()>;
 
     async fn search(&self, tenant: TenantId, query: &IndexQuery) -> StoreResult<Hits>;
+
+    /// How many documents each query matches, on one opening of the index
+    /// (a sidebar's views).
+    async fn count_many(&self, tenant: TenantId, queries: &[IndexQuery])
+    -> StoreResult<Vec<usize>>;
 }
 
 /// Saved views.

@@ -144,31 +144,49 @@ where
         })
     }
 
-    /// How many tickets `principal` may read match `q` (a saved view's
-    /// count): the index's count, without reading the tickets. `me` for
-    /// an API key is nobody.
-    pub async fn count(
+    /// How many tickets `principal` may read match each of `queries` (a
+    /// sidebar's saved views): the index's counts, on one opening of it,
+    /// without reading the tickets. `me` for an API key is nobody; a query
+    /// that no longer reads (a team or field since renamed does not make
+    /// one) counts `None`.
+    pub async fn counts(
         &self,
         principal: &Principal,
-        q: &str,
+        queries: &[&str],
         now: Timestamp,
-    ) -> Result<usize, DomainError> {
+    ) -> Result<Vec<Option<usize>>, DomainError> {
         principal.require(Action::ReadTickets)?;
-        let request = SearchRequest {
-            q: q.to_owned(),
-            sort: SearchSort::Updated,
-            descending: true,
-            offset: 0,
-            limit: 1,
-        };
-        let query = self
-            .index_query(principal, &request, now, KeyMe::Nobody)
-            .await?;
-        Ok(self
+        let mut resolved = Vec::with_capacity(queries.len());
+        let mut readable = Vec::with_capacity(queries.len());
+        for q in queries {
+            let request = SearchRequest {
+                q: (*q).to_owned(),
+                sort: SearchSort::Updated,
+                descending: true,
+                offset: 0,
+                limit: 1,
+            };
+            match self
+                .index_query(principal, &request, now, KeyMe::Nobody)
+                .await
+            {
+                Ok(query) => {
+                    resolved.push(query);
+                    readable.push(true);
+                }
+                Err(DomainError::Invalid(_)) => readable.push(false),
+                Err(e) => return Err(e),
+            }
+        }
+        let mut counts = self
             .index
-            .search(principal.tenant_id(), &query)
+            .count_many(principal.tenant_id(), &resolved)
             .await?
-            .total)
+            .into_iter();
+        Ok(readable
+            .into_iter()
+            .map(|ok| if ok { counts.next() } else { None })
+            .collect())
     }
 
     /// The request as the index takes it: parsed, its names resolved, in

@@ -171,18 +171,24 @@ where
             .await
     }
 
-    /// Every view `principal` sees, with how many tickets each holds.
+    /// Every view `principal` sees, with how many tickets each holds (on
+    /// one opening of the index).
     pub async fn view_counts(
         &self,
         principal: &Principal,
         now: Timestamp,
     ) -> Result<Vec<ViewCount>, DomainError> {
-        let mut counts = Vec::new();
-        for view in self.views(principal).await? {
-            let count = self.count(principal, &view.query, now).await?;
-            counts.push(ViewCount { view, count });
-        }
-        Ok(counts)
+        let views = self.views(principal).await?;
+        let queries: Vec<&str> = views.iter().map(|v| v.query.as_str()).collect();
+        let counts = self.counts(principal, &queries, now).await?;
+        Ok(views
+            .into_iter()
+            .zip(counts)
+            .map(|(view, count)| ViewCount {
+                view,
+                count: count.unwrap_or(0),
+            })
+            .collect())
     }
 
     /// The teams `principal` is a member of.
