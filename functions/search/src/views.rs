@@ -14,8 +14,8 @@ use switchboard_domain::kernel::ids::{TeamId, UserId, ViewId};
 use switchboard_domain::kernel::validation::Validator;
 use switchboard_domain::search::query::SearchSort;
 use switchboard_domain::search::view::{
-    NewView, SavedView, Sharing, ViewPatch, parse_order, parse_sharing, parse_sort,
-    parse_view_name, parse_view_query,
+    NewView, SavedView, ViewPatch, parse_order, parse_sharing, parse_sort, parse_view_name,
+    parse_view_query,
 };
 use switchboard_http::conditional::IfMatch;
 use switchboard_http::extract::path_id;
@@ -58,24 +58,15 @@ pub(crate) struct ViewView {
 
 impl From<&SavedView> for ViewView {
     fn from(v: &SavedView) -> Self {
-        let (team_id, owner_id) = match v.sharing {
-            Sharing::Personal(owner) => (None, Some(owner)),
-            Sharing::Team(team) => (Some(team), None),
-            Sharing::Everyone => (None, None),
-        };
         Self {
             id: v.id,
             name: v.name.clone(),
             query: v.query.clone(),
-            sort: match v.sort {
-                SearchSort::Relevance => "relevance",
-                SearchSort::Updated => "updated",
-                SearchSort::Created => "created",
-            },
+            sort: v.sort.as_str(),
             order: if v.descending { "desc" } else { "asc" },
             shared: v.sharing.as_str(),
-            team_id,
-            owner_id,
+            team_id: v.sharing.team(),
+            owner_id: v.sharing.owner(),
             created_at: v.created_at,
             updated_at: v.updated_at,
             version: v.version,

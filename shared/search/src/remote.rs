@@ -505,6 +505,17 @@ impl SharedIndexes {
     }
 }
 
+impl SharedIndexes {
+    /// Empties the tenant's index of `kind` (a rebuild starts so).
+    async fn clear_index(&self, kind: Kind, tenant: TenantId) -> StoreResult<()> {
+        self.write(kind, tenant, |writer, _| {
+            writer.delete_all_documents().map_err(engine)?;
+            Ok(())
+        })
+        .await
+    }
+}
+
 /// An index opened for a search, its local copy left alone meanwhile.
 struct Opened {
     index: Index,
@@ -541,11 +552,7 @@ impl TicketIndex for SharedIndexes {
     }
 
     async fn clear(&self, tenant: TenantId) -> StoreResult<()> {
-        self.write(Kind::Tickets, tenant, |writer, _| {
-            writer.delete_all_documents().map_err(engine)?;
-            Ok(())
-        })
-        .await
+        self.clear_index(Kind::Tickets, tenant).await
     }
 
     async fn search(&self, tenant: TenantId, query: &IndexQuery) -> StoreResult<Hits> {
@@ -588,11 +595,7 @@ impl PeopleIndex for SharedIndexes {
     }
 
     async fn clear_people(&self, tenant: TenantId) -> StoreResult<()> {
-        self.write(Kind::People, tenant, |writer, _| {
-            writer.delete_all_documents().map_err(engine)?;
-            Ok(())
-        })
-        .await
+        self.clear_index(Kind::People, tenant).await
     }
 
     async fn search_people(

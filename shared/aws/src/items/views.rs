@@ -3,8 +3,7 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use switchboard_domain::kernel::ids::{TeamId, TenantId, UserId, ViewId};
-use switchboard_domain::search::query::SearchSort;
-use switchboard_domain::search::view::{SavedView, Sharing};
+use switchboard_domain::search::view::{SavedView, Sharing, parse_sort};
 
 use super::KeyAttrs;
 use crate::keys;
@@ -41,21 +40,9 @@ pub struct ViewItem {
     pub version: u64,
 }
 
-fn sort_name(sort: SearchSort) -> &'static str {
-    match sort {
-        SearchSort::Relevance => "relevance",
-        SearchSort::Updated => "updated",
-        SearchSort::Created => "created",
-    }
-}
-
 impl From<&SavedView> for ViewItem {
     fn from(v: &SavedView) -> Self {
-        let (owner, team_id) = match v.sharing {
-            Sharing::Personal(owner) => (Some(owner), None),
-            Sharing::Team(team) => (None, Some(team)),
-            Sharing::Everyone => (None, None),
-        };
+        let owner = v.sharing.owner();
         Self {
             key: keys::view(v.tenant_id, v.id).into(),
             gsi1pk: match owner {
@@ -68,11 +55,11 @@ impl From<&SavedView> for ViewItem {
             tenant_id: v.tenant_id,
             name: v.name.clone(),
             query: v.query.clone(),
-            sort: sort_name(v.sort).to_owned(),
+            sort: v.sort.as_str().to_owned(),
             descending: v.descending,
             shared: v.sharing.as_str().to_owned(),
             owner,
-            team_id,
+            team_id: v.sharing.team(),
             created_at: v.created_at,
             updated_at: v.updated_at,
             version: v.version,
@@ -90,12 +77,7 @@ impl TryFrom<ViewItem> for SavedView {
             ("everyone", _, _) => Sharing::Everyone,
             (other, _, _) => return Err(format!("view {}: sharing `{other}`", i.id)),
         };
-        let sort = match i.sort.as_str() {
-            "relevance" => SearchSort::Relevance,
-            "updated" => SearchSort::Updated,
-            "created" => SearchSort::Created,
-            other => return Err(format!("view {}: sort `{other}`", i.id)),
-        };
+        let sort = parse_sort(&i.sort).map_err(|_| format!("view {}: sort `{}`", i.id, i.sort))?;
         Ok(Self {
             id: i.id,
             tenant_id: i.tenant_id,

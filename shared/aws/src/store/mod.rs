@@ -355,6 +355,20 @@ impl DynamoStore {
         self.delete(key, Some("attribute_exists(PK)"))
     }
 
+    /// A delete for a transaction of an item still at `version`
+    /// (`VersionMismatch` is the caller's reading of its failure).
+    fn delete_at_version(&self, key: &Key, version: u64) -> StoreResult<TransactWriteItem> {
+        let delete = aws_sdk_dynamodb::types::Delete::builder()
+            .table_name(self.table.as_ref())
+            .set_key(Some(Self::key_attrs(key)))
+            .condition_expression("#v = :v")
+            .expression_attribute_names("#v", "version")
+            .expression_attribute_values(":v", AttributeValue::N(version.to_string()))
+            .build()
+            .map_err(build_error)?;
+        Ok(TransactWriteItem::builder().delete(delete).build())
+    }
+
     /// A delete for a transaction, conditional when `condition` is given.
     fn delete(&self, key: &Key, condition: Option<&str>) -> StoreResult<TransactWriteItem> {
         let delete = aws_sdk_dynamodb::types::Delete::builder()

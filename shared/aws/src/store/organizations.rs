@@ -101,20 +101,8 @@ impl OrganizationStore for DynamoStore {
         org: &Organization,
         events: &[DomainEvent],
     ) -> StoreResult<()> {
-        let key = keys::organization(org.tenant_id, org.id);
-        let delete = aws_sdk_dynamodb::types::Delete::builder()
-            .table_name(self.table())
-            .set_key(Some(Self::key_attrs(&key)))
-            .condition_expression("#v = :v")
-            .expression_attribute_names("#v", "version")
-            .expression_attribute_values(":v", AttributeValue::N(org.version.to_string()))
-            .build()
-            .map_err(build_error)?;
-        let mut items = vec![
-            aws_sdk_dynamodb::types::TransactWriteItem::builder()
-                .delete(delete)
-                .build(),
-        ];
+        let mut items =
+            vec![self.delete_at_version(&keys::organization(org.tenant_id, org.id), org.version)?];
         for d in &org.domains {
             items.push(self.delete(&keys::organization_domain(org.tenant_id, d), None)?);
         }

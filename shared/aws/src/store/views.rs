@@ -2,14 +2,13 @@
 //! in its owner's GSI1 partition or the tenant's shared one (a change of
 //! sharing moves it between them in the same write).
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use switchboard_domain::StoreError;
 use switchboard_domain::kernel::error::StoreResult;
 use switchboard_domain::kernel::ids::{TenantId, UserId, ViewId};
 use switchboard_domain::search::ports::ViewStore;
 use switchboard_domain::search::view::SavedView;
 
-use super::{DynamoStore, Item, build_error, from_item, to_item};
+use super::{DynamoStore, Item, from_item, to_item};
 use crate::items::ViewItem;
 use crate::keys::{self, attr, index};
 
@@ -55,18 +54,7 @@ impl ViewStore for DynamoStore {
     }
 
     async fn delete_view(&self, view: &SavedView) -> StoreResult<()> {
-        let key = keys::view(view.tenant_id, view.id);
-        let delete = aws_sdk_dynamodb::types::Delete::builder()
-            .table_name(self.table())
-            .set_key(Some(Self::key_attrs(&key)))
-            .condition_expression("#v = :v")
-            .expression_attribute_names("#v", "version")
-            .expression_attribute_values(":v", AttributeValue::N(view.version.to_string()))
-            .build()
-            .map_err(build_error)?;
-        let item = aws_sdk_dynamodb::types::TransactWriteItem::builder()
-            .delete(delete)
-            .build();
+        let item = self.delete_at_version(&keys::view(view.tenant_id, view.id), view.version)?;
         self.transact(vec![item], |_| StoreError::VersionMismatch)
             .await
     }

@@ -1,6 +1,6 @@
-//! Keeping the indexes up to date from a batch of changes: each ticket and
-//! person named is re-read from the table once, however often the batch
-//! names them, and the batch lands in one commit per index (plus one for
+//! Keeping the indexes up to date from a batch of changes: the tickets
+//! and people named are re-read from the table once each (a batch read),
+//! however often the batch names them, and the batch lands in one commit per index (plus one for
 //! removals, when there are any), so a burst of changes costs a few
 //! uploads and manifest writes rather than one each.
 
@@ -20,28 +20,42 @@ where
     S: UserStore + TeamStore + TicketStore + FieldSchemaStore + AttachmentStore,
     I: TicketIndex + PeopleIndex,
 {
+    /// Brings ticket `id`'s document up to date: written from the table as
+    /// it is now, or removed when the ticket is deleted or gone. Safe to
+    /// repeat and to run for an old change.
+    pub async fn index_ticket(&self, tenant: TenantId, id: TicketId) -> Result<(), DomainError> {
+        self.index_changes(tenant, &[id], &[]).await
+    }
+
+    /// Brings person `id`'s document up to date: written, or removed when
+    /// they are gone or erased. Safe to repeat.
+    pub async fn index_person(&self, tenant: TenantId, id: UserId) -> Result<(), DomainError> {
+        self.index_changes(tenant, &[], &[id]).await
+    }
+
     /// Brings the documents of `tickets` and `people` up to date, as the
-    /// table has them now. Safe to repeat.
+    /// table has them now (one batch read each). Safe to repeat.
     pub async fn index_changes(
         &self,
         tenant: TenantId,
         tickets: &[TicketId],
         people: &[UserId],
     ) -> Result<(), DomainError> {
-        let tickets: BTreeSet<TicketId> = tickets.iter().copied().collect();
-        let mut documents = Vec::new();
-        let mut gone = Vec::new();
-        for id in tickets {
-            match self
-                .store()
-                .ticket(tenant, id)
-                .await?
-                .filter(|t| !t.is_deleted())
-            {
-                Some(ticket) => documents.push(self.document(&ticket).await?),
-                None => gone.push(id),
-            }
+        let tickets: Vec<TicketId> = tickets
+            .iter()
+            .copied()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let found = self.store().tickets(tenant, &tickets).await?;
+        let mut documents = Vec::with_capacity(found.len());
+        for ticket in found.iter().filter(|t| !t.is_deleted()) {
+            documents.push(self.document(ticket).await?);
         }
+        let gone: Vec<TicketId> = tickets
+            .into_iter()
+            .filter(|id| !documents.iter().any(|d| d.ticket_id == *id))
+            .collect();
         if !documents.is_empty() {
             self.index().put(tenant, &documents).await?;
         }

@@ -8,9 +8,9 @@ use crate::DomainError;
 use crate::accounts::permissions::{Action, Principal};
 use crate::accounts::ports::UserStore;
 use crate::accounts::user::{User, UserStatus};
-use crate::kernel::ids::{OrganizationId, TenantId, UserId};
+use crate::kernel::ids::{OrganizationId, UserId};
 use crate::kernel::pagination::PageRequest;
-use crate::search::person::{PeopleKind, PeopleQuery, PersonDocument};
+use crate::search::person::{PeopleKind, PeopleQuery};
 use crate::search::ports::PeopleIndex;
 use crate::search::service::{MAX_RESULTS, Search};
 
@@ -100,21 +100,5 @@ impl<S: UserStore, I: PeopleIndex> Search<S, I> {
             total,
             next_offset: (next < total).then_some(next),
         })
-    }
-
-    /// Brings person `id`'s document up to date from the table: written,
-    /// or removed when they are gone or erased. Safe to repeat.
-    pub async fn index_person(&self, tenant: TenantId, id: UserId) -> Result<(), DomainError> {
-        let document = self
-            .store()
-            .user(tenant, id)
-            .await?
-            .as_ref()
-            .and_then(PersonDocument::of);
-        match document {
-            Some(d) => self.index().put_people(tenant, &[d]).await?,
-            None => self.index().remove_people(tenant, &[id]).await?,
-        }
-        Ok(())
     }
 }

@@ -55,6 +55,16 @@ pub enum SearchSort {
     Created,
 }
 
+impl SearchSort {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SearchSort::Relevance => "relevance",
+            SearchSort::Updated => "updated",
+            SearchSort::Created => "created",
+        }
+    }
+}
+
 /// Terms of which at least one must match.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Clause {

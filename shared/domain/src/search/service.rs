@@ -7,7 +7,7 @@ use crate::DomainError;
 use crate::accounts::permissions::{Action, Principal};
 use crate::accounts::ports::{TeamStore, UserStore};
 use crate::attachments::ports::AttachmentStore;
-use crate::kernel::ids::{TenantId, TicketId, UserId};
+use crate::kernel::ids::{TicketId, UserId};
 use crate::kernel::pagination::PageRequest;
 use crate::search::document::TicketDocument;
 use crate::search::ports::{Hits, IndexCondition, IndexFilter, IndexQuery, Scope, TicketIndex};
@@ -214,24 +214,6 @@ where
             offset: request.offset.min(MAX_RESULTS),
             limit: request.limit.clamp(1, PageRequest::MAX_LIMIT as usize),
         })
-    }
-
-    /// Brings ticket `id`'s document up to date: written from the table as
-    /// it is now, or removed when the ticket is deleted or gone. Safe to
-    /// repeat and to run for an old change.
-    pub async fn index_ticket(&self, tenant: TenantId, id: TicketId) -> Result<(), DomainError> {
-        let Some(ticket) = self
-            .store
-            .ticket(tenant, id)
-            .await?
-            .filter(|t| !t.is_deleted())
-        else {
-            self.index.remove(tenant, &[id]).await?;
-            return Ok(());
-        };
-        let document = self.document(&ticket).await?;
-        self.index.put(tenant, &[document]).await?;
-        Ok(())
     }
 
     /// A ticket's document as the table has it now.

@@ -40,6 +40,22 @@ impl Sharing {
     pub fn is_personal(&self) -> bool {
         matches!(self, Sharing::Personal(_))
     }
+
+    /// Whose a personal view is.
+    pub fn owner(&self) -> Option<UserId> {
+        match self {
+            Sharing::Personal(owner) => Some(*owner),
+            _ => None,
+        }
+    }
+
+    /// The team a team view is shared with.
+    pub fn team(&self) -> Option<TeamId> {
+        match self {
+            Sharing::Team(team) => Some(*team),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
