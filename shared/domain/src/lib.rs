@@ -21,6 +21,8 @@
 //! privacy          email, jobs, search (a person's export and erasure; the
 //!                  jobs worker's runner, which hands rebuilds to search)
 //! search           attachments, jobs (full-text search of tickets)
+//! kb               tickets (the knowledge base and help center; suggestions
+//!                  from a ticket's text)
 //! routing          email, realtime, webhooks, search (the event router: all of them)
 //! ```
 //!
@@ -38,6 +40,7 @@ pub mod tickets;
 pub mod attachments;
 pub mod email;
 pub mod jobs;
+pub mod kb;
 pub mod notifications;
 pub mod privacy;
 pub mod realtime;

@@ -310,6 +310,11 @@ impl From<DomainError> for ApiError {
                 "conflict",
                 "The object was changed concurrently",
             ),
+            DomainError::Conflict(Conflict::NotEmpty) => ApiError::new(
+                S::CONFLICT,
+                "not_empty",
+                "Move or delete what it holds first",
+            ),
             DomainError::PreconditionFailed => ApiError::new(
                 S::PRECONDITION_FAILED,
                 "precondition_failed",

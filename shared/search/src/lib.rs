@@ -11,6 +11,7 @@
 //! immutable segment files on S3 and a manifest item per tenant in the
 //! table, updated with a conditional write (any number of processes).
 
+mod articles;
 mod counting;
 mod documents;
 mod local;
@@ -39,11 +40,12 @@ type PerIndex<T> = std::sync::Arc<
     >,
 >;
 
-/// A tenant's two indexes.
+/// A tenant's indexes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Kind {
     Tickets,
     People,
+    Articles,
 }
 
 impl Kind {
@@ -57,6 +59,7 @@ impl Kind {
             // field (results count by it).
             Kind::Tickets => "tickets.2",
             Kind::People => "people.1",
+            Kind::Articles => "articles.1",
         }
     }
 
@@ -64,6 +67,7 @@ impl Kind {
         match self {
             Kind::Tickets => schema::build().0,
             Kind::People => people::build().0,
+            Kind::Articles => articles::build().0,
         }
     }
 

@@ -27,12 +27,12 @@ pub struct TantivyIndexes {
     open: PerIndex<Arc<TenantIndex>>,
 }
 
-struct TenantIndex {
-    index: Index,
+pub(crate) struct TenantIndex {
+    pub(crate) index: Index,
     /// Opened on the first write: a process that only searches holds no
     /// writer's lock.
     writer: Mutex<Option<IndexWriter>>,
-    reader: IndexReader,
+    pub(crate) reader: IndexReader,
 }
 
 impl TantivyIndexes {
@@ -53,7 +53,7 @@ impl TantivyIndexes {
         }
     }
 
-    fn tenant(&self, kind: Kind, tenant: TenantId) -> StoreResult<Arc<TenantIndex>> {
+    pub(crate) fn tenant(&self, kind: Kind, tenant: TenantId) -> StoreResult<Arc<TenantIndex>> {
         let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(found) = open.get(&(kind, tenant)) {
             return Ok(found.clone());
@@ -85,7 +85,10 @@ impl TantivyIndexes {
 
 impl TenantIndex {
     /// Runs `change` with the index's writer, then commits it.
-    fn write(&self, change: impl FnOnce(&mut IndexWriter) -> StoreResult<()>) -> StoreResult<()> {
+    pub(crate) fn write(
+        &self,
+        change: impl FnOnce(&mut IndexWriter) -> StoreResult<()>,
+    ) -> StoreResult<()> {
         let mut slot = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
         if slot.is_none() {
             *slot = Some(
@@ -102,7 +105,7 @@ impl TenantIndex {
         self.reader.reload().map_err(engine)
     }
 
-    fn clear(&self) -> StoreResult<()> {
+    pub(crate) fn clear(&self) -> StoreResult<()> {
         self.write(|writer| writer.delete_all_documents().map(|_| ()).map_err(engine))
     }
 }

@@ -271,7 +271,7 @@ impl SharedIndexes {
     }
 
     /// Applies `change` to the tenant's index of `kind` and publishes it.
-    async fn write(
+    pub(crate) async fn write(
         &self,
         kind: Kind,
         tenant: TenantId,
@@ -494,7 +494,7 @@ fn text_number(item: &HashMap<String, AttributeValue>, name: &str) -> Option<u64
 impl SharedIndexes {
     /// The tenant's index of `kind` as its manifest says it is now, if it
     /// has one, with the local copy held until the search is done.
-    async fn open(&self, kind: Kind, tenant: TenantId) -> StoreResult<Option<Opened>> {
+    pub(crate) async fn open(&self, kind: Kind, tenant: TenantId) -> StoreResult<Option<Opened>> {
         let held = self.lock(kind, tenant).lock_owned().await;
         let Some(manifest) = self.manifest(kind, tenant).await? else {
             return Ok(None);
@@ -507,7 +507,7 @@ impl SharedIndexes {
 
 impl SharedIndexes {
     /// Empties the tenant's index of `kind` (a rebuild starts so).
-    async fn clear_index(&self, kind: Kind, tenant: TenantId) -> StoreResult<()> {
+    pub(crate) async fn clear_index(&self, kind: Kind, tenant: TenantId) -> StoreResult<()> {
         self.write(kind, tenant, |writer, _| {
             writer.delete_all_documents().map_err(engine)?;
             Ok(())
@@ -517,12 +517,12 @@ impl SharedIndexes {
 }
 
 /// An index opened for a search, its local copy left alone meanwhile.
-struct Opened {
-    index: Index,
+pub(crate) struct Opened {
+    pub(crate) index: Index,
     _held: tokio::sync::OwnedMutexGuard<()>,
 }
 
-fn searcher(index: &Index) -> StoreResult<tantivy::Searcher> {
+pub(crate) fn searcher(index: &Index) -> StoreResult<tantivy::Searcher> {
     let reader: tantivy::IndexReader = index
         .reader_builder()
         .reload_policy(ReloadPolicy::Manual)

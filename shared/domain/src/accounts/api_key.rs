@@ -32,10 +32,14 @@ pub enum Scope {
     TicketsWrite,
     #[serde(rename = "webhooks:write")]
     WebhooksWrite,
+    #[serde(rename = "kb:read")]
+    KbRead,
+    #[serde(rename = "kb:write")]
+    KbWrite,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 9] = [
+    pub const ALL: [Scope; 11] = [
         Scope::TenantRead,
         Scope::TenantWrite,
         Scope::UsersRead,
@@ -45,6 +49,8 @@ impl Scope {
         Scope::TicketsRead,
         Scope::TicketsWrite,
         Scope::WebhooksWrite,
+        Scope::KbRead,
+        Scope::KbWrite,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -58,6 +64,8 @@ impl Scope {
             Scope::TicketsRead => "tickets:read",
             Scope::TicketsWrite => "tickets:write",
             Scope::WebhooksWrite => "webhooks:write",
+            Scope::KbRead => "kb:read",
+            Scope::KbWrite => "kb:write",
         }
     }
 

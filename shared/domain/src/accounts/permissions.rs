@@ -48,6 +48,9 @@ pub enum Action {
     ManageSla,
     UseViews,
     ManageSharedViews,
+    ReadKnowledgeBase,
+    WriteKnowledgeBase,
+    ManageKnowledgeBase,
 }
 
 /// Which roles an action is open to.
@@ -103,6 +106,9 @@ impl Action {
         Action::ManageSla,
         Action::UseViews,
         Action::ManageSharedViews,
+        Action::ReadKnowledgeBase,
+        Action::WriteKnowledgeBase,
+        Action::ManageKnowledgeBase,
     ];
 
     /// (who, what an API key needs, what it covers).
@@ -254,6 +260,21 @@ impl Action {
                 Admins,
                 scope(Scope::TenantWrite),
                 "views shared with a team or everyone: `POST /v1/views`, `PATCH`/`DELETE /v1/views/{id}`",
+            ),
+            A::ReadKnowledgeBase => (
+                Staff,
+                scope(Scope::KbRead),
+                "the knowledge base as staff see it (drafts, internal articles, revisions, insights): `GET /v1/kb/…`, an agent's suggested articles",
+            ),
+            A::WriteKnowledgeBase => (
+                Admins,
+                scope(Scope::KbWrite),
+                "write, publish, archive and arrange articles, categories and sections (agents the admins name as editors too)",
+            ),
+            A::ManageKnowledgeBase => (
+                Admins,
+                scope(Scope::KbWrite),
+                "the knowledge base's locales and editors: `PUT /v1/kb/settings`",
             ),
         }
     }

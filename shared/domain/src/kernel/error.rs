@@ -42,6 +42,9 @@ pub enum Conflict {
     DomainTaken,
     /// Someone else changed the object first (optimistic locking).
     Concurrent,
+    /// A container (a knowledge base category or section) still holds
+    /// something.
+    NotEmpty,
 }
 
 /// Failures of the storage port. Adapters translate their SDK's errors into

@@ -65,6 +65,9 @@ event_types! {
     CommentDeleted => "comment.deleted": "A comment was redacted.",
     SlaWarning => "sla.warning": "A ticket's SLA target reached its warning threshold (`data.target`, `data.dueAt`); once per target.",
     SlaBreached => "sla.breached": "A ticket's SLA target passed its due time (`data.target`, `data.dueAt`); once per target.",
+    ArticlePublished => "article.published": "A knowledge base article became public (`data.locales`), or a published article's draft replaced what readers see.",
+    ArticleUpdated => "article.updated": "A knowledge base article's text, place, visibility or tags changed (`data.changed`, `data.locale`).",
+    ArticleArchived => "article.archived": "A knowledge base article was archived or deleted (`data.deleted`): readers no longer see it.",
     WebhookTest => "webhook.test": "Sent by `POST /v1/webhooks/{id}/test` to that endpoint only.",
     PasswordResetRequested => "user.password_reset_requested": "Internal: someone asked for a password reset link (mailed, never delivered to webhooks or sockets).",
     SessionEnded => "user.session_ended": "Internal: a person logged out; the router closes that session's sockets (never delivered to webhooks or sockets).",
@@ -149,6 +152,8 @@ pub struct Subject {
     pub team_id: Option<crate::kernel::ids::TeamId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<crate::kernel::ids::OrganizationId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub article_id: Option<crate::kernel::ids::ArticleId>,
 }
 
 /// The one envelope every consumer downstream receives.

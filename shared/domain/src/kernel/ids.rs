@@ -205,3 +205,23 @@ prefixed_id!(
     ViewId,
     "view"
 );
+prefixed_id!(
+    /// A knowledge base article (all its translations).
+    ArticleId,
+    "art"
+);
+prefixed_id!(
+    /// A top-level group of the knowledge base.
+    CategoryId,
+    "kbc"
+);
+prefixed_id!(
+    /// A group of articles inside a category.
+    SectionId,
+    "kbs"
+);
+prefixed_id!(
+    /// One saved state of an article's translation.
+    RevisionId,
+    "rev"
+);

@@ -14,6 +14,7 @@ mod cursor;
 mod email;
 mod faults;
 mod jobs;
+mod kb;
 mod kernel;
 mod keys;
 mod limits;

@@ -126,6 +126,8 @@ pub(super) struct State {
     pub jobs: BTreeMap<Tenanted<JobId>, Job>,
     // search
     pub views: BTreeMap<Tenanted<ViewId>, SavedView>,
+    // knowledge base
+    pub kb: super::kb::KbState,
 }
 
 impl State {

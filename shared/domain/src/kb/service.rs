@@ -1,0 +1,94 @@
+//! The knowledge base's use cases share one service: its store, its index
+//! and the settings they all start from. Staff write and read through a
+//! [`Principal`]; the help center reads as a [`Reader`](crate::kb::article::Reader).
+
+use crate::DomainError;
+use crate::accounts::permissions::{Action, Principal};
+use crate::accounts::user::Role;
+use crate::kb::ports::KbSettingsStore;
+use crate::kb::settings::{KbSettings, SettingsInput};
+use crate::kernel::ids::TenantId;
+
+pub struct KnowledgeBase<S, I> {
+    store: S,
+    index: I,
+}
+
+impl<S, I> KnowledgeBase<S, I> {
+    pub fn new(store: S, index: I) -> Self {
+        Self { store, index }
+    }
+
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    pub fn index(&self) -> &I {
+        &self.index
+    }
+}
+
+/// Reading the knowledge base as staff.
+pub(crate) fn require_staff(principal: &Principal) -> Result<(), DomainError> {
+    principal.require(Action::ReadKnowledgeBase)
+}
+
+/// Writing it: owners and admins (and keys with `kb:write`), and the
+/// agents the settings name.
+pub(crate) fn require_writer(
+    principal: &Principal,
+    settings: &KbSettings,
+) -> Result<(), DomainError> {
+    if principal.require(Action::WriteKnowledgeBase).is_ok() {
+        return Ok(());
+    }
+    match principal.user() {
+        Some(user) if user.role == Role::Agent && settings.editors.contains(&user.id) => Ok(()),
+        _ => Err(DomainError::Forbidden),
+    }
+}
+
+impl<S: KbSettingsStore, I> KnowledgeBase<S, I> {
+    /// The tenant's settings, or the first ones (English only) if none
+    /// were saved.
+    pub async fn settings_of(&self, tenant: TenantId) -> Result<KbSettings, DomainError> {
+        Ok(self
+            .store
+            .kb_settings(tenant)
+            .await?
+            .unwrap_or_else(|| KbSettings::initial(tenant)))
+    }
+
+    pub async fn settings(&self, principal: &Principal) -> Result<KbSettings, DomainError> {
+        require_staff(principal)?;
+        self.settings_of(principal.tenant_id()).await
+    }
+
+    /// Replaces the settings. A locale that articles are written in can
+    /// be disabled: its translations stay, and readers are no longer
+    /// served them.
+    pub async fn set_settings(
+        &self,
+        principal: &Principal,
+        input: SettingsInput,
+        if_match: Option<u64>,
+    ) -> Result<KbSettings, DomainError> {
+        principal.require(Action::ManageKnowledgeBase)?;
+        let before = self.settings_of(principal.tenant_id()).await?;
+        if if_match.is_some_and(|v| v != before.version) {
+            return Err(DomainError::PreconditionFailed);
+        }
+        let input = input
+            .normalized()
+            .map_err(|(field, e)| DomainError::field(field, e.code, e.message))?;
+        let settings = KbSettings {
+            tenant_id: principal.tenant_id(),
+            default_locale: input.default_locale,
+            locales: input.locales,
+            editors: input.editors,
+            version: before.version + 1,
+        };
+        self.store.put_kb_settings(&settings).await?;
+        Ok(settings)
+    }
+}
