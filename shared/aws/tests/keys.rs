@@ -371,3 +371,64 @@ fn sla_timer_keys_sort_by_time_and_read_back() {
         "fixed width: 42.000 before 42.500"
     );
 }
+
+#[test]
+fn golden_knowledge_base_keys() {
+    use switchboard_domain::kb::article::Slug as ArticleSlug;
+    use switchboard_domain::kb::locale::Locale;
+    use switchboard_domain::kernel::ids::{ArticleId, CategoryId, RevisionId, SectionId};
+    let (t, _) = ids();
+    let ulid = "01J9Z3Q4W5E6R7T8Y9V0A1B2C9";
+    let a: ArticleId = format!("art_{ulid}").parse().unwrap();
+    let c: CategoryId = format!("kbc_{ulid}").parse().unwrap();
+    let s: SectionId = format!("kbs_{ulid}").parse().unwrap();
+    let r: RevisionId = format!("rev_{ulid}").parse().unwrap();
+    let fr = Locale::parse("fr-CA").unwrap();
+    let day = jiff::civil::date(2026, 12, 7);
+    let tp = "T#01J9Z3Q4W5E6R7T8Y9V0A1B2C3";
+    let key = |k: Key| (k.pk, k.sk);
+    let own = |pk: &str, sk: &str| (pk.to_owned(), sk.to_owned());
+    let article = format!("{tp}#KB#{ulid}");
+    assert_eq!(key(kb_settings(t)), own(tp, "KBSETTINGS"));
+    assert_eq!(key(kb_category(t, c)), own(tp, &format!("KBCAT#{ulid}")));
+    assert_eq!(key(kb_section(t, s)), own(tp, &format!("KBSEC#{ulid}")));
+    assert_eq!(key(kb_article(t, a)), own(&article, "ARTICLE"));
+    assert_eq!(key(kb_translation(t, a, &fr)), own(&article, "L#fr-CA"));
+    assert_eq!(
+        key(kb_revision(t, a, &fr, r)),
+        own(&article, &format!("R#fr-CA#{ulid}"))
+    );
+    assert_eq!(key(kb_vote(t, a, "ab12")), own(&article, "VOTE#ab12"));
+    assert_eq!(key(kb_stats(t, a)), own(&article, "STATS"));
+    let slug = format!("{tp}#KBSLUG#fr-CA#mot-de-passe");
+    assert_eq!(
+        key(kb_slug(
+            t,
+            &fr,
+            &ArticleSlug::parse("mot-de-passe").unwrap()
+        )),
+        own(&slug, &slug)
+    );
+    assert_eq!(kb_section_articles_pk(t, s), format!("{tp}#KBSEC#{ulid}"));
+    assert_eq!(kb_section_articles_sk(7, a), format!("0000000007#{ulid}"));
+    assert_eq!(kb_articles_pk(t), format!("{tp}#KBARTICLES"));
+    assert_eq!(
+        kb_articles_sk(Timestamp::from_second(1).unwrap(), a),
+        format!("00000000000001000000#{ulid}")
+    );
+    let insights = format!("{tp}#KBINSIGHTS");
+    assert_eq!(key(kb_day(t, day)), own(&insights, "2026-12-07#DAY"));
+    assert_eq!(
+        key(kb_day_article(t, day, a)),
+        own(&insights, &format!("2026-12-07#A#{ulid}"))
+    );
+    assert_eq!(
+        key(kb_day_unanswered(t, day, "refund policy")),
+        own(&insights, "2026-12-07#Q#refund policy")
+    );
+    let ticket: TicketId = format!("tkt_{ulid}").parse().unwrap();
+    assert_eq!(
+        key(kb_links(t, ticket)),
+        own(&format!("{tp}#KBLINKS#{ulid}"), "LINKS")
+    );
+}

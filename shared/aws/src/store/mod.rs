@@ -6,6 +6,7 @@ mod accounts;
 mod attachments;
 mod email;
 mod jobs;
+mod kb;
 mod kernel;
 mod limits;
 mod notifications;

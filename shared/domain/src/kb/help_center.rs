@@ -194,7 +194,9 @@ where
         })
     }
 
-    /// Records a reader's vote on an article they may read.
+    /// Records a reader's vote on an article they may read. `voter` names
+    /// the reader (their user id, or their client's address); only a
+    /// digest of it is kept.
     pub async fn help_vote(
         &self,
         ctx: &HelpContext,
@@ -211,9 +213,23 @@ where
             .ok_or(DomainError::NotFound)?;
         Ok(self
             .store()
-            .vote(tenant, id, voter, helpful, day_of(&ctx.tenant, now))
+            .vote(
+                tenant,
+                id,
+                &voter_digest(tenant, voter),
+                helpful,
+                day_of(&ctx.tenant, now),
+            )
             .await?)
     }
+}
+
+/// What a vote is kept under: the voter cannot be read back from it, and
+/// the same voter is another digest in another tenant.
+fn voter_digest(tenant: crate::kernel::ids::TenantId, voter: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("{tenant}|{voter}").as_bytes());
+    data_encoding::HEXLOWER.encode(&digest[..16])
 }
 
 /// The day counts go to (UTC: a tenant's insights read days as UTC days).

@@ -18,6 +18,7 @@ mod credentials;
 mod cursors;
 mod email;
 mod jobs;
+mod kb;
 mod kernel;
 mod limits;
 mod lists;
@@ -38,6 +39,7 @@ pub use credentials::*;
 pub use cursors::*;
 pub use email::*;
 pub use jobs::*;
+pub use kb::*;
 pub use kernel::*;
 pub use limits::*;
 pub use lists::*;
@@ -118,6 +120,10 @@ pub const ALL: &[&str] = &[
     // jobs and privacy
     "jobs_are_created_once_and_saved_at_their_version",
     "erasures_forget_mail_and_rewrite_history",
+    // knowledge base
+    "kb_structure_is_versioned",
+    "kb_articles_are_written_whole",
+    "kb_feedback_is_counted_by_day",
 ];
 
 /// Runs each named contract as a `#[tokio::test]` on the store `$store`

@@ -595,3 +595,6 @@ pub mod objects {
         format!("exports/{}/{}/", tenant.ulid(), person.ulid())
     }
 }
+
+mod kb;
+pub use kb::*;
