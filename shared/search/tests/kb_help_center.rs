@@ -12,7 +12,7 @@ use switchboard_domain::DomainError;
 use switchboard_domain::kb::article::{ArticleStatus, Reader, Visibility};
 use switchboard_domain::kb::finding::ArticleSearch;
 use switchboard_domain::kb::ports::VoteOutcome;
-use switchboard_domain::kb::writing::TranslationInput;
+use switchboard_domain::kb::translating::TranslationInput;
 use switchboard_domain::kernel::events::EventType;
 use switchboard_domain::kernel::ids::ArticleId;
 use switchboard_testkit::TestTenant;

@@ -17,4 +17,5 @@ pub mod reading;
 pub mod service;
 pub mod settings;
 pub mod structure;
+pub mod translating;
 pub mod writing;
