@@ -1,5 +1,6 @@
-//! The `search-indexer` function: each message names a ticket or a
-//! person whose document is brought up to date from the table (so
+//! The `search-indexer` function: each message names a ticket, a person
+//! or a knowledge base article whose documents are brought up to date
+//! from the table (so
 //! redelivery, or an old message, does no harm), or a rebuild. The queue
 //! is FIFO with the tenant as the message group: one batch of a tenant's
 //! changes at a time, in order, and a run of one tenant's changes lands in
@@ -12,15 +13,22 @@ use jiff::SignedDuration;
 use switchboard_domain::DomainError;
 use switchboard_domain::search::ports::{IndexQueue, IndexTask};
 use switchboard_domain::search::rebuild::Rebuilt;
-use switchboard_wiring::services::SearchService;
+use switchboard_wiring::services::{KbService, SearchService};
 use tracing::{error, info, warn};
 
 /// How long a rebuild runs in one invocation before it hands itself on
 /// (the function's timeout is 5 minutes).
 pub const REBUILD_BUDGET: SignedDuration = SignedDuration::from_mins(4);
 
+/// What the indexer writes: the ticket and people indexes, and the
+/// knowledge base's article index.
+pub struct Indexers {
+    pub search: SearchService,
+    pub kb: KbService,
+}
+
 pub async fn handle(
-    search: &SearchService,
+    indexers: &Indexers,
     queue: &dyn IndexQueue,
     budget: SignedDuration,
     batch: SqsEvent,
@@ -57,13 +65,13 @@ pub async fn handle(
                         .await
                         .map_err(DomainError::from)
                 } else {
-                    rebuild(search, queue, task, left).await
+                    rebuild(indexers, queue, task, left).await
                 };
                 (ran, i + 1)
             }
             Some(first) => {
                 let tenant = first.tenant_id();
-                let (mut tickets, mut people) = (Vec::new(), Vec::new());
+                let (mut tickets, mut people, mut articles) = (Vec::new(), Vec::new(), Vec::new());
                 let mut end = i;
                 while let Some(Some(task)) = tasks.get(end) {
                     match *task {
@@ -74,16 +82,27 @@ pub async fn handle(
                         IndexTask::Person { tenant_id, user_id } if tenant_id == tenant => {
                             people.push(user_id)
                         }
+                        IndexTask::Article {
+                            tenant_id,
+                            article_id,
+                        } if tenant_id == tenant => articles.push(article_id),
                         _ => break,
                     }
                     end += 1;
                 }
-                let ran = search.index_changes(tenant, &tickets, &people).await;
+                let mut ran = indexers
+                    .search
+                    .index_changes(tenant, &tickets, &people)
+                    .await;
+                if ran.is_ok() && !articles.is_empty() {
+                    ran = indexers.kb.index_articles(tenant, &articles).await;
+                }
                 if ran.is_ok() {
                     info!(
                         tenant_id = %tenant,
                         tickets = tickets.len(),
                         people = people.len(),
+                        articles = articles.len(),
                         "indexed"
                     );
                 }
@@ -107,7 +126,7 @@ pub async fn handle(
 /// Runs a rebuild for up to `left`; out of time, it goes back to the
 /// queue, behind the tenant's changes that came meanwhile.
 async fn rebuild(
-    search: &SearchService,
+    indexers: &Indexers,
     queue: &dyn IndexQueue,
     task: IndexTask,
     left: SignedDuration,
@@ -115,11 +134,16 @@ async fn rebuild(
     let IndexTask::Rebuild { tenant_id, job_id } = task else {
         return Ok(());
     };
-    match search
+    match indexers
+        .search
         .rebuild(tenant_id, job_id, jiff::Timestamp::now, left)
         .await?
     {
         Rebuilt::Over => {
+            // The articles are few beside the tickets: rebuilt at the end,
+            // in one go.
+            let articles = indexers.kb.reindex_articles(tenant_id).await?;
+            info!(tenant_id = %tenant_id, articles, "article index rebuilt");
             info!(tenant_id = %tenant_id, job_id = %job_id, "index rebuilt");
             Ok(())
         }

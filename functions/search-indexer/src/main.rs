@@ -8,14 +8,17 @@ use switchboard_wiring::Env;
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     let env = Env::worker().await?;
-    let search = Arc::new(env.search()?);
+    let indexers = Arc::new(search_indexer::Indexers {
+        search: env.search()?,
+        kb: env.kb()?,
+    });
     let queue = Arc::new(env.index_queue()?);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
-        let (search, queue) = (search.clone(), queue.clone());
+        let (indexers, queue) = (indexers.clone(), queue.clone());
         async move {
             Ok::<_, lambda_runtime::Error>(
                 search_indexer::handle(
-                    &search,
+                    &indexers,
                     queue.as_ref(),
                     search_indexer::REBUILD_BUDGET,
                     event.payload,

@@ -9,7 +9,9 @@
 use aws_lambda_events::sqs::{SqsEvent, SqsMessage};
 use aws_sdk_dynamodb::types::AttributeValue;
 use jiff::Timestamp;
+use search_indexer::Indexers;
 use switchboard_aws::keys;
+use switchboard_domain::kb::service::KnowledgeBase;
 use switchboard_domain::kernel::ids::{TenantId, TicketId, UserId};
 use switchboard_domain::search::people::PeopleRequest;
 use switchboard_domain::search::ports::{IndexQueue, IndexTask};
@@ -44,7 +46,7 @@ impl IndexQueue for Sent {
     }
 }
 
-async fn service() -> SearchService {
+async fn service() -> Indexers {
     let config = kit::emulator().await;
     let s3 = switchboard_aws::config::s3(&config);
     let bucket = format!("index-{}", ulid::Ulid::new().to_string().to_lowercase());
@@ -56,7 +58,10 @@ async fn service() -> SearchService {
         std::env::var("SWITCHBOARD_TEST_TABLE").unwrap(),
         std::env::temp_dir().join(format!("indexer-{}", ulid::Ulid::new())),
     );
-    Search::new(kit::store().await, indexes)
+    Indexers {
+        search: Search::new(kit::store().await, indexes.clone()),
+        kb: KnowledgeBase::new(kit::store().await, indexes),
+    }
 }
 
 /// How many commits an index has had (its manifest's version).
@@ -133,7 +138,8 @@ async fn found(search: &SearchService, t: &TestTenant, q: &str) -> usize {
 
 #[tokio::test]
 async fn a_batch_of_one_tenants_changes_lands_in_one_commit_per_index() {
-    let search = service().await;
+    let indexers = service().await;
+    let search = &indexers.search;
     let t = TestTenant::new().await;
     let ana = t.person("customer", "Ana Quintero").await;
     let mut tickets = Vec::new();
@@ -152,14 +158,14 @@ async fn a_batch_of_one_tenants_changes_lands_in_one_commit_per_index() {
     batch.records = records;
 
     let response = search_indexer::handle(
-        &search,
+        &indexers,
         &Sent::default(),
         search_indexer::REBUILD_BUDGET,
         batch,
     )
     .await;
     assert!(response.batch_item_failures.is_empty());
-    assert_eq!(found(&search, &t, "vortex").await, 3);
+    assert_eq!(found(search, &t, "vortex").await, 3);
     assert_eq!(
         commits(t.id, "tickets.2").await,
         1,
@@ -189,7 +195,8 @@ async fn a_batch_of_one_tenants_changes_lands_in_one_commit_per_index() {
 
 #[tokio::test]
 async fn an_unreadable_message_fails_itself_and_all_after_it() {
-    let search = service().await;
+    let indexers = service().await;
+    let search = &indexers.search;
     let t = TestTenant::new().await;
     let first = open(&t, "Nimbus before").await;
     let after = open(&t, "Nimbus after").await;
@@ -200,7 +207,7 @@ async fn an_unreadable_message_fails_itself_and_all_after_it() {
         message("c", ticket_task(t.id, after)),
     ];
     let response = search_indexer::handle(
-        &search,
+        &indexers,
         &Sent::default(),
         search_indexer::REBUILD_BUDGET,
         batch,
@@ -212,9 +219,9 @@ async fn an_unreadable_message_fails_itself_and_all_after_it() {
         .map(|f| f.item_identifier.clone())
         .collect();
     assert_eq!(failed, ["b", "c"]);
-    assert_eq!(found(&search, &t, "before").await, 1);
+    assert_eq!(found(search, &t, "before").await, 1);
     assert_eq!(
-        found(&search, &t, "after").await,
+        found(search, &t, "after").await,
         0,
         "not run ahead of a failure"
     );
@@ -222,7 +229,8 @@ async fn an_unreadable_message_fails_itself_and_all_after_it() {
 
 #[tokio::test]
 async fn a_rebuild_out_of_time_hands_itself_back_to_the_queue() {
-    let search = service().await;
+    let indexers = service().await;
+    let search = &indexers.search;
     let t = TestTenant::new().await;
     open(&t, "Zephyr down").await;
     let job = switchboard_domain::search::rebuild::request_rebuild(
@@ -241,7 +249,7 @@ async fn a_rebuild_out_of_time_hands_itself_back_to_the_queue() {
     batch.records = vec![message("r", serde_json::to_string(&task).unwrap())];
     // Almost no time: a page (the one ticket), then back to the queue.
     let response = search_indexer::handle(
-        &search,
+        &indexers,
         &queue,
         jiff::SignedDuration::from_millis(20),
         batch.clone(),
@@ -252,7 +260,7 @@ async fn a_rebuild_out_of_time_hands_itself_back_to_the_queue() {
     assert_eq!(sent, [(task, format!("{}:1", job.id))]);
     // The next delivery writes the people and finishes.
     let response =
-        search_indexer::handle(&search, &queue, search_indexer::REBUILD_BUDGET, batch).await;
+        search_indexer::handle(&indexers, &queue, search_indexer::REBUILD_BUDGET, batch).await;
     assert!(response.batch_item_failures.is_empty());
     assert_eq!(
         queue.tasks.lock().unwrap().len(),
@@ -264,12 +272,12 @@ async fn a_rebuild_out_of_time_hands_itself_back_to_the_queue() {
         .unwrap();
     assert_eq!(done.status, switchboard_domain::jobs::job::JobStatus::Done);
     assert_eq!(done.progress.total, Some(2), "the ticket and the owner");
-    assert_eq!(found(&search, &t, "zephyr").await, 1);
+    assert_eq!(found(search, &t, "zephyr").await, 1);
 }
 
 #[tokio::test]
 async fn a_second_rebuild_in_a_batch_gets_only_what_the_first_left() {
-    let search = service().await;
+    let indexers = service().await;
     let (a, b) = (TestTenant::new().await, TestTenant::new().await);
     let mut tasks = Vec::new();
     for t in [&a, &b] {
@@ -297,7 +305,7 @@ async fn a_second_rebuild_in_a_batch_gets_only_what_the_first_left() {
         .map(|(i, (task, _))| message(&format!("r{i}"), serde_json::to_string(task).unwrap()))
         .collect();
     let response = search_indexer::handle(
-        &search,
+        &indexers,
         &queue,
         jiff::SignedDuration::from_millis(20),
         batch,

@@ -28,6 +28,8 @@ fn document() -> utoipa::openapi::OpenApi {
         mailboxes::ApiDoc::openapi(),
         sla::ApiDoc::openapi(),
         search::ApiDoc::openapi(),
+        kb::ApiDoc::openapi(),
+        help_center::ApiDoc::openapi(),
     ] {
         doc.merge(part);
     }

@@ -53,6 +53,24 @@ impl<S: Authenticate> FromRequestParts<S> for Authenticated {
     }
 }
 
+/// A request that may carry an access token (public pages that show a
+/// signed-in reader more): none is `None`; a token that is not valid is
+/// refused as on any route.
+#[derive(Debug, Clone)]
+pub struct MaybeAuthenticated(pub Option<Principal>);
+
+impl<S: Authenticate> FromRequestParts<S> for MaybeAuthenticated {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        if parts.headers.get(AUTHORIZATION).is_none() {
+            return Ok(MaybeAuthenticated(None));
+        }
+        let Authenticated(principal) = Authenticated::from_request_parts(parts, state).await?;
+        Ok(MaybeAuthenticated(Some(principal)))
+    }
+}
+
 /// A request made with the operator key.
 #[derive(Debug, Clone, Copy)]
 pub struct OperatorAuth;

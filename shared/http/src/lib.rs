@@ -4,6 +4,7 @@
 //! request ids, structured logs and security headers.
 
 pub mod auth;
+pub mod cached;
 pub mod conditional;
 pub mod extract;
 pub mod layers;
@@ -15,7 +16,7 @@ pub mod respond;
 pub mod routes;
 pub mod views;
 
-pub use auth::{Authenticate, Authenticated, OperatorAuth};
+pub use auth::{Authenticate, Authenticated, MaybeAuthenticated, OperatorAuth};
 pub use extract::{Json, Query};
 pub use problem::ApiError;
-pub use public::{LimitAddresses, PublicRoute};
+pub use public::{ClientAddress, LimitAddresses, PublicRoute};

@@ -55,3 +55,16 @@ impl<T: LimitAddresses> LimitAddresses for std::sync::Arc<T> {
         (**self).admit_address(address, now).await
     }
 }
+
+/// The caller's address as API Gateway saw it (`None` without a gateway
+/// context: in-process tests).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddress(pub Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddress(source_address(parts)))
+    }
+}

@@ -38,6 +38,16 @@ impl<S: Clone + Send + Sync + 'static> Routes<S> {
         self
     }
 
+    /// Lets the routes added so far take JSON bodies of up to `bytes`
+    /// (the shared limit otherwise): e.g. an article's Markdown, whose own
+    /// limit the domain checks and names by field.
+    pub fn with_body_limit(mut self, bytes: usize) -> Self {
+        self.router = self
+            .router
+            .layer(axum::extract::DefaultBodyLimit::max(bytes));
+        self
+    }
+
     /// Every (method, path) this function serves.
     pub fn declared(&self) -> &[(Method, &'static str)] {
         &self.declared

@@ -29,8 +29,8 @@ use switchboard_domain::tickets::service::Ticketing;
 use crate::api::Api;
 use crate::config::{ConfigError, Settings, flag, required, signing_secret};
 use crate::services::{
-    AccountService, AttachmentsService, DirectoryService, JobRunnerService, OrganizationsService,
-    PersonalDataService, RecoveryService, SearchService, TicketingService,
+    AccountService, AttachmentsService, DirectoryService, JobRunnerService, KbService,
+    OrganizationsService, PersonalDataService, RecoveryService, SearchService, TicketingService,
 };
 
 pub struct Env {
@@ -147,6 +147,20 @@ impl Env {
     /// Ticket search: indexes in `SEARCH_BUCKET` (under `search/`) and the
     /// table, local copies in `/tmp`.
     pub fn search(&self) -> Result<SearchService, ConfigError> {
+        Ok(Search::new(self.store(), self.shared_indexes()?))
+    }
+
+    /// The knowledge base, its articles searched on the shared indexes.
+    pub fn kb(&self) -> Result<KbService, ConfigError> {
+        Ok(switchboard_domain::kb::service::KnowledgeBase::new(
+            self.store(),
+            self.shared_indexes()?,
+        ))
+    }
+
+    /// The tenants' search indexes: in `SEARCH_BUCKET` (under `search/`)
+    /// and the table, local copies in `/tmp`.
+    fn shared_indexes(&self) -> Result<switchboard_search::SharedIndexes, ConfigError> {
         let indexes = switchboard_search::SharedIndexes::new(
             switchboard_aws::config::s3(&self.aws),
             required("SEARCH_BUCKET")?,
@@ -159,7 +173,7 @@ impl Env {
                 .join("switchboard-search")
                 .join(std::process::id().to_string()),
         );
-        Ok(Search::new(self.store(), indexes))
+        Ok(indexes)
     }
 
     /// The search indexer's queue (`SEARCH_QUEUE_URL`).

@@ -56,3 +56,7 @@ pub type JobRunnerService =
 /// Ticket search on the shared (S3 and table) indexes.
 pub type SearchService =
     switchboard_domain::search::service::Search<DynamoStore, switchboard_search::SharedIndexes>;
+
+/// The knowledge base and help center, searched on the shared indexes.
+pub type KbService =
+    switchboard_domain::kb::service::KnowledgeBase<DynamoStore, switchboard_search::SharedIndexes>;

@@ -81,7 +81,11 @@ where
                 format!("a knowledge base has at most {MAX_CATEGORIES} categories"),
             ));
         }
-        let next = existing.iter().map(|c| c.position + 1).max().unwrap_or(0);
+        let next = existing
+            .iter()
+            .map(|c| c.position.saturating_add(1))
+            .max()
+            .unwrap_or(0);
         let category = Category {
             id: CategoryId::new(),
             tenant_id: tenant,
@@ -203,7 +207,7 @@ where
         let next = existing
             .iter()
             .filter(|s| s.category_id == category.id)
-            .map(|s| s.position + 1)
+            .map(|s| s.position.saturating_add(1))
             .max()
             .unwrap_or(0);
         let section = Section {

@@ -167,7 +167,7 @@ where
                 .section_articles(tenant, section.id)
                 .await?
                 .iter()
-                .map(|a| a.position + 1)
+                .map(|a| a.position.saturating_add(1))
                 .max()
                 .unwrap_or(0),
         };

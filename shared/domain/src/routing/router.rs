@@ -127,9 +127,18 @@ fn affects_sla(kind: EventType) -> bool {
 }
 
 /// What the search indexer re-reads after `event`: the ticket it changed,
-/// or the person.
+/// the person, or the knowledge base article.
 fn index_task(event: &DomainEvent) -> Option<IndexTask> {
     let tenant = event.tenant_id;
+    if event.kind.as_str().starts_with("article.") {
+        return event
+            .subject
+            .article_id
+            .map(|article_id| IndexTask::Article {
+                tenant_id: tenant,
+                article_id,
+            });
+    }
     if affects_sla(event.kind) {
         return event
             .subject

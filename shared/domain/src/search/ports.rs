@@ -8,7 +8,9 @@ use std::pin::Pin;
 use jiff::Timestamp;
 
 use crate::kernel::error::StoreResult;
-use crate::kernel::ids::{JobId, OrganizationId, TeamId, TenantId, TicketId, UserId, ViewId};
+use crate::kernel::ids::{
+    ArticleId, JobId, OrganizationId, TeamId, TenantId, TicketId, UserId, ViewId,
+};
 use crate::search::document::TicketDocument;
 use crate::search::person::{PeopleHits, PeopleQuery, PersonDocument};
 use crate::search::query::{Clause, DateField, SearchSort, Term};
@@ -113,6 +115,11 @@ pub enum IndexTask {
         tenant_id: TenantId,
         user_id: UserId,
     },
+    /// A knowledge base article to bring up to date in the article index.
+    Article {
+        tenant_id: TenantId,
+        article_id: ArticleId,
+    },
 }
 
 impl IndexTask {
@@ -120,7 +127,8 @@ impl IndexTask {
         match self {
             IndexTask::Ticket { tenant_id, .. }
             | IndexTask::Rebuild { tenant_id, .. }
-            | IndexTask::Person { tenant_id, .. } => *tenant_id,
+            | IndexTask::Person { tenant_id, .. }
+            | IndexTask::Article { tenant_id, .. } => *tenant_id,
         }
     }
 
