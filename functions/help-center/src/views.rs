@@ -44,7 +44,8 @@ fn name(labels: &Labels, ctx: &HelpContext) -> NameView {
     NameView {
         name: label.name.clone(),
         description: label.description.clone(),
-        fallback: fallback && ctx.locale != ctx.settings.default_locale,
+        fallback: (fallback && ctx.locale != ctx.settings.default_locale)
+            || ctx.locale.language() != ctx.requested.language(),
     }
 }
 
@@ -187,7 +188,7 @@ impl HelpArticleView {
         Self {
             id: a.id,
             locale: t.locale.to_string(),
-            requested_locale: ctx.locale.to_string(),
+            requested_locale: ctx.requested.to_string(),
             fallback: read.fallback,
             title: t.title.clone(),
             slug: t.slug.to_string(),

@@ -405,10 +405,7 @@ pub(crate) async fn reorder(
         .filter_map(|(i, a)| v.field(&format!("articleIds.{i}"), parse_id::<ArticleId>(a)))
         .collect();
     v.finish()?;
-    let order = state
-        .kb
-        .reorder_section(&principal, section, &ids, Timestamp::now())
-        .await?;
+    let order = state.kb.reorder_section(&principal, section, &ids).await?;
     Ok(Json(ItemsView {
         items: order.iter().map(ArticleSummaryView::from).collect(),
     }))

@@ -23,7 +23,7 @@
 //! search           attachments, jobs (full-text search of tickets)
 //! kb               tickets (the knowledge base and help center; suggestions
 //!                  from a ticket's text)
-//! routing          email, realtime, webhooks, search (the event router: all of them)
+//! routing          email, realtime, webhooks, search, kb (the event router: all of them)
 //! ```
 //!
 //! Entities and value types are parsed once at the edge ("parse, don't

@@ -15,7 +15,7 @@ use crate::problem::ApiError;
 /// Who the answer is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Audience {
-    /// Anyone: shared caches may keep it for a minute.
+    /// Anyone: shared caches may keep it.
     Public,
     /// A signed-in reader: their browser only, revalidated.
     Private,
@@ -24,7 +24,7 @@ pub enum Audience {
 impl Audience {
     fn cache_control(self) -> &'static str {
         match self {
-            Audience::Public => "public, max-age=60, stale-while-revalidate=300",
+            Audience::Public => "public, no-cache",
             Audience::Private => "private, no-cache",
         }
     }
@@ -106,7 +106,7 @@ mod tests {
             .to_owned();
         assert_eq!(
             headers.get(CACHE_CONTROL).and_then(|v| v.to_str().ok()),
-            Some("public, max-age=60, stale-while-revalidate=300")
+            Some("public, no-cache")
         );
         let again = cached_json(&asking(&tag), &body, Audience::Private).map(|r| r.status());
         assert_eq!(again.ok(), Some(StatusCode::NOT_MODIFIED));

@@ -20,8 +20,9 @@ use crate::local::TantivyIndexes;
 use crate::remote::{SharedIndexes, searcher};
 use crate::{Kind, engine};
 
-/// The most documents a query ranks (an article per locale, at most).
-const MAX_RANKED: usize = 2_000;
+/// The most documents a query ranks (an article per locale, at most):
+/// each is read from the store to learn its article and locale.
+const MAX_RANKED: usize = 300;
 
 #[derive(Clone, Copy)]
 pub struct ArticleFields {

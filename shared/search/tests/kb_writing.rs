@@ -320,7 +320,7 @@ async fn articles_move_and_reorder_within_their_section() {
         .article("C", "x", Visibility::Public, ArticleStatus::Published)
         .await;
     let order =
-        d.kb.reorder_section(d.owner(), d.section, &[c, a], d.clock.now())
+        d.kb.reorder_section(d.owner(), d.section, &[c, a])
             .await
             .unwrap();
     assert_eq!(

@@ -152,10 +152,15 @@ impl Env {
 
     /// The knowledge base, its articles searched on the shared indexes.
     pub fn kb(&self) -> Result<KbService, ConfigError> {
-        Ok(switchboard_domain::kb::service::KnowledgeBase::new(
+        let kb = switchboard_domain::kb::service::KnowledgeBase::new(
             self.store(),
             self.shared_indexes()?,
-        ))
+        );
+        // Where votes are taken (API functions), their digests are keyed.
+        Ok(match self.settings() {
+            Ok(s) => kb.with_voter_key(s.signing_secret.derive("kb-voters")),
+            Err(_) => kb,
+        })
     }
 
     /// The tenants' search indexes: in `SEARCH_BUCKET` (under `search/`)

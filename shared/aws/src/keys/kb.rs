@@ -9,7 +9,7 @@ use jiff::civil::Date;
 use switchboard_domain::kb::article::Slug;
 use switchboard_domain::kb::locale::Locale;
 use switchboard_domain::kernel::ids::{
-    ArticleId, CategoryId, RevisionId, SectionId, TenantId, TicketId,
+    ArticleId, CategoryId, EventId, RevisionId, SectionId, TenantId, TicketId,
 };
 
 use super::{Key, t};
@@ -107,6 +107,14 @@ pub fn kb_day_article(tenant: TenantId, day: Date, id: ArticleId) -> Key {
 
 pub fn kb_day_unanswered(tenant: TenantId, day: Date, query: &str) -> Key {
     Key::new(kb_insights_pk(tenant), format!("{day}#Q#{query}"))
+}
+
+/// That the event solving a ticket with linked articles was counted.
+pub fn kb_solved_mark(tenant: TenantId, ticket: TicketId, event: EventId) -> Key {
+    Key::new(
+        format!("{}#KBLINKS#{}", t(tenant), ticket.ulid()),
+        format!("SOLVED#{}", event.ulid()),
+    )
 }
 
 /// The articles linked to a ticket.

@@ -20,7 +20,7 @@ use switchboard_domain::kb::structure::{Category, Section};
 use switchboard_domain::kernel::error::{Conflict, StoreResult};
 use switchboard_domain::kernel::events::DomainEvent;
 use switchboard_domain::kernel::ids::{
-    ArticleId, CategoryId, RevisionId, SectionId, TenantId, TicketId,
+    ArticleId, CategoryId, EventId, RevisionId, SectionId, TenantId, TicketId,
 };
 use switchboard_domain::kernel::pagination::{Page, PageRequest};
 
@@ -48,6 +48,16 @@ fn count(item: &Item, name: &str) -> u64 {
         .map_or(0, |n| u64::try_from(n).unwrap_or(0))
 }
 
+/// How long a day's insights are kept (the longest range read, and some).
+const INSIGHT_DAYS: i64 = 400;
+
+fn insight_expiry(day: Date) -> i64 {
+    day.to_zoned(jiff::tz::TimeZone::UTC)
+        .map(|z| z.timestamp().as_second())
+        .unwrap_or(0)
+        + INSIGHT_DAYS * 86_400
+}
+
 fn stats_of(item: &Item) -> ArticleStats {
     ArticleStats {
         views: count(item, "views"),
@@ -57,8 +67,9 @@ fn stats_of(item: &Item) -> ArticleStats {
 }
 
 impl DynamoStore {
-    /// An `ADD` of each `(attribute, amount)` to the item at `key`.
-    fn add(&self, key: &Key, amounts: &[(&str, i64)]) -> StoreResult<Update> {
+    /// An `ADD` of each `(attribute, amount)` to the item at `key`, which
+    /// the table deletes at `expires` (epoch seconds) when given.
+    fn add(&self, key: &Key, amounts: &[(&str, i64)], expires: Option<i64>) -> StoreResult<Update> {
         let mut update = Update::builder()
             .table_name(self.table())
             .set_key(Some(Self::key_attrs(key)));
@@ -72,14 +83,38 @@ impl DynamoStore {
                     AttributeValue::N(amount.to_string()),
                 );
         }
+        let mut expression = format!("ADD {}", parts.join(", "));
+        if let Some(at) = expires {
+            expression.push_str(" SET #ttl = :ttl");
+            update = update
+                .expression_attribute_names("#ttl", attr::TTL)
+                .expression_attribute_values(":ttl", AttributeValue::N(at.to_string()));
+        }
         update
-            .update_expression(format!("ADD {}", parts.join(", ")))
+            .update_expression(expression)
             .build()
             .map_err(build_error)
     }
 
-    async fn add_now(&self, key: &Key, amounts: &[(&str, i64)]) -> StoreResult<()> {
-        let u = self.add(key, amounts)?;
+    /// Gives up a slug this article holds (never another article's).
+    fn release_slug(&self, key: &Key, article: ArticleId) -> StoreResult<TransactWriteItem> {
+        let mut delete = self.delete(key, Some("attribute_not_exists(PK) OR articleId = :self"))?;
+        if let Some(d) = delete.delete.as_mut() {
+            d.expression_attribute_values = Some(HashMap::from([(
+                ":self".to_owned(),
+                AttributeValue::S(article.to_string()),
+            )]));
+        }
+        Ok(delete)
+    }
+
+    async fn add_now(
+        &self,
+        key: &Key,
+        amounts: &[(&str, i64)],
+        expires: Option<i64>,
+    ) -> StoreResult<()> {
+        let u = self.add(key, amounts, expires)?;
         self.client()
             .update_item()
             .table_name(self.table())
@@ -390,7 +425,7 @@ impl ArticleStore for DynamoStore {
             }
         }
         if let Some((locale, slug)) = w.release {
-            writes.push(self.delete(&keys::kb_slug(tenant, locale, slug), None)?);
+            writes.push(self.release_slug(&keys::kb_slug(tenant, locale, slug), a.id)?);
         }
         if let Some(t) = w.translation {
             writes.push(self.put(to_item(&TranslationItem::from(t))?, None)?);
@@ -440,7 +475,7 @@ impl ArticleStore for DynamoStore {
             if entity == crate::items::KB_TRANSLATION_ENTITY {
                 let t = Translation::from(from_item::<TranslationItem>(item.clone())?);
                 writes.push(self.delete(&key, None)?);
-                writes.push(self.delete(&keys::kb_slug(tenant, &t.locale, &t.slug), None)?);
+                writes.push(self.release_slug(&keys::kb_slug(tenant, &t.locale, &t.slug), id)?);
             } else if sk != "ARTICLE" {
                 rest.push(key);
             }
@@ -462,8 +497,8 @@ impl ArticleStore for DynamoStore {
         Ok(())
     }
 
-    async fn reorder_articles(&self, articles: &[Article]) -> StoreResult<()> {
-        let mut writes = Vec::with_capacity(articles.len());
+    async fn put_articles(&self, articles: &[Article], events: &[DomainEvent]) -> StoreResult<()> {
+        let mut writes = Vec::with_capacity(articles.len() + events.len());
         for a in articles {
             writes.push(
                 self.put_if_version(to_item(&ArticleItem::from(a))?, a.version.saturating_sub(1))?,
@@ -473,12 +508,22 @@ impl ArticleStore for DynamoStore {
     }
 }
 
+/// A mark that an event was counted.
+#[derive(Debug, Serialize, Deserialize)]
+struct CountedMark {
+    #[serde(flatten)]
+    key: KeyAttrs,
+    entity: String,
+}
+
 #[derive(Debug, Serialize, Deserialize)]
 struct VoteItem {
     #[serde(flatten)]
     key: KeyAttrs,
     entity: String,
     helpful: bool,
+    /// The day the vote counts on.
+    day: Date,
 }
 
 impl FeedbackStore for DynamoStore {
@@ -496,11 +541,14 @@ impl FeedbackStore for DynamoStore {
         } else {
             ("unhelpful", "helpful")
         };
+        // The vote keeps the day it was counted on: a changed mind takes
+        // the count back from that day's row, so no day goes below zero.
         let vote = |expected: Option<bool>| -> StoreResult<TransactWriteItem> {
             let item = to_item(&VoteItem {
                 key: key.clone().into(),
                 entity: "kb_vote".into(),
                 helpful,
+                day,
             })?;
             Ok(match expected {
                 None => self.put(item, Some("attribute_not_exists(PK)"))?,
@@ -516,18 +564,19 @@ impl FeedbackStore for DynamoStore {
                 }
             })
         };
-        let counts = |amounts: &[(&str, i64)]| -> StoreResult<Vec<TransactWriteItem>> {
-            Ok(vec![
-                TransactWriteItem::builder()
-                    .update(self.add(&keys::kb_stats(tenant, article), amounts)?)
-                    .build(),
-                TransactWriteItem::builder()
-                    .update(self.add(&keys::kb_day_article(tenant, day, article), amounts)?)
-                    .build(),
-            ])
+        let update = |key: Key, amounts: &[(&str, i64)], on: Option<Date>| {
+            self.add(&key, amounts, on.map(insight_expiry))
+                .map(|u| TransactWriteItem::builder().update(u).build())
         };
-        let mut first = vec![vote(None)?];
-        first.extend(counts(&[(gain, 1)])?);
+        let first = vec![
+            vote(None)?,
+            update(keys::kb_stats(tenant, article), &[(gain, 1)], None)?,
+            update(
+                keys::kb_day_article(tenant, day, article),
+                &[(gain, 1)],
+                Some(day),
+            )?,
+        ];
         match self.transact(first, |_| StoreError::ConditionFailed).await {
             Ok(()) => return Ok(VoteOutcome::Counted),
             Err(StoreError::ConditionFailed) => {}
@@ -537,8 +586,32 @@ impl FeedbackStore for DynamoStore {
         match before {
             Some(b) if b.helpful == helpful => Ok(VoteOutcome::Unchanged),
             Some(b) => {
-                let mut change = vec![vote(Some(b.helpful))?];
-                change.extend(counts(&[(gain, 1), (lose, -1)])?);
+                let mut change = vec![
+                    vote(Some(b.helpful))?,
+                    update(
+                        keys::kb_stats(tenant, article),
+                        &[(gain, 1), (lose, -1)],
+                        None,
+                    )?,
+                ];
+                if b.day == day {
+                    change.push(update(
+                        keys::kb_day_article(tenant, day, article),
+                        &[(gain, 1), (lose, -1)],
+                        Some(day),
+                    )?);
+                } else {
+                    change.push(update(
+                        keys::kb_day_article(tenant, day, article),
+                        &[(gain, 1)],
+                        Some(day),
+                    )?);
+                    change.push(update(
+                        keys::kb_day_article(tenant, b.day, article),
+                        &[(lose, -1)],
+                        Some(b.day),
+                    )?);
+                }
                 self.transact(change, |_| StoreError::ConditionFailed)
                     .await?;
                 Ok(VoteOutcome::Changed)
@@ -555,8 +628,8 @@ impl FeedbackStore for DynamoStore {
             keys::kb_day_article(tenant, day, article),
         );
         futures::try_join!(
-            self.add_now(&total, &amounts),
-            self.add_now(&daily, &amounts),
+            self.add_now(&total, &amounts, None),
+            self.add_now(&daily, &amounts, Some(insight_expiry(day))),
         )?;
         Ok(())
     }
@@ -570,7 +643,11 @@ impl FeedbackStore for DynamoStore {
     ) -> StoreResult<()> {
         if found {
             return self
-                .add_now(&keys::kb_day(tenant, day), &[("searches", 1)])
+                .add_now(
+                    &keys::kb_day(tenant, day),
+                    &[("searches", 1)],
+                    Some(insight_expiry(day)),
+                )
                 .await;
         }
         let (daily, unanswered) = (
@@ -578,15 +655,42 @@ impl FeedbackStore for DynamoStore {
             keys::kb_day_unanswered(tenant, day, query),
         );
         futures::try_join!(
-            self.add_now(&daily, &[("searches", 1), ("unanswered", 1)]),
-            self.add_now(&unanswered, &[("count", 1)]),
+            self.add_now(
+                &daily,
+                &[("searches", 1), ("unanswered", 1)],
+                Some(insight_expiry(day))
+            ),
+            self.add_now(&unanswered, &[("count", 1)], Some(insight_expiry(day))),
         )?;
         Ok(())
     }
 
-    async fn count_solved_with_article(&self, tenant: TenantId, day: Date) -> StoreResult<()> {
-        self.add_now(&keys::kb_day(tenant, day), &[("solvedWithArticle", 1)])
-            .await
+    async fn count_solved_with_article(
+        &self,
+        tenant: TenantId,
+        ticket: TicketId,
+        event: EventId,
+        day: Date,
+    ) -> StoreResult<bool> {
+        let mark = to_item(&CountedMark {
+            key: keys::kb_solved_mark(tenant, ticket, event).into(),
+            entity: "kb_solved".into(),
+        })?;
+        let writes = vec![
+            self.put(mark, Some("attribute_not_exists(PK)"))?,
+            TransactWriteItem::builder()
+                .update(self.add(
+                    &keys::kb_day(tenant, day),
+                    &[("solvedWithArticle", 1)],
+                    Some(insight_expiry(day)),
+                )?)
+                .build(),
+        ];
+        match self.transact(writes, |_| StoreError::ConditionFailed).await {
+            Ok(()) => Ok(true),
+            Err(StoreError::ConditionFailed) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
     async fn article_stats(&self, tenant: TenantId, id: ArticleId) -> StoreResult<ArticleStats> {

@@ -5,13 +5,17 @@ use jiff::Timestamp;
 
 use crate::DomainError;
 use crate::accounts::permissions::Principal;
+use crate::kb::article::ArticleStatus;
+use crate::kb::events::ArticleChanged;
 use crate::kb::ports::{ArticleStore, KbSettingsStore, StructureStore};
 use crate::kb::service::{KnowledgeBase, require_staff, require_writer};
 use crate::kb::settings::KbSettings;
 use crate::kb::structure::{
     Category, GroupPatch, MAX_CATEGORIES, MAX_SECTIONS, NewGroup, Section, arrange,
 };
+use crate::kb::writing::concurrent;
 use crate::kernel::error::Conflict;
+use crate::kernel::events::{DomainEvent, EventType, Subject};
 use crate::kernel::ids::{CategoryId, SectionId};
 
 /// The translations name enabled locales only.
@@ -30,6 +34,9 @@ fn check_locales<'a>(
     }
     Ok(())
 }
+
+/// Articles moved with their section in one write (each with its event).
+const MOVED_AT_ONCE: usize = 40;
 
 fn not_empty() -> DomainError {
     DomainError::Conflict(Conflict::NotEmpty)
@@ -257,15 +264,36 @@ where
             .put_section(&section, Some(before.version))
             .await?;
         if changed.contains(&"category") {
-            // Its articles carry their category (searches filter by it).
+            // Its articles carry their category (searches filter by it):
+            // each published one announces the move, which reindexes it.
             let tenant = principal.tenant_id();
             let mut moved = self.store().section_articles(tenant, id).await?;
             for article in &mut moved {
                 article.category_id = section.category_id;
                 article.version += 1;
             }
-            for chunk in moved.chunks(25) {
-                self.store().reorder_articles(chunk).await?;
+            for chunk in moved.chunks(MOVED_AT_ONCE) {
+                let events: Vec<DomainEvent> = chunk
+                    .iter()
+                    .filter(|a| a.status == ArticleStatus::Published)
+                    .map(|a| {
+                        DomainEvent::new(
+                            EventType::ArticleUpdated,
+                            tenant,
+                            now,
+                            principal.actor(),
+                            Subject {
+                                article_id: Some(a.id),
+                                ..Subject::default()
+                            },
+                            &ArticleChanged::of(a, None, &["category"]),
+                        )
+                    })
+                    .collect();
+                self.store()
+                    .put_articles(chunk, &events)
+                    .await
+                    .map_err(concurrent)?;
             }
         }
         Ok(section)

@@ -162,15 +162,20 @@ where
         let text = query_text(&search.q, MAX_QUERY_CHARS, "q")?;
         let query = Self::help_query(ctx, search, text.clone(), true);
         let found = self.find(ctx.tenant.id, ctx.reader, query).await?;
-        if search.offset == 0 {
-            self.store()
+        if search.offset == 0
+            && let Err(e) = self
+                .store()
                 .count_search(
                     ctx.tenant.id,
                     &normalized(&text),
                     !found.items.is_empty(),
                     day_of(&ctx.tenant, now),
                 )
-                .await?;
+                .await
+        {
+            // A count that fails costs the insights a search, never the
+            // reader their results.
+            tracing::warn!(error = %e, "a search was not counted");
         }
         Ok(found)
     }

@@ -26,6 +26,8 @@ pub struct HelpContext {
     /// The locale served: the best enabled one for what was asked, else
     /// the default.
     pub locale: Locale,
+    /// The first locale asked for (the one served when nothing was).
+    pub requested: Locale,
 }
 
 /// A category with the sections readers see.
@@ -46,16 +48,18 @@ pub struct HelpArticle {
 
 impl HelpContext {
     /// The locale of `article` served to this reader, and whether it is
-    /// the default's instead of the one asked for.
+    /// a fallback: not in the language asked for (the help center is not
+    /// written in it, or the article is not translated to it).
     pub fn locale_of<'a>(&'a self, article: &Article) -> Option<(&'a Locale, bool)> {
         let live = |l: &Locale| article.translations.get(l).is_some_and(|t| t.live);
-        if live(&self.locale) {
-            Some((&self.locale, false))
+        let served = if live(&self.locale) {
+            &self.locale
         } else if live(&self.settings.default_locale) {
-            Some((&self.settings.default_locale, true))
+            &self.settings.default_locale
         } else {
-            None
-        }
+            return None;
+        };
+        Some((served, served.language() != self.requested.language()))
     }
 }
 
@@ -79,20 +83,27 @@ where
             .await?
             .filter(Tenant::is_active)
             .ok_or(DomainError::NotFound)?;
+        // The help center shows what customers may read, whoever asks:
+        // staff read internal articles through the staff API only, and an
+        // integration's key is nobody here.
         let reader = match principal.filter(|p| p.tenant_id() == tenant.id) {
-            None => Reader::Anonymous,
-            Some(p) if p.role().is_staff() => Reader::Staff,
-            Some(_) => Reader::Customer,
+            Some(p) if p.user().is_some() => Reader::Customer,
+            _ => Reader::Anonymous,
         };
         let settings = self.settings_of(tenant.id).await?;
         let locale = negotiate(asked, &settings.locales)
             .cloned()
             .unwrap_or_else(|| settings.default_locale.clone());
+        let requested = asked
+            .iter()
+            .find_map(|a| Locale::parse(a).ok())
+            .unwrap_or_else(|| locale.clone());
         Ok(HelpContext {
             tenant,
             settings,
             reader,
             locale,
+            requested,
         })
     }
 
@@ -184,9 +195,14 @@ where
             .await?
             .filter(|t| t.live)
             .ok_or(DomainError::NotFound)?;
-        self.store()
+        // A count that fails costs a view in the insights, never the read.
+        if let Err(e) = self
+            .store()
             .count_view(tenant, id, day_of(&ctx.tenant, now))
-            .await?;
+            .await
+        {
+            tracing::warn!(error = %e, "a view was not counted");
+        }
         Ok(HelpArticle {
             article,
             translation,
@@ -216,20 +232,12 @@ where
             .vote(
                 tenant,
                 id,
-                &voter_digest(tenant, voter),
+                &self.voter_digest(tenant, voter),
                 helpful,
                 day_of(&ctx.tenant, now),
             )
             .await?)
     }
-}
-
-/// What a vote is kept under: the voter cannot be read back from it, and
-/// the same voter is another digest in another tenant.
-fn voter_digest(tenant: crate::kernel::ids::TenantId, voter: &str) -> String {
-    use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(format!("{tenant}|{voter}").as_bytes());
-    data_encoding::HEXLOWER.encode(&digest[..16])
 }
 
 /// The day counts go to (UTC: a tenant's insights read days as UTC days).

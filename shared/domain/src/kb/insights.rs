@@ -14,9 +14,12 @@ use crate::kb::ports::{
     ArticleIndex, ArticleStats, ArticleStore, FeedbackStore, InsightRow, KbSettingsStore,
 };
 use crate::kb::service::{KnowledgeBase, require_staff};
+use crate::kernel::events::DomainEvent;
 use crate::kernel::ids::{ArticleId, TicketId};
 use crate::kernel::pagination::PageRequest;
+use crate::tickets::events::StatusChanged;
 use crate::tickets::ports::TicketStore;
+use crate::tickets::ticket::Status;
 
 /// The longest period insights cover, in days.
 pub const MAX_DAYS: i64 = 366;
@@ -152,6 +155,31 @@ where
             unanswered,
         })
     }
+}
+
+/// Counts, once, a ticket solved while articles were linked to it (the
+/// event router's step for `ticket.status_changed`). `true` when this
+/// call counted it.
+pub async fn count_if_solved_with_article<S: FeedbackStore>(
+    store: &S,
+    event: &DomainEvent,
+) -> crate::kernel::error::StoreResult<bool> {
+    let (Some(ticket), Some(change)) = (event.subject.ticket_id, event.payload::<StatusChanged>())
+    else {
+        return Ok(false);
+    };
+    if change.to != Status::Solved
+        || store
+            .linked_articles(event.tenant_id, ticket)
+            .await?
+            .is_empty()
+    {
+        return Ok(false);
+    }
+    let day = event.occurred_at.to_zoned(jiff::tz::TimeZone::UTC).date();
+    store
+        .count_solved_with_article(event.tenant_id, ticket, event.id, day)
+        .await
 }
 
 impl<S, I> KnowledgeBase<S, I>

@@ -10,7 +10,7 @@ use crate::kb::settings::KbSettings;
 use crate::kb::structure::{Category, Section};
 use crate::kernel::error::StoreResult;
 use crate::kernel::events::DomainEvent;
-use crate::kernel::ids::{ArticleId, CategoryId, SectionId, TenantId, TicketId};
+use crate::kernel::ids::{ArticleId, CategoryId, EventId, SectionId, TenantId, TicketId};
 use crate::kernel::pagination::{Page, PageRequest};
 
 #[trait_variant::make(Send)]
@@ -144,8 +144,10 @@ pub trait ArticleStore: Send + Sync {
     /// revisions, and records `events`.
     async fn delete_article(&self, article: &Article, events: &[DomainEvent]) -> StoreResult<()>;
 
-    /// Writes new positions (each article at its version, all or none).
-    async fn reorder_articles(&self, articles: &[Article]) -> StoreResult<()>;
+    /// Writes several articles, each over the version before its own (all
+    /// or none), with `events`: a section's new order, or the category of
+    /// a moved section's articles.
+    async fn put_articles(&self, articles: &[Article], events: &[DomainEvent]) -> StoreResult<()>;
 }
 
 /// A vote's effect on the counts.
@@ -217,8 +219,15 @@ pub trait FeedbackStore: Send + Sync {
         day: Date,
     ) -> StoreResult<()>;
 
-    /// Counts a ticket solved with articles linked to it.
-    async fn count_solved_with_article(&self, tenant: TenantId, day: Date) -> StoreResult<()>;
+    /// Counts a ticket solved with articles linked to it, once per event
+    /// (`false`: this event was counted before).
+    async fn count_solved_with_article(
+        &self,
+        tenant: TenantId,
+        ticket: TicketId,
+        event: EventId,
+        day: Date,
+    ) -> StoreResult<bool>;
 
     async fn article_stats(&self, tenant: TenantId, id: ArticleId) -> StoreResult<ArticleStats>;
 

@@ -12,11 +12,33 @@ use crate::kernel::ids::TenantId;
 pub struct KnowledgeBase<S, I> {
     store: S,
     index: I,
+    /// Keys the digests votes are kept under (a secret of the deployment,
+    /// so a digest cannot be matched against every possible address).
+    voter_key: [u8; 32],
 }
 
 impl<S, I> KnowledgeBase<S, I> {
     pub fn new(store: S, index: I) -> Self {
-        Self { store, index }
+        Self {
+            store,
+            index,
+            voter_key: [0; 32],
+        }
+    }
+
+    pub fn with_voter_key(mut self, key: [u8; 32]) -> Self {
+        self.voter_key = key;
+        self
+    }
+
+    /// What a vote is kept under: the voter cannot be read back from it,
+    /// and the same voter is another digest in another tenant.
+    pub(crate) fn voter_digest(&self, tenant: TenantId, voter: &str) -> String {
+        let mac = crate::kernel::secrets::hmac_sha256(
+            &self.voter_key,
+            format!("{tenant}|{voter}").as_bytes(),
+        );
+        data_encoding::HEXLOWER.encode(&mac[..16])
     }
 
     pub fn store(&self) -> &S {

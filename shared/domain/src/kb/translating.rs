@@ -12,6 +12,7 @@ use crate::kb::events::ArticleChanged;
 use crate::kb::locale::Locale;
 use crate::kb::ports::{ArticleStore, ArticleWrite, KbSettingsStore, StructureStore};
 use crate::kb::service::KnowledgeBase;
+use crate::kb::settings::MAX_LOCALES;
 use crate::kb::writing::{
     check_version, event, locale_field, revision_of, slug_for, slug_taken, summary_of,
     translation_of,
@@ -54,6 +55,13 @@ where
             .store()
             .translation(article.tenant_id, id, &locale)
             .await?;
+        if current.is_none() && article.translations.len() >= MAX_LOCALES {
+            return Err(DomainError::field(
+                "locale",
+                "too_many",
+                format!("an article has at most {MAX_LOCALES} translations"),
+            ));
+        }
         let slug = input
             .slug
             .or_else(|| current.as_ref().map(|t| t.slug.clone()))
@@ -64,7 +72,10 @@ where
             (Some(t), true) if t.live && article.status == ArticleStatus::Published => {
                 (RevisionKind::Draft, true)
             }
-            (_, true) => (RevisionKind::Saved, false),
+            // Nothing readers see waits on it: saved as it is, a text
+            // readers were to be served stays so.
+            (Some(t), true) => (RevisionKind::Saved, t.live),
+            (None, true) => (RevisionKind::Saved, false),
             (_, false) => (RevisionKind::Saved, true),
         };
         let revision = Revision {

@@ -77,6 +77,15 @@ pub(crate) fn event(
     )
 }
 
+/// A write the caller named no version for that found one changed: a
+/// conflict, not a failed precondition.
+pub(crate) fn concurrent(e: StoreError) -> DomainError {
+    match e {
+        StoreError::VersionMismatch => DomainError::Conflict(Conflict::Concurrent),
+        other => other.into(),
+    }
+}
+
 /// A slug another article of the locale has is the slug field's error.
 pub(crate) fn slug_taken(e: StoreError) -> DomainError {
     match e {
@@ -350,7 +359,6 @@ where
         principal: &Principal,
         section: SectionId,
         order: &[ArticleId],
-        now: Timestamp,
     ) -> Result<Vec<Article>, DomainError> {
         let tenant = principal.tenant_id();
         let settings = self.settings_of(tenant).await?;
@@ -386,17 +394,21 @@ where
         };
         articles.sort_by_key(rank);
         let mut moved = Vec::new();
+        // A place is not a change of the text: `updatedAt` stays (it is
+        // what readers and lists date an article by).
         for (i, article) in articles.iter_mut().enumerate() {
             let position = u32::try_from(i).unwrap_or(u32::MAX);
             if article.position != position {
                 article.position = position;
                 article.version += 1;
-                article.updated_at = now;
                 moved.push(article.clone());
             }
         }
         for chunk in moved.chunks(MAX_REORDER) {
-            self.store().reorder_articles(chunk).await?;
+            self.store()
+                .put_articles(chunk, &[])
+                .await
+                .map_err(concurrent)?;
         }
         Ok(articles)
     }

@@ -16,7 +16,9 @@
 //! 5. Search: the ticket of every ticket and comment event handed to the
 //!    indexer's queue (when search is wired), which re-reads the ticket;
 //!    marked done per event, and the queue drops a second hand-over.
-//! 6. Live updates: the event to the subscribers of its topics (customers
+//! 6. Knowledge base: a ticket solved with articles linked to it is
+//!    counted for the insights, once per event (the count keeps a mark).
+//! 7. Live updates: the event to the subscribers of its topics (customers
 //!    get the customer view), and each notification to its owner's
 //!    `user:{id}` topic. Marked done per event once every push went out;
 //!    a retry after a partial push may repeat some (clients dedupe by id).
@@ -37,6 +39,8 @@ use crate::tickets::ports::FieldSchemaStore;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+use crate::kb::insights::count_if_solved_with_article;
+use crate::kb::ports::FeedbackStore;
 use crate::search::ports::{IndexQueue, IndexTask};
 
 use jiff::Timestamp;
@@ -116,6 +120,9 @@ pub struct Routed {
     pub closed_sockets: usize,
     /// Whether the ticket went to the search indexer (by this delivery).
     pub indexed: bool,
+    /// Whether this delivery counted the ticket as solved with a linked
+    /// article.
+    pub solved_with_article: bool,
 }
 
 /// Ticket and comment changes can move an SLA clock, and change what
@@ -176,7 +183,8 @@ where
         + ConnectionStore
         + SessionStore
         + StepLog
-        + WebhookStore,
+        + WebhookStore
+        + FeedbackStore,
     S: SlaConfigStore + TicketSlaStore + Clone,
     P: Pusher,
     Q: DeliveryQueue,
@@ -270,6 +278,9 @@ where
                 .complete_step(tenant, event.id, STEP_SEARCH)
                 .await?;
             routed.indexed = true;
+        }
+        if event.kind == EventType::TicketStatusChanged {
+            routed.solved_with_article = count_if_solved_with_article(&self.store, event).await?;
         }
         if !finished(STEP_PUSH) {
             routed.pushed = Some(self.push(event, &notifications, now).await?);

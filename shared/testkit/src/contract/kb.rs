@@ -419,6 +419,10 @@ where
         store.vote(t, a, "v2", false, day(2)).await.unwrap(),
         VoteOutcome::Changed
     );
+    // Changed a day later: the count leaves the first day's row.
+    let v3 = |helpful, d| store.vote(t, a, "v3", helpful, day(d));
+    assert_eq!(v3(true, 4).await.unwrap(), VoteOutcome::Counted);
+    assert_eq!(v3(false, 5).await.unwrap(), VoteOutcome::Changed);
     store.count_view(t, a, day(1)).await.unwrap();
     store.count_view(t, a, day(3)).await.unwrap();
     store
@@ -429,9 +433,35 @@ where
         .count_search(t, "invoices", true, day(2))
         .await
         .unwrap();
-    store.count_solved_with_article(t, day(2)).await.unwrap();
+    let (solved, event) = (
+        TicketId::new(),
+        switchboard_domain::kernel::ids::EventId::new(),
+    );
+    assert!(
+        store
+            .count_solved_with_article(t, solved, event, day(2))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .count_solved_with_article(t, solved, event, day(2))
+            .await
+            .unwrap(),
+        "once per event"
+    );
     let stats = store.article_stats(t, a).await.unwrap();
-    assert_eq!((stats.views, stats.helpful, stats.unhelpful), (2, 1, 1));
+    assert_eq!((stats.views, stats.helpful, stats.unhelpful), (2, 1, 2));
+    let later = store.insights(t, day(4), day(5)).await.unwrap();
+    let on = |d| {
+        later.iter().find_map(|r| match r {
+            InsightRow::Article { day: x, stats, .. } if *x == day(d) => {
+                Some((stats.helpful, stats.unhelpful))
+            }
+            _ => None,
+        })
+    };
+    assert_eq!((on(4), on(5)), (Some((0, 0)), Some((0, 1))), "{later:?}");
     assert_eq!(
         store.article_stats(t, ArticleId::new()).await.unwrap(),
         Default::default()

@@ -17,7 +17,7 @@ use switchboard_domain::kb::structure::{Category, Section};
 use switchboard_domain::kernel::error::{Conflict, StoreResult};
 use switchboard_domain::kernel::events::DomainEvent;
 use switchboard_domain::kernel::ids::{
-    ArticleId, CategoryId, RevisionId, SectionId, TenantId, TicketId,
+    ArticleId, CategoryId, EventId, RevisionId, SectionId, TenantId, TicketId,
 };
 use switchboard_domain::kernel::pagination::{Page, PageRequest};
 
@@ -39,12 +39,15 @@ pub struct KbState {
     pub translations: BTreeMap<(TenantId, ArticleId, Locale), Translation>,
     pub revisions: BTreeMap<(TenantId, ArticleId, Locale, RevisionId), Revision>,
     pub slugs: BTreeMap<(TenantId, Locale, Slug), ArticleId>,
-    pub votes: BTreeMap<(TenantId, ArticleId, String), bool>,
+    /// Each voter's vote, and the day it counts on.
+    pub votes: BTreeMap<(TenantId, ArticleId, String), (bool, Date)>,
     pub stats: BTreeMap<(TenantId, ArticleId), ArticleStats>,
     pub days: BTreeMap<(TenantId, Date), DayCounts>,
     pub day_articles: BTreeMap<(TenantId, Date, ArticleId), ArticleStats>,
     pub unanswered: BTreeMap<(TenantId, Date, String), u64>,
     pub links: BTreeMap<(TenantId, TicketId), Vec<ArticleId>>,
+    /// The solving events counted.
+    pub solved: std::collections::BTreeSet<(TenantId, TicketId, EventId)>,
 }
 
 fn at_version(stored: Option<u64>, expected: Option<u64>) -> StoreResult<()> {
@@ -361,8 +364,8 @@ impl ArticleStore for MemoryStore {
         })
     }
 
-    async fn reorder_articles(&self, articles: &[Article]) -> StoreResult<()> {
-        self.enter("reorder_articles")?;
+    async fn put_articles(&self, articles: &[Article], events: &[DomainEvent]) -> StoreResult<()> {
+        self.enter("put_articles")?;
         super::distinct(articles.iter().map(|a| (a.tenant_id, a.id)))?;
         self.write(|s| {
             for a in articles {
@@ -371,9 +374,13 @@ impl ArticleStore for MemoryStore {
                     Some(a.version - 1),
                 )?;
             }
+            if !s.events_fit(events)? {
+                return Err(StoreError::ConditionFailed);
+            }
             for a in articles {
                 s.kb.articles.insert((a.tenant_id, a.id), a.clone());
             }
+            s.add_events(events);
             Ok(())
         })
     }
@@ -390,19 +397,37 @@ impl FeedbackStore for MemoryStore {
     ) -> StoreResult<VoteOutcome> {
         self.enter("vote")?;
         Ok(self.write(|s| {
-            let before =
-                s.kb.votes
-                    .insert((tenant, article, voter.to_owned()), helpful);
+            let key = (tenant, article, voter.to_owned());
+            let before = s.kb.votes.get(&key).copied();
             let outcome = match before {
                 None => VoteOutcome::Counted,
-                Some(b) if b == helpful => VoteOutcome::Unchanged,
+                Some((b, _)) if b == helpful => return VoteOutcome::Unchanged,
                 Some(_) => VoteOutcome::Changed,
             };
-            for stats in [
+            s.kb.votes.insert(key, (helpful, day));
+            apply_vote(
                 s.kb.stats.entry((tenant, article)).or_default(),
-                s.kb.day_articles.entry((tenant, day, article)).or_default(),
-            ] {
-                apply_vote(stats, helpful, outcome);
+                helpful,
+                outcome,
+            );
+            match before {
+                // A changed mind takes the count back from the day it was
+                // made on.
+                Some((_, then)) if then != day => {
+                    let today = s.kb.day_articles.entry((tenant, day, article)).or_default();
+                    apply_vote(today, helpful, VoteOutcome::Counted);
+                    let earlier =
+                        s.kb.day_articles
+                            .entry((tenant, then, article))
+                            .or_default();
+                    let (_, lose) = vote_counts(earlier, helpful);
+                    *lose = lose.saturating_sub(1);
+                }
+                _ => apply_vote(
+                    s.kb.day_articles.entry((tenant, day, article)).or_default(),
+                    helpful,
+                    outcome,
+                ),
             }
             outcome
         }))
@@ -442,15 +467,24 @@ impl FeedbackStore for MemoryStore {
         Ok(())
     }
 
-    async fn count_solved_with_article(&self, tenant: TenantId, day: Date) -> StoreResult<()> {
+    async fn count_solved_with_article(
+        &self,
+        tenant: TenantId,
+        ticket: TicketId,
+        event: EventId,
+        day: Date,
+    ) -> StoreResult<bool> {
         self.enter("count_solved_with_article")?;
-        self.write(|s| {
+        Ok(self.write(|s| {
+            if !s.kb.solved.insert((tenant, ticket, event)) {
+                return false;
+            }
             s.kb.days
                 .entry((tenant, day))
                 .or_default()
                 .solved_with_article += 1;
-        });
-        Ok(())
+            true
+        }))
     }
 
     async fn article_stats(&self, tenant: TenantId, id: ArticleId) -> StoreResult<ArticleStats> {
@@ -532,10 +566,15 @@ impl FeedbackStore for MemoryStore {
     }
 }
 
+/// The count a vote adds to, and the one a changed mind takes from.
+fn vote_counts(stats: &mut ArticleStats, helpful: bool) -> (&mut u64, &mut u64) {
+    let (up, down) = (&mut stats.helpful, &mut stats.unhelpful);
+    if helpful { (up, down) } else { (down, up) }
+}
+
 /// A vote's effect on a count.
 pub fn apply_vote(stats: &mut ArticleStats, helpful: bool, outcome: VoteOutcome) {
-    let (up, down) = (&mut stats.helpful, &mut stats.unhelpful);
-    let (gain, lose) = if helpful { (up, down) } else { (down, up) };
+    let (gain, lose) = vote_counts(stats, helpful);
     match outcome {
         VoteOutcome::Counted => *gain += 1,
         VoteOutcome::Changed => {
