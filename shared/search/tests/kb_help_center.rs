@@ -204,7 +204,10 @@ async fn each_visibility_reaches_only_its_readers() {
     // Staff of this tenant read the help center as customers do: internal
     // articles are for the staff API only.
     let owner = Some(d.owner());
-    assert_eq!(seen(d.finds(owner, "invoices").await), seen(vec![public, customers]));
+    assert_eq!(
+        seen(d.finds(owner, "invoices").await),
+        seen(vec![public, customers])
+    );
     assert!(!d.opens(owner, &internal.to_string()).await);
     assert_eq!(d.help(owner, &[]).await.reader, Reader::Customer);
 }
@@ -467,7 +470,14 @@ async fn a_ticket_solved_with_a_linked_article_is_counted_once() {
     use switchboard_domain::tickets::events::StatusChanged;
     use switchboard_domain::tickets::ticket::Status;
     let d = desk().await;
-    let id = d.article("Invoices", "x", Visibility::Public, ArticleStatus::Published).await;
+    let id = d
+        .article(
+            "Invoices",
+            "x",
+            Visibility::Public,
+            ArticleStatus::Published,
+        )
+        .await;
     let tenant = d.acme.tenant.id;
     let solved = |ticket, to| {
         DomainEvent::new(
@@ -479,19 +489,42 @@ async fn a_ticket_solved_with_a_linked_article_is_counted_once() {
                 ticket_id: Some(ticket),
                 ..Subject::default()
             },
-            &StatusChanged { from: Status::Open, to },
+            &StatusChanged {
+                from: Status::Open,
+                to,
+            },
         )
     };
     let (linked, plain) = (
         switchboard_domain::kernel::ids::TicketId::new(),
         switchboard_domain::kernel::ids::TicketId::new(),
     );
-    d.store.set_linked_articles(tenant, linked, &[id]).await.unwrap();
+    d.store
+        .set_linked_articles(tenant, linked, &[id])
+        .await
+        .unwrap();
     let event = solved(linked, Status::Solved);
-    assert!(count_if_solved_with_article(&d.store, &event).await.unwrap());
-    assert!(!count_if_solved_with_article(&d.store, &event).await.unwrap(), "a redelivery");
-    assert!(!count_if_solved_with_article(&d.store, &solved(plain, Status::Solved)).await.unwrap());
-    assert!(!count_if_solved_with_article(&d.store, &solved(linked, Status::Pending)).await.unwrap());
+    assert!(
+        count_if_solved_with_article(&d.store, &event)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !count_if_solved_with_article(&d.store, &event)
+            .await
+            .unwrap(),
+        "a redelivery"
+    );
+    assert!(
+        !count_if_solved_with_article(&d.store, &solved(plain, Status::Solved))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !count_if_solved_with_article(&d.store, &solved(linked, Status::Pending))
+            .await
+            .unwrap()
+    );
     let today = d.clock.now().to_zoned(jiff::tz::TimeZone::UTC).date();
     let insights = d.kb.insights(d.owner(), today, today).await.unwrap();
     assert_eq!(insights.totals.solved_with_article, 1);
