@@ -211,3 +211,39 @@ def test_bad_input_is_a_problem_naming_the_field(api):
     assert fields == {"sectionId", "title", "visibility"}, fields
     r = api.call("DELETE", f"/v1/kb/sections/{section['id']}", token=owner)
     assert_problem(r, 409, "not_empty")
+
+
+def test_an_articles_image_is_uploaded_then_served_where_the_article_is_readable(api):
+    slug, signed = api.sign_up()
+    owner = signed["accessToken"]
+    _, section = kb(api, owner)
+    article, _ = write(api, owner, section, "Wiring diagram", "See below.")
+    image = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+    r = api.call("POST", f"/v1/kb/articles/{article['id']}/files",
+                 {"filename": "diagram.png", "contentType": "image/png", "size": len(image)}, token=owner)
+    assert r.status_code == 201, r.text
+    made = r.json()
+    upload = made["upload"]
+    put = api.http.request(upload["method"], upload["url"], data=image, headers=upload["headers"], timeout=30)
+    assert put.status_code == 200, put.text
+    url = made["file"]["url"]
+    assert url == f"/v1/help/{slug}/articles/{article['id']}/files/{made['file']['id']}"
+
+    # A draft's image: not for readers, for staff.
+    assert api.call("GET", url, allow_redirects=False).status_code == 404
+    r = api.call("GET", f"/v1/kb/articles/{article['id']}/files/{made['file']['id']}", token=owner,
+                 allow_redirects=False)
+    assert r.status_code == 302, r.text
+    etag = api.call("GET", f"/v1/kb/articles/{article['id']}", token=owner).headers["etag"]
+    r = api.call("PATCH", f"/v1/kb/articles/{article['id']}", {"status": "published"}, token=owner,
+                 headers={"if-match": etag})
+    assert r.status_code == 200, r.text
+    r = api.call("GET", url, allow_redirects=False)
+    assert r.status_code == 302, r.text
+    served = api.http.get(r.headers["location"], timeout=30)
+    assert served.status_code == 200 and served.content == image
+    assert served.headers["content-type"] == "image/png"
+    assert served.headers["content-disposition"].startswith("inline")
+    r = api.call("POST", f"/v1/kb/articles/{article['id']}/files",
+                 {"filename": "tool.exe", "contentType": "application/octet-stream", "size": 10}, token=owner)
+    assert assert_problem(r, 422, "validation_failed")["errors"][0]["field"] == "filename"

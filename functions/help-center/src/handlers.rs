@@ -3,14 +3,16 @@
 //! token of this tenant), and answers with caching headers.
 
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
+use axum::http::header::{CACHE_CONTROL, LOCATION};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use jiff::Timestamp;
 use serde::Deserialize;
+use switchboard_domain::kb::files::FileReader;
 use switchboard_domain::kb::finding::ArticleSearch;
 use switchboard_domain::kb::ports::VoteOutcome;
 use switchboard_domain::kernel::error::FieldError;
-use switchboard_domain::kernel::ids::{ArticleId, CategoryId, SectionId};
+use switchboard_domain::kernel::ids::{ArticleFileId, ArticleId, CategoryId, SectionId};
 use switchboard_domain::kernel::validation::{Validator, parse_id};
 use switchboard_http::cached::{Audience, cached_json};
 use switchboard_http::extract::path_id;
@@ -196,6 +198,46 @@ pub(crate) async fn vote(
             VoteOutcome::Unchanged => "unchanged",
         },
     }))
+}
+
+#[utoipa::path(
+    get,
+    path = "/v1/help/{tenant}/articles/{id}/files/{file}",
+    tag = "help center",
+    description = "An image or file of an article the reader may read: a `302` to a presigned GET valid 5 minutes \
+(images and PDFs inline, other files as downloads).",
+    params(
+        ("tenant" = String, Path, description = "The tenant's slug"),
+        ("id" = String, Path, description = "The article's id"),
+        ("file" = String, Path, description = "The file's id"),
+    ),
+    responses((status = 302, description = "`Location`: the presigned download"), Problems),
+    security((), ("bearer" = [])),
+)]
+pub(crate) async fn file(
+    State(state): S,
+    _: PublicRoute,
+    who: MaybeAuthenticated,
+    Path((tenant, id, file)): Path<(String, String, String)>,
+    headers: HeaderMap,
+) -> Result<impl IntoResponse, ApiError> {
+    let ctx = context(&state, &tenant, who.0.as_ref(), None, &headers).await?;
+    let request = state
+        .kb
+        .download_file(
+            &state.objects,
+            FileReader::Help(&ctx),
+            path_id::<ArticleId>(&id)?,
+            path_id::<ArticleFileId>(&file)?,
+        )
+        .await?;
+    Ok((
+        StatusCode::FOUND,
+        [
+            (LOCATION, request.url),
+            (CACHE_CONTROL, "no-store".to_owned()),
+        ],
+    ))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

@@ -10,6 +10,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method};
 use std::sync::Arc;
+use switchboard_aws::objects::S3Objects;
 use switchboard_domain::DomainError;
 use switchboard_domain::accounts::permissions::Principal;
 use switchboard_domain::kb::help_center::HelpContext;
@@ -23,6 +24,8 @@ mod views;
 
 pub struct Services {
     pub kb: KbService,
+    /// Articles' files, in the attachments bucket.
+    pub objects: S3Objects,
 }
 
 pub type AppState = Api<Services>;
@@ -45,6 +48,11 @@ pub fn routes() -> Routes<Arc<AppState>> {
             "/v1/help/{tenant}/articles/{id}/votes",
             h::vote,
         )
+        .add(
+            Method::GET,
+            "/v1/help/{tenant}/articles/{id}/files/{file}",
+            h::file,
+        )
         .add(Method::GET, "/v1/help/{tenant}/search", h::search)
         .add(Method::POST, "/v1/help/{tenant}/suggest", h::suggest)
 }
@@ -55,6 +63,7 @@ pub fn routes() -> Routes<Arc<AppState>> {
     handlers::section,
     handlers::article,
     handlers::vote,
+    handlers::file,
     handlers::search,
     handlers::suggest
 ))]

@@ -8,11 +8,13 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::Method;
 use std::sync::Arc;
+use switchboard_aws::objects::S3Objects;
 use switchboard_http::routes::Routes;
 use switchboard_wiring::Api;
 use switchboard_wiring::services::KbService;
 
 mod articles;
+mod files;
 mod input;
 mod structure;
 mod tickets;
@@ -22,6 +24,8 @@ mod views;
 /// authenticates their requests.
 pub struct Services {
     pub kb: KbService,
+    /// Articles' files, in the attachments bucket.
+    pub objects: S3Objects,
 }
 
 pub type AppState = Api<Services>;
@@ -79,6 +83,13 @@ pub fn routes() -> Routes<Arc<AppState>> {
             "/v1/kb/articles/{id}/translations/{locale}/revisions/{revision}/restore",
             a::restore,
         )
+        .add(Method::GET, "/v1/kb/articles/{id}/files", files::list)
+        .add(Method::POST, "/v1/kb/articles/{id}/files", files::upload)
+        .add(
+            Method::GET,
+            "/v1/kb/articles/{id}/files/{file}",
+            files::open,
+        )
         .add(Method::GET, "/v1/kb/search", a::search)
         .add(Method::GET, "/v1/kb/insights", tickets::insights)
         .add(
@@ -127,6 +138,9 @@ pub fn routes() -> Routes<Arc<AppState>> {
     articles::revisions,
     articles::restore,
     articles::search,
+    files::list,
+    files::upload,
+    files::open,
     tickets::insights,
     tickets::suggested,
     tickets::linked,

@@ -16,6 +16,8 @@ use switchboard_domain::attachments::attachment::{
     Attachment, DOWNLOAD_TTL, PresignedRequest, UPLOAD_TTL, Upload,
 };
 use switchboard_domain::attachments::ports::{ObjectStore, StoredObject};
+use switchboard_domain::kb::file::ArticleFile;
+use switchboard_domain::kb::ports::ArticleObjects;
 use switchboard_domain::kernel::ids::{JobId, TenantId, UserId};
 use switchboard_domain::privacy::ports::{ExportFiles, MailArchive};
 
@@ -215,6 +217,53 @@ impl ObjectStore for S3Objects {
             .await
             .map_err(sdk_error)?;
         Ok(())
+    }
+}
+
+impl ArticleObjects for S3Objects {
+    async fn presign_article_upload(
+        &self,
+        file: &ArticleFile,
+        ttl: jiff::SignedDuration,
+    ) -> StoreResult<PresignedRequest> {
+        let request = self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(objects::article_file(
+                file.tenant_id,
+                file.article_id,
+                file.id,
+            ))
+            .content_type(&file.content_type)
+            .content_length(i64::try_from(file.size).unwrap_or(i64::MAX))
+            .presigned(presigning(ttl)?)
+            .await
+            .map_err(sdk_error)?;
+        Ok(presigned("PUT", request, ttl))
+    }
+
+    async fn presign_article_download(
+        &self,
+        file: &ArticleFile,
+        disposition: &str,
+        ttl: jiff::SignedDuration,
+    ) -> StoreResult<PresignedRequest> {
+        let request = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(objects::article_file(
+                file.tenant_id,
+                file.article_id,
+                file.id,
+            ))
+            .response_content_disposition(disposition)
+            .response_content_type(&file.content_type)
+            .presigned(presigning(ttl)?)
+            .await
+            .map_err(sdk_error)?;
+        Ok(presigned("GET", request, ttl))
     }
 }
 

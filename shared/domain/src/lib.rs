@@ -21,8 +21,8 @@
 //! privacy          email, jobs, search (a person's export and erasure; the
 //!                  jobs worker's runner, which hands rebuilds to search)
 //! search           attachments, jobs (full-text search of tickets)
-//! kb               tickets (the knowledge base and help center; suggestions
-//!                  from a ticket's text)
+//! kb               attachments (the knowledge base and help center; its files
+//!                  as tickets' are; suggestions from a ticket's text)
 //! routing          email, realtime, webhooks, search, kb (the event router: all of them)
 //! ```
 //!

@@ -8,10 +8,11 @@ use switchboard_domain::kb::article::{
     Article, ArticleStatus, Revision, RevisionKind, Slug, Translation, TranslationSummary,
     Visibility,
 };
+use switchboard_domain::kb::file::ArticleFile;
 use switchboard_domain::kb::locale::Locale;
 use switchboard_domain::kb::structure::{Category, Labels, Section};
 use switchboard_domain::kernel::ids::{
-    ArticleId, CategoryId, RevisionId, SectionId, TenantId, UserId,
+    ArticleFileId, ArticleId, CategoryId, RevisionId, SectionId, TenantId, UserId,
 };
 
 use super::KeyAttrs;
@@ -331,4 +332,54 @@ pub struct LinksItem {
     pub key: KeyAttrs,
     pub entity: String,
     pub articles: Vec<ArticleId>,
+}
+
+/// An article's image or file, in the article's partition.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ArticleFileItem {
+    #[serde(flatten)]
+    pub key: KeyAttrs,
+    pub entity: String,
+    pub id: ArticleFileId,
+    pub tenant_id: TenantId,
+    pub article_id: ArticleId,
+    pub filename: String,
+    pub content_type: String,
+    pub size: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uploaded_by: Option<UserId>,
+    pub created_at: Timestamp,
+}
+
+impl From<&ArticleFile> for ArticleFileItem {
+    fn from(f: &ArticleFile) -> Self {
+        Self {
+            key: keys::kb_file(f.tenant_id, f.article_id, f.id).into(),
+            entity: "kb_file".into(),
+            id: f.id,
+            tenant_id: f.tenant_id,
+            article_id: f.article_id,
+            filename: f.filename.clone(),
+            content_type: f.content_type.clone(),
+            size: f.size,
+            uploaded_by: f.uploaded_by,
+            created_at: f.created_at,
+        }
+    }
+}
+
+impl From<ArticleFileItem> for ArticleFile {
+    fn from(i: ArticleFileItem) -> Self {
+        Self {
+            id: i.id,
+            tenant_id: i.tenant_id,
+            article_id: i.article_id,
+            filename: i.filename,
+            content_type: i.content_type,
+            size: i.size,
+            uploaded_by: i.uploaded_by,
+            created_at: i.created_at,
+        }
+    }
 }

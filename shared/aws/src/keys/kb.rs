@@ -9,7 +9,7 @@ use jiff::civil::Date;
 use switchboard_domain::kb::article::Slug;
 use switchboard_domain::kb::locale::Locale;
 use switchboard_domain::kernel::ids::{
-    ArticleId, CategoryId, EventId, RevisionId, SectionId, TenantId, TicketId,
+    ArticleFileId, ArticleId, CategoryId, EventId, RevisionId, SectionId, TenantId, TicketId,
 };
 
 use super::{Key, t};
@@ -82,6 +82,14 @@ pub fn kb_revisions_prefix(locale: &Locale) -> String {
 pub fn kb_vote(tenant: TenantId, id: ArticleId, voter: &str) -> Key {
     Key::new(kb_article_pk(tenant, id), format!("VOTE#{voter}"))
 }
+
+/// An article's image or file.
+pub fn kb_file(tenant: TenantId, id: ArticleId, file: ArticleFileId) -> Key {
+    Key::new(kb_article_pk(tenant, id), format!("F#{}", file.ulid()))
+}
+
+/// The sort-key prefix of an article's files.
+pub const KB_FILE_PREFIX: &str = "F#";
 
 pub fn kb_stats(tenant: TenantId, id: ArticleId) -> Key {
     Key::new(kb_article_pk(tenant, id), "STATS")

@@ -568,6 +568,20 @@ pub mod objects {
         format!("tenants/{}/uploads/{}", tenant.ulid(), id.ulid())
     }
 
+    /// A knowledge base article's image or file.
+    pub fn article_file(
+        tenant: TenantId,
+        article: switchboard_domain::kernel::ids::ArticleId,
+        id: switchboard_domain::kernel::ids::ArticleFileId,
+    ) -> String {
+        format!(
+            "tenants/{}/kb/{}/{}",
+            tenant.ulid(),
+            article.ulid(),
+            id.ulid()
+        )
+    }
+
     pub fn attachment(tenant: TenantId, ticket: TicketId, id: AttachmentId) -> String {
         format!(
             "tenants/{}/tickets/{}/{}",

@@ -10,23 +10,23 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use switchboard_domain::StoreError;
 use switchboard_domain::kb::article::{Article, Revision, Slug, Translation};
+use switchboard_domain::kb::file::ArticleFile;
 use switchboard_domain::kb::locale::Locale;
 use switchboard_domain::kb::ports::{
-    ArticleStats, ArticleStore, ArticleWrite, FeedbackStore, InsightRow, KbSettingsStore,
-    StructureStore, VoteOutcome,
+    ArticleFileStore, ArticleStats, ArticleStore, ArticleWrite, KbSettingsStore, StructureStore,
 };
 use switchboard_domain::kb::settings::KbSettings;
 use switchboard_domain::kb::structure::{Category, Section};
 use switchboard_domain::kernel::error::{Conflict, StoreResult};
 use switchboard_domain::kernel::events::DomainEvent;
 use switchboard_domain::kernel::ids::{
-    ArticleId, CategoryId, EventId, RevisionId, SectionId, TenantId, TicketId,
+    ArticleFileId, ArticleId, CategoryId, RevisionId, SectionId, TenantId,
 };
 use switchboard_domain::kernel::pagination::{Page, PageRequest};
 
 use super::{DynamoStore, Item, build_error, from_item, sdk_error, to_item};
 use crate::items::{
-    ArticleItem, CategoryItem, KeyAttrs, LinksItem, RevisionItem, SectionItem, SlugClaimItem,
+    ArticleFileItem, ArticleItem, CategoryItem, KeyAttrs, RevisionItem, SectionItem, SlugClaimItem,
     TranslationItem,
 };
 use crate::keys::{self, Key, attr, index};
@@ -41,7 +41,7 @@ struct SettingsItem {
 }
 
 /// A count read back (absent attributes are zero).
-fn count(item: &Item, name: &str) -> u64 {
+pub(super) fn count(item: &Item, name: &str) -> u64 {
     item.get(name)
         .and_then(|v| v.as_n().ok())
         .and_then(|n| n.parse::<i64>().ok())
@@ -51,14 +51,14 @@ fn count(item: &Item, name: &str) -> u64 {
 /// How long a day's insights are kept (the longest range read, and some).
 const INSIGHT_DAYS: i64 = 400;
 
-fn insight_expiry(day: Date) -> i64 {
+pub(super) fn insight_expiry(day: Date) -> i64 {
     day.to_zoned(jiff::tz::TimeZone::UTC)
         .map(|z| z.timestamp().as_second())
         .unwrap_or(0)
         + INSIGHT_DAYS * 86_400
 }
 
-fn stats_of(item: &Item) -> ArticleStats {
+pub(super) fn stats_of(item: &Item) -> ArticleStats {
     ArticleStats {
         views: count(item, "views"),
         helpful: count(item, "helpful"),
@@ -69,7 +69,12 @@ fn stats_of(item: &Item) -> ArticleStats {
 impl DynamoStore {
     /// An `ADD` of each `(attribute, amount)` to the item at `key`, which
     /// the table deletes at `expires` (epoch seconds) when given.
-    fn add(&self, key: &Key, amounts: &[(&str, i64)], expires: Option<i64>) -> StoreResult<Update> {
+    pub(super) fn add(
+        &self,
+        key: &Key,
+        amounts: &[(&str, i64)],
+        expires: Option<i64>,
+    ) -> StoreResult<Update> {
         let mut update = Update::builder()
             .table_name(self.table())
             .set_key(Some(Self::key_attrs(key)));
@@ -108,7 +113,7 @@ impl DynamoStore {
         Ok(delete)
     }
 
-    async fn add_now(
+    pub(super) async fn add_now(
         &self,
         key: &Key,
         amounts: &[(&str, i64)],
@@ -508,286 +513,37 @@ impl ArticleStore for DynamoStore {
     }
 }
 
-/// A mark that an event was counted.
-#[derive(Debug, Serialize, Deserialize)]
-struct CountedMark {
-    #[serde(flatten)]
-    key: KeyAttrs,
-    entity: String,
-}
+impl ArticleFileStore for DynamoStore {
+    async fn put_article_file(&self, file: &ArticleFile) -> StoreResult<()> {
+        let put = self.put_new(&ArticleFileItem::from(file))?;
+        self.transact(vec![put], |_| StoreError::ConditionFailed)
+            .await
+    }
 
-#[derive(Debug, Serialize, Deserialize)]
-struct VoteItem {
-    #[serde(flatten)]
-    key: KeyAttrs,
-    entity: String,
-    helpful: bool,
-    /// The day the vote counts on.
-    day: Date,
-}
-
-impl FeedbackStore for DynamoStore {
-    async fn vote(
+    async fn article_file(
         &self,
         tenant: TenantId,
         article: ArticleId,
-        voter: &str,
-        helpful: bool,
-        day: Date,
-    ) -> StoreResult<VoteOutcome> {
-        let key = keys::kb_vote(tenant, article, voter);
-        let (gain, lose) = if helpful {
-            ("helpful", "unhelpful")
-        } else {
-            ("unhelpful", "helpful")
-        };
-        // The vote keeps the day it was counted on: a changed mind takes
-        // the count back from that day's row, so no day goes below zero.
-        let vote = |expected: Option<bool>| -> StoreResult<TransactWriteItem> {
-            let item = to_item(&VoteItem {
-                key: key.clone().into(),
-                entity: "kb_vote".into(),
-                helpful,
-                day,
-            })?;
-            Ok(match expected {
-                None => self.put(item, Some("attribute_not_exists(PK)"))?,
-                Some(before) => {
-                    let mut w = self.put(item, Some("helpful = :before"))?;
-                    if let Some(put) = w.put.as_mut() {
-                        put.expression_attribute_values = Some(HashMap::from([(
-                            ":before".to_owned(),
-                            AttributeValue::Bool(before),
-                        )]));
-                    }
-                    w
-                }
-            })
-        };
-        let update = |key: Key, amounts: &[(&str, i64)], on: Option<Date>| {
-            self.add(&key, amounts, on.map(insight_expiry))
-                .map(|u| TransactWriteItem::builder().update(u).build())
-        };
-        let first = vec![
-            vote(None)?,
-            update(keys::kb_stats(tenant, article), &[(gain, 1)], None)?,
-            update(
-                keys::kb_day_article(tenant, day, article),
-                &[(gain, 1)],
-                Some(day),
-            )?,
-        ];
-        match self.transact(first, |_| StoreError::ConditionFailed).await {
-            Ok(()) => return Ok(VoteOutcome::Counted),
-            Err(StoreError::ConditionFailed) => {}
-            Err(e) => return Err(e),
-        }
-        let before = self.get::<VoteItem>(&key).await?;
-        match before {
-            Some(b) if b.helpful == helpful => Ok(VoteOutcome::Unchanged),
-            Some(b) => {
-                let mut change = vec![
-                    vote(Some(b.helpful))?,
-                    update(
-                        keys::kb_stats(tenant, article),
-                        &[(gain, 1), (lose, -1)],
-                        None,
-                    )?,
-                ];
-                if b.day == day {
-                    change.push(update(
-                        keys::kb_day_article(tenant, day, article),
-                        &[(gain, 1), (lose, -1)],
-                        Some(day),
-                    )?);
-                } else {
-                    change.push(update(
-                        keys::kb_day_article(tenant, day, article),
-                        &[(gain, 1)],
-                        Some(day),
-                    )?);
-                    change.push(update(
-                        keys::kb_day_article(tenant, b.day, article),
-                        &[(lose, -1)],
-                        Some(b.day),
-                    )?);
-                }
-                self.transact(change, |_| StoreError::ConditionFailed)
-                    .await?;
-                Ok(VoteOutcome::Changed)
-            }
-            // Gone between the two writes: a retry counts it.
-            None => Err(StoreError::Unavailable("a vote changed meanwhile".into())),
-        }
-    }
-
-    async fn count_view(&self, tenant: TenantId, article: ArticleId, day: Date) -> StoreResult<()> {
-        let amounts = [("views", 1)];
-        let (total, daily) = (
-            keys::kb_stats(tenant, article),
-            keys::kb_day_article(tenant, day, article),
-        );
-        futures::try_join!(
-            self.add_now(&total, &amounts, None),
-            self.add_now(&daily, &amounts, Some(insight_expiry(day))),
-        )?;
-        Ok(())
-    }
-
-    async fn count_search(
-        &self,
-        tenant: TenantId,
-        query: &str,
-        found: bool,
-        day: Date,
-    ) -> StoreResult<()> {
-        if found {
-            return self
-                .add_now(
-                    &keys::kb_day(tenant, day),
-                    &[("searches", 1)],
-                    Some(insight_expiry(day)),
-                )
-                .await;
-        }
-        let (daily, unanswered) = (
-            keys::kb_day(tenant, day),
-            keys::kb_day_unanswered(tenant, day, query),
-        );
-        futures::try_join!(
-            self.add_now(
-                &daily,
-                &[("searches", 1), ("unanswered", 1)],
-                Some(insight_expiry(day))
-            ),
-            self.add_now(&unanswered, &[("count", 1)], Some(insight_expiry(day))),
-        )?;
-        Ok(())
-    }
-
-    async fn count_solved_with_article(
-        &self,
-        tenant: TenantId,
-        ticket: TicketId,
-        event: EventId,
-        day: Date,
-    ) -> StoreResult<bool> {
-        let mark = to_item(&CountedMark {
-            key: keys::kb_solved_mark(tenant, ticket, event).into(),
-            entity: "kb_solved".into(),
-        })?;
-        let writes = vec![
-            self.put(mark, Some("attribute_not_exists(PK)"))?,
-            TransactWriteItem::builder()
-                .update(self.add(
-                    &keys::kb_day(tenant, day),
-                    &[("solvedWithArticle", 1)],
-                    Some(insight_expiry(day)),
-                )?)
-                .build(),
-        ];
-        match self.transact(writes, |_| StoreError::ConditionFailed).await {
-            Ok(()) => Ok(true),
-            Err(StoreError::ConditionFailed) => Ok(false),
-            Err(e) => Err(e),
-        }
-    }
-
-    async fn article_stats(&self, tenant: TenantId, id: ArticleId) -> StoreResult<ArticleStats> {
-        let key = keys::kb_stats(tenant, id);
-        let found = self.batch_get(std::slice::from_ref(&key)).await?;
-        Ok(found
-            .get(&(key.pk, key.sk))
-            .map(stats_of)
-            .unwrap_or_default())
-    }
-
-    async fn insights(
-        &self,
-        tenant: TenantId,
-        from: Date,
-        to: Date,
-    ) -> StoreResult<Vec<InsightRow>> {
-        let query = self
-            .client()
-            .query()
-            .table_name(self.table())
-            .key_condition_expression("PK = :pk AND SK BETWEEN :from AND :to")
-            .expression_attribute_values(":pk", AttributeValue::S(keys::kb_insights_pk(tenant)))
-            .expression_attribute_values(":from", AttributeValue::S(format!("{from}#")))
-            .expression_attribute_values(":to", AttributeValue::S(format!("{to}#~")));
-        let items = Self::query_all(query).await?;
-        let mut rows = Vec::with_capacity(items.len());
-        for item in items {
-            let Some(sk) = item.get(attr::SK).and_then(|v| v.as_s().ok()) else {
-                continue;
-            };
-            let mut parts = sk.splitn(3, '#');
-            let (Some(day), Some(kind)) = (parts.next(), parts.next()) else {
-                continue;
-            };
-            let Ok(day) = day.parse::<Date>() else {
-                continue;
-            };
-            let rest = parts.next().unwrap_or_default();
-            rows.push(match kind {
-                "DAY" => InsightRow::Day {
-                    day,
-                    searches: count(&item, "searches"),
-                    unanswered: count(&item, "unanswered"),
-                    solved_with_article: count(&item, "solvedWithArticle"),
-                },
-                "A" => {
-                    let Ok(article_id) = format!("{}_{rest}", ArticleId::PREFIX).parse() else {
-                        continue;
-                    };
-                    InsightRow::Article {
-                        day,
-                        article_id,
-                        stats: stats_of(&item),
-                    }
-                }
-                "Q" => InsightRow::Unanswered {
-                    day,
-                    query: rest.to_owned(),
-                    count: count(&item, "count"),
-                },
-                _ => continue,
-            });
-        }
-        Ok(rows)
-    }
-
-    async fn linked_articles(
-        &self,
-        tenant: TenantId,
-        ticket: TicketId,
-    ) -> StoreResult<Vec<ArticleId>> {
+        id: ArticleFileId,
+    ) -> StoreResult<Option<ArticleFile>> {
         Ok(self
-            .get::<LinksItem>(&keys::kb_links(tenant, ticket))
+            .get::<ArticleFileItem>(&keys::kb_file(tenant, article, id))
             .await?
-            .map(|i| i.articles)
-            .unwrap_or_default())
+            .map(ArticleFile::from))
     }
 
-    async fn set_linked_articles(
+    async fn article_files(
         &self,
         tenant: TenantId,
-        ticket: TicketId,
-        articles: &[ArticleId],
-    ) -> StoreResult<()> {
-        let key = keys::kb_links(tenant, ticket);
-        if articles.is_empty() {
-            return self.delete_if_present(&key).await;
-        }
-        self.put_one(
-            to_item(&LinksItem {
-                key: key.into(),
-                entity: "kb_links".into(),
-                articles: articles.to_vec(),
-            })?,
-            None,
+        article: ArticleId,
+    ) -> StoreResult<Vec<ArticleFile>> {
+        self.query_partition(
+            &keys::kb_article_partition(tenant, article),
+            keys::KB_FILE_PREFIX,
         )
-        .await
+        .await?
+        .into_iter()
+        .map(|i| from_item::<ArticleFileItem>(i).map(ArticleFile::from))
+        .collect()
     }
 }

@@ -7,6 +7,7 @@ mod attachments;
 mod email;
 mod jobs;
 mod kb;
+mod kb_feedback;
 mod kernel;
 mod limits;
 mod notifications;

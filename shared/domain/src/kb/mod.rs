@@ -7,6 +7,8 @@
 pub mod arranging;
 pub mod article;
 pub mod events;
+pub mod file;
+pub mod files;
 pub mod finding;
 pub mod help_center;
 pub mod insights;

@@ -4,13 +4,17 @@
 use jiff::Timestamp;
 use jiff::civil::Date;
 
+use crate::attachments::attachment::PresignedRequest;
 use crate::kb::article::{Article, Revision, Slug, Translation, Visibility};
+use crate::kb::file::ArticleFile;
 use crate::kb::locale::Locale;
 use crate::kb::settings::KbSettings;
 use crate::kb::structure::{Category, Section};
 use crate::kernel::error::StoreResult;
 use crate::kernel::events::DomainEvent;
-use crate::kernel::ids::{ArticleId, CategoryId, EventId, SectionId, TenantId, TicketId};
+use crate::kernel::ids::{
+    ArticleFileId, ArticleId, CategoryId, EventId, SectionId, TenantId, TicketId,
+};
 use crate::kernel::pagination::{Page, PageRequest};
 
 #[trait_variant::make(Send)]
@@ -325,4 +329,42 @@ pub trait ArticleIndex: Send + Sync {
         tenant: TenantId,
         query: &ArticleQuery,
     ) -> StoreResult<ArticleHits>;
+}
+
+/// Articles' files on the table (in the article's partition).
+#[trait_variant::make(Send)]
+pub trait ArticleFileStore: Send + Sync {
+    async fn put_article_file(&self, file: &ArticleFile) -> StoreResult<()>;
+
+    async fn article_file(
+        &self,
+        tenant: TenantId,
+        article: ArticleId,
+        id: ArticleFileId,
+    ) -> StoreResult<Option<ArticleFile>>;
+
+    async fn article_files(
+        &self,
+        tenant: TenantId,
+        article: ArticleId,
+    ) -> StoreResult<Vec<ArticleFile>>;
+}
+
+/// Articles' files in the bucket: requests the client makes itself.
+#[trait_variant::make(Send)]
+pub trait ArticleObjects: Send + Sync {
+    /// A PUT bound to the file's key, exact size and type, and expiry.
+    async fn presign_article_upload(
+        &self,
+        file: &ArticleFile,
+        ttl: jiff::SignedDuration,
+    ) -> StoreResult<PresignedRequest>;
+
+    /// A short-lived GET that serves the file under `disposition`.
+    async fn presign_article_download(
+        &self,
+        file: &ArticleFile,
+        disposition: &str,
+        ttl: jiff::SignedDuration,
+    ) -> StoreResult<PresignedRequest>;
 }

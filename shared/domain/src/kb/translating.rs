@@ -79,7 +79,7 @@ where
             (_, false) => (RevisionKind::Saved, true),
         };
         let revision = Revision {
-            id: RevisionId::new(),
+            id: next_revision(current.as_ref()),
             tenant_id: article.tenant_id,
             article_id: id,
             locale: locale.clone(),
@@ -273,7 +273,7 @@ where
             .ok_or(DomainError::NotFound)?;
         let current = self.store().translation(tenant, id, &locale).await?;
         let restored = Revision {
-            id: RevisionId::new(),
+            id: next_revision(current.as_ref()),
             kind: RevisionKind::Restored,
             author_id: principal.user_id(),
             created_at: now,
@@ -335,5 +335,21 @@ where
             })
             .await?;
         Ok(next)
+    }
+}
+
+/// A new revision's id, after every revision the translation has (ids
+/// made within one millisecond would otherwise sort at random, and the
+/// history reads newest first by id).
+fn next_revision(current: Option<&Translation>) -> RevisionId {
+    let id = RevisionId::new().ulid();
+    let latest = current
+        .into_iter()
+        .flat_map(|t| std::iter::once(t.revision_id).chain(t.draft))
+        .map(|r| r.ulid())
+        .max();
+    match latest {
+        Some(l) if id <= l => RevisionId::from_ulid(l.increment().unwrap_or(id)),
+        _ => RevisionId::from_ulid(id),
     }
 }

@@ -225,3 +225,8 @@ prefixed_id!(
     RevisionId,
     "rev"
 );
+prefixed_id!(
+    /// An image or file of a knowledge base article.
+    ArticleFileId,
+    "kbf"
+);

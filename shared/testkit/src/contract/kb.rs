@@ -7,17 +7,18 @@ use switchboard_domain::kb::article::{
     Article, ArticleStatus, Revision, RevisionKind, Slug, Translation, TranslationSummary,
     Visibility,
 };
+use switchboard_domain::kb::file::ArticleFile;
 use switchboard_domain::kb::locale::Locale;
 use switchboard_domain::kb::ports::{
-    ArticleStore, ArticleWrite, FeedbackStore, InsightRow, KbSettingsStore, StructureStore,
-    VoteOutcome,
+    ArticleFileStore, ArticleStore, ArticleWrite, FeedbackStore, InsightRow, KbSettingsStore,
+    StructureStore, VoteOutcome,
 };
 use switchboard_domain::kb::settings::KbSettings;
 use switchboard_domain::kb::structure::{Category, Label, Labels, Section};
 use switchboard_domain::kernel::error::Conflict;
 use switchboard_domain::kernel::events::{Actor, DomainEvent, EventType, Subject};
 use switchboard_domain::kernel::ids::{
-    ArticleId, CategoryId, RevisionId, SectionId, TenantId, TicketId,
+    ArticleFileId, ArticleId, CategoryId, RevisionId, SectionId, TenantId, TicketId,
 };
 use switchboard_domain::kernel::pagination::PageRequest;
 
@@ -235,7 +236,7 @@ where
 /// position and last change; deletion takes the slugs along.
 pub async fn kb_articles_are_written_whole<S, O>(store: &S, outbox: &O)
 where
-    S: TenantStore + StructureStore + ArticleStore,
+    S: TenantStore + StructureStore + ArticleStore + ArticleFileStore,
     O: Outbox,
 {
     let (tenant, _) = signed_up(store).await;
@@ -334,7 +335,8 @@ where
 
     // A new revision as a draft, then revisions newest first.
     let mut draft = ar.clone();
-    draft.id = RevisionId::new();
+    // Later than the first (ids made in one millisecond sort at random).
+    draft.id = RevisionId::from_ulid(ar.id.ulid().increment().unwrap());
     draft.kind = RevisionKind::Draft;
     draft.body = "newer".into();
     let mut pending = at.clone();
@@ -371,8 +373,35 @@ where
         .unwrap();
     assert_eq!(found, vec![pending]);
 
-    // Deleted, its slug is free again.
+    // Its files, in its partition.
+    let file = ArticleFile {
+        id: ArticleFileId::new(),
+        tenant_id: t,
+        article_id: a.id,
+        filename: "diagram.png".into(),
+        content_type: "image/png".into(),
+        size: 2048,
+        uploaded_by: None,
+        created_at: now(),
+    };
+    store.put_article_file(&file).await.expect("a file");
+    assert_error(
+        store.put_article_file(&file).await,
+        &StoreError::ConditionFailed,
+    );
+    assert_eq!(
+        store.article_file(t, a.id, file.id).await.unwrap(),
+        Some(file.clone())
+    );
+    assert_eq!(store.article_file(t, b.id, file.id).await.unwrap(), None);
+    assert_eq!(
+        store.article_files(t, a.id).await.unwrap(),
+        vec![file.clone()]
+    );
+
+    // Deleted, its slug is free again, and its files are gone.
     store.delete_article(&next, &[]).await.expect("deleted");
+    assert!(store.article_files(t, a.id).await.unwrap().is_empty());
     assert_eq!(store.article(t, a.id).await.unwrap(), None);
     assert_eq!(
         store

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use jiff::civil::Date;
 use switchboard_domain::StoreError;
 use switchboard_domain::kb::article::{Article, Revision, Slug, Translation};
+use switchboard_domain::kb::file::ArticleFile;
 use switchboard_domain::kb::locale::Locale;
 use switchboard_domain::kb::ports::{
     ArticleStats, ArticleStore, ArticleWrite, FeedbackStore, InsightRow, KbSettingsStore,
@@ -17,7 +18,7 @@ use switchboard_domain::kb::structure::{Category, Section};
 use switchboard_domain::kernel::error::{Conflict, StoreResult};
 use switchboard_domain::kernel::events::DomainEvent;
 use switchboard_domain::kernel::ids::{
-    ArticleId, CategoryId, EventId, RevisionId, SectionId, TenantId, TicketId,
+    ArticleFileId, ArticleId, CategoryId, EventId, RevisionId, SectionId, TenantId, TicketId,
 };
 use switchboard_domain::kernel::pagination::{Page, PageRequest};
 
@@ -46,6 +47,7 @@ pub struct KbState {
     pub day_articles: BTreeMap<(TenantId, Date, ArticleId), ArticleStats>,
     pub unanswered: BTreeMap<(TenantId, Date, String), u64>,
     pub links: BTreeMap<(TenantId, TicketId), Vec<ArticleId>>,
+    pub files: BTreeMap<(TenantId, ArticleId, ArticleFileId), ArticleFile>,
     /// The solving events counted.
     pub solved: std::collections::BTreeSet<(TenantId, TicketId, EventId)>,
 }
@@ -359,6 +361,12 @@ impl ArticleStore for MemoryStore {
                 .retain(|(t, a, _, _), _| !(*t == tenant && *a == id));
             s.kb.slugs
                 .retain(|(t, _, _), a| !(*t == tenant && *a == id));
+            // Votes, totals and files live in the article's partition too.
+            s.kb.votes
+                .retain(|(t, a, _), _| !(*t == tenant && *a == id));
+            s.kb.stats.remove(&(tenant, id));
+            s.kb.files
+                .retain(|(t, a, _), _| !(*t == tenant && *a == id));
             s.add_events(events);
             Ok(())
         })
@@ -582,5 +590,44 @@ pub fn apply_vote(stats: &mut ArticleStats, helpful: bool, outcome: VoteOutcome)
             *lose = lose.saturating_sub(1);
         }
         VoteOutcome::Unchanged => {}
+    }
+}
+
+impl switchboard_domain::kb::ports::ArticleFileStore for MemoryStore {
+    async fn put_article_file(&self, file: &ArticleFile) -> StoreResult<()> {
+        self.enter("put_article_file")?;
+        self.write(|s| {
+            let key = (file.tenant_id, file.article_id, file.id);
+            if s.kb.files.contains_key(&key) {
+                return Err(StoreError::ConditionFailed);
+            }
+            s.kb.files.insert(key, file.clone());
+            Ok(())
+        })
+    }
+
+    async fn article_file(
+        &self,
+        tenant: TenantId,
+        article: ArticleId,
+        id: ArticleFileId,
+    ) -> StoreResult<Option<ArticleFile>> {
+        self.enter("article_file")?;
+        Ok(self.read(|s| s.kb.files.get(&(tenant, article, id)).cloned()))
+    }
+
+    async fn article_files(
+        &self,
+        tenant: TenantId,
+        article: ArticleId,
+    ) -> StoreResult<Vec<ArticleFile>> {
+        self.enter("article_files")?;
+        Ok(self.read(|s| {
+            s.kb.files
+                .iter()
+                .filter(|((t, a, _), _)| *t == tenant && *a == article)
+                .map(|(_, f)| f.clone())
+                .collect()
+        }))
     }
 }

@@ -2,6 +2,7 @@
 //! them at, presigned requests as fake URLs.
 
 use std::collections::BTreeMap;
+use switchboard_domain::kb::file::ArticleFile;
 use switchboard_domain::kernel::error::StoreResult;
 
 use jiff::Timestamp;
@@ -85,6 +86,55 @@ impl MemoryObjects {
         self.clock
             .as_ref()
             .map_or_else(Timestamp::now, TestClock::now)
+    }
+}
+
+pub fn article_file_key(f: &ArticleFile) -> String {
+    format!(
+        "tenants/{}/kb/{}/{}",
+        f.tenant_id.ulid(),
+        f.article_id.ulid(),
+        f.id.ulid()
+    )
+}
+
+impl switchboard_domain::kb::ports::ArticleObjects for MemoryObjects {
+    async fn presign_article_upload(
+        &self,
+        file: &ArticleFile,
+        ttl: jiff::SignedDuration,
+    ) -> StoreResult<PresignedRequest> {
+        let expires_at = self.now() + ttl;
+        self.files.call(|_| PresignedRequest {
+            method: "PUT".into(),
+            url: format!(
+                "memory://attachments/{}?expires={expires_at}",
+                article_file_key(file)
+            ),
+            headers: vec![
+                ("content-length".into(), file.size.to_string()),
+                ("content-type".into(), file.content_type.clone()),
+            ],
+            expires_at,
+        })
+    }
+
+    async fn presign_article_download(
+        &self,
+        file: &ArticleFile,
+        disposition: &str,
+        ttl: jiff::SignedDuration,
+    ) -> StoreResult<PresignedRequest> {
+        let expires_at = self.now() + ttl;
+        self.files.call(|_| PresignedRequest {
+            method: "GET".into(),
+            url: format!(
+                "memory://attachments/{}?disposition={disposition}&expires={expires_at}",
+                article_file_key(file)
+            ),
+            headers: Vec::new(),
+            expires_at,
+        })
     }
 }
 

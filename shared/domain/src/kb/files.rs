@@ -1,0 +1,160 @@
+//! Images and files of articles, through the presigned flow tickets use:
+//! a writer declares a file (name, type, exact size) and gets a PUT bound
+//! to its key, size and type; readers get a short-lived GET after the
+//! same check as the article's (a public article's files to anyone, the
+//! others to those who may read the article). Markdown embeds a file by
+//! its help center address, `/v1/help/{tenant}/articles/{id}/files/{file}`.
+
+use jiff::Timestamp;
+
+use crate::DomainError;
+use crate::accounts::permissions::Principal;
+use crate::attachments::attachment::{
+    DOWNLOAD_TTL, PresignedRequest, UPLOAD_TTL, check_allowed, check_size, parse_content_type,
+    parse_filename,
+};
+use crate::attachments::service::UploadInput;
+use crate::kb::file::ArticleFile;
+use crate::kb::help_center::HelpContext;
+use crate::kb::ports::{
+    ArticleFileStore, ArticleObjects, ArticleStore, KbSettingsStore, StructureStore,
+};
+use crate::kb::service::{KnowledgeBase, require_staff};
+use crate::kernel::ids::{ArticleFileId, ArticleId};
+use crate::kernel::validation::Validator;
+
+/// The largest file an article takes (images, PDFs, short videos).
+pub const MAX_ARTICLE_FILE_BYTES: u64 = 20 * 1024 * 1024;
+/// How many files an article holds.
+pub const MAX_ARTICLE_FILES: usize = 50;
+
+/// A declared file and the PUT that uploads it.
+#[derive(Debug, Clone)]
+pub struct FileUpload {
+    pub file: ArticleFile,
+    pub upload: PresignedRequest,
+}
+
+/// Who asks for a file: a help center reader, or staff.
+pub enum FileReader<'a> {
+    Help(&'a HelpContext),
+    Staff(&'a Principal),
+}
+
+impl<S, I> KnowledgeBase<S, I>
+where
+    S: KbSettingsStore + StructureStore + ArticleStore + ArticleFileStore,
+{
+    /// Declares a file of an article (writers) and presigns its upload.
+    pub async fn upload_file<O: ArticleObjects>(
+        &self,
+        objects: &O,
+        principal: &Principal,
+        article: ArticleId,
+        input: UploadInput,
+        now: Timestamp,
+    ) -> Result<FileUpload, DomainError> {
+        let (article, _) = self.for_writing(principal, article).await?;
+        let mut v = Validator::new();
+        let name = v.field(
+            "filename",
+            parse_filename(input.filename.as_deref().unwrap_or_default()),
+        );
+        let content_type = v.field(
+            "contentType",
+            parse_content_type(input.content_type.as_deref().unwrap_or_default()),
+        );
+        let size = v.field(
+            "size",
+            check_size(
+                u64::try_from(input.size.unwrap_or(0)).unwrap_or(0),
+                MAX_ARTICLE_FILE_BYTES,
+            ),
+        );
+        if let (Some(n), Some(t)) = (&name, &content_type) {
+            v.field("filename", check_allowed(n, t));
+        }
+        v.finish()?;
+        let (Some(name), Some(content_type), Some(size)) = (name, content_type, size) else {
+            return Err(DomainError::Internal("a parsed field went missing".into()));
+        };
+        let tenant = article.tenant_id;
+        if self.store().article_files(tenant, article.id).await?.len() >= MAX_ARTICLE_FILES {
+            return Err(DomainError::field(
+                "size",
+                "limit_reached",
+                format!("an article holds at most {MAX_ARTICLE_FILES} files"),
+            ));
+        }
+        let file = ArticleFile {
+            id: ArticleFileId::new(),
+            tenant_id: tenant,
+            article_id: article.id,
+            filename: name.display,
+            content_type,
+            size,
+            uploaded_by: principal.user_id(),
+            created_at: now,
+        };
+        self.store().put_article_file(&file).await?;
+        let upload = objects.presign_article_upload(&file, UPLOAD_TTL).await?;
+        Ok(FileUpload { file, upload })
+    }
+
+    /// An article's files, for staff.
+    pub async fn files(
+        &self,
+        principal: &Principal,
+        article: ArticleId,
+    ) -> Result<Vec<ArticleFile>, DomainError> {
+        let article = self.article_for_staff(principal, article).await?;
+        Ok(self
+            .store()
+            .article_files(article.tenant_id, article.id)
+            .await?)
+    }
+
+    async fn article_for_staff(
+        &self,
+        principal: &Principal,
+        id: ArticleId,
+    ) -> Result<crate::kb::article::Article, DomainError> {
+        require_staff(principal).map_err(|_| DomainError::NotFound)?;
+        self.store()
+            .article(principal.tenant_id(), id)
+            .await?
+            .ok_or(DomainError::NotFound)
+    }
+
+    /// A short-lived GET of an article's file, for a reader who may read
+    /// the article (`NotFound` otherwise, as for an absent file).
+    pub async fn download_file<O: ArticleObjects>(
+        &self,
+        objects: &O,
+        reader: FileReader<'_>,
+        article: ArticleId,
+        file: ArticleFileId,
+    ) -> Result<PresignedRequest, DomainError> {
+        let tenant = match reader {
+            FileReader::Help(ctx) => {
+                self.store()
+                    .article(ctx.tenant.id, article)
+                    .await?
+                    .filter(|a| ctx.reader.may_read_published(a))
+                    .ok_or(DomainError::NotFound)?
+                    .tenant_id
+            }
+            FileReader::Staff(principal) => {
+                self.article_for_staff(principal, article).await?.tenant_id
+            }
+        };
+        let file = self
+            .store()
+            .article_file(tenant, article, file)
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        Ok(objects
+            .presign_article_download(&file, &file.disposition(), DOWNLOAD_TTL)
+            .await?)
+    }
+}

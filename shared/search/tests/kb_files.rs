@@ -1,0 +1,171 @@
+//! Articles' images and files: a writer declares one and gets an upload
+//! bound to it; readers get a short-lived download only where they may
+//! read the article.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod kb_support;
+
+use kb_support::desk;
+use switchboard_domain::DomainError;
+use switchboard_domain::attachments::service::UploadInput;
+use switchboard_domain::kb::article::{ArticleStatus, Visibility};
+use switchboard_domain::kb::files::FileReader;
+use switchboard_testkit::MemoryObjects;
+
+fn png(size: i64) -> UploadInput {
+    UploadInput {
+        filename: Some("../diagram.png".into()),
+        content_type: Some("image/png".into()),
+        size: Some(size),
+    }
+}
+
+#[tokio::test]
+async fn a_file_is_declared_by_a_writer_and_served_where_its_article_is_readable() {
+    let d = desk().await;
+    let objects = MemoryObjects::with_clock(d.clock.clone());
+    let draft = d
+        .article("Setup", "x", Visibility::Public, ArticleStatus::Draft)
+        .await;
+    let made =
+        d.kb.upload_file(&objects, d.owner(), draft, png(2_048), d.clock.now())
+            .await
+            .unwrap();
+    assert_eq!(made.file.filename, "diagram.png");
+    assert_eq!(made.upload.method, "PUT");
+    assert!(
+        made.upload
+            .headers
+            .contains(&("content-length".into(), "2048".into()))
+    );
+    assert_eq!(
+        made.file.path(d.acme.tenant.slug.as_str()),
+        format!(
+            "/v1/help/{}/articles/{draft}/files/{}",
+            d.acme.tenant.slug.as_str(),
+            made.file.id
+        )
+    );
+    assert!(made.file.disposition().starts_with("inline"));
+
+    // A draft's file: staff only.
+    let help = d.help(None, &[]).await;
+    let get = |reader| d.kb.download_file(&objects, reader, draft, made.file.id);
+    assert!(matches!(
+        get(FileReader::Help(&help)).await,
+        Err(DomainError::NotFound)
+    ));
+    let staff = get(FileReader::Staff(d.owner())).await.unwrap();
+    assert!(
+        staff.url.contains(&made.file.id.ulid().to_string()),
+        "{}",
+        staff.url
+    );
+    assert!(matches!(
+        get(FileReader::Staff(&d.acme.customer.principal)).await,
+        Err(DomainError::NotFound)
+    ));
+    // Published, anyone.
+    d.publish(draft).await;
+    let help = d.help(None, &[]).await;
+    let url =
+        d.kb.download_file(&objects, FileReader::Help(&help), draft, made.file.id)
+            .await
+            .unwrap()
+            .url;
+    assert!(url.contains("disposition=inline"), "{url}");
+
+    // An internal article's file is not the customers'.
+    let internal = d
+        .article(
+            "Runbook",
+            "x",
+            Visibility::Internal,
+            ArticleStatus::Published,
+        )
+        .await;
+    let secret =
+        d.kb.upload_file(&objects, d.owner(), internal, png(10), d.clock.now())
+            .await
+            .unwrap();
+    let customer = d.help(Some(&d.acme.customer.principal), &[]).await;
+    assert!(matches!(
+        d.kb.download_file(
+            &objects,
+            FileReader::Help(&customer),
+            internal,
+            secret.file.id
+        )
+        .await,
+        Err(DomainError::NotFound)
+    ));
+    // A file id of another article is not this one's.
+    assert!(matches!(
+        d.kb.download_file(&objects, FileReader::Help(&help), draft, secret.file.id)
+            .await,
+        Err(DomainError::NotFound)
+    ));
+    assert_eq!(d.kb.files(d.owner(), draft).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn bad_files_are_refused_by_field_and_only_writers_upload() {
+    let d = desk().await;
+    let objects = MemoryObjects::new();
+    let id = d
+        .article("Setup", "x", Visibility::Public, ArticleStatus::Published)
+        .await;
+    let fields = |e: DomainError| match e {
+        DomainError::Invalid(errors) => errors
+            .iter()
+            .map(|e| (e.field.clone(), e.code))
+            .collect::<Vec<_>>(),
+        other => panic!("{other:?}"),
+    };
+    let big =
+        d.kb.upload_file(
+            &objects,
+            d.owner(),
+            id,
+            png(21 * 1024 * 1024),
+            d.clock.now(),
+        )
+        .await;
+    assert_eq!(
+        fields(big.unwrap_err()),
+        vec![("size".to_owned(), "file_too_large")]
+    );
+    let exe = UploadInput {
+        filename: Some("setup.exe".into()),
+        content_type: Some("application/octet-stream".into()),
+        size: Some(10),
+    };
+    let exe =
+        d.kb.upload_file(&objects, d.owner(), id, exe, d.clock.now())
+            .await;
+    assert_eq!(
+        fields(exe.unwrap_err()),
+        vec![("filename".to_owned(), "file_type_not_allowed")]
+    );
+    let nothing =
+        d.kb.upload_file(
+            &objects,
+            d.owner(),
+            id,
+            UploadInput::default(),
+            d.clock.now(),
+        )
+        .await;
+    assert_eq!(fields(nothing.unwrap_err()).len(), 3);
+    let agent =
+        d.kb.upload_file(
+            &objects,
+            &d.acme.agent.principal,
+            id,
+            png(10),
+            d.clock.now(),
+        )
+        .await;
+    assert!(matches!(agent, Err(DomainError::Forbidden)));
+}
