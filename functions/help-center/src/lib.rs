@@ -88,5 +88,8 @@ async fn context(
         .unwrap_or_default();
     let mut asked: Vec<&str> = locale.into_iter().collect();
     asked.extend(accept_language(header));
-    state.kb.help_center(tenant, principal, &asked).await
+    state
+        .kb
+        .help_center(tenant, principal, &asked, jiff::Timestamp::now())
+        .await
 }

@@ -453,11 +453,13 @@ async fn votes_count_once_per_reader_and_views_and_empty_searches_reach_the_insi
 async fn an_unknown_help_center_is_not_found() {
     let d = desk().await;
     assert!(matches!(
-        d.kb.help_center("no-such-tenant", None, &[]).await,
+        d.kb.help_center("no-such-tenant", None, &[], d.clock.now())
+            .await,
         Err(DomainError::NotFound)
     ));
     assert!(matches!(
-        d.kb.help_center("Not A Slug!", None, &[]).await,
+        d.kb.help_center("Not A Slug!", None, &[], d.clock.now())
+            .await,
         Err(DomainError::NotFound)
     ));
 }
@@ -528,4 +530,27 @@ async fn a_ticket_solved_with_a_linked_article_is_counted_once() {
     let today = d.clock.now().to_zoned(jiff::tz::TimeZone::UTC).date();
     let insights = d.kb.insights(d.owner(), today, today).await.unwrap();
     assert_eq!(insights.totals.solved_with_article, 1);
+}
+
+#[tokio::test]
+async fn a_help_centers_settings_reach_readers_within_the_reuse_window() {
+    use switchboard_domain::kb::service::HELP_CENTER_TTL;
+    use switchboard_domain::kb::settings::SettingsInput;
+    let d = desk().await;
+    assert_eq!(d.help(None, &["de"]).await.locale.as_str(), "en");
+    d.kb.set_settings(
+        d.owner(),
+        SettingsInput {
+            default_locale: locale("en"),
+            locales: vec![locale("fr"), locale("de")],
+            editors: Vec::new(),
+        },
+        None,
+    )
+    .await
+    .unwrap();
+    // Reused within the window, read again after it.
+    assert_eq!(d.help(None, &["de"]).await.locale.as_str(), "en");
+    d.clock.advance(HELP_CENTER_TTL);
+    assert_eq!(d.help(None, &["de"]).await.locale.as_str(), "de");
 }

@@ -342,6 +342,30 @@ impl ArticleStore for DynamoStore {
             .map(Translation::from))
     }
 
+    async fn article_with_translations(
+        &self,
+        tenant: TenantId,
+        id: ArticleId,
+        locales: &[Locale],
+    ) -> StoreResult<Option<(Article, Vec<Translation>)>> {
+        let mut wanted: Vec<&Locale> = locales.iter().collect();
+        wanted.sort();
+        wanted.dedup();
+        let article = keys::kb_article(tenant, id);
+        let mut keys: Vec<Key> = vec![article.clone()];
+        keys.extend(wanted.iter().map(|l| keys::kb_translation(tenant, id, l)));
+        let mut found = self.batch_get(&keys).await?;
+        let Some(item) = found.remove(&(article.pk, article.sk)) else {
+            return Ok(None);
+        };
+        let texts = keys[1..]
+            .iter()
+            .filter_map(|k| found.remove(&(k.pk.clone(), k.sk.clone())))
+            .map(|i| from_item::<TranslationItem>(i).map(Translation::from))
+            .collect::<StoreResult<_>>()?;
+        Ok(Some((from_item::<ArticleItem>(item)?.into(), texts)))
+    }
+
     async fn translations(
         &self,
         tenant: TenantId,

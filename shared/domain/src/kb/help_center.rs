@@ -75,14 +75,25 @@ where
         slug: &str,
         principal: Option<&Principal>,
         asked: &[&str],
+        now: Timestamp,
     ) -> Result<HelpContext, DomainError> {
-        let slug = TenantSlug::parse(slug).map_err(|_| DomainError::NotFound)?;
-        let tenant = self
-            .store()
-            .tenant_by_slug(&slug)
-            .await?
-            .filter(Tenant::is_active)
-            .ok_or(DomainError::NotFound)?;
+        let (tenant, settings) = match self.remembered(slug, now) {
+            Some(known) => known,
+            None => {
+                let parsed = TenantSlug::parse(slug).map_err(|_| DomainError::NotFound)?;
+                let tenant = self
+                    .store()
+                    .tenant_by_slug(&parsed)
+                    .await?
+                    .ok_or(DomainError::NotFound)?;
+                let settings = self.settings_of(tenant.id).await?;
+                self.remember(slug, &tenant, &settings, now);
+                (tenant, settings)
+            }
+        };
+        if !tenant.is_active() {
+            return Err(DomainError::NotFound);
+        }
         // The help center shows what customers may read, whoever asks:
         // staff read internal articles through the staff API only, and an
         // integration's key is nobody here.
@@ -90,7 +101,6 @@ where
             Some(p) if p.user().is_some() => Reader::Customer,
             _ => Reader::Anonymous,
         };
-        let settings = self.settings_of(tenant.id).await?;
         let locale = negotiate(asked, &settings.locales)
             .cloned()
             .unwrap_or_else(|| settings.default_locale.clone());
@@ -182,18 +192,18 @@ where
             }
         };
         let id = id.ok_or(DomainError::NotFound)?;
-        let article = self
+        // The article with the two texts it may be served in, in one read.
+        let locales = [ctx.locale.clone(), ctx.settings.default_locale.clone()];
+        let (article, texts) = self
             .store()
-            .article(tenant, id)
+            .article_with_translations(tenant, id, &locales)
             .await?
-            .filter(|a| ctx.reader.may_read_published(a))
+            .filter(|(a, _)| ctx.reader.may_read_published(a))
             .ok_or(DomainError::NotFound)?;
         let (locale, fallback) = ctx.locale_of(&article).ok_or(DomainError::NotFound)?;
-        let translation = self
-            .store()
-            .translation(tenant, id, locale)
-            .await?
-            .filter(|t| t.live)
+        let translation = texts
+            .into_iter()
+            .find(|t| &t.locale == locale && t.live)
             .ok_or(DomainError::NotFound)?;
         // A count that fails costs a view in the insights, never the read.
         if let Err(e) = self

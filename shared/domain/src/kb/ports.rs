@@ -117,6 +117,15 @@ pub trait ArticleStore: Send + Sync {
         locale: &Locale,
     ) -> StoreResult<Option<Translation>>;
 
+    /// The article and its translations of `locales` that exist, in one
+    /// read (`None`: no such article).
+    async fn article_with_translations(
+        &self,
+        tenant: TenantId,
+        id: ArticleId,
+        locales: &[Locale],
+    ) -> StoreResult<Option<(Article, Vec<Translation>)>>;
+
     /// The translations of `locales` that exist (one read).
     async fn translations(
         &self,

@@ -2,8 +2,13 @@
 //! and the settings they all start from. Staff write and read through a
 //! [`Principal`]; the help center reads as a [`Reader`](crate::kb::article::Reader).
 
+use std::collections::HashMap;
+
+use jiff::{SignedDuration, Timestamp};
+
 use crate::DomainError;
 use crate::accounts::permissions::{Action, Principal};
+use crate::accounts::tenant::Tenant;
 use crate::accounts::user::Role;
 use crate::kb::ports::KbSettingsStore;
 use crate::kb::settings::{KbSettings, SettingsInput};
@@ -15,7 +20,18 @@ pub struct KnowledgeBase<S, I> {
     /// Keys the digests votes are kept under (a secret of the deployment,
     /// so a digest cannot be matched against every possible address).
     voter_key: [u8; 32],
+    /// Help centers read lately: their tenant and settings, for
+    /// [`HELP_CENTER_TTL`].
+    help_centers: std::sync::Mutex<HashMap<String, (Timestamp, Tenant, KbSettings)>>,
 }
+
+/// How long a help center's tenant and settings are reused by one
+/// instance before they are read again: a suspension or a change of
+/// locales reaches readers within this.
+pub const HELP_CENTER_TTL: SignedDuration = SignedDuration::from_secs(30);
+
+/// How many help centers one instance remembers.
+const HELP_CENTERS_KEPT: usize = 1_000;
 
 impl<S, I> KnowledgeBase<S, I> {
     pub fn new(store: S, index: I) -> Self {
@@ -23,7 +39,39 @@ impl<S, I> KnowledgeBase<S, I> {
             store,
             index,
             voter_key: [0; 32],
+            help_centers: std::sync::Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The help center with `slug` as read within [`HELP_CENTER_TTL`].
+    pub(crate) fn remembered(&self, slug: &str, now: Timestamp) -> Option<(Tenant, KbSettings)> {
+        let kept = self
+            .help_centers
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        kept.get(slug)
+            .filter(|(at, _, _)| now.duration_since(*at) < HELP_CENTER_TTL)
+            .map(|(_, t, s)| (t.clone(), s.clone()))
+    }
+
+    pub(crate) fn remember(
+        &self,
+        slug: &str,
+        tenant: &Tenant,
+        settings: &KbSettings,
+        now: Timestamp,
+    ) {
+        let mut kept = self
+            .help_centers
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if kept.len() >= HELP_CENTERS_KEPT {
+            kept.retain(|_, (at, _, _)| now.duration_since(*at) < HELP_CENTER_TTL);
+            if kept.len() >= HELP_CENTERS_KEPT {
+                kept.clear();
+            }
+        }
+        kept.insert(slug.to_owned(), (now, tenant.clone(), settings.clone()));
     }
 
     pub fn with_voter_key(mut self, key: [u8; 32]) -> Self {

@@ -179,7 +179,7 @@ impl Desk {
         asked: &[&str],
     ) -> switchboard_domain::kb::help_center::HelpContext {
         self.kb
-            .help_center(self.acme.tenant.slug.as_str(), who, asked)
+            .help_center(self.acme.tenant.slug.as_str(), who, asked, self.clock.now())
             .await
             .unwrap()
     }

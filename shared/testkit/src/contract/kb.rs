@@ -258,6 +258,19 @@ where
         store.revision(t, a.id, &locale("en"), ar.id).await.unwrap(),
         Some(ar.clone())
     );
+    let (read, texts) = store
+        .article_with_translations(t, a.id, &[locale("fr"), locale("en")])
+        .await
+        .unwrap()
+        .expect("the article");
+    assert_eq!((read, texts), (a.clone(), vec![at.clone()]));
+    assert!(
+        store
+            .article_with_translations(t, ArticleId::new(), &[locale("en")])
+            .await
+            .unwrap()
+            .is_none()
+    );
     let slug = Slug::parse("reset-password").unwrap();
     assert_eq!(
         store

@@ -243,6 +243,26 @@ impl ArticleStore for MemoryStore {
         }))
     }
 
+    async fn article_with_translations(
+        &self,
+        tenant: TenantId,
+        id: ArticleId,
+        locales: &[Locale],
+    ) -> StoreResult<Option<(Article, Vec<Translation>)>> {
+        self.enter("article_with_translations")?;
+        let mut wanted: Vec<&Locale> = locales.iter().collect();
+        wanted.sort();
+        wanted.dedup();
+        Ok(self.read(|s| {
+            let article = s.kb.articles.get(&(tenant, id))?.clone();
+            let texts = wanted
+                .into_iter()
+                .filter_map(|l| s.kb.translations.get(&(tenant, id, l.clone())).cloned())
+                .collect();
+            Some((article, texts))
+        }))
+    }
+
     async fn translations(
         &self,
         tenant: TenantId,
