@@ -17,7 +17,7 @@ use switchboard_domain::kernel::validation::{Validator, parse_id};
 use switchboard_http::cached::{Audience, cached_json};
 use switchboard_http::extract::path_id;
 use switchboard_http::problem::Problems;
-use switchboard_http::{ApiError, ClientAddress, Json, MaybeAuthenticated, PublicRoute, Query};
+use switchboard_http::{ApiError, ClientAddress, Json, MaybeAuthenticated, Query, ReaderRoute};
 
 use crate::views::{
     CategoriesView, HelpArticleView, SearchView, SectionArticlesView, SuggestionsView, VoteView,
@@ -53,7 +53,7 @@ pub(crate) struct LocaleQuery {
 )]
 pub(crate) async fn categories(
     State(state): S,
-    _: PublicRoute,
+    _: ReaderRoute,
     who: MaybeAuthenticated,
     Path(tenant): Path<String>,
     Query(q): Query<LocaleQuery>,
@@ -86,7 +86,7 @@ pub(crate) async fn categories(
 )]
 pub(crate) async fn section(
     State(state): S,
-    _: PublicRoute,
+    _: ReaderRoute,
     who: MaybeAuthenticated,
     Path((tenant, id)): Path<(String, String)>,
     Query(q): Query<LocaleQuery>,
@@ -127,7 +127,7 @@ the default locale's text when the reader's has none (`fallback`). Each read cou
 )]
 pub(crate) async fn article(
     State(state): S,
-    _: PublicRoute,
+    _: ReaderRoute,
     who: MaybeAuthenticated,
     Path((tenant, slug)): Path<(String, String)>,
     Query(q): Query<LocaleQuery>,
@@ -167,7 +167,7 @@ pub(crate) struct VoteRequest {
 )]
 pub(crate) async fn vote(
     State(state): S,
-    _: PublicRoute,
+    _: ReaderRoute,
     who: MaybeAuthenticated,
     ClientAddress(address): ClientAddress,
     Path((tenant, id)): Path<(String, String)>,
@@ -216,7 +216,7 @@ pub(crate) async fn vote(
 )]
 pub(crate) async fn file(
     State(state): S,
-    _: PublicRoute,
+    _: ReaderRoute,
     who: MaybeAuthenticated,
     Path((tenant, id, file)): Path<(String, String, String)>,
     headers: HeaderMap,
@@ -268,7 +268,7 @@ A search that finds nothing is counted for the knowledge manager.",
 )]
 pub(crate) async fn search(
     State(state): S,
-    _: PublicRoute,
+    _: ReaderRoute,
     who: MaybeAuthenticated,
     Path(tenant): Path<String>,
     Query(q): Query<SearchQuery>,
@@ -359,7 +359,7 @@ pub(crate) struct SuggestRequest {
 )]
 pub(crate) async fn suggest(
     State(state): S,
-    _: PublicRoute,
+    _: ReaderRoute,
     who: MaybeAuthenticated,
     Path(tenant): Path<String>,
     headers: HeaderMap,

@@ -86,3 +86,20 @@ async fn instances_share_the_buckets_and_a_key_gets_half_its_tenants() {
     assert!(admissions[0].allowed, "people of the tenant still get in");
     assert!(!admissions[1].allowed);
 }
+
+#[tokio::test]
+async fn a_help_center_reader_has_a_larger_bucket_of_their_own() {
+    let (clock, store, _) = world().await;
+    let limiter = Limiter::new(store.clone());
+    let now = clock.now();
+    let address: std::net::IpAddr = "203.0.113.9".parse().unwrap();
+    let mut read = 0;
+    while read < 1_000 && limiter.admit_reader(address, now).await.unwrap().allowed {
+        read += 1;
+    }
+    assert_eq!(read, 600);
+    // Logging in from the same address is another bucket.
+    let login = limiter.admit_address(address, now).await.unwrap();
+    assert!(login.allowed);
+    assert_eq!(login.policy.limit, 60);
+}

@@ -19,4 +19,4 @@ pub mod views;
 pub use auth::{Authenticate, Authenticated, MaybeAuthenticated, OperatorAuth};
 pub use extract::{Json, Query};
 pub use problem::ApiError;
-pub use public::{ClientAddress, LimitAddresses, PublicRoute};
+pub use public::{ClientAddress, LimitAddresses, PublicRoute, ReaderRoute};

@@ -21,6 +21,13 @@ pub trait LimitAddresses: Send + Sync {
         address: IpAddr,
         now: Timestamp,
     ) -> impl std::future::Future<Output = Result<(), DomainError>> + Send;
+
+    /// Likewise for a help center reader (a bucket of its own, larger).
+    fn admit_reader(
+        &self,
+        address: IpAddr,
+        now: Timestamp,
+    ) -> impl std::future::Future<Output = Result<(), DomainError>> + Send;
 }
 
 /// A public request, admitted by its address's bucket. Without a gateway
@@ -53,6 +60,27 @@ impl<S: LimitAddresses> FromRequestParts<S> for PublicRoute {
 impl<T: LimitAddresses> LimitAddresses for std::sync::Arc<T> {
     async fn admit_address(&self, address: IpAddr, now: Timestamp) -> Result<(), DomainError> {
         (**self).admit_address(address, now).await
+    }
+
+    async fn admit_reader(&self, address: IpAddr, now: Timestamp) -> Result<(), DomainError> {
+        (**self).admit_reader(address, now).await
+    }
+}
+
+/// A help center request, admitted by its address's reader bucket
+/// (loopback and in-process callers are not counted, as for
+/// [`PublicRoute`]).
+#[derive(Debug, Clone, Copy)]
+pub struct ReaderRoute;
+
+impl<S: LimitAddresses> FromRequestParts<S> for ReaderRoute {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        if let Some(address) = source_address(parts).filter(|a| !a.is_loopback()) {
+            state.admit_reader(address, Timestamp::now()).await?;
+        }
+        Ok(ReaderRoute)
     }
 }
 

@@ -87,16 +87,21 @@ impl<T: Send + Sync> Authenticate for Api<T> {
     }
 }
 
-impl<T: Send + Sync> LimitAddresses for Api<T> {
-    async fn admit_address(&self, address: IpAddr, now: Timestamp) -> Result<(), DomainError> {
-        let Some(limiter) = &self.limiter else {
-            return Ok(());
-        };
-        match limiter.admit_address(address, now).await {
+impl<T> Api<T> {
+    /// The answer of an address bucket, recorded for the response's
+    /// headers; a store that fails admits (and is logged).
+    fn admitted(
+        admission: Result<
+            switchboard_domain::limits::limiter::Admission,
+            switchboard_domain::StoreError,
+        >,
+        bucket: &'static str,
+    ) -> Result<(), DomainError> {
+        match admission {
             Ok(admission) => {
                 switchboard_http::rate_limit::record(&[admission]);
                 if !admission.allowed {
-                    tracing::info!(bucket = "address", "rate limited");
+                    tracing::info!(bucket, "rate limited");
                     return Err(DomainError::RateLimited {
                         retry_after_secs: admission.retry_after_secs,
                     });
@@ -105,6 +110,22 @@ impl<T: Send + Sync> LimitAddresses for Api<T> {
             Err(e) => tracing::warn!(error = %e, "rate limits unavailable; admitting"),
         }
         Ok(())
+    }
+}
+
+impl<T: Send + Sync> LimitAddresses for Api<T> {
+    async fn admit_address(&self, address: IpAddr, now: Timestamp) -> Result<(), DomainError> {
+        let Some(limiter) = &self.limiter else {
+            return Ok(());
+        };
+        Self::admitted(limiter.admit_address(address, now).await, "address")
+    }
+
+    async fn admit_reader(&self, address: IpAddr, now: Timestamp) -> Result<(), DomainError> {
+        let Some(limiter) = &self.limiter else {
+            return Ok(());
+        };
+        Self::admitted(limiter.admit_reader(address, now).await, "reader")
     }
 }
 

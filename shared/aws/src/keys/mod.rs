@@ -360,6 +360,7 @@ pub fn rate_bucket(scope: &Scope) -> Key {
         ),
         // Before any credential there is no tenant: like a slug lookup.
         Scope::Address(ip) => Key::new(format!("RATE#ADDR#{ip}"), "ADDR"),
+        Scope::Reader(ip) => Key::new(format!("RATE#READER#{ip}"), "READER"),
     }
 }
 

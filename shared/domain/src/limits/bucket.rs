@@ -47,6 +47,9 @@ pub enum Scope {
     /// A client address, on the routes that need no credential (login,
     /// registration, password links).
     Address(IpAddr),
+    /// A client address reading help centers (more generous: a reader
+    /// browses and searches as they type).
+    Reader(IpAddr),
 }
 
 impl Scope {
@@ -56,12 +59,16 @@ impl Scope {
             Scope::Tenant(_) => "tenant",
             Scope::ApiKey(..) => "api-key",
             Scope::Address(_) => "address",
+            Scope::Reader(_) => "reader",
         }
     }
 }
 
 /// Requests a minute one client address may make to the public routes.
 pub const PUBLIC_PER_MINUTE: u32 = 60;
+
+/// Requests a minute one client address may make to help centers.
+pub const READER_PER_MINUTE: u32 = 600;
 
 /// A bucket as stored: its tokens when last written.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -12,7 +12,7 @@ use crate::accounts::permissions::{Caller, Principal};
 use crate::kernel::error::StoreResult;
 use std::net::IpAddr;
 
-use crate::limits::bucket::{PUBLIC_PER_MINUTE, Policy, Scope};
+use crate::limits::bucket::{PUBLIC_PER_MINUTE, Policy, READER_PER_MINUTE, Scope};
 use crate::limits::ports::Buckets;
 
 /// How long leased tokens stay usable by the instance that leased them.
@@ -94,6 +94,16 @@ impl<S: Buckets> Limiter<S> {
         self.take(
             Scope::Address(address),
             Policy::per_minute(PUBLIC_PER_MINUTE),
+            now,
+        )
+        .await
+    }
+
+    /// One more help center request from `address`.
+    pub async fn admit_reader(&self, address: IpAddr, now: Timestamp) -> StoreResult<Admission> {
+        self.take(
+            Scope::Reader(address),
+            Policy::per_minute(READER_PER_MINUTE),
             now,
         )
         .await

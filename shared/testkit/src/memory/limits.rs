@@ -12,6 +12,7 @@ fn name(scope: &Scope) -> String {
         Scope::Tenant(t) => format!("{t}"),
         Scope::ApiKey(t, k) => format!("{t}/{k}"),
         Scope::Address(ip) => format!("addr/{ip}"),
+        Scope::Reader(ip) => format!("reader/{ip}"),
     }
 }
 
