@@ -247,3 +247,7 @@ def test_an_articles_image_is_uploaded_then_served_where_the_article_is_readable
     r = api.call("POST", f"/v1/kb/articles/{article['id']}/files",
                  {"filename": "tool.exe", "contentType": "application/octet-stream", "size": 10}, token=owner)
     assert assert_problem(r, 422, "validation_failed")["errors"][0]["field"] == "filename"
+    # Removed, its address stops working.
+    r = api.call("DELETE", f"/v1/kb/articles/{article['id']}/files/{made['file']['id']}", token=owner)
+    assert r.status_code == 204, r.text
+    assert api.call("GET", url, allow_redirects=False).status_code == 404

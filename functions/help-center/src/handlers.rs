@@ -177,7 +177,7 @@ pub(crate) async fn vote(
     let ctx = context(&state, &tenant, who.0.as_ref(), None, &headers).await?;
     let voter = match (&who.0, address) {
         (Some(p), _) if p.tenant_id() == ctx.tenant.id => p.caller_id(),
-        (_, Some(address)) => network_of(address),
+        (_, Some(address)) => switchboard_http::public::network_of(address).to_string(),
         // In-process, with no gateway: one anonymous voter.
         (_, None) => "unknown".to_owned(),
     };
@@ -380,16 +380,4 @@ pub(crate) async fn suggest(
     Ok(Json(SuggestionsView {
         items: found_articles.iter().map(found).collect(),
     }))
-}
-
-/// A client by its address: IPv6 clients by their /64, the block one
-/// household or host is given (its addresses change at will).
-fn network_of(address: std::net::IpAddr) -> String {
-    match address {
-        std::net::IpAddr::V4(v4) => v4.to_string(),
-        std::net::IpAddr::V6(v6) => {
-            let s = v6.segments();
-            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
-        }
-    }
 }

@@ -173,7 +173,7 @@ pub(crate) async fn update(
     delete,
     path = "/v1/kb/articles/{id}",
     tag = "knowledge base",
-    description = "Deletes the article, its translations and revisions (writers).",
+    description = "Deletes the article, its translations, revisions and files (writers).",
     params(("id" = String, Path, description = "The article's id")),
     responses((status = 204, description = "Deleted"), Problems),
     security(("bearer" = [])),
@@ -186,7 +186,8 @@ pub(crate) async fn delete(
 ) -> Result<impl IntoResponse, ApiError> {
     state
         .kb
-        .delete_article(
+        .delete_article_and_files(
+            &state.objects,
             &principal,
             path_id::<ArticleId>(&id)?,
             if_match.version(),

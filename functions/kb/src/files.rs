@@ -190,3 +190,32 @@ pub(crate) async fn open(
         .await?;
     Ok(redirect(&request))
 }
+
+#[utoipa::path(
+    delete,
+    path = "/v1/kb/articles/{id}/files/{file}",
+    tag = "knowledge base",
+    description = "Removes a file of the article (writers); its address stops working.",
+    params(
+        ("id" = String, Path, description = "The article's id"),
+        ("file" = String, Path, description = "The file's id"),
+    ),
+    responses((status = 204, description = "Removed"), Problems),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn remove(
+    State(state): S,
+    Authenticated(principal): Authenticated,
+    Path((id, file)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .kb
+        .delete_file(
+            &state.objects,
+            &principal,
+            path_id::<ArticleId>(&id)?,
+            path_id::<ArticleFileId>(&file)?,
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

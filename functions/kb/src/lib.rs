@@ -90,6 +90,11 @@ pub fn routes() -> Routes<Arc<AppState>> {
             "/v1/kb/articles/{id}/files/{file}",
             files::open,
         )
+        .add(
+            Method::DELETE,
+            "/v1/kb/articles/{id}/files/{file}",
+            files::remove,
+        )
         .add(Method::GET, "/v1/kb/search", a::search)
         .add(Method::GET, "/v1/kb/insights", tickets::insights)
         .add(
@@ -141,6 +146,7 @@ pub fn routes() -> Routes<Arc<AppState>> {
     files::list,
     files::upload,
     files::open,
+    files::remove,
     tickets::insights,
     tickets::suggested,
     tickets::linked,

@@ -265,6 +265,15 @@ impl ArticleObjects for S3Objects {
             .map_err(sdk_error)?;
         Ok(presigned("GET", request, ttl))
     }
+
+    async fn delete_article_file(&self, file: &ArticleFile) -> StoreResult<()> {
+        self.delete_key(&objects::article_file(
+            file.tenant_id,
+            file.article_id,
+            file.id,
+        ))
+        .await
+    }
 }
 
 impl ExportFiles for S3Objects {

@@ -78,7 +78,9 @@ impl<S: LimitAddresses> FromRequestParts<S> for ReaderRoute {
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         if let Some(address) = source_address(parts).filter(|a| !a.is_loopback()) {
-            state.admit_reader(address, Timestamp::now()).await?;
+            state
+                .admit_reader(network_of(address), Timestamp::now())
+                .await?;
         }
         Ok(ReaderRoute)
     }
@@ -94,5 +96,14 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         Ok(ClientAddress(source_address(parts)))
+    }
+}
+
+/// An IPv6 client by its /64, the block one host or household is given
+/// (it may use any address in it); an IPv4 client by its address.
+pub fn network_of(address: IpAddr) -> IpAddr {
+    match address {
+        IpAddr::V4(_) => address,
+        IpAddr::V6(v6) => IpAddr::V6(std::net::Ipv6Addr::from(u128::from(v6) & (u128::MAX << 64))),
     }
 }

@@ -169,3 +169,92 @@ async fn bad_files_are_refused_by_field_and_only_writers_upload() {
         .await;
     assert!(matches!(agent, Err(DomainError::Forbidden)));
 }
+
+#[tokio::test]
+async fn files_leave_with_their_article_or_one_by_one() {
+    let d = desk().await;
+    let objects = MemoryObjects::new();
+    let id = d
+        .article("Setup", "x", Visibility::Public, ArticleStatus::Published)
+        .await;
+    let mut made = Vec::new();
+    for _ in 0..2 {
+        let f =
+            d.kb.upload_file(&objects, d.owner(), id, png(4), d.clock.now())
+                .await
+                .unwrap();
+        objects.put_at(
+            &switchboard_testkit::twins::article_file_key(&f.file),
+            b"abcd",
+            "image/png",
+        );
+        made.push(f.file);
+    }
+    assert_eq!(objects.keys().len(), 2);
+    d.kb.delete_file(&objects, d.owner(), id, made[0].id)
+        .await
+        .unwrap();
+    assert_eq!(objects.keys().len(), 1);
+    assert!(matches!(
+        d.kb.delete_file(&objects, d.owner(), id, made[0].id).await,
+        Err(DomainError::NotFound)
+    ));
+    d.kb.delete_article_and_files(&objects, d.owner(), id, None, d.clock.now())
+        .await
+        .unwrap();
+    assert!(objects.keys().is_empty());
+}
+
+#[tokio::test]
+async fn a_published_article_served_in_no_locale_serves_no_file() {
+    use switchboard_domain::kb::translating::TranslationInput;
+    let d = desk().await;
+    let objects = MemoryObjects::new();
+    // Written in French only, as a translation kept from readers.
+    let mut input = kb_support::new_article(d.section, "Réglages", "x");
+    input.locale = Some(kb_support::locale("fr"));
+    input.status = Some(ArticleStatus::Published);
+    let (article, _) =
+        d.kb.create_article(d.owner(), input, d.clock.now())
+            .await
+            .unwrap();
+    let version = d.version(article.id).await;
+    d.kb.save_translation(
+        d.owner(),
+        article.id,
+        kb_support::locale("en"),
+        TranslationInput {
+            title: "Settings".into(),
+            slug: None,
+            body: "y".into(),
+            draft: true,
+        },
+        version,
+        d.clock.now(),
+    )
+    .await
+    .unwrap();
+    let f =
+        d.kb.upload_file(&objects, d.owner(), article.id, png(4), d.clock.now())
+            .await
+            .unwrap();
+    // An English reader is served the default (English), which is hidden.
+    let help = d.help(None, &["de"]).await;
+    assert!(matches!(
+        d.kb.help_article(&help, &article.id.to_string(), d.clock.now())
+            .await,
+        Err(DomainError::NotFound)
+    ));
+    assert!(matches!(
+        d.kb.download_file(&objects, FileReader::Help(&help), article.id, f.file.id)
+            .await,
+        Err(DomainError::NotFound)
+    ));
+    // A French reader gets both.
+    let fr = d.help(None, &["fr"]).await;
+    assert!(
+        d.kb.download_file(&objects, FileReader::Help(&fr), article.id, f.file.id)
+            .await
+            .is_ok()
+    );
+}

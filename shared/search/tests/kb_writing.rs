@@ -379,3 +379,67 @@ async fn articles_move_and_reorder_within_their_section() {
     );
     assert_eq!(d.kinds().await.last(), Some(&EventType::ArticleUpdated));
 }
+
+#[tokio::test]
+async fn a_section_moved_to_another_category_takes_its_articles_even_after_a_failure() {
+    use switchboard_domain::kb::structure::GroupPatch;
+    use switchboard_domain::kernel::error::{Conflict, StoreError};
+    let d = desk().await;
+    let a = d
+        .article("A", "x", Visibility::Public, ArticleStatus::Published)
+        .await;
+    let b = d
+        .article("B", "x", Visibility::Public, ArticleStatus::Draft)
+        .await;
+    let other =
+        d.kb.create_category(
+            d.owner(),
+            NewGroup {
+                labels: labels("Billing"),
+                position: None,
+                category_id: None,
+            },
+            d.clock.now(),
+        )
+        .await
+        .unwrap();
+    d.store.take_events();
+    let moving = GroupPatch {
+        category_id: Some(other.id),
+        ..GroupPatch::default()
+    };
+    d.store
+        .fail_next_call_to("put_articles", StoreError::VersionMismatch);
+    let failed =
+        d.kb.update_section(d.owner(), d.section, moving.clone(), None, d.clock.now())
+            .await;
+    assert!(
+        matches!(failed, Err(DomainError::Conflict(Conflict::Concurrent))),
+        "{failed:?}"
+    );
+    let section = d.kb.section(d.owner(), d.section).await.unwrap();
+    assert_eq!(section.category_id, other.id, "the section moved");
+    assert_ne!(
+        d.kb.article(d.owner(), a).await.unwrap().category_id,
+        other.id
+    );
+
+    // Asked again, the articles follow; the published one announces it.
+    d.kb.update_section(d.owner(), d.section, moving, None, d.clock.now())
+        .await
+        .unwrap();
+    for id in [a, b] {
+        assert_eq!(
+            d.kb.article(d.owner(), id).await.unwrap().category_id,
+            other.id
+        );
+    }
+    let events = d.store.take_events();
+    assert_eq!(
+        events
+            .iter()
+            .map(|e| (e.kind, e.subject.article_id))
+            .collect::<Vec<_>>(),
+        vec![(EventType::ArticleUpdated, Some(a))]
+    );
+}

@@ -494,12 +494,14 @@ impl ArticleStore for DynamoStore {
             vec![self.delete_at_version(&keys::kb_article(tenant, id), article.version)?];
         let mut rest = Vec::new();
         for item in &held {
-            let (Some(sk), Some(entity)) = (
-                item.get(attr::SK).and_then(|v| v.as_s().ok()),
-                item.get("entity").and_then(|v| v.as_s().ok()),
-            ) else {
+            // Counts made by `ADD` alone (`STATS`) carry no entity.
+            let Some(sk) = item.get(attr::SK).and_then(|v| v.as_s().ok()) else {
                 continue;
             };
+            let entity = item
+                .get("entity")
+                .and_then(|v| v.as_s().ok())
+                .map_or("", String::as_str);
             let key = Key::from_parts(pk.clone(), sk.clone());
             if entity == crate::items::KB_TRANSLATION_ENTITY {
                 let t = Translation::from(from_item::<TranslationItem>(item.clone())?);
@@ -533,7 +535,16 @@ impl ArticleStore for DynamoStore {
                 self.put_if_version(to_item(&ArticleItem::from(a))?, a.version.saturating_sub(1))?,
             );
         }
-        self.transact(writes, |_| StoreError::VersionMismatch).await
+        writes.extend(self.put_events(events)?);
+        let count = articles.len();
+        self.transact(writes, |i| {
+            if i < count {
+                StoreError::VersionMismatch
+            } else {
+                StoreError::ConditionFailed
+            }
+        })
+        .await
     }
 }
 
@@ -554,6 +565,11 @@ impl ArticleFileStore for DynamoStore {
             .get::<ArticleFileItem>(&keys::kb_file(tenant, article, id))
             .await?
             .map(ArticleFile::from))
+    }
+
+    async fn delete_article_file(&self, file: &ArticleFile) -> StoreResult<()> {
+        self.delete_one(&keys::kb_file(file.tenant_id, file.article_id, file.id))
+            .await
     }
 
     async fn article_files(

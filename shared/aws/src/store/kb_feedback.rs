@@ -23,6 +23,7 @@ struct CountedMark {
     #[serde(flatten)]
     key: KeyAttrs,
     entity: String,
+    ttl: i64,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -121,9 +122,17 @@ impl FeedbackStore for DynamoStore {
                         Some(b.day),
                     )?);
                 }
-                self.transact(change, |_| StoreError::ConditionFailed)
-                    .await?;
-                Ok(VoteOutcome::Changed)
+                match self.transact(change, |_| StoreError::ConditionFailed).await {
+                    Ok(()) => Ok(VoteOutcome::Changed),
+                    // The same voter changed it at the same moment (two
+                    // tabs, a double click): if it is now this vote, it
+                    // stands; otherwise a retry decides.
+                    Err(StoreError::ConditionFailed) => match self.get::<VoteItem>(&key).await? {
+                        Some(now) if now.helpful == helpful => Ok(VoteOutcome::Unchanged),
+                        _ => Err(StoreError::Unavailable("a vote changed meanwhile".into())),
+                    },
+                    Err(e) => Err(e),
+                }
             }
             // Gone between the two writes: a retry counts it.
             None => Err(StoreError::Unavailable("a vote changed meanwhile".into())),
@@ -184,6 +193,8 @@ impl FeedbackStore for DynamoStore {
         let mark = to_item(&CountedMark {
             key: keys::kb_solved_mark(tenant, ticket, event).into(),
             entity: "kb_solved".into(),
+            // Kept as long as the day's count it guards.
+            ttl: insight_expiry(day),
         })?;
         let writes = vec![
             self.put(mark, Some("attribute_not_exists(PK)"))?,

@@ -255,48 +255,74 @@ where
             section.category_id = self.parent(principal, category).await?.id;
             changed.push("category");
         }
-        if changed.is_empty() {
-            return Ok(section);
+        if !changed.is_empty() {
+            section.version += 1;
+            section.updated_at = now;
+            self.store()
+                .put_section(&section, Some(before.version))
+                .await?;
         }
-        section.version += 1;
-        section.updated_at = now;
-        self.store()
-            .put_section(&section, Some(before.version))
-            .await?;
-        if changed.contains(&"category") {
-            // Its articles carry their category (searches filter by it):
-            // each published one announces the move, which reindexes it.
-            let tenant = principal.tenant_id();
-            let mut moved = self.store().section_articles(tenant, id).await?;
+        // A move that failed part of the way is finished by asking for it
+        // again: the articles still in another category follow.
+        if patch.category_id.is_some() {
+            self.bring_articles_along(principal, &section, now).await?;
+        }
+        Ok(section)
+    }
+
+    /// Gives a section's articles its category (searches filter by it);
+    /// each published one announces the move, which reindexes it. Each
+    /// chunk is re-read consistently before it is written.
+    async fn bring_articles_along(
+        &self,
+        principal: &Principal,
+        section: &Section,
+        now: Timestamp,
+    ) -> Result<(), DomainError> {
+        let tenant = principal.tenant_id();
+        let listed: Vec<_> = self
+            .store()
+            .section_articles(tenant, section.id)
+            .await?
+            .into_iter()
+            .filter(|a| a.category_id != section.category_id)
+            .map(|a| a.id)
+            .collect();
+        for ids in listed.chunks(MOVED_AT_ONCE) {
+            let mut moved: Vec<_> = self
+                .store()
+                .articles_by_id(tenant, ids)
+                .await?
+                .into_iter()
+                .filter(|a| a.section_id == section.id && a.category_id != section.category_id)
+                .collect();
             for article in &mut moved {
                 article.category_id = section.category_id;
                 article.version += 1;
             }
-            for chunk in moved.chunks(MOVED_AT_ONCE) {
-                let events: Vec<DomainEvent> = chunk
-                    .iter()
-                    .filter(|a| a.status == ArticleStatus::Published)
-                    .map(|a| {
-                        DomainEvent::new(
-                            EventType::ArticleUpdated,
-                            tenant,
-                            now,
-                            principal.actor(),
-                            Subject {
-                                article_id: Some(a.id),
-                                ..Subject::default()
-                            },
-                            &ArticleChanged::of(a, None, &["category"]),
-                        )
-                    })
-                    .collect();
-                self.store()
-                    .put_articles(chunk, &events)
-                    .await
-                    .map_err(concurrent)?;
-            }
+            let events: Vec<DomainEvent> = moved
+                .iter()
+                .filter(|a| a.status == ArticleStatus::Published)
+                .map(|a| {
+                    DomainEvent::new(
+                        EventType::ArticleUpdated,
+                        tenant,
+                        now,
+                        principal.actor(),
+                        Subject {
+                            article_id: Some(a.id),
+                            ..Subject::default()
+                        },
+                        &ArticleChanged::of(a, None, &["category"]),
+                    )
+                })
+                .collect();
+            self.store()
+                .put_articles(&moved, &events)
+                .await
+                .map_err(concurrent)?;
         }
-        Ok(section)
+        Ok(())
     }
 
     /// Deletes an empty section (`409 not_empty` while it has articles).

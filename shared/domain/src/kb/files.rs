@@ -101,6 +101,50 @@ where
         Ok(FileUpload { file, upload })
     }
 
+    /// Removes a file of an article (writers): its link in the article
+    /// stops working.
+    pub async fn delete_file<O: ArticleObjects>(
+        &self,
+        objects: &O,
+        principal: &Principal,
+        article: ArticleId,
+        file: ArticleFileId,
+    ) -> Result<(), DomainError> {
+        let (article, _) = self.for_writing(principal, article).await?;
+        let file = self
+            .store()
+            .article_file(article.tenant_id, article.id, file)
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        self.store().delete_article_file(&file).await?;
+        Ok(objects.delete_article_file(&file).await?)
+    }
+
+    /// Deletes an article (as [`KnowledgeBase::delete_article`]) and then
+    /// its files from the bucket.
+    pub async fn delete_article_and_files<O: ArticleObjects>(
+        &self,
+        objects: &O,
+        principal: &Principal,
+        id: ArticleId,
+        if_match: Option<u64>,
+        now: Timestamp,
+    ) -> Result<(), DomainError> {
+        let files = self
+            .store()
+            .article_files(principal.tenant_id(), id)
+            .await?;
+        self.delete_article(principal, id, if_match, now).await?;
+        for file in &files {
+            // The article is gone: a file left behind is unreachable, and
+            // costs only its storage.
+            if let Err(e) = objects.delete_article_file(file).await {
+                tracing::warn!(error = %e, file = %file.id, "an article's file was left in the bucket");
+            }
+        }
+        Ok(())
+    }
+
     /// An article's files, for staff.
     pub async fn files(
         &self,
@@ -136,11 +180,13 @@ where
         file: ArticleFileId,
     ) -> Result<PresignedRequest, DomainError> {
         let tenant = match reader {
+            // As the article itself: published, of a visibility the reader
+            // may read, and served in some locale.
             FileReader::Help(ctx) => {
                 self.store()
                     .article(ctx.tenant.id, article)
                     .await?
-                    .filter(|a| ctx.reader.may_read_published(a))
+                    .filter(|a| ctx.reader.may_read_published(a) && ctx.locale_of(a).is_some())
                     .ok_or(DomainError::NotFound)?
                     .tenant_id
             }

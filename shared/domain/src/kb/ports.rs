@@ -357,6 +357,9 @@ pub trait ArticleFileStore: Send + Sync {
         tenant: TenantId,
         article: ArticleId,
     ) -> StoreResult<Vec<ArticleFile>>;
+
+    /// Removes a file's record (`NotFound` when it is gone).
+    async fn delete_article_file(&self, file: &ArticleFile) -> StoreResult<()>;
 }
 
 /// Articles' files in the bucket: requests the client makes itself.
@@ -376,4 +379,6 @@ pub trait ArticleObjects: Send + Sync {
         disposition: &str,
         ttl: jiff::SignedDuration,
     ) -> StoreResult<PresignedRequest>;
+
+    async fn delete_article_file(&self, file: &ArticleFile) -> StoreResult<()>;
 }

@@ -236,7 +236,7 @@ where
 /// position and last change; deletion takes the slugs along.
 pub async fn kb_articles_are_written_whole<S, O>(store: &S, outbox: &O)
 where
-    S: TenantStore + StructureStore + ArticleStore + ArticleFileStore,
+    S: TenantStore + StructureStore + ArticleStore + ArticleFileStore + FeedbackStore,
     O: Outbox,
 {
     let (tenant, _) = signed_up(store).await;
@@ -412,9 +412,45 @@ where
         vec![file.clone()]
     );
 
-    // Deleted, its slug is free again, and its files are gone.
-    store.delete_article(&next, &[]).await.expect("deleted");
+    // Several articles in one write, with their events.
+    let mut moved = next.clone();
+    moved.category_id = CategoryId::new();
+    moved.version = 4;
+    let announced = [published(&moved)];
+    store
+        .put_articles(&[moved.clone()], &announced)
+        .await
+        .expect("moved");
+    assert!(outbox.holds(t, announced[0].id).await);
+    assert_error(
+        store.put_articles(&[moved.clone()], &[]).await,
+        &StoreError::VersionMismatch,
+    );
+    store
+        .count_view(t, a.id, Date::new(2026, 3, 1).unwrap())
+        .await
+        .unwrap();
+    let extra = ArticleFile {
+        id: ArticleFileId::new(),
+        ..file.clone()
+    };
+    store.put_article_file(&extra).await.unwrap();
+    store
+        .delete_article_file(&extra)
+        .await
+        .expect("a file removed");
+    assert_error(
+        store.delete_article_file(&extra).await,
+        &StoreError::NotFound,
+    );
+
+    // Deleted, its slug is free again, and its files and counts are gone.
+    store.delete_article(&moved, &[]).await.expect("deleted");
     assert!(store.article_files(t, a.id).await.unwrap().is_empty());
+    assert_eq!(
+        store.article_stats(t, a.id).await.unwrap(),
+        Default::default()
+    );
     assert_eq!(store.article(t, a.id).await.unwrap(), None);
     assert_eq!(
         store

@@ -340,7 +340,10 @@ impl ArticleStore for MemoryStore {
                 return Err(StoreError::ConditionFailed);
             }
             if let Some((locale, slug)) = w.release {
-                s.kb.slugs.remove(&(tenant, locale.clone(), slug.clone()));
+                let key = (tenant, locale.clone(), slug.clone());
+                if s.kb.slugs.get(&key).is_some_and(|holder| *holder == a.id) {
+                    s.kb.slugs.remove(&key);
+                }
             }
             if let Some((locale, slug)) = w.claim {
                 s.kb.slugs
@@ -634,6 +637,16 @@ impl switchboard_domain::kb::ports::ArticleFileStore for MemoryStore {
     ) -> StoreResult<Option<ArticleFile>> {
         self.enter("article_file")?;
         Ok(self.read(|s| s.kb.files.get(&(tenant, article, id)).cloned()))
+    }
+
+    async fn delete_article_file(&self, file: &ArticleFile) -> StoreResult<()> {
+        self.enter("delete_article_file")?;
+        self.write(|s| {
+            s.kb.files
+                .remove(&(file.tenant_id, file.article_id, file.id))
+                .map(|_| ())
+                .ok_or(StoreError::NotFound)
+        })
     }
 
     async fn article_files(

@@ -11,7 +11,7 @@ mod webhooks;
 
 pub use identities::MemoryIdentities;
 pub use mailer::{MemoryMailer, SentMail};
-pub use objects::{MemoryObjects, Object};
+pub use objects::{MemoryObjects, Object, article_file_key};
 pub use pusher::{MemoryPusher, Push};
 pub use queues::MemoryQueues;
 pub use webhooks::{Reply, ScriptedWebhooks};

@@ -72,6 +72,16 @@ impl MemoryObjects {
             .with(|f| f.get(&attachment_key(attachment)).cloned())
     }
 
+    /// What a client's PUT to a presigned URL for `key` leaves in the
+    /// bucket.
+    pub fn put_at(&self, key: &str, bytes: &[u8], content_type: &str) {
+        let object = Object {
+            bytes: bytes.to_vec(),
+            content_type: content_type.to_owned(),
+        };
+        self.files.with(|f| f.insert(key.to_owned(), object));
+    }
+
     /// Every key in the bucket, sorted.
     pub fn keys(&self) -> Vec<String> {
         self.files.with(|f| f.keys().cloned().collect())
@@ -135,6 +145,12 @@ impl switchboard_domain::kb::ports::ArticleObjects for MemoryObjects {
             headers: Vec::new(),
             expires_at,
         })
+    }
+
+    async fn delete_article_file(&self, file: &ArticleFile) -> StoreResult<()> {
+        self.files
+            .call(|f| f.remove(&article_file_key(file)))
+            .map(|_| ())
     }
 }
 
