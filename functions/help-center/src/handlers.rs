@@ -9,9 +9,8 @@ use axum::response::IntoResponse;
 use jiff::Timestamp;
 use serde::Deserialize;
 use switchboard_domain::kb::files::FileReader;
-use switchboard_domain::kb::finding::ArticleSearch;
+use switchboard_domain::kb::finding::{ArticleSearch, parse_page, parse_tag_filter};
 use switchboard_domain::kb::ports::VoteOutcome;
-use switchboard_domain::kernel::error::FieldError;
 use switchboard_domain::kernel::ids::{ArticleFileId, ArticleId, CategoryId, SectionId};
 use switchboard_domain::kernel::validation::{Validator, parse_id};
 use switchboard_http::cached::{Audience, cached_json};
@@ -277,30 +276,7 @@ pub(crate) async fn search(
     let mut v = Validator::new();
     let category_id = v.optional("categoryId", q.category_id, |c| parse_id::<CategoryId>(&c));
     let section_id = v.optional("sectionId", q.section_id, |s| parse_id::<SectionId>(&s));
-    let limit = match q.limit {
-        None => 10,
-        Some(n @ 1..=50) => usize::try_from(n).unwrap_or(10),
-        Some(_) => {
-            v.push(FieldError::new("limit", "invalid_value", "1 to 50"));
-            10
-        }
-    };
-    let offset = match q
-        .cursor
-        .as_deref()
-        .map(|c| c.strip_prefix('o').and_then(|n| n.parse().ok()))
-    {
-        None => 0,
-        Some(Some(n)) => n,
-        Some(None) => {
-            v.push(FieldError::new(
-                "cursor",
-                "invalid_cursor",
-                "not a cursor of this search",
-            ));
-            0
-        }
-    };
+    let (offset, limit) = parse_page(q.limit, q.cursor.as_deref(), 50, &mut v);
     v.finish()?;
     let ctx = context(
         &state,
@@ -314,13 +290,7 @@ pub(crate) async fn search(
         q: q.q,
         category_id: category_id.flatten(),
         section_id: section_id.flatten(),
-        tags: q
-            .tags
-            .unwrap_or_default()
-            .split(',')
-            .map(|t| t.trim().to_lowercase())
-            .filter(|t| !t.is_empty())
-            .collect(),
+        tags: parse_tag_filter(q.tags.as_deref()),
         offset,
         limit,
     };

@@ -8,7 +8,7 @@ use axum::response::IntoResponse;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use switchboard_domain::kb::article::ArticleStatus;
-use switchboard_domain::kb::finding::{ArticleSearch, FoundArticles};
+use switchboard_domain::kb::finding::{ArticleSearch, FoundArticles, parse_page, parse_tag_filter};
 use switchboard_domain::kb::locale::Locale;
 use switchboard_domain::kb::reading::ArticleFilter;
 use switchboard_domain::kernel::error::FieldError;
@@ -21,7 +21,7 @@ use switchboard_http::respond::{created, versioned};
 use switchboard_http::{ApiError, Authenticated, Json, Query};
 
 use crate::S;
-use crate::input::{ArticlePatchRequest, NewArticleRequest, TranslationRequest};
+use crate::input::{ArticlePatchRequest, NewArticleRequest, TranslationRequest, parse_article_ids};
 use crate::views::{ArticleSummaryView, ArticleView, ItemsView, RevisionView, WrittenView};
 
 fn locale(raw: &str) -> Result<Locale, ApiError> {
@@ -398,14 +398,7 @@ pub(crate) async fn reorder(
     Json(body): Json<ReorderRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
     let section = path_id::<SectionId>(&id)?;
-    let mut v = Validator::new();
-    let ids: Vec<ArticleId> = body
-        .article_ids
-        .iter()
-        .enumerate()
-        .filter_map(|(i, a)| v.field(&format!("articleIds.{i}"), parse_id::<ArticleId>(a)))
-        .collect();
-    v.finish()?;
+    let ids = parse_article_ids(&body.article_ids)?;
     let order = state.kb.reorder_section(&principal, section, &ids).await?;
     Ok(Json(ItemsView {
         items: order.iter().map(ArticleSummaryView::from).collect(),
@@ -465,35 +458,6 @@ impl From<&FoundArticles> for FoundListView {
     }
 }
 
-/// `limit` and an offset cursor (`o25`) of a search.
-pub(crate) fn paging(
-    limit: Option<i64>,
-    cursor: Option<&str>,
-    v: &mut Validator,
-) -> (usize, usize) {
-    let limit = match limit {
-        None => 10,
-        Some(n @ 1..=100) => usize::try_from(n).unwrap_or(10),
-        Some(_) => {
-            v.push(FieldError::new("limit", "invalid_value", "1 to 100"));
-            10
-        }
-    };
-    let offset = match cursor.map(|c| c.strip_prefix('o').and_then(|n| n.parse().ok())) {
-        None => 0,
-        Some(Some(n)) => n,
-        Some(None) => {
-            v.push(FieldError::new(
-                "cursor",
-                "invalid_cursor",
-                "not a cursor of this search",
-            ));
-            0
-        }
-    };
-    (offset, limit)
-}
-
 #[utoipa::path(
     get,
     path = "/v1/kb/search",
@@ -511,25 +475,16 @@ pub(crate) async fn search(
     let mut v = Validator::new();
     let category_id = v.optional("categoryId", q.category_id, |c| parse_id::<CategoryId>(&c));
     let section_id = v.optional("sectionId", q.section_id, |s| parse_id::<SectionId>(&s));
-    let (offset, limit) = paging(q.limit, q.cursor.as_deref(), &mut v);
+    let (offset, limit) = parse_page(q.limit, q.cursor.as_deref(), 100, &mut v);
     v.finish()?;
     let search = ArticleSearch {
         q: q.q,
         category_id: category_id.flatten(),
         section_id: section_id.flatten(),
-        tags: split_tags(q.tags.as_deref()),
+        tags: parse_tag_filter(q.tags.as_deref()),
         offset,
         limit,
     };
     let found = state.kb.search_articles(&principal, &search).await?;
     Ok(Json(FoundListView::from(&found)))
-}
-
-/// `a,b` as tags.
-pub(crate) fn split_tags(raw: Option<&str>) -> Vec<String> {
-    raw.unwrap_or_default()
-        .split(',')
-        .map(|t| t.trim().to_lowercase())
-        .filter(|t| !t.is_empty())
-        .collect()
 }

@@ -14,7 +14,7 @@ use switchboard_domain::kb::structure::{GroupPatch, Label, Labels, NewGroup};
 use switchboard_domain::kb::translating::TranslationInput;
 use switchboard_domain::kb::writing::{ArticlePatch, NewArticle};
 use switchboard_domain::kernel::error::FieldError;
-use switchboard_domain::kernel::ids::{CategoryId, SectionId, UserId};
+use switchboard_domain::kernel::ids::{ArticleId, CategoryId, SectionId, UserId};
 use switchboard_domain::kernel::validation::{Validator, parse_id};
 
 /// A name and description in one locale.
@@ -291,4 +291,16 @@ impl TryFrom<SettingsRequest> for SettingsInput {
             editors,
         })
     }
+}
+
+/// `articleIds` as ids, every bad one named by its index.
+pub(crate) fn parse_article_ids(raw: &[String]) -> Result<Vec<ArticleId>, DomainError> {
+    let mut v = Validator::new();
+    let ids = raw
+        .iter()
+        .enumerate()
+        .filter_map(|(i, a)| v.field(&format!("articleIds.{i}"), parse_id::<ArticleId>(a)))
+        .collect();
+    v.finish()?;
+    Ok(ids)
 }

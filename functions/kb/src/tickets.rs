@@ -8,12 +8,13 @@ use switchboard_domain::kb::finding::FoundArticle;
 use switchboard_domain::kb::insights::Insights;
 use switchboard_domain::kernel::error::FieldError;
 use switchboard_domain::kernel::ids::{ArticleId, TicketId};
-use switchboard_domain::kernel::validation::{Validator, parse_id};
+use switchboard_domain::kernel::validation::Validator;
 use switchboard_http::extract::path_id;
 use switchboard_http::problem::Problems;
 use switchboard_http::{ApiError, Authenticated, Json, Query};
 
 use crate::S;
+use crate::input::parse_article_ids;
 use crate::views::{ArticleSummaryView, ItemsView};
 
 /// An article that may answer a ticket.
@@ -110,14 +111,7 @@ pub(crate) async fn link(
     Json(body): Json<LinksRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
     let ticket = path_id::<TicketId>(&id)?;
-    let mut v = Validator::new();
-    let ids: Vec<ArticleId> = body
-        .article_ids
-        .iter()
-        .enumerate()
-        .filter_map(|(i, a)| v.field(&format!("articleIds.{i}"), parse_id::<ArticleId>(a)))
-        .collect();
-    v.finish()?;
+    let ids = parse_article_ids(&body.article_ids)?;
     let found = state.kb.link_articles(&principal, ticket, &ids).await?;
     Ok(Json(ItemsView {
         items: found.iter().map(ArticleSummaryView::from).collect(),

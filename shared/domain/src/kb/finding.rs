@@ -56,6 +56,51 @@ pub struct FoundArticles {
     pub next_offset: Option<usize>,
 }
 
+/// A search's `limit` (1 to `max`, 10 by default) and offset cursor
+/// (`o20`), as (offset, limit); a bad one is noted in `v`.
+pub fn parse_page(
+    limit: Option<i64>,
+    cursor: Option<&str>,
+    max: usize,
+    v: &mut crate::kernel::validation::Validator,
+) -> (usize, usize) {
+    use crate::kernel::error::FieldError;
+    let limit = match limit.map(usize::try_from) {
+        None => 10,
+        Some(Ok(n)) if (1..=max).contains(&n) => n,
+        Some(_) => {
+            v.push(FieldError::new(
+                "limit",
+                "invalid_value",
+                format!("1 to {max}"),
+            ));
+            10
+        }
+    };
+    let offset = match cursor.map(|c| c.strip_prefix('o').and_then(|n| n.parse().ok())) {
+        None => 0,
+        Some(Some(n)) => n,
+        Some(None) => {
+            v.push(FieldError::new(
+                "cursor",
+                "invalid_cursor",
+                "not a cursor of this search",
+            ));
+            0
+        }
+    };
+    (offset, limit)
+}
+
+/// Comma-separated tags (`billing,vip`) as a filter.
+pub fn parse_tag_filter(raw: Option<&str>) -> Vec<String> {
+    raw.unwrap_or_default()
+        .split(',')
+        .map(|t| t.trim().to_lowercase())
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
 fn query_text(q: &str, max: usize, field: &str) -> Result<String, DomainError> {
     let text = q.trim();
     if text.is_empty() {
@@ -321,5 +366,33 @@ where
                 None => return Ok(done),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernel::validation::Validator;
+
+    #[test]
+    fn pages_and_tags_are_read_from_the_query() {
+        let mut v = Validator::new();
+        assert_eq!(parse_page(None, None, 50, &mut v), (0, 10));
+        assert_eq!(parse_page(Some(50), Some("o20"), 50, &mut v), (20, 50));
+        assert!(v.finish().is_ok());
+        let mut v = Validator::new();
+        parse_page(Some(51), Some("20"), 50, &mut v);
+        match v.finish() {
+            Err(DomainError::Invalid(e)) => assert_eq!(
+                e.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(),
+                vec!["limit", "cursor"]
+            ),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            parse_tag_filter(Some(" Billing, ,vip")),
+            vec!["billing", "vip"]
+        );
+        assert!(parse_tag_filter(None).is_empty());
     }
 }
