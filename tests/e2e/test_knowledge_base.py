@@ -251,3 +251,33 @@ def test_an_articles_image_is_uploaded_then_served_where_the_article_is_readable
     r = api.call("DELETE", f"/v1/kb/articles/{article['id']}/files/{made['file']['id']}", token=owner)
     assert r.status_code == 204, r.text
     assert api.call("GET", url, allow_redirects=False).status_code == 404
+
+
+def test_an_image_of_a_customers_article_loads_from_its_signed_address(api):
+    slug, signed = api.sign_up()
+    owner = signed["accessToken"]
+    _, section = kb(api, owner)
+    article, etag = write(api, owner, section, "Member pricing", "Plans.", visibility="customers")
+    image = b"GIF89a" + bytes(64)
+    r = api.call("POST", f"/v1/kb/articles/{article['id']}/files",
+                 {"filename": "plans.gif", "contentType": "image/gif", "size": len(image)}, token=owner)
+    made = r.json()
+    put = api.http.request("PUT", made["upload"]["url"], data=image, headers=made["upload"]["headers"], timeout=30)
+    assert put.status_code == 200, put.text
+    r = api.call("PUT", f"/v1/kb/articles/{article['id']}/translations/en",
+                 {"title": "Member pricing", "body": f"![plans]({made['file']['url']})"},
+                 token=owner, headers={"if-match": etag})
+    r = api.call("PATCH", f"/v1/kb/articles/{article['id']}", {"status": "published"}, token=owner,
+                 headers={"if-match": r.headers["etag"]})
+    assert r.status_code == 200, r.text
+    casey = customer(api, slug, owner)
+    html = api.call("GET", f"/v1/help/{slug}/articles/member-pricing", token=casey).json()["html"]
+    src = html.split('src="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
+    assert "signature=" in src, html
+    # The browser's <img>: no token, the signed address.
+    r = api.call("GET", src, allow_redirects=False)
+    assert r.status_code == 302, r.text
+    assert api.http.get(r.headers["location"], timeout=30).content == image
+    # Unsigned, or signed wrong: nothing.
+    assert api.call("GET", made["file"]["url"], allow_redirects=False).status_code == 404
+    assert api.call("GET", src.replace("signature=", "signature=0"), allow_redirects=False).status_code == 404

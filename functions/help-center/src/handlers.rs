@@ -140,8 +140,19 @@ pub(crate) async fn article(
         &headers,
     )
     .await?;
-    let read = state.kb.help_article(&ctx, &slug, Timestamp::now()).await?;
-    cached_json(&headers, &HelpArticleView::new(&ctx, &read), audience(&who))
+    let now = Timestamp::now();
+    let read = state.kb.help_article(&ctx, &slug, now).await?;
+    let html = state.kb.article_html(
+        &read.article,
+        &read.translation.body,
+        ctx.tenant.slug.as_str(),
+        now,
+    );
+    cached_json(
+        &headers,
+        &HelpArticleView::new(&ctx, &read, html),
+        audience(&who),
+    )
 }
 
 /// "Was this helpful?"
@@ -199,6 +210,17 @@ pub(crate) async fn vote(
     }))
 }
 
+/// The signature an article's answer puts on the addresses of its files
+/// when the article is for customers (a browser's `<img>` sends no token).
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct SignedQuery {
+    /// Epoch seconds.
+    expires: Option<i64>,
+    signature: Option<String>,
+}
+
 #[utoipa::path(
     get,
     path = "/v1/help/{tenant}/articles/{id}/files/{file}",
@@ -209,6 +231,7 @@ pub(crate) async fn vote(
         ("tenant" = String, Path, description = "The tenant's slug"),
         ("id" = String, Path, description = "The article's id"),
         ("file" = String, Path, description = "The file's id"),
+        SignedQuery,
     ),
     responses((status = 302, description = "`Location`: the presigned download"), Problems),
     security((), ("bearer" = [])),
@@ -218,14 +241,24 @@ pub(crate) async fn file(
     _: ReaderRoute,
     who: MaybeAuthenticated,
     Path((tenant, id, file)): Path<(String, String, String)>,
+    Query(signed): Query<SignedQuery>,
     headers: HeaderMap,
 ) -> Result<impl IntoResponse, ApiError> {
     let ctx = context(&state, &tenant, who.0.as_ref(), None, &headers).await?;
+    let reader = match (signed.expires, signed.signature.as_deref()) {
+        (Some(expires), Some(signature)) => FileReader::Signed {
+            ctx: &ctx,
+            expires,
+            signature,
+            now: Timestamp::now(),
+        },
+        _ => FileReader::Help(&ctx),
+    };
     let request = state
         .kb
         .download_file(
             &state.objects,
-            FileReader::Help(&ctx),
+            reader,
             path_id::<ArticleId>(&id)?,
             path_id::<ArticleFileId>(&file)?,
         )

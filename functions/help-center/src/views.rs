@@ -6,7 +6,6 @@ use serde::Serialize;
 use switchboard_domain::kb::article::Article;
 use switchboard_domain::kb::finding::FoundArticle;
 use switchboard_domain::kb::help_center::{HelpArticle, HelpCategory, HelpContext};
-use switchboard_domain::kb::markdown;
 use switchboard_domain::kb::structure::{Labels, Section};
 use switchboard_domain::kernel::ids::{ArticleId, CategoryId, SectionId};
 
@@ -183,7 +182,9 @@ pub(crate) struct HelpArticleView {
 }
 
 impl HelpArticleView {
-    pub(crate) fn new(ctx: &HelpContext, read: &HelpArticle) -> Self {
+    /// `html`: the article's text as readers get it (its files' addresses
+    /// signed where they need to be).
+    pub(crate) fn new(ctx: &HelpContext, read: &HelpArticle, html: String) -> Self {
         let (a, t) = (&read.article, &read.translation);
         Self {
             id: a.id,
@@ -192,7 +193,7 @@ impl HelpArticleView {
             fallback: read.fallback,
             title: t.title.clone(),
             slug: t.slug.to_string(),
-            html: markdown::to_html(&t.body),
+            html,
             tags: a.tags.clone(),
             category_id: a.category_id,
             section_id: a.section_id,

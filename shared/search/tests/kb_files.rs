@@ -258,3 +258,73 @@ async fn a_published_article_served_in_no_locale_serves_no_file() {
             .is_ok()
     );
 }
+
+#[tokio::test]
+async fn an_image_of_a_customers_article_is_reached_by_its_signed_address() {
+    use switchboard_domain::kb::files::SIGNED_FILE_TTL;
+    let d = desk().await;
+    let objects = MemoryObjects::new();
+    let id = d
+        .article(
+            "Pricing",
+            "x",
+            Visibility::Customers,
+            ArticleStatus::Published,
+        )
+        .await;
+    let f =
+        d.kb.upload_file(&objects, d.owner(), id, png(4), d.clock.now())
+            .await
+            .unwrap()
+            .file;
+    let slug = d.acme.tenant.slug.as_str().to_owned();
+    let markdown = format!("![plan]({})", f.path(&slug));
+    let article = d.kb.article(d.owner(), id).await.unwrap();
+    let html = d.kb.article_html(&article, &markdown, &slug, d.clock.now());
+    let start = html.find("?expires=").expect("a signed address");
+    let query = &html[start + 1..html[start..].find('"').map_or(html.len(), |e| start + e)];
+    let (expires, signature) = query
+        .split_once("&amp;signature=")
+        .or_else(|| query.split_once("&signature="))
+        .unwrap();
+    let expires: i64 = expires.trim_start_matches("expires=").parse().unwrap();
+    // Nobody with the signed address gets the file; without it, nothing.
+    let nobody = d.help(None, &[]).await;
+    let get = |signature: String, now| {
+        let (kb, objects, nobody) = (&d.kb, &objects, &nobody);
+        async move {
+            let reader = FileReader::Signed {
+                ctx: nobody,
+                expires,
+                signature: &signature,
+                now,
+            };
+            kb.download_file(objects, reader, id, f.id).await
+        }
+    };
+    assert!(get(signature.to_owned(), d.clock.now()).await.is_ok());
+    assert!(matches!(
+        d.kb.download_file(&objects, FileReader::Help(&nobody), id, f.id)
+            .await,
+        Err(DomainError::NotFound)
+    ));
+    assert!(matches!(
+        get("0000".into(), d.clock.now()).await,
+        Err(DomainError::NotFound)
+    ));
+    let later = d.clock.now() + SIGNED_FILE_TTL;
+    assert!(matches!(
+        get(signature.to_owned(), later).await,
+        Err(DomainError::NotFound)
+    ));
+    // A public article's addresses need no signature.
+    let public = d
+        .article("Open", "x", Visibility::Public, ArticleStatus::Published)
+        .await;
+    let article = d.kb.article(d.owner(), public).await.unwrap();
+    assert!(
+        !d.kb
+            .article_html(&article, &markdown, &slug, d.clock.now())
+            .contains("signature")
+    );
+}

@@ -156,9 +156,10 @@ impl Env {
             self.store(),
             self.shared_indexes()?,
         );
-        // Where votes are taken (API functions), their digests are keyed.
+        // Where votes are taken and files served (API functions), their
+        // digests and signatures are keyed.
         Ok(match self.settings() {
-            Ok(s) => kb.with_voter_key(s.signing_secret.derive("kb-voters")),
+            Ok(s) => kb.with_secret(s.signing_secret.derive("kb")),
             Err(_) => kb,
         })
     }

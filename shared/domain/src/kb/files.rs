@@ -14,13 +14,14 @@ use crate::attachments::attachment::{
     parse_filename,
 };
 use crate::attachments::service::UploadInput;
+use crate::kb::article::{Article, Reader, Visibility};
 use crate::kb::file::ArticleFile;
 use crate::kb::help_center::HelpContext;
 use crate::kb::ports::{
     ArticleFileStore, ArticleObjects, ArticleStore, KbSettingsStore, StructureStore,
 };
 use crate::kb::service::{KnowledgeBase, require_staff};
-use crate::kernel::ids::{ArticleFileId, ArticleId};
+use crate::kernel::ids::{ArticleFileId, ArticleId, TenantId};
 use crate::kernel::validation::Validator;
 
 /// The largest file an article takes (images, PDFs, short videos).
@@ -35,10 +36,80 @@ pub struct FileUpload {
     pub upload: PresignedRequest,
 }
 
-/// Who asks for a file: a help center reader, or staff.
+/// How long a signed file address lasts.
+pub const SIGNED_FILE_TTL: jiff::SignedDuration = jiff::SignedDuration::from_hours(1);
+
+/// Who asks for a file: a help center reader, a browser holding a signed
+/// address (an image of an article for customers: `<img>` sends no
+/// token), or staff.
 pub enum FileReader<'a> {
     Help(&'a HelpContext),
+    Signed {
+        ctx: &'a HelpContext,
+        /// Epoch seconds.
+        expires: i64,
+        signature: &'a str,
+        now: Timestamp,
+    },
     Staff(&'a Principal),
+}
+
+impl<S, I> KnowledgeBase<S, I> {
+    fn file_signature(
+        &self,
+        tenant: TenantId,
+        article: ArticleId,
+        file: ArticleFileId,
+        expires: i64,
+    ) -> String {
+        self.mac("file", &format!("{tenant}|{article}|{file}|{expires}"))
+    }
+
+    /// The article's Markdown as HTML for a reader: the addresses of its
+    /// own files, when the article is for customers, signed for an hour
+    /// (a browser fetching an image sends no token).
+    pub fn article_html(
+        &self,
+        article: &Article,
+        markdown: &str,
+        tenant_slug: &str,
+        now: Timestamp,
+    ) -> String {
+        if article.visibility != Visibility::Customers {
+            return crate::kb::markdown::to_html(markdown);
+        }
+        let prefix = format!("/v1/help/{tenant_slug}/articles/{}/files/", article.id);
+        let expires = (now + SIGNED_FILE_TTL).as_second();
+        let mut signatures = std::collections::HashMap::new();
+        for (id, _) in file_ids(markdown, &prefix) {
+            signatures.insert(
+                id,
+                self.file_signature(article.tenant_id, article.id, id, expires),
+            );
+        }
+        crate::kb::markdown::to_html_rewriting(markdown, move |url| {
+            let id = url
+                .strip_prefix(prefix.as_str())?
+                .parse::<ArticleFileId>()
+                .ok()?;
+            let signature = signatures.get(&id)?;
+            Some(format!("{url}?expires={expires}&signature={signature}"))
+        })
+    }
+}
+
+/// The files of this article that `markdown` names by address.
+fn file_ids(markdown: &str, prefix: &str) -> Vec<(ArticleFileId, usize)> {
+    markdown
+        .match_indices(prefix)
+        .filter_map(|(at, _)| {
+            let rest = &markdown[at + prefix.len()..];
+            let end = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
+            rest[..end].parse().ok().map(|id| (id, at))
+        })
+        .collect()
 }
 
 impl<S, I> KnowledgeBase<S, I>
@@ -187,6 +258,28 @@ where
                     .article(ctx.tenant.id, article)
                     .await?
                     .filter(|a| ctx.reader.may_read_published(a) && ctx.locale_of(a).is_some())
+                    .ok_or(DomainError::NotFound)?
+                    .tenant_id
+            }
+            // The signature says the article's answer gave it to someone
+            // who could read it; the article must still be readable by some
+            // customer.
+            FileReader::Signed {
+                ctx,
+                expires,
+                signature,
+                now,
+            } => {
+                let fresh = now.as_second() < expires;
+                let genuine =
+                    self.file_signature(ctx.tenant.id, article, file, expires) == signature;
+                self.store()
+                    .article(ctx.tenant.id, article)
+                    .await?
+                    .filter(|_| fresh && genuine)
+                    .filter(|a| {
+                        Reader::Customer.may_read_published(a) && ctx.locale_of(a).is_some()
+                    })
                     .ok_or(DomainError::NotFound)?
                     .tenant_id
             }

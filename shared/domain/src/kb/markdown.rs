@@ -4,6 +4,8 @@
 //! every script, style, event handler and `javascript:`/`data:` URL,
 //! whatever the Markdown's raw HTML tried.
 
+use std::borrow::Cow;
+
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 
 /// The largest body accepted, in bytes of Markdown.
@@ -15,13 +17,39 @@ fn options() -> Options {
 
 /// The body as safe HTML for any page to embed.
 pub fn to_html(markdown: &str) -> String {
+    to_html_rewriting(markdown, |_| None)
+}
+
+/// Like [`to_html`], with relative addresses (`/v1/help/…`) passed
+/// through `rewrite` (`None` keeps one as it is).
+pub fn to_html_rewriting(
+    markdown: &str,
+    rewrite: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
+) -> String {
     let mut raw = String::with_capacity(markdown.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut raw, Parser::new_ext(markdown, options()));
     ammonia::Builder::default()
         .url_schemes(["http", "https", "mailto", "tel"].into_iter().collect())
         .link_rel(Some("noopener noreferrer nofollow"))
+        .url_relative(ammonia::UrlRelative::Custom(Box::new(evaluator(
+            move |url| {
+                Some(match rewrite(url) {
+                    Some(new) => Cow::Owned(new),
+                    None => Cow::Borrowed(url),
+                })
+            },
+        ))))
         .clean(&raw)
         .to_string()
+}
+
+/// Gives a closure the signature ammonia asks of an address rewriter
+/// (the answer may borrow the address it was given).
+fn evaluator<F>(f: F) -> F
+where
+    F: for<'u> Fn(&'u str) -> Option<Cow<'u, str>>,
+{
+    f
 }
 
 /// The body's words without markup (what search indexes and quotes).
@@ -84,6 +112,23 @@ mod tests {
                 assert!(!html.contains(banned), "{attack} left {banned}: {html}");
             }
         }
+    }
+
+    #[test]
+    fn relative_addresses_can_be_rewritten_and_others_cannot() {
+        let html = to_html_rewriting(
+            "![a](/v1/help/acme/x.png) [b](https://example.com/y) [c](javascript:alert(1))",
+            |url| {
+                url.starts_with("/v1/help/")
+                    .then(|| format!("{url}?signed"))
+            },
+        );
+        assert!(
+            html.contains(r#"src="/v1/help/acme/x.png?signed""#),
+            "{html}"
+        );
+        assert!(html.contains(r#"href="https://example.com/y""#), "{html}");
+        assert!(!html.contains("javascript"), "{html}");
     }
 
     #[test]

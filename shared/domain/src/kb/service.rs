@@ -17,9 +17,10 @@ use crate::kernel::ids::TenantId;
 pub struct KnowledgeBase<S, I> {
     store: S,
     index: I,
-    /// Keys the digests votes are kept under (a secret of the deployment,
-    /// so a digest cannot be matched against every possible address).
-    voter_key: [u8; 32],
+    /// A secret of the deployment: keys the digests votes are kept under
+    /// (so a digest cannot be matched against every possible address) and
+    /// the signatures of files' addresses.
+    secret: [u8; 32],
     /// Help centers read lately: their tenant and settings, for
     /// [`HELP_CENTER_TTL`].
     help_centers: std::sync::Mutex<HashMap<String, (Timestamp, Tenant, KbSettings)>>,
@@ -38,7 +39,7 @@ impl<S, I> KnowledgeBase<S, I> {
         Self {
             store,
             index,
-            voter_key: [0; 32],
+            secret: [0; 32],
             help_centers: std::sync::Mutex::new(HashMap::new()),
         }
     }
@@ -74,19 +75,24 @@ impl<S, I> KnowledgeBase<S, I> {
         kept.insert(slug.to_owned(), (now, tenant.clone(), settings.clone()));
     }
 
-    pub fn with_voter_key(mut self, key: [u8; 32]) -> Self {
-        self.voter_key = key;
+    pub fn with_secret(mut self, key: [u8; 32]) -> Self {
+        self.secret = key;
         self
+    }
+
+    /// A keyed digest of `message` (hex), for `purpose` alone.
+    pub(crate) fn mac(&self, purpose: &str, message: &str) -> String {
+        let mac = crate::kernel::secrets::hmac_sha256(
+            &self.secret,
+            format!("{purpose}|{message}").as_bytes(),
+        );
+        data_encoding::HEXLOWER.encode(&mac[..16])
     }
 
     /// What a vote is kept under: the voter cannot be read back from it,
     /// and the same voter is another digest in another tenant.
     pub(crate) fn voter_digest(&self, tenant: TenantId, voter: &str) -> String {
-        let mac = crate::kernel::secrets::hmac_sha256(
-            &self.voter_key,
-            format!("{tenant}|{voter}").as_bytes(),
-        );
-        data_encoding::HEXLOWER.encode(&mac[..16])
+        self.mac("voter", &format!("{tenant}|{voter}"))
     }
 
     pub fn store(&self) -> &S {
