@@ -312,11 +312,22 @@ async fn an_image_of_a_customers_article_is_reached_by_its_signed_address() {
         get("0000".into(), d.clock.now()).await,
         Err(DomainError::NotFound)
     ));
-    let later = d.clock.now() + SIGNED_FILE_TTL;
+    let later = d.clock.now() + SIGNED_FILE_TTL * 2;
     assert!(matches!(
         get(signature.to_owned(), later).await,
         Err(DomainError::NotFound)
     ));
+    // Within one hour, the same answer (it revalidates to 304).
+    let on_the_hour = jiff::Timestamp::from_second(1_800_000_000 / 3600 * 3600).unwrap();
+    let at = |minutes| on_the_hour + jiff::SignedDuration::from_mins(minutes);
+    assert_eq!(
+        d.kb.article_html(&article, &markdown, &slug, at(1)),
+        d.kb.article_html(&article, &markdown, &slug, at(59))
+    );
+    assert_ne!(
+        d.kb.article_html(&article, &markdown, &slug, at(59)),
+        d.kb.article_html(&article, &markdown, &slug, at(61))
+    );
     // A public article's addresses need no signature.
     let public = d
         .article("Open", "x", Visibility::Public, ArticleStatus::Published)

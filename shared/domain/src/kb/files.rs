@@ -36,7 +36,7 @@ pub struct FileUpload {
     pub upload: PresignedRequest,
 }
 
-/// How long a signed file address lasts.
+/// How long a signed file address lasts, at least (at most twice that).
 pub const SIGNED_FILE_TTL: jiff::SignedDuration = jiff::SignedDuration::from_hours(1);
 
 /// Who asks for a file: a help center reader, a browser holding a signed
@@ -66,8 +66,8 @@ impl<S, I> KnowledgeBase<S, I> {
     }
 
     /// The article's Markdown as HTML for a reader: the addresses of its
-    /// own files, when the article is for customers, signed for an hour
-    /// (a browser fetching an image sends no token).
+    /// own files, when the article is for customers, signed for an hour or
+    /// two (a browser fetching an image sends no token).
     pub fn article_html(
         &self,
         article: &Article,
@@ -79,7 +79,10 @@ impl<S, I> KnowledgeBase<S, I> {
             return crate::kb::markdown::to_html(markdown);
         }
         let prefix = format!("/v1/help/{tenant_slug}/articles/{}/files/", article.id);
-        let expires = (now + SIGNED_FILE_TTL).as_second();
+        // On the hour, so the answer (and its `ETag`) stays the same for
+        // an hour and revalidates to `304`: valid one to two hours.
+        let hour = SIGNED_FILE_TTL.as_secs();
+        let expires = (now.as_second() / hour + 2) * hour;
         let mut signatures = std::collections::HashMap::new();
         for (id, _) in file_ids(markdown, &prefix) {
             signatures.insert(
@@ -271,8 +274,11 @@ where
                 now,
             } => {
                 let fresh = now.as_second() < expires;
-                let genuine =
-                    self.file_signature(ctx.tenant.id, article, file, expires) == signature;
+                let expected = self.file_signature(ctx.tenant.id, article, file, expires);
+                let genuine = crate::kernel::secrets::constant_time_eq(
+                    expected.as_bytes(),
+                    signature.as_bytes(),
+                );
                 self.store()
                     .article(ctx.tenant.id, article)
                     .await?
