@@ -3,8 +3,7 @@
 //! token of this tenant), and answers with caching headers.
 
 use axum::extract::{Path, State};
-use axum::http::header::{CACHE_CONTROL, LOCATION};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::IntoResponse;
 use jiff::Timestamp;
 use serde::Deserialize;
@@ -16,6 +15,7 @@ use switchboard_domain::kernel::validation::{Validator, parse_id};
 use switchboard_http::cached::{Audience, cached_json};
 use switchboard_http::extract::path_id;
 use switchboard_http::problem::Problems;
+use switchboard_http::respond::presigned_redirect;
 use switchboard_http::{ApiError, ClientAddress, Json, MaybeAuthenticated, Query, ReaderRoute};
 
 use crate::views::{
@@ -263,13 +263,7 @@ pub(crate) async fn file(
             path_id::<ArticleFileId>(&file)?,
         )
         .await?;
-    Ok((
-        StatusCode::FOUND,
-        [
-            (LOCATION, request.url),
-            (CACHE_CONTROL, "no-store".to_owned()),
-        ],
-    ))
+    presigned_redirect(&request.url)
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

@@ -5,7 +5,6 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::http::header::{CACHE_CONTROL, LOCATION};
 use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -16,6 +15,7 @@ use switchboard_domain::kb::files::FileReader;
 use switchboard_domain::kernel::ids::{ArticleFileId, ArticleId};
 use switchboard_http::extract::path_id;
 use switchboard_http::problem::Problems;
+use switchboard_http::respond::presigned_redirect;
 use switchboard_http::{ApiError, Authenticated, Json};
 
 use crate::S;
@@ -150,18 +150,6 @@ pub(crate) async fn list(
     }))
 }
 
-/// A `302` to a presigned GET.
-pub fn redirect(request: &PresignedRequest) -> Response {
-    (
-        StatusCode::FOUND,
-        [
-            (LOCATION, request.url.clone()),
-            (CACHE_CONTROL, "no-store".to_owned()),
-        ],
-    )
-        .into_response()
-}
-
 #[utoipa::path(
     get,
     path = "/v1/kb/articles/{id}/files/{file}",
@@ -188,7 +176,7 @@ pub(crate) async fn open(
             path_id::<ArticleFileId>(&file)?,
         )
         .await?;
-    Ok(redirect(&request))
+    presigned_redirect(&request.url)
 }
 
 #[utoipa::path(

@@ -4,8 +4,7 @@
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::http::header::{CACHE_CONTROL, LOCATION};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use jiff::Timestamp;
 use serde::Deserialize;
 use std::sync::Arc;
@@ -13,6 +12,7 @@ use switchboard_domain::attachments::service::UploadInput;
 use switchboard_domain::kernel::ids::{AttachmentId, TicketId};
 use switchboard_http::extract::path_id;
 use switchboard_http::problem::Problems;
+use switchboard_http::respond::presigned_redirect;
 use switchboard_http::views::{AttachmentView, ListView, UploadView};
 use switchboard_http::{ApiError, Authenticated, Json};
 
@@ -143,14 +143,7 @@ pub(crate) async fn download(
         .attachments
         .download(&principal, path_id::<AttachmentId>(&id)?)
         .await?;
-    Ok((
-        StatusCode::FOUND,
-        [
-            (LOCATION, request.url),
-            (CACHE_CONTROL, "no-store".to_owned()),
-        ],
-    )
-        .into_response())
+    presigned_redirect(&request.url)
 }
 
 #[utoipa::path(

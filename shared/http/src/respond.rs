@@ -1,5 +1,6 @@
 //! The success responses handlers give, in one place: an object with its
-//! `ETag`, and a created one with its `Location`.
+//! `ETag`, a created one with its `Location`, a redirect to a presigned
+//! download.
 
 use axum::response::{IntoResponse, Response};
 use http::header::ETAG;
@@ -22,6 +23,24 @@ pub fn created(location_path: &str, version: Option<u64>, body: impl Serialize) 
         response.headers_mut().insert(ETAG, etag(v));
     }
     response
+}
+
+/// `302` to a presigned request's address (a download the caller makes
+/// itself), kept by no cache: the address expires.
+pub fn presigned_redirect(url: &str) -> Result<Response, crate::ApiError> {
+    let location = HeaderValue::from_str(url)
+        .map_err(|_| crate::ApiError::internal("a presigned address is not a header value"))?;
+    Ok((
+        StatusCode::FOUND,
+        [
+            (http::header::LOCATION, location),
+            (
+                http::header::CACHE_CONTROL,
+                HeaderValue::from_static("no-store"),
+            ),
+        ],
+    )
+        .into_response())
 }
 
 const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
