@@ -27,6 +27,7 @@ fn document() -> utoipa::openapi::OpenApi {
         webhooks::ApiDoc::openapi(),
         mailboxes::ApiDoc::openapi(),
         sla::ApiDoc::openapi(),
+        automation::ApiDoc::openapi(),
         search::ApiDoc::openapi(),
         kb::ApiDoc::openapi(),
         help_center::ApiDoc::openapi(),

@@ -32,6 +32,7 @@ fn served() -> BTreeMap<&'static str, RouteSet> {
         ("webhooks", set(webhooks::routes().declared())),
         ("mailboxes", set(mailboxes::routes().declared())),
         ("sla", set(sla::routes().declared())),
+        ("automation", set(automation::routes().declared())),
     ])
 }
 

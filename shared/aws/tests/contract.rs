@@ -88,6 +88,7 @@ switchboard_testkit::contract_tests! {
         bounces_are_remembered,
         mails_are_claimed_once,
         sla_config_is_versioned,
+        triggers_are_versioned,
         sla_views_list_soonest_due_first,
         sla_timers_are_found_by_minute,
         sla_announcements_are_made_once,

@@ -68,6 +68,7 @@ fn golden_keys() {
             "T#01J9Z3Q4W5E6R7T8Y9V0A1B2C3",
             "SLA_POLICIES",
         ),
+        (triggers(t), "T#01J9Z3Q4W5E6R7T8Y9V0A1B2C3", "TRIGGERS"),
         (sla_scheduler(), "SCHEDULER#SLA", "SCHEDULER#SLA"),
         (
             ticket_sla(t, TicketId::from_ulid(e.ulid())),

@@ -23,7 +23,10 @@
 //! search           attachments, jobs (full-text search of tickets)
 //! kb               attachments (the knowledge base and help center; its files
 //!                  as tickets' are; suggestions from a ticket's text)
-//! routing          email, realtime, webhooks, search, kb (the event router: all of them)
+//! automation       webhooks (triggers: rules run on each change of a
+//!                  ticket; they notify endpoints, count in SLA calendars)
+//! routing          email, realtime, webhooks, search, kb, automation (the
+//!                  event router: all of them)
 //! ```
 //!
 //! Entities and value types are parsed once at the edge ("parse, don't
@@ -38,6 +41,7 @@ pub mod limits;
 pub mod tickets;
 
 pub mod attachments;
+pub mod automation;
 pub mod email;
 pub mod jobs;
 pub mod kb;

@@ -165,6 +165,7 @@ fn comment(public: bool, mentions: &[UserId], opening: bool) -> CommentCreated {
         mentions: mentions.iter().copied().collect(),
         opening,
         files: 0,
+        changes: Vec::new(),
     }
 }
 

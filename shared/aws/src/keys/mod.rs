@@ -505,6 +505,11 @@ pub fn sla_policies(tenant: TenantId) -> Key {
     Key::new(t(tenant), "SLA_POLICIES")
 }
 
+/// A tenant's triggers, in order (one item, versioned).
+pub fn triggers(tenant: TenantId) -> Key {
+    Key::new(t(tenant), "TRIGGERS")
+}
+
 /// A ticket's stored SLA, beside the ticket.
 pub fn ticket_sla(tenant: TenantId, ticket: TicketId) -> Key {
     Key::new(ticket_pk(tenant, ticket), "SLA")

@@ -17,6 +17,7 @@ mod routing;
 mod sla;
 mod ticket_copies;
 mod tickets;
+mod triggers;
 mod views;
 mod webhooks;
 

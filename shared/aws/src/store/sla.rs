@@ -34,14 +34,14 @@ fn encode<T: Serialize>(value: &T) -> StoreResult<String> {
     serde_json::to_string(value).map_err(|e| StoreError::Internal(format!("encoding: {e}")))
 }
 
-fn decode<T: DeserializeOwned>(payload: &str) -> StoreResult<T> {
+pub(super) fn decode<T: DeserializeOwned>(payload: &str) -> StoreResult<T> {
     serde_json::from_str(payload).map_err(|e| StoreError::Internal(format!("decoding: {e}")))
 }
 
 impl DynamoStore {
     /// Writes a configuration document if its stored version is still
     /// `expected` (0: none stored yet).
-    async fn put_config<T: Serialize>(
+    pub(super) async fn put_config<T: Serialize>(
         &self,
         key: Key,
         value: &T,

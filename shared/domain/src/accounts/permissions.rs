@@ -51,6 +51,9 @@ pub enum Action {
     ReadKnowledgeBase,
     WriteKnowledgeBase,
     ManageKnowledgeBase,
+    ReadAutomation,
+    ManageAutomation,
+    UseMacros,
 }
 
 /// Which roles an action is open to.
@@ -109,6 +112,9 @@ impl Action {
         Action::ReadKnowledgeBase,
         Action::WriteKnowledgeBase,
         Action::ManageKnowledgeBase,
+        Action::ReadAutomation,
+        Action::ManageAutomation,
+        Action::UseMacros,
     ];
 
     /// (who, what an API key needs, what it covers).
@@ -275,6 +281,21 @@ impl Action {
                 Admins,
                 scope(Scope::KbWrite),
                 "the knowledge base's locales and editors: `PUT /v1/kb/settings`",
+            ),
+            A::ReadAutomation => (
+                Staff,
+                scope(Scope::TenantRead),
+                "read triggers and see what one would do to a ticket: `GET /v1/triggers…`, `POST /v1/triggers/{id}/test`",
+            ),
+            A::ManageAutomation => (
+                Admins,
+                scope(Scope::TenantWrite),
+                "change triggers and their order, and shared macros: `POST`/`PATCH`/`DELETE /v1/triggers…`, `PUT /v1/triggers/order`, macros for a team or everyone",
+            ),
+            A::UseMacros => (
+                Staff,
+                scope(Scope::TicketsWrite),
+                "list the macros shared with them, keep their own, and apply one to a ticket: `/v1/macros…`, `POST /v1/tickets/{id}/macros/{macroId}/apply`",
             ),
         }
     }

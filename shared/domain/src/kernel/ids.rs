@@ -168,6 +168,16 @@ prefixed_id!(
     SlaPolicyId,
     "sla"
 );
+prefixed_id!(
+    /// A trigger: a rule run on each change of a ticket.
+    TriggerId,
+    "trg"
+);
+prefixed_id!(
+    /// A macro: actions and a reply an agent applies in one step.
+    MacroId,
+    "mac"
+);
 
 #[cfg(test)]
 mod tests {

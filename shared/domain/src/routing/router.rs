@@ -18,7 +18,11 @@
 //!    marked done per event, and the queue drops a second hand-over.
 //! 6. Knowledge base: a ticket solved with articles linked to it is
 //!    counted for the insights, once per event (the count keeps a mark).
-//! 7. Live updates: the event to the subscribers of its topics (customers
+//! 7. Triggers: on a change a person or integration made, the tenant's
+//!    triggers run to a fixed point and what fired is written as one
+//!    change by Switchboard (at most once per event: the write carries a
+//!    mark of it); those changes start no new run.
+//! 8. Live updates: the event to the subscribers of its topics (customers
 //!    get the customer view), and each notification to its owner's
 //!    `user:{id}` topic. Marked done per event once every push went out;
 //!    a retry after a partial push may repeat some (clients dedupe by id).
@@ -66,7 +70,13 @@ use crate::tickets::ports::TicketStore;
 use crate::tickets::ticket::Ticket;
 use crate::webhooks::ports::{DeliveryQueue, WebhookStore};
 use crate::webhooks::service::new_delivery;
-use crate::webhooks::webhook::DeliveryStatus;
+use crate::webhooks::webhook::{DeliveryStatus, Endpoint};
+
+use crate::automation::events::notified_endpoint;
+use crate::automation::firing::{Fired, fire};
+use crate::automation::ports::TriggerStore;
+use crate::kernel::error::DomainError;
+use crate::tickets::service::Ticketing;
 
 pub const STEP_PUSH: &str = "push";
 pub const STEP_WEBHOOKS: &str = "webhooks";
@@ -75,6 +85,7 @@ pub const STEP_SEARCH: &str = "search";
 
 pub struct EventRouter<S, P, Q, M, C> {
     store: S,
+    ticketing: Ticketing<S>,
     pusher: P,
     queue: Q,
     mail: M,
@@ -123,6 +134,8 @@ pub struct Routed {
     /// Whether this delivery counted the ticket as solved with a linked
     /// article.
     pub solved_with_article: bool,
+    /// The triggers this delivery ran and wrote.
+    pub triggered: Option<Fired>,
 }
 
 /// Ticket and comment changes can move an SLA clock, and change what
@@ -184,7 +197,8 @@ where
         + SessionStore
         + StepLog
         + WebhookStore
-        + FeedbackStore,
+        + FeedbackStore
+        + TriggerStore,
     S: SlaConfigStore + TicketSlaStore + Clone,
     P: Pusher,
     Q: DeliveryQueue,
@@ -194,6 +208,7 @@ where
     pub fn new(store: S, pusher: P, queue: Q, mail: M, checks: C) -> Self {
         Self {
             sla: SlaEngine::new(store.clone(), checks),
+            ticketing: Ticketing::new(store.clone()),
             store,
             pusher,
             queue,
@@ -282,6 +297,12 @@ where
         if event.kind == EventType::TicketStatusChanged {
             routed.solved_with_article = count_if_solved_with_article(&self.store, event).await?;
         }
+        routed.triggered = fire(&self.store, &self.ticketing, event, now)
+            .await
+            .map_err(|e| match e {
+                DomainError::Store(e) => e,
+                other => StoreError::Internal(format!("running triggers: {other}")),
+            })?;
         if !finished(STEP_PUSH) {
             routed.pushed = Some(self.push(event, &notifications, now).await?);
             self.store
@@ -295,10 +316,13 @@ where
     async fn webhooks(&self, event: &DomainEvent, now: Timestamp) -> StoreResult<usize> {
         let endpoints = self.store.endpoints(event.tenant_id).await?;
         let mut queued = 0;
-        for endpoint in endpoints
-            .iter()
-            .filter(|e| e.enabled && e.events.matches(event.kind.as_str()))
-        {
+        // A trigger's notification goes to the endpoint it names only.
+        let named = notified_endpoint(event);
+        let wanted = |e: &&Endpoint| match named {
+            Some(id) => e.id == id,
+            None => e.events.matches(event.kind.as_str()),
+        };
+        for endpoint in endpoints.iter().filter(|e| e.enabled).filter(wanted) {
             let delivery = new_delivery(endpoint, event, now)?;
             let enqueue = self.store.create_delivery(&delivery).await? || {
                 // An earlier try recorded it but may have failed to queue it.

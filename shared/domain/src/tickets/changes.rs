@@ -16,11 +16,38 @@ use crate::kernel::events::EventType;
 use crate::kernel::ids::{HistoryId, TicketId};
 use crate::kernel::ports::IdempotencyStore;
 use crate::kernel::validation::{Validator, parse_id};
-use crate::tickets::events::{change_events, ticket_event};
+use crate::tickets::events::{Origin, change_events, ticket_event};
 
-use crate::tickets::ports::{FieldSchemaStore, TicketStore, TicketWrite, TicketWriteMode};
+use crate::kernel::events::DomainEvent;
+use crate::kernel::idempotency::IdempotencyRecord;
+use crate::kernel::ids::CommentId;
+use crate::tickets::comment::Comment;
+use crate::tickets::events::comment_created;
+use crate::tickets::ports::{
+    CommentWrite, FieldSchemaStore, TicketStore, TicketWrite, TicketWriteMode,
+};
 use crate::tickets::service::{MAX_BULK, Ticketing, WRITE_ATTEMPTS, backoff};
 use crate::tickets::ticket::{Change, HistoryEntry, RESTORE_WINDOW, Ticket};
+
+/// What a change made by rules writes besides its patch, in the same
+/// transaction.
+#[derive(Debug, Clone, Default)]
+pub struct Extras {
+    /// Why Switchboard made it (the history and `ticket.updated` say so).
+    pub cause: Option<Cause>,
+    /// An internal note, written as the principal.
+    pub note: Option<String>,
+    /// Further events of the change (a mail to send, a webhook to notify).
+    pub events: Vec<DomainEvent>,
+    /// Makes a repeat of the same change fail with `IdempotencyKeyTaken`.
+    pub once: Option<IdempotencyRecord>,
+}
+
+impl Extras {
+    fn is_empty(&self) -> bool {
+        self.note.is_none() && self.events.is_empty()
+    }
+}
 
 /// One ticket's outcome in a bulk update.
 #[derive(Debug)]
@@ -51,7 +78,25 @@ where
         if if_match.is_some_and(|v| v != ticket.version) {
             return Err(DomainError::PreconditionFailed);
         }
-        self.apply_patch(principal, ticket, input, None, now).await
+        self.apply_patch(principal, ticket, input, &Extras::default(), now)
+            .await
+    }
+
+    /// A change rules decided on `ticket` as read (a trigger's run): the
+    /// patch, an internal note and further events in one transaction.
+    /// `PreconditionFailed` when the ticket changed since it was read: the
+    /// caller reads it again and decides again.
+    pub async fn apply_rules(
+        &self,
+        principal: &Principal,
+        ticket: Ticket,
+        patch: TicketPatch,
+        extras: &Extras,
+        now: Timestamp,
+    ) -> Result<Ticket, DomainError> {
+        principal.require(Action::UpdateTicket)?;
+        self.apply_patch(principal, ticket, patch, extras, now)
+            .await
     }
 
     /// A change Switchboard makes itself for `cause`: on the ticket as it is
@@ -66,13 +111,17 @@ where
         now: Timestamp,
     ) -> Result<Ticket, DomainError> {
         principal.require(Action::UpdateTicket)?;
+        let extras = Extras {
+            cause: Some(cause),
+            ..Extras::default()
+        };
         for attempt in 0..WRITE_ATTEMPTS {
             if attempt > 0 {
                 backoff().await;
             }
             let ticket = self.visible(principal, id).await?;
             match self
-                .apply_patch(principal, ticket, patch.clone(), Some(&cause), now)
+                .apply_patch(principal, ticket, patch.clone(), &extras, now)
                 .await
             {
                 Err(DomainError::PreconditionFailed) => continue,
@@ -88,9 +137,10 @@ where
         principal: &Principal,
         mut ticket: Ticket,
         input: TicketPatch,
-        cause: Option<&Cause>,
+        extras: &Extras,
         now: Timestamp,
     ) -> Result<Ticket, DomainError> {
+        let cause = extras.cause.as_ref();
         let mut v = Validator::new();
         let TicketPatch {
             subject,
@@ -204,30 +254,59 @@ where
             change("cc", json!(ticket.cc), json!(people));
             ticket.cc = people;
         }
-        if changes.is_empty() {
+        if changes.is_empty() && extras.is_empty() {
             return Ok(ticket);
         }
         let seen = ticket.differs_publicly_from(&before);
         ticket.record_change(now, seen);
-        let history = HistoryEntry {
+        let history = (!changes.is_empty()).then(|| HistoryEntry {
             id: HistoryId::new(),
             ticket_id: ticket.id,
             at: now,
             actor: principal.actor(),
             changes: changes.clone(),
             caused_by: cause.cloned(),
+        });
+        let origin = Origin {
+            cause,
+            comment: None,
         };
-        let events = change_events(&before, &ticket, &changes, principal, now);
+        let mut events = if changes.is_empty() {
+            Vec::new()
+        } else {
+            change_events((&before, &ticket), &changes, origin, principal, now)
+        };
+        let note = extras.note.as_ref().map(|body| Comment {
+            id: CommentId::new(),
+            tenant_id: ticket.tenant_id,
+            ticket_id: ticket.id,
+            author: principal.actor(),
+            author_id: principal.user_id(),
+            public: false,
+            body: body.clone(),
+            mentions: BTreeSet::new(),
+            created_at: now,
+            edited_at: None,
+            deleted_at: None,
+            revisions: Vec::new(),
+            mail: None,
+            copied_from: None,
+            version: 1,
+        });
+        if let Some(n) = &note {
+            events.push(comment_created(n, principal, (0, &[]), now));
+        }
+        events.extend(extras.events.iter().cloned());
         self.store
             .write_ticket(TicketWrite {
                 ticket: &ticket,
                 mode: TicketWriteMode::Replace(before.version),
                 before: Some(&before),
-                comment: None,
+                comment: note.as_ref().map(CommentWrite::New),
                 new_requester: None,
-                history: Some(&history),
+                history: history.as_ref(),
                 events: &events,
-                idempotency: None,
+                idempotency: extras.once.as_ref(),
             })
             .await?;
         Ok(ticket)
@@ -278,7 +357,7 @@ where
             }
             let ticket = self.visible(principal, id).await?;
             match self
-                .apply_patch(principal, ticket, op.clone(), None, now)
+                .apply_patch(principal, ticket, op.clone(), &Extras::default(), now)
                 .await
             {
                 Err(DomainError::PreconditionFailed) => continue,

@@ -21,7 +21,7 @@ use crate::kernel::pagination::{Page, PageRequest};
 use crate::kernel::ports::IdempotencyStore;
 use crate::kernel::validation::parse_id;
 use crate::tickets::comment::{Comment, MailOrigin, mentions};
-use crate::tickets::events::change_events;
+use crate::tickets::events::{Origin, change_events};
 
 use crate::accounts::organization::SharedTickets;
 use crate::tickets::ports::{
@@ -155,29 +155,36 @@ where
         // count or time what they do not see.
         let seen = public || ticket.differs_publicly_from(&before);
         ticket.record_change(now, seen);
-        let mut events = vec![comment_created(&comment, principal, files, now)];
+        let mut changes = Vec::new();
         let mut history = None;
         if ticket.status != before.status {
-            let change = Change {
+            changes.push(Change {
                 field: "status".into(),
                 before: json!(before.status),
                 after: json!(ticket.status),
-            };
-            events.extend(change_events(
-                &before,
-                &ticket,
-                std::slice::from_ref(&change),
-                principal,
-                now,
-            ));
+            });
             history = Some(HistoryEntry {
                 id: HistoryId::new(),
                 ticket_id: ticket.id,
                 at: now,
                 actor: principal.actor(),
-                changes: vec![change],
+                changes: changes.clone(),
                 caused_by: None,
             });
+        }
+        let mut events = vec![comment_created(&comment, principal, (files, &changes), now)];
+        if !changes.is_empty() {
+            let origin = Origin {
+                cause: None,
+                comment: Some(comment.id),
+            };
+            events.extend(change_events(
+                (&before, &ticket),
+                &changes,
+                origin,
+                principal,
+                now,
+            ));
         }
         let record = idempotency.map(|key| IdempotencyRecord {
             key: key.clone(),

@@ -8,9 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::accounts::permissions::Principal;
 use crate::kernel::events::{DomainEvent, EventType, Payload, Subject};
-use crate::kernel::ids::{TeamId, TicketId, UserId};
+use crate::kernel::ids::{CommentId, TeamId, TicketId, UserId};
 use crate::tickets::comment::Comment;
-use crate::tickets::ticket::{Change, Channel, Priority, Status, Ticket};
+use crate::tickets::ticket::{Cause, Change, Channel, Priority, Status, Ticket};
 
 /// `ticket.created`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,10 +30,17 @@ impl Payload for TicketCreated {
     const TYPES: &'static [EventType] = &[EventType::TicketCreated];
 }
 
-/// `ticket.updated`: every field that changed.
+/// `ticket.updated`: every field that changed, and why when Switchboard
+/// made the change itself (`causedBy`) or a comment's arrival did
+/// (`commentId`: a customer's reply reopening the ticket).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct TicketUpdated {
     pub changes: Vec<Change>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caused_by: Option<Cause>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment_id: Option<CommentId>,
 }
 
 impl Payload for TicketUpdated {
@@ -106,7 +113,7 @@ impl Payload for TicketMerged {
 /// a reply); `files`: how many files are recorded on the comment right
 /// after it, so a consumer knows to wait for them. Customers' sockets never
 /// get an internal note's event (see `realtime::model::customer_view`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CommentCreated {
     pub public: bool,
@@ -121,6 +128,10 @@ pub struct CommentCreated {
     pub opening: bool,
     #[serde(default, skip_serializing_if = "is_zero")]
     pub files: usize,
+    /// What the comment changed on its ticket (a customer's reply
+    /// reopening it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<Change>,
 }
 
 impl Payload for CommentCreated {
@@ -190,7 +201,7 @@ fn comment_subject(comment: &Comment) -> Subject {
 pub(crate) fn comment_created(
     comment: &Comment,
     principal: &Principal,
-    files: usize,
+    (files, changes): (usize, &[Change]),
     now: Timestamp,
 ) -> DomainEvent {
     DomainEvent::new(
@@ -206,6 +217,7 @@ pub(crate) fn comment_created(
             mentions: comment.mentions.clone(),
             opening: false,
             files,
+            changes: changes.to_vec(),
         },
     )
 }
@@ -250,6 +262,7 @@ pub(crate) fn opening_comment_event(
             mentions: comment.mentions.clone(),
             opening: true,
             files: 0,
+            changes: Vec::new(),
         },
     )
 }
@@ -278,12 +291,19 @@ pub(crate) fn ticket_created(
     )
 }
 
+/// Why a change was made, for its `ticket.updated` event.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Origin<'a> {
+    pub cause: Option<&'a Cause>,
+    pub comment: Option<CommentId>,
+}
+
 /// `ticket.updated` with every change, plus the specific events
 /// integrations subscribe to.
 pub(crate) fn change_events(
-    before: &Ticket,
-    after: &Ticket,
+    (before, after): (&Ticket, &Ticket),
     changes: &[Change],
+    origin: Origin<'_>,
     principal: &Principal,
     now: Timestamp,
 ) -> Vec<DomainEvent> {
@@ -294,6 +314,8 @@ pub(crate) fn change_events(
         now,
         &TicketUpdated {
             changes: changes.to_vec(),
+            caused_by: origin.cause.cloned(),
+            comment_id: origin.comment,
         },
     )];
     if before.status != after.status {

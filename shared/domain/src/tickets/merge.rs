@@ -22,6 +22,7 @@ use crate::kernel::ids::{CommentId, HistoryId, TicketId};
 use crate::kernel::pagination::PageRequest;
 use crate::kernel::ports::IdempotencyStore;
 use crate::tickets::comment::{Comment, CopiedFrom};
+use crate::tickets::events::Origin;
 use crate::tickets::events::{TicketMerged, change_events, comment_created, ticket_event};
 use crate::tickets::input::{MAX_PARTICIPANTS, TicketMerge};
 use crate::tickets::ports::{
@@ -347,9 +348,14 @@ where
                 after: json!({"id": target.id, "number": target.number}),
             },
         ];
-        let mut source_events =
-            change_events(&source_before, &source, &source_changes, principal, now);
-        source_events.push(comment_created(&note, principal, 0, now));
+        let mut source_events = change_events(
+            (&source_before, &source),
+            &source_changes,
+            Origin::default(),
+            principal,
+            now,
+        );
+        source_events.push(comment_created(&note, principal, (0, &[]), now));
         let source_history = history(&source, source_changes, principal, now);
 
         // The target: the source's people and tags join it.
@@ -378,8 +384,13 @@ where
                 after: json!(target.tags),
             });
         }
-        let mut target_events =
-            change_events(&target_before, &target, &target_changes, principal, now);
+        let mut target_events = change_events(
+            (&target_before, &target),
+            &target_changes,
+            Origin::default(),
+            principal,
+            now,
+        );
         target_events.push(ticket_event(
             EventType::TicketMerged,
             &target,

@@ -201,7 +201,7 @@ where
         );
         let events = vec![
             ticket_created(&ticket, principal, now),
-            comment_created(&new_note, principal, 0, now),
+            comment_created(&new_note, principal, (0, &[]), now),
         ];
 
         let mut noted = source.clone();
@@ -228,7 +228,7 @@ where
             principal,
             now,
         );
-        let source_events = [comment_created(&source_note, principal, 0, now)];
+        let source_events = [comment_created(&source_note, principal, (0, &[]), now)];
         let record = idempotency.map(|key| IdempotencyRecord {
             key: key.clone(),
             resource_id: ticket.id.to_string(),

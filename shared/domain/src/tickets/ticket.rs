@@ -287,6 +287,15 @@ pub struct Change {
 pub enum Cause {
     /// An SLA target's escalation: the target's cycle and the threshold.
     SlaEscalation { cycle: String, threshold: String },
+    /// Triggers that fired on a change, in the order they fired.
+    Triggers { triggers: Vec<RuleRef> },
+}
+
+/// A rule (trigger, macro) as a ticket's history names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleRef {
+    pub id: String,
+    pub title: String,
 }
 
 /// Who changed what on a ticket, and when.

@@ -12,6 +12,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod accounts;
+mod automation;
 mod conversations;
 mod copies;
 mod credentials;
@@ -33,6 +34,7 @@ mod views;
 mod webhooks;
 
 pub use accounts::*;
+pub use automation::*;
 pub use conversations::*;
 pub use copies::*;
 pub use credentials::*;
@@ -113,6 +115,8 @@ pub const ALL: &[&str] = &[
     "mails_are_claimed_once",
     // sla
     "sla_config_is_versioned",
+    // automation
+    "triggers_are_versioned",
     "sla_views_list_soonest_due_first",
     "sla_timers_are_found_by_minute",
     "sla_announcements_are_made_once",

@@ -26,6 +26,7 @@ mod sla;
 mod state;
 mod teams;
 mod tickets;
+mod triggers;
 mod views;
 mod webhooks;
 

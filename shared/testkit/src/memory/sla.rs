@@ -20,7 +20,7 @@ use super::{MemoryStore, keys};
 
 /// A configuration document is created at expected version 0 and replaced
 /// at the stored version only.
-fn config_fits(stored: Option<u64>, expected: u64) -> bool {
+pub(super) fn config_fits(stored: Option<u64>, expected: u64) -> bool {
     match stored {
         None => expected == 0,
         Some(v) => expected != 0 && v == expected,

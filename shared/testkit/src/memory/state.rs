@@ -119,6 +119,7 @@ pub(super) struct State {
     // sla
     pub sla_policies: BTreeMap<TenantId, SlaPolicies>,
     pub business_hours: BTreeMap<TenantId, BusinessHours>,
+    pub triggers: BTreeMap<TenantId, switchboard_domain::automation::trigger::TriggerSet>,
     pub ticket_slas: BTreeMap<Tenanted<TicketId>, StoredSla>,
     pub sla_marks: BTreeSet<(TenantId, TicketId, String, Threshold)>,
     pub scheduler_cursor: Option<Timestamp>,

@@ -1,0 +1,117 @@
+"""Triggers end to end through devstack: a customer's mail (sent with
+smtplib) saying "refund" is routed by a trigger to the Billing team, tagged
+and noted, and the ticket's history says which trigger did it; the trial
+endpoint writes nothing; bad triggers are refused field by field."""
+
+import time
+import uuid
+
+from conftest import assert_problem
+from test_email import send
+from test_tickets import login, person
+
+
+def eventually(check, timeout=30):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.3)
+
+
+def test_a_refund_mail_is_routed_to_billing_by_a_trigger_and_the_history_says_which(api):
+    slug, signed = api.sign_up()
+    owner = signed["accessToken"]
+    address = f"support-{uuid.uuid4().hex[:12]}@acme.example"
+    r = api.call("POST", "/v1/mailboxes", {"address": address, "fromName": "Acme Support"}, token=owner)
+    assert r.status_code == 201, r.text
+    r = api.call("POST", "/v1/teams", {"name": "Billing"}, token=owner)
+    assert r.status_code == 201, r.text
+    billing = r.json()["id"]
+    rule = {
+        "title": "Refunds go to Billing",
+        "on": ["ticket.created"],
+        "conditions": {"all": [{"field": "body", "operator": "contains", "value": "refund \"money back\""}]},
+        "actions": [
+            {"type": "assignTeam", "teamId": billing},
+            {"type": "addTags", "tags": ["billing"]},
+            {"type": "addNote", "body": "Routed to Billing by its words."},
+        ],
+    }
+    r = api.call("POST", "/v1/triggers", rule, token=owner)
+    assert r.status_code == 201, r.text
+    trigger = r.json()
+    assert trigger["position"] == 0 and trigger["active"] is True
+
+    send(address, "Ana Lopez <ana@example.com>", "Order 1042", "I want my money back for order 1042.\n\nAna")
+    send(address, "bo@example.com", "Order 1043", "Where is my parcel?")
+
+    def routed():
+        items = api.call("GET", "/v1/tickets?limit=10", token=owner).json()["items"]
+        done = [t for t in items if t.get("teamId") == billing]
+        return done[0] if len(items) == 2 and done else None
+
+    ticket = eventually(routed)
+    assert ticket, "the trigger routed the refund mail"
+    assert ticket["subject"] == "Order 1042"
+    assert ticket["tags"] == ["billing"]
+    history = api.call("GET", f"/v1/tickets/{ticket['id']}/history", token=owner).json()["items"]
+    [by_trigger] = [h for h in history if h.get("causedBy")]
+    assert by_trigger["actor"]["type"] == "system"
+    assert by_trigger["causedBy"] == {"type": "triggers",
+                                      "triggers": [{"id": trigger["id"], "title": "Refunds go to Billing"}]}
+    assert {c["field"] for c in by_trigger["changes"]} == {"teamId", "tags"}
+    notes = api.call("GET", f"/v1/tickets/{ticket['id']}/comments", token=owner).json()["items"]
+    assert [(n["body"], n["public"]) for n in notes[1:]] == [("Routed to Billing by its words.", False)]
+    other = [t for t in api.call("GET", "/v1/tickets?limit=10", token=owner).json()["items"]
+             if t["id"] != ticket["id"]][0]
+    assert other.get("teamId") is None and other["tags"] == []
+
+    # The trial writes nothing and says which condition holds (on an
+    # inactive trigger, so the router's own run cannot change the ticket).
+    r = api.call("PATCH", f"/v1/triggers/{trigger['id']}",
+                 {"active": False,
+                  "conditions": {"all": [{"field": "subject", "operator": "contains", "value": "parcel 1043"}]}},
+                 token=owner, headers={"if-match": r.headers["etag"]})
+    assert r.status_code == 200, r.text
+    before = api.call("GET", f"/v1/tickets/{other['id']}", token=owner).json()
+    r = api.call("POST", f"/v1/triggers/{trigger['id']}/test", {"ticketId": other["id"]}, token=owner)
+    assert r.status_code == 200, r.text
+    trial = r.json()
+    assert trial["matches"] is True
+    assert [c["met"] for c in trial["conditions"]] == [True]
+    assert {c["field"] for c in trial["changes"]} == {"teamId", "tags"}
+    assert trial["notes"] == ["Routed to Billing by its words."]
+    after = api.call("GET", f"/v1/tickets/{other['id']}", token=owner).json()
+    assert after["version"] == before["version"]
+
+
+def test_bad_triggers_are_refused_field_by_field_and_only_admins_write_them(api):
+    slug, signed = api.sign_up()
+    owner = signed["accessToken"]
+    r = api.call("POST", "/v1/triggers", {
+        "title": "",
+        "on": [],
+        "conditions": {"all": [{"field": "subject", "operator": "contains", "value": " "}]},
+        "actions": [{"type": "assignTeam", "teamId": "team_01J9Z3Q4W5E6R7T8Y9V0A1B2C3"}],
+    }, token=owner)
+    body = assert_problem(r, 422, "validation_failed")
+    assert {(e["field"], e["code"]) for e in body["errors"]} == {
+        ("title", "required"), ("on", "required"),
+        ("conditions.all.0", "invalid_value"), ("actions.0", "unknown_team"),
+    }
+    r = api.call("POST", "/v1/triggers", {"title": "x", "on": ["ticket.exploded"], "actions": []}, token=owner)
+    assert r.status_code in (400, 422), r.text
+    assert r.headers["content-type"] == "application/problem+json"
+
+    agent = person(api, owner, "agent", "Al Agent")
+    agent_token = login(api, slug, agent["email"])
+    rule = {"title": "Tag", "on": ["ticket.created"], "actions": [{"type": "addTags", "tags": ["x"]}]}
+    assert_problem(api.call("POST", "/v1/triggers", rule, token=agent_token), 403, "forbidden")
+    r = api.call("POST", "/v1/triggers", rule, token=owner)
+    assert r.status_code == 201, r.text
+    assert api.call("GET", "/v1/triggers", token=agent_token).json()["items"][0]["title"] == "Tag"
+
+    _, other = api.sign_up()
+    assert_problem(api.call("GET", f"/v1/triggers/{r.json()['id']}", token=other["accessToken"]), 404, "not_found")
