@@ -493,3 +493,51 @@ async fn what_a_trigger_names_must_exist_and_only_admins_write_them() {
         Err(DomainError::NotFound)
     ));
 }
+
+#[tokio::test]
+async fn a_redelivered_event_adds_no_second_note() {
+    let (clock, store, acme) = world().await;
+    TriggerRules::new(store.clone())
+        .create(
+            &acme.owner.principal,
+            TriggerInput {
+                title: Some("Greet".into()),
+                on: Some([On::Created].into()),
+                actions: Some(vec![Action::AddNote {
+                    body: "Read the runbook first.".into(),
+                }]),
+                ..TriggerInput::default()
+            },
+            clock.now(),
+        )
+        .await
+        .unwrap();
+    let tickets = Ticketing::new(store.clone());
+    let ticket = open(&tickets, &acme.customer.principal, "Hello", clock.now()).await;
+    let created = only(&store.take_events(), EventType::TicketCreated);
+    let (router, _) = router(&store);
+    assert!(
+        router
+            .route(&created, clock.now())
+            .await
+            .unwrap()
+            .triggered
+            .is_some()
+    );
+    assert_eq!(kinds(&store.take_events()), [EventType::CommentCreated]);
+    // The same note would be written again: the mark of the event refuses it.
+    assert_eq!(
+        router.route(&created, clock.now()).await.unwrap().triggered,
+        None
+    );
+    assert!(store.take_events().is_empty());
+    let (_, comments, _) = {
+        use switchboard_domain::tickets::ports::TicketStore;
+        store
+            .conversation(acme.id(), ticket.id, 10, false)
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    assert_eq!(comments.len(), 2, "the description and one note");
+}

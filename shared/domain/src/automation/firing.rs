@@ -23,6 +23,7 @@ use crate::sla::policy::BusinessHours;
 use crate::sla::ports::SlaConfigStore;
 use crate::tickets::changes::Extras;
 use crate::tickets::events::{CommentCreated, TicketUpdated};
+use crate::tickets::input::TicketPatch;
 use crate::tickets::ports::{FieldSchemaStore, TicketStore};
 use crate::tickets::service::Ticketing;
 use crate::tickets::ticket::{Cause, Change, RuleRef};
@@ -186,6 +187,11 @@ where
         }
         let patch = patch_between(&ticket, &run.ticket);
         let extras = extras(event, &system, &run, now);
+        if patch == TicketPatch::default() && extras.note.is_none() && extras.events.is_empty() {
+            // What fired is already so (a redelivery, or actions that
+            // change nothing): nothing to write.
+            return Ok(None);
+        }
         match ticketing
             .apply_rules(&system, ticket, patch, &extras, now)
             .await
