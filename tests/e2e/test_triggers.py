@@ -115,3 +115,104 @@ def test_bad_triggers_are_refused_field_by_field_and_only_admins_write_them(api)
 
     _, other = api.sign_up()
     assert_problem(api.call("GET", f"/v1/triggers/{r.json()['id']}", token=other["accessToken"]), 404, "not_found")
+
+
+def test_a_refund_mail_goes_to_the_least_busy_online_agent_of_billing(api):
+    slug, signed = api.sign_up()
+    owner = signed["accessToken"]
+    address = f"support-{uuid.uuid4().hex[:12]}@acme.example"
+    r = api.call("POST", "/v1/mailboxes", {"address": address, "fromName": "Acme Support"}, token=owner)
+    assert r.status_code == 201, r.text
+    busy = person(api, owner, "agent", "Bea Busy")
+    free = person(api, owner, "agent", "Fay Free")
+    away = person(api, owner, "agent", "Al Away")
+    r = api.call("POST", "/v1/teams", {"name": "Billing", "members": [busy["id"], free["id"], away["id"]]},
+                 token=owner)
+    assert r.status_code == 201, r.text
+    billing = r.json()["id"]
+    for agent, status in ((busy, "online"), (free, "online"), (away, "away")):
+        r = api.call("PUT", f"/v1/users/{agent['id']}/availability", {"status": status}, token=owner)
+        assert r.status_code == 200, r.text
+    # Bea already holds a ticket; Al holds none but is away.
+    r = api.call("POST", "/v1/tickets", {"subject": "Earlier", "description": "x", "assigneeId": busy["id"]},
+                 token=owner)
+    assert r.status_code == 201, r.text
+    r = api.call("PUT", f"/v1/teams/{billing}/assignment",
+                 {"strategy": "least_busy", "maxOpenPerAgent": 5}, token=owner)
+    assert r.status_code == 200, r.text
+    assert r.json() == {"strategy": "least_busy", "maxOpenPerAgent": 5,
+                        "onlyAvailable": True, "requireSkills": True}
+    r = api.call("POST", "/v1/triggers", {
+        "title": "Refunds go to Billing",
+        "on": ["ticket.created"],
+        "conditions": {"all": [{"field": "body", "operator": "contains", "value": "refund"}]},
+        "actions": [{"type": "assignTeam", "teamId": billing}, {"type": "autoAssign"},
+                    {"type": "addTags", "tags": ["billing"]}],
+    }, token=owner)
+    assert r.status_code == 201, r.text
+    trigger = r.json()
+
+    send(address, "Ana Lopez <ana@example.com>", "Order 1042", "Please refund order 1042.")
+
+    def assigned():
+        items = api.call("GET", f"/v1/tickets?team={billing}&limit=10", token=owner).json()["items"]
+        return items[0] if items and items[0].get("assigneeId") else None
+
+    ticket = eventually(assigned)
+    assert ticket, "the ticket was routed and assigned"
+    assert ticket["assigneeId"] == free["id"]
+    assert ticket["tags"] == ["billing"]
+    history = api.call("GET", f"/v1/tickets/{ticket['id']}/history", token=owner).json()["items"]
+    causes = [h["causedBy"] for h in history if h.get("causedBy")]
+    assert causes == [
+        {"type": "triggers", "triggers": [{"id": trigger["id"], "title": "Refunds go to Billing"}]},
+        {"type": "assignment", "teamId": billing, "strategy": "least_busy"},
+    ]
+    agents = {a["userId"]: a for a in api.call("GET", "/v1/agents", token=owner).json()["items"]}
+    assert (agents[busy["id"]]["open"], agents[free["id"]]["open"], agents[away["id"]]["open"]) == (1, 1, 0)
+    assert agents[away["id"]]["availability"] == "away"
+
+
+def test_a_macro_previewed_writes_nothing_and_applied_writes_once(api):
+    slug, signed = api.sign_up()
+    owner = signed["accessToken"]
+    customer = person(api, owner, "customer", "Cal Customer")
+    customer_token = login(api, slug, customer["email"])
+    r = api.call("POST", "/v1/tickets", {"subject": "Refund for order 12", "description": "Please."},
+                 token=customer_token)
+    assert r.status_code == 201, r.text
+    ticket = r.json()
+    r = api.call("POST", "/v1/macros", {
+        "title": "Refund sent",
+        "visibility": "everyone",
+        "actions": [{"type": "setStatus", "status": "solved"}, {"type": "addTags", "tags": ["refunded"]}],
+        "comment": {"body": "Hello {{ requester.name }}, your refund for #{{ ticket.number }} is on its way.",
+                    "public": True},
+    }, token=owner)
+    assert r.status_code == 201, r.text
+    macro = r.json()
+    bad = api.call("POST", "/v1/macros", {"title": "Bad", "comment": {"body": "Hi {{ requester.password }}",
+                                                                     "public": True}}, token=owner)
+    body = assert_problem(bad, 422, "validation_failed")
+    assert [(e["field"], e["code"]) for e in body["errors"]] == [("comment.body", "unknown_placeholder")]
+
+    etag = f'"{ticket["version"]}"'
+    path = f"/v1/tickets/{ticket['id']}/macros/{macro['id']}/apply"
+    r = api.call("POST", path + "?preview=true", token=owner, headers={"if-match": etag})
+    assert r.status_code == 200, r.text
+    preview = r.json()
+    assert preview["ticket"]["status"] == "solved"
+    assert preview["comment"] == {"body": f"Hello Cal Customer, your refund for #{ticket['number']} is on its way.",
+                                  "public": True}
+    assert {c["field"] for c in preview["changes"]} == {"status", "tags"}
+    same = api.call("GET", f"/v1/tickets/{ticket['id']}", token=owner).json()
+    assert same["version"] == ticket["version"] and same["status"] == ticket["status"]
+
+    r = api.call("POST", path, token=owner, headers={"if-match": etag})
+    assert r.status_code == 200, r.text
+    applied = r.json()["ticket"]
+    assert applied["status"] == "solved" and applied["version"] == ticket["version"] + 1
+    assert_problem(api.call("POST", path, token=owner, headers={"if-match": etag}), 412, "precondition_failed")
+    comments = api.call("GET", f"/v1/tickets/{ticket['id']}/comments", token=customer_token).json()["items"]
+    assert [c["body"] for c in comments][-1] == preview["comment"]["body"]
+    assert api.call("GET", f"/v1/macros/{macro['id']}", token=owner).json()["usage"] == 1

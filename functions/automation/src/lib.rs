@@ -1,5 +1,9 @@
 //! The `automation` function: triggers (staff read and try them, admins
-//! write them and set their order).
+//! write them and set their order) and macros (agents keep and apply
+//! them; admins share them).
+
+mod assignment;
+mod macros;
 
 use axum::Router;
 use axum::extract::{Path, State};
@@ -10,7 +14,9 @@ use serde::Deserialize;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use switchboard_domain::DomainError;
+use switchboard_domain::assignment::settings::AssignmentSettings;
 use switchboard_domain::automation::action::Action;
+use switchboard_domain::automation::applying::Macros;
 use switchboard_domain::automation::condition::Conditions;
 use switchboard_domain::automation::trigger::{On, TriggerSet};
 use switchboard_domain::automation::triggers::{Placed, TriggerInput, TriggerRules};
@@ -28,6 +34,8 @@ use switchboard_wiring::Api;
 /// authenticates their requests.
 pub struct Services {
     pub triggers: TriggerRules<switchboard_aws::DynamoStore>,
+    pub macros: Macros<switchboard_aws::DynamoStore>,
+    pub assignment: AssignmentSettings<switchboard_aws::DynamoStore>,
 }
 
 pub type AppState = Api<Services>;
@@ -44,11 +52,63 @@ pub fn routes() -> Routes<Arc<AppState>> {
         .add(Method::PATCH, "/v1/triggers/{id}", update)
         .add(Method::DELETE, "/v1/triggers/{id}", delete)
         .add(Method::POST, "/v1/triggers/{id}/test", test)
+        .add(Method::GET, "/v1/macros", macros::list)
+        .add(Method::POST, "/v1/macros", macros::create)
+        .add(Method::GET, "/v1/macros/{id}", macros::get)
+        .add(Method::PATCH, "/v1/macros/{id}", macros::update)
+        .add(Method::DELETE, "/v1/macros/{id}", macros::delete)
+        .add(
+            Method::POST,
+            "/v1/tickets/{id}/macros/{macroId}/apply",
+            macros::apply,
+        )
+        .add(Method::GET, "/v1/agents", assignment::agents)
+        .add(
+            Method::PUT,
+            "/v1/users/me/availability",
+            assignment::own_availability,
+        )
+        .add(
+            Method::PUT,
+            "/v1/users/{id}/availability",
+            assignment::availability,
+        )
+        .add(Method::PUT, "/v1/users/{id}/skills", assignment::skills)
+        .add(
+            Method::GET,
+            "/v1/teams/{id}/assignment",
+            assignment::get_team,
+        )
+        .add(
+            Method::PUT,
+            "/v1/teams/{id}/assignment",
+            assignment::put_team,
+        )
 }
 
 /// This function's part of the OpenAPI description.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(list, create, reorder, get, update, delete, test))]
+#[openapi(paths(
+    list,
+    create,
+    reorder,
+    get,
+    update,
+    delete,
+    test,
+    macros::list,
+    macros::create,
+    macros::get,
+    macros::update,
+    macros::delete,
+    macros::apply,
+    assignment::agents,
+    assignment::own_availability,
+    assignment::availability,
+    assignment::skills,
+    assignment::get_team,
+    assignment::put_team
+))]
 pub struct ApiDoc;
 
 pub fn router(state: Arc<AppState>) -> Router {

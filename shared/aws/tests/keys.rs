@@ -8,8 +8,8 @@ use switchboard_aws::keys::*;
 use switchboard_domain::accounts::tenant::Slug;
 use switchboard_domain::accounts::user::{Email, Role};
 use switchboard_domain::kernel::ids::{
-    AttachmentId, CommentId, EventId, MailboxId, NotificationId, OrganizationId, SessionId, TeamId,
-    TenantId, TicketId, UploadId, UserId,
+    AttachmentId, CommentId, EventId, MacroId, MailboxId, NotificationId, OrganizationId,
+    SessionId, TeamId, TenantId, TicketId, UploadId, UserId,
 };
 use switchboard_domain::realtime::model::Topic;
 use switchboard_domain::tickets::ports::{TicketDimension, TicketSort};
@@ -69,6 +69,16 @@ fn golden_keys() {
             "SLA_POLICIES",
         ),
         (triggers(t), "T#01J9Z3Q4W5E6R7T8Y9V0A1B2C3", "TRIGGERS"),
+        (
+            agent(t, u),
+            "T#01J9Z3Q4W5E6R7T8Y9V0A1B2C3#AGENTS",
+            "AGENT#01J9Z3Q4W5E6R7T8Y9V0A1B2C4",
+        ),
+        (
+            macro_key(t, MacroId::from_ulid(e.ulid())),
+            "T#01J9Z3Q4W5E6R7T8Y9V0A1B2C3#MACROS",
+            "MACRO#01J9Z3Q4W5E6R7T8Y9V0A1B2C6",
+        ),
         (sla_scheduler(), "SCHEDULER#SLA", "SCHEDULER#SLA"),
         (
             ticket_sla(t, TicketId::from_ulid(e.ulid())),

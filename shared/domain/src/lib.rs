@@ -23,8 +23,10 @@
 //! search           attachments, jobs (full-text search of tickets)
 //! kb               attachments (the knowledge base and help center; its files
 //!                  as tickets' are; suggestions from a ticket's text)
-//! automation       webhooks (triggers: rules run on each change of a
-//!                  ticket; they notify endpoints, count in SLA calendars)
+//! assignment       tickets (agents' availability, skills and load; teams'
+//!                  ways of handing out tickets; the assigner)
+//! automation       webhooks, assignment (triggers: rules run on each change
+//!                  of a ticket; macros agents apply)
 //! routing          email, realtime, webhooks, search, kb, automation (the
 //!                  event router: all of them)
 //! ```
@@ -40,6 +42,7 @@ pub mod accounts;
 pub mod limits;
 pub mod tickets;
 
+pub mod assignment;
 pub mod attachments;
 pub mod automation;
 pub mod email;

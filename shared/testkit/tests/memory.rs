@@ -75,6 +75,7 @@ async fn events_are_kept_in_write_order_and_taken_once() {
             history: None,
             events: std::slice::from_ref(&c),
             idempotency: None,
+            capacity: None,
         })
         .await
         .unwrap();
@@ -160,6 +161,7 @@ async fn idempotency_records_expire_by_the_stores_clock() {
             history: None,
             events: &[],
             idempotency: Some(&record),
+            capacity: None,
         })
         .await
         .unwrap();

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use switchboard_domain::accounts::tenant::Slug;
 use switchboard_domain::accounts::user::{Email, Role};
 use switchboard_domain::kernel::ids::{
-    ApiKeyId, AttachmentId, CommentId, DeliveryId, EventId, HistoryId, JobId, MailboxId,
+    ApiKeyId, AttachmentId, CommentId, DeliveryId, EventId, HistoryId, JobId, MacroId, MailboxId,
     NotificationId, OrganizationId, SessionId, TeamId, TenantId, TicketId, UploadId, UserId,
     ViewId, WebhookId,
 };
@@ -508,6 +508,37 @@ pub fn sla_policies(tenant: TenantId) -> Key {
 /// A tenant's triggers, in order (one item, versioned).
 pub fn triggers(tenant: TenantId) -> Key {
     Key::new(t(tenant), "TRIGGERS")
+}
+
+/// The partition of a tenant's agents (availability, skills, load).
+pub fn agents_pk(tenant: TenantId) -> String {
+    format!("{}#AGENTS", t(tenant))
+}
+
+/// Sort keys of agents in their partition start with this.
+pub const AGENT_PREFIX: &str = "AGENT#";
+
+/// An agent's availability, skills and load.
+pub fn agent(tenant: TenantId, user: UserId) -> Key {
+    Key::new(agents_pk(tenant), format!("{AGENT_PREFIX}{}", user.ulid()))
+}
+
+/// How a team hands out its tickets.
+pub fn team_assignment(tenant: TenantId, team: TeamId) -> Key {
+    Key::new(t(tenant), format!("TEAMASSIGN#{}", team.ulid()))
+}
+
+/// The partition of a tenant's macros.
+pub fn macros_pk(tenant: TenantId) -> String {
+    format!("{}#MACROS", t(tenant))
+}
+
+/// Sort keys of macros in their partition start with this.
+pub const MACRO_PREFIX: &str = "MACRO#";
+
+/// A macro, in its tenant's macro partition.
+pub fn macro_key(tenant: TenantId, id: MacroId) -> Key {
+    Key::new(macros_pk(tenant), format!("{MACRO_PREFIX}{}", id.ulid()))
 }
 
 /// A ticket's stored SLA, beside the ticket.

@@ -3,6 +3,7 @@
 //! after it.
 
 mod accounts;
+mod assignment;
 mod attachments;
 mod email;
 mod jobs;
@@ -10,6 +11,7 @@ mod kb;
 mod kb_feedback;
 mod kernel;
 mod limits;
+mod macros;
 mod notifications;
 mod organizations;
 mod realtime;

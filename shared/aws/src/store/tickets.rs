@@ -28,6 +28,7 @@ enum OnFail {
     Version,
     Email,
     Idempotency,
+    Capacity,
     Other,
 }
 
@@ -249,6 +250,7 @@ impl DynamoStore {
                 OnFail::Version => StoreError::VersionMismatch,
                 OnFail::Email => StoreError::Conflict(Conflict::EmailTaken),
                 OnFail::Idempotency => StoreError::IdempotencyKeyTaken,
+                OnFail::Capacity => StoreError::CapacityReached,
                 OnFail::Other => StoreError::ConditionFailed,
             }
         })
@@ -283,6 +285,9 @@ impl TicketStore for DynamoStore {
         let mut items = Vec::new();
         let mut fails = Vec::new();
         self.ticket_items(&w, &mut items, &mut fails)?;
+        let loads = self.load_items(&[&w])?;
+        fails.extend(loads.iter().map(|_| OnFail::Capacity));
+        items.extend(loads);
         self.transact_ticket_items(items, fails).await
     }
 
@@ -296,6 +301,9 @@ impl TicketStore for DynamoStore {
         for w in writes {
             self.ticket_items(w, &mut items, &mut fails)?;
         }
+        let loads = self.load_items(&writes.iter().collect::<Vec<_>>())?;
+        fails.extend(loads.iter().map(|_| OnFail::Capacity));
+        items.extend(loads);
         for c in copies {
             items.push(self.put_new(&CommentItem::from(c))?);
             fails.push(OnFail::Other);

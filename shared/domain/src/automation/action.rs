@@ -8,6 +8,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use crate::assignment::agent::Skill;
 use crate::kernel::ids::{TeamId, UserId, WebhookId};
 use crate::tickets::input::TicketPatch;
 use crate::tickets::ticket::{Change, Priority, RuleRef, Status, Tag, Ticket, TicketType};
@@ -45,6 +46,13 @@ pub enum Action {
     #[serde(rename_all = "camelCase")]
     AssignAgent {
         user_id: Option<UserId>,
+    },
+    /// Leaves the ticket unassigned in its team, for the team's
+    /// assignment to hand it out (at once when a member has room).
+    AutoAssign,
+    /// Only agents with these skills take it (its `skill:` tags).
+    RequireSkills {
+        skills: BTreeSet<Skill>,
     },
     /// An internal note on the ticket, written as Switchboard.
     AddNote {
@@ -99,6 +107,10 @@ impl Action {
             Action::RemoveTags { tags } => ticket.tags.retain(|t| !tags.contains(t)),
             Action::AssignTeam { team_id } => ticket.team_id = *team_id,
             Action::AssignAgent { user_id } => ticket.assignee_id = *user_id,
+            Action::AutoAssign => ticket.assignee_id = None,
+            Action::RequireSkills { skills } => {
+                ticket.tags.extend(skills.iter().filter_map(Skill::tag));
+            }
             Action::AddNote { body } => effects.notes.push((rule.clone(), body.clone())),
             Action::NotifyWebhook { webhook_id } => {
                 effects.webhooks.push((rule.clone(), *webhook_id));

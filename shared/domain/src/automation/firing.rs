@@ -21,7 +21,7 @@ use crate::kernel::idempotency::{IdempotencyKey, IdempotencyRecord};
 use crate::kernel::ports::IdempotencyStore;
 use crate::sla::policy::BusinessHours;
 use crate::sla::ports::SlaConfigStore;
-use crate::tickets::changes::Extras;
+use crate::tickets::changes::{ExtraComment, Extras};
 use crate::tickets::events::{CommentCreated, TicketUpdated};
 use crate::tickets::input::TicketPatch;
 use crate::tickets::ports::{FieldSchemaStore, TicketStore};
@@ -187,7 +187,7 @@ where
         }
         let patch = patch_between(&ticket, &run.ticket);
         let extras = extras(event, &system, &run, now);
-        if patch == TicketPatch::default() && extras.note.is_none() && extras.events.is_empty() {
+        if patch == TicketPatch::default() && extras.comment.is_none() && extras.events.is_empty() {
             // What fired is already so (a redelivery, or actions that
             // change nothing): nothing to write.
             return Ok(None);
@@ -238,12 +238,16 @@ fn extras(event: &DomainEvent, system: &Principal, run: &Run, now: Timestamp) ->
         cause: Some(Cause::Triggers {
             triggers: run.fired.clone(),
         }),
-        note: (!notes.is_empty()).then(|| notes.join("\n\n")),
+        comment: (!notes.is_empty()).then(|| ExtraComment {
+            body: notes.join("\n\n"),
+            public: false,
+        }),
         events,
         once: Some(IdempotencyRecord {
             key: IdempotencyKey::new("system", "triggers", &event.id.to_string(), b""),
             resource_id: event.id.to_string(),
             created_at: now,
         }),
+        capacity: None,
     }
 }

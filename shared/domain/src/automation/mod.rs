@@ -1,12 +1,14 @@
 //! Automation: triggers (rules run on each change of a ticket, in order,
-//! to a fixed point), their conditions and actions, and the runner the
-//! event router calls.
+//! to a fixed point), their conditions and actions, the runner the event
+//! router calls, and macros agents apply.
 
 pub mod action;
+pub mod applying;
 pub mod condition;
 pub mod engine;
 pub mod events;
 pub mod firing;
+pub mod macros;
 pub mod ports;
 pub mod trigger;
 pub mod triggers;

@@ -2,9 +2,10 @@
 //! implement these; `switchboard-testkit` holds an in-memory
 //! implementation with the same semantics for use-case tests.
 
+use crate::automation::macros::Macro;
 use crate::automation::trigger::TriggerSet;
 use crate::kernel::error::StoreResult;
-use crate::kernel::ids::TenantId;
+use crate::kernel::ids::{MacroId, TenantId};
 
 /// A tenant's triggers, read and written as one versioned set (they run in
 /// order, and reordering changes them all).
@@ -21,4 +22,23 @@ pub trait TriggerStore: Send + Sync {
         set: &TriggerSet,
         expected_version: u64,
     ) -> StoreResult<()>;
+}
+
+/// A tenant's macros, one item each.
+#[trait_variant::make(Send)]
+pub trait MacroStore: Send + Sync {
+    /// All of them (at most 500 a tenant).
+    async fn macros(&self, tenant: TenantId) -> StoreResult<Vec<Macro>>;
+
+    async fn macro_by_id(&self, tenant: TenantId, id: MacroId) -> StoreResult<Option<Macro>>;
+
+    /// Creates (`expected_version` 0: it must not exist) or replaces a
+    /// macro still at `expected_version` (`VersionMismatch` otherwise),
+    /// keeping its usage count.
+    async fn put_macro(&self, m: &Macro, expected_version: u64) -> StoreResult<()>;
+
+    async fn delete_macro(&self, tenant: TenantId, id: MacroId) -> StoreResult<()>;
+
+    /// Counts one use of a macro that still exists.
+    async fn count_macro_use(&self, tenant: TenantId, id: MacroId) -> StoreResult<()>;
 }

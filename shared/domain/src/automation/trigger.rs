@@ -150,6 +150,9 @@ fn action_problem(a: &Action) -> Option<String> {
         Action::AddTags { tags } | Action::RemoveTags { tags } if tags.is_empty() => {
             Some("name at least one tag".into())
         }
+        Action::RequireSkills { skills } if skills.is_empty() => {
+            Some("name at least one skill".into())
+        }
         _ => None,
     }
 }

@@ -61,6 +61,9 @@ pub enum StoreError {
     VersionMismatch,
     #[error("the idempotency key is already recorded")]
     IdempotencyKeyTaken,
+    /// An assignment would take the agent over the team's cap.
+    #[error("the agent has no room for another ticket")]
+    CapacityReached,
     #[error("storage is unavailable: {0}")]
     Unavailable(String),
     #[error("the pagination cursor is invalid")]

@@ -68,6 +68,8 @@ event_types! {
     ArticlePublished => "article.published": "A knowledge base article became public (`data.locales`), or a published article's draft replaced what readers see.",
     ArticleUpdated => "article.updated": "A knowledge base article's text, place, visibility or tags changed (`data.changed`, `data.locale`).",
     ArticleArchived => "article.archived": "A knowledge base article was archived or deleted (`data.deleted`): readers no longer see it.",
+    TeamAssignmentChanged => "team.assignment_changed": "How a team hands out its tickets changed (`data.assignment`: strategy, maxOpenPerAgent, onlyAvailable, requireSkills).",
+    AgentAvailabilityChanged => "agent.availability_changed": "An agent became `online`, `away` or `offline` (`data.availability`; `subject.userId`).",
     TriggerNotified => "trigger.notified": "A trigger's `notifyWebhook` action: delivered only to the endpoint it names (`data.webhookId`), whatever events that endpoint subscribes to, with the trigger (`data.trigger`) and the ticket (`data.ticket`).",
     WebhookTest => "webhook.test": "Sent by `POST /v1/webhooks/{id}/test` to that endpoint only.",
     PasswordResetRequested => "user.password_reset_requested": "Internal: someone asked for a password reset link (mailed, never delivered to webhooks or sockets).",

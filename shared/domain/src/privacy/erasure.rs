@@ -212,6 +212,7 @@ where
                     history: None,
                     events: &[],
                     idempotency: None,
+                    capacity: None,
                 })
                 .await;
             match written {

@@ -192,6 +192,8 @@ pub fn authorize(
 pub fn topics_of(event: &DomainEvent) -> Vec<Topic> {
     match event.subject.ticket_id {
         Some(id) if is_ticket_event(event.kind) => vec![Topic::Ticket(id), Topic::Queue],
+        // Who is online shows beside the queue (staff only follow it).
+        _ if event.kind == EventType::AgentAvailabilityChanged => vec![Topic::Queue],
         _ => Vec::new(),
     }
 }
@@ -215,9 +217,11 @@ pub fn customer_view(event: &DomainEvent, schema: &FieldSchema) -> Option<Domain
     match event.kind {
         EventType::CommentCreated | EventType::CommentUpdated | EventType::CommentDeleted => {
             is_public_comment(event).then_some(())?;
-            // Whom an agent mentioned is staff business.
+            // Whom an agent mentioned is staff business; what the comment
+            // changed reaches them as its own `ticket.updated`, filtered.
             if let Some(obj) = data.as_object_mut() {
                 obj.remove("mentions");
+                obj.remove("changes");
             }
         }
         EventType::TicketAssigned | EventType::SlaWarning | EventType::SlaBreached => {

@@ -22,7 +22,12 @@
 //!    triggers run to a fixed point and what fired is written as one
 //!    change by Switchboard (at most once per event: the write carries a
 //!    mark of it); those changes start no new run.
-//! 8. Live updates: the event to the subscribers of its topics (customers
+//! 8. Assignment: a change that lets a team's queue move (a ticket come
+//!    into the team unassigned, an agent's ticket solved or moved, an
+//!    agent online, the team's settings changed) hands out its waiting
+//!    tickets, oldest first, to members with room (each a conditional
+//!    write: repeating it assigns nothing twice).
+//! 9. Live updates: the event to the subscribers of its topics (customers
 //!    get the customer view), and each notification to its owner's
 //!    `user:{id}` topic. Marked done per event once every push went out;
 //!    a retry after a partial push may repeat some (clients dedupe by id).
@@ -72,6 +77,8 @@ use crate::webhooks::ports::{DeliveryQueue, WebhookStore};
 use crate::webhooks::service::new_delivery;
 use crate::webhooks::webhook::{DeliveryStatus, Endpoint};
 
+use crate::assignment::assigner::Assigner;
+use crate::assignment::ports::{AgentStore, TeamAssignmentStore};
 use crate::automation::events::notified_endpoint;
 use crate::automation::firing::{Fired, fire};
 use crate::automation::ports::TriggerStore;
@@ -86,6 +93,7 @@ pub const STEP_SEARCH: &str = "search";
 pub struct EventRouter<S, P, Q, M, C> {
     store: S,
     ticketing: Ticketing<S>,
+    assigner: Assigner<S>,
     pusher: P,
     queue: Q,
     mail: M,
@@ -136,6 +144,8 @@ pub struct Routed {
     pub solved_with_article: bool,
     /// The triggers this delivery ran and wrote.
     pub triggered: Option<Fired>,
+    /// Tickets the assigner handed out (ticket, agent).
+    pub assigned: Vec<(crate::kernel::ids::TicketId, UserId)>,
 }
 
 /// Ticket and comment changes can move an SLA clock, and change what
@@ -198,7 +208,9 @@ where
         + StepLog
         + WebhookStore
         + FeedbackStore
-        + TriggerStore,
+        + TriggerStore
+        + AgentStore
+        + TeamAssignmentStore,
     S: SlaConfigStore + TicketSlaStore + Clone,
     P: Pusher,
     Q: DeliveryQueue,
@@ -209,6 +221,7 @@ where
         Self {
             sla: SlaEngine::new(store.clone(), checks),
             ticketing: Ticketing::new(store.clone()),
+            assigner: Assigner::new(store.clone()),
             store,
             pusher,
             queue,
@@ -297,12 +310,28 @@ where
         if event.kind == EventType::TicketStatusChanged {
             routed.solved_with_article = count_if_solved_with_article(&self.store, event).await?;
         }
+        let domain = |step: &'static str| {
+            move |e: DomainError| match e {
+                DomainError::Store(e) => e,
+                other => StoreError::Internal(format!("{step}: {other}")),
+            }
+        };
         routed.triggered = fire(&self.store, &self.ticketing, event, now)
             .await
-            .map_err(|e| match e {
-                DomainError::Store(e) => e,
-                other => StoreError::Internal(format!("running triggers: {other}")),
-            })?;
+            .map_err(domain("running triggers"))?;
+        for team in self
+            .assigner
+            .teams_woken(event)
+            .await
+            .map_err(domain("assigning"))?
+        {
+            let given = self
+                .assigner
+                .drain(tenant, team, now)
+                .await
+                .map_err(domain("assigning"))?;
+            routed.assigned.extend(given);
+        }
         if !finished(STEP_PUSH) {
             routed.pushed = Some(self.push(event, &notifications, now).await?);
             self.store

@@ -22,12 +22,13 @@ use crate::kernel::events::DomainEvent;
 use crate::kernel::idempotency::IdempotencyRecord;
 use crate::kernel::ids::CommentId;
 use crate::tickets::comment::Comment;
+use crate::tickets::conversation::answered_by_staff;
 use crate::tickets::events::comment_created;
 use crate::tickets::ports::{
     CommentWrite, FieldSchemaStore, TicketStore, TicketWrite, TicketWriteMode,
 };
 use crate::tickets::service::{MAX_BULK, Ticketing, WRITE_ATTEMPTS, backoff};
-use crate::tickets::ticket::{Change, HistoryEntry, RESTORE_WINDOW, Ticket};
+use crate::tickets::ticket::{Change, HistoryEntry, RESTORE_WINDOW, Status, Ticket};
 
 /// What a change made by rules writes besides its patch, in the same
 /// transaction.
@@ -35,17 +36,28 @@ use crate::tickets::ticket::{Change, HistoryEntry, RESTORE_WINDOW, Ticket};
 pub struct Extras {
     /// Why Switchboard made it (the history and `ticket.updated` say so).
     pub cause: Option<Cause>,
-    /// An internal note, written as the principal.
-    pub note: Option<String>,
+    /// A comment written as the principal with the change: a trigger's
+    /// internal note, a macro's reply or note.
+    pub comment: Option<ExtraComment>,
     /// Further events of the change (a mail to send, a webhook to notify).
     pub events: Vec<DomainEvent>,
     /// Makes a repeat of the same change fail with `IdempotencyKeyTaken`.
     pub once: Option<IdempotencyRecord>,
+    /// The new assignee may hold at most this many unsolved tickets
+    /// (`CapacityReached` otherwise), checked in the write.
+    pub capacity: Option<u32>,
+}
+
+/// A comment that comes with a change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExtraComment {
+    pub body: String,
+    pub public: bool,
 }
 
 impl Extras {
     fn is_empty(&self) -> bool {
-        self.note.is_none() && self.events.is_empty()
+        self.comment.is_none() && self.events.is_empty()
     }
 }
 
@@ -257,7 +269,46 @@ where
         if changes.is_empty() && extras.is_empty() {
             return Ok(ticket);
         }
-        let seen = ticket.differs_publicly_from(&before);
+        if extras.comment.is_some() && before.status == Status::Closed {
+            return Err(DomainError::field(
+                "ticket",
+                "ticket_closed",
+                "a closed ticket takes no more comments; open a follow-up",
+            ));
+        }
+        let comment = match &extras.comment {
+            Some(c) => Some(Comment {
+                id: CommentId::new(),
+                tenant_id: ticket.tenant_id,
+                ticket_id: ticket.id,
+                author: principal.actor(),
+                author_id: principal.user_id(),
+                public: c.public,
+                body: c.body.clone(),
+                mentions: self.staff_mentions(principal, &c.body).await?,
+                created_at: now,
+                edited_at: None,
+                deleted_at: None,
+                revisions: Vec::new(),
+                mail: None,
+                copied_from: None,
+                version: 1,
+            }),
+            None => None,
+        };
+        if comment.as_ref().is_some_and(|c| c.public) && principal.role().is_staff() {
+            let status = ticket.status;
+            answered_by_staff(&mut ticket, now);
+            if ticket.status != status {
+                changes.push(Change {
+                    field: "status".into(),
+                    before: json!(status),
+                    after: json!(ticket.status),
+                });
+            }
+        }
+        let seen =
+            ticket.differs_publicly_from(&before) || comment.as_ref().is_some_and(|c| c.public);
         ticket.record_change(now, seen);
         let history = (!changes.is_empty()).then(|| HistoryEntry {
             id: HistoryId::new(),
@@ -267,34 +318,19 @@ where
             changes: changes.clone(),
             caused_by: cause.cloned(),
         });
+        // With a comment, the change is the comment's: its event carries
+        // the changes, and `ticket.updated` names it.
         let origin = Origin {
             cause,
-            comment: None,
+            comment: comment.as_ref().map(|c| c.id),
         };
         let mut events = if changes.is_empty() {
             Vec::new()
         } else {
             change_events((&before, &ticket), &changes, origin, principal, now)
         };
-        let note = extras.note.as_ref().map(|body| Comment {
-            id: CommentId::new(),
-            tenant_id: ticket.tenant_id,
-            ticket_id: ticket.id,
-            author: principal.actor(),
-            author_id: principal.user_id(),
-            public: false,
-            body: body.clone(),
-            mentions: BTreeSet::new(),
-            created_at: now,
-            edited_at: None,
-            deleted_at: None,
-            revisions: Vec::new(),
-            mail: None,
-            copied_from: None,
-            version: 1,
-        });
-        if let Some(n) = &note {
-            events.push(comment_created(n, principal, (0, &[]), now));
+        if let Some(c) = &comment {
+            events.insert(0, comment_created(c, principal, (0, &changes), now));
         }
         events.extend(extras.events.iter().cloned());
         self.store
@@ -302,11 +338,12 @@ where
                 ticket: &ticket,
                 mode: TicketWriteMode::Replace(before.version),
                 before: Some(&before),
-                comment: note.as_ref().map(CommentWrite::New),
+                comment: comment.as_ref().map(CommentWrite::New),
                 new_requester: None,
                 history: history.as_ref(),
                 events: &events,
                 idempotency: extras.once.as_ref(),
+                capacity: extras.capacity,
             })
             .await?;
         Ok(ticket)
@@ -452,6 +489,7 @@ where
                 history: Some(&history),
                 events: &[event],
                 idempotency: None,
+                capacity: None,
             })
             .await?;
         Ok(ticket)

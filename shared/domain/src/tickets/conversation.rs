@@ -138,12 +138,7 @@ where
         };
         let before = ticket.clone();
         if public && staff {
-            if ticket.first_response_at.is_none() {
-                ticket.first_response_at = Some(now);
-            }
-            if ticket.status == Status::New {
-                ticket.status = Status::Open;
-            }
+            answered_by_staff(&mut ticket, now);
         }
         if public && !staff && matches!(ticket.status, Status::Pending | Status::Solved) {
             // The customer answered: the ball is back with the agents.
@@ -211,6 +206,7 @@ where
                 history: history.as_ref(),
                 events: &events,
                 idempotency: record.as_ref(),
+                capacity: None,
             })
             .await?;
         Ok(comment)
@@ -332,7 +328,7 @@ where
 
     /// Whom a comment's `@usr_…` mentions notify: this tenant's active
     /// staff, and only when staff wrote it.
-    pub(super) async fn staff_mentions(
+    pub(crate) async fn staff_mentions(
         &self,
         principal: &Principal,
         body: &str,
@@ -347,5 +343,15 @@ where
             }
         }
         Ok(mentioned)
+    }
+}
+
+/// A public reply by staff: the first response, and a new ticket is open.
+pub(crate) fn answered_by_staff(ticket: &mut Ticket, now: Timestamp) {
+    if ticket.first_response_at.is_none() {
+        ticket.first_response_at = Some(now);
+    }
+    if ticket.status == Status::New {
+        ticket.status = Status::Open;
     }
 }

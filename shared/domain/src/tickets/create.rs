@@ -233,6 +233,7 @@ where
                 history: None,
                 events: &events,
                 idempotency: record.as_ref(),
+                capacity: None,
             })
             .await?;
         if principal.is_customer() {

@@ -416,6 +416,7 @@ where
                         history: Some(&source_history),
                         events: &source_events,
                         idempotency: None,
+                        capacity: None,
                     },
                     TicketWrite {
                         ticket: &target,
@@ -426,6 +427,7 @@ where
                         history: Some(&target_history),
                         events: &target_events,
                         idempotency: record,
+                        capacity: None,
                     },
                 ],
                 &copies,

@@ -97,6 +97,10 @@ pub struct TicketWrite<'a> {
     pub history: Option<&'a HistoryEntry>,
     pub events: &'a [DomainEvent],
     pub idempotency: Option<&'a IdempotencyRecord>,
+    /// The ticket's new assignee may then hold at most this many unsolved
+    /// tickets (`CapacityReached` otherwise). Every write keeps agents'
+    /// load: see [`crate::tickets::ticket::load_moves`].
+    pub capacity: Option<u32>,
 }
 
 /// Tickets, their conversations and history; every change one transaction.

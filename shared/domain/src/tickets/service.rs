@@ -64,7 +64,8 @@ where
     // ----- reading -------------------------------------------------------
 
     /// The ticket if the caller may see it; otherwise `NotFound`.
-    pub(super) async fn visible(
+    /// The ticket if the caller may see it (`NotFound` otherwise).
+    pub async fn visible(
         &self,
         principal: &Principal,
         id: TicketId,

@@ -246,6 +246,7 @@ where
                         history: None,
                         events: &events,
                         idempotency: record.as_ref(),
+                        capacity: None,
                     },
                     TicketWrite {
                         ticket: &noted,
@@ -259,6 +260,7 @@ where
                         history: Some(&source_history),
                         events: &source_events,
                         idempotency: None,
+                        capacity: None,
                     },
                 ],
                 &copies,

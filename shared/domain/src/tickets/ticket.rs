@@ -272,6 +272,28 @@ impl Ticket {
     }
 }
 
+/// Whether the ticket counts in its assignee's load: assigned, unsolved
+/// and not deleted.
+pub fn holds_load(t: &Ticket) -> Option<UserId> {
+    t.assignee_id
+        .filter(|_| t.status.is_unsolved() && !t.is_deleted())
+}
+
+/// How a write moves agents' load (unsolved tickets held): `-1` for who
+/// stops holding it, `+1` for who starts. Stores apply these in the
+/// write's own transaction.
+pub fn load_moves(before: Option<&Ticket>, after: &Ticket) -> Vec<(UserId, i64)> {
+    let was = before.and_then(holds_load);
+    let is = holds_load(after);
+    if was == is {
+        return Vec::new();
+    }
+    was.map(|u| (u, -1))
+        .into_iter()
+        .chain(is.map(|u| (u, 1)))
+        .collect()
+}
+
 /// One field's change, for history and events.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Change {
@@ -289,6 +311,15 @@ pub enum Cause {
     SlaEscalation { cycle: String, threshold: String },
     /// Triggers that fired on a change, in the order they fired.
     Triggers { triggers: Vec<RuleRef> },
+    /// The team's assignment handed the ticket out (`strategy`:
+    /// `round_robin`, `least_busy`).
+    #[serde(rename_all = "camelCase")]
+    Assignment { team_id: TeamId, strategy: String },
+    /// A macro an agent applied (the actor is the agent).
+    Macro {
+        #[serde(rename = "macro")]
+        applied: RuleRef,
+    },
 }
 
 /// A rule (trigger, macro) as a ticket's history names it.

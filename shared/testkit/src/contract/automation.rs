@@ -4,9 +4,10 @@ use jiff::Timestamp;
 use switchboard_domain::StoreError;
 use switchboard_domain::automation::action::Action;
 use switchboard_domain::automation::condition::Conditions;
-use switchboard_domain::automation::ports::TriggerStore;
+use switchboard_domain::automation::macros::{Macro, MacroComment, Visibility};
+use switchboard_domain::automation::ports::{MacroStore, TriggerStore};
 use switchboard_domain::automation::trigger::{On, Trigger, TriggerSet};
-use switchboard_domain::kernel::ids::{TenantId, TriggerId};
+use switchboard_domain::kernel::ids::{MacroId, TenantId, TriggerId};
 use switchboard_domain::tickets::ticket::Priority;
 
 use super::support::*;
@@ -64,5 +65,92 @@ pub async fn triggers_are_versioned<S: TriggerStore, O: Outbox>(store: &S, _: &O
         store.triggers(TenantId::new()).await.expect("read"),
         TriggerSet::default(),
         "another tenant's triggers are its own"
+    );
+}
+
+fn a_macro(tenant: TenantId, title: &str) -> Macro {
+    Macro {
+        id: MacroId::new(),
+        tenant_id: tenant,
+        title: title.to_owned(),
+        visibility: Visibility::Everyone,
+        owner_id: None,
+        team_id: None,
+        actions: vec![Action::SetPriority {
+            priority: Priority::Low,
+        }],
+        comment: Some(MacroComment {
+            body: "Hello {{ requester.name }}".into(),
+            public: true,
+        }),
+        usage: 0,
+        created_at: Timestamp::UNIX_EPOCH,
+        updated_at: Timestamp::UNIX_EPOCH,
+        version: 1,
+    }
+}
+
+/// Macros are created once, replaced only at their stored version, and
+/// keep their usage count through changes; a use of a deleted macro is
+/// not an error; a tenant lists only its own.
+pub async fn macros_keep_their_usage_through_changes<S: MacroStore, O: Outbox>(store: &S, _: &O) {
+    let tenant = TenantId::new();
+    let first = a_macro(tenant, "Refund");
+    store.put_macro(&first, 0).await.expect("created");
+    assert_error(
+        store.put_macro(&first, 0).await,
+        &StoreError::VersionMismatch,
+    );
+    store
+        .count_macro_use(tenant, first.id)
+        .await
+        .expect("counted");
+    store
+        .count_macro_use(tenant, first.id)
+        .await
+        .expect("counted");
+    let changed = Macro {
+        title: "Refund, politely".into(),
+        version: 2,
+        ..first.clone()
+    };
+    assert_error(
+        store.put_macro(&changed, 3).await,
+        &StoreError::VersionMismatch,
+    );
+    store.put_macro(&changed, 1).await.expect("at its version");
+    let read = store
+        .macro_by_id(tenant, first.id)
+        .await
+        .expect("read")
+        .expect("there");
+    assert_eq!(
+        (read.title.as_str(), read.version, read.usage),
+        ("Refund, politely", 2, 2)
+    );
+    assert_eq!(read.comment, first.comment);
+    let second = a_macro(tenant, "Close");
+    store.put_macro(&second, 0).await.expect("created");
+    store
+        .put_macro(&a_macro(TenantId::new(), "Theirs"), 0)
+        .await
+        .expect("another tenant's");
+    let mut titles: Vec<String> = store
+        .macros(tenant)
+        .await
+        .expect("listed")
+        .into_iter()
+        .map(|m| m.title)
+        .collect();
+    titles.sort();
+    assert_eq!(titles, ["Close", "Refund, politely"]);
+    store.delete_macro(tenant, first.id).await.expect("deleted");
+    store
+        .count_macro_use(tenant, first.id)
+        .await
+        .expect("a deleted macro's use is no error");
+    assert_eq!(
+        store.macro_by_id(tenant, first.id).await.expect("read"),
+        None
     );
 }

@@ -57,6 +57,7 @@ where
     store
         .write_ticket(TicketWrite {
             idempotency: Some(&fresh),
+            capacity: None,
             ..write(&t, TicketWriteMode::Create)
         })
         .await
@@ -88,6 +89,7 @@ where
     store
         .write_ticket(TicketWrite {
             idempotency: Some(&old),
+            capacity: None,
             ..write(&t2, TicketWriteMode::Create)
         })
         .await
@@ -126,6 +128,7 @@ where
     store
         .write_ticket(TicketWrite {
             idempotency: Some(&old),
+            capacity: None,
             ..write(&first, TicketWriteMode::Create)
         })
         .await
@@ -139,6 +142,7 @@ where
     store
         .write_ticket(TicketWrite {
             idempotency: Some(&fresh),
+            capacity: None,
             ..write(&second, TicketWriteMode::Create)
         })
         .await

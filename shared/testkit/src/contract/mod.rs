@@ -117,6 +117,7 @@ pub const ALL: &[&str] = &[
     "sla_config_is_versioned",
     // automation
     "triggers_are_versioned",
+    "macros_keep_their_usage_through_changes",
     "sla_views_list_soonest_due_first",
     "sla_timers_are_found_by_minute",
     "sla_announcements_are_made_once",

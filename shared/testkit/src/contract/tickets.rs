@@ -75,6 +75,7 @@ pub(super) fn write(ticket: &Ticket, mode: TicketWriteMode) -> TicketWrite<'_> {
         history: None,
         events: &[],
         idempotency: None,
+        capacity: None,
     }
 }
 
@@ -139,6 +140,7 @@ where
             history: Some(&h),
             events: std::slice::from_ref(&e),
             idempotency: Some(&r),
+            capacity: None,
             ..write(&t, TicketWriteMode::Create)
         })
         .await
@@ -184,6 +186,7 @@ where
                 history: Some(&h),
                 events: std::slice::from_ref(&e),
                 idempotency: w.idempotency.or(Some(&r)),
+                capacity: None,
                 ..w
             })
             .await;
@@ -242,6 +245,7 @@ where
     refused(
         TicketWrite {
             idempotency: Some(&r),
+            capacity: None,
             ..write(&keyed, TicketWriteMode::Create)
         },
         StoreError::IdempotencyKeyTaken,

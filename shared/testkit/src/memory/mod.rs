@@ -8,6 +8,7 @@
 //! failed write leaves nothing behind, as a cancelled TransactWriteItems.
 
 mod accounts;
+mod assignment;
 mod attachments;
 mod credentials;
 mod cursor;
@@ -18,6 +19,7 @@ mod kb;
 mod kernel;
 mod keys;
 mod limits;
+mod macros;
 mod notifications;
 mod organizations;
 mod realtime;

@@ -120,6 +120,16 @@ pub(super) struct State {
     pub sla_policies: BTreeMap<TenantId, SlaPolicies>,
     pub business_hours: BTreeMap<TenantId, BusinessHours>,
     pub triggers: BTreeMap<TenantId, switchboard_domain::automation::trigger::TriggerSet>,
+    /// Agents' availability, skills and load (kept by ticket writes).
+    pub agents: BTreeMap<(TenantId, UserId), switchboard_domain::assignment::agent::Agent>,
+    pub team_assignments: BTreeMap<
+        (TenantId, switchboard_domain::kernel::ids::TeamId),
+        switchboard_domain::assignment::settings::TeamAssignment,
+    >,
+    pub macros: BTreeMap<
+        (TenantId, switchboard_domain::kernel::ids::MacroId),
+        switchboard_domain::automation::macros::Macro,
+    >,
     pub ticket_slas: BTreeMap<Tenanted<TicketId>, StoredSla>,
     pub sla_marks: BTreeSet<(TenantId, TicketId, String, Threshold)>,
     pub scheduler_cursor: Option<Timestamp>,

@@ -2,6 +2,7 @@
 
 use jiff::Timestamp;
 use switchboard_domain::StoreError;
+use switchboard_domain::assignment::agent::Agent;
 use switchboard_domain::kernel::error::Conflict;
 use switchboard_domain::kernel::error::StoreResult;
 use switchboard_domain::kernel::events::DomainEvent;
@@ -13,7 +14,7 @@ use switchboard_domain::tickets::ports::{
     CommentWrite, FieldSchemaStore, TicketDimension, TicketListQuery, TicketSort, TicketStore,
     TicketWrite, TicketWriteMode,
 };
-use switchboard_domain::tickets::ticket::{HistoryEntry, Ticket};
+use switchboard_domain::tickets::ticket::{HistoryEntry, Ticket, load_moves};
 
 use super::kernel::expired;
 use super::state::State;
@@ -113,12 +114,36 @@ impl State {
             // TTL deletes the item: see the contract it is excused from.)
             return Ok(Some(StoreError::IdempotencyKeyTaken));
         }
+        if let Some(cap) = w.capacity {
+            let full = load_moves(stored, t).into_iter().any(|(user, delta)| {
+                delta > 0
+                    && self
+                        .agents
+                        .get(&(t.tenant_id, user))
+                        .is_some_and(|a| a.open >= i64::from(cap))
+            });
+            if full {
+                return Ok(Some(StoreError::CapacityReached));
+            }
+        }
         Ok(None)
     }
 
     fn apply_ticket_write(&mut self, w: &TicketWrite<'_>) {
         let t = w.ticket;
         let key = (t.tenant_id, t.id);
+        if !matches!(w.mode, TicketWriteMode::Touch { .. }) {
+            for (user, delta) in load_moves(self.tickets.get(&key), t) {
+                let agent = self
+                    .agents
+                    .entry((t.tenant_id, user))
+                    .or_insert_with(|| Agent::new(user));
+                agent.open += delta;
+                if delta > 0 {
+                    agent.last_assigned_at = Some(t.updated_at);
+                }
+            }
+        }
         match w.mode {
             TicketWriteMode::Create => {
                 self.ticket_numbers.insert((t.tenant_id, t.number), t.id);
