@@ -216,3 +216,44 @@ def test_a_macro_previewed_writes_nothing_and_applied_writes_once(api):
     comments = api.call("GET", f"/v1/tickets/{ticket['id']}/comments", token=customer_token).json()["items"]
     assert [c["body"] for c in comments][-1] == preview["comment"]["body"]
     assert api.call("GET", f"/v1/macros/{macro['id']}", token=owner).json()["usage"] == 1
+
+
+def test_an_automation_closes_a_solved_ticket_whose_time_has_passed(api):
+    """devstack runs automations every minute (the template's schedule is a
+    parameter); `hours: 0` means as soon as the ticket is solved."""
+    slug, signed = api.sign_up()
+    owner = signed["accessToken"]
+    rule = {
+        "title": "Close solved tickets",
+        "conditions": {"all": [
+            {"field": "status", "operator": "is", "value": "solved"},
+            {"field": "hoursSince", "clock": "solved", "operator": "greater_than", "hours": 0},
+        ]},
+        "actions": [{"type": "setStatus", "status": "closed"}],
+    }
+    nagging = dict(rule, actions=[{"type": "addNote", "body": "Solved, still."}])
+    body = assert_problem(api.call("POST", "/v1/automations", nagging, token=owner), 422, "validation_failed")
+    assert [(e["field"], e["code"]) for e in body["errors"]] == [("actions", "not_nullifying")]
+    r = api.call("POST", "/v1/automations", rule, token=owner)
+    assert r.status_code == 201, r.text
+    automation = r.json()
+    r = api.call("POST", "/v1/tickets", {"subject": "Done", "description": "x"}, token=owner)
+    assert r.status_code == 201, r.text
+    ticket = r.json()
+    r = api.call("PATCH", f"/v1/tickets/{ticket['id']}", {"status": "solved"}, token=owner,
+                 headers={"if-match": f'"{ticket["version"]}"'})
+    assert r.status_code == 200, r.text
+    r = api.call("POST", "/v1/tickets", {"subject": "Open", "description": "x"}, token=owner)
+    untouched = r.json()
+
+    def closed():
+        t = api.call("GET", f"/v1/tickets/{ticket['id']}", token=owner).json()
+        return t if t["status"] == "closed" else None
+
+    done = eventually(closed, timeout=130)
+    assert done, "the hourly run (every minute in devstack) closed it"
+    history = api.call("GET", f"/v1/tickets/{ticket['id']}/history", token=owner).json()["items"]
+    assert history[-1]["causedBy"] == {"type": "automation",
+                                       "automation": {"id": automation["id"], "title": "Close solved tickets"}}
+    assert history[-1]["actor"]["type"] == "system"
+    assert api.call("GET", f"/v1/tickets/{untouched['id']}", token=owner).json()["status"] == "new"

@@ -1,8 +1,11 @@
 //! The `automation` function: triggers (staff read and try them, admins
-//! write them and set their order) and macros (agents keep and apply
-//! them; admins share them).
+//! write them and set their order), automations (admins), macros (agents
+//! keep and apply them; admins share them), and assignment (agents'
+//! availability and skills, teams' settings). The package also builds
+//! `automation-scheduler`, which runs the automations every hour.
 
 mod assignment;
+mod automations;
 mod macros;
 
 use axum::Router;
@@ -17,6 +20,7 @@ use switchboard_domain::DomainError;
 use switchboard_domain::assignment::settings::AssignmentSettings;
 use switchboard_domain::automation::action::Action;
 use switchboard_domain::automation::applying::Macros;
+use switchboard_domain::automation::automations::Automations;
 use switchboard_domain::automation::condition::Conditions;
 use switchboard_domain::automation::trigger::{On, TriggerSet};
 use switchboard_domain::automation::triggers::{Placed, TriggerInput, TriggerRules};
@@ -36,6 +40,7 @@ pub struct Services {
     pub triggers: TriggerRules<switchboard_aws::DynamoStore>,
     pub macros: Macros<switchboard_aws::DynamoStore>,
     pub assignment: AssignmentSettings<switchboard_aws::DynamoStore>,
+    pub automations: Automations<switchboard_aws::DynamoStore>,
 }
 
 pub type AppState = Api<Services>;
@@ -52,6 +57,11 @@ pub fn routes() -> Routes<Arc<AppState>> {
         .add(Method::PATCH, "/v1/triggers/{id}", update)
         .add(Method::DELETE, "/v1/triggers/{id}", delete)
         .add(Method::POST, "/v1/triggers/{id}/test", test)
+        .add(Method::GET, "/v1/automations", automations::list)
+        .add(Method::POST, "/v1/automations", automations::create)
+        .add(Method::GET, "/v1/automations/{id}", automations::get)
+        .add(Method::PATCH, "/v1/automations/{id}", automations::update)
+        .add(Method::DELETE, "/v1/automations/{id}", automations::delete)
         .add(Method::GET, "/v1/macros", macros::list)
         .add(Method::POST, "/v1/macros", macros::create)
         .add(Method::GET, "/v1/macros/{id}", macros::get)
@@ -96,6 +106,11 @@ pub fn routes() -> Routes<Arc<AppState>> {
     update,
     delete,
     test,
+    automations::list,
+    automations::create,
+    automations::get,
+    automations::update,
+    automations::delete,
     macros::list,
     macros::create,
     macros::get,

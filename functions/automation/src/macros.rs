@@ -184,7 +184,7 @@ pub(crate) async fn delete(
         ApplyQuery,
     ),
     responses(
-        (status = 200, description = "`ticket` (as changed, or as it would be), `changes`, `comment` (`{body, public}` as rendered, or null); `ETag`: the ticket's version", body = Object),
+        (status = 200, description = "`ticket` (as changed, or as it would be), `changes`, `comment` (`{body, public}` as rendered, or null); `ETag`: the ticket's version. `If-Match` with the ticket's `ETag` is required unless previewing (`428` without)", body = Object),
         Problems,
     ),
     security(("bearer" = [])),
@@ -197,15 +197,15 @@ pub(crate) async fn apply(
     if_match: IfMatch,
 ) -> Result<impl IntoResponse, ApiError> {
     let target = (path_id::<TicketId>(&id)?, path_id::<MacroId>(&macro_id)?);
+    // Written once: a second click names a version that is gone.
+    let version = if q.preview {
+        if_match.version()
+    } else {
+        Some(if_match.required()?)
+    };
     let applied = state
         .macros
-        .apply(
-            &principal,
-            target,
-            if_match.version(),
-            q.preview,
-            Timestamp::now(),
-        )
+        .apply(&principal, target, version, q.preview, Timestamp::now())
         .await?;
     Ok(versioned(
         applied.ticket.version,

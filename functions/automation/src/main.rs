@@ -2,6 +2,7 @@
 
 use switchboard_domain::assignment::settings::AssignmentSettings;
 use switchboard_domain::automation::applying::Macros;
+use switchboard_domain::automation::automations::Automations;
 use switchboard_domain::automation::triggers::TriggerRules;
 use switchboard_wiring::Env;
 
@@ -12,6 +13,7 @@ async fn main() -> Result<(), lambda_http::Error> {
         triggers: TriggerRules::new(env.store()),
         macros: Macros::new(env.store()),
         assignment: AssignmentSettings::new(env.store()),
+        automations: Automations::new(env.store()),
     };
     env.serve(automation::router, services).await
 }

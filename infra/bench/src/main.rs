@@ -4,10 +4,13 @@
 //! layer (authentication included: every request pays it). `bench
 //! sla-cost`: the same for the SLA scheduler and the router's SLA step.
 //! `bench search`: the ticket index at a tenant's scale (`search.rs`).
+//! `bench automation-cost`: triggers in the router and the hourly run of
+//! automations (`automation.rs`).
 //! Print Markdown tables for BENCHMARKS.md.
 //!
 //! Needs the emulator and table that `infra/bench` starts.
 
+mod automation;
 mod rate_isolation;
 mod search;
 
@@ -35,7 +38,8 @@ async fn main() -> anyhow::Result<()> {
         Some("sla-cost") => sla_cost().await,
         Some("rate-isolation") => rate_isolation::run().await,
         Some("search") => search::run().await,
-        _ => bail!("usage: bench dynamodb-cost|sla-cost|rate-isolation|search"),
+        Some("automation-cost") => automation::run().await,
+        _ => bail!("usage: bench dynamodb-cost|sla-cost|rate-isolation|search|automation-cost"),
     }
 }
 

@@ -70,6 +70,16 @@ fn golden_keys() {
         ),
         (triggers(t), "T#01J9Z3Q4W5E6R7T8Y9V0A1B2C3", "TRIGGERS"),
         (
+            automations(t),
+            "T#01J9Z3Q4W5E6R7T8Y9V0A1B2C3",
+            "AUTOMATIONS",
+        ),
+        (
+            automated_tenant(t),
+            "AUTOMATED",
+            "T#01J9Z3Q4W5E6R7T8Y9V0A1B2C3",
+        ),
+        (
             agent(t, u),
             "T#01J9Z3Q4W5E6R7T8Y9V0A1B2C3#AGENTS",
             "AGENT#01J9Z3Q4W5E6R7T8Y9V0A1B2C4",

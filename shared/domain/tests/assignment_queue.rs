@@ -187,10 +187,10 @@ async fn fifty_tickets_for_five_agents_with_a_cap_of_five_fill_them_and_queue_th
         .history(&acme.owner.principal, next.id)
         .await
         .unwrap();
-    assert!(matches!(
-        &history.last().unwrap().caused_by,
+    assert!(history.iter().any(|h| matches!(
+        &h.caused_by,
         Some(Cause::Assignment { strategy, .. }) if strategy == "least_busy"
-    ));
+    )));
     assert!(
         ticket(&store, &acme, opened[26].id)
             .await
@@ -293,5 +293,156 @@ async fn a_ticket_requiring_a_skill_waits_for_an_agent_who_has_it() {
         ticket(&store, &acme, any.id).await.assignee_id,
         Some(desk.agents[0]),
         "the least busy"
+    );
+}
+
+#[tokio::test]
+async fn old_solved_tickets_in_the_team_never_block_new_ones() {
+    let (clock, store, acme) = world().await;
+    let desk = desk(&store, &acme, 1, 300, clock.now()).await;
+    let settings = AssignmentSettings::new(store.clone());
+    settings
+        .set_availability(
+            &acme.owner.principal,
+            desk.agents[0],
+            Availability::Offline,
+            clock.now(),
+        )
+        .await
+        .unwrap();
+    let tickets = Ticketing::new(store.clone());
+    for i in 0..210 {
+        let t = open_in(
+            &tickets,
+            &acme,
+            desk.team,
+            &format!("Old {i}"),
+            &[],
+            clock.now(),
+        )
+        .await;
+        tickets
+            .update(
+                &acme.owner.principal,
+                t.id,
+                TicketPatch {
+                    status: Some(Status::Solved),
+                    ..TicketPatch::default()
+                },
+                None,
+                clock.now(),
+            )
+            .await
+            .unwrap();
+    }
+    let fresh = open_in(
+        &tickets,
+        &acme,
+        desk.team,
+        "Fresh",
+        &[],
+        clock.advance(jiff::SignedDuration::from_secs(1)),
+    )
+    .await;
+    store.take_events();
+    settings
+        .set_availability(
+            &acme.owner.principal,
+            desk.agents[0],
+            Availability::Online,
+            clock.now(),
+        )
+        .await
+        .unwrap();
+    let router = router(&store);
+    route(&router, store.take_events(), clock.now()).await;
+    assert_eq!(
+        ticket(&store, &acme, fresh.id).await.assignee_id,
+        Some(desk.agents[0])
+    );
+}
+
+#[tokio::test]
+async fn room_freed_in_one_team_serves_the_agents_other_team_and_the_deactivated_are_skipped() {
+    let (clock, store, acme) = world().await;
+    let desk = desk(&store, &acme, 2, 1, clock.now()).await;
+    let (gone, shared) = (desk.agents[0], desk.agents[1]);
+    // A second team with only `shared` in it, same cap.
+    let second = directory(store.clone())
+        .unwrap()
+        .create_team(
+            &acme.owner.principal,
+            NewTeam {
+                name: "Refunds".into(),
+                description: String::new(),
+                members: [shared].into(),
+            },
+            clock.now(),
+        )
+        .await
+        .unwrap()
+        .id;
+    AssignmentSettings::new(store.clone())
+        .put_team_assignment(
+            &acme.owner.principal,
+            second,
+            TeamAssignment {
+                strategy: Strategy::RoundRobin,
+                max_open_per_agent: Some(1),
+                only_available: true,
+                require_skills: true,
+            },
+            clock.now(),
+        )
+        .await
+        .unwrap();
+    directory(store.clone())
+        .unwrap()
+        .deactivate_user(&acme.owner.principal, gone, clock.now())
+        .await
+        .unwrap();
+    let router = router(&store);
+    route(&router, store.take_events(), clock.now()).await;
+    let tickets = Ticketing::new(store.clone());
+    let first = open_in(&tickets, &acme, desk.team, "First", &[], clock.now()).await;
+    route(&router, store.take_events(), clock.now()).await;
+    assert_eq!(
+        ticket(&store, &acme, first.id).await.assignee_id,
+        Some(shared),
+        "the deactivated agent is skipped, not the ticket"
+    );
+    let waiting = open_in(
+        &tickets,
+        &acme,
+        second,
+        "Waiting",
+        &[],
+        clock.advance(jiff::SignedDuration::from_secs(1)),
+    )
+    .await;
+    route(&router, store.take_events(), clock.now()).await;
+    assert_eq!(
+        ticket(&store, &acme, waiting.id).await.assignee_id,
+        None,
+        "at the cap"
+    );
+    tickets
+        .update(
+            &acme.owner.principal,
+            first.id,
+            TicketPatch {
+                status: Some(Status::Solved),
+                ..TicketPatch::default()
+            },
+            None,
+            clock.now(),
+        )
+        .await
+        .unwrap();
+    route(&router, store.take_events(), clock.now()).await;
+    assert_eq!(
+        ticket(&store, &acme, waiting.id).await.assignee_id,
+        Some(shared),
+        "room freed in Billing serves Refunds"
     );
 }

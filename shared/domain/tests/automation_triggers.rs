@@ -147,7 +147,10 @@ async fn a_trigger_routes_a_new_ticket_once_and_its_change_starts_no_new_cycle()
         .history(&acme.owner.principal, ticket.id)
         .await
         .unwrap();
-    let by_triggers = history.last().unwrap();
+    let by_triggers = history
+        .iter()
+        .find(|h| h.caused_by.is_some())
+        .expect("the triggers' entry");
     assert_eq!(by_triggers.actor.kind, ActorType::System);
     match &by_triggers.caused_by {
         Some(Cause::Triggers { triggers }) => {

@@ -186,9 +186,13 @@ pub fn offline_context(template: &Template, stack: &str) -> Context {
         .and_then(Value::as_object)
         .cloned()
         .unwrap_or_default();
-    for name in declared.keys() {
-        ctx.parameters
-            .insert(name.clone(), Value::String(String::new()));
+    for (name, declaration) in &declared {
+        // A parameter's default where it has one (a schedule must parse).
+        let default = declaration
+            .get("Default")
+            .map(scalar_string)
+            .unwrap_or_default();
+        ctx.parameters.insert(name.clone(), Value::String(default));
     }
     for (id, _, _) in template.resources() {
         let attrs = ["Arn", "StreamArn", "QueueUrl", "QueueName"]

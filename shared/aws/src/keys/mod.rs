@@ -510,6 +510,19 @@ pub fn triggers(tenant: TenantId) -> Key {
     Key::new(t(tenant), "TRIGGERS")
 }
 
+/// A tenant's automations, in order (one item, versioned).
+pub fn automations(tenant: TenantId) -> Key {
+    Key::new(t(tenant), "AUTOMATIONS")
+}
+
+/// The partition that lists tenants with an active automation.
+pub const AUTOMATED_PK: &str = "AUTOMATED";
+
+/// A tenant's mark in [`AUTOMATED_PK`].
+pub fn automated_tenant(tenant: TenantId) -> Key {
+    Key::new(AUTOMATED_PK.to_owned(), t(tenant))
+}
+
 /// The partition of a tenant's agents (availability, skills, load).
 pub fn agents_pk(tenant: TenantId) -> String {
     format!("{}#AGENTS", t(tenant))

@@ -104,6 +104,24 @@ impl<T: fmt::Display> From<Choice<T>> for String {
     }
 }
 
+/// A ticket's clocks an automation can ask about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Clock {
+    Created,
+    Updated,
+    /// Not met while the ticket is unsolved.
+    Solved,
+}
+
+/// `greater_than` / `less_than`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Compare {
+    GreaterThan,
+    LessThan,
+}
+
 /// The ticket fields whose change a condition can ask about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -212,6 +230,15 @@ pub enum Condition {
         operator: Is,
         calendar: String,
     },
+    /// Automations only: time since one of the ticket's clocks, around
+    /// the clock or in a business-hours calendar.
+    HoursSince {
+        clock: Clock,
+        operator: Compare,
+        hours: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        calendar: Option<String>,
+    },
 }
 
 /// All of `all`, and at least one of `any` when it has any.
@@ -297,6 +324,28 @@ impl Condition {
                     && from.as_ref().is_none_or(|v| &c.before == v)
                     && to.as_ref().is_none_or(|v| &c.after == v)
             }),
+            Condition::HoursSince {
+                clock,
+                operator,
+                hours,
+                calendar,
+            } => {
+                let since = match clock {
+                    Clock::Created => Some(t.created_at),
+                    Clock::Updated => Some(t.updated_at),
+                    Clock::Solved => t.solved_at,
+                };
+                let Some(since) = since else { return false };
+                let Some(cal) = f.hours.calendar(calendar.as_deref()) else {
+                    return false;
+                };
+                let elapsed = cal.elapsed(since, f.now);
+                let limit = jiff::SignedDuration::from_hours(i64::from(*hours));
+                match operator {
+                    Compare::GreaterThan => elapsed > limit,
+                    Compare::LessThan => elapsed < limit,
+                }
+            }
             Condition::BusinessHours { operator, calendar } => {
                 let open = f.hours.calendar(Some(calendar)).is_some_and(|cal| {
                     cal.open_windows(f.now)

@@ -22,6 +22,7 @@ use crate::kernel::ports::IdempotencyStore;
 use crate::sla::policy::BusinessHours;
 use crate::sla::ports::SlaConfigStore;
 use crate::tickets::changes::{ExtraComment, Extras};
+use crate::tickets::comment::MAX_BODY_BYTES;
 use crate::tickets::events::{CommentCreated, TicketUpdated};
 use crate::tickets::input::TicketPatch;
 use crate::tickets::ports::{FieldSchemaStore, TicketStore};
@@ -87,6 +88,20 @@ pub struct Fired {
 }
 
 const ATTEMPTS: usize = 3;
+/// Endpoints notified per change at most (each is an event in the write).
+const MAX_NOTIFICATIONS: usize = 10;
+
+/// `text` cut at a character to at most `max` bytes.
+pub(crate) fn within(mut text: String, max: usize) -> String {
+    if text.len() > max {
+        let mut end = max;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+    }
+    text
+}
 
 /// Runs the tenant's triggers on the change `event` stands for, and
 /// writes what fired. `None` when nothing fired, or an earlier delivery
@@ -154,11 +169,15 @@ where
         };
         let body = match &moment.body {
             Some(b) => Some(b.clone()),
-            None if needs(&set, |c| matches!(c, Condition::Body { .. })) => store
-                .conversation(tenant, ticket_id, 1, false)
-                .await?
-                .and_then(|(_, comments, _)| comments.into_iter().next())
-                .map(|c| c.body),
+            None if moment.on.contains(&On::Created)
+                && needs(&set, |c| matches!(c, Condition::Body { .. })) =>
+            {
+                store
+                    .conversation(tenant, ticket_id, 1, false)
+                    .await?
+                    .and_then(|(_, comments, _)| comments.into_iter().next())
+                    .map(|c| c.body)
+            }
             None => None,
         };
         let facts = Facts {
@@ -228,10 +247,14 @@ fn needs(set: &TriggerSet, what: impl Fn(&Condition) -> bool) -> bool {
 /// The note, notifications and once-only mark written with the change.
 fn extras(event: &DomainEvent, system: &Principal, run: &Run, now: Timestamp) -> Extras {
     let notes: Vec<&str> = run.effects.notes.iter().map(|(_, n)| n.trim()).collect();
+    // One notification per endpoint and change, whatever asked for it.
+    let mut notified = BTreeSet::new();
     let events = run
         .effects
         .webhooks
         .iter()
+        .filter(|(_, webhook)| notified.insert(*webhook))
+        .take(MAX_NOTIFICATIONS)
         .map(|(rule, webhook)| trigger_notified(&run.ticket, (rule, *webhook), system.actor(), now))
         .collect();
     Extras {
@@ -239,7 +262,7 @@ fn extras(event: &DomainEvent, system: &Principal, run: &Run, now: Timestamp) ->
             triggers: run.fired.clone(),
         }),
         comment: (!notes.is_empty()).then(|| ExtraComment {
-            body: notes.join("\n\n"),
+            body: within(notes.join("\n\n"), MAX_BODY_BYTES),
             public: false,
         }),
         events,

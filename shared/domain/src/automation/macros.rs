@@ -147,6 +147,9 @@ fn check_template(body: &str, schema: &FieldSchema) -> Vec<FieldError> {
             format!("at most {MAX_BODY_BYTES} bytes"),
         )];
     }
+    if let Err(e) = placeholders_only(body) {
+        return vec![FieldError::new(field, "invalid_template", e)];
+    }
     let env = environment();
     let template = match env.template_from_str(body) {
         Ok(t) => t,
@@ -199,8 +202,39 @@ pub fn context(ticket: &Ticket, requester: Option<&User>, agent: Option<&User>) 
     })
 }
 
+/// A template holds text and placeholders (`{{ ticket.number }}`) only:
+/// no statements, expressions or filters, so rendering one does no work
+/// an agent could make unbounded.
+fn placeholders_only(body: &str) -> Result<(), String> {
+    if body.contains("{%") || body.contains("{#") {
+        return Err(
+            "only placeholders such as {{ ticket.number }}: no statements or comments".into(),
+        );
+    }
+    let mut rest = body;
+    while let Some(open) = rest.find("{{") {
+        let after = &rest[open + 2..];
+        let Some(close) = after.find("}}") else {
+            return Err("a placeholder is not closed with }}".into());
+        };
+        let name = after[..close].trim();
+        let plain = !name.is_empty()
+            && name.split('.').all(|part| {
+                !part.is_empty() && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            });
+        if !plain {
+            return Err(format!(
+                "`{name}`: only placeholders such as {{{{ ticket.number }}}}, without filters or expressions"
+            ));
+        }
+        rest = &after[close + 2..];
+    }
+    Ok(())
+}
+
 /// Renders a comment template (custom fields not set render empty).
 pub fn render(body: &str, context: &Value, schema: &FieldSchema) -> Result<String, FieldError> {
+    placeholders_only(body).map_err(|e| FieldError::new("comment.body", "invalid_template", e))?;
     let mut context = context.clone();
     if let Some(fields) = context
         .get_mut("ticket")

@@ -3,6 +3,7 @@
 //! implementation with the same semantics for use-case tests.
 
 use crate::automation::macros::Macro;
+use crate::automation::timed::AutomationSet;
 use crate::automation::trigger::TriggerSet;
 use crate::kernel::error::StoreResult;
 use crate::kernel::ids::{MacroId, TenantId};
@@ -41,4 +42,23 @@ pub trait MacroStore: Send + Sync {
 
     /// Counts one use of a macro that still exists.
     async fn count_macro_use(&self, tenant: TenantId, id: MacroId) -> StoreResult<()>;
+}
+
+/// A tenant's automations, as one versioned set; and which tenants have
+/// any active, for the hourly run to find without a scan.
+#[trait_variant::make(Send)]
+pub trait AutomationStore: Send + Sync {
+    async fn automations(&self, tenant: TenantId) -> StoreResult<AutomationSet>;
+
+    /// Replaces the set if still at `expected_version` (`VersionMismatch`
+    /// otherwise), and records whether the tenant has an active one.
+    async fn put_automations(
+        &self,
+        tenant: TenantId,
+        set: &AutomationSet,
+        expected_version: u64,
+    ) -> StoreResult<()>;
+
+    /// The tenants with at least one active automation.
+    async fn automated_tenants(&self) -> StoreResult<Vec<TenantId>>;
 }

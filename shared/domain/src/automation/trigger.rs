@@ -16,6 +16,11 @@ use crate::tickets::ticket::RuleRef;
 pub const MAX_TRIGGERS: usize = 100;
 pub const MAX_CONDITIONS: usize = 30;
 pub const MAX_ACTIONS: usize = 20;
+/// A condition's text value.
+pub const MAX_VALUE_CHARS: usize = 200;
+/// A tenant's set of triggers (or automations), encoded: one item of
+/// DynamoDB's 400 KB, with room to spare.
+pub const MAX_SET_BYTES: usize = 300 * 1024;
 /// A note's text, so that the notes of every trigger fit one comment.
 pub const MAX_NOTE_BYTES: usize = MAX_BODY_BYTES / 4;
 
@@ -102,7 +107,7 @@ pub fn check_shape(t: &Trigger) -> Vec<FieldError> {
     for (list, conditions) in [("all", &t.conditions.all), ("any", &t.conditions.any)] {
         for (i, c) in conditions.iter().enumerate() {
             let field = format!("conditions.{list}.{i}");
-            if let Some(e) = condition_problem(c) {
+            if let Some(e) = condition_problem(c, false) {
                 errors.push(FieldError::new(field, "invalid_value", e));
             }
         }
@@ -122,12 +127,31 @@ pub fn check_shape(t: &Trigger) -> Vec<FieldError> {
     errors
 }
 
-fn condition_problem(c: &Condition) -> Option<String> {
+/// What is wrong with a condition, if anything: `timed` for an
+/// automation's (it runs on no change, and a trigger on no clock).
+pub(crate) fn condition_problem(c: &Condition, timed: bool) -> Option<String> {
     match c {
+        Condition::HoursSince { .. } if !timed => Some("hours since: automations only".into()),
+        Condition::Changed { .. } | Condition::Actor { .. } | Condition::Body { .. } if timed => {
+            Some("about a change: triggers only (an automation runs on no change)".into())
+        }
         Condition::Subject { value, .. } | Condition::Body { value, .. }
             if wanted_terms(value).is_empty() =>
         {
             Some("name at least one word".into())
+        }
+        Condition::Subject { value, .. }
+        | Condition::Body { value, .. }
+        | Condition::RequesterEmail { value, .. }
+        | Condition::RequesterDomain { value, .. }
+            if value.chars().count() > MAX_VALUE_CHARS =>
+        {
+            Some(format!("at most {MAX_VALUE_CHARS} characters"))
+        }
+        Condition::CustomField { key, value, .. }
+            if key.len() > MAX_VALUE_CHARS || value.to_string().len() > MAX_VALUE_CHARS =>
+        {
+            Some(format!("at most {MAX_VALUE_CHARS} characters"))
         }
         Condition::RequesterEmail { value, .. } if !value.contains('@') => {
             Some("an email address".into())
@@ -141,7 +165,7 @@ fn condition_problem(c: &Condition) -> Option<String> {
     }
 }
 
-fn action_problem(a: &Action) -> Option<String> {
+pub(crate) fn action_problem(a: &Action) -> Option<String> {
     match a {
         Action::AddNote { body } if body.trim().is_empty() => Some("the note is empty".into()),
         Action::AddNote { body } if body.len() > MAX_NOTE_BYTES => {

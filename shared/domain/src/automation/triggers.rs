@@ -13,7 +13,9 @@ use crate::automation::action::{Action, changes_between};
 use crate::automation::condition::{ActorKind, Condition, Conditions, Facts};
 use crate::automation::engine;
 use crate::automation::ports::TriggerStore;
-use crate::automation::trigger::{MAX_TRIGGERS, On, Trigger, TriggerSet, check_shape};
+use crate::automation::trigger::{
+    MAX_SET_BYTES, MAX_TRIGGERS, On, Trigger, TriggerSet, check_shape,
+};
 use crate::kernel::error::DomainError;
 use crate::kernel::ids::{TicketId, TriggerId, WebhookId};
 use crate::kernel::validation::FieldError;
@@ -298,6 +300,13 @@ where
             return Err(DomainError::PreconditionFailed);
         }
         set.version += 1;
+        if serde_json::to_vec(&set).map_or(usize::MAX, |b| b.len()) > MAX_SET_BYTES {
+            return Err(DomainError::field(
+                "actions",
+                "too_large",
+                "the tenant's triggers would exceed 300 KiB together: shorten notes or conditions",
+            ));
+        }
         self.store
             .put_triggers(principal.tenant_id(), &set, expected)
             .await?;

@@ -174,6 +174,11 @@ prefixed_id!(
     "trg"
 );
 prefixed_id!(
+    /// An automation: a rule run every hour over tickets by their clocks.
+    AutomationId,
+    "aut"
+);
+prefixed_id!(
     /// A macro: actions and a reply an agent applies in one step.
     MacroId,
     "mac"

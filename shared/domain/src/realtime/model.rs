@@ -245,6 +245,10 @@ pub fn customer_view(event: &DomainEvent, schema: &FieldSchema) -> Option<Domain
             if updated.changes.is_empty() {
                 return None;
             }
+            // Which rule did it, and which (maybe internal) comment, is
+            // staff business.
+            updated.caused_by = None;
+            updated.comment_id = None;
             *data = serde_json::to_value(&updated).ok()?;
         }
         EventType::TicketStatusChanged
@@ -476,7 +480,15 @@ mod tests {
                 {"field": "assigneeId", "before": null, "after": "usr_x"},
                 {"field": "customFields.vip", "before": null, "after": true},
                 {"field": "customFields.order", "before": null, "after": "A-1"},
-            ]}),
+            ], "causedBy": {"type": "triggers", "triggers": [{"id": "trg_x", "title": "VIP routing"}]},
+               "commentId": "cmt_01J9Z3Q4W5E6R7T8Y9V0A1B2C3"}),
+        );
+        let seen = customer_view(&updated, &schema)
+            .map(|e| e.data)
+            .unwrap_or_default();
+        assert!(
+            seen.get("causedBy").is_none() && seen.get("commentId").is_none(),
+            "{seen}"
         );
         let fields: Vec<Value> = customer_view(&updated, &schema)
             .and_then(|e| e.data["changes"].as_array().cloned())

@@ -315,6 +315,8 @@ pub enum Cause {
     /// `round_robin`, `least_busy`).
     #[serde(rename_all = "camelCase")]
     Assignment { team_id: TeamId, strategy: String },
+    /// An automation's hourly run.
+    Automation { automation: RuleRef },
     /// A macro an agent applied (the actor is the agent).
     Macro {
         #[serde(rename = "macro")]

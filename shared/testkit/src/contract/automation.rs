@@ -5,9 +5,10 @@ use switchboard_domain::StoreError;
 use switchboard_domain::automation::action::Action;
 use switchboard_domain::automation::condition::Conditions;
 use switchboard_domain::automation::macros::{Macro, MacroComment, Visibility};
-use switchboard_domain::automation::ports::{MacroStore, TriggerStore};
+use switchboard_domain::automation::ports::{AutomationStore, MacroStore, TriggerStore};
+use switchboard_domain::automation::timed::{Automation, AutomationSet};
 use switchboard_domain::automation::trigger::{On, Trigger, TriggerSet};
-use switchboard_domain::kernel::ids::{MacroId, TenantId, TriggerId};
+use switchboard_domain::kernel::ids::{AutomationId, MacroId, TenantId, TriggerId};
 use switchboard_domain::tickets::ticket::Priority;
 
 use super::support::*;
@@ -152,5 +153,73 @@ pub async fn macros_keep_their_usage_through_changes<S: MacroStore, O: Outbox>(s
     assert_eq!(
         store.macro_by_id(tenant, first.id).await.expect("read"),
         None
+    );
+}
+
+fn automation_set(active: bool, version: u64) -> AutomationSet {
+    AutomationSet {
+        automations: vec![Automation {
+            id: AutomationId::new(),
+            title: "Close solved tickets".into(),
+            active,
+            conditions: Conditions::default(),
+            actions: vec![Action::SetPriority {
+                priority: Priority::Low,
+            }],
+            created_at: Timestamp::UNIX_EPOCH,
+            updated_at: Timestamp::UNIX_EPOCH,
+        }],
+        version,
+    }
+}
+
+/// Automations are one versioned set per tenant, and a tenant is listed
+/// for the hourly run exactly while one of them is active.
+pub async fn automations_are_versioned_and_list_their_tenant<S: AutomationStore, O: Outbox>(
+    store: &S,
+    _: &O,
+) {
+    let tenant = TenantId::new();
+    assert_eq!(
+        store.automations(tenant).await.expect("read"),
+        AutomationSet::default()
+    );
+    assert!(
+        !store
+            .automated_tenants()
+            .await
+            .expect("listed")
+            .contains(&tenant)
+    );
+    let first = automation_set(true, 1);
+    store
+        .put_automations(tenant, &first, 0)
+        .await
+        .expect("the first set");
+    assert_error(
+        store
+            .put_automations(tenant, &automation_set(true, 1), 0)
+            .await,
+        &StoreError::VersionMismatch,
+    );
+    assert_eq!(store.automations(tenant).await.expect("read"), first);
+    assert!(
+        store
+            .automated_tenants()
+            .await
+            .expect("listed")
+            .contains(&tenant)
+    );
+    store
+        .put_automations(tenant, &automation_set(false, 2), 1)
+        .await
+        .expect("at the stored version");
+    assert!(
+        !store
+            .automated_tenants()
+            .await
+            .expect("listed")
+            .contains(&tenant),
+        "no active automation: not listed"
     );
 }

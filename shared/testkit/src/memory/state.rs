@@ -120,6 +120,7 @@ pub(super) struct State {
     pub sla_policies: BTreeMap<TenantId, SlaPolicies>,
     pub business_hours: BTreeMap<TenantId, BusinessHours>,
     pub triggers: BTreeMap<TenantId, switchboard_domain::automation::trigger::TriggerSet>,
+    pub automations: BTreeMap<TenantId, switchboard_domain::automation::timed::AutomationSet>,
     /// Agents' availability, skills and load (kept by ticket writes).
     pub agents: BTreeMap<(TenantId, UserId), switchboard_domain::assignment::agent::Agent>,
     pub team_assignments: BTreeMap<

@@ -1,7 +1,8 @@
-//! Triggers in memory: one versioned set per tenant.
+//! Triggers and automations in memory: one versioned set per tenant each.
 
 use switchboard_domain::StoreError;
-use switchboard_domain::automation::ports::TriggerStore;
+use switchboard_domain::automation::ports::{AutomationStore, TriggerStore};
+use switchboard_domain::automation::timed::AutomationSet;
 use switchboard_domain::automation::trigger::TriggerSet;
 use switchboard_domain::kernel::error::StoreResult;
 use switchboard_domain::kernel::ids::TenantId;
@@ -29,5 +30,42 @@ impl TriggerStore for MemoryStore {
             s.triggers.insert(tenant, set.clone());
             Ok(())
         })
+    }
+}
+
+impl AutomationStore for MemoryStore {
+    async fn automations(&self, tenant: TenantId) -> StoreResult<AutomationSet> {
+        self.enter("automations")?;
+        Ok(self.read(|s| s.automations.get(&tenant).cloned().unwrap_or_default()))
+    }
+
+    async fn put_automations(
+        &self,
+        tenant: TenantId,
+        set: &AutomationSet,
+        expected_version: u64,
+    ) -> StoreResult<()> {
+        self.enter("put_automations")?;
+        self.write(|s| {
+            if !config_fits(
+                s.automations.get(&tenant).map(|a| a.version),
+                expected_version,
+            ) {
+                return Err(StoreError::VersionMismatch);
+            }
+            s.automations.insert(tenant, set.clone());
+            Ok(())
+        })
+    }
+
+    async fn automated_tenants(&self) -> StoreResult<Vec<TenantId>> {
+        self.enter("automated_tenants")?;
+        Ok(self.read(|s| {
+            s.automations
+                .iter()
+                .filter(|(_, set)| set.any_active())
+                .map(|(t, _)| *t)
+                .collect()
+        }))
     }
 }

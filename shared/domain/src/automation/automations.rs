@@ -1,0 +1,160 @@
+//! The automations API's use cases: staff read them, admins write them.
+//! The set has one version, which is what `If-Match` names.
+
+use jiff::Timestamp;
+
+use crate::accounts::permissions::{Action as Permission, Principal};
+use crate::automation::action::Action;
+use crate::automation::condition::Conditions;
+use crate::automation::ports::AutomationStore;
+use crate::automation::timed::{Automation, AutomationSet, MAX_AUTOMATIONS, check_automation};
+use crate::automation::trigger::MAX_SET_BYTES;
+use crate::kernel::error::DomainError;
+use crate::kernel::ids::AutomationId;
+
+/// A new automation, or (every field optional) a change to one.
+#[derive(Debug, Clone, Default)]
+pub struct AutomationInput {
+    pub title: Option<String>,
+    pub active: Option<bool>,
+    pub conditions: Option<Conditions>,
+    pub actions: Option<Vec<Action>>,
+    /// Where in the order (0 first); the end when absent.
+    pub position: Option<usize>,
+}
+
+pub struct Automations<S> {
+    store: S,
+}
+
+impl<S: AutomationStore> Automations<S> {
+    pub fn new(store: S) -> Self {
+        Self { store }
+    }
+
+    pub async fn list(&self, principal: &Principal) -> Result<AutomationSet, DomainError> {
+        principal.require(Permission::ReadAutomation)?;
+        Ok(self.store.automations(principal.tenant_id()).await?)
+    }
+
+    pub async fn get(
+        &self,
+        principal: &Principal,
+        id: AutomationId,
+    ) -> Result<(Automation, usize, u64), DomainError> {
+        let set = self.list(principal).await?;
+        let at = set.position(id).ok_or(DomainError::NotFound)?;
+        Ok((set.automations[at].clone(), at, set.version))
+    }
+
+    pub async fn create(
+        &self,
+        principal: &Principal,
+        input: AutomationInput,
+        now: Timestamp,
+    ) -> Result<(Automation, usize, u64), DomainError> {
+        principal.require(Permission::ManageAutomation)?;
+        let mut set = self.store.automations(principal.tenant_id()).await?;
+        if set.automations.len() >= MAX_AUTOMATIONS {
+            return Err(DomainError::field(
+                "title",
+                "too_many",
+                format!("at most {MAX_AUTOMATIONS} automations"),
+            ));
+        }
+        let automation = Automation {
+            id: AutomationId::new(),
+            title: input.title.unwrap_or_default().trim().to_owned(),
+            active: input.active.unwrap_or(true),
+            conditions: input.conditions.unwrap_or_default(),
+            actions: input.actions.unwrap_or_default(),
+            created_at: now,
+            updated_at: now,
+        };
+        invalid(check_automation(&automation))?;
+        let at = input
+            .position
+            .unwrap_or(set.automations.len())
+            .min(set.automations.len());
+        set.automations.insert(at, automation.clone());
+        let version = self.save(principal, set, None).await?;
+        Ok((automation, at, version))
+    }
+
+    pub async fn update(
+        &self,
+        principal: &Principal,
+        id: AutomationId,
+        input: AutomationInput,
+        if_match: Option<u64>,
+        now: Timestamp,
+    ) -> Result<(Automation, usize, u64), DomainError> {
+        principal.require(Permission::ManageAutomation)?;
+        let mut set = self.store.automations(principal.tenant_id()).await?;
+        let at = set.position(id).ok_or(DomainError::NotFound)?;
+        let mut a = set.automations.remove(at);
+        if let Some(t) = input.title {
+            a.title = t.trim().to_owned();
+        }
+        if let Some(v) = input.active {
+            a.active = v;
+        }
+        if let Some(c) = input.conditions {
+            a.conditions = c;
+        }
+        if let Some(x) = input.actions {
+            a.actions = x;
+        }
+        a.updated_at = now;
+        invalid(check_automation(&a))?;
+        let to = input.position.unwrap_or(at).min(set.automations.len());
+        set.automations.insert(to, a.clone());
+        let version = self.save(principal, set, if_match).await?;
+        Ok((a, to, version))
+    }
+
+    pub async fn delete(
+        &self,
+        principal: &Principal,
+        id: AutomationId,
+        if_match: Option<u64>,
+    ) -> Result<(), DomainError> {
+        principal.require(Permission::ManageAutomation)?;
+        let mut set = self.store.automations(principal.tenant_id()).await?;
+        let at = set.position(id).ok_or(DomainError::NotFound)?;
+        set.automations.remove(at);
+        self.save(principal, set, if_match).await.map(|_| ())
+    }
+
+    async fn save(
+        &self,
+        principal: &Principal,
+        mut set: AutomationSet,
+        if_match: Option<u64>,
+    ) -> Result<u64, DomainError> {
+        let expected = set.version;
+        if if_match.is_some_and(|v| v != expected) {
+            return Err(DomainError::PreconditionFailed);
+        }
+        set.version += 1;
+        if serde_json::to_vec(&set).map_or(usize::MAX, |b| b.len()) > MAX_SET_BYTES {
+            return Err(DomainError::field(
+                "actions",
+                "too_large",
+                "the tenant's automations would exceed 300 KiB together",
+            ));
+        }
+        self.store
+            .put_automations(principal.tenant_id(), &set, expected)
+            .await?;
+        Ok(set.version)
+    }
+}
+
+fn invalid(errors: Vec<crate::kernel::validation::FieldError>) -> Result<(), DomainError> {
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(DomainError::Invalid(errors))
+    }
+}

@@ -1,0 +1,199 @@
+//! The hourly run of automations on the in-memory store, with a test
+//! clock: a solved ticket closes once its time has passed, once.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use jiff::SignedDuration;
+use support::*;
+use switchboard_domain::automation::action::Action;
+use switchboard_domain::automation::automations::{AutomationInput, Automations};
+use switchboard_domain::automation::condition::{Clock, Compare, Condition, Conditions, Has, Is};
+use switchboard_domain::automation::hourly::run_hour;
+use switchboard_domain::tickets::input::TicketPatch;
+use switchboard_domain::tickets::ports::TicketStore;
+use switchboard_domain::tickets::service::Ticketing;
+use switchboard_domain::tickets::ticket::{Cause, Status, Tag};
+
+fn close_after(hours: u32) -> AutomationInput {
+    AutomationInput {
+        title: Some("Close solved tickets after 4 days".into()),
+        conditions: Some(Conditions {
+            all: vec![
+                Condition::Status {
+                    operator: Is::Is,
+                    value: Status::Solved,
+                },
+                Condition::HoursSince {
+                    clock: Clock::Solved,
+                    operator: Compare::GreaterThan,
+                    hours,
+                    calendar: None,
+                },
+            ],
+            any: Vec::new(),
+        }),
+        actions: Some(vec![Action::SetStatus {
+            status: Status::Closed,
+        }]),
+        ..AutomationInput::default()
+    }
+}
+
+#[tokio::test]
+async fn a_solved_ticket_closes_once_its_time_has_passed() {
+    let (clock, store, acme) = world().await;
+    Automations::new(store.clone())
+        .create(&acme.owner.principal, close_after(96), clock.now())
+        .await
+        .unwrap();
+    let tickets = Ticketing::new(store.clone());
+    let solved = open(&tickets, &acme.customer.principal, "Printer", clock.now()).await;
+    let open_one = open(&tickets, &acme.customer.principal, "Scanner", clock.now()).await;
+    tickets
+        .update(
+            &acme.agent.principal,
+            solved.id,
+            TicketPatch {
+                status: Some(Status::Solved),
+                ..TicketPatch::default()
+            },
+            None,
+            clock.now(),
+        )
+        .await
+        .unwrap();
+    store.take_events();
+
+    let early = clock.now() + SignedDuration::from_hours(95);
+    let run = run_hour(&store, &tickets, early).await.unwrap();
+    assert_eq!((run.tenants, run.automations, run.changed), (1, 1, 0));
+    assert!(store.take_events().is_empty());
+
+    let late = clock.now() + SignedDuration::from_hours(97);
+    let run = run_hour(&store, &tickets, late).await.unwrap();
+    assert_eq!(run.changed, 1);
+    assert_eq!(run.examined, 1, "only solved tickets are read");
+    let closed = store.ticket(acme.id(), solved.id).await.unwrap().unwrap();
+    assert_eq!(closed.status, Status::Closed);
+    let history = tickets
+        .history(&acme.owner.principal, solved.id)
+        .await
+        .unwrap();
+    assert!(history.iter().any(|h| matches!(
+        &h.caused_by,
+        Some(Cause::Automation { automation }) if automation.title.starts_with("Close solved")
+    )));
+    let untouched = store.ticket(acme.id(), open_one.id).await.unwrap().unwrap();
+    assert_eq!(untouched.version, open_one.version);
+
+    let again = run_hour(&store, &tickets, late + SignedDuration::from_hours(1))
+        .await
+        .unwrap();
+    assert_eq!(again.changed, 0, "it acted once");
+}
+
+#[tokio::test]
+async fn a_reminder_marks_what_it_reminded_and_stops() {
+    let (clock, store, acme) = world().await;
+    let tag = Tag::parse("reminded").unwrap();
+    let reminder = AutomationInput {
+        title: Some("Remind on pending after 2 days".into()),
+        conditions: Some(Conditions {
+            all: vec![
+                Condition::Status {
+                    operator: Is::Is,
+                    value: Status::Pending,
+                },
+                Condition::Tags {
+                    operator: Has::Lacks,
+                    value: tag.clone(),
+                },
+                Condition::HoursSince {
+                    clock: Clock::Updated,
+                    operator: Compare::GreaterThan,
+                    hours: 48,
+                    calendar: None,
+                },
+            ],
+            any: Vec::new(),
+        }),
+        actions: Some(vec![
+            Action::AddNote {
+                body: "Waiting on the customer for two days.".into(),
+            },
+            Action::AddTags {
+                tags: [tag.clone()].into(),
+            },
+        ]),
+        ..AutomationInput::default()
+    };
+    let automations = Automations::new(store.clone());
+    automations
+        .create(&acme.owner.principal, reminder, clock.now())
+        .await
+        .unwrap();
+    let without_nullifying = AutomationInput {
+        title: Some("Nag forever".into()),
+        conditions: Some(Conditions {
+            all: vec![
+                Condition::Status {
+                    operator: Is::Is,
+                    value: Status::Pending,
+                },
+                Condition::HoursSince {
+                    clock: Clock::Created,
+                    operator: Compare::GreaterThan,
+                    hours: 48,
+                    calendar: None,
+                },
+            ],
+            any: Vec::new(),
+        }),
+        actions: Some(vec![Action::AddNote {
+            body: "Still waiting.".into(),
+        }]),
+        ..AutomationInput::default()
+    };
+    assert_eq!(
+        invalid(
+            automations
+                .create(&acme.owner.principal, without_nullifying, clock.now())
+                .await
+        ),
+        [("actions".to_owned(), "not_nullifying")]
+    );
+    let tickets = Ticketing::new(store.clone());
+    let waiting = open(&tickets, &acme.customer.principal, "Refund", clock.now()).await;
+    tickets
+        .update(
+            &acme.agent.principal,
+            waiting.id,
+            TicketPatch {
+                status: Some(Status::Pending),
+                ..TicketPatch::default()
+            },
+            None,
+            clock.now(),
+        )
+        .await
+        .unwrap();
+    for hour in [49, 50, 51] {
+        run_hour(
+            &store,
+            &tickets,
+            clock.now() + SignedDuration::from_hours(hour),
+        )
+        .await
+        .unwrap();
+    }
+    let t = store.ticket(acme.id(), waiting.id).await.unwrap().unwrap();
+    assert!(t.tags.contains(&tag));
+    let (_, comments, _) = store
+        .conversation(acme.id(), waiting.id, 10, false)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(comments.len(), 2, "the description and one reminder");
+}
