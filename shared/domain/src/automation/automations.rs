@@ -8,7 +8,7 @@ use crate::automation::action::Action;
 use crate::automation::condition::Conditions;
 use crate::automation::ports::AutomationStore;
 use crate::automation::timed::{Automation, AutomationSet, MAX_AUTOMATIONS, check_automation};
-use crate::automation::trigger::MAX_SET_BYTES;
+use crate::automation::trigger::check_set_size;
 use crate::kernel::error::DomainError;
 use crate::kernel::ids::AutomationId;
 
@@ -137,13 +137,7 @@ impl<S: AutomationStore> Automations<S> {
             return Err(DomainError::PreconditionFailed);
         }
         set.version += 1;
-        if serde_json::to_vec(&set).map_or(usize::MAX, |b| b.len()) > MAX_SET_BYTES {
-            return Err(DomainError::field(
-                "actions",
-                "too_large",
-                "the tenant's automations would exceed 300 KiB together",
-            ));
-        }
+        check_set_size(&set, "automations")?;
         self.store
             .put_automations(principal.tenant_id(), &set, expected)
             .await?;

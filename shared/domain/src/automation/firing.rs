@@ -9,7 +9,7 @@ use jiff::Timestamp;
 
 use crate::accounts::permissions::Principal;
 use crate::accounts::ports::{OrganizationStore, TeamStore, TenantStore, UserStore};
-use crate::automation::action::patch_between;
+use crate::automation::action::{Effects, patch_between};
 use crate::automation::condition::{ActorKind, Condition, Facts};
 use crate::automation::engine::{self, Run};
 use crate::automation::events::trigger_notified;
@@ -27,7 +27,7 @@ use crate::tickets::events::{CommentCreated, TicketUpdated};
 use crate::tickets::input::TicketPatch;
 use crate::tickets::ports::{FieldSchemaStore, TicketStore};
 use crate::tickets::service::Ticketing;
-use crate::tickets::ticket::{Cause, Change, RuleRef};
+use crate::tickets::ticket::{Cause, Change, RuleRef, Ticket};
 
 /// A change the triggers run on: its kinds, its field changes and the
 /// comment's text when it added one.
@@ -246,31 +246,45 @@ fn needs(set: &TriggerSet, what: impl Fn(&Condition) -> bool) -> bool {
 
 /// The note, notifications and once-only mark written with the change.
 fn extras(event: &DomainEvent, system: &Principal, run: &Run, now: Timestamp) -> Extras {
-    let notes: Vec<&str> = run.effects.notes.iter().map(|(_, n)| n.trim()).collect();
+    let cause = Cause::Triggers {
+        triggers: run.fired.clone(),
+    };
+    let once = IdempotencyRecord {
+        key: IdempotencyKey::new("system", "triggers", &event.id.to_string(), b""),
+        resource_id: event.id.to_string(),
+        created_at: now,
+    };
+    rule_extras((&run.ticket, &run.effects), cause, once, system, now)
+}
+
+/// What rules' effects write with their change (a trigger run's, an
+/// automation's): the notes as one internal note, one `trigger.notified`
+/// per endpoint named, the cause, and the mark that makes it once-only.
+pub(crate) fn rule_extras(
+    (draft, effects): (&Ticket, &Effects),
+    cause: Cause,
+    once: IdempotencyRecord,
+    system: &Principal,
+    now: Timestamp,
+) -> Extras {
+    let notes: Vec<&str> = effects.notes.iter().map(|(_, n)| n.trim()).collect();
     // One notification per endpoint and change, whatever asked for it.
     let mut notified = BTreeSet::new();
-    let events = run
-        .effects
+    let events = effects
         .webhooks
         .iter()
         .filter(|(_, webhook)| notified.insert(*webhook))
         .take(MAX_NOTIFICATIONS)
-        .map(|(rule, webhook)| trigger_notified(&run.ticket, (rule, *webhook), system.actor(), now))
+        .map(|(rule, webhook)| trigger_notified(draft, (rule, *webhook), system.actor(), now))
         .collect();
     Extras {
-        cause: Some(Cause::Triggers {
-            triggers: run.fired.clone(),
-        }),
+        cause: Some(cause),
         comment: (!notes.is_empty()).then(|| ExtraComment {
             body: within(notes.join("\n\n"), MAX_BODY_BYTES),
             public: false,
         }),
         events,
-        once: Some(IdempotencyRecord {
-            key: IdempotencyKey::new("system", "triggers", &event.id.to_string(), b""),
-            resource_id: event.id.to_string(),
-            created_at: now,
-        }),
+        once: Some(once),
         capacity: None,
     }
 }

@@ -10,8 +10,7 @@ use crate::accounts::permissions::Principal;
 use crate::accounts::ports::{OrganizationStore, TeamStore, TenantStore, UserStore};
 use crate::automation::action::{Effects, patch_between};
 use crate::automation::condition::{ActorKind, Clock, Compare, Condition, Facts, Is};
-use crate::automation::events::trigger_notified;
-use crate::automation::firing::within;
+use crate::automation::firing::rule_extras;
 use crate::automation::ports::AutomationStore;
 use crate::automation::timed::{Automation, MAX_TICKETS_PER_RUN};
 use crate::kernel::error::{DomainError, StoreError};
@@ -21,8 +20,6 @@ use crate::kernel::pagination::PageRequest;
 use crate::kernel::ports::IdempotencyStore;
 use crate::sla::policy::BusinessHours;
 use crate::sla::ports::SlaConfigStore;
-use crate::tickets::changes::{ExtraComment, Extras};
-use crate::tickets::comment::MAX_BODY_BYTES;
 use crate::tickets::ports::{
     FieldSchemaStore, TicketDimension, TicketFilters, TicketListQuery, TicketSort, TicketStore,
 };
@@ -246,34 +243,22 @@ async fn apply<S: Needs>(
     for action in &a.actions {
         action.apply(&rule, &mut draft, &mut effects, now);
     }
-    let notes: Vec<&str> = effects.notes.iter().map(|(_, n)| n.trim()).collect();
-    let extras = Extras {
-        cause: Some(Cause::Automation {
-            automation: rule.clone(),
-        }),
-        comment: (!notes.is_empty()).then(|| ExtraComment {
-            body: within(notes.join("\n\n"), MAX_BODY_BYTES),
-            public: false,
-        }),
-        events: effects
-            .webhooks
-            .iter()
-            .map(|(r, w)| trigger_notified(&draft, (r, *w), system.actor(), now))
-            .collect(),
-        // The same automation acts once on a ticket as it stood (a run
-        // retried after a crash changes nothing twice).
-        once: Some(IdempotencyRecord {
-            key: IdempotencyKey::new(
-                "system",
-                "automation",
-                &format!("{}:{}:{}", a.id, ticket.id, ticket.version),
-                b"",
-            ),
-            resource_id: ticket.id.to_string(),
-            created_at: now,
-        }),
-        capacity: None,
+    let cause = Cause::Automation {
+        automation: rule.clone(),
     };
+    // The same automation acts once on a ticket as it stood (a run
+    // retried after a crash changes nothing twice).
+    let once = IdempotencyRecord {
+        key: IdempotencyKey::new(
+            "system",
+            "automation",
+            &format!("{}:{}:{}", a.id, ticket.id, ticket.version),
+            b"",
+        ),
+        resource_id: ticket.id.to_string(),
+        created_at: now,
+    };
+    let extras = rule_extras((&draft, &effects), cause, once, system, now);
     let patch = patch_between(&ticket, &draft);
     match tickets
         .apply_rules(system, ticket, patch, &extras, now)

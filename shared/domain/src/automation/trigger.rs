@@ -180,3 +180,20 @@ pub(crate) fn action_problem(a: &Action) -> Option<String> {
         _ => None,
     }
 }
+
+/// A rule set fits its one item (`422 too_large` otherwise).
+pub(crate) fn check_set_size(
+    set: &impl serde::Serialize,
+    what: &str,
+) -> Result<(), crate::kernel::error::DomainError> {
+    if serde_json::to_vec(set).map_or(usize::MAX, |b| b.len()) > MAX_SET_BYTES {
+        return Err(crate::kernel::error::DomainError::field(
+            "actions",
+            "too_large",
+            format!(
+                "the tenant's {what} would exceed 300 KiB together: shorten notes or conditions"
+            ),
+        ));
+    }
+    Ok(())
+}

@@ -14,7 +14,7 @@ use crate::automation::condition::{ActorKind, Condition, Conditions, Facts};
 use crate::automation::engine;
 use crate::automation::ports::TriggerStore;
 use crate::automation::trigger::{
-    MAX_SET_BYTES, MAX_TRIGGERS, On, Trigger, TriggerSet, check_shape,
+    MAX_TRIGGERS, On, Trigger, TriggerSet, check_set_size, check_shape,
 };
 use crate::kernel::error::DomainError;
 use crate::kernel::ids::{TicketId, TriggerId, WebhookId};
@@ -300,13 +300,7 @@ where
             return Err(DomainError::PreconditionFailed);
         }
         set.version += 1;
-        if serde_json::to_vec(&set).map_or(usize::MAX, |b| b.len()) > MAX_SET_BYTES {
-            return Err(DomainError::field(
-                "actions",
-                "too_large",
-                "the tenant's triggers would exceed 300 KiB together: shorten notes or conditions",
-            ));
-        }
+        check_set_size(&set, "triggers")?;
         self.store
             .put_triggers(principal.tenant_id(), &set, expected)
             .await?;
