@@ -8,6 +8,7 @@ import uuid
 
 from conftest import assert_problem
 from test_email import send
+from test_email_out import outbound, text_of
 from test_tickets import login, person
 
 
@@ -216,6 +217,88 @@ def test_a_macro_previewed_writes_nothing_and_applied_writes_once(api):
     comments = api.call("GET", f"/v1/tickets/{ticket['id']}/comments", token=customer_token).json()["items"]
     assert [c["body"] for c in comments][-1] == preview["comment"]["body"]
     assert api.call("GET", f"/v1/macros/{macro['id']}", token=owner).json()["usage"] == 1
+
+
+def test_a_macro_applied_in_bulk_changes_each_ticket_once(api):
+    slug, signed = api.sign_up()
+    owner = signed["accessToken"]
+    ids = []
+    for n in range(3):
+        r = api.call("POST", "/v1/tickets", {"subject": f"Spam {n}", "description": "Buy now"}, token=owner)
+        assert r.status_code == 201, r.text
+        ids.append(r.json()["id"])
+    r = api.call("POST", "/v1/macros", {
+        "title": "Close as spam",
+        "visibility": "everyone",
+        "actions": [{"type": "addTags", "tags": ["spam"]}, {"type": "setStatus", "status": "solved"}],
+        "comment": {"body": "Spam: #{{ ticket.number }} closed.", "public": False},
+    }, token=owner)
+    assert r.status_code == 201, r.text
+    macro = r.json()
+    both = api.call("POST", "/v1/tickets/bulk", {"ids": ids, "macroId": macro["id"], "update": {"priority": "low"}},
+                    token=owner)
+    assert_problem(both, 422, "validation_failed")
+    unknown = api.call("POST", "/v1/tickets/bulk", {"ids": ids, "macroId": "mac_01J00000000000000000000000"},
+                       token=owner)
+    body = assert_problem(unknown, 422, "validation_failed")
+    assert [(e["field"], e["code"]) for e in body["errors"]] == [("macroId", "unknown_macro")]
+
+    missing = "tkt_01J00000000000000000000000"
+    r = api.call("POST", "/v1/tickets/bulk", {"ids": ids[:2] + [missing], "macroId": macro["id"]}, token=owner)
+    assert r.status_code == 200, r.text
+    items = r.json()["items"]
+    assert [(i["id"], i["status"]) for i in items] == [(ids[0], 200), (ids[1], 200), (missing, 404)]
+    for t in items[:2]:
+        assert t["ticket"]["status"] == "solved" and t["ticket"]["tags"] == ["spam"]
+        notes = api.call("GET", f"/v1/tickets/{t['id']}/comments", token=owner).json()["items"]
+        number = t["ticket"]["number"]
+        assert [(c["body"], c["public"]) for c in notes[1:]] == [(f"Spam: #{number} closed.", False)]
+    untouched = api.call("GET", f"/v1/tickets/{ids[2]}", token=owner).json()
+    assert untouched["status"] == "new" and untouched["tags"] == []
+    assert api.call("GET", f"/v1/macros/{macro['id']}", token=owner).json()["usage"] == 2
+
+
+def test_a_trigger_mails_the_on_call_address_and_the_requester(api):
+    slug, signed = api.sign_up()
+    owner = signed["accessToken"]
+    customer = person(api, owner, "customer", "Olga Outage")
+    customer_token = login(api, slug, customer["email"])
+    rule = {
+        "title": "Page on call",
+        "on": ["ticket.created"],
+        "conditions": {"all": [{"field": "subject", "operator": "contains", "value": "outage"}]},
+        "actions": [
+            {"type": "sendEmail", "to": "address", "address": "oncall@ops.example",
+             "subject": "Outage #{{ ticket.number }}: {{ ticket.subject }}",
+             "body": "{{ requester.name }} reports: {{ ticket.subject }}"},
+            {"type": "sendEmail", "to": "requester", "subject": "We are on it",
+             "body": "Hello {{ requester.name }}, the on-call engineer is paged."},
+        ],
+    }
+    bad = dict(rule, actions=[{"type": "sendEmail", "to": "address", "subject": "x", "body": "{{ agent.password }}"}])
+    body = assert_problem(api.call("POST", "/v1/triggers", bad, token=owner), 422, "validation_failed")
+    assert sorted((e["field"], e["code"]) for e in body["errors"]) == [
+        ("actions.0", "invalid_value"), ("actions.0.body", "unknown_placeholder")]
+    r = api.call("POST", "/v1/triggers", rule, token=owner)
+    assert r.status_code == 201, r.text
+    r = api.call("POST", "/v1/tickets", {"subject": "Total outage", "description": "Nothing loads."},
+                 token=customer_token)
+    assert r.status_code == 201, r.text
+    ticket = r.json()
+
+    # The acknowledgement and the rule's two mails.
+    mails = [m for _, m in outbound(api, slug, 3, timeout=40)]
+    by_subject = {m["Subject"]: m for m in mails}
+    paged = by_subject[f"Outage #{ticket['number']}: Total outage"]
+    assert paged["To"].addresses[0].addr_spec == "oncall@ops.example"
+    assert text_of(paged).strip() == "Olga Outage reports: Total outage"
+    assert paged["Auto-Submitted"] == "auto-generated"
+    assert paged["Reply-To"] is None
+    assert "We are on it" in by_subject, list(by_subject)
+    told = by_subject["We are on it"]
+    assert told["To"].addresses[0].addr_spec == customer["email"]
+    assert told["Reply-To"] is not None, "the customer's answer threads onto the ticket"
+    assert len(mails) == 3, [m["Subject"] for m in mails]
 
 
 def test_an_automation_closes_a_solved_ticket_whose_time_has_passed(api):

@@ -29,8 +29,9 @@ pub(crate) struct AutomationRequest {
     /// Default `true`.
     active: Option<bool>,
     /// A trigger's conditions about the ticket (not those about a change), and at least one
-    /// `{field: "hoursSince", clock: created | updated | solved, operator: greater_than |
-    /// less_than, hours, calendar?}` in `all`.
+    /// `{field: "hoursSince", clock: created | updated | solved | status_changed | assigned |
+    /// requester_replied | agent_replied, operator: greater_than | less_than, hours,
+    /// calendar?}` in `all`.
     #[schema(value_type = Option<Object>)]
     conditions: Option<Conditions>,
     /// A trigger's actions; one must make a condition of `all` false.

@@ -152,8 +152,9 @@ struct TriggerRequest {
     conditions: Option<Conditions>,
     /// 1 to 20, each `{type, ...}`: `setStatus` (status), `setPriority` (priority), `setType`
     /// (value), `setCustomField` (key, value), `addTags`/`removeTags` (tags), `assignTeam`
-    /// (teamId or null), `assignAgent` (userId or null), `addNote` (body), `notifyWebhook`
-    /// (webhookId).
+    /// (teamId or null), `assignAgent` (userId or null), `autoAssign`, `requireSkills` (skills),
+    /// `addNote` (body), `notifyWebhook` (webhookId), `sendEmail` (to: requester, assignee, team
+    /// or address; address; subject and body templates), `follow` (userId).
     #[schema(value_type = Option<Vec<Object>>)]
     actions: Option<Vec<Action>>,
     /// Where in the order (0 first; default last).

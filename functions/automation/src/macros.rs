@@ -34,7 +34,7 @@ pub(crate) struct MacroRequest {
     /// The team of a `team` macro.
     #[schema(value_type = Option<String>)]
     team_id: Option<TeamId>,
-    /// A trigger's actions but `addNote` and `notifyWebhook`.
+    /// A trigger's actions but `addNote`, `notifyWebhook` and `sendEmail`.
     #[schema(value_type = Option<Vec<Object>>)]
     actions: Option<Vec<Action>>,
     /// `{body, public}`: a reply (`public: true`) or internal note. The body is a template:

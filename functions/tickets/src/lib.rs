@@ -9,7 +9,7 @@ mod requests;
 mod split;
 
 use crate::requests::{
-    BulkRequest, EditCommentRequest, ListQuery, NewCommentRequest, NewTicketRequest,
+    BulkOp, BulkRequest, EditCommentRequest, ListQuery, NewCommentRequest, NewTicketRequest,
     TicketPatchRequest,
 };
 use axum::Router;
@@ -23,6 +23,7 @@ use std::sync::Arc;
 use switchboard_domain::DomainError;
 use switchboard_domain::accounts::permissions::Principal;
 use switchboard_domain::attachments::service::CommentWithFiles;
+use switchboard_domain::automation::applying::Macros;
 use switchboard_domain::kernel::idempotency::IdempotencyKey;
 use switchboard_domain::kernel::ids::{CommentId, TicketId};
 use switchboard_domain::tickets::fields::FieldDef;
@@ -44,6 +45,8 @@ pub struct Services {
     pub tickets: TicketingService,
     pub attachments: AttachmentsService,
     pub sla: SlaViewsService,
+    /// Macros applied in bulk.
+    pub macros: Macros<switchboard_aws::DynamoStore>,
 }
 
 pub type AppState = Api<Services>;
@@ -539,10 +542,20 @@ async fn bulk(
     Authenticated(principal): Authenticated,
     Json(body): Json<BulkRequest>,
 ) -> Result<Json<ListView<BulkItem>>, ApiError> {
-    let outcomes = state
-        .tickets
-        .bulk(&principal, body.ids, body.op.try_into()?, Timestamp::now())
-        .await?;
+    let outcomes = match body.try_into()? {
+        BulkOp::Update(ids, patch) => {
+            state
+                .tickets
+                .bulk(&principal, ids, *patch, Timestamp::now())
+                .await?
+        }
+        BulkOp::Macro(ids, macro_id) => {
+            state
+                .macros
+                .apply_to_many(&principal, macro_id, ids, Timestamp::now())
+                .await?
+        }
+    };
     let items = outcomes
         .into_iter()
         .map(|o| match o.result {

@@ -1,5 +1,6 @@
 //! Lambda entry point of the `tickets` function.
 
+use switchboard_domain::automation::applying::Macros;
 use switchboard_domain::sla::views::SlaViews;
 use switchboard_wiring::Env;
 
@@ -10,6 +11,7 @@ async fn main() -> Result<(), lambda_http::Error> {
         tickets: env.tickets(),
         attachments: env.attachments()?,
         sla: SlaViews::new(env.store()),
+        macros: Macros::new(env.store()),
     };
     env.serve(tickets::router, services).await
 }

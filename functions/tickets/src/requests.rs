@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use switchboard_domain::DomainError;
 use switchboard_domain::accounts::user::{Email, parse_person_name};
-use switchboard_domain::kernel::ids::{TeamId, UserId};
+use switchboard_domain::kernel::ids::{MacroId, TeamId, UserId};
 use switchboard_domain::kernel::validation::{FieldError, Validator, parse_id};
 use switchboard_domain::tickets::input::{
     Body, NewComment, NewTicket, Participants, RequesterRef, Someone, SubjectLine,
@@ -78,6 +78,9 @@ pub(crate) struct TicketPatchRequest {
     pub(crate) custom_fields: Option<BTreeMap<String, Value>>,
     /// Replaces the people copied on the ticket (addresses, at most 20).
     pub(crate) participants: Option<Vec<String>>,
+    /// Replaces the agents who follow the ticket (user ids, at most 50):
+    /// they are notified of its replies, notes and status changes.
+    pub(crate) followers: Option<Vec<String>>,
 }
 
 /// `PUT /v1/tickets/{id}/participants`.
@@ -132,9 +135,39 @@ pub(crate) struct EditCommentRequest {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct BulkRequest {
+    /// 1 to 100 ticket ids.
     pub(crate) ids: Vec<String>,
-    #[serde(rename = "update")]
-    pub(crate) op: TicketPatchRequest,
+    /// The change to make to each (or `macroId`).
+    pub(crate) update: Option<TicketPatchRequest>,
+    /// A macro to apply to each (or `update`): its actions and its
+    /// comment, rendered per ticket, one change per ticket.
+    #[serde(rename = "macroId")]
+    pub(crate) macro_id: Option<String>,
+}
+
+/// What a bulk request does to each ticket.
+pub(crate) enum BulkOp {
+    Update(Vec<String>, Box<TicketPatch>),
+    Macro(Vec<String>, MacroId),
+}
+
+impl TryFrom<BulkRequest> for BulkOp {
+    type Error = DomainError;
+
+    fn try_from(r: BulkRequest) -> Result<Self, DomainError> {
+        match (r.update, r.macro_id) {
+            (Some(update), None) => Ok(BulkOp::Update(r.ids, Box::new(update.try_into()?))),
+            (None, Some(m)) => match parse_id::<MacroId>(&m) {
+                Ok(id) => Ok(BulkOp::Macro(r.ids, id)),
+                Err(e) => Err(DomainError::field("macroId", e.code, e.message)),
+            },
+            _ => Err(DomainError::field(
+                "update",
+                "invalid_value",
+                "give either `update` or `macroId`",
+            )),
+        }
+    }
 }
 
 impl TryFrom<NewTicketRequest> for NewTicket {
@@ -228,6 +261,11 @@ impl TryFrom<TicketPatchRequest> for TicketPatch {
                 .participants
                 .as_deref()
                 .and_then(|p| participants(p, &mut v)),
+            followers: v
+                .optional("followers", r.followers, |f| {
+                    f.iter().map(|id| parse_id::<UserId>(id)).collect()
+                })
+                .flatten(),
         };
         v.finish()?;
         Ok(patch)

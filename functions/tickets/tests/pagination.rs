@@ -20,6 +20,7 @@ async fn app() -> Router {
             tickets: Ticketing::new(kit::store().await),
             attachments: kit::attachments().await,
             sla: switchboard_domain::sla::views::SlaViews::new(kit::store().await),
+            macros: switchboard_domain::automation::applying::Macros::new(kit::store().await),
         },
     )))
 }

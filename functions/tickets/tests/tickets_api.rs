@@ -18,6 +18,7 @@ async fn app() -> Router {
             tickets: Ticketing::new(kit::store().await),
             attachments: kit::attachments().await,
             sla: switchboard_domain::sla::views::SlaViews::new(kit::store().await),
+            macros: switchboard_domain::automation::applying::Macros::new(kit::store().await),
         },
     )))
 }
@@ -957,4 +958,43 @@ async fn staff_replace_a_tickets_participants_with_if_match() {
     put_participants(&app, &tid, &customer.auth, Some("\"2\""), clear)
         .await
         .assert_problem(403, "forbidden");
+}
+
+#[tokio::test]
+async fn staff_set_followers_whom_customers_never_see() {
+    let app = app().await;
+    let t = TestTenant::new().await;
+    let agent = t.person("agent", "Fay Follower").await;
+    let customer = t.person("customer", "Cy Customer").await;
+    let r = open(
+        &app,
+        &agent.auth,
+        json!({"subject": "Outage", "description": "Down.", "requester": {"id": customer.id.to_string()}}),
+    )
+    .await;
+    let tid = id(&r);
+    let me = agent.id.to_string();
+    let bad = patch(
+        &app,
+        &agent.auth,
+        &tid,
+        1,
+        json!({"followers": [me, "usr_nope"]}),
+    )
+    .await;
+    bad.assert_problem(422, "validation_failed");
+    assert_eq!(bad.body["errors"][0]["field"], "followers");
+    let not_staff = json!({"followers": [customer.id.to_string()]});
+    let refused = patch(&app, &agent.auth, &tid, 1, not_staff).await;
+    refused.assert_problem(422, "validation_failed");
+    assert_eq!(refused.body["errors"][0]["code"], "invalid_follower");
+    let ok = patch(&app, &agent.auth, &tid, 1, json!({"followers": [me]})).await;
+    assert_eq!(ok.status, 200, "{:#}", ok.body);
+    assert_eq!(ok.body["followers"], json!([me]));
+    let staff_view = app.get(&format!("/v1/tickets/{tid}"), &agent.auth).await;
+    assert_eq!(staff_view.body["followers"], json!([me]));
+    let customer_view = app.get(&format!("/v1/tickets/{tid}"), &customer.auth).await;
+    assert_eq!(customer_view.status, 200, "{:#}", customer_view.body);
+    assert!(customer_view.body.get("followers").is_none());
+    assert!(customer_view.body.get("subject").is_some());
 }

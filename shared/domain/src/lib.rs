@@ -16,7 +16,7 @@
 //! attachments      tickets
 //! webhooks         notifications
 //! realtime         notifications
-//! email            attachments, notifications
+//! email            attachments, notifications, automation (rules' mails)
 //! jobs             accounts
 //! privacy          email, jobs, search (a person's export and erasure; the
 //!                  jobs worker's runner, which hands rebuilds to search)

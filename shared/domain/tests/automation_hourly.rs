@@ -197,3 +197,168 @@ async fn a_reminder_marks_what_it_reminded_and_stops() {
         .unwrap();
     assert_eq!(comments.len(), 2, "the description and one reminder");
 }
+
+fn tagging(title: &str, conditions: Vec<Condition>, action: Action) -> AutomationInput {
+    AutomationInput {
+        title: Some(title.into()),
+        conditions: Some(Conditions {
+            all: conditions,
+            any: Vec::new(),
+        }),
+        actions: Some(vec![action]),
+        ..AutomationInput::default()
+    }
+}
+
+#[tokio::test]
+async fn a_nudge_counts_from_the_agents_last_reply_not_from_later_edits() {
+    let (clock, store, acme) = world().await;
+    let nudged = Tag::parse("nudged").unwrap();
+    Automations::new(store.clone())
+        .create(
+            &acme.owner.principal,
+            tagging(
+                "Nudge two days after our reply",
+                vec![
+                    Condition::Tags {
+                        operator: Has::Lacks,
+                        value: nudged.clone(),
+                    },
+                    Condition::HoursSince {
+                        clock: Clock::AgentReplied,
+                        operator: Compare::GreaterThan,
+                        hours: 48,
+                        calendar: None,
+                    },
+                ],
+                Action::AddTags {
+                    tags: [nudged.clone()].into(),
+                },
+            ),
+            clock.now(),
+        )
+        .await
+        .unwrap();
+    let tickets = Ticketing::new(store.clone());
+    let t = open(&tickets, &acme.customer.principal, "Refund", clock.now()).await;
+    let opened = store.ticket(acme.id(), t.id).await.unwrap().unwrap();
+    assert_eq!(opened.clocks.requester_replied_at, Some(clock.now()));
+    assert_eq!(opened.clocks.status_changed_at, Some(clock.now()));
+    assert_eq!(opened.clocks.agent_replied_at, None);
+
+    let replied_at = clock.now() + SignedDuration::from_hours(1);
+    tickets
+        .add_comment(
+            &acme.agent.principal,
+            t.id,
+            reply("Done."),
+            None,
+            replied_at,
+        )
+        .await
+        .unwrap();
+    let edited_at = clock.now() + SignedDuration::from_hours(30);
+    tickets
+        .update(
+            &acme.agent.principal,
+            t.id,
+            TicketPatch {
+                assignee: Some(Some(acme.agent.user.id)),
+                status: Some(Status::Pending),
+                ..TicketPatch::default()
+            },
+            None,
+            edited_at,
+        )
+        .await
+        .unwrap();
+    let edited = store.ticket(acme.id(), t.id).await.unwrap().unwrap();
+    assert_eq!(edited.clocks.agent_replied_at, Some(replied_at));
+    assert_eq!(edited.clocks.assigned_at, Some(edited_at));
+    assert_eq!(edited.clocks.status_changed_at, Some(edited_at));
+    assert_eq!(edited.clocks.requester_replied_at, Some(clock.now()));
+
+    let before = run_hour(
+        &store,
+        &tickets,
+        replied_at + SignedDuration::from_hours(47),
+    )
+    .await
+    .unwrap();
+    assert_eq!(before.changed, 0);
+    // 49 hours after the reply, 20 after the last edit.
+    let after = run_hour(
+        &store,
+        &tickets,
+        replied_at + SignedDuration::from_hours(49),
+    )
+    .await
+    .unwrap();
+    assert_eq!(after.changed, 1);
+    let t = store.ticket(acme.id(), t.id).await.unwrap().unwrap();
+    assert!(t.tags.contains(&nudged));
+    assert_eq!(t.clocks.automation_updates, 1);
+}
+
+#[tokio::test]
+async fn automations_that_undo_each_other_stop_at_the_update_limit() {
+    let (clock, store, acme) = world().await;
+    let flag = Tag::parse("flag").unwrap();
+    let old = Condition::HoursSince {
+        clock: Clock::Created,
+        operator: Compare::GreaterThan,
+        hours: 1,
+        calendar: None,
+    };
+    let automations = Automations::new(store.clone());
+    for (title, has, action) in [
+        (
+            "Flag",
+            Has::Lacks,
+            Action::AddTags {
+                tags: [flag.clone()].into(),
+            },
+        ),
+        (
+            "Unflag",
+            Has::Has,
+            Action::RemoveTags {
+                tags: [flag.clone()].into(),
+            },
+        ),
+    ] {
+        let condition = Condition::Tags {
+            operator: has,
+            value: flag.clone(),
+        };
+        automations
+            .create(
+                &acme.owner.principal,
+                tagging(title, vec![condition, old.clone()], action),
+                clock.now(),
+            )
+            .await
+            .unwrap();
+    }
+    let tickets = Ticketing::new(store.clone());
+    let t = open(&tickets, &acme.customer.principal, "Churn", clock.now()).await;
+    let mut changed = 0;
+    for hour in 2..60 {
+        let run = run_hour(
+            &store,
+            &tickets,
+            clock.now() + SignedDuration::from_hours(hour),
+        )
+        .await
+        .unwrap();
+        changed += run.changed;
+        if hour < 52 {
+            assert_eq!(run.at_limit, 0, "hour {hour}");
+        } else {
+            assert_eq!((run.changed, run.at_limit), (0, 1), "hour {hour}");
+        }
+    }
+    assert_eq!(changed, 100);
+    let t = store.ticket(acme.id(), t.id).await.unwrap().unwrap();
+    assert_eq!(t.clocks.automation_updates, 100);
+}

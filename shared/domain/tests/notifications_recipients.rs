@@ -72,6 +72,8 @@ fn ticket(tenant: TenantId, requester: UserId, assignee: Option<UserId>) -> Tick
         public_updated_at: Timestamp::UNIX_EPOCH,
         merged_into: None,
         merged_from: Default::default(),
+        followers: Default::default(),
+        clocks: Default::default(),
     }
 }
 
@@ -448,5 +450,57 @@ fn a_requesters_reply_that_mentions_the_assignee_is_one_mentioned_notification()
         d.run(&e, &[]),
         [(d.agent.id, Mentioned)],
         "the first reason in the README's table wins: a mention before a reply"
+    );
+}
+
+#[test]
+fn followers_hear_of_replies_notes_and_status_changes_but_not_of_the_opening() {
+    let mut d = desk();
+    d.ticket.followers = [d.colleague.id, d.admin.id, d.customer.id].into();
+    let reply = d.event(
+        EventType::CommentCreated,
+        &by(&d.customer),
+        &comment(true, &[], false),
+    );
+    assert_eq!(
+        sorted(d.run(&reply, &[])),
+        sorted(vec![
+            (d.agent.id, CustomerReplied),
+            (d.colleague.id, Followed),
+            (d.admin.id, Followed),
+        ]),
+        "staff only, and never the author"
+    );
+    let note = d.event(
+        EventType::CommentCreated,
+        &by(&d.admin),
+        &comment(false, &[d.colleague.id], false),
+    );
+    assert_eq!(
+        d.run(&note, &[]),
+        [(d.colleague.id, Mentioned)],
+        "a mention outranks following; the author hears nothing"
+    );
+    let opening = d.event(
+        EventType::CommentCreated,
+        &by(&d.customer),
+        &comment(true, &[], true),
+    );
+    assert_eq!(d.run(&opening, &[]), []);
+    let solved = d.event(
+        EventType::TicketStatusChanged,
+        &by(&d.agent),
+        &StatusMove {
+            from: Status::Open,
+            to: Status::Solved,
+        },
+    );
+    assert_eq!(
+        sorted(d.run(&solved, &[])),
+        sorted(vec![
+            (d.customer.id, StatusChanged),
+            (d.colleague.id, Followed),
+            (d.admin.id, Followed),
+        ])
     );
 }

@@ -54,6 +54,8 @@ fn ticket(tenant: TenantId, at: jiff::Timestamp) -> Ticket {
         public_updated_at: at,
         merged_into: None,
         merged_from: Default::default(),
+        followers: Default::default(),
+        clocks: Default::default(),
     }
 }
 

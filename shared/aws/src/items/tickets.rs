@@ -13,7 +13,7 @@ use switchboard_domain::tickets::comment::{Comment, CopiedFrom, MailOrigin, Revi
 use switchboard_domain::tickets::fields::{FieldDef, FieldSchema};
 use switchboard_domain::tickets::ports::{TicketDimension, TicketSort};
 use switchboard_domain::tickets::ticket::{
-    Channel, HistoryEntry, Priority, Status, Tag, Ticket, TicketType,
+    Channel, Clocks, HistoryEntry, Priority, Status, Tag, Ticket, TicketType,
 };
 
 use super::KeyAttrs;
@@ -77,6 +77,10 @@ pub struct TicketItem {
     pub merged_into: Option<TicketId>,
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub merged_from: BTreeSet<TicketId>,
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub followers: BTreeSet<UserId>,
+    #[serde(default, skip_serializing_if = "Clocks::is_empty")]
+    pub clocks: Clocks,
 }
 
 /// When a list by update places a ticket under `dimension`: the lists
@@ -159,6 +163,8 @@ impl TicketItem {
             public_updated_at: Some(t.public_updated_at),
             merged_into: t.merged_into,
             merged_from: t.merged_from.clone(),
+            followers: t.followers.clone(),
+            clocks: t.clocks,
         })
     }
 
@@ -191,6 +197,8 @@ impl TicketItem {
             public_updated_at: self.public_updated_at.unwrap_or(self.updated_at),
             merged_into: self.merged_into,
             merged_from: self.merged_from,
+            followers: self.followers,
+            clocks: self.clocks,
         })
     }
 }

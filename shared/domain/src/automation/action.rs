@@ -8,10 +8,13 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use crate::accounts::user::Email;
 use crate::assignment::agent::Skill;
 use crate::kernel::ids::{TeamId, UserId, WebhookId};
 use crate::tickets::input::TicketPatch;
-use crate::tickets::ticket::{Change, Priority, RuleRef, Status, Tag, Ticket, TicketType};
+use crate::tickets::ticket::{
+    Change, MAX_FOLLOWERS, Priority, RuleRef, Status, Tag, Ticket, TicketType,
+};
 
 /// One action. `type` names it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -64,6 +67,67 @@ pub enum Action {
     NotifyWebhook {
         webhook_id: WebhookId,
     },
+    /// A mail to the requester, the assignee, the team or an address.
+    SendEmail(RuleMail),
+    /// The agent follows the ticket (notified of its replies, notes and
+    /// status changes).
+    #[serde(rename_all = "camelCase")]
+    Follow {
+        user_id: UserId,
+    },
+}
+
+/// A rule's mail subject, at most.
+pub const MAX_SUBJECT_CHARS: usize = 200;
+
+/// Who a rule's mail is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MailTo {
+    Requester,
+    /// None while the ticket is unassigned.
+    Assignee,
+    /// The members of the ticket's team.
+    Team,
+    /// The action's `address`.
+    Address,
+}
+
+/// What a `sendEmail` action asks for: who, and its templates
+/// (placeholders as in macros: `{{ ticket.number }}`, `{{ requester.name }}`,
+/// `{{ agent.name }}` for the assignee, `{{ ticket.fields.<key> }}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RuleMail {
+    pub to: MailTo,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    pub subject: String,
+    pub body: String,
+}
+
+impl RuleMail {
+    /// What is wrong with the action's shape, if anything.
+    pub(crate) fn problem(&self) -> Option<String> {
+        match (self.to, self.address.as_deref()) {
+            (MailTo::Address, None) => return Some("`to: address` needs an `address`".into()),
+            (MailTo::Address, Some(a)) if Email::parse(a).is_err() => {
+                return Some("`address` must be an email address".into());
+            }
+            (MailTo::Address, Some(_)) => {}
+            (_, Some(_)) => return Some("`address` goes only with `to: address`".into()),
+            (_, None) => {}
+        }
+        if self.subject.trim().is_empty() || self.subject.chars().count() > MAX_SUBJECT_CHARS {
+            return Some(format!(
+                "the subject is 1 to {MAX_SUBJECT_CHARS} characters"
+            ));
+        }
+        if self.subject.contains(['\r', '\n']) {
+            return Some("the subject is one line".into());
+        }
+        None
+    }
 }
 
 /// What rules did besides changing the ticket's fields.
@@ -73,6 +137,8 @@ pub struct Effects {
     pub notes: Vec<(RuleRef, String)>,
     /// Endpoints to notify, with the rule that asked.
     pub webhooks: Vec<(RuleRef, WebhookId)>,
+    /// Mails to send, with the rule that asked.
+    pub mails: Vec<(RuleRef, RuleMail)>,
     /// Actions that could not apply (a status the lifecycle forbids), and why.
     pub skipped: Vec<String>,
 }
@@ -115,6 +181,17 @@ impl Action {
             Action::NotifyWebhook { webhook_id } => {
                 effects.webhooks.push((rule.clone(), *webhook_id));
             }
+            Action::SendEmail(mail) => effects.mails.push((rule.clone(), mail.clone())),
+            Action::Follow { user_id } => {
+                if ticket.followers.len() < MAX_FOLLOWERS || ticket.followers.contains(user_id) {
+                    ticket.followers.insert(*user_id);
+                } else {
+                    effects.skipped.push(format!(
+                        "{}: the ticket has {MAX_FOLLOWERS} followers already",
+                        rule.title
+                    ));
+                }
+            }
         }
     }
 }
@@ -135,6 +212,7 @@ pub fn patch_between(before: &Ticket, after: &Ticket) -> TicketPatch {
             &before.custom_fields,
             &after.custom_fields,
         ),
+        followers: differs(&before.followers, &after.followers),
         ..TicketPatch::default()
     }
 }
@@ -165,6 +243,11 @@ pub fn changes_between(before: &Ticket, after: &Ticket) -> Vec<Change> {
     );
     change("teamId".into(), json!(before.team_id), json!(after.team_id));
     change("tags".into(), json!(before.tags), json!(after.tags));
+    change(
+        "followers".into(),
+        json!(before.followers),
+        json!(after.followers),
+    );
     let keys: BTreeSet<&String> = before
         .custom_fields
         .keys()

@@ -14,13 +14,16 @@ use crate::automation::macros::{
     MAX_MACROS, Macro, MacroComment, Visibility, check_macro, context, render,
 };
 use crate::automation::ports::MacroStore;
+use crate::kernel::error::Conflict;
 use crate::kernel::error::DomainError;
 use crate::kernel::ids::{MacroId, TeamId, TicketId};
 use crate::kernel::ports::IdempotencyStore;
 use crate::kernel::validation::FieldError;
-use crate::tickets::changes::{ExtraComment, Extras};
+use crate::kernel::validation::parse_id;
+use crate::tickets::changes::{BulkOutcome, ExtraComment, Extras, check_bulk_ids};
 use crate::tickets::ports::{FieldSchemaStore, TicketStore};
 use crate::tickets::service::Ticketing;
+use crate::tickets::service::{WRITE_ATTEMPTS, backoff};
 use crate::tickets::ticket::{Cause, Change, RuleRef, Ticket};
 
 /// A new macro, or (every field optional) a change to one.
@@ -257,6 +260,56 @@ where
         })
     }
 
+    /// Applies a macro to each ticket of `ids` as [`Macros::apply`] does,
+    /// at the version each has (a ticket someone changes meanwhile is read
+    /// again): one outcome per id, and one use counted per ticket.
+    pub async fn apply_to_many(
+        &self,
+        principal: &Principal,
+        macro_id: MacroId,
+        ids: Vec<String>,
+        now: Timestamp,
+    ) -> Result<Vec<BulkOutcome>, DomainError> {
+        principal.require(Permission::BulkUpdateTickets)?;
+        check_bulk_ids(&ids)?;
+        // A macro the caller cannot use fails the request, not each ticket.
+        self.get(principal, macro_id).await.map_err(|e| match e {
+            DomainError::NotFound => {
+                DomainError::field("macroId", "unknown_macro", "no such macro")
+            }
+            e => e,
+        })?;
+        let mut outcomes = Vec::with_capacity(ids.len());
+        for raw in ids {
+            let result = match parse_id::<TicketId>(&raw) {
+                Err(_) => Err(DomainError::NotFound),
+                Ok(id) => self.apply_current(principal, (id, macro_id), now).await,
+            };
+            outcomes.push(BulkOutcome { id: raw, result });
+        }
+        Ok(outcomes)
+    }
+
+    async fn apply_current(
+        &self,
+        principal: &Principal,
+        ids: (TicketId, MacroId),
+        now: Timestamp,
+    ) -> Result<Ticket, DomainError> {
+        for attempt in 0..WRITE_ATTEMPTS {
+            if attempt > 0 {
+                backoff().await;
+            }
+            match self.apply(principal, ids, None, false, now).await {
+                Err(
+                    DomainError::PreconditionFailed | DomainError::Conflict(Conflict::Concurrent),
+                ) => {}
+                result => return result.map(|a| a.ticket),
+            }
+        }
+        Err(DomainError::Conflict(Conflict::Concurrent))
+    }
+
     /// The teams the caller is in (admins: every team they may see).
     async fn teams_of(&self, principal: &Principal) -> Result<BTreeSet<TeamId>, DomainError> {
         let Some(user) = principal.user_id() else {
@@ -315,7 +368,7 @@ where
                 Action::AssignTeam { team_id: Some(t) } => {
                     named.insert(i, self.store.team(tenant, *t).await?.is_some());
                 }
-                Action::AssignAgent { user_id: Some(u) } => {
+                Action::AssignAgent { user_id: Some(u) } | Action::Follow { user_id: u } => {
                     let staff = self
                         .store
                         .user(tenant, *u)

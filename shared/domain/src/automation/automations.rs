@@ -4,13 +4,17 @@
 use jiff::Timestamp;
 
 use crate::accounts::permissions::{Action as Permission, Principal};
+use crate::accounts::ports::{TeamStore, UserStore};
 use crate::automation::action::Action;
 use crate::automation::condition::Conditions;
 use crate::automation::ports::AutomationStore;
+use crate::automation::references::check_actions;
 use crate::automation::timed::{Automation, AutomationSet, MAX_AUTOMATIONS, check_automation};
 use crate::automation::trigger::check_set_size;
 use crate::kernel::error::DomainError;
 use crate::kernel::ids::AutomationId;
+use crate::tickets::ports::FieldSchemaStore;
+use crate::webhooks::ports::WebhookStore;
 
 /// A new automation, or (every field optional) a change to one.
 #[derive(Debug, Clone, Default)]
@@ -27,7 +31,10 @@ pub struct Automations<S> {
     store: S,
 }
 
-impl<S: AutomationStore> Automations<S> {
+impl<S> Automations<S>
+where
+    S: AutomationStore + TeamStore + UserStore + WebhookStore + FieldSchemaStore,
+{
     pub fn new(store: S) -> Self {
         Self { store }
     }
@@ -71,7 +78,7 @@ impl<S: AutomationStore> Automations<S> {
             created_at: now,
             updated_at: now,
         };
-        invalid(check_automation(&automation))?;
+        self.check(principal, &automation).await?;
         let at = input
             .position
             .unwrap_or(set.automations.len())
@@ -106,7 +113,7 @@ impl<S: AutomationStore> Automations<S> {
             a.actions = x;
         }
         a.updated_at = now;
-        invalid(check_automation(&a))?;
+        self.check(principal, &a).await?;
         let to = input.position.unwrap_or(at).min(set.automations.len());
         set.automations.insert(to, a.clone());
         let version = self.save(principal, set, if_match).await?;
@@ -124,6 +131,13 @@ impl<S: AutomationStore> Automations<S> {
         let at = set.position(id).ok_or(DomainError::NotFound)?;
         set.automations.remove(at);
         self.save(principal, set, if_match).await.map(|_| ())
+    }
+
+    /// The automation's shape, and that what its actions name exists.
+    async fn check(&self, principal: &Principal, a: &Automation) -> Result<(), DomainError> {
+        let mut errors = check_automation(a);
+        errors.extend(check_actions(&self.store, principal.tenant_id(), &a.actions).await?);
+        invalid(errors)
     }
 
     async fn save(

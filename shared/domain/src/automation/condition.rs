@@ -112,6 +112,16 @@ pub enum Clock {
     Updated,
     /// Not met while the ticket is unsolved.
     Solved,
+    /// Since it took its current status (tickets from before this clock
+    /// count from their creation).
+    StatusChanged,
+    /// Since its current assignee got it; not met while unassigned.
+    Assigned,
+    /// Since the requester's (or a person copied's) last public message;
+    /// not met before they wrote one.
+    RequesterReplied,
+    /// Since an agent's last public reply; not met before the first.
+    AgentReplied,
 }
 
 /// `greater_than` / `less_than`.
@@ -334,6 +344,12 @@ impl Condition {
                     Clock::Created => Some(t.created_at),
                     Clock::Updated => Some(t.updated_at),
                     Clock::Solved => t.solved_at,
+                    Clock::StatusChanged => {
+                        Some(t.clocks.status_changed_at.unwrap_or(t.created_at))
+                    }
+                    Clock::Assigned => t.assignee_id.and(t.clocks.assigned_at),
+                    Clock::RequesterReplied => t.clocks.requester_replied_at,
+                    Clock::AgentReplied => t.clocks.agent_replied_at,
                 };
                 let Some(since) = since else { return false };
                 let Some(cal) = f.hours.calendar(calendar.as_deref()) else {

@@ -14,6 +14,7 @@ use crate::automation::condition::{ActorKind, Condition, Facts};
 use crate::automation::engine::{self, Run};
 use crate::automation::events::trigger_notified;
 use crate::automation::ports::TriggerStore;
+use crate::automation::rule_mail::{self, RuleMailRequested};
 use crate::automation::trigger::{On, TriggerSet};
 use crate::kernel::error::{DomainError, StoreError};
 use crate::kernel::events::{ActorType, DomainEvent, EventType};
@@ -205,7 +206,8 @@ where
             );
         }
         let patch = patch_between(&ticket, &run.ticket);
-        let extras = extras(event, &system, &run, now);
+        let mails = rule_mail::address(store, &run.ticket, &run.effects.mails).await?;
+        let extras = extras(event, &system, (&run, mails), now);
         if patch == TicketPatch::default() && extras.comment.is_none() && extras.events.is_empty() {
             // What fired is already so (a redelivery, or actions that
             // change nothing): nothing to write.
@@ -244,8 +246,14 @@ fn needs(set: &TriggerSet, what: impl Fn(&Condition) -> bool) -> bool {
         .any(|t| t.conditions.iter().any(&what))
 }
 
-/// The note, notifications and once-only mark written with the change.
-fn extras(event: &DomainEvent, system: &Principal, run: &Run, now: Timestamp) -> Extras {
+/// The note, notifications, mails and once-only mark written with the
+/// change.
+fn extras(
+    event: &DomainEvent,
+    system: &Principal,
+    (run, mails): (&Run, Vec<RuleMailRequested>),
+    now: Timestamp,
+) -> Extras {
     let cause = Cause::Triggers {
         triggers: run.fired.clone(),
     };
@@ -254,14 +262,15 @@ fn extras(event: &DomainEvent, system: &Principal, run: &Run, now: Timestamp) ->
         resource_id: event.id.to_string(),
         created_at: now,
     };
-    rule_extras((&run.ticket, &run.effects), cause, once, system, now)
+    rule_extras((&run.ticket, &run.effects, mails), cause, once, system, now)
 }
 
 /// What rules' effects write with their change (a trigger run's, an
 /// automation's): the notes as one internal note, one `trigger.notified`
-/// per endpoint named, the cause, and the mark that makes it once-only.
+/// per endpoint named, one `rule.mail_requested` per mail, the cause, and
+/// the mark that makes it once-only.
 pub(crate) fn rule_extras(
-    (draft, effects): (&Ticket, &Effects),
+    (draft, effects, mails): (&Ticket, &Effects, Vec<RuleMailRequested>),
     cause: Cause,
     once: IdempotencyRecord,
     system: &Principal,
@@ -270,13 +279,19 @@ pub(crate) fn rule_extras(
     let notes: Vec<&str> = effects.notes.iter().map(|(_, n)| n.trim()).collect();
     // One notification per endpoint and change, whatever asked for it.
     let mut notified = BTreeSet::new();
-    let events = effects
+    let mut events: Vec<DomainEvent> = effects
         .webhooks
         .iter()
         .filter(|(_, webhook)| notified.insert(*webhook))
         .take(MAX_NOTIFICATIONS)
         .map(|(rule, webhook)| trigger_notified(draft, (rule, *webhook), system.actor(), now))
         .collect();
+    events.extend(
+        mails
+            .iter()
+            .take(rule_mail::MAX_MAILS)
+            .map(|m| rule_mail::mail_requested(draft, m, system.actor(), now)),
+    );
     Extras {
         cause: Some(cause),
         comment: (!notes.is_empty()).then(|| ExtraComment {

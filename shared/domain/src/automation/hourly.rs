@@ -12,6 +12,7 @@ use crate::automation::action::{Effects, patch_between};
 use crate::automation::condition::{ActorKind, Clock, Compare, Condition, Facts, Is};
 use crate::automation::firing::rule_extras;
 use crate::automation::ports::AutomationStore;
+use crate::automation::rule_mail;
 use crate::automation::timed::{Automation, MAX_TICKETS_PER_RUN};
 use crate::kernel::error::{DomainError, StoreError};
 use crate::kernel::idempotency::{IdempotencyKey, IdempotencyRecord};
@@ -24,7 +25,7 @@ use crate::tickets::ports::{
     FieldSchemaStore, TicketDimension, TicketFilters, TicketListQuery, TicketSort, TicketStore,
 };
 use crate::tickets::service::Ticketing;
-use crate::tickets::ticket::{Cause, Ticket};
+use crate::tickets::ticket::{Cause, MAX_AUTOMATION_UPDATES, Ticket};
 
 /// What a run did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -37,6 +38,9 @@ pub struct HourlyRun {
     pub changed: usize,
     /// Automations that stopped at [`MAX_TICKETS_PER_RUN`].
     pub cut_off: usize,
+    /// Tickets left alone because automations changed them
+    /// [`MAX_AUTOMATION_UPDATES`] times.
+    pub at_limit: usize,
 }
 
 impl HourlyRun {
@@ -46,6 +50,7 @@ impl HourlyRun {
         self.examined += other.examined;
         self.changed += other.changed;
         self.cut_off += other.cut_off;
+        self.at_limit += other.at_limit;
     }
 }
 
@@ -118,6 +123,7 @@ pub async fn run_tenant<S: Needs>(
         let one = run_one(store, tickets, (&system, &hours), automation, now).await?;
         run.examined += one.examined;
         run.changed += one.changed;
+        run.at_limit += one.at_limit;
         if one.examined >= MAX_TICKETS_PER_RUN {
             run.cut_off += 1;
             tracing::warn!(
@@ -217,7 +223,17 @@ async fn run_one<S: Needs>(
             if !a.conditions.matches(&ticket, &facts) {
                 continue;
             }
-            if apply(tickets, system, a, ticket, now).await? {
+            if ticket.clocks.automation_updates >= MAX_AUTOMATION_UPDATES {
+                run.at_limit += 1;
+                tracing::warn!(
+                    tenant_id = %tenant,
+                    automation = %a.id,
+                    ticket = %ticket.id,
+                    "automations changed this ticket {MAX_AUTOMATION_UPDATES} times; left alone"
+                );
+                continue;
+            }
+            if apply((store, tickets), system, a, ticket, now).await? {
                 run.changed += 1;
             }
         }
@@ -231,7 +247,7 @@ async fn run_one<S: Needs>(
 /// Applies an automation to a ticket its conditions hold for: `false`
 /// when the ticket moved meanwhile or the change is refused.
 async fn apply<S: Needs>(
-    tickets: &Ticketing<S>,
+    (store, tickets): (&S, &Ticketing<S>),
     system: &Principal,
     a: &Automation,
     ticket: Ticket,
@@ -258,7 +274,8 @@ async fn apply<S: Needs>(
         resource_id: ticket.id.to_string(),
         created_at: now,
     };
-    let extras = rule_extras((&draft, &effects), cause, once, system, now);
+    let mails = rule_mail::address(store, &draft, &effects.mails).await?;
+    let extras = rule_extras((&draft, &effects, mails), cause, once, system, now);
     let patch = patch_between(&ticket, &draft);
     match tickets
         .apply_rules(system, ticket, patch, &extras, now)

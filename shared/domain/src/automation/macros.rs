@@ -117,11 +117,12 @@ pub fn check_macro(m: &Macro, schema: &FieldSchema) -> Vec<FieldError> {
     for (i, a) in m.actions.iter().enumerate() {
         let field = format!("actions.{i}");
         match a {
-            Action::AddNote { .. } | Action::NotifyWebhook { .. } => errors.push(FieldError::new(
-                field,
-                "invalid_value",
-                "not in a macro (its comment says what to write)",
-            )),
+            Action::AddNote { .. } | Action::NotifyWebhook { .. } | Action::SendEmail(_) => errors
+                .push(FieldError::new(
+                    field,
+                    "invalid_value",
+                    "not in a macro (its comment says what to write)",
+                )),
             Action::SetCustomField { key, .. } if schema.def(key).is_none() => errors.push(
                 FieldError::new(field, "unknown_field", "no custom field with that key"),
             ),
@@ -129,14 +130,13 @@ pub fn check_macro(m: &Macro, schema: &FieldSchema) -> Vec<FieldError> {
         }
     }
     if let Some(c) = &m.comment {
-        errors.extend(check_template(&c.body, schema));
+        errors.extend(check_template("comment.body", &c.body, schema));
     }
     errors
 }
 
-/// The template compiles, names only known placeholders, and renders.
-fn check_template(body: &str, schema: &FieldSchema) -> Vec<FieldError> {
-    let field = "comment.body";
+/// The template at `field` compiles and names only known placeholders.
+pub(crate) fn check_template(field: &str, body: &str, schema: &FieldSchema) -> Vec<FieldError> {
     if body.trim().is_empty() {
         return vec![FieldError::new(field, "required", "must not be empty")];
     }
@@ -234,7 +234,17 @@ fn placeholders_only(body: &str) -> Result<(), String> {
 
 /// Renders a comment template (custom fields not set render empty).
 pub fn render(body: &str, context: &Value, schema: &FieldSchema) -> Result<String, FieldError> {
-    placeholders_only(body).map_err(|e| FieldError::new("comment.body", "invalid_template", e))?;
+    render_text("comment.body", body, context, schema)
+}
+
+/// Renders the template at `field` (custom fields not set render empty).
+pub(crate) fn render_text(
+    field: &str,
+    body: &str,
+    context: &Value,
+    schema: &FieldSchema,
+) -> Result<String, FieldError> {
+    placeholders_only(body).map_err(|e| FieldError::new(field, "invalid_template", e))?;
     let mut context = context.clone();
     if let Some(fields) = context
         .get_mut("ticket")
@@ -250,13 +260,13 @@ pub fn render(body: &str, context: &Value, schema: &FieldSchema) -> Result<Strin
     let env = environment();
     let rendered = env
         .render_str(body, context)
-        .map_err(|e| FieldError::new("comment.body", "invalid_template", e.to_string()))?;
+        .map_err(|e| FieldError::new(field, "invalid_template", e.to_string()))?;
     let rendered = rendered.trim().to_owned();
     if rendered.is_empty() || rendered.len() > MAX_BODY_BYTES {
         return Err(FieldError::new(
-            "comment.body",
+            field,
             "invalid_length",
-            format!("the rendered comment must be 1 to {MAX_BODY_BYTES} bytes"),
+            format!("the rendered text must be 1 to {MAX_BODY_BYTES} bytes"),
         ));
     }
     Ok(rendered)

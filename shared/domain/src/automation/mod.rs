@@ -12,6 +12,8 @@ pub mod firing;
 pub mod hourly;
 pub mod macros;
 pub mod ports;
+pub mod references;
+pub mod rule_mail;
 pub mod timed;
 pub mod trigger;
 pub mod triggers;

@@ -132,6 +132,24 @@ pub fn nullifies(conditions: &Conditions, actions: &[Action]) -> bool {
                 },
                 _,
             ) => changes_ticket(a),
+            // A new status restarts its clock; a new (or no) assignee, the
+            // assignment's.
+            (
+                Condition::HoursSince {
+                    clock: Clock::StatusChanged,
+                    operator: Compare::GreaterThan,
+                    ..
+                },
+                Action::SetStatus { .. },
+            )
+            | (
+                Condition::HoursSince {
+                    clock: Clock::Assigned,
+                    operator: Compare::GreaterThan,
+                    ..
+                },
+                Action::AssignAgent { .. } | Action::AutoAssign,
+            ) => true,
             (
                 Condition::Status {
                     operator: Is::Is,
@@ -204,10 +222,14 @@ pub fn nullifies(conditions: &Conditions, actions: &[Action]) -> bool {
     })
 }
 
-/// Whether an action changes the ticket itself (a note or a notification
-/// alone does not move `updated` in a way that ends the condition).
+/// Whether an action changes the ticket itself (a note, a notification
+/// or a mail alone does not move `updated` in a way that ends the
+/// condition).
 fn changes_ticket(a: &Action) -> bool {
-    !matches!(a, Action::AddNote { .. } | Action::NotifyWebhook { .. })
+    !matches!(
+        a,
+        Action::AddNote { .. } | Action::NotifyWebhook { .. } | Action::SendEmail(_)
+    )
 }
 
 #[cfg(test)]
@@ -330,5 +352,34 @@ mod tests {
             }],
         );
         assert_eq!(codes(&about_change), ["invalid_value"]);
+    }
+
+    #[test]
+    fn a_mail_alone_nullifies_nothing_and_moving_a_clock_does() {
+        let mail = Action::SendEmail(crate::automation::action::RuleMail {
+            to: crate::automation::action::MailTo::Requester,
+            address: None,
+            subject: "Any news?".into(),
+            body: "Hello".into(),
+        });
+        let nagging = automation(vec![hours_since(Clock::Updated, 48)], vec![mail.clone()]);
+        assert_eq!(codes(&nagging), ["not_nullifying"]);
+        let escalate = automation(
+            vec![hours_since(Clock::StatusChanged, 24)],
+            vec![
+                mail.clone(),
+                Action::SetStatus {
+                    status: Status::Open,
+                },
+            ],
+        );
+        assert!(codes(&escalate).is_empty());
+        let reassign = automation(
+            vec![hours_since(Clock::Assigned, 8)],
+            vec![Action::AutoAssign],
+        );
+        assert!(codes(&reassign).is_empty());
+        let replied = automation(vec![hours_since(Clock::AgentReplied, 48)], vec![mail]);
+        assert_eq!(codes(&replied), ["not_nullifying"]);
     }
 }

@@ -177,6 +177,7 @@ pub(crate) fn action_problem(a: &Action) -> Option<String> {
         Action::RequireSkills { skills } if skills.is_empty() => {
             Some("name at least one skill".into())
         }
+        Action::SendEmail(mail) => mail.problem(),
         _ => None,
     }
 }

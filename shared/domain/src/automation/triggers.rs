@@ -9,10 +9,12 @@ use serde::Serialize;
 
 use crate::accounts::permissions::{Action as Permission, Principal};
 use crate::accounts::ports::{TeamStore, UserStore};
+use crate::automation::action::RuleMail;
 use crate::automation::action::{Action, changes_between};
 use crate::automation::condition::{ActorKind, Condition, Conditions, Facts};
 use crate::automation::engine;
 use crate::automation::ports::TriggerStore;
+use crate::automation::references::check_actions;
 use crate::automation::trigger::{
     MAX_TRIGGERS, On, Trigger, TriggerSet, check_set_size, check_shape,
 };
@@ -59,6 +61,8 @@ pub struct Trial {
     pub notes: Vec<String>,
     /// The endpoints it would notify.
     pub webhooks: Vec<WebhookId>,
+    /// The mails it would send (as its actions say; rendered when sent).
+    pub mails: Vec<RuleMail>,
     /// Actions that would not apply, and why.
     pub skipped: Vec<String>,
 }
@@ -283,6 +287,7 @@ where
             changes: changes_between(&ticket, &run.ticket),
             notes: run.effects.notes.into_iter().map(|(_, n)| n).collect(),
             webhooks: run.effects.webhooks.into_iter().map(|(_, w)| w).collect(),
+            mails: run.effects.mails.into_iter().map(|(_, m)| m).collect(),
             skipped: run.effects.skipped,
         })
     }
@@ -331,51 +336,7 @@ where
                 }
             }
         }
-        for (i, a) in t.actions.iter().enumerate() {
-            let field = format!("actions.{i}");
-            match a {
-                Action::AssignTeam {
-                    team_id: Some(team),
-                } if self.store.team(tenant, *team).await?.is_none() => {
-                    errors.push(FieldError::new(field, "unknown_team", "no such team"));
-                }
-                Action::AssignAgent {
-                    user_id: Some(user),
-                } => {
-                    let staff = self
-                        .store
-                        .user(tenant, *user)
-                        .await?
-                        .is_some_and(|u| u.role.is_staff() && u.is_active());
-                    if !staff {
-                        errors.push(FieldError::new(
-                            field,
-                            "invalid_assignee",
-                            "must be an active agent of this helpdesk",
-                        ));
-                    }
-                }
-                Action::NotifyWebhook { webhook_id }
-                    if self.store.endpoint(tenant, *webhook_id).await?.is_none() =>
-                {
-                    errors.push(FieldError::new(
-                        field,
-                        "unknown_webhook",
-                        "no such webhook endpoint",
-                    ));
-                }
-                Action::SetCustomField { key, .. }
-                    if self.store.field_schema(tenant).await?.def(key).is_none() =>
-                {
-                    errors.push(FieldError::new(
-                        field,
-                        "unknown_field",
-                        "no custom field with that key",
-                    ));
-                }
-                _ => {}
-            }
-        }
+        errors.extend(check_actions(&self.store, tenant, &t.actions).await?);
         if errors.is_empty() {
             Ok(())
         } else {

@@ -23,6 +23,7 @@ use crate::email::ports::Bounces;
 use crate::email::ports::MailClaims;
 use crate::email::ports::MailboxStore;
 use crate::email::ports::MessageLog;
+use crate::email::rule_mails;
 use crate::kernel::error::StoreResult;
 use crate::tickets::events::CommentCreated;
 use std::collections::BTreeMap;
@@ -162,6 +163,7 @@ where
         ids.extend(comment.as_ref().and_then(|c| c.author_id));
         ids.extend(event.subject.user_id);
         ids.extend(job.notify.iter().map(|n| n.user_id));
+        ids.extend(rule_mails::people_named(event));
         ids.sort();
         ids.dedup();
         let people: BTreeMap<UserId, _> = self
@@ -171,13 +173,16 @@ where
             .into_iter()
             .map(|u| (u.id, u))
             .collect();
-        let planned = plan(&MailFacts {
+        let mut planned = plan(&MailFacts {
             event,
             ticket: ticket.as_ref(),
             comment: comment.as_ref(),
             people: &people,
             notify: &job.notify,
         });
+        if ticket.is_some() {
+            planned.extend(rule_mails::planned(event, &people));
+        }
         let files = if planned.iter().any(|m| m.kind == MailKind::Reply) {
             self.files_of(event).await?
         } else {
@@ -270,7 +275,10 @@ where
                     MailKind::Verification => (LinkPurpose::Verification, "verify-email"),
                     _ => (LinkPurpose::Reset, "password"),
                 };
-                let Some(user) = self.store.user(tenant.id, mail.to.user_id).await? else {
+                let Some(id) = mail.to.user_id else {
+                    return Err(StoreError::NotFound);
+                };
+                let Some(user) = self.store.user(tenant.id, id).await? else {
                     return Err(StoreError::NotFound);
                 };
                 let (token, stored) = PasswordLink::issue(&user, purpose, now);
@@ -297,7 +305,13 @@ where
             Some(m) => m.address.clone(),
             None => format!("{}@{domain}", tenant.slug.as_str()),
         };
-        let to_customer = matches!(mail.kind, MailKind::Acknowledgement | MailKind::Reply);
+        // A customer's answer threads onto the ticket (a rule's mail to
+        // the requester included).
+        let to_customer = match mail.kind {
+            MailKind::Acknowledgement | MailKind::Reply => true,
+            MailKind::Rule => ticket.is_some_and(|t| mail.to.user_id == Some(t.requester_id)),
+            _ => false,
+        };
         let reply_to = match ticket {
             Some(t) if to_customer => Some(self.settings.replies.address(tenant.id, t.number)),
             _ => None,
@@ -320,16 +334,19 @@ where
             }
             None => Vec::new(),
         };
-        let (subject, mut text) = write(&Letter {
-            kind: mail.kind,
-            helpdesk: from_name,
-            to: &mail.to,
-            ticket,
-            reply,
-            author,
-            notice: mail.notice,
-            link: link.as_deref(),
-        });
+        let (subject, mut text) = match &mail.content {
+            Some((subject, text)) => (subject.clone(), text.clone()),
+            None => write(&Letter {
+                kind: mail.kind,
+                helpdesk: from_name,
+                to: &mail.to,
+                ticket,
+                reply,
+                author,
+                notice: mail.notice,
+                link: link.as_deref(),
+            }),
+        };
         // Files travel along up to the limit; the others are linked.
         let mut carried = Vec::new();
         let mut linked = Vec::new();
@@ -459,5 +476,6 @@ fn kind_name(kind: MailKind) -> &'static str {
         MailKind::PasswordReset => "password reset",
         MailKind::Verification => "address verification",
         MailKind::Notice => "notice",
+        MailKind::Rule => "rule's mail",
     }
 }

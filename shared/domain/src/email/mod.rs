@@ -14,6 +14,7 @@ pub mod message_record;
 pub mod outbound;
 pub mod ports;
 pub mod reply;
+pub mod rule_mails;
 pub mod senders;
 pub mod subject;
 pub mod token;

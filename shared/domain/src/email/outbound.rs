@@ -38,6 +38,8 @@ pub enum MailKind {
     /// The link that proves a self-registered customer's address.
     Verification,
     Notice,
+    /// A trigger's or automation's `sendEmail`.
+    Rule,
 }
 
 impl MailKind {
@@ -65,15 +67,16 @@ pub struct Notified {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recipient {
-    pub user_id: UserId,
+    /// `None` for an address outside the tenant's people.
+    pub user_id: Option<UserId>,
     pub email: String,
     pub name: String,
 }
 
 impl Recipient {
-    fn of(user: &User) -> Self {
+    pub(crate) fn of(user: &User) -> Self {
         Self {
-            user_id: user.id,
+            user_id: Some(user.id),
             email: user.email.as_str().to_owned(),
             name: user.name.clone(),
         }
@@ -90,6 +93,8 @@ pub struct PlannedMail {
     /// Copied (the ticket's participants, on replies).
     pub cc: Vec<String>,
     pub notice: Option<NotificationKind>,
+    /// Its subject and text when the event wrote them (a rule's mail).
+    pub content: Option<(String, String)>,
 }
 
 /// What the planner knows of an event.
@@ -114,6 +119,7 @@ pub fn plan(facts: &MailFacts<'_>) -> Vec<PlannedMail> {
             to: Recipient::of(user),
             cc,
             notice,
+            content: None,
         });
     };
     match (event.kind, facts.ticket) {
@@ -279,6 +285,8 @@ pub fn write(letter: &Letter<'_>) -> (String, String) {
                 letter.helpdesk
             ),
         ),
+        // Its words come with the event; this is only a fallback.
+        (MailKind::Rule, Some(t)) => (tag(t), format!("{hello}\n\n{link}\n\n{sign}")),
         (_, None) => (letter.helpdesk.to_owned(), format!("{hello}\n\n{sign}")),
     }
 }

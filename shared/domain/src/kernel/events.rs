@@ -72,6 +72,7 @@ event_types! {
     AgentAvailabilityChanged => "agent.availability_changed": "An agent became `online`, `away` or `offline` (`data.availability`; `subject.userId`).",
     TriggerNotified => "trigger.notified": "A trigger's `notifyWebhook` action: delivered only to the endpoint it names (`data.webhookId`), whatever events that endpoint subscribes to, with the trigger (`data.trigger`) and the ticket (`data.ticket`).",
     WebhookTest => "webhook.test": "Sent by `POST /v1/webhooks/{id}/test` to that endpoint only.",
+    RuleMailRequested => "rule.mail_requested": "Internal: a trigger's or automation's `sendEmail` action, rendered and addressed (mailed by the email worker, never delivered to webhooks or sockets).",
     PasswordResetRequested => "user.password_reset_requested": "Internal: someone asked for a password reset link (mailed, never delivered to webhooks or sockets).",
     SessionEnded => "user.session_ended": "Internal: a person logged out; the router closes that session's sockets (never delivered to webhooks or sockets).",
 }
@@ -82,7 +83,9 @@ impl EventType {
     pub fn is_internal(self) -> bool {
         matches!(
             self,
-            EventType::PasswordResetRequested | EventType::SessionEnded
+            EventType::PasswordResetRequested
+                | EventType::SessionEnded
+                | EventType::RuleMailRequested
         )
     }
 

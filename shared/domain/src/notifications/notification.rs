@@ -41,10 +41,12 @@ pub enum NotificationKind {
     SlaWarning,
     /// A ticket you (or your team) work on breached its SLA.
     SlaBreached,
+    /// A ticket you follow has a new reply or note, or changed status.
+    Followed,
 }
 
 impl NotificationKind {
-    pub const ALL: [NotificationKind; 8] = [
+    pub const ALL: [NotificationKind; 9] = [
         NotificationKind::Assigned,
         NotificationKind::Mentioned,
         NotificationKind::CustomerReplied,
@@ -53,6 +55,7 @@ impl NotificationKind {
         NotificationKind::WebhookDisabled,
         NotificationKind::SlaWarning,
         NotificationKind::SlaBreached,
+        NotificationKind::Followed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -65,6 +68,7 @@ impl NotificationKind {
             NotificationKind::WebhookDisabled => "webhook_disabled",
             NotificationKind::SlaWarning => "sla_warning",
             NotificationKind::SlaBreached => "sla_breached",
+            NotificationKind::Followed => "followed",
         }
     }
 
@@ -187,9 +191,17 @@ pub fn recipients(facts: &Facts<'_>) -> BTreeMap<UserId, NotificationKind> {
             for mentioned in comment.mentions {
                 add(mentioned, NotificationKind::Mentioned);
             }
+            if !comment.opening {
+                for &follower in &ticket.followers {
+                    add(follower, NotificationKind::Followed);
+                }
+            }
         }
         EventType::TicketStatusChanged => {
             add(ticket.requester_id, NotificationKind::StatusChanged);
+            for &follower in &ticket.followers {
+                add(follower, NotificationKind::Followed);
+            }
         }
         EventType::SlaWarning | EventType::SlaBreached => {
             let kind = if event.kind == EventType::SlaWarning {
@@ -257,6 +269,7 @@ pub fn team_named(event: &DomainEvent) -> Option<TeamId> {
 pub fn people_named(event: &DomainEvent, ticket: &Ticket) -> BTreeSet<UserId> {
     let mut out = BTreeSet::from([ticket.requester_id]);
     out.extend(ticket.assignee_id);
+    out.extend(ticket.followers.iter().copied());
     match event.kind {
         EventType::TicketCreated => {
             out.extend(event.payload::<TicketCreated>().and_then(|c| c.assignee_id));
@@ -304,6 +317,7 @@ pub fn title(kind: NotificationKind, ticket: &Ticket) -> String {
         NotificationKind::WebhookDisabled => format!("A webhook was disabled (#{n})"),
         NotificationKind::SlaWarning => format!("#{n} is about to breach its SLA: {subject}"),
         NotificationKind::SlaBreached => format!("#{n} breached its SLA: {subject}"),
+        NotificationKind::Followed => format!("#{n}, which you follow, has news: {subject}"),
     }
 }
 

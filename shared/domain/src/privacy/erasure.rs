@@ -200,7 +200,7 @@ where
             let before = ticket.clone();
             let mut after = ticket.clone();
             after.cc.remove(address);
-            after.record_change((self.now)(), false);
+            after.record_change(&before, (self.now)(), false);
             let written = self
                 .store
                 .write_ticket(TicketWrite {

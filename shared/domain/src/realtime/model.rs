@@ -206,7 +206,7 @@ fn is_ticket_event(kind: EventType) -> bool {
 
 /// Ticket fields only staff see; changes to them are dropped from the
 /// customer's view.
-const STAFF_ONLY_FIELDS: &[&str] = &["assigneeId", "teamId", "tags", "deleted"];
+const STAFF_ONLY_FIELDS: &[&str] = &["assigneeId", "teamId", "tags", "followers", "deleted"];
 
 /// What a customer following a ticket may see of an event: internal notes
 /// and their edits never, staff-only fields and hidden custom fields

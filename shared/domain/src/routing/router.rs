@@ -107,7 +107,9 @@ pub struct EventRouter<S, P, Q, M, C> {
 /// Events that can cause a mail whatever the preferences.
 fn may_mail(event: &DomainEvent) -> bool {
     match event.kind {
-        EventType::TicketCreated | EventType::PasswordResetRequested => true,
+        EventType::TicketCreated
+        | EventType::PasswordResetRequested
+        | EventType::RuleMailRequested => true,
         EventType::CommentCreated => event
             .payload::<CommentCreated>()
             .is_some_and(|c| c.public && !c.opening),

@@ -61,6 +61,22 @@ impl Extras {
     }
 }
 
+/// A bulk request names 1 to [`MAX_BULK`] tickets, each once.
+pub(crate) fn check_bulk_ids(ids: &[String]) -> Result<(), DomainError> {
+    if ids.is_empty() || ids.len() > MAX_BULK {
+        return Err(DomainError::field(
+            "ids",
+            "invalid_length",
+            format!("1 to {MAX_BULK} ids"),
+        ));
+    }
+    let unique: BTreeSet<&String> = ids.iter().collect();
+    if unique.len() != ids.len() {
+        return Err(DomainError::field("ids", "duplicate", "ids must be unique"));
+    }
+    Ok(())
+}
+
 /// One ticket's outcome in a bulk update.
 #[derive(Debug)]
 pub struct BulkOutcome {
@@ -166,6 +182,7 @@ where
             remove_tags: remove,
             custom_fields,
             cc,
+            followers,
         } = input;
         if let Some(Some(a)) = assignee {
             self.check_assignment(principal, Some(a), None, &mut v)
@@ -173,6 +190,10 @@ where
         }
         if let Some(Some(t)) = team {
             self.check_assignment(principal, None, Some(t), &mut v)
+                .await?;
+        }
+        if let Some(f) = &followers {
+            self.check_followers(principal, (&ticket.followers, f), &mut v)
                 .await?;
         }
         let custom = match custom_fields {
@@ -266,8 +287,15 @@ where
             change("cc", json!(ticket.cc), json!(people));
             ticket.cc = people;
         }
+        if let Some(f) = followers {
+            change("followers", json!(ticket.followers), json!(f));
+            ticket.followers = f;
+        }
         if changes.is_empty() && extras.is_empty() {
             return Ok(ticket);
+        }
+        if matches!(cause, Some(Cause::Automation { .. })) {
+            ticket.clocks.automation_updates += 1;
         }
         if extras.comment.is_some() && before.status == Status::Closed {
             return Err(DomainError::field(
@@ -296,6 +324,9 @@ where
             }),
             None => None,
         };
+        if comment.as_ref().is_some_and(|c| c.public) {
+            ticket.replied(principal.role().is_staff(), now);
+        }
         if comment.as_ref().is_some_and(|c| c.public) && principal.role().is_staff() {
             let status = ticket.status;
             answered_by_staff(&mut ticket, now);
@@ -309,7 +340,7 @@ where
         }
         let seen =
             ticket.differs_publicly_from(&before) || comment.as_ref().is_some_and(|c| c.public);
-        ticket.record_change(now, seen);
+        ticket.record_change(&before, now, seen);
         let history = (!changes.is_empty()).then(|| HistoryEntry {
             id: HistoryId::new(),
             ticket_id: ticket.id,
@@ -357,17 +388,7 @@ where
         now: Timestamp,
     ) -> Result<Vec<BulkOutcome>, DomainError> {
         principal.require(Action::BulkUpdateTickets)?;
-        if ids.is_empty() || ids.len() > MAX_BULK {
-            return Err(DomainError::field(
-                "ids",
-                "invalid_length",
-                format!("1 to {MAX_BULK} ids"),
-            ));
-        }
-        let unique: BTreeSet<&String> = ids.iter().collect();
-        if unique.len() != ids.len() {
-            return Err(DomainError::field("ids", "duplicate", "ids must be unique"));
-        }
+        check_bulk_ids(&ids)?;
         let mut outcomes = Vec::with_capacity(ids.len());
         for raw in ids {
             let result = match parse_id::<TicketId>(&raw) {
@@ -452,7 +473,7 @@ where
         let before = ticket.clone();
         let was_deleted = ticket.is_deleted();
         ticket.deleted_at = deleted_at;
-        ticket.record_change(now, true);
+        ticket.record_change(&before, now, true);
         let kind = if deleted_at.is_some() {
             EventType::TicketDeleted
         } else {

@@ -140,6 +140,9 @@ where
         if public && staff {
             answered_by_staff(&mut ticket, now);
         }
+        if public {
+            ticket.replied(staff, now);
+        }
         if public && !staff && matches!(ticket.status, Status::Pending | Status::Solved) {
             // The customer answered: the ball is back with the agents.
             ticket
@@ -149,7 +152,7 @@ where
         // An internal note moves only the staff's clock: customers cannot
         // count or time what they do not see.
         let seen = public || ticket.differs_publicly_from(&before);
-        ticket.record_change(now, seen);
+        ticket.record_change(&before, now, seen);
         let mut changes = Vec::new();
         let mut history = None;
         if ticket.status != before.status {

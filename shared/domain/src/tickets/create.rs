@@ -27,7 +27,9 @@ use crate::tickets::ports::{
     CommentWrite, FieldSchemaStore, TicketStore, TicketWrite, TicketWriteMode,
 };
 use crate::tickets::service::{TicketDetail, Ticketing};
-use crate::tickets::ticket::{Channel, Priority, Status, Tag, Ticket, TicketType};
+use crate::tickets::ticket::{
+    Channel, Clocks, MAX_FOLLOWERS, Priority, Status, Tag, Ticket, TicketType,
+};
 
 impl<S> Ticketing<S>
 where
@@ -192,6 +194,14 @@ where
             public_updated_at: now,
             merged_into: None,
             merged_from: BTreeSet::new(),
+            followers: BTreeSet::new(),
+            clocks: Clocks {
+                status_changed_at: Some(now),
+                assigned_at: assignee.map(|_| now),
+                // A customer's description is their first message.
+                requester_replied_at: (!principal.role().is_staff()).then_some(now),
+                ..Clocks::default()
+            },
         };
         // The description is the requester's first message.
         let comment = Comment {
@@ -332,6 +342,44 @@ where
             && self.store.team(tenant, t).await?.is_none()
         {
             v.push(FieldError::new("teamId", "unknown_team", "no such team"));
+        }
+        Ok(())
+    }
+
+    /// Followers are at most [`MAX_FOLLOWERS`], and those joining are
+    /// active agents (one who left may stay until removed).
+    pub(super) async fn check_followers(
+        &self,
+        principal: &Principal,
+        (now, wanted): (&BTreeSet<UserId>, &BTreeSet<UserId>),
+        v: &mut Validator,
+    ) -> Result<(), DomainError> {
+        if wanted.len() > MAX_FOLLOWERS {
+            v.push(FieldError::new(
+                "followers",
+                "too_many",
+                format!("at most {MAX_FOLLOWERS} followers"),
+            ));
+            return Ok(());
+        }
+        let joining: Vec<UserId> = wanted.difference(now).copied().collect();
+        if joining.is_empty() {
+            return Ok(());
+        }
+        let agents: BTreeSet<UserId> = self
+            .store
+            .users(principal.tenant_id(), &joining)
+            .await?
+            .into_iter()
+            .filter(|u| u.role.is_staff() && u.is_active())
+            .map(|u| u.id)
+            .collect();
+        if joining.iter().any(|j| !agents.contains(j)) {
+            v.push(FieldError::new(
+                "followers",
+                "invalid_follower",
+                "each must be an active agent of this helpdesk",
+            ));
         }
         Ok(())
     }

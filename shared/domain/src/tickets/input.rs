@@ -136,6 +136,8 @@ pub struct TicketPatch {
     pub custom_fields: Option<BTreeMap<String, Value>>,
     /// Replaces the participants (people copied on the ticket).
     pub cc: Option<Participants>,
+    /// Replaces the agents who follow the ticket.
+    pub followers: Option<BTreeSet<UserId>>,
 }
 
 /// People copied on a ticket: at most [`MAX_PARTICIPANTS`] addresses,

@@ -334,7 +334,7 @@ where
         source.status = Status::Closed;
         source.closed_at = Some(now);
         source.merged_into = Some(target.id);
-        source.record_change(now, true);
+        source.record_change(&source_before, now, true);
         let note = staff_note(principal, &source, note, public, now);
         let source_changes = vec![
             Change {
@@ -364,7 +364,7 @@ where
             Ok(joined) => joined,
             Err((code, why)) => return Err(DomainError::field("sourceIds", code, why)),
         };
-        target.record_change(now, true);
+        target.record_change(&target_before, now, true);
         let mut target_changes = vec![Change {
             field: "mergedFrom".into(),
             before: json!(null),

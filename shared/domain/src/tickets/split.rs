@@ -27,7 +27,7 @@ use crate::tickets::ports::{
     CommentWrite, FieldSchemaStore, TicketStore, TicketWrite, TicketWriteMode,
 };
 use crate::tickets::service::{TicketDetail, Ticketing};
-use crate::tickets::ticket::{Change, Status, Ticket};
+use crate::tickets::ticket::{Change, Clocks, Status, Ticket};
 
 /// Comments one split moves at most.
 pub const MAX_SPLIT_COMMENTS: usize = 50;
@@ -177,6 +177,11 @@ where
             public_updated_at: now,
             merged_into: None,
             merged_from: BTreeSet::new(),
+            clocks: Clocks {
+                status_changed_at: Some(now),
+                assigned_at: source.assignee_id.map(|_| now),
+                ..Clocks::default()
+            },
             ..source.clone()
         };
         let origin = CopiedFrom {
@@ -205,7 +210,7 @@ where
         ];
 
         let mut noted = source.clone();
-        noted.record_change(now, false);
+        noted.record_change(&source, now, false);
         let source_note = staff_note(
             principal,
             &noted,

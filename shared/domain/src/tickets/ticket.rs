@@ -187,6 +187,45 @@ pub struct Ticket {
     pub merged_into: Option<TicketId>,
     /// The tickets merged into this one.
     pub merged_from: BTreeSet<TicketId>,
+    /// Agents who follow it: notified of its replies, notes and status
+    /// changes (at most [`MAX_FOLLOWERS`]).
+    pub followers: BTreeSet<UserId>,
+    /// When things last happened to it, for automations' conditions.
+    pub clocks: Clocks,
+}
+
+pub const MAX_FOLLOWERS: usize = 50;
+
+/// Changes automations may make to one ticket in its life: past this,
+/// they leave it alone (and the run says so), so that two automations
+/// undoing each other cannot churn a ticket for ever.
+pub const MAX_AUTOMATION_UPDATES: u32 = 100;
+
+/// When a ticket's status last changed, it was last assigned, and its
+/// requester and agents last replied; and how often automations changed it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Clocks {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_changed_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assigned_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requester_replied_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_replied_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub automation_updates: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+impl Clocks {
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
 }
 
 /// How long a deleted ticket can be restored.
@@ -197,9 +236,26 @@ impl Ticket {
         self.deleted_at.is_some()
     }
 
-    /// Records a change made at `now`; `public` when customers can see it
-    /// (their clock moves only then).
-    pub fn record_change(&mut self, now: Timestamp, public: bool) {
+    /// A public reply by staff (`true`) or the customer side moves their
+    /// reply clock.
+    pub fn replied(&mut self, by_staff: bool, now: Timestamp) {
+        if by_staff {
+            self.clocks.agent_replied_at = Some(now);
+        } else {
+            self.clocks.requester_replied_at = Some(now);
+        }
+    }
+
+    /// Records a change from `before` made at `now`; `public` when
+    /// customers can see it (their clock moves only then). The status and
+    /// assignment clocks move when those differ.
+    pub fn record_change(&mut self, before: &Ticket, now: Timestamp, public: bool) {
+        if self.status != before.status {
+            self.clocks.status_changed_at = Some(now);
+        }
+        if self.assignee_id.is_some() && self.assignee_id != before.assignee_id {
+            self.clocks.assigned_at = Some(now);
+        }
         self.version += 1;
         self.updated_at = now;
         if public {
@@ -375,6 +431,8 @@ pub(crate) fn sample(tenant: TenantId, requester: UserId, assignee: Option<UserI
         public_updated_at: Timestamp::UNIX_EPOCH,
         merged_into: None,
         merged_from: BTreeSet::new(),
+        followers: BTreeSet::new(),
+        clocks: Clocks::default(),
     }
 }
 

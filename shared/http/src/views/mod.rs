@@ -262,6 +262,10 @@ pub struct TicketView {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Vec<String>>)]
     pub tags: Option<BTreeSet<Tag>>,
+    /// Staff only (absent for customers): agents who follow it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<String>>)]
+    pub followers: Option<BTreeSet<UserId>>,
     #[schema(value_type = Object)]
     pub custom_fields: BTreeMap<String, Value>,
     /// Others in the conversation by email (copied on replies).
@@ -284,13 +288,14 @@ pub struct TicketView {
 
 impl TicketView {
     /// The ticket as the caller sees it: customers never see its routing
-    /// (assignee, team, tags), as their live updates never do.
+    /// (assignee, team, tags, followers), as their live updates never do.
     pub fn new(t: &Ticket, staff: bool) -> Self {
         let mut view = Self::from(t);
         if !staff {
             view.assignee_id = None;
             view.team_id = None;
             view.tags = None;
+            view.followers = None;
         }
         view
     }
@@ -312,6 +317,7 @@ impl From<&Ticket> for TicketView {
             assignee_id: Some(t.assignee_id),
             team_id: Some(t.team_id),
             tags: Some(t.tags.clone()),
+            followers: Some(t.followers.clone()),
             custom_fields: t.custom_fields.clone(),
             cc: t.cc.clone(),
             created_at: t.created_at,

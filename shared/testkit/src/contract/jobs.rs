@@ -174,7 +174,7 @@ where
     let (tenant, _, ticket) = with_ticket(store).await;
     let mut entry = history(&ticket, now());
     let mut after = ticket.clone();
-    after.record_change(now(), false);
+    after.record_change(&ticket, now(), false);
     store
         .write_ticket(TicketWrite {
             history: Some(&entry),

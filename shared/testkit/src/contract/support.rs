@@ -14,7 +14,7 @@ use switchboard_domain::accounts::user::{Email, Role, User};
 use switchboard_domain::kernel::events::{Actor, DomainEvent, EventType, NoData, Subject};
 use switchboard_domain::kernel::ids::{TenantId, TicketId, UserId};
 use switchboard_domain::kernel::pagination::{Page, PageRequest};
-use switchboard_domain::tickets::ticket::{Channel, Priority, Status, Ticket, TicketType};
+use switchboard_domain::tickets::ticket::{Channel, Clocks, Priority, Status, Ticket, TicketType};
 
 use crate::MemoryStore;
 
@@ -143,6 +143,14 @@ pub fn ticket(tenant: TenantId, requester: UserId, number: u64, at: Timestamp) -
         public_updated_at: at,
         merged_into: None,
         merged_from: Default::default(),
+        followers: [requester].into(),
+        // Stored and read back like every other field.
+        clocks: Clocks {
+            status_changed_at: Some(at),
+            requester_replied_at: Some(at),
+            automation_updates: 1,
+            ..Clocks::default()
+        },
     }
 }
 
