@@ -533,6 +533,9 @@ struct BulkItem {
     post,
     path = "/v1/tickets/bulk",
     tag = "tickets",
+    description = "Changes up to 100 tickets with `update`, or applies a macro to each with `macroId` (then \
+`Idempotency-Key` is required: a retry with the same key reports each ticket as it stands and writes nothing twice).",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Required with `macroId`")),
     request_body = BulkRequest,
     responses((status = 200, description = "One result per id", body = Object), Problems),
     security(("bearer" = [])),
@@ -540,7 +543,7 @@ struct BulkItem {
 async fn bulk(
     State(state): S,
     Authenticated(principal): Authenticated,
-    Json(body): Json<BulkRequest>,
+    IdempotentJson { body, key }: IdempotentJson<BulkRequest>,
 ) -> Result<Json<ListView<BulkItem>>, ApiError> {
     let outcomes = match body.try_into()? {
         BulkOp::Update(ids, patch) => {
@@ -550,9 +553,17 @@ async fn bulk(
                 .await?
         }
         BulkOp::Macro(ids, macro_id) => {
+            let Some((key, _)) = key else {
+                return Err(DomainError::field(
+                    "Idempotency-Key",
+                    "required",
+                    "applying a macro in bulk needs an Idempotency-Key, so that a retry writes nothing twice",
+                )
+                .into());
+            };
             state
                 .macros
-                .apply_to_many(&principal, macro_id, ids, Timestamp::now())
+                .apply_to_many(&principal, (macro_id, &key), ids, Timestamp::now())
                 .await?
         }
     };

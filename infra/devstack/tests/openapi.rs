@@ -29,6 +29,7 @@ fn document() -> utoipa::openapi::OpenApi {
         sla::ApiDoc::openapi(),
         automation::ApiDoc::openapi(),
         search::ApiDoc::openapi(),
+        analytics::ApiDoc::openapi(),
         kb::ApiDoc::openapi(),
         help_center::ApiDoc::openapi(),
     ] {

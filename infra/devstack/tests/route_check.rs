@@ -23,6 +23,7 @@ fn served() -> BTreeMap<&'static str, RouteSet> {
         ("tenants", set(tenants::routes().declared())),
         ("users", set(users::routes().declared())),
         ("search", set(search::routes().declared())),
+        ("analytics", set(analytics::routes().declared())),
         ("kb", set(kb::routes().declared())),
         ("help-center", set(help_center::routes().declared())),
         ("teams", set(teams::routes().declared())),

@@ -91,6 +91,7 @@ switchboard_testkit::contract_tests! {
         triggers_are_versioned,
         macros_keep_their_usage_through_changes,
         automations_are_versioned_and_list_their_tenant,
+        tallies_add_once_per_event,
         sla_views_list_soonest_due_first,
         sla_timers_are_found_by_minute,
         sla_announcements_are_made_once,

@@ -27,8 +27,10 @@
 //!                  ways of handing out tickets; the assigner)
 //! automation       webhooks, assignment (triggers: rules run on each change
 //!                  of a ticket; macros agents apply)
-//! routing          email, realtime, webhooks, search, kb, automation (the
-//!                  event router: all of them)
+//! analytics        sla, assignment (daily counts and duration sketches the
+//!                  router keeps; the reports read from them)
+//! routing          email, realtime, webhooks, search, kb, automation,
+//!                  analytics (the event router: all of them)
 //! ```
 //!
 //! Entities and value types are parsed once at the edge ("parse, don't
@@ -42,6 +44,7 @@ pub mod accounts;
 pub mod limits;
 pub mod tickets;
 
+pub mod analytics;
 pub mod assignment;
 pub mod attachments;
 pub mod automation;

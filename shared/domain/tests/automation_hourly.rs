@@ -286,14 +286,36 @@ async fn a_nudge_counts_from_the_agents_last_reply_not_from_later_edits() {
     .await
     .unwrap();
     assert_eq!(before.changed, 0);
-    // 49 hours after the reply, 20 after the last edit.
-    let after = run_hour(
+    // A second reply (a partial write: the ticket stays pending) restarts
+    // the clock.
+    let again_at = clock.now() + SignedDuration::from_hours(40);
+    tickets
+        .add_comment(
+            &acme.agent.principal,
+            t.id,
+            reply("Any news?"),
+            None,
+            again_at,
+        )
+        .await
+        .unwrap();
+    let again = store.ticket(acme.id(), t.id).await.unwrap().unwrap();
+    assert_eq!(again.clocks.agent_replied_at, Some(again_at));
+    assert_eq!(again.status, Status::Pending);
+    let early = run_hour(
         &store,
         &tickets,
         replied_at + SignedDuration::from_hours(49),
     )
     .await
     .unwrap();
+    assert_eq!(
+        early.changed, 0,
+        "48 hours from the last reply, not the first"
+    );
+    let after = run_hour(&store, &tickets, again_at + SignedDuration::from_hours(49))
+        .await
+        .unwrap();
     assert_eq!(after.changed, 1);
     let t = store.ticket(acme.id(), t.id).await.unwrap().unwrap();
     assert!(t.tags.contains(&nudged));

@@ -79,8 +79,14 @@ pub struct TicketItem {
     pub merged_from: BTreeSet<TicketId>,
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub followers: BTreeSet<UserId>,
+    /// The clocks but the reply ones, which are attributes of their own
+    /// so that a reply's partial write can move them.
     #[serde(default, skip_serializing_if = "Clocks::is_empty")]
     pub clocks: Clocks,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requester_replied_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_replied_at: Option<Timestamp>,
 }
 
 /// When a list by update places a ticket under `dimension`: the lists
@@ -164,7 +170,13 @@ impl TicketItem {
             merged_into: t.merged_into,
             merged_from: t.merged_from.clone(),
             followers: t.followers.clone(),
-            clocks: t.clocks,
+            clocks: Clocks {
+                requester_replied_at: None,
+                agent_replied_at: None,
+                ..t.clocks
+            },
+            requester_replied_at: t.clocks.requester_replied_at,
+            agent_replied_at: t.clocks.agent_replied_at,
         })
     }
 
@@ -198,7 +210,11 @@ impl TicketItem {
             merged_into: self.merged_into,
             merged_from: self.merged_from,
             followers: self.followers,
-            clocks: self.clocks,
+            clocks: Clocks {
+                requester_replied_at: self.requester_replied_at,
+                agent_replied_at: self.agent_replied_at,
+                ..self.clocks
+            },
         })
     }
 }

@@ -660,5 +660,7 @@ pub mod objects {
     }
 }
 
+mod analytics;
 mod kb;
+pub use analytics::*;
 pub use kb::*;

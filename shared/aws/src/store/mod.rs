@@ -3,6 +3,7 @@
 //! after it.
 
 mod accounts;
+mod analytics;
 mod assignment;
 mod attachments;
 mod email;
@@ -18,6 +19,7 @@ mod realtime;
 mod routing;
 mod sla;
 mod ticket_copies;
+mod ticket_touch;
 mod tickets;
 mod triggers;
 mod views;

@@ -3,7 +3,7 @@
 use super::{DynamoStore, Item, build_error, from_item, sdk_error, to_item};
 use crate::items::{
     CommentItem, FieldSchemaItem, HistoryItem, IdempotencyItem, LoginEmailItem, NumberItem,
-    TicketItem, UserItem, dimensions, listed_update,
+    TicketItem, UserItem,
 };
 use crate::keys::{self, attr};
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, TransactWriteItem};
@@ -17,10 +17,10 @@ use switchboard_domain::kernel::pagination::{Page, PageRequest};
 use switchboard_domain::tickets::comment::Comment;
 use switchboard_domain::tickets::fields::FieldSchema;
 use switchboard_domain::tickets::ports::{
-    CommentWrite, FieldSchemaStore, TicketDimension, TicketListQuery, TicketSort, TicketStore,
-    TicketWrite, TicketWriteMode,
+    CommentWrite, FieldSchemaStore, TicketDimension, TicketListQuery, TicketStore, TicketWrite,
+    TicketWriteMode,
 };
-use switchboard_domain::tickets::ticket::{HistoryEntry, Status, Ticket};
+use switchboard_domain::tickets::ticket::{HistoryEntry, Ticket};
 
 /// What a failed condition at a transaction position means.
 #[derive(Clone, Copy)]
@@ -106,60 +106,6 @@ impl DynamoStore {
 }
 
 impl DynamoStore {
-    /// Moves a ticket's `updatedAt` (and its place in every list ordered by
-    /// it) and bumps its version, without rewriting the rest of it; with
-    /// `public`, its public clock too (which orders requesters' lists).
-    fn touch_ticket(
-        &self,
-        t: &Ticket,
-        status: Status,
-        public: bool,
-    ) -> StoreResult<TransactWriteItem> {
-        let mut update = self
-            .update(&keys::ticket(t.tenant_id, t.id))
-            .condition_expression(
-                "attribute_exists(PK) AND attribute_not_exists(deletedAt) AND #status = :status",
-            )
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_names("#v", "version")
-            .expression_attribute_values(":status", AttributeValue::S(status.as_str().to_owned()))
-            .expression_attribute_values(":updated", AttributeValue::S(t.updated_at.to_string()))
-            .expression_attribute_values(":one", AttributeValue::N("1".into()));
-        let mut sets = vec![
-            "updatedAt = :updated".to_owned(),
-            "#v = #v + :one".to_owned(),
-        ];
-        if public {
-            // A ticket stored before the public clock had its version as
-            // public version: the value the writer read and counted up.
-            let read = t.public_version.saturating_sub(1);
-            sets.push("publicUpdatedAt = :updated".to_owned());
-            sets.push("#pv = if_not_exists(#pv, :pv) + :one".to_owned());
-            update = update
-                .expression_attribute_names("#pv", "publicVersion")
-                .expression_attribute_values(":pv", AttributeValue::N(read.to_string()));
-        }
-        for dimension in dimensions(t) {
-            if matches!(dimension, TicketDimension::Requester(_)) && !public {
-                continue;
-            }
-            let name = keys::ticket_index(&dimension, TicketSort::UpdatedAt);
-            let at = listed_update(t, &dimension);
-            sets.push(format!("#{name}SK = :{name}sk"));
-            update = update
-                .expression_attribute_names(format!("#{name}SK"), format!("{name}SK"))
-                .expression_attribute_values(
-                    format!(":{name}sk"),
-                    AttributeValue::S(keys::ticket_index_sk(at, t.id)),
-                );
-        }
-        let update = update
-            .update_expression(format!("SET {}", sets.join(", ")))
-            .build()
-            .map_err(build_error)?;
-        Ok(TransactWriteItem::builder().update(update).build())
-    }
-
     pub(super) fn open_cursor(&self, scope: &str, page: &PageRequest) -> StoreResult<Option<Item>> {
         page.cursor
             .as_deref()

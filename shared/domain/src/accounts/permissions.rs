@@ -54,6 +54,8 @@ pub enum Action {
     ReadAutomation,
     ManageAutomation,
     UseMacros,
+    ReadReports,
+    ReadAllReports,
 }
 
 /// Which roles an action is open to.
@@ -115,6 +117,8 @@ impl Action {
         Action::ReadAutomation,
         Action::ManageAutomation,
         Action::UseMacros,
+        Action::ReadReports,
+        Action::ReadAllReports,
     ];
 
     /// (who, what an API key needs, what it covers).
@@ -296,6 +300,16 @@ impl Action {
                 Staff,
                 scope(Scope::TicketsWrite),
                 "list the macros shared with them, keep their own, and apply one to a ticket: `/v1/macros…`, `POST /v1/tickets/{id}/macros/{macroId}/apply`",
+            ),
+            A::ReadReports => (
+                Staff,
+                scope(Scope::TenantRead),
+                "read reports: `GET /v1/analytics/…` (the helpdesk's, teams', channels' and priorities' figures, and their own as an agent)",
+            ),
+            A::ReadAllReports => (
+                Admins,
+                scope(Scope::TenantRead),
+                "every agent's figures in reports",
             ),
         }
     }

@@ -15,7 +15,8 @@ use crate::automation::macros::{
 };
 use crate::automation::ports::MacroStore;
 use crate::kernel::error::Conflict;
-use crate::kernel::error::DomainError;
+use crate::kernel::error::{DomainError, StoreError};
+use crate::kernel::idempotency::{IdempotencyKey, IdempotencyRecord};
 use crate::kernel::ids::{MacroId, TeamId, TicketId};
 use crate::kernel::ports::IdempotencyStore;
 use crate::kernel::validation::FieldError;
@@ -184,9 +185,21 @@ where
     pub async fn apply(
         &self,
         principal: &Principal,
-        (ticket_id, macro_id): (TicketId, MacroId),
+        ids: (TicketId, MacroId),
         if_match: Option<u64>,
         preview: bool,
+        now: Timestamp,
+    ) -> Result<Applied, DomainError> {
+        self.apply_once(principal, ids, (if_match, preview, None), now)
+            .await
+    }
+
+    /// `once`: the mark that makes this application happen at most once.
+    async fn apply_once(
+        &self,
+        principal: &Principal,
+        (ticket_id, macro_id): (TicketId, MacroId),
+        (if_match, preview, once): (Option<u64>, bool, Option<IdempotencyRecord>),
         now: Timestamp,
     ) -> Result<Applied, DomainError> {
         let ticket = self.tickets.visible(principal, ticket_id).await?;
@@ -243,6 +256,7 @@ where
                 body: c.body.clone(),
                 public: c.public,
             }),
+            once,
             ..Extras::default()
         };
         let patch = patch_between(&ticket, &draft);
@@ -263,10 +277,13 @@ where
     /// Applies a macro to each ticket of `ids` as [`Macros::apply`] does,
     /// at the version each has (a ticket someone changes meanwhile is read
     /// again): one outcome per id, and one use counted per ticket.
+    /// `key` (the request's `Idempotency-Key`) makes a retry safe: each
+    /// ticket it was applied to under that key is reported as it stands,
+    /// and nothing is written twice.
     pub async fn apply_to_many(
         &self,
         principal: &Principal,
-        macro_id: MacroId,
+        (macro_id, key): (MacroId, &str),
         ids: Vec<String>,
         now: Timestamp,
     ) -> Result<Vec<BulkOutcome>, DomainError> {
@@ -283,7 +300,10 @@ where
         for raw in ids {
             let result = match parse_id::<TicketId>(&raw) {
                 Err(_) => Err(DomainError::NotFound),
-                Ok(id) => self.apply_current(principal, (id, macro_id), now).await,
+                Ok(id) => {
+                    self.apply_current(principal, (id, macro_id), key, now)
+                        .await
+                }
             };
             outcomes.push(BulkOutcome { id: raw, result });
         }
@@ -294,16 +314,32 @@ where
         &self,
         principal: &Principal,
         ids: (TicketId, MacroId),
+        key: &str,
         now: Timestamp,
     ) -> Result<Ticket, DomainError> {
+        let once = IdempotencyRecord {
+            key: IdempotencyKey::new(
+                &principal.caller_id(),
+                "macro.bulk",
+                &format!("{key}:{}:{}", ids.0, ids.1),
+                b"",
+            ),
+            resource_id: ids.0.to_string(),
+            created_at: now,
+        };
         for attempt in 0..WRITE_ATTEMPTS {
             if attempt > 0 {
                 backoff().await;
             }
-            match self.apply(principal, ids, None, false, now).await {
+            let attempt = (None, false, Some(once.clone()));
+            match self.apply_once(principal, ids, attempt, now).await {
                 Err(
                     DomainError::PreconditionFailed | DomainError::Conflict(Conflict::Concurrent),
                 ) => {}
+                // Applied under this key before: the ticket as it stands.
+                Err(DomainError::Store(StoreError::IdempotencyKeyTaken)) => {
+                    return self.tickets.visible(principal, ids.0).await;
+                }
                 result => return result.map(|a| a.ticket),
             }
         }

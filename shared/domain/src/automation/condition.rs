@@ -112,8 +112,7 @@ pub enum Clock {
     Updated,
     /// Not met while the ticket is unsolved.
     Solved,
-    /// Since it took its current status (tickets from before this clock
-    /// count from their creation).
+    /// Since it took its current status.
     StatusChanged,
     /// Since its current assignee got it; not met while unassigned.
     Assigned,
@@ -344,10 +343,14 @@ impl Condition {
                     Clock::Created => Some(t.created_at),
                     Clock::Updated => Some(t.updated_at),
                     Clock::Solved => t.solved_at,
+                    // Tickets from before these clocks count from their
+                    // last change: later than the truth, never earlier.
                     Clock::StatusChanged => {
-                        Some(t.clocks.status_changed_at.unwrap_or(t.created_at))
+                        Some(t.clocks.status_changed_at.unwrap_or(t.updated_at))
                     }
-                    Clock::Assigned => t.assignee_id.and(t.clocks.assigned_at),
+                    Clock::Assigned => t
+                        .assignee_id
+                        .and(Some(t.clocks.assigned_at.unwrap_or(t.updated_at))),
                     Clock::RequesterReplied => t.clocks.requester_replied_at,
                     Clock::AgentReplied => t.clocks.agent_replied_at,
                 };

@@ -21,6 +21,7 @@ use crate::kernel::pagination::PageRequest;
 use crate::kernel::ports::IdempotencyStore;
 use crate::sla::policy::BusinessHours;
 use crate::sla::ports::SlaConfigStore;
+use crate::tickets::input::TicketPatch;
 use crate::tickets::ports::{
     FieldSchemaStore, TicketDimension, TicketFilters, TicketListQuery, TicketSort, TicketStore,
 };
@@ -259,6 +260,12 @@ async fn apply<S: Needs>(
     for action in &a.actions {
         action.apply(&rule, &mut draft, &mut effects, now);
     }
+    let patch = patch_between(&ticket, &draft);
+    if patch == TicketPatch::default() {
+        // An automation acts only by changing the ticket (its notes and
+        // mails go with a change), so it never acts twice on one state.
+        return Ok(false);
+    }
     let cause = Cause::Automation {
         automation: rule.clone(),
     };
@@ -276,7 +283,6 @@ async fn apply<S: Needs>(
     };
     let mails = rule_mail::address(store, &draft, &effects.mails).await?;
     let extras = rule_extras((&draft, &effects, mails), cause, once, system, now);
-    let patch = patch_between(&ticket, &draft);
     match tickets
         .apply_rules(system, ticket, patch, &extras, now)
         .await

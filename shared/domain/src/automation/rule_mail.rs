@@ -17,6 +17,7 @@ use crate::automation::macros::{context, render_text};
 use crate::kernel::error::DomainError;
 use crate::kernel::events::{Actor, DomainEvent, EventType, Payload, Subject};
 use crate::kernel::ids::UserId;
+use crate::tickets::input::UNVERIFIED_SENDER;
 use crate::tickets::ports::FieldSchemaStore;
 use crate::tickets::ticket::{RuleRef, Ticket};
 
@@ -81,6 +82,11 @@ where
     let mut mails = Vec::new();
     for (rule, mail) in wanted.iter().take(MAX_MAILS) {
         let (recipients, address) = match mail.to {
+            // Whoever wrote from an address they could not prove gets no
+            // mail the ticket's text could fill.
+            MailTo::Requester if draft.tags.iter().any(|t| t.as_str() == UNVERIFIED_SENDER) => {
+                (Vec::new(), None)
+            }
             MailTo::Requester => (vec![draft.requester_id], None),
             MailTo::Assignee => (draft.assignee_id.into_iter().collect(), None),
             MailTo::Team => (

@@ -132,23 +132,14 @@ pub fn nullifies(conditions: &Conditions, actions: &[Action]) -> bool {
                 },
                 _,
             ) => changes_ticket(a),
-            // A new status restarts its clock; a new (or no) assignee, the
-            // assignment's.
+            // Without an assignee, the assignment's clock is not met.
             (
-                Condition::HoursSince {
-                    clock: Clock::StatusChanged,
-                    operator: Compare::GreaterThan,
-                    ..
-                },
-                Action::SetStatus { .. },
-            )
-            | (
                 Condition::HoursSince {
                     clock: Clock::Assigned,
                     operator: Compare::GreaterThan,
                     ..
                 },
-                Action::AssignAgent { .. } | Action::AutoAssign,
+                Action::AssignAgent { user_id: None } | Action::AutoAssign,
             ) => true,
             (
                 Condition::Status {
@@ -222,13 +213,16 @@ pub fn nullifies(conditions: &Conditions, actions: &[Action]) -> bool {
     })
 }
 
-/// Whether an action changes the ticket itself (a note, a notification
-/// or a mail alone does not move `updated` in a way that ends the
-/// condition).
+/// Whether an action changes the ticket itself (a note, a notification,
+/// a mail or a follower alone does not move `updated` in a way that ends
+/// the condition).
 fn changes_ticket(a: &Action) -> bool {
     !matches!(
         a,
-        Action::AddNote { .. } | Action::NotifyWebhook { .. } | Action::SendEmail(_)
+        Action::AddNote { .. }
+            | Action::NotifyWebhook { .. }
+            | Action::SendEmail(_)
+            | Action::Follow { .. }
     )
 }
 
@@ -364,7 +358,8 @@ mod tests {
         });
         let nagging = automation(vec![hours_since(Clock::Updated, 48)], vec![mail.clone()]);
         assert_eq!(codes(&nagging), ["not_nullifying"]);
-        let escalate = automation(
+        // Setting a status restarts nothing when the ticket has it already.
+        let same = automation(
             vec![hours_since(Clock::StatusChanged, 24)],
             vec![
                 mail.clone(),
@@ -373,7 +368,7 @@ mod tests {
                 },
             ],
         );
-        assert!(codes(&escalate).is_empty());
+        assert_eq!(codes(&same), ["not_nullifying"]);
         let reassign = automation(
             vec![hours_since(Clock::Assigned, 8)],
             vec![Action::AutoAssign],

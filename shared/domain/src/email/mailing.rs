@@ -323,8 +323,12 @@ where
         );
         // A ticket's mails continue its conversation: its root, then the
         // customer's mails, the latest of which this one answers.
+        // A rule's mail to staff or an outside address stays out of the
+        // customer's thread: no reference to their mails, and a reply to
+        // it finds no ticket.
+        let apart = mail.kind == MailKind::Rule && !to_customer;
         let references = match ticket {
-            Some(t) => {
+            Some(t) if !apart => {
                 let mut refs = vec![format!(
                     "ticket.{}@{domain}",
                     t.id.ulid().to_string().to_lowercase()
@@ -332,7 +336,7 @@ where
                 refs.extend(self.customer_mails(t, event.occurred_at).await?);
                 refs
             }
-            None => Vec::new(),
+            _ => Vec::new(),
         };
         let (subject, mut text) = match &mail.content {
             Some((subject, text)) => (subject.clone(), text.clone()),
@@ -397,7 +401,7 @@ where
         let mut recipients = vec![mail.to.email.clone()];
         recipients.extend(cc);
         let provider_id = self.sender.send_raw(&from, &recipients, &raw).await?;
-        if let Some(t) = ticket {
+        if let Some(t) = ticket.filter(|_| !apart) {
             let record = MessageRecord {
                 message_id: message_id.clone(),
                 from: Some(from.clone()),

@@ -55,6 +55,8 @@ use crate::search::ports::{IndexQueue, IndexTask};
 use jiff::Timestamp;
 
 use crate::accounts::ports::SessionStore;
+use crate::analytics::ports::AnalyticsStore;
+use crate::analytics::record::record;
 use crate::email::mail_job::MailJob;
 use crate::email::outbound::Notified;
 use crate::email::ports::MailQueue;
@@ -89,6 +91,7 @@ pub const STEP_PUSH: &str = "push";
 pub const STEP_WEBHOOKS: &str = "webhooks";
 pub const STEP_MAIL: &str = "mail";
 pub const STEP_SEARCH: &str = "search";
+pub const STEP_ANALYTICS: &str = crate::analytics::record::STEP;
 
 pub struct EventRouter<S, P, Q, M, C> {
     store: S,
@@ -144,6 +147,8 @@ pub struct Routed {
     /// Whether this delivery counted the ticket as solved with a linked
     /// article.
     pub solved_with_article: bool,
+    /// The event was added to the tenant's daily aggregates.
+    pub counted: bool,
     /// The triggers this delivery ran and wrote.
     pub triggered: Option<Fired>,
     /// Tickets the assigner handed out (ticket, agent).
@@ -212,7 +217,8 @@ where
         + FeedbackStore
         + TriggerStore
         + AgentStore
-        + TeamAssignmentStore,
+        + TeamAssignmentStore
+        + AnalyticsStore,
     S: SlaConfigStore + TicketSlaStore + Clone,
     P: Pusher,
     Q: DeliveryQueue,
@@ -308,6 +314,10 @@ where
                 .complete_step(tenant, event.id, STEP_SEARCH)
                 .await?;
             routed.indexed = true;
+        }
+        if !finished(STEP_ANALYTICS) {
+            // The count and this step's mark are one transaction.
+            routed.counted = record(&self.store, event, ticket.as_ref()).await?;
         }
         if event.kind == EventType::TicketStatusChanged {
             routed.solved_with_article = count_if_solved_with_article(&self.store, event).await?;

@@ -29,7 +29,7 @@ use crate::tickets::ports::{
     CommentWrite, FieldSchemaStore, TicketStore, TicketWrite, TicketWriteMode,
 };
 use crate::tickets::service::{Ticketing, WRITE_ATTEMPTS, backoff};
-use crate::tickets::ticket::{Change, HistoryEntry, MAX_TAGS, Status, Ticket};
+use crate::tickets::ticket::{Change, HistoryEntry, MAX_FOLLOWERS, MAX_TAGS, Status, Ticket};
 
 /// Sources one merge takes at most.
 pub const MAX_MERGE_SOURCES: usize = 20;
@@ -201,6 +201,19 @@ where
             joined.cc.insert(requester.email.as_str().to_lowercase());
         }
         joined.tags.extend(source.tags.iter().cloned());
+        // Who followed either follows the result, as far as room goes.
+        for follower in &source.followers {
+            if joined.followers.len() >= MAX_FOLLOWERS {
+                break;
+            }
+            joined.followers.insert(*follower);
+        }
+        // The conversation joined: its latest replies are the target's.
+        let c = &mut joined.clocks;
+        c.requester_replied_at = c
+            .requester_replied_at
+            .max(source.clocks.requester_replied_at);
+        c.agent_replied_at = c.agent_replied_at.max(source.clocks.agent_replied_at);
         joined.merged_from.insert(source.id);
         if joined.cc.len() > MAX_PARTICIPANTS {
             return Ok(Err((

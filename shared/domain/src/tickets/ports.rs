@@ -79,7 +79,7 @@ pub enum TicketWriteMode {
     /// does not collide with concurrent comments, while a concurrent status
     /// change still makes the writer re-read and decide again. `public`:
     /// the public clock moves too (`public_updated_at` as given, the public
-    /// version counts up).
+    /// version counts up). The reply clocks the ticket has move to it.
     Touch { status: Status, public: bool },
 }
 

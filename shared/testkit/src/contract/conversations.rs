@@ -25,11 +25,14 @@ where
             public,
             t.created_at + secs(i64::try_from(i).unwrap_or(0)),
         );
+        // A reply's partial write moves the reply clock it carries.
+        let mut replied = t.clone();
+        replied.clocks.agent_replied_at = Some(c.created_at);
         store
             .write_ticket(TicketWrite {
                 comment: Some(CommentWrite::New(&c)),
                 ..write(
-                    &t,
+                    &replied,
                     TicketWriteMode::Touch {
                         status: t.status,
                         public: true,
@@ -47,6 +50,12 @@ where
         .await
         .expect("read")
         .expect("the ticket");
+    assert_eq!(
+        stored.clocks.agent_replied_at,
+        comments.iter().map(|c| c.created_at).max(),
+        "the last reply's time"
+    );
+    assert_eq!(stored.clocks.status_changed_at, t.clocks.status_changed_at);
 
     let read = async |limit, public_only| {
         store

@@ -12,6 +12,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod accounts;
+mod analytics;
 mod automation;
 mod conversations;
 mod copies;
@@ -34,6 +35,7 @@ mod views;
 mod webhooks;
 
 pub use accounts::*;
+pub use analytics::*;
 pub use automation::*;
 pub use conversations::*;
 pub use copies::*;
@@ -119,6 +121,7 @@ pub const ALL: &[&str] = &[
     "triggers_are_versioned",
     "macros_keep_their_usage_through_changes",
     "automations_are_versioned_and_list_their_tenant",
+    "tallies_add_once_per_event",
     "sla_views_list_soonest_due_first",
     "sla_timers_are_found_by_minute",
     "sla_announcements_are_made_once",

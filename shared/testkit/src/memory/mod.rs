@@ -8,6 +8,7 @@
 //! failed write leaves nothing behind, as a cancelled TransactWriteItems.
 
 mod accounts;
+mod analytics;
 mod assignment;
 mod attachments;
 mod credentials;

@@ -140,6 +140,8 @@ pub(super) struct State {
     pub views: BTreeMap<Tenanted<ViewId>, SavedView>,
     // knowledge base
     pub kb: super::kb::KbState,
+    // analytics
+    pub analytics: super::analytics::AnalyticsState,
 }
 
 impl State {

@@ -153,12 +153,17 @@ impl State {
                 self.tickets.insert(key, t.clone());
             }
             TicketWriteMode::Touch { public, .. } => {
-                // Only the update time moves and the version counts up (the
-                // public ones too when `public`); the rest of the stored
-                // ticket stays as it is.
+                // Only the update time and reply clocks move and the version
+                // counts up (the public ones too when `public`); the rest of
+                // the stored ticket stays as it is.
                 if let Some(stored) = self.tickets.get_mut(&key) {
                     stored.updated_at = t.updated_at;
                     stored.version += 1;
+                    // A reply moves its side's clock.
+                    let (mine, theirs) = (&mut stored.clocks, &t.clocks);
+                    mine.requester_replied_at =
+                        mine.requester_replied_at.max(theirs.requester_replied_at);
+                    mine.agent_replied_at = mine.agent_replied_at.max(theirs.agent_replied_at);
                     if public {
                         stored.public_updated_at = t.public_updated_at;
                         stored.public_version += 1;
