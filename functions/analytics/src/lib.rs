@@ -50,7 +50,7 @@ pub fn router(state: Arc<AppState>) -> Router {
 struct TicketsQuery {
     /// First day (`YYYY-MM-DD`, UTC), included.
     from: Option<String>,
-    /// Last day, included; at most 366 days after `from`.
+    /// Last day, included; 366 days in all at most.
     to: Option<String>,
     /// `day` (the default), `week` (ISO, from Monday) or `month`.
     interval: Option<String>,
@@ -66,7 +66,7 @@ struct TicketsQuery {
 struct RangeQuery {
     /// First day (`YYYY-MM-DD`, UTC), included.
     from: Option<String>,
-    /// Last day, included; at most 366 days after `from`.
+    /// Last day, included; 366 days in all at most.
     to: Option<String>,
 }
 

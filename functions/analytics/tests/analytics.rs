@@ -47,11 +47,11 @@ async fn staff_read_what_the_router_counted_and_bad_ranges_are_refused() {
             ("created".into(), 1),
             ("replies".into(), 2),
             ("firstResponse.n".into(), 1),
-            ("firstResponse.sum".into(), 600),
+            ("firstResponse.sum".into(), 600_000),
             (
                 format!(
                     "firstResponse.b{}",
-                    switchboard_domain::analytics::sketch::bucket(600)
+                    switchboard_domain::analytics::sketch::bucket(600_000)
                 ),
                 1,
             ),

@@ -22,6 +22,10 @@ use crate::keys::{self, attr};
 const COUNTER: &str = "v.";
 /// How long a day's rows are kept (two years of reports, and some).
 const ROW_DAYS: i64 = 800;
+/// How long an event's count is remembered.
+const MARK_DAYS: i64 = 30;
+/// Tries after a transaction lost a race on the shared rows.
+const CONFLICT_RETRIES: u32 = 4;
 
 fn expiry(day: Date) -> i64 {
     day.to_zoned(jiff::tz::TimeZone::UTC)
@@ -37,7 +41,10 @@ impl AnalyticsStore for DynamoStore {
         event: EventId,
         tally: &Tally,
     ) -> StoreResult<bool> {
-        let mark = EventStepItem::new(keys::event_step(tenant, event, STEP), Timestamp::now());
+        // Kept longer than any replay of a failed event (14 days), so a
+        // replay never counts twice.
+        let mut mark = EventStepItem::new(keys::event_step(tenant, event, STEP), Timestamp::now());
+        mark.ttl = Timestamp::now().as_second() + MARK_DAYS * 86_400;
         let names: Vec<(String, i64)> = tally
             .amounts
             .iter()
@@ -53,10 +60,25 @@ impl AnalyticsStore for DynamoStore {
                     .build(),
             );
         }
-        match self.transact(writes, |_| StoreError::ConditionFailed).await {
-            Ok(()) => Ok(true),
-            Err(StoreError::ConditionFailed) => Ok(false),
-            Err(e) => Err(e),
+        // The day's rows are shared by the tenant's events: a transaction
+        // racing another on them is cancelled, and tried again.
+        let mut attempt = 0;
+        loop {
+            match self
+                .transact(writes.clone(), |_| StoreError::ConditionFailed)
+                .await
+            {
+                Ok(()) => return Ok(true),
+                Err(StoreError::ConditionFailed) => return Ok(false),
+                Err(StoreError::Unavailable(_)) if attempt < CONFLICT_RETRIES => {
+                    attempt += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(
+                        20 * u64::from(attempt) + u64::from(event.ulid().random() as u8 % 20),
+                    ))
+                    .await;
+                }
+                Err(e) => return Err(e),
+            }
         }
     }
 

@@ -87,12 +87,14 @@ pub struct Durations {
 }
 
 impl From<&Sketch> for Durations {
+    /// From a sketch of milliseconds, in seconds.
     fn from(s: &Sketch) -> Self {
+        let seconds = |ms: Option<f64>| ms.map(|v| v / 1000.0);
         Self {
             count: s.count,
-            mean: s.mean(),
-            p50: s.quantile(0.5),
-            p90: s.quantile(0.9),
+            mean: seconds(s.mean()),
+            p50: seconds(s.quantile(0.5)),
+            p90: seconds(s.quantile(0.9)),
         }
     }
 }

@@ -14,14 +14,15 @@ fn gamma() -> f64 {
     (1.0 + RELATIVE_ACCURACY) / (1.0 - RELATIVE_ACCURACY)
 }
 
-/// The bucket of a duration in seconds: `0` under a second, else `i + 1`
-/// for the `i` with `γ^(i-1) < seconds <= γ^i`.
-pub fn bucket(seconds: i64) -> i32 {
-    if seconds < 1 {
+/// The bucket of a duration (in whole units, milliseconds as stored):
+/// `0` under one unit, else `i + 1` for the `i` with
+/// `γ^(i-1) < value <= γ^i`.
+pub fn bucket(value: i64) -> i32 {
+    if value < 1 {
         return 0;
     }
     // Durations are at most centuries: the index is small.
-    let i = ((seconds as f64).ln() / gamma().ln()).ceil();
+    let i = ((value as f64).ln() / gamma().ln()).ceil();
     i as i32 + 1
 }
 
@@ -34,8 +35,8 @@ pub fn value(bucket: i32) -> f64 {
     2.0 * gamma().powi(bucket - 1) / (gamma() + 1.0)
 }
 
-/// A mergeable summary of durations (seconds): how many, their exact sum,
-/// and their buckets.
+/// A mergeable summary of durations (milliseconds): how many, their exact
+/// sum, and their buckets.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Sketch {
     pub count: u64,

@@ -68,7 +68,7 @@ pub const CREATED: &str = "created";
 pub const SOLVED: &str = "solved";
 pub const REOPENED: &str = "reopened";
 pub const REPLIES: &str = "replies";
-/// Sketch names.
+/// Sketch names (durations in milliseconds).
 pub const FIRST_RESPONSE: &str = "firstResponse";
 pub const RESOLUTION: &str = "resolution";
 
@@ -115,7 +115,13 @@ fn groups(
 /// nothing.
 pub fn tally(event: &DomainEvent, ticket: &Ticket, staff_author: bool) -> Option<Tally> {
     let day = event.occurred_at.to_zoned(TimeZone::UTC).date();
-    let since_created = event.occurred_at.as_second() - ticket.created_at.as_second();
+    // Milliseconds: a second's rounding would be more than the sketch's
+    // error on short durations.
+    let since_created = event
+        .occurred_at
+        .duration_since(ticket.created_at)
+        .as_millis()
+        .clamp(0, i128::from(i64::MAX)) as i64;
     let now = |agent| groups(ticket.team_id, agent, ticket.channel, ticket.priority);
     let (groups, amounts) = match event.kind {
         EventType::TicketCreated => {

@@ -315,10 +315,6 @@ where
                 .await?;
             routed.indexed = true;
         }
-        if !finished(STEP_ANALYTICS) {
-            // The count and this step's mark are one transaction.
-            routed.counted = record(&self.store, event, ticket.as_ref()).await?;
-        }
         if event.kind == EventType::TicketStatusChanged {
             routed.solved_with_article = count_if_solved_with_article(&self.store, event).await?;
         }
@@ -349,6 +345,12 @@ where
             self.store
                 .complete_step(tenant, event.id, STEP_PUSH)
                 .await?;
+        }
+        // Last: its rows are shared by the tenant's events, so a write that
+        // loses a race delays no other step.
+        if !finished(STEP_ANALYTICS) {
+            // The count and this step's mark are one transaction.
+            routed.counted = record(&self.store, event, ticket.as_ref()).await?;
         }
         Ok(routed)
     }
