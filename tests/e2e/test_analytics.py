@@ -8,15 +8,7 @@ import time
 
 from conftest import assert_problem
 from test_tickets import login, person
-
-
-def eventually(check, timeout=30):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.3)
+from test_triggers import eventually
 
 
 def test_worked_tickets_appear_in_the_reports(api):

@@ -160,6 +160,7 @@ async fn ten_thousand_tickets_give_exact_counts_and_percentiles_within_the_error
             author_id: Some(agent),
             mentions: BTreeSet::new(),
             opening: false,
+            by_staff: true,
             files: 0,
             changes: Vec::new(),
         };

@@ -166,6 +166,7 @@ fn comment(public: bool, mentions: &[UserId], opening: bool) -> CommentCreated {
         author_id: None,
         mentions: mentions.iter().copied().collect(),
         opening,
+        by_staff: false,
         files: 0,
         changes: Vec::new(),
     }

@@ -110,10 +110,9 @@ fn groups(
     ]
 }
 
-/// What `event` adds, given the ticket as it is now and whether the
-/// comment it announces (if any) is a staff member's. `None` when it adds
+/// What `event` adds, given the ticket as it is now. `None` when it adds
 /// nothing.
-pub fn tally(event: &DomainEvent, ticket: &Ticket, staff_author: bool) -> Option<Tally> {
+pub fn tally(event: &DomainEvent, ticket: &Ticket) -> Option<Tally> {
     let day = event.occurred_at.to_zoned(TimeZone::UTC).date();
     // Milliseconds: a second's rounding would be more than the sketch's
     // error on short durations.
@@ -152,7 +151,7 @@ pub fn tally(event: &DomainEvent, ticket: &Ticket, staff_author: bool) -> Option
         }
         EventType::CommentCreated => {
             let c = event.payload::<CommentCreated>()?;
-            if !c.public || c.opening || !staff_author {
+            if !c.public || c.opening || !c.by_staff {
                 return None;
             }
             let mut amounts = vec![(REPLIES.to_owned(), 1)];

@@ -222,6 +222,7 @@ pub fn customer_view(event: &DomainEvent, schema: &FieldSchema) -> Option<Domain
             if let Some(obj) = data.as_object_mut() {
                 obj.remove("mentions");
                 obj.remove("changes");
+                obj.remove("byStaff");
             }
         }
         EventType::TicketAssigned | EventType::SlaWarning | EventType::SlaBreached => {

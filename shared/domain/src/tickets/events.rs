@@ -126,6 +126,9 @@ pub struct CommentCreated {
     pub mentions: BTreeSet<UserId>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub opening: bool,
+    /// Written by staff (an agent, an admin, or an integration's key).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub by_staff: bool,
     #[serde(default, skip_serializing_if = "is_zero")]
     pub files: usize,
     /// What the comment changed on its ticket (a customer's reply
@@ -216,6 +219,7 @@ pub(crate) fn comment_created(
             author_id: comment.author_id,
             mentions: comment.mentions.clone(),
             opening: false,
+            by_staff: principal.role().is_staff(),
             files,
             changes: changes.to_vec(),
         },
@@ -261,6 +265,7 @@ pub(crate) fn opening_comment_event(
             author_id: comment.author_id,
             mentions: comment.mentions.clone(),
             opening: true,
+            by_staff: principal.role().is_staff(),
             files: 0,
             changes: Vec::new(),
         },
