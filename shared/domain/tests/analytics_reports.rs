@@ -319,9 +319,13 @@ async fn store_rows(
 #[tokio::test]
 async fn worked_tickets_show_in_the_report_once_however_often_events_come() {
     let (clock, store, acme) = world().await;
+    // Early in a UTC day, whatever the time now: the whole story is one day.
+    let today = clock.now().to_zoned(jiff::tz::TimeZone::UTC).date();
+    let start = today.to_zoned(jiff::tz::TimeZone::UTC).unwrap().timestamp()
+        + SignedDuration::from_hours(1);
     let tickets = Ticketing::new(store.clone());
-    let t = open(&tickets, &acme.customer.principal, "Printer", clock.now()).await;
-    let answered_at = clock.now() + SignedDuration::from_mins(30);
+    let t = open(&tickets, &acme.customer.principal, "Printer", start).await;
+    let answered_at = start + SignedDuration::from_mins(30);
     tickets
         .add_comment(
             &acme.agent.principal,
@@ -341,7 +345,7 @@ async fn worked_tickets_show_in_the_report_once_however_often_events_come() {
                 ..TicketPatch::default()
             },
             None,
-            clock.now() + SignedDuration::from_hours(2),
+            start + SignedDuration::from_hours(2),
         )
         .await
         .unwrap();
@@ -352,7 +356,6 @@ async fn worked_tickets_show_in_the_report_once_however_often_events_come() {
             record(&store, e, Some(&now)).await.unwrap();
         }
     }
-    let today = clock.now().to_zoned(jiff::tz::TimeZone::UTC).date();
     let report = Analytics::new(store.clone())
         .tickets(
             &acme.agent.principal,

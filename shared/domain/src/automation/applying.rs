@@ -424,11 +424,7 @@ where
                 ));
             }
         }
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(DomainError::Invalid(errors))
-        }
+        DomainError::unless_any(errors)
     }
 }
 

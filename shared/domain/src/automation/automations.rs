@@ -7,6 +7,7 @@ use crate::accounts::permissions::{Action as Permission, Principal};
 use crate::accounts::ports::{TeamStore, UserStore};
 use crate::automation::action::Action;
 use crate::automation::condition::Conditions;
+use crate::automation::ordered::{check_room, place};
 use crate::automation::ports::AutomationStore;
 use crate::automation::references::check_actions;
 use crate::automation::timed::{Automation, AutomationSet, MAX_AUTOMATIONS, check_automation};
@@ -62,13 +63,7 @@ where
     ) -> Result<(Automation, usize, u64), DomainError> {
         principal.require(Permission::ManageAutomation)?;
         let mut set = self.store.automations(principal.tenant_id()).await?;
-        if set.automations.len() >= MAX_AUTOMATIONS {
-            return Err(DomainError::field(
-                "title",
-                "too_many",
-                format!("at most {MAX_AUTOMATIONS} automations"),
-            ));
-        }
+        check_room(set.automations.len(), MAX_AUTOMATIONS, "automations")?;
         let automation = Automation {
             id: AutomationId::new(),
             title: input.title.unwrap_or_default().trim().to_owned(),
@@ -79,11 +74,13 @@ where
             updated_at: now,
         };
         self.check(principal, &automation).await?;
-        let at = input
-            .position
-            .unwrap_or(set.automations.len())
-            .min(set.automations.len());
-        set.automations.insert(at, automation.clone());
+        let end = set.automations.len();
+        let at = place(
+            &mut set.automations,
+            automation.clone(),
+            input.position,
+            end,
+        );
         let version = self.save(principal, set, None).await?;
         Ok((automation, at, version))
     }
@@ -114,8 +111,7 @@ where
         }
         a.updated_at = now;
         self.check(principal, &a).await?;
-        let to = input.position.unwrap_or(at).min(set.automations.len());
-        set.automations.insert(to, a.clone());
+        let to = place(&mut set.automations, a.clone(), input.position, at);
         let version = self.save(principal, set, if_match).await?;
         Ok((a, to, version))
     }
@@ -137,7 +133,7 @@ where
     async fn check(&self, principal: &Principal, a: &Automation) -> Result<(), DomainError> {
         let mut errors = check_automation(a);
         errors.extend(check_actions(&self.store, principal.tenant_id(), &a.actions).await?);
-        invalid(errors)
+        DomainError::unless_any(errors)
     }
 
     async fn save(
@@ -156,13 +152,5 @@ where
             .put_automations(principal.tenant_id(), &set, expected)
             .await?;
         Ok(set.version)
-    }
-}
-
-fn invalid(errors: Vec<crate::kernel::validation::FieldError>) -> Result<(), DomainError> {
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(DomainError::Invalid(errors))
     }
 }

@@ -11,6 +11,7 @@ pub mod events;
 pub mod firing;
 pub mod hourly;
 pub mod macros;
+mod ordered;
 pub mod ports;
 pub mod references;
 pub mod rule_mail;

@@ -13,6 +13,7 @@ use crate::automation::action::RuleMail;
 use crate::automation::action::{Action, changes_between};
 use crate::automation::condition::{ActorKind, Condition, Conditions, Facts};
 use crate::automation::engine;
+use crate::automation::ordered::{check_room, place};
 use crate::automation::ports::TriggerStore;
 use crate::automation::references::check_actions;
 use crate::automation::trigger::{
@@ -116,13 +117,7 @@ where
         principal.require(Permission::ManageAutomation)?;
         let tenant = principal.tenant_id();
         let mut set = self.store.triggers(tenant).await?;
-        if set.triggers.len() >= MAX_TRIGGERS {
-            return Err(DomainError::field(
-                "title",
-                "too_many",
-                format!("at most {MAX_TRIGGERS} triggers"),
-            ));
-        }
+        check_room(set.triggers.len(), MAX_TRIGGERS, "triggers")?;
         let trigger = Trigger {
             id: TriggerId::new(),
             title: input.title.unwrap_or_default().trim().to_owned(),
@@ -134,11 +129,8 @@ where
             updated_at: now,
         };
         self.check(principal, &trigger).await?;
-        let at = input
-            .position
-            .unwrap_or(set.triggers.len())
-            .min(set.triggers.len());
-        set.triggers.insert(at, trigger.clone());
+        let end = set.triggers.len();
+        let at = place(&mut set.triggers, trigger.clone(), input.position, end);
         self.save(principal, set, None).await.map(|v| {
             (
                 Placed {
@@ -179,8 +171,7 @@ where
         }
         trigger.updated_at = now;
         self.check(principal, &trigger).await?;
-        let to = input.position.unwrap_or(at).min(set.triggers.len());
-        set.triggers.insert(to, trigger.clone());
+        let to = place(&mut set.triggers, trigger.clone(), input.position, at);
         self.save(principal, set, if_match).await.map(|v| {
             (
                 Placed {
@@ -337,10 +328,6 @@ where
             }
         }
         errors.extend(check_actions(&self.store, tenant, &t.actions).await?);
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(DomainError::Invalid(errors))
-        }
+        DomainError::unless_any(errors)
     }
 }

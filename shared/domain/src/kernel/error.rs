@@ -131,6 +131,15 @@ impl DomainError {
     pub fn field(field: &str, code: &'static str, message: impl Into<String>) -> Self {
         DomainError::Invalid(vec![FieldError::new(field, code, message)])
     }
+
+    /// `Ok` without field errors; otherwise all of them, as one `422`.
+    pub fn unless_any(errors: Vec<FieldError>) -> Result<(), Self> {
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(DomainError::Invalid(errors))
+        }
+    }
 }
 
 /// One problem with one input field. `field` is a JSON pointer-like dotted
