@@ -227,6 +227,7 @@ async fn customers_register_only_where_the_tenant_allows_it() {
                 allow_customer_signup: Some(true),
                 unverified_mail: None,
                 plan: None,
+                audit_retention_days: None,
             },
             None,
             Timestamp::now(),

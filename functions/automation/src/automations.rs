@@ -178,6 +178,7 @@ pub(crate) async fn delete(
             &principal,
             path_id::<AutomationId>(&id)?,
             if_match.version(),
+            Timestamp::now(),
         )
         .await?;
     Ok(StatusCode::NO_CONTENT)

@@ -288,7 +288,7 @@ async fn reorder(
     let ids = Vec::<TriggerId>::try_from(body)?;
     let set = state
         .triggers
-        .reorder(&principal, ids, if_match.version())
+        .reorder(&principal, ids, if_match.version(), Timestamp::now())
         .await?;
     Ok(versioned(set.version, listing(set)))
 }
@@ -358,7 +358,12 @@ async fn delete(
 ) -> Result<StatusCode, ApiError> {
     state
         .triggers
-        .delete(&principal, path_id::<TriggerId>(&id)?, if_match.version())
+        .delete(
+            &principal,
+            path_id::<TriggerId>(&id)?,
+            if_match.version(),
+            Timestamp::now(),
+        )
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -169,7 +169,7 @@ pub(crate) async fn delete(
 ) -> Result<StatusCode, ApiError> {
     state
         .macros
-        .delete(&principal, path_id::<MacroId>(&id)?)
+        .delete(&principal, path_id::<MacroId>(&id)?, Timestamp::now())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

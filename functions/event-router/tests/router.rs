@@ -484,7 +484,7 @@ async fn each_matching_enabled_endpoint_gets_one_delivery_however_often_the_even
     );
     let off = endpoint(&w, EventFilter::All, false);
     for e in [&wants, &everything, &other, &off] {
-        w.store.put_endpoint(e, None).await.unwrap();
+        w.store.put_endpoint(e, None, &[]).await.unwrap();
     }
     let mail = FakeMail::default();
     let checks = FakeChecks::default();

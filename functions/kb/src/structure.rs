@@ -293,7 +293,12 @@ pub(crate) async fn put_settings(
 ) -> Result<impl IntoResponse, ApiError> {
     let s = state
         .kb
-        .set_settings(&principal, body.try_into()?, if_match.version())
+        .set_settings(
+            &principal,
+            body.try_into()?,
+            if_match.version(),
+            Timestamp::now(),
+        )
         .await?;
     Ok(versioned(s.version, SettingsView::from(&s)))
 }

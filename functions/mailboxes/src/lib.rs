@@ -208,7 +208,7 @@ async fn delete(
 ) -> Result<StatusCode, ApiError> {
     state
         .mailboxes
-        .delete(&principal, path_id::<MailboxId>(&id)?)
+        .delete(&principal, path_id::<MailboxId>(&id)?, Timestamp::now())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

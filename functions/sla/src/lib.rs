@@ -258,7 +258,7 @@ async fn delete(
 ) -> Result<StatusCode, ApiError> {
     state
         .settings
-        .delete_policy(&principal, path_id::<SlaPolicyId>(&id)?)
+        .delete_policy(&principal, path_id::<SlaPolicyId>(&id)?, Timestamp::now())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

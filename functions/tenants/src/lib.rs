@@ -12,7 +12,7 @@ use switchboard_domain::DomainError;
 use switchboard_domain::accounts::input::SignUp;
 use switchboard_domain::accounts::permissions::Action;
 use switchboard_domain::accounts::tenant::{
-    Plan, Slug, TenantPatch, TenantStatus, UnverifiedMail, parse_tenant_name,
+    Plan, Slug, TenantPatch, TenantStatus, UnverifiedMail, parse_audit_retention, parse_tenant_name,
 };
 use switchboard_domain::accounts::user::{Email, Password, parse_person_name};
 use switchboard_domain::kernel::ids::{JobId, TenantId};
@@ -169,6 +169,8 @@ struct SettingsPatchRequest {
     /// `open` (default): a mail whose sender fails DMARC opens a ticket
     /// tagged `unverified-sender`; `hold`: it is held for review.
     unverified_mail: Option<String>,
+    /// Days the audit log keeps its entries (30–3650; default 365).
+    audit_retention_days: Option<i64>,
 }
 
 impl TryFrom<TenantPatchRequest> for TenantPatch {
@@ -177,10 +179,19 @@ impl TryFrom<TenantPatchRequest> for TenantPatch {
     fn try_from(r: TenantPatchRequest) -> Result<Self, DomainError> {
         let mut v = Validator::new();
         let name = v.optional("name", r.name, |n| parse_tenant_name(&n));
-        let (signup, mail) = match r.settings {
-            Some(s) => (s.allow_customer_signup, s.unverified_mail),
-            None => (None, None),
+        let (signup, mail, retention) = match r.settings {
+            Some(s) => (
+                s.allow_customer_signup,
+                s.unverified_mail,
+                s.audit_retention_days,
+            ),
+            None => (None, None, None),
         };
+        let retention = v.optional(
+            "settings.auditRetentionDays",
+            retention,
+            parse_audit_retention,
+        );
         let mail = v.optional("settings.unverifiedMail", mail, |m| {
             UnverifiedMail::parse(&m)
         });
@@ -190,6 +201,7 @@ impl TryFrom<TenantPatchRequest> for TenantPatch {
             allow_customer_signup: signup,
             unverified_mail: mail.flatten(),
             plan: None,
+            audit_retention_days: retention.flatten(),
         })
     }
 }

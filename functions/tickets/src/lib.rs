@@ -645,7 +645,12 @@ async fn put_fields(
 ) -> Result<impl IntoResponse, ApiError> {
     let schema = state
         .tickets
-        .put_fields(&principal, body.fields, if_match.version())
+        .put_fields(
+            &principal,
+            body.fields,
+            if_match.version(),
+            Timestamp::now(),
+        )
         .await?;
     Ok(versioned(
         schema.version,

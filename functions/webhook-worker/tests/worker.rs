@@ -75,7 +75,7 @@ async fn setup(failing_since: Option<Timestamp>) -> (DynamoStore, TestTenant, En
         updated_at: now,
         version: 1,
     };
-    store.put_endpoint(&endpoint, None).await.unwrap();
+    store.put_endpoint(&endpoint, None, &[]).await.unwrap();
     let event = switchboard_domain::kernel::events::DomainEvent {
         id: switchboard_domain::kernel::ids::EventId::new(),
         kind: EventType::TicketCreated,

@@ -214,7 +214,7 @@ async fn delete(
 ) -> Result<StatusCode, ApiError> {
     state
         .webhooks
-        .delete(&principal, path_id::<WebhookId>(&id)?)
+        .delete(&principal, path_id::<WebhookId>(&id)?, Timestamp::now())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

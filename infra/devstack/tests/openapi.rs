@@ -30,6 +30,7 @@ fn document() -> utoipa::openapi::OpenApi {
         automation::ApiDoc::openapi(),
         search::ApiDoc::openapi(),
         analytics::ApiDoc::openapi(),
+        audit::ApiDoc::openapi(),
         kb::ApiDoc::openapi(),
         help_center::ApiDoc::openapi(),
     ] {

@@ -24,6 +24,7 @@ fn served() -> BTreeMap<&'static str, RouteSet> {
         ("users", set(users::routes().declared())),
         ("search", set(search::routes().declared())),
         ("analytics", set(analytics::routes().declared())),
+        ("audit", set(audit::routes().declared())),
         ("kb", set(kb::routes().declared())),
         ("help-center", set(help_center::routes().declared())),
         ("teams", set(teams::routes().declared())),

@@ -92,6 +92,8 @@ switchboard_testkit::contract_tests! {
         macros_keep_their_usage_through_changes,
         automations_are_versioned_and_list_their_tenant,
         tallies_add_once_per_event,
+        audit_entries_are_written_with_their_changes,
+        configuration_changes_are_written_with_their_events,
         sla_views_list_soonest_due_first,
         sla_timers_are_found_by_minute,
         sla_announcements_are_made_once,

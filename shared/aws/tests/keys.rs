@@ -32,6 +32,11 @@ fn golden_keys() {
     let cases = [
         (tenant(t), "T#01J9Z3Q4W5E6R7T8Y9V0A1B2C3", "TENANT"),
         (
+            audit_entry(t, "01J9Z3Q4W5E6R7T8Y9V0A1B2C7"),
+            "T#01J9Z3Q4W5E6R7T8Y9V0A1B2C3#AUDIT",
+            "01J9Z3Q4W5E6R7T8Y9V0A1B2C7",
+        ),
+        (
             event_step(t, e, "push"),
             "T#01J9Z3Q4W5E6R7T8Y9V0A1B2C3#EVT#01J9Z3Q4W5E6R7T8Y9V0A1B2C6",
             "STEP#push",
@@ -353,6 +358,17 @@ fn golden_keys() {
         tenants_index_sk(Timestamp::from_millisecond(1_700_000_000_000).unwrap(), t),
         "1700000000000#01J9Z3Q4W5E6R7T8Y9V0A1B2C3"
     );
+}
+
+#[test]
+fn audit_ranges_bound_the_entries_of_their_times() {
+    let at = |ms: i64| ulid::Ulid::from_parts(u64::try_from(ms).unwrap(), 12345).to_string();
+    let (lo, hi) = audit_range(Some(1_000), Some(2_000));
+    assert!(lo <= at(1_000) && at(1_000) <= hi);
+    assert!(at(1_999) <= hi && at(2_000) > hi, "`to` is excluded");
+    assert!(at(999) < lo);
+    let (lo, hi) = audit_range(None, None);
+    assert!(lo <= at(0) && at(i64::from(u32::MAX)) <= hi);
 }
 
 #[test]

@@ -27,6 +27,8 @@
 //!                  ways of handing out tickets; the assigner)
 //! automation       webhooks, assignment (triggers: rules run on each change
 //!                  of a ticket; macros agents apply)
+//! audit            accounts (reading the trail the stores write with each
+//!                  administrative change; its entries are the kernel's)
 //! analytics        sla, assignment (daily counts and duration sketches the
 //!                  router keeps; the reports read from them)
 //! routing          email, realtime, webhooks, search, kb, automation,
@@ -47,6 +49,7 @@ pub mod tickets;
 pub mod analytics;
 pub mod assignment;
 pub mod attachments;
+pub mod audit;
 pub mod automation;
 pub mod email;
 pub mod jobs;

@@ -34,6 +34,7 @@ async fn open_registration(store: &MemoryStore, owner: &Principal, now: jiff::Ti
         allow_customer_signup: Some(true),
         unverified_mail: None,
         plan: None,
+        audit_retention_days: None,
     };
     accounts(store)
         .update_tenant(owner, patch, None, now)

@@ -27,6 +27,7 @@ fn rename(name: &str) -> TenantPatch {
         allow_customer_signup: None,
         unverified_mail: None,
         plan: None,
+        audit_retention_days: None,
     }
 }
 
@@ -36,6 +37,7 @@ fn open_registration() -> TenantPatch {
         allow_customer_signup: Some(true),
         unverified_mail: None,
         plan: None,
+        audit_retention_days: None,
     }
 }
 
@@ -188,6 +190,7 @@ async fn an_owner_renames_the_helpdesk_and_opens_registration_in_one_change() {
         allow_customer_signup: Some(true),
         unverified_mail: None,
         plan: None,
+        audit_retention_days: None,
     };
     let updated = accounts(&store)
         .update_tenant(&owner, patch, Some(1), clock.now())
@@ -219,6 +222,7 @@ async fn a_patch_that_changes_nothing_writes_nothing() {
         allow_customer_signup: Some(false),
         unverified_mail: None,
         plan: None,
+        audit_retention_days: None,
     };
     let same = accounts(&store)
         .update_tenant(&owner, patch, None, clock.now())

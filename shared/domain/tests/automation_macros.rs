@@ -238,7 +238,9 @@ async fn who_sees_which_macro() {
         .collect();
     assert_eq!(seen, [shared.id]);
     assert!(matches!(
-        macros.delete(&acme.agent.principal, shared.id).await,
+        macros
+            .delete(&acme.agent.principal, shared.id, clock.now())
+            .await,
         Err(DomainError::Forbidden)
     ));
     assert!(matches!(

@@ -396,6 +396,8 @@ async fn a_trial_shows_what_would_happen_and_writes_nothing() {
         )
         .await
         .unwrap();
+    let saved = store.take_events();
+    assert_eq!(saved.len(), 1, "the rule's change, for the audit log");
     let trial = rules
         .trial(
             &acme.agent.principal,
@@ -466,7 +468,7 @@ async fn what_a_trigger_names_must_exist_and_only_admins_write_them() {
     assert_eq!(
         invalid(
             rules
-                .reorder(&acme.owner.principal, vec![b.trigger.id], None)
+                .reorder(&acme.owner.principal, vec![b.trigger.id], None, clock.now())
                 .await
         ),
         [("ids".to_owned(), "invalid_order")]
@@ -476,7 +478,8 @@ async fn what_a_trigger_names_must_exist_and_only_admins_write_them() {
             .reorder(
                 &acme.owner.principal,
                 vec![b.trigger.id, a.trigger.id],
-                Some(v - 1)
+                Some(v - 1),
+                clock.now()
             )
             .await,
         Err(DomainError::PreconditionFailed)
@@ -486,6 +489,7 @@ async fn what_a_trigger_names_must_exist_and_only_admins_write_them() {
             &acme.owner.principal,
             vec![b.trigger.id, a.trigger.id],
             Some(v),
+            clock.now(),
         )
         .await
         .unwrap();

@@ -135,7 +135,12 @@ async fn a_required_field_customers_answer_on_the_form_does_not_stop_a_mail() {
         customer_visible: true,
     };
     d.ticketing
-        .put_fields(&d.acme.owner.principal, vec![order], None)
+        .put_fields(
+            &d.acme.owner.principal,
+            vec![order],
+            None,
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap();
     let id = format!("<{}>", message_id());

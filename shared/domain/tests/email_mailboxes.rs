@@ -92,7 +92,15 @@ async fn an_admin_creates_a_mailbox_sending_under_the_helpdesks_name_by_default(
     listed.sort_by_key(|m| m.created_at);
     assert_eq!(listed.len(), 2);
     assert!(listed.contains(&made) && listed.contains(&named));
-    assert!(store.take_events().is_empty(), "mailboxes write no events");
+    let events = store.take_events();
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        ["configuration.changed"],
+        "the second mailbox's creation, for the audit log"
+    );
+    assert_eq!(events[0].data["object"], "mailbox");
+    assert_eq!(events[0].data["change"], "created");
 }
 
 #[tokio::test]
@@ -389,7 +397,7 @@ async fn agents_and_customers_may_not_manage_mailboxes() {
                 .await
                 .map(|_| ()),
             boxes.messages(who, "quarantined", &p).await.map(|_| ()),
-            boxes.delete(who, made.id).await,
+            boxes.delete(who, made.id, clock.now()).await,
         ];
         for r in refusals {
             assert!(matches!(r, Err(DomainError::Forbidden)), "{r:?}");
@@ -420,7 +428,7 @@ async fn another_helpdesks_mailbox_is_not_found() {
         .await;
     assert!(matches!(update, Err(DomainError::NotFound)), "{update:?}");
     assert!(matches!(
-        boxes.delete(them, made.id).await,
+        boxes.delete(them, made.id, clock.now()).await,
         Err(DomainError::NotFound)
     ));
     assert!(boxes.list(them).await.unwrap().is_empty());
@@ -442,13 +450,18 @@ async fn a_deleted_mailbox_is_gone_and_its_address_routes_nowhere() {
     );
     let owner = &d.acme.owner.principal;
     let mailbox = boxes.list(owner).await.unwrap().remove(0);
-    boxes.delete(owner, mailbox.id).await.unwrap();
+    boxes
+        .delete(owner, mailbox.id, jiff::Timestamp::now())
+        .await
+        .unwrap();
     assert!(matches!(
         boxes.get(owner, mailbox.id).await,
         Err(DomainError::NotFound)
     ));
     assert!(matches!(
-        boxes.delete(owner, mailbox.id).await,
+        boxes
+            .delete(owner, mailbox.id, jiff::Timestamp::now())
+            .await,
         Err(DomainError::NotFound)
     ));
     let decision = d
@@ -609,7 +622,7 @@ async fn an_api_key_manages_mailboxes_with_the_tenant_write_scope_only() {
         Err(DomainError::Forbidden)
     ));
     assert!(matches!(
-        boxes.delete(&reader, made.id).await,
+        boxes.delete(&reader, made.id, clock.now()).await,
         Err(DomainError::Forbidden)
     ));
 }

@@ -195,6 +195,7 @@ async fn the_customer_sees_status_but_not_routing_tags_or_hidden_fields() {
                 field("churn_risk", FieldKind::Boolean, false, false),
             ],
             None,
+            clock.now(),
         )
         .await
         .unwrap();

@@ -491,7 +491,7 @@ async fn a_deleted_ticket_or_a_removed_policy_drops_its_stored_sla() {
         None
     );
     SlaSettings::new(d.store.clone())
-        .delete_policy(&d.acme.owner.principal, d.policy.id)
+        .delete_policy(&d.acme.owner.principal, d.policy.id, now)
         .await
         .unwrap();
     assert_eq!(d.recompute(kept.id, now).await, None);

@@ -188,7 +188,7 @@ async fn agents_read_the_settings_but_only_admins_change_them_and_customers_see_
         s.update_policy(agent, made.id, PolicyInput::default(), None, now)
             .await
             .map(|_| ()),
-        s.delete_policy(agent, made.id).await,
+        s.delete_policy(agent, made.id, clock.now()).await,
     ];
     for r in agent_writes {
         assert!(matches!(r, Err(DomainError::Forbidden)), "{r:?}");
@@ -291,7 +291,7 @@ async fn another_helpdesks_policy_is_not_found() {
         .await;
     assert!(matches!(update, Err(DomainError::NotFound)), "{update:?}");
     assert!(matches!(
-        s.delete_policy(them, made.id).await,
+        s.delete_policy(them, made.id, clock.now()).await,
         Err(DomainError::NotFound)
     ));
     assert!(s.policies(them).await.unwrap().policies.is_empty());
@@ -488,13 +488,13 @@ async fn a_deleted_policy_is_gone_and_an_unknown_one_is_not_found() {
         .create_policy(owner, policy("B", first_response(30)), clock.now())
         .await
         .unwrap();
-    s.delete_policy(owner, a.id).await.unwrap();
+    s.delete_policy(owner, a.id, clock.now()).await.unwrap();
     assert!(matches!(
         s.policy(owner, a.id).await,
         Err(DomainError::NotFound)
     ));
     assert!(matches!(
-        s.delete_policy(owner, a.id).await,
+        s.delete_policy(owner, a.id, clock.now()).await,
         Err(DomainError::NotFound)
     ));
     let all = s.policies(owner).await.unwrap();

@@ -34,36 +34,41 @@ fn keys(defs: &[FieldDef]) -> Vec<&str> {
 
 #[tokio::test]
 async fn an_admin_defines_the_fields_and_each_change_is_a_new_version() {
-    let (_clock, store, acme) = world().await;
+    let (clock, store, acme) = world().await;
     let tickets = Ticketing::new(store.clone());
     let empty = tickets.fields(&acme.agent.principal).await.unwrap();
     assert!(empty.fields.is_empty());
     assert_eq!(empty.version, 0);
     let first = tickets
-        .put_fields(&acme.owner.principal, schema(), None)
+        .put_fields(&acme.owner.principal, schema(), None, clock.now())
         .await
         .unwrap();
     assert_eq!(first.version, 1);
     let second = tickets
-        .put_fields(&acme.owner.principal, schema()[..1].to_vec(), Some(1))
+        .put_fields(
+            &acme.owner.principal,
+            schema()[..1].to_vec(),
+            Some(1),
+            clock.now(),
+        )
         .await
         .unwrap();
     assert_eq!(second.version, 2);
     let read = tickets.fields(&acme.agent.principal).await.unwrap();
     assert_eq!(read, second);
     assert_eq!(keys(&read.fields), vec!["order"]);
-    assert!(
-        store.take_events().is_empty(),
-        "the schema is configuration"
-    );
+    let events = store.take_events();
+    assert_eq!(events.len(), 2, "one configuration change each");
+    assert_eq!(events[1].data["object"], "ticket_fields");
+    assert_eq!(events[1].data["changed"], serde_json::json!(["order"]));
 }
 
 #[tokio::test]
 async fn customers_read_only_the_fields_meant_for_them() {
-    let (_clock, store, acme) = world().await;
+    let (clock, store, acme) = world().await;
     let tickets = Ticketing::new(store.clone());
     tickets
-        .put_fields(&acme.owner.principal, schema(), None)
+        .put_fields(&acme.owner.principal, schema(), None, clock.now())
         .await
         .unwrap();
     let customer = tickets.fields(&acme.customer.principal).await.unwrap();
@@ -85,7 +90,7 @@ async fn each_tenant_has_its_own_fields() {
     let globex = other_tenant(&store, &clock).await;
     let tickets = Ticketing::new(store.clone());
     tickets
-        .put_fields(&acme.owner.principal, schema(), None)
+        .put_fields(&acme.owner.principal, schema(), None, clock.now())
         .await
         .unwrap();
     let theirs = tickets.fields(&globex.owner.principal).await.unwrap();
@@ -95,14 +100,14 @@ async fn each_tenant_has_its_own_fields() {
 
 #[tokio::test]
 async fn only_admins_and_keys_with_tenant_write_define_fields() {
-    let (_clock, store, acme) = world().await;
+    let (clock, store, acme) = world().await;
     let tickets = Ticketing::new(store.clone());
     for who in [
         acme.agent.principal.clone(),
         acme.customer.principal.clone(),
         api_key(&acme, Role::Admin, &[Scope::TicketsWrite]),
     ] {
-        let refused = tickets.put_fields(&who, schema(), None).await;
+        let refused = tickets.put_fields(&who, schema(), None, clock.now()).await;
         assert!(
             matches!(refused, Err(DomainError::Forbidden)),
             "{refused:?}"
@@ -117,24 +122,37 @@ async fn only_admins_and_keys_with_tenant_write_define_fields() {
             .is_empty()
     );
     let key = api_key(&acme, Role::Admin, &[Scope::TenantWrite]);
-    let by_key = tickets.put_fields(&key, schema(), None).await.unwrap();
+    let by_key = tickets
+        .put_fields(&key, schema(), None, clock.now())
+        .await
+        .unwrap();
     assert_eq!(by_key.version, 1);
 }
 
 #[tokio::test]
 async fn a_stale_version_is_precondition_failed_and_keeps_the_schema() {
-    let (_clock, store, acme) = world().await;
+    let (clock, store, acme) = world().await;
     let tickets = Ticketing::new(store.clone());
     let admin = &acme.owner.principal;
-    tickets.put_fields(admin, schema(), None).await.unwrap();
-    tickets.put_fields(admin, schema(), Some(1)).await.unwrap();
-    let stale = tickets.put_fields(admin, vec![], Some(1)).await;
+    tickets
+        .put_fields(admin, schema(), None, clock.now())
+        .await
+        .unwrap();
+    tickets
+        .put_fields(admin, schema(), Some(1), clock.now())
+        .await
+        .unwrap();
+    let stale = tickets
+        .put_fields(admin, vec![], Some(1), clock.now())
+        .await;
     assert!(
         matches!(stale, Err(DomainError::PreconditionFailed)),
         "{stale:?}"
     );
     store.fail_next_call_to("put_field_schema", StoreError::VersionMismatch);
-    let raced = tickets.put_fields(admin, vec![], Some(2)).await;
+    let raced = tickets
+        .put_fields(admin, vec![], Some(2), clock.now())
+        .await;
     assert!(
         matches!(raced, Err(DomainError::PreconditionFailed)),
         "{raced:?}"
@@ -145,7 +163,7 @@ async fn a_stale_version_is_precondition_failed_and_keeps_the_schema() {
 
 #[tokio::test]
 async fn invalid_definitions_are_refused_naming_each_field() {
-    let (_clock, store, acme) = world().await;
+    let (clock, store, acme) = world().await;
     let tickets = Ticketing::new(store.clone());
     let admin = &acme.owner.principal;
     let defs = vec![
@@ -162,7 +180,7 @@ async fn invalid_definitions_are_refused_naming_each_field() {
             ..field("flag", FieldKind::Boolean, false, false)
         },
     ];
-    let refused = tickets.put_fields(admin, defs, None).await;
+    let refused = tickets.put_fields(admin, defs, None, clock.now()).await;
     assert_eq!(
         invalid(refused),
         vec![
@@ -176,7 +194,7 @@ async fn invalid_definitions_are_refused_naming_each_field() {
     let many: Vec<FieldDef> = (0..=MAX_FIELDS)
         .map(|i| field(&format!("f{i}"), FieldKind::Text, false, false))
         .collect();
-    let too_many = tickets.put_fields(admin, many, None).await;
+    let too_many = tickets.put_fields(admin, many, None, clock.now()).await;
     assert_eq!(invalid(too_many), vec![("fields".into(), "too_many")]);
     assert_eq!(tickets.fields(admin).await.unwrap().version, 0);
 }
@@ -193,6 +211,7 @@ async fn custom_fields_are_checked_against_the_schema_naming_each_field() {
                 field("amount", FieldKind::Number, false, false),
             ],
             None,
+            clock.now(),
         )
         .await
         .unwrap();
@@ -277,6 +296,7 @@ async fn a_customers_visible_field_is_kept_when_a_hidden_field_is_required() {
                 field("triage_code", FieldKind::Text, true, false),
             ],
             None,
+            clock.now(),
         )
         .await
         .unwrap();

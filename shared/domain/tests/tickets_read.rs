@@ -246,6 +246,7 @@ async fn a_customer_sees_only_the_custom_fields_meant_for_customers() {
                 field("churn_risk", FieldKind::Boolean, false, false),
             ],
             None,
+            clock.now(),
         )
         .await
         .unwrap();

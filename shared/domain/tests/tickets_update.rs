@@ -496,6 +496,7 @@ async fn custom_field_changes_merge_clear_and_are_checked() {
                 field("amount", FieldKind::Number, false, false),
             ],
             None,
+            clock.now(),
         )
         .await
         .unwrap();

@@ -399,7 +399,10 @@ async fn deliveries_to_a_disabled_or_deleted_endpoint_are_skipped() {
         .await;
     let to_disabled = routed(&h, &disabled).await;
     let to_deleted = routed(&h, &deleted).await;
-    h.webhooks.delete(owner, deleted.id).await.unwrap();
+    h.webhooks
+        .delete(owner, deleted.id, h.clock.now())
+        .await
+        .unwrap();
     let worker = h.worker(vec![5]);
     for d in [&to_disabled, &to_deleted] {
         assert_eq!(
@@ -478,7 +481,10 @@ impl WebhookSender for EditedMeanwhile {
         let version = e.version;
         e.description = "edited meanwhile".into();
         e.version += 1;
-        self.store.put_endpoint(&e, Some(version)).await.unwrap();
+        self.store
+            .put_endpoint(&e, Some(version), &[])
+            .await
+            .unwrap();
         self.inner.reply(&request.url, Reply::status(410));
         self.inner.send(request).await
     }

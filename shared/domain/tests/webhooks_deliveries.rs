@@ -29,6 +29,13 @@ async fn a_test_sends_a_webhook_test_event_to_that_endpoint_only() {
         .endpoint("https://b.example.com/in", EndpointInput::default())
         .await;
     let owner = &h.acme.owner.principal;
+    let created = h.store.take_events();
+    assert!(
+        created
+            .iter()
+            .all(|e| e.kind == EventType::ConfigurationChanged),
+        "the endpoints' creation only"
+    );
     let delivery = h.webhooks.test(owner, a.id, h.clock.now()).await.unwrap();
     assert_eq!(delivery.endpoint_id, a.id);
     assert_eq!(delivery.status, DeliveryStatus::Pending);

@@ -312,7 +312,7 @@ async fn re_enabling_an_endpoint_switchboard_disabled_starts_afresh() {
     endpoint.disabled_reason = Some("failing".into());
     endpoint.failing_since = Some(clock.now() - SignedDuration::from_hours(24 * 5));
     endpoint.version = 2;
-    store.put_endpoint(&endpoint, Some(1)).await.unwrap();
+    store.put_endpoint(&endpoint, Some(1), &[]).await.unwrap();
     let back = w
         .update(
             owner,
@@ -364,13 +364,13 @@ async fn a_deleted_endpoint_is_gone_and_a_second_delete_is_not_found() {
         .create(owner, at("https://a.example.com/"), clock.now())
         .await
         .unwrap();
-    w.delete(owner, endpoint.id).await.unwrap();
+    w.delete(owner, endpoint.id, clock.now()).await.unwrap();
     assert!(matches!(
         w.get(owner, endpoint.id).await,
         Err(DomainError::NotFound)
     ));
     assert!(matches!(
-        w.delete(owner, endpoint.id).await,
+        w.delete(owner, endpoint.id, clock.now()).await,
         Err(DomainError::NotFound)
     ));
     assert!(w.list(owner).await.unwrap().is_empty());
@@ -399,7 +399,7 @@ async fn agents_and_customers_may_not_manage_webhooks() {
             w.update(who, id, EndpointInput::default(), None, now)
                 .await
                 .map(|_| ()),
-            w.delete(who, id).await,
+            w.delete(who, id, clock.now()).await,
             w.rotate_secret(who, id, now).await.map(|_| ()),
             w.test(who, id, now).await.map(|_| ()),
             w.deliveries(who, id, &page(10)).await.map(|_| ()),
@@ -440,7 +440,7 @@ async fn another_helpdesks_endpoint_is_not_found() {
         w.update(them, id, at("https://evil.example.com/"), None, now)
             .await
             .map(|_| ()),
-        w.delete(them, id).await,
+        w.delete(them, id, clock.now()).await,
         w.rotate_secret(them, id, now).await.map(|_| ()),
         w.test(them, id, now).await.map(|_| ()),
         w.deliveries(them, id, &page(10)).await.map(|_| ()),

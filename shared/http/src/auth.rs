@@ -41,6 +41,9 @@ impl<S: Authenticate> FromRequestParts<S> for Authenticated {
                 let span = tracing::Span::current();
                 span.record("tenant_id", tracing::field::display(principal.tenant_id()));
                 span.record("caller_id", principal.caller_id());
+                switchboard_domain::kernel::audit::Origin::set_retention(
+                    principal.tenant.settings.audit_retention_days,
+                );
                 Ok(Authenticated(principal))
             }
             Err(e) => {

@@ -18,6 +18,7 @@ use tracing::field::Empty;
 
 use crate::problem::ApiError;
 use crate::request_id::{CURRENT_REQUEST_ID, REQUEST_ID, request_id};
+use switchboard_domain::kernel::audit::Origin;
 
 /// The largest JSON body any route accepts. Larger uploads go to S3 directly.
 pub const BODY_LIMIT_BYTES: usize = 256 * 1024;
@@ -75,9 +76,20 @@ async fn request_scope(req: Request, next: Next) -> Response {
         caller_id = Empty,
     );
     let started = Instant::now();
-    let (mut response, admissions) = crate::rate_limit::scope(
-        CURRENT_REQUEST_ID.scope(id.clone(), next.run(req).instrument(span.clone())),
-    )
+    let origin = Origin {
+        ip: crate::public::source_address(req.extensions()).map(|a| a.to_string()),
+        user_agent: req
+            .headers()
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.chars().take(256).collect()),
+        request_id: Some(id.clone()),
+        retention_days: None,
+    };
+    let (mut response, admissions) = crate::rate_limit::scope(CURRENT_REQUEST_ID.scope(
+        id.clone(),
+        origin.scope(next.run(req).instrument(span.clone())),
+    ))
     .await;
     crate::rate_limit::headers(response.headers_mut(), &admissions);
     span.in_scope(|| {

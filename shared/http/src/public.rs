@@ -36,8 +36,13 @@ pub trait LimitAddresses: Send + Sync {
 #[derive(Debug, Clone, Copy)]
 pub struct PublicRoute;
 
-fn source_address(parts: &Parts) -> Option<IpAddr> {
-    match parts.extensions.get::<RequestContext>()? {
+fn source_address_of(parts: &Parts) -> Option<IpAddr> {
+    source_address(&parts.extensions)
+}
+
+/// The caller's address as API Gateway saw it.
+pub(crate) fn source_address(extensions: &http::Extensions) -> Option<IpAddr> {
+    match extensions.get::<RequestContext>()? {
         RequestContext::ApiGatewayV2(ctx) => ctx.http.source_ip.as_deref()?.parse().ok(),
         #[allow(unreachable_patterns)]
         _ => None,
@@ -50,7 +55,7 @@ impl<S: LimitAddresses> FromRequestParts<S> for PublicRoute {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         // A loopback caller is this machine (devstack), never a client
         // through API Gateway.
-        if let Some(address) = source_address(parts).filter(|a| !a.is_loopback()) {
+        if let Some(address) = source_address_of(parts).filter(|a| !a.is_loopback()) {
             state.admit_address(address, Timestamp::now()).await?;
         }
         Ok(PublicRoute)
@@ -77,7 +82,7 @@ impl<S: LimitAddresses> FromRequestParts<S> for ReaderRoute {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        if let Some(address) = source_address(parts).filter(|a| !a.is_loopback()) {
+        if let Some(address) = source_address_of(parts).filter(|a| !a.is_loopback()) {
             state
                 .admit_reader(network_of(address), Timestamp::now())
                 .await?;
@@ -95,7 +100,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddress(source_address(parts)))
+        Ok(ClientAddress(source_address_of(parts)))
     }
 }
 

@@ -546,6 +546,7 @@ async fn a_help_centers_settings_reach_readers_within_the_reuse_window() {
             editors: Vec::new(),
         },
         None,
+        jiff::Timestamp::now(),
     )
     .await
     .unwrap();

@@ -237,6 +237,7 @@ async fn agents_write_only_when_named_editors_and_customers_never_read_the_staff
             editors: vec![d.acme.agent.user.id],
         },
         None,
+        jiff::Timestamp::now(),
     )
     .await
     .unwrap();
@@ -259,6 +260,7 @@ async fn agents_write_only_when_named_editors_and_customers_never_read_the_staff
                 editors: vec![],
             },
             None,
+            jiff::Timestamp::now(),
         )
         .await
         .unwrap_err();

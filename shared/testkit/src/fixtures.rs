@@ -24,8 +24,8 @@ use switchboard_domain::accounts::user::User;
 use switchboard_domain::accounts::user::{Email, Password};
 use switchboard_domain::kernel::error::Invalid;
 use switchboard_domain::kernel::ids::TenantId;
-use switchboard_domain::kernel::ports::EventLog;
 use switchboard_domain::kernel::ports::Health;
+use switchboard_domain::kernel::ports::{AuditTrail, EventLog};
 use switchboard_domain::kernel::secrets::SigningSecret;
 
 /// Every fixture person's password.
@@ -45,6 +45,7 @@ pub trait AccountsStore:
     + OrganizationStore
     + Health
     + EventLog
+    + AuditTrail
     + Clone
 {
 }
@@ -59,6 +60,7 @@ impl<S> AccountsStore for S where
         + OrganizationStore
         + Health
         + EventLog
+        + AuditTrail
         + Clone
 {
 }

@@ -36,6 +36,7 @@ impl From<Key> for KeyAttrs {
 
 mod accounts;
 mod attachments;
+mod audit;
 mod email;
 mod jobs;
 mod kb;
@@ -51,6 +52,7 @@ mod views;
 mod webhooks;
 pub use accounts::*;
 pub use attachments::*;
+pub use audit::*;
 pub use email::*;
 pub use jobs::*;
 pub use kb::*;

@@ -661,6 +661,8 @@ pub mod objects {
 }
 
 mod analytics;
+mod audit;
 mod kb;
 pub use analytics::*;
+pub use audit::*;
 pub use kb::*;

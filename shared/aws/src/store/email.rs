@@ -13,6 +13,7 @@ use switchboard_domain::email::message_record::MessageRecord;
 use switchboard_domain::email::ports::{Bounces, MailClaims, MailboxStore, MessageLog};
 use switchboard_domain::kernel::error::Conflict;
 use switchboard_domain::kernel::error::StoreResult;
+use switchboard_domain::kernel::events::DomainEvent;
 use switchboard_domain::kernel::ids::{EventId, MailboxId, TenantId};
 use switchboard_domain::kernel::pagination::{Page, PageRequest};
 
@@ -22,6 +23,7 @@ impl MailboxStore for DynamoStore {
         mailbox: &Mailbox,
         expected_version: Option<u64>,
         previous_address: Option<&str>,
+        events: &[DomainEvent],
     ) -> StoreResult<()> {
         let item = to_item(&MailboxItem::from(mailbox))?;
         let mut writes = vec![match expected_version {
@@ -37,9 +39,13 @@ impl MailboxStore for DynamoStore {
         } else {
             None
         };
+        let events_at = writes.len();
+        writes.extend(self.put_events(events)?);
         self.transact(writes, |i| {
             if Some(i) == marker_at {
                 StoreError::Conflict(Conflict::AddressTaken)
+            } else if i >= events_at {
+                StoreError::ConditionFailed
             } else {
                 StoreError::VersionMismatch
             }
@@ -72,12 +78,17 @@ impl MailboxStore for DynamoStore {
         self.mailbox(marker.tenant_id, marker.mailbox_id).await
     }
 
-    async fn delete_mailbox(&self, mailbox: &Mailbox) -> StoreResult<()> {
-        let writes = vec![
+    async fn delete_mailbox(&self, mailbox: &Mailbox, events: &[DomainEvent]) -> StoreResult<()> {
+        let mut writes = vec![
             self.delete_existing(&keys::mailbox(mailbox.tenant_id, mailbox.id))?,
             self.delete_existing(&keys::mailbox_address(&mailbox.address))?,
         ];
-        self.transact(writes, |_| StoreError::NotFound).await
+        writes.extend(self.put_events(events)?);
+        self.transact(writes, |i| match i {
+            0 | 1 => StoreError::NotFound,
+            _ => StoreError::ConditionFailed,
+        })
+        .await
     }
 }
 

@@ -155,7 +155,11 @@ impl KbSettingsStore for DynamoStore {
             .map(|i| i.settings))
     }
 
-    async fn put_kb_settings(&self, settings: &KbSettings) -> StoreResult<()> {
+    async fn put_kb_settings(
+        &self,
+        settings: &KbSettings,
+        events: &[switchboard_domain::kernel::events::DomainEvent],
+    ) -> StoreResult<()> {
         let item = to_item(&SettingsItem {
             key: keys::kb_settings(settings.tenant_id).into(),
             entity: "kb_settings".into(),
@@ -165,8 +169,13 @@ impl KbSettingsStore for DynamoStore {
             Some(0) | None => self.put(item, Some("attribute_not_exists(PK)"))?,
             Some(before) => self.put_if_version(item, before)?,
         };
-        self.transact(vec![put], |_| StoreError::VersionMismatch)
-            .await
+        let mut writes = vec![put];
+        writes.extend(self.put_events(events)?);
+        self.transact(writes, |i| match i {
+            0 => StoreError::VersionMismatch,
+            _ => StoreError::ConditionFailed,
+        })
+        .await
     }
 }
 

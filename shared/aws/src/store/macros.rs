@@ -2,12 +2,13 @@
 //! one item each, the usage count an attribute of its own (so a change to
 //! the macro keeps it, and a use is one `ADD`).
 
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 use switchboard_domain::StoreError;
 use switchboard_domain::automation::macros::Macro;
 use switchboard_domain::automation::ports::MacroStore;
 use switchboard_domain::kernel::error::StoreResult;
+use switchboard_domain::kernel::events::DomainEvent;
 use switchboard_domain::kernel::ids::{MacroId, TenantId};
 
 use super::sla::decode;
@@ -61,9 +62,14 @@ impl MacroStore for DynamoStore {
             .transpose()
     }
 
-    async fn put_macro(&self, m: &Macro, expected_version: u64) -> StoreResult<()> {
+    async fn put_macro(
+        &self,
+        m: &Macro,
+        expected_version: u64,
+        events: &[DomainEvent],
+    ) -> StoreResult<()> {
         let key = keys::macro_key(m.tenant_id, m.id);
-        let out = if expected_version == 0 {
+        let write = if expected_version == 0 {
             let item = to_item(&MacroItem {
                 key: key.into(),
                 entity: MACRO_ENTITY.to_owned(),
@@ -71,18 +77,10 @@ impl MacroStore for DynamoStore {
                 version: m.version,
                 usage: 0,
             })?;
-            self.client()
-                .put_item()
-                .table_name(self.table())
-                .set_item(Some(item))
-                .condition_expression("attribute_not_exists(PK)")
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(sdk_error)
+            self.put(item, Some("attribute_not_exists(PK)"))?
         } else {
-            self.client()
-                .update_item()
+            // An update, so that the usage count is kept.
+            let update = Update::builder()
                 .table_name(self.table())
                 .set_key(Some(Self::key_attrs(&key)))
                 .update_expression("SET payload = :p, #v = :v")
@@ -94,19 +92,28 @@ impl MacroStore for DynamoStore {
                     ":expected",
                     AttributeValue::N(expected_version.to_string()),
                 )
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(sdk_error)
+                .build()
+                .map_err(|e| StoreError::Internal(format!("building a request: {e}")))?;
+            TransactWriteItem::builder().update(update).build()
         };
-        match out {
-            Err(StoreError::ConditionFailed) => Err(StoreError::VersionMismatch),
-            other => other,
-        }
+        let mut writes = vec![write];
+        writes.extend(self.put_events(events)?);
+        self.transact(writes, |i| match i {
+            0 => StoreError::VersionMismatch,
+            _ => StoreError::ConditionFailed,
+        })
+        .await
     }
 
-    async fn delete_macro(&self, tenant: TenantId, id: MacroId) -> StoreResult<()> {
-        self.delete_if_present(&keys::macro_key(tenant, id)).await
+    async fn delete_macro(
+        &self,
+        tenant: TenantId,
+        id: MacroId,
+        events: &[DomainEvent],
+    ) -> StoreResult<()> {
+        let mut writes = vec![self.delete(&keys::macro_key(tenant, id), None)?];
+        writes.extend(self.put_events(events)?);
+        self.transact(writes, |_| StoreError::ConditionFailed).await
     }
 
     async fn count_macro_use(&self, tenant: TenantId, id: MacroId) -> StoreResult<()> {

@@ -6,6 +6,7 @@ mod accounts;
 mod analytics;
 mod assignment;
 mod attachments;
+mod audit;
 mod email;
 mod jobs;
 mod kb;
@@ -37,6 +38,7 @@ use serde::de::DeserializeOwned;
 use std::collections::HashMap;
 use std::sync::Arc;
 use switchboard_domain::StoreError;
+use switchboard_domain::kernel::audit::AuditEntry;
 use switchboard_domain::kernel::error::StoreResult;
 use switchboard_domain::kernel::events::DomainEvent;
 use switchboard_domain::kernel::pagination::PageRequest;
@@ -460,14 +462,21 @@ impl DynamoStore {
         self.put(to_item(value)?, Some("attribute_not_exists(PK)"))
     }
 
+    /// The outbox items of `events`, followed by the audit entries of those
+    /// that are audited (unconditional puts, last, so that callers' indexes
+    /// of conditional writes keep their meaning).
     fn put_events(&self, events: &[DomainEvent]) -> StoreResult<Vec<TransactWriteItem>> {
-        events
+        let mut writes = events
             .iter()
             .map(|e| {
                 let item = EventItem::new(e).map_err(|e| StoreError::Internal(e.to_string()))?;
                 self.put_new(&item)
             })
-            .collect()
+            .collect::<StoreResult<Vec<_>>>()?;
+        for entry in events.iter().filter_map(AuditEntry::for_event) {
+            writes.push(self.put_audit(&entry)?);
+        }
+        Ok(writes)
     }
 }
 

@@ -47,6 +47,7 @@ impl DynamoStore {
         value: &T,
         version: u64,
         expected: u64,
+        events: &[DomainEvent],
     ) -> StoreResult<()> {
         let item = to_item(&SlaConfigItem {
             key: key.into(),
@@ -54,25 +55,17 @@ impl DynamoStore {
             payload: encode(value)?,
             version,
         })?;
-        let condition = if expected == 0 {
-            "attribute_not_exists(PK)"
+        let mut writes = vec![if expected == 0 {
+            self.put(item, Some("attribute_not_exists(PK)"))?
         } else {
-            "version = :expected"
-        };
-        let mut put = self
-            .client()
-            .put_item()
-            .table_name(self.table())
-            .set_item(Some(item))
-            .condition_expression(condition);
-        if expected != 0 {
-            put = put
-                .expression_attribute_values(":expected", AttributeValue::N(expected.to_string()));
-        }
-        match put.send().await.map_err(sdk_error) {
-            Err(StoreError::ConditionFailed) => Err(StoreError::VersionMismatch),
-            other => other.map(|_| ()),
-        }
+            self.put_if_version(item, expected)?
+        }];
+        writes.extend(self.put_events(events)?);
+        self.transact(writes, |i| match i {
+            0 => StoreError::VersionMismatch,
+            _ => StoreError::ConditionFailed,
+        })
+        .await
     }
 }
 
@@ -108,12 +101,14 @@ impl SlaConfigStore for DynamoStore {
         tenant: TenantId,
         hours: &BusinessHours,
         expected_version: u64,
+        events: &[DomainEvent],
     ) -> StoreResult<()> {
         self.put_config(
             keys::business_hours(tenant),
             hours,
             hours.version,
             expected_version,
+            events,
         )
         .await
     }
@@ -123,12 +118,14 @@ impl SlaConfigStore for DynamoStore {
         tenant: TenantId,
         policies: &SlaPolicies,
         expected_version: u64,
+        events: &[DomainEvent],
     ) -> StoreResult<()> {
         self.put_config(
             keys::sla_policies(tenant),
             policies,
             policies.version,
             expected_version,
+            events,
         )
         .await
     }

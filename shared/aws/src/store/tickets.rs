@@ -621,10 +621,10 @@ impl FieldSchemaStore for DynamoStore {
         tenant: TenantId,
         schema: &FieldSchema,
         expected_version: u64,
+        events: &[DomainEvent],
     ) -> StoreResult<()> {
-        let result = self
-            .client()
-            .put_item()
+        // The first schema is written whatever version was expected.
+        let put = aws_sdk_dynamodb::types::Put::builder()
             .table_name(self.table())
             .set_item(Some(to_item(&FieldSchemaItem::new(tenant, schema))?))
             .condition_expression("attribute_not_exists(PK) OR #v = :expected")
@@ -633,13 +633,14 @@ impl FieldSchemaStore for DynamoStore {
                 ":expected",
                 AttributeValue::N(expected_version.to_string()),
             )
-            .send()
-            .await
-            .map_err(sdk_error);
-        match result {
-            Ok(_) => Ok(()),
-            Err(StoreError::ConditionFailed) => Err(StoreError::VersionMismatch),
-            Err(e) => Err(e),
-        }
+            .build()
+            .map_err(|e| StoreError::Internal(format!("building a request: {e}")))?;
+        let mut writes = vec![TransactWriteItem::builder().put(put).build()];
+        writes.extend(self.put_events(events)?);
+        self.transact(writes, |i| match i {
+            0 => StoreError::VersionMismatch,
+            _ => StoreError::ConditionFailed,
+        })
+        .await
     }
 }

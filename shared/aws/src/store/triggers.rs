@@ -12,6 +12,7 @@ use switchboard_domain::automation::ports::{AutomationStore, TriggerStore};
 use switchboard_domain::automation::timed::AutomationSet;
 use switchboard_domain::automation::trigger::TriggerSet;
 use switchboard_domain::kernel::error::StoreResult;
+use switchboard_domain::kernel::events::DomainEvent;
 use switchboard_domain::kernel::ids::TenantId;
 
 impl TriggerStore for DynamoStore {
@@ -30,9 +31,16 @@ impl TriggerStore for DynamoStore {
         tenant: TenantId,
         set: &TriggerSet,
         expected_version: u64,
+        events: &[DomainEvent],
     ) -> StoreResult<()> {
-        self.put_config(keys::triggers(tenant), set, set.version, expected_version)
-            .await
+        self.put_config(
+            keys::triggers(tenant),
+            set,
+            set.version,
+            expected_version,
+            events,
+        )
+        .await
     }
 }
 
@@ -65,6 +73,7 @@ impl AutomationStore for DynamoStore {
         tenant: TenantId,
         set: &AutomationSet,
         expected_version: u64,
+        events: &[DomainEvent],
     ) -> StoreResult<()> {
         let payload = serde_json::to_string(set)
             .map_err(|e| StoreError::Internal(format!("encoding: {e}")))?;
@@ -91,7 +100,9 @@ impl AutomationStore for DynamoStore {
         } else {
             self.delete(&marker_key, None)?
         };
-        self.transact(vec![config, marker], |i| {
+        let mut writes = vec![config, marker];
+        writes.extend(self.put_events(events)?);
+        self.transact(writes, |i| {
             if i == 0 {
                 StoreError::VersionMismatch
             } else {

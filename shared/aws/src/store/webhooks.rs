@@ -6,6 +6,7 @@ use crate::keys::{self, attr};
 use aws_sdk_dynamodb::types::AttributeValue;
 use switchboard_domain::StoreError;
 use switchboard_domain::kernel::error::StoreResult;
+use switchboard_domain::kernel::events::DomainEvent;
 use switchboard_domain::kernel::ids::{DeliveryId, TenantId, WebhookId};
 use switchboard_domain::kernel::pagination::{Page, PageRequest};
 use switchboard_domain::webhooks::ports::WebhookStore;
@@ -43,9 +44,19 @@ impl WebhookStore for DynamoStore {
         &self,
         endpoint: &Endpoint,
         expected_version: Option<u64>,
+        events: &[DomainEvent],
     ) -> StoreResult<()> {
         let item = to_item(&EndpointItem::from(endpoint))?;
-        self.put_versioned(item, expected_version).await
+        let mut writes = vec![match expected_version {
+            None => self.put(item, Some("attribute_not_exists(PK)"))?,
+            Some(v) => self.put_if_version(item, v)?,
+        }];
+        writes.extend(self.put_events(events)?);
+        self.transact(writes, |i| match i {
+            0 => StoreError::VersionMismatch,
+            _ => StoreError::ConditionFailed,
+        })
+        .await
     }
 
     async fn endpoint(&self, tenant: TenantId, id: WebhookId) -> StoreResult<Option<Endpoint>> {
@@ -64,8 +75,19 @@ impl WebhookStore for DynamoStore {
             .collect()
     }
 
-    async fn delete_endpoint(&self, tenant: TenantId, id: WebhookId) -> StoreResult<()> {
-        self.delete_one(&keys::webhook(tenant, id)).await
+    async fn delete_endpoint(
+        &self,
+        tenant: TenantId,
+        id: WebhookId,
+        events: &[DomainEvent],
+    ) -> StoreResult<()> {
+        let mut writes = vec![self.delete_existing(&keys::webhook(tenant, id))?];
+        writes.extend(self.put_events(events)?);
+        self.transact(writes, |i| match i {
+            0 => StoreError::NotFound,
+            _ => StoreError::ConditionFailed,
+        })
+        .await
     }
 
     async fn create_delivery(&self, delivery: &Delivery) -> StoreResult<bool> {

@@ -56,6 +56,7 @@ pub enum Action {
     UseMacros,
     ReadReports,
     ReadAllReports,
+    ReadAuditLog,
 }
 
 /// Which roles an action is open to.
@@ -119,6 +120,7 @@ impl Action {
         Action::UseMacros,
         Action::ReadReports,
         Action::ReadAllReports,
+        Action::ReadAuditLog,
     ];
 
     /// (who, what an API key needs, what it covers).
@@ -310,6 +312,11 @@ impl Action {
                 Admins,
                 scope(Scope::TenantRead),
                 "every agent's figures in reports",
+            ),
+            A::ReadAuditLog => (
+                Admins,
+                scope(Scope::TenantRead),
+                "read the audit log: `GET /v1/audit-log`",
             ),
         }
     }

@@ -14,8 +14,9 @@ use crate::accounts::ports::OrganizationStore;
 use crate::accounts::ports::SessionStore;
 use crate::accounts::ports::TenantStore;
 use crate::accounts::ports::UserStore;
+use crate::kernel::audit::{AuditEntry, DEFAULT_RETENTION_DAYS, Target};
 use crate::kernel::events::NoData;
-use crate::kernel::ports::{EventLog, Health};
+use crate::kernel::ports::{AuditTrail, EventLog, Health};
 use jiff::Timestamp;
 
 use crate::accounts::api_key::ApiKey;
@@ -62,7 +63,8 @@ where
         + ApiKeyStore
         + OrganizationStore
         + Health
-        + EventLog,
+        + EventLog
+        + AuditTrail,
 {
     pub fn new(
         store: S,
@@ -138,14 +140,19 @@ where
             return Err(invalid);
         };
         let failures = self.store.failed_logins(tenant.id, &email, now).await?;
-        self.throttle.check(failures.as_ref(), now)?;
-
         let user = self.store.user_by_email(tenant.id, &email).await?;
+        if let Err(throttled) = self.throttle.check(failures.as_ref(), now) {
+            self.audit_sign_in(&tenant, user.as_ref(), &email, "user.login_throttled", now)
+                .await?;
+            return Err(throttled);
+        }
         let hash = user.as_ref().and_then(|u| u.password_hash.as_deref());
         if !self.passwords.verify(&password, hash).await {
             let window_ends = self.throttle.window_from(now);
             self.store
                 .record_failed_login(tenant.id, &email, now, window_ends)
+                .await?;
+            self.audit_sign_in(&tenant, user.as_ref(), &email, "user.login_failed", now)
                 .await?;
             return Err(invalid);
         }
@@ -153,12 +160,16 @@ where
             return Err(invalid);
         };
         if !tenant.is_active() || !user.is_active() {
+            self.audit_sign_in(&tenant, Some(&user), &email, "user.login_refused", now)
+                .await?;
             return Err(DomainError::Suspended);
         }
         if failures.is_some() {
             self.store.clear_failed_logins(tenant.id, &email).await?;
         }
         let tokens = self.start_session(&user, now).await?;
+        self.audit_sign_in(&tenant, Some(&user), &email, "user.logged_in", now)
+            .await?;
         Ok(SignedIn {
             tenant,
             user,
@@ -214,7 +225,7 @@ where
             return Err(DomainError::Unauthenticated(AuthFailure::InvalidToken));
         };
         if record.used_at.is_some() {
-            self.revoke(&record, now).await?;
+            self.revoke_reused(&record, now).await?;
             return Err(DomainError::Unauthenticated(AuthFailure::RefreshReused));
         }
         if now >= record.expires_at {
@@ -240,7 +251,7 @@ where
             Ok(()) => {}
             Err(StoreError::ConditionFailed) => {
                 // Spent concurrently by someone else: the same reuse.
-                self.revoke(&record, now).await?;
+                self.revoke_reused(&record, now).await?;
                 return Err(DomainError::Unauthenticated(AuthFailure::RefreshReused));
             }
             Err(e) => return Err(e.into()),
@@ -374,6 +385,7 @@ where
         let tenant = self.store.tenant(id).await?.ok_or(DomainError::NotFound)?;
         let patch = TenantPatch {
             plan: Some(plan),
+            audit_retention_days: None,
             ..TenantPatch::default()
         };
         self.save_patch(tenant, &patch, Actor::operator(), now)
@@ -469,11 +481,65 @@ where
         })
     }
 
-    async fn revoke(&self, record: &RefreshRecord, now: Timestamp) -> Result<(), DomainError> {
+    /// A spent refresh token presented again: its session ends, and the
+    /// audit log says so.
+    async fn revoke_reused(
+        &self,
+        record: &RefreshRecord,
+        now: Timestamp,
+    ) -> Result<(), DomainError> {
         self.store
             .revoke_session(record.tenant_id, record.user_id, record.session_id, now)
-            .await
-            .map_err(Into::into)
+            .await?;
+        let days = self
+            .store
+            .tenant(record.tenant_id)
+            .await?
+            .map_or(DEFAULT_RETENTION_DAYS, |t| t.settings.audit_retention_days);
+        let entry = AuditEntry::new(
+            record.tenant_id,
+            now,
+            Actor::user(record.user_id),
+            "user.refresh_token_reused",
+            Some(Target::new("user", record.user_id)),
+            Some(serde_json::json!({ "sessionId": record.session_id })),
+        )
+        .kept_for(days);
+        Ok(self.store.record_audit(&[entry]).await?)
+    }
+
+    /// A sign-in's outcome in the audit log (an unknown address has no actor
+    /// id).
+    async fn audit_sign_in(
+        &self,
+        tenant: &Tenant,
+        user: Option<&User>,
+        email: &crate::accounts::user::Email,
+        action: &str,
+        now: Timestamp,
+    ) -> Result<(), DomainError> {
+        let actor = match user {
+            Some(u) => Actor::user(u.id),
+            None => Actor {
+                kind: crate::kernel::events::ActorType::User,
+                id: None,
+            },
+        };
+        let entry = AuditEntry::new(
+            tenant.id,
+            now,
+            actor,
+            action,
+            user.map(|u| Target::new("user", u.id)),
+            // A known person is named by id; of an unknown address only its
+            // domain is kept (the log keeps no one's address).
+            user.is_none().then(|| {
+                let domain = email.as_str().rsplit('@').next().unwrap_or_default();
+                serde_json::json!({ "unknownAddressAt": domain })
+            }),
+        )
+        .kept_for(tenant.settings.audit_retention_days);
+        Ok(self.store.record_audit(&[entry]).await?)
     }
 }
 

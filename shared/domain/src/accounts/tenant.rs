@@ -95,7 +95,7 @@ pub enum TenantStatus {
 }
 
 /// What a tenant's admins configure about their helpdesk.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TenantSettings {
     /// Whether customers may create their own portal account.
@@ -106,6 +106,35 @@ pub struct TenantSettings {
     /// Sizes the rate limits (set by the operator, not by the tenant).
     #[serde(default)]
     pub plan: Plan,
+    /// Days audit entries are kept ([`AUDIT_RETENTION_DAYS`]).
+    #[serde(default = "default_audit_retention")]
+    pub audit_retention_days: u16,
+}
+
+/// The range a tenant may keep its audit log for, in days.
+pub const AUDIT_RETENTION_DAYS: std::ops::RangeInclusive<u16> = 30..=3650;
+
+fn default_audit_retention() -> u16 {
+    crate::kernel::audit::DEFAULT_RETENTION_DAYS
+}
+
+impl Default for TenantSettings {
+    fn default() -> Self {
+        Self {
+            allow_customer_signup: false,
+            unverified_mail: UnverifiedMail::default(),
+            plan: Plan::default(),
+            audit_retention_days: default_audit_retention(),
+        }
+    }
+}
+
+/// Parses how long the audit log is kept.
+pub fn parse_audit_retention(days: i64) -> Result<u16, Invalid> {
+    u16::try_from(days)
+        .ok()
+        .filter(|d| AUDIT_RETENTION_DAYS.contains(d))
+        .ok_or_else(|| Invalid::new("out_of_range", "must be from 30 to 3650 days"))
 }
 
 /// How many requests a minute a tenant's plan allows; each API key gets
@@ -200,6 +229,7 @@ pub struct TenantPatch {
     pub unverified_mail: Option<UnverifiedMail>,
     /// The operator's alone (tenants' own requests cannot carry it).
     pub plan: Option<Plan>,
+    pub audit_retention_days: Option<u16>,
 }
 
 impl TenantPatch {
@@ -223,6 +253,12 @@ impl TenantPatch {
         {
             tenant.settings.unverified_mail = mail;
             changed.push("settings.unverifiedMail");
+        }
+        if let Some(days) = self.audit_retention_days
+            && days != tenant.settings.audit_retention_days
+        {
+            tenant.settings.audit_retention_days = days;
+            changed.push("settings.auditRetentionDays");
         }
         if let Some(plan) = self.plan
             && plan != tenant.settings.plan
@@ -272,6 +308,7 @@ mod tests {
             allow_customer_signup: Some(false),
             unverified_mail: None,
             plan: None,
+            audit_retention_days: None,
         };
         assert!(same.apply(&mut tenant, now).is_empty());
         assert_eq!(tenant.version, 1);
@@ -281,6 +318,7 @@ mod tests {
             allow_customer_signup: Some(true),
             unverified_mail: None,
             plan: None,
+            audit_retention_days: None,
         };
         assert_eq!(
             patch.apply(&mut tenant, now),

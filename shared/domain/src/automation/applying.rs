@@ -3,6 +3,7 @@
 //! one changes the ticket and writes its comment in one transaction (or,
 //! as a preview, shows the result and writes nothing).
 
+use crate::kernel::events::{ConfigChange, ConfigObject, ConfigurationChanged};
 use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
@@ -130,7 +131,10 @@ where
             version: 1,
         };
         self.check(principal, &m).await?;
-        self.store.put_macro(&m, 0).await?;
+        let event = ConfigurationChanged::new(ConfigObject::Macro, ConfigChange::Created)
+            .of(m.id, &m.title)
+            .event(tenant, principal.actor(), now);
+        self.store.put_macro(&m, 0, &[event]).await?;
         Ok(m)
     }
 
@@ -148,6 +152,16 @@ where
             return Err(DomainError::PreconditionFailed);
         }
         let expected = m.version;
+        let touched: Vec<&str> = [
+            ("title", input.title.is_some()),
+            ("visibility", input.visibility.is_some()),
+            ("teamId", input.team_id.is_some()),
+            ("actions", input.actions.is_some()),
+            ("comment", input.comment.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, given)| given.then_some(name))
+        .collect();
         if let Some(t) = input.title {
             m.title = t.trim().to_owned();
         }
@@ -169,14 +183,26 @@ where
         m.updated_at = now;
         m.version += 1;
         self.check(principal, &m).await?;
-        self.store.put_macro(&m, expected).await?;
+        let event = ConfigurationChanged::new(ConfigObject::Macro, ConfigChange::Updated)
+            .of(m.id, &m.title)
+            .touching(&touched)
+            .event(m.tenant_id, principal.actor(), now);
+        self.store.put_macro(&m, expected, &[event]).await?;
         Ok(m)
     }
 
-    pub async fn delete(&self, principal: &Principal, id: MacroId) -> Result<(), DomainError> {
+    pub async fn delete(
+        &self,
+        principal: &Principal,
+        id: MacroId,
+        now: Timestamp,
+    ) -> Result<(), DomainError> {
         let m = self.get(principal, id).await?;
         self.may_write(principal, &m)?;
-        Ok(self.store.delete_macro(m.tenant_id, m.id).await?)
+        let event = ConfigurationChanged::new(ConfigObject::Macro, ConfigChange::Deleted)
+            .of(m.id, &m.title)
+            .event(m.tenant_id, principal.actor(), now);
+        Ok(self.store.delete_macro(m.tenant_id, m.id, &[event]).await?)
     }
 
     /// Applies a macro to a ticket still at `if_match`: its actions and its

@@ -1,6 +1,7 @@
 //! The automations API's use cases: staff read them, admins write them.
 //! The set has one version, which is what `If-Match` names.
 
+use crate::kernel::events::{ConfigChange, ConfigObject, ConfigurationChanged};
 use jiff::Timestamp;
 
 use crate::accounts::permissions::{Action as Permission, Principal};
@@ -81,7 +82,9 @@ where
             input.position,
             end,
         );
-        let version = self.save(principal, set, None).await?;
+        let change = ConfigurationChanged::new(ConfigObject::Automation, ConfigChange::Created)
+            .of(automation.id, &automation.title);
+        let version = self.save(principal, set, None, change, now).await?;
         Ok((automation, at, version))
     }
 
@@ -97,6 +100,16 @@ where
         let mut set = self.store.automations(principal.tenant_id()).await?;
         let at = set.position(id).ok_or(DomainError::NotFound)?;
         let mut a = set.automations.remove(at);
+        let touched: Vec<&str> = [
+            ("title", input.title.is_some()),
+            ("active", input.active.is_some()),
+            ("conditions", input.conditions.is_some()),
+            ("actions", input.actions.is_some()),
+            ("position", input.position.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, given)| given.then_some(name))
+        .collect();
         if let Some(t) = input.title {
             a.title = t.trim().to_owned();
         }
@@ -112,7 +125,10 @@ where
         a.updated_at = now;
         self.check(principal, &a).await?;
         let to = place(&mut set.automations, a.clone(), input.position, at);
-        let version = self.save(principal, set, if_match).await?;
+        let change = ConfigurationChanged::new(ConfigObject::Automation, ConfigChange::Updated)
+            .of(a.id, &a.title)
+            .touching(&touched);
+        let version = self.save(principal, set, if_match, change, now).await?;
         Ok((a, to, version))
     }
 
@@ -121,12 +137,17 @@ where
         principal: &Principal,
         id: AutomationId,
         if_match: Option<u64>,
+        now: Timestamp,
     ) -> Result<(), DomainError> {
         principal.require(Permission::ManageAutomation)?;
         let mut set = self.store.automations(principal.tenant_id()).await?;
         let at = set.position(id).ok_or(DomainError::NotFound)?;
-        set.automations.remove(at);
-        self.save(principal, set, if_match).await.map(|_| ())
+        let gone = set.automations.remove(at);
+        let change = ConfigurationChanged::new(ConfigObject::Automation, ConfigChange::Deleted)
+            .of(gone.id, &gone.title);
+        self.save(principal, set, if_match, change, now)
+            .await
+            .map(|_| ())
     }
 
     /// The automation's shape, and that what its actions name exists.
@@ -141,6 +162,8 @@ where
         principal: &Principal,
         mut set: AutomationSet,
         if_match: Option<u64>,
+        change: ConfigurationChanged,
+        now: Timestamp,
     ) -> Result<u64, DomainError> {
         let expected = set.version;
         if if_match.is_some_and(|v| v != expected) {
@@ -148,8 +171,9 @@ where
         }
         set.version += 1;
         check_set_size(&set, "automations")?;
+        let event = change.event(principal.tenant_id(), principal.actor(), now);
         self.store
-            .put_automations(principal.tenant_id(), &set, expected)
+            .put_automations(principal.tenant_id(), &set, expected, &[event])
             .await?;
         Ok(set.version)
     }

@@ -22,6 +22,7 @@ pub trait TriggerStore: Send + Sync {
         tenant: TenantId,
         set: &TriggerSet,
         expected_version: u64,
+        events: &[crate::kernel::events::DomainEvent],
     ) -> StoreResult<()>;
 }
 
@@ -36,9 +37,19 @@ pub trait MacroStore: Send + Sync {
     /// Creates (`expected_version` 0: it must not exist) or replaces a
     /// macro still at `expected_version` (`VersionMismatch` otherwise),
     /// keeping its usage count.
-    async fn put_macro(&self, m: &Macro, expected_version: u64) -> StoreResult<()>;
+    async fn put_macro(
+        &self,
+        m: &Macro,
+        expected_version: u64,
+        events: &[crate::kernel::events::DomainEvent],
+    ) -> StoreResult<()>;
 
-    async fn delete_macro(&self, tenant: TenantId, id: MacroId) -> StoreResult<()>;
+    async fn delete_macro(
+        &self,
+        tenant: TenantId,
+        id: MacroId,
+        events: &[crate::kernel::events::DomainEvent],
+    ) -> StoreResult<()>;
 
     /// Counts one use of a macro that still exists.
     async fn count_macro_use(&self, tenant: TenantId, id: MacroId) -> StoreResult<()>;
@@ -57,6 +68,7 @@ pub trait AutomationStore: Send + Sync {
         tenant: TenantId,
         set: &AutomationSet,
         expected_version: u64,
+        events: &[crate::kernel::events::DomainEvent],
     ) -> StoreResult<()>;
 
     /// The tenants with at least one active automation.

@@ -2,6 +2,7 @@
 //! ticket; admins write them and set their order. The set has one version,
 //! which is what `If-Match` names.
 
+use crate::kernel::events::{ConfigChange, ConfigObject, ConfigurationChanged};
 use std::collections::BTreeSet;
 
 use jiff::Timestamp;
@@ -131,7 +132,9 @@ where
         self.check(principal, &trigger).await?;
         let end = set.triggers.len();
         let at = place(&mut set.triggers, trigger.clone(), input.position, end);
-        self.save(principal, set, None).await.map(|v| {
+        let change = ConfigurationChanged::new(ConfigObject::Trigger, ConfigChange::Created)
+            .of(trigger.id, &trigger.title);
+        self.save(principal, set, None, change, now).await.map(|v| {
             (
                 Placed {
                     trigger,
@@ -154,6 +157,17 @@ where
         let mut set = self.store.triggers(principal.tenant_id()).await?;
         let at = set.position(id).ok_or(DomainError::NotFound)?;
         let mut trigger = set.triggers.remove(at);
+        let touched: Vec<&str> = [
+            ("title", input.title.is_some()),
+            ("active", input.active.is_some()),
+            ("on", input.on.is_some()),
+            ("conditions", input.conditions.is_some()),
+            ("actions", input.actions.is_some()),
+            ("position", input.position.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, given)| given.then_some(name))
+        .collect();
         if let Some(t) = input.title {
             trigger.title = t.trim().to_owned();
         }
@@ -172,15 +186,20 @@ where
         trigger.updated_at = now;
         self.check(principal, &trigger).await?;
         let to = place(&mut set.triggers, trigger.clone(), input.position, at);
-        self.save(principal, set, if_match).await.map(|v| {
-            (
-                Placed {
-                    trigger,
-                    position: to,
-                },
-                v,
-            )
-        })
+        let change = ConfigurationChanged::new(ConfigObject::Trigger, ConfigChange::Updated)
+            .of(trigger.id, &trigger.title)
+            .touching(&touched);
+        self.save(principal, set, if_match, change, now)
+            .await
+            .map(|v| {
+                (
+                    Placed {
+                        trigger,
+                        position: to,
+                    },
+                    v,
+                )
+            })
     }
 
     pub async fn delete(
@@ -188,12 +207,17 @@ where
         principal: &Principal,
         id: TriggerId,
         if_match: Option<u64>,
+        now: Timestamp,
     ) -> Result<(), DomainError> {
         principal.require(Permission::ManageAutomation)?;
         let mut set = self.store.triggers(principal.tenant_id()).await?;
         let at = set.position(id).ok_or(DomainError::NotFound)?;
-        set.triggers.remove(at);
-        self.save(principal, set, if_match).await.map(|_| ())
+        let gone = set.triggers.remove(at);
+        let change = ConfigurationChanged::new(ConfigObject::Trigger, ConfigChange::Deleted)
+            .of(gone.id, &gone.title);
+        self.save(principal, set, if_match, change, now)
+            .await
+            .map(|_| ())
     }
 
     /// Puts the triggers in the order of `ids`, which names each exactly once.
@@ -202,6 +226,7 @@ where
         principal: &Principal,
         ids: Vec<TriggerId>,
         if_match: Option<u64>,
+        now: Timestamp,
     ) -> Result<TriggerSet, DomainError> {
         principal.require(Permission::ManageAutomation)?;
         let mut set = self.store.triggers(principal.tenant_id()).await?;
@@ -221,7 +246,11 @@ where
             }
         }
         set.triggers = ordered;
-        let version = self.save(principal, set.clone(), if_match).await?;
+        let change = ConfigurationChanged::new(ConfigObject::Trigger, ConfigChange::Updated)
+            .touching(&["order"]);
+        let version = self
+            .save(principal, set.clone(), if_match, change, now)
+            .await?;
         set.version = version;
         Ok(set)
     }
@@ -290,6 +319,8 @@ where
         principal: &Principal,
         mut set: TriggerSet,
         if_match: Option<u64>,
+        change: ConfigurationChanged,
+        now: Timestamp,
     ) -> Result<u64, DomainError> {
         let expected = set.version;
         if if_match.is_some_and(|v| v != expected) {
@@ -297,8 +328,9 @@ where
         }
         set.version += 1;
         check_set_size(&set, "triggers")?;
+        let event = change.event(principal.tenant_id(), principal.actor(), now);
         self.store
-            .put_triggers(principal.tenant_id(), &set, expected)
+            .put_triggers(principal.tenant_id(), &set, expected, &[event])
             .await?;
         Ok(set.version)
     }

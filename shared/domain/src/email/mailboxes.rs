@@ -3,6 +3,7 @@
 use crate::accounts::ports::TeamStore;
 use crate::email::ports::MessageLog;
 use crate::email::ports::{DomainIdentities, MailboxStore};
+use crate::kernel::events::{ConfigChange, ConfigObject, ConfigurationChanged};
 use jiff::Timestamp;
 
 use crate::accounts::permissions::{Action, Principal};
@@ -78,8 +79,12 @@ impl<S: MailboxStore + MessageLog + TeamStore, I: DomainIdentities> Mailboxes<S,
             mailbox.verified = verified;
             mailbox.updated_at = now;
             mailbox.version += 1;
+            let event = ConfigurationChanged::new(ConfigObject::Mailbox, ConfigChange::Updated)
+                .of(mailbox.id, &mailbox.address)
+                .touching(&["verified"])
+                .event(mailbox.tenant_id, principal.actor(), now);
             self.store
-                .put_mailbox(&mailbox, Some(previous), None)
+                .put_mailbox(&mailbox, Some(previous), None, &[event])
                 .await?;
         }
         Ok(mailbox)
@@ -146,7 +151,12 @@ impl<S: MailboxStore + MessageLog + TeamStore, I: DomainIdentities> Mailboxes<S,
             updated_at: now,
             version: 1,
         };
-        self.store.put_mailbox(&mailbox, None, None).await?;
+        let event = ConfigurationChanged::new(ConfigObject::Mailbox, ConfigChange::Created)
+            .of(mailbox.id, &mailbox.address)
+            .event(mailbox.tenant_id, principal.actor(), now);
+        self.store
+            .put_mailbox(&mailbox, None, None, &[event])
+            .await?;
         Ok(mailbox)
     }
 
@@ -195,8 +205,27 @@ impl<S: MailboxStore + MessageLog + TeamStore, I: DomainIdentities> Mailboxes<S,
         mailbox.updated_at = now;
         mailbox.version += 1;
         let moved = (previous.address != mailbox.address).then_some(previous.address.as_str());
+        let touched: Vec<&str> = [
+            ("address", moved.is_some()),
+            ("fromName", previous.from_name != mailbox.from_name),
+            (
+                "defaultTeamId",
+                previous.default_team_id != mailbox.default_team_id,
+            ),
+            (
+                "defaultPriority",
+                previous.default_priority != mailbox.default_priority,
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(name, changed)| changed.then_some(name))
+        .collect();
+        let event = ConfigurationChanged::new(ConfigObject::Mailbox, ConfigChange::Updated)
+            .of(mailbox.id, &mailbox.address)
+            .touching(&touched)
+            .event(mailbox.tenant_id, principal.actor(), now);
         self.store
-            .put_mailbox(&mailbox, Some(previous.version), moved)
+            .put_mailbox(&mailbox, Some(previous.version), moved, &[event])
             .await?;
         Ok(mailbox)
     }
@@ -255,8 +284,16 @@ impl<S: MailboxStore + MessageLog + TeamStore, I: DomainIdentities> Mailboxes<S,
             .await?)
     }
 
-    pub async fn delete(&self, principal: &Principal, id: MailboxId) -> Result<(), DomainError> {
+    pub async fn delete(
+        &self,
+        principal: &Principal,
+        id: MailboxId,
+        now: Timestamp,
+    ) -> Result<(), DomainError> {
         let mailbox = self.get(principal, id).await?;
-        Ok(self.store.delete_mailbox(&mailbox).await?)
+        let event = ConfigurationChanged::new(ConfigObject::Mailbox, ConfigChange::Deleted)
+            .of(mailbox.id, &mailbox.address)
+            .event(mailbox.tenant_id, principal.actor(), now);
+        Ok(self.store.delete_mailbox(&mailbox, &[event]).await?)
     }
 }

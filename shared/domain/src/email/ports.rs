@@ -18,6 +18,7 @@ pub trait MailboxStore: Send + Sync {
         mailbox: &crate::email::Mailbox,
         expected_version: Option<u64>,
         previous_address: Option<&str>,
+        events: &[crate::kernel::events::DomainEvent],
     ) -> StoreResult<()>;
 
     async fn mailbox(
@@ -32,7 +33,11 @@ pub trait MailboxStore: Send + Sync {
     async fn mailbox_by_address(&self, address: &str)
     -> StoreResult<Option<crate::email::Mailbox>>;
 
-    async fn delete_mailbox(&self, mailbox: &crate::email::Mailbox) -> StoreResult<()>;
+    async fn delete_mailbox(
+        &self,
+        mailbox: &crate::email::Mailbox,
+        events: &[crate::kernel::events::DomainEvent],
+    ) -> StoreResult<()>;
 }
 
 /// Received and sent mail by Message-ID: dedup, threading, and the decisions taken.

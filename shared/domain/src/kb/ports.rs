@@ -24,7 +24,11 @@ pub trait KbSettingsStore: Send + Sync {
 
     /// Writes `settings` over version `settings.version - 1` (`0`: none
     /// yet); `VersionMismatch` otherwise.
-    async fn put_kb_settings(&self, settings: &KbSettings) -> StoreResult<()>;
+    async fn put_kb_settings(
+        &self,
+        settings: &KbSettings,
+        events: &[crate::kernel::events::DomainEvent],
+    ) -> StoreResult<()>;
 }
 
 /// Categories and sections.

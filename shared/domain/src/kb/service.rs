@@ -148,6 +148,7 @@ impl<S: KbSettingsStore, I> KnowledgeBase<S, I> {
         principal: &Principal,
         input: SettingsInput,
         if_match: Option<u64>,
+        now: Timestamp,
     ) -> Result<KbSettings, DomainError> {
         principal.require(Action::ManageKnowledgeBase)?;
         let before = self.settings_of(principal.tenant_id()).await?;
@@ -164,7 +165,13 @@ impl<S: KbSettingsStore, I> KnowledgeBase<S, I> {
             editors: input.editors,
             version: before.version + 1,
         };
-        self.store.put_kb_settings(&settings).await?;
+        let event = crate::kernel::events::ConfigurationChanged::new(
+            crate::kernel::events::ConfigObject::KbSettings,
+            crate::kernel::events::ConfigChange::Updated,
+        )
+        .touching(&["defaultLocale", "locales", "editors"])
+        .event(principal.tenant_id(), principal.actor(), now);
+        self.store.put_kb_settings(&settings, &[event]).await?;
         Ok(settings)
     }
 }

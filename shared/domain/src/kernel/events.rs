@@ -70,6 +70,7 @@ event_types! {
     ArticleArchived => "article.archived": "A knowledge base article was archived or deleted (`data.deleted`): readers no longer see it.",
     TeamAssignmentChanged => "team.assignment_changed": "How a team hands out its tickets changed (`data.assignment`: strategy, maxOpenPerAgent, onlyAvailable, requireSkills).",
     AgentAvailabilityChanged => "agent.availability_changed": "An agent became `online`, `away` or `offline` (`data.availability`; `subject.userId`).",
+    ConfigurationChanged => "configuration.changed": "An admin changed a webhook, a mailbox, business hours, SLA policies, triggers, automations, a macro, the ticket fields or the knowledge base's settings (`data.object`, `data.change`, `data.id`, `data.name`, `data.changed`); never carries secrets.",
     TriggerNotified => "trigger.notified": "A trigger's `notifyWebhook` action: delivered only to the endpoint it names (`data.webhookId`), whatever events that endpoint subscribes to, with the trigger (`data.trigger`) and the ticket (`data.ticket`).",
     WebhookTest => "webhook.test": "Sent by `POST /v1/webhooks/{id}/test` to that endpoint only.",
     RuleMailRequested => "rule.mail_requested": "Internal: a trigger's or automation's `sendEmail` action, rendered and addressed (mailed by the email worker, never delivered to webhooks or sockets).",
@@ -196,6 +197,119 @@ impl Payload for NoData {
         EventType::PasswordResetRequested,
         EventType::SessionEnded,
     ];
+}
+
+/// What kind of configuration a `configuration.changed` event is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConfigObject {
+    Webhook,
+    Mailbox,
+    BusinessHours,
+    SlaPolicy,
+    Trigger,
+    Automation,
+    Macro,
+    TicketFields,
+    KbSettings,
+}
+
+impl ConfigObject {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConfigObject::Webhook => "webhook",
+            ConfigObject::Mailbox => "mailbox",
+            ConfigObject::BusinessHours => "business_hours",
+            ConfigObject::SlaPolicy => "sla_policy",
+            ConfigObject::Trigger => "trigger",
+            ConfigObject::Automation => "automation",
+            ConfigObject::Macro => "macro",
+            ConfigObject::TicketFields => "ticket_fields",
+            ConfigObject::KbSettings => "kb_settings",
+        }
+    }
+}
+
+/// How it changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConfigChange {
+    Created,
+    Updated,
+    Deleted,
+    /// A webhook's signing secret was replaced (the secret is never sent).
+    SecretRotated,
+    /// Switchboard turned it off by itself (a webhook failing for days).
+    Disabled,
+}
+
+impl ConfigChange {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConfigChange::Created => "created",
+            ConfigChange::Updated => "updated",
+            ConfigChange::Deleted => "deleted",
+            ConfigChange::SecretRotated => "secret_rotated",
+            ConfigChange::Disabled => "disabled",
+        }
+    }
+}
+
+/// `configuration.changed`: written by each context that owns the object,
+/// in the transaction that changes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConfigurationChanged {
+    pub object: ConfigObject,
+    pub change: ConfigChange,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The fields an update touched, by name (never their secret values).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changed: Vec<String>,
+}
+
+impl Payload for ConfigurationChanged {
+    const TYPES: &'static [EventType] = &[EventType::ConfigurationChanged];
+}
+
+impl ConfigurationChanged {
+    pub fn new(object: ConfigObject, change: ConfigChange) -> Self {
+        Self {
+            object,
+            change,
+            id: None,
+            name: None,
+            changed: Vec::new(),
+        }
+    }
+
+    /// Names the object changed.
+    pub fn of(mut self, id: impl ToString, name: &str) -> Self {
+        self.id = Some(id.to_string());
+        self.name = Some(name.to_owned());
+        self
+    }
+
+    /// Names the fields an update touched.
+    pub fn touching(mut self, fields: &[&str]) -> Self {
+        self.changed = fields.iter().map(|f| (*f).to_owned()).collect();
+        self
+    }
+
+    /// The event, by `actor`, in `tenant`.
+    pub fn event(self, tenant: TenantId, actor: Actor, now: Timestamp) -> DomainEvent {
+        DomainEvent::new(
+            EventType::ConfigurationChanged,
+            tenant,
+            now,
+            actor,
+            Subject::default(),
+            &self,
+        )
+    }
 }
 
 impl DomainEvent {

@@ -30,3 +30,10 @@ pub trait IdempotencyStore: Send + Sync {
         scope: &str,
     ) -> StoreResult<Option<IdempotencyRecord>>;
 }
+
+/// Records audit entries that accompany no other change (sign-ins); those
+/// of changes are written with them by the store.
+#[trait_variant::make(Send)]
+pub trait AuditTrail: Send + Sync {
+    async fn record_audit(&self, entries: &[crate::kernel::audit::AuditEntry]) -> StoreResult<()>;
+}

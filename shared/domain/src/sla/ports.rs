@@ -26,6 +26,7 @@ pub trait SlaConfigStore: Send + Sync {
         tenant: TenantId,
         hours: &crate::sla::policy::BusinessHours,
         expected_version: u64,
+        events: &[crate::kernel::events::DomainEvent],
     ) -> StoreResult<()>;
 
     async fn put_sla_policies(
@@ -33,6 +34,7 @@ pub trait SlaConfigStore: Send + Sync {
         tenant: TenantId,
         policies: &crate::sla::policy::SlaPolicies,
         expected_version: u64,
+        events: &[crate::kernel::events::DomainEvent],
     ) -> StoreResult<()>;
 }
 

@@ -4,6 +4,7 @@
 
 use crate::accounts::ports::TeamStore;
 use crate::accounts::ports::UserStore;
+use crate::kernel::events::{ConfigChange, ConfigObject, ConfigurationChanged};
 use crate::sla::ports::SlaConfigStore;
 use jiff::Timestamp;
 
@@ -78,8 +79,10 @@ impl<S: SlaConfigStore + UserStore + TeamStore> SlaSettings<S> {
                 )
             })?;
         }
+        let event = ConfigurationChanged::new(ConfigObject::BusinessHours, ConfigChange::Updated)
+            .event(tenant, principal.actor(), now);
         self.store
-            .put_business_hours(tenant, &hours, current.version)
+            .put_business_hours(tenant, &hours, current.version, &[event])
             .await?;
         Ok(hours)
     }
@@ -139,7 +142,12 @@ impl<S: SlaConfigStore + UserStore + TeamStore> SlaSettings<S> {
         all.policies.insert(at, policy.clone());
         let expected = all.version;
         all.version += 1;
-        self.store.put_sla_policies(tenant, &all, expected).await?;
+        let event = ConfigurationChanged::new(ConfigObject::SlaPolicy, ConfigChange::Created)
+            .of(policy.id, &policy.name)
+            .event(tenant, principal.actor(), now);
+        self.store
+            .put_sla_policies(tenant, &all, expected, &[event])
+            .await?;
         Ok((policy, all.version))
     }
 
@@ -163,6 +171,18 @@ impl<S: SlaConfigStore + UserStore + TeamStore> SlaSettings<S> {
             return Err(DomainError::PreconditionFailed);
         }
         let mut policy = all.policies.remove(at);
+        let touched: Vec<&str> = [
+            ("name", input.name.is_some()),
+            ("conditions", input.conditions.is_some()),
+            ("targets", input.targets.is_some()),
+            ("warnAt", input.warn_at.is_some()),
+            ("onWarning", input.on_warning.is_some()),
+            ("onBreach", input.on_breach.is_some()),
+            ("position", input.position.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, given)| given.then_some(name))
+        .collect();
         if let Some(n) = input.name {
             policy.name = n;
         }
@@ -187,7 +207,13 @@ impl<S: SlaConfigStore + UserStore + TeamStore> SlaSettings<S> {
         all.policies.insert(to, policy.clone());
         let expected = all.version;
         all.version += 1;
-        self.store.put_sla_policies(tenant, &all, expected).await?;
+        let event = ConfigurationChanged::new(ConfigObject::SlaPolicy, ConfigChange::Updated)
+            .of(policy.id, &policy.name)
+            .touching(&touched)
+            .event(tenant, principal.actor(), now);
+        self.store
+            .put_sla_policies(tenant, &all, expected, &[event])
+            .await?;
         Ok((policy, all.version))
     }
 
@@ -195,18 +221,26 @@ impl<S: SlaConfigStore + UserStore + TeamStore> SlaSettings<S> {
         &self,
         principal: &Principal,
         id: SlaPolicyId,
+        now: Timestamp,
     ) -> Result<(), DomainError> {
         principal.require(Permission::ManageSla)?;
         let tenant = principal.tenant_id();
         let (mut all, _) = self.store.sla_config(tenant).await?;
-        let before = all.policies.len();
-        all.policies.retain(|p| p.id != id);
-        if all.policies.len() == before {
-            return Err(DomainError::NotFound);
-        }
+        let at = all
+            .policies
+            .iter()
+            .position(|p| p.id == id)
+            .ok_or(DomainError::NotFound)?;
+        let gone = all.policies.remove(at);
         let expected = all.version;
         all.version += 1;
-        Ok(self.store.put_sla_policies(tenant, &all, expected).await?)
+        let event = ConfigurationChanged::new(ConfigObject::SlaPolicy, ConfigChange::Deleted)
+            .of(gone.id, &gone.name)
+            .event(tenant, principal.actor(), now);
+        Ok(self
+            .store
+            .put_sla_policies(tenant, &all, expected, &[event])
+            .await?)
     }
 
     /// The policy's values, and that the teams, agents and tags its

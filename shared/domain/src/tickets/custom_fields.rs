@@ -27,6 +27,7 @@ where
         principal: &Principal,
         defs: Vec<FieldDef>,
         if_match: Option<u64>,
+        now: jiff::Timestamp,
     ) -> Result<FieldSchema, DomainError> {
         principal.require(Action::ManageTicketFields)?;
         FieldSchema::validate_defs(&defs).map_err(DomainError::Invalid)?;
@@ -38,8 +39,15 @@ where
             fields: defs,
             version: current.version + 1,
         };
+        let names: Vec<&str> = schema.fields.iter().map(|f| f.key.as_str()).collect();
+        let event = crate::kernel::events::ConfigurationChanged::new(
+            crate::kernel::events::ConfigObject::TicketFields,
+            crate::kernel::events::ConfigChange::Updated,
+        )
+        .touching(&names)
+        .event(principal.tenant_id(), principal.actor(), now);
         self.store
-            .put_field_schema(principal.tenant_id(), &schema, current.version)
+            .put_field_schema(principal.tenant_id(), &schema, current.version, &[event])
             .await?;
         Ok(schema)
     }

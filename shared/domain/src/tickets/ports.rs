@@ -190,5 +190,6 @@ pub trait FieldSchemaStore: Send + Sync {
         tenant: TenantId,
         schema: &FieldSchema,
         expected_version: u64,
+        events: &[crate::kernel::events::DomainEvent],
     ) -> StoreResult<()>;
 }

@@ -10,12 +10,13 @@ use crate::webhooks::webhook::{Delivery, Endpoint};
 /// Webhook endpoints and their delivery log.
 #[trait_variant::make(Send)]
 pub trait WebhookStore: Send + Sync {
-    /// Creates (`expected_version: None`) or replaces an endpoint;
-    /// `VersionMismatch` if it changed meanwhile.
+    /// Creates (`expected_version: None`) or replaces an endpoint, with
+    /// `events`; `VersionMismatch` if it changed meanwhile.
     async fn put_endpoint(
         &self,
         endpoint: &Endpoint,
         expected_version: Option<u64>,
+        events: &[crate::kernel::events::DomainEvent],
     ) -> StoreResult<()>;
 
     async fn endpoint(&self, tenant: TenantId, id: WebhookId) -> StoreResult<Option<Endpoint>>;
@@ -24,7 +25,12 @@ pub trait WebhookStore: Send + Sync {
     async fn endpoints(&self, tenant: TenantId) -> StoreResult<Vec<Endpoint>>;
 
     /// Removes the endpoint; `NotFound` if absent. Its log expires.
-    async fn delete_endpoint(&self, tenant: TenantId, id: WebhookId) -> StoreResult<()>;
+    async fn delete_endpoint(
+        &self,
+        tenant: TenantId,
+        id: WebhookId,
+        events: &[crate::kernel::events::DomainEvent],
+    ) -> StoreResult<()>;
 
     /// Records a delivery once: `false` if it was already there.
     async fn create_delivery(&self, delivery: &Delivery) -> StoreResult<bool>;

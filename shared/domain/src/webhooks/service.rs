@@ -2,6 +2,7 @@
 //! and the delivery log with redelivery.
 
 use crate::kernel::error::StoreResult;
+use crate::kernel::events::{ConfigChange, ConfigObject, ConfigurationChanged};
 use crate::webhooks::events::WebhookTest;
 use jiff::Timestamp;
 
@@ -114,7 +115,12 @@ impl<S: WebhookStore, Q: DeliveryQueue> Webhooks<S, Q> {
             updated_at: now,
             version: 1,
         };
-        self.store.put_endpoint(&endpoint, None).await?;
+        let event = webhook_changed(&endpoint, ConfigChange::Created, &[]).event(
+            endpoint.tenant_id,
+            principal.actor(),
+            now,
+        );
+        self.store.put_endpoint(&endpoint, None, &[event]).await?;
         Ok((endpoint, secret))
     }
 
@@ -138,6 +144,18 @@ impl<S: WebhookStore, Q: DeliveryQueue> Webhooks<S, Q> {
         let events = v.optional("events", input.events, |e| EventFilter::parse(&e));
         v.finish()?;
         let version = endpoint.version;
+        let touched: Vec<&str> = [
+            ("url", url.as_ref().is_some_and(Option::is_some)),
+            (
+                "description",
+                description.as_ref().is_some_and(Option::is_some),
+            ),
+            ("events", events.as_ref().is_some_and(Option::is_some)),
+            ("enabled", input.enabled.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, given)| given.then_some(name))
+        .collect();
         if let Some(Some(u)) = url {
             endpoint.url = u;
         }
@@ -157,15 +175,32 @@ impl<S: WebhookStore, Q: DeliveryQueue> Webhooks<S, Q> {
         }
         endpoint.updated_at = now;
         endpoint.version += 1;
-        self.store.put_endpoint(&endpoint, Some(version)).await?;
+        let event = webhook_changed(&endpoint, ConfigChange::Updated, &touched).event(
+            endpoint.tenant_id,
+            principal.actor(),
+            now,
+        );
+        self.store
+            .put_endpoint(&endpoint, Some(version), &[event])
+            .await?;
         Ok(endpoint)
     }
 
-    pub async fn delete(&self, principal: &Principal, id: WebhookId) -> Result<(), DomainError> {
-        principal.require(Action::ManageWebhooks)?;
+    pub async fn delete(
+        &self,
+        principal: &Principal,
+        id: WebhookId,
+        now: Timestamp,
+    ) -> Result<(), DomainError> {
+        let endpoint = self.existing(principal, id).await?;
+        let event = webhook_changed(&endpoint, ConfigChange::Deleted, &[]).event(
+            endpoint.tenant_id,
+            principal.actor(),
+            now,
+        );
         Ok(self
             .store
-            .delete_endpoint(principal.tenant_id(), id)
+            .delete_endpoint(principal.tenant_id(), id, &[event])
             .await?)
     }
 
@@ -182,7 +217,14 @@ impl<S: WebhookStore, Q: DeliveryQueue> Webhooks<S, Q> {
         let secret = endpoint.rotate(now, ROTATION_GRACE);
         endpoint.updated_at = now;
         endpoint.version += 1;
-        self.store.put_endpoint(&endpoint, Some(version)).await?;
+        let event = webhook_changed(&endpoint, ConfigChange::SecretRotated, &[]).event(
+            endpoint.tenant_id,
+            principal.actor(),
+            now,
+        );
+        self.store
+            .put_endpoint(&endpoint, Some(version), &[event])
+            .await?;
         Ok((endpoint, secret))
     }
 
@@ -285,4 +327,16 @@ pub fn system_actor() -> Actor {
         kind: crate::kernel::events::ActorType::System,
         id: None,
     }
+}
+
+/// A `configuration.changed` about an endpoint: named by its description,
+/// never by its URL (which may carry a token) or its secrets.
+pub(crate) fn webhook_changed(
+    endpoint: &Endpoint,
+    change: ConfigChange,
+    touched: &[&str],
+) -> ConfigurationChanged {
+    ConfigurationChanged::new(ConfigObject::Webhook, change)
+        .of(endpoint.id, &endpoint.description)
+        .touching(touched)
 }

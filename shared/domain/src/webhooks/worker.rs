@@ -123,9 +123,22 @@ where
         self.store.save_delivery(&delivery, version).await?;
         if endpoint_changed {
             endpoint.version += 1;
+            // Turned off by Switchboard itself: the audit log says so.
+            let disabled = (!endpoint.enabled).then(|| {
+                crate::webhooks::service::webhook_changed(
+                    &endpoint,
+                    crate::kernel::events::ConfigChange::Disabled,
+                    &["enabled"],
+                )
+                .event(
+                    endpoint.tenant_id,
+                    crate::kernel::events::Actor::system(),
+                    now,
+                )
+            });
             let written = match self
                 .store
-                .put_endpoint(&endpoint, Some(endpoint_version))
+                .put_endpoint(&endpoint, Some(endpoint_version), disabled.as_slice())
                 .await
             {
                 // Someone edited the endpoint meanwhile: their change wins,

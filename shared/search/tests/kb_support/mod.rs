@@ -66,6 +66,7 @@ pub async fn setup(kb: &Kb, tenant: &TestTenant, clock: &TestClock) -> SectionId
             editors: Vec::new(),
         },
         None,
+        clock.now(),
     )
     .await
     .unwrap();

@@ -44,21 +44,21 @@ pub async fn triggers_are_versioned<S: TriggerStore, O: Outbox>(store: &S, _: &O
         TriggerSet::default()
     );
     assert_error(
-        store.put_triggers(tenant, &set(&["a"], 1), 2).await,
+        store.put_triggers(tenant, &set(&["a"], 1), 2, &[]).await,
         &StoreError::VersionMismatch,
     );
     let first = set(&["a", "b"], 1);
     store
-        .put_triggers(tenant, &first, 0)
+        .put_triggers(tenant, &first, 0, &[])
         .await
         .expect("the first set");
     assert_error(
-        store.put_triggers(tenant, &set(&["c"], 1), 0).await,
+        store.put_triggers(tenant, &set(&["c"], 1), 0, &[]).await,
         &StoreError::VersionMismatch,
     );
     let second = set(&["b", "a", "c"], 2);
     store
-        .put_triggers(tenant, &second, 1)
+        .put_triggers(tenant, &second, 1, &[])
         .await
         .expect("at the stored version");
     assert_eq!(store.triggers(tenant).await.expect("read"), second);
@@ -69,7 +69,7 @@ pub async fn triggers_are_versioned<S: TriggerStore, O: Outbox>(store: &S, _: &O
     );
 }
 
-fn a_macro(tenant: TenantId, title: &str) -> Macro {
+pub(super) fn a_macro(tenant: TenantId, title: &str) -> Macro {
     Macro {
         id: MacroId::new(),
         tenant_id: tenant,
@@ -97,9 +97,9 @@ fn a_macro(tenant: TenantId, title: &str) -> Macro {
 pub async fn macros_keep_their_usage_through_changes<S: MacroStore, O: Outbox>(store: &S, _: &O) {
     let tenant = TenantId::new();
     let first = a_macro(tenant, "Refund");
-    store.put_macro(&first, 0).await.expect("created");
+    store.put_macro(&first, 0, &[]).await.expect("created");
     assert_error(
-        store.put_macro(&first, 0).await,
+        store.put_macro(&first, 0, &[]).await,
         &StoreError::VersionMismatch,
     );
     store
@@ -116,10 +116,13 @@ pub async fn macros_keep_their_usage_through_changes<S: MacroStore, O: Outbox>(s
         ..first.clone()
     };
     assert_error(
-        store.put_macro(&changed, 3).await,
+        store.put_macro(&changed, 3, &[]).await,
         &StoreError::VersionMismatch,
     );
-    store.put_macro(&changed, 1).await.expect("at its version");
+    store
+        .put_macro(&changed, 1, &[])
+        .await
+        .expect("at its version");
     let read = store
         .macro_by_id(tenant, first.id)
         .await
@@ -131,9 +134,9 @@ pub async fn macros_keep_their_usage_through_changes<S: MacroStore, O: Outbox>(s
     );
     assert_eq!(read.comment, first.comment);
     let second = a_macro(tenant, "Close");
-    store.put_macro(&second, 0).await.expect("created");
+    store.put_macro(&second, 0, &[]).await.expect("created");
     store
-        .put_macro(&a_macro(TenantId::new(), "Theirs"), 0)
+        .put_macro(&a_macro(TenantId::new(), "Theirs"), 0, &[])
         .await
         .expect("another tenant's");
     let mut titles: Vec<String> = store
@@ -145,7 +148,10 @@ pub async fn macros_keep_their_usage_through_changes<S: MacroStore, O: Outbox>(s
         .collect();
     titles.sort();
     assert_eq!(titles, ["Close", "Refund, politely"]);
-    store.delete_macro(tenant, first.id).await.expect("deleted");
+    store
+        .delete_macro(tenant, first.id, &[])
+        .await
+        .expect("deleted");
     store
         .count_macro_use(tenant, first.id)
         .await
@@ -193,12 +199,12 @@ pub async fn automations_are_versioned_and_list_their_tenant<S: AutomationStore,
     );
     let first = automation_set(true, 1);
     store
-        .put_automations(tenant, &first, 0)
+        .put_automations(tenant, &first, 0, &[])
         .await
         .expect("the first set");
     assert_error(
         store
-            .put_automations(tenant, &automation_set(true, 1), 0)
+            .put_automations(tenant, &automation_set(true, 1), 0, &[])
             .await,
         &StoreError::VersionMismatch,
     );
@@ -211,7 +217,7 @@ pub async fn automations_are_versioned_and_list_their_tenant<S: AutomationStore,
             .contains(&tenant)
     );
     store
-        .put_automations(tenant, &automation_set(false, 2), 1)
+        .put_automations(tenant, &automation_set(false, 2), 1, &[])
         .await
         .expect("at the stored version");
     assert!(

@@ -10,7 +10,7 @@ use switchboard_domain::kernel::ids::{EventId, MailboxId, TenantId};
 
 use super::support::*;
 
-fn mailbox(tenant: TenantId, address: &str) -> Mailbox {
+pub(super) fn mailbox(tenant: TenantId, address: &str) -> Mailbox {
     Mailbox {
         id: MailboxId::new(),
         tenant_id: tenant,
@@ -37,7 +37,7 @@ pub async fn mailbox_addresses_are_unique_across_tenants<S: MailboxStore, O: Out
     let address = format!("{}@mail.example", unique("help-"));
     let first = mailbox(a, &address);
     store
-        .put_mailbox(&first, None, None)
+        .put_mailbox(&first, None, None, &[])
         .await
         .expect("a mailbox");
     assert_eq!(
@@ -49,12 +49,12 @@ pub async fn mailbox_addresses_are_unique_across_tenants<S: MailboxStore, O: Out
     );
     let rival = mailbox(b, &address);
     assert_error(
-        store.put_mailbox(&rival, None, None).await,
+        store.put_mailbox(&rival, None, None, &[]).await,
         &StoreError::Conflict(Conflict::AddressTaken),
     );
     assert_eq!(store.mailbox(b, rival.id).await.expect("read"), None);
     assert_error(
-        store.put_mailbox(&first, None, None).await,
+        store.put_mailbox(&first, None, None, &[]).await,
         &StoreError::VersionMismatch,
     );
 
@@ -62,7 +62,7 @@ pub async fn mailbox_addresses_are_unique_across_tenants<S: MailboxStore, O: Out
     renamed.from_name = "Acme Help".into();
     renamed.version = 2;
     store
-        .put_mailbox(&renamed, Some(1), None)
+        .put_mailbox(&renamed, Some(1), None, &[])
         .await
         .expect("a replacement keeping the address");
     let new_address = format!("{}@mail.example", unique("desk-"));
@@ -70,17 +70,19 @@ pub async fn mailbox_addresses_are_unique_across_tenants<S: MailboxStore, O: Out
     moved.address = new_address.clone();
     moved.version = 3;
     assert_error(
-        store.put_mailbox(&moved, Some(1), Some(&address)).await,
+        store
+            .put_mailbox(&moved, Some(1), Some(&address), &[])
+            .await,
         &StoreError::VersionMismatch,
     );
     assert_error(
         store
-            .put_mailbox(&moved, Some(2), Some("never@mail.example"))
+            .put_mailbox(&moved, Some(2), Some("never@mail.example"), &[])
             .await,
         &StoreError::VersionMismatch,
     );
     store
-        .put_mailbox(&moved, Some(2), Some(&address))
+        .put_mailbox(&moved, Some(2), Some(&address), &[])
         .await
         .expect("a move");
     assert_eq!(
@@ -92,7 +94,7 @@ pub async fn mailbox_addresses_are_unique_across_tenants<S: MailboxStore, O: Out
         Some(moved.clone())
     );
     store
-        .put_mailbox(&rival, None, None)
+        .put_mailbox(&rival, None, None, &[])
         .await
         .expect("the freed address");
     let mut mine = vec![
@@ -100,19 +102,22 @@ pub async fn mailbox_addresses_are_unique_across_tenants<S: MailboxStore, O: Out
         mailbox(a, &format!("{}@mail.example", unique("x-"))),
     ];
     store
-        .put_mailbox(&mine[1], None, None)
+        .put_mailbox(&mine[1], None, None, &[])
         .await
         .expect("a mailbox");
     mine.sort_by_key(|m| m.id);
     assert_eq!(store.mailboxes(a).await.expect("list"), mine);
 
-    store.delete_mailbox(&moved).await.expect("a deletion");
+    store.delete_mailbox(&moved, &[]).await.expect("a deletion");
     assert_eq!(store.mailbox(a, moved.id).await.expect("read"), None);
     assert_eq!(
         store.mailbox_by_address(&new_address).await.expect("read"),
         None
     );
-    assert_error(store.delete_mailbox(&moved).await, &StoreError::NotFound);
+    assert_error(
+        store.delete_mailbox(&moved, &[]).await,
+        &StoreError::NotFound,
+    );
 }
 
 fn record(message_id: &str, decision: &str, received_at: Timestamp) -> MessageRecord {

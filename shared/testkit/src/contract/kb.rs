@@ -179,16 +179,16 @@ where
     settings.version = 1;
     settings.locales.push(locale("fr"));
     store
-        .put_kb_settings(&settings)
+        .put_kb_settings(&settings, &[])
         .await
         .expect("first settings");
     assert_error(
-        store.put_kb_settings(&settings).await,
+        store.put_kb_settings(&settings, &[]).await,
         &StoreError::VersionMismatch,
     );
     settings.version = 2;
     store
-        .put_kb_settings(&settings)
+        .put_kb_settings(&settings, &[])
         .await
         .expect("second settings");
     assert_eq!(store.kb_settings(t).await.unwrap(), Some(settings));

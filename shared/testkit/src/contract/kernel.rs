@@ -247,14 +247,14 @@ where
         version: 1,
     };
     store
-        .put_mailbox(&mailbox, None, None)
+        .put_mailbox(&mailbox, None, None, &[])
         .await
         .expect("a mailbox");
     let mut again = mailbox.clone();
     again.version = 2;
     assert_error(
         store
-            .put_mailbox(&again, Some(1), Some(&address.to_uppercase()))
+            .put_mailbox(&again, Some(1), Some(&address.to_uppercase()), &[])
             .await,
         &StoreError::Internal(String::new()),
     );

@@ -13,6 +13,7 @@
 
 mod accounts;
 mod analytics;
+mod audit;
 mod automation;
 mod conversations;
 mod copies;
@@ -36,6 +37,7 @@ mod webhooks;
 
 pub use accounts::*;
 pub use analytics::*;
+pub use audit::*;
 pub use automation::*;
 pub use conversations::*;
 pub use copies::*;
@@ -122,6 +124,8 @@ pub const ALL: &[&str] = &[
     "macros_keep_their_usage_through_changes",
     "automations_are_versioned_and_list_their_tenant",
     "tallies_add_once_per_event",
+    "audit_entries_are_written_with_their_changes",
+    "configuration_changes_are_written_with_their_events",
     "sla_views_list_soonest_due_first",
     "sla_timers_are_found_by_minute",
     "sla_announcements_are_made_once",

@@ -41,7 +41,7 @@ fn hours(version: u64) -> BusinessHours {
     }
 }
 
-fn policies(version: u64) -> SlaPolicies {
+pub(super) fn policies(version: u64) -> SlaPolicies {
     SlaPolicies {
         policies: vec![SlaPolicy {
             id: SlaPolicyId::new(),
@@ -82,32 +82,32 @@ pub async fn sla_config_is_versioned<S: SlaConfigStore, O: Outbox>(store: &S, _:
         (SlaPolicies::default(), BusinessHours::default())
     );
     assert_error(
-        store.put_business_hours(tenant, &hours(1), 3).await,
+        store.put_business_hours(tenant, &hours(1), 3, &[]).await,
         &StoreError::VersionMismatch,
     );
     store
-        .put_business_hours(tenant, &hours(1), 0)
+        .put_business_hours(tenant, &hours(1), 0, &[])
         .await
         .expect("the first calendars");
     assert_error(
-        store.put_business_hours(tenant, &hours(2), 0).await,
+        store.put_business_hours(tenant, &hours(2), 0, &[]).await,
         &StoreError::VersionMismatch,
     );
     assert_error(
-        store.put_business_hours(tenant, &hours(2), 5).await,
+        store.put_business_hours(tenant, &hours(2), 5, &[]).await,
         &StoreError::VersionMismatch,
     );
     let (h2, p1) = (hours(2), policies(1));
     store
-        .put_business_hours(tenant, &h2, 1)
+        .put_business_hours(tenant, &h2, 1, &[])
         .await
         .expect("at the stored version");
     store
-        .put_sla_policies(tenant, &p1, 0)
+        .put_sla_policies(tenant, &p1, 0, &[])
         .await
         .expect("the first policies");
     assert_error(
-        store.put_sla_policies(tenant, &policies(2), 2).await,
+        store.put_sla_policies(tenant, &policies(2), 2, &[]).await,
         &StoreError::VersionMismatch,
     );
     assert_eq!(store.sla_config(tenant).await.expect("read"), (p1, h2));

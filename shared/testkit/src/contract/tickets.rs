@@ -630,16 +630,16 @@ pub async fn field_schemas_are_versioned<S: FieldSchemaStore, O: Outbox>(store: 
         version,
     };
     store
-        .put_field_schema(tenant, &schema(1), 7)
+        .put_field_schema(tenant, &schema(1), 7, &[])
         .await
         .expect("the first schema");
     assert_eq!(store.field_schema(tenant).await.expect("read"), schema(1));
     assert_error(
-        store.put_field_schema(tenant, &schema(2), 0).await,
+        store.put_field_schema(tenant, &schema(2), 0, &[]).await,
         &StoreError::VersionMismatch,
     );
     store
-        .put_field_schema(tenant, &schema(2), 1)
+        .put_field_schema(tenant, &schema(2), 1, &[])
         .await
         .expect("at the stored version");
     assert_eq!(store.field_schema(tenant).await.expect("read"), schema(2));

@@ -17,7 +17,7 @@ use switchboard_domain::webhooks::webhook::{
 
 use super::support::*;
 
-fn endpoint(tenant: TenantId) -> Endpoint {
+pub(super) fn endpoint(tenant: TenantId) -> Endpoint {
     Endpoint {
         id: WebhookId::new(),
         tenant_id: tenant,
@@ -61,10 +61,16 @@ fn delivery(e: &Endpoint, at: Timestamp) -> Delivery {
 pub async fn endpoints_are_versioned<S: WebhookStore, O: Outbox>(store: &S, _: &O) {
     let tenant = TenantId::new();
     let (a, b) = (endpoint(tenant), endpoint(tenant));
-    store.put_endpoint(&a, None).await.expect("an endpoint");
-    store.put_endpoint(&b, None).await.expect("an endpoint");
+    store
+        .put_endpoint(&a, None, &[])
+        .await
+        .expect("an endpoint");
+    store
+        .put_endpoint(&b, None, &[])
+        .await
+        .expect("an endpoint");
     assert_error(
-        store.put_endpoint(&a, None).await,
+        store.put_endpoint(&a, None, &[]).await,
         &StoreError::VersionMismatch,
     );
     let mut disabled = a.clone();
@@ -72,15 +78,15 @@ pub async fn endpoints_are_versioned<S: WebhookStore, O: Outbox>(store: &S, _: &
     disabled.disabled_reason = Some("gone".into());
     disabled.version = 2;
     store
-        .put_endpoint(&disabled, Some(1))
+        .put_endpoint(&disabled, Some(1), &[])
         .await
         .expect("a replacement");
     assert_error(
-        store.put_endpoint(&a, Some(1)).await,
+        store.put_endpoint(&a, Some(1), &[]).await,
         &StoreError::VersionMismatch,
     );
     assert_error(
-        store.put_endpoint(&endpoint(tenant), Some(1)).await,
+        store.put_endpoint(&endpoint(tenant), Some(1), &[]).await,
         &StoreError::VersionMismatch,
     );
     assert_eq!(
@@ -91,16 +97,16 @@ pub async fn endpoints_are_versioned<S: WebhookStore, O: Outbox>(store: &S, _: &
     listed.sort_by_key(|e| e.id);
     assert_eq!(store.endpoints(tenant).await.expect("list"), listed);
     store
-        .delete_endpoint(tenant, a.id)
+        .delete_endpoint(tenant, a.id, &[])
         .await
         .expect("a deletion");
     assert_eq!(store.endpoint(tenant, a.id).await.expect("read"), None);
     assert_error(
-        store.delete_endpoint(tenant, a.id).await,
+        store.delete_endpoint(tenant, a.id, &[]).await,
         &StoreError::NotFound,
     );
     assert_error(
-        store.delete_endpoint(TenantId::new(), b.id).await,
+        store.delete_endpoint(TenantId::new(), b.id, &[]).await,
         &StoreError::NotFound,
     );
     assert_eq!(store.endpoints(tenant).await.expect("list"), vec![b]);

@@ -7,6 +7,7 @@ use switchboard_domain::email::message_record::MessageRecord;
 use switchboard_domain::email::ports::{Bounces, MailClaims, MailboxStore, MessageLog};
 use switchboard_domain::kernel::error::Conflict;
 use switchboard_domain::kernel::error::StoreResult;
+use switchboard_domain::kernel::events::DomainEvent;
 use switchboard_domain::kernel::ids::{EventId, MailboxId, TenantId};
 use switchboard_domain::kernel::pagination::{Page, PageRequest};
 
@@ -19,6 +20,7 @@ impl MailboxStore for MemoryStore {
         mailbox: &Mailbox,
         expected_version: Option<u64>,
         previous_address: Option<&str>,
+        events: &[DomainEvent],
     ) -> StoreResult<()> {
         self.enter("put_mailbox")?;
         self.write(|s| {
@@ -53,6 +55,7 @@ impl MailboxStore for MemoryStore {
                 }
                 s.mailbox_addresses.insert(address, key);
             }
+            s.add_events(events);
             Ok(())
         })
     }
@@ -83,7 +86,7 @@ impl MailboxStore for MemoryStore {
         }))
     }
 
-    async fn delete_mailbox(&self, mailbox: &Mailbox) -> StoreResult<()> {
+    async fn delete_mailbox(&self, mailbox: &Mailbox, events: &[DomainEvent]) -> StoreResult<()> {
         self.enter("delete_mailbox")?;
         self.write(|s| {
             let key = (mailbox.tenant_id, mailbox.id);
@@ -94,6 +97,7 @@ impl MailboxStore for MemoryStore {
             }
             s.mailboxes.remove(&key);
             s.mailbox_addresses.remove(&address);
+            s.add_events(events);
             Ok(())
         })
     }

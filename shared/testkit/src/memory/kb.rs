@@ -66,12 +66,17 @@ impl KbSettingsStore for MemoryStore {
         Ok(self.read(|s| s.kb.settings.get(&tenant).cloned()))
     }
 
-    async fn put_kb_settings(&self, settings: &KbSettings) -> StoreResult<()> {
+    async fn put_kb_settings(
+        &self,
+        settings: &KbSettings,
+        events: &[switchboard_domain::kernel::events::DomainEvent],
+    ) -> StoreResult<()> {
         self.enter("put_kb_settings")?;
         self.write(|s| {
             let stored = s.kb.settings.get(&settings.tenant_id).map(|x| x.version);
             at_version(stored.or(Some(0)), settings.version.checked_sub(1))?;
             s.kb.settings.insert(settings.tenant_id, settings.clone());
+            s.add_events(events);
             Ok(())
         })
     }

@@ -4,6 +4,7 @@ use switchboard_domain::StoreError;
 use switchboard_domain::automation::macros::Macro;
 use switchboard_domain::automation::ports::MacroStore;
 use switchboard_domain::kernel::error::StoreResult;
+use switchboard_domain::kernel::events::DomainEvent;
 use switchboard_domain::kernel::ids::{MacroId, TenantId};
 
 use super::MemoryStore;
@@ -25,7 +26,12 @@ impl MacroStore for MemoryStore {
         Ok(self.read(|s| s.macros.get(&(tenant, id)).cloned()))
     }
 
-    async fn put_macro(&self, m: &Macro, expected_version: u64) -> StoreResult<()> {
+    async fn put_macro(
+        &self,
+        m: &Macro,
+        expected_version: u64,
+        events: &[DomainEvent],
+    ) -> StoreResult<()> {
         self.enter("put_macro")?;
         self.write(|s| {
             let key = (m.tenant_id, m.id);
@@ -35,14 +41,21 @@ impl MacroStore for MemoryStore {
                 _ => return Err(StoreError::VersionMismatch),
             };
             s.macros.insert(key, Macro { usage, ..m.clone() });
+            s.add_events(events);
             Ok(())
         })
     }
 
-    async fn delete_macro(&self, tenant: TenantId, id: MacroId) -> StoreResult<()> {
+    async fn delete_macro(
+        &self,
+        tenant: TenantId,
+        id: MacroId,
+        events: &[DomainEvent],
+    ) -> StoreResult<()> {
         self.enter("delete_macro")?;
         self.write(|s| {
             s.macros.remove(&(tenant, id));
+            s.add_events(events);
             Ok(())
         })
     }

@@ -11,6 +11,7 @@ mod accounts;
 mod analytics;
 mod assignment;
 mod attachments;
+mod audit;
 mod credentials;
 mod cursor;
 mod email;

@@ -55,6 +55,7 @@ impl SlaConfigStore for MemoryStore {
         tenant: TenantId,
         hours: &BusinessHours,
         expected_version: u64,
+        events: &[DomainEvent],
     ) -> StoreResult<()> {
         self.enter("put_business_hours")?;
         self.write(|s| {
@@ -65,6 +66,7 @@ impl SlaConfigStore for MemoryStore {
                 return Err(StoreError::VersionMismatch);
             }
             s.business_hours.insert(tenant, hours.clone());
+            s.add_events(events);
             Ok(())
         })
     }
@@ -74,6 +76,7 @@ impl SlaConfigStore for MemoryStore {
         tenant: TenantId,
         policies: &SlaPolicies,
         expected_version: u64,
+        events: &[DomainEvent],
     ) -> StoreResult<()> {
         self.enter("put_sla_policies")?;
         self.write(|s| {
@@ -84,6 +87,7 @@ impl SlaConfigStore for MemoryStore {
                 return Err(StoreError::VersionMismatch);
             }
             s.sla_policies.insert(tenant, policies.clone());
+            s.add_events(events);
             Ok(())
         })
     }

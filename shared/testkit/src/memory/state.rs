@@ -64,6 +64,8 @@ pub(super) struct State {
     pub taken: usize,
     pub event_ids: BTreeSet<(TenantId, EventId)>,
     pub idempotency: BTreeMap<Tenanted<String>, IdempotencyRecord>,
+    /// The audit log, by tenant and entry id (time-ordered).
+    pub audit: BTreeMap<(TenantId, String), switchboard_domain::kernel::audit::AuditEntry>,
     // accounts
     pub tenants: BTreeMap<TenantId, Tenant>,
     /// Slug → its tenant (the uniqueness marker).
@@ -157,10 +159,20 @@ impl State {
             .all(|e| !self.event_ids.contains(&(e.tenant_id, e.id))))
     }
 
+    /// Writes events to the outbox with the audit entries of those that
+    /// are audited, as `DynamoStore::put_events` does.
     pub fn add_events(&mut self, events: &[DomainEvent]) {
         for e in events {
             self.event_ids.insert((e.tenant_id, e.id));
             self.outbox.push(e.clone());
+            if let Some(entry) = switchboard_domain::kernel::audit::AuditEntry::for_event(e) {
+                self.add_audit(entry);
+            }
         }
+    }
+
+    pub fn add_audit(&mut self, entry: switchboard_domain::kernel::audit::AuditEntry) {
+        self.audit
+            .insert((entry.tenant_id, entry.id.clone()), entry);
     }
 }

@@ -405,6 +405,7 @@ impl FieldSchemaStore for MemoryStore {
         tenant: TenantId,
         schema: &FieldSchema,
         expected_version: u64,
+        events: &[switchboard_domain::kernel::events::DomainEvent],
     ) -> StoreResult<()> {
         self.enter("put_field_schema")?;
         self.write(|s| {
@@ -416,6 +417,7 @@ impl FieldSchemaStore for MemoryStore {
                 return Err(StoreError::VersionMismatch);
             }
             s.field_schemas.insert(tenant, schema.clone());
+            s.add_events(events);
             Ok(())
         })
     }

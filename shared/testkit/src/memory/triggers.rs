@@ -5,6 +5,7 @@ use switchboard_domain::automation::ports::{AutomationStore, TriggerStore};
 use switchboard_domain::automation::timed::AutomationSet;
 use switchboard_domain::automation::trigger::TriggerSet;
 use switchboard_domain::kernel::error::StoreResult;
+use switchboard_domain::kernel::events::DomainEvent;
 use switchboard_domain::kernel::ids::TenantId;
 
 use super::MemoryStore;
@@ -21,6 +22,7 @@ impl TriggerStore for MemoryStore {
         tenant: TenantId,
         set: &TriggerSet,
         expected_version: u64,
+        events: &[DomainEvent],
     ) -> StoreResult<()> {
         self.enter("put_triggers")?;
         self.write(|s| {
@@ -28,6 +30,7 @@ impl TriggerStore for MemoryStore {
                 return Err(StoreError::VersionMismatch);
             }
             s.triggers.insert(tenant, set.clone());
+            s.add_events(events);
             Ok(())
         })
     }
@@ -44,6 +47,7 @@ impl AutomationStore for MemoryStore {
         tenant: TenantId,
         set: &AutomationSet,
         expected_version: u64,
+        events: &[DomainEvent],
     ) -> StoreResult<()> {
         self.enter("put_automations")?;
         self.write(|s| {
@@ -54,6 +58,7 @@ impl AutomationStore for MemoryStore {
                 return Err(StoreError::VersionMismatch);
             }
             s.automations.insert(tenant, set.clone());
+            s.add_events(events);
             Ok(())
         })
     }

@@ -2,6 +2,7 @@
 
 use switchboard_domain::StoreError;
 use switchboard_domain::kernel::error::StoreResult;
+use switchboard_domain::kernel::events::DomainEvent;
 use switchboard_domain::kernel::ids::{DeliveryId, TenantId, WebhookId};
 use switchboard_domain::kernel::pagination::{Page, PageRequest};
 use switchboard_domain::webhooks::ports::WebhookStore;
@@ -22,6 +23,7 @@ impl WebhookStore for MemoryStore {
         &self,
         endpoint: &Endpoint,
         expected_version: Option<u64>,
+        events: &[DomainEvent],
     ) -> StoreResult<()> {
         self.enter("put_endpoint")?;
         self.write(|s| {
@@ -30,6 +32,7 @@ impl WebhookStore for MemoryStore {
                 return Err(StoreError::VersionMismatch);
             }
             s.endpoints.insert(key, endpoint.clone());
+            s.add_events(events);
             Ok(())
         })
     }
@@ -50,12 +53,20 @@ impl WebhookStore for MemoryStore {
         }))
     }
 
-    async fn delete_endpoint(&self, tenant: TenantId, id: WebhookId) -> StoreResult<()> {
+    async fn delete_endpoint(
+        &self,
+        tenant: TenantId,
+        id: WebhookId,
+        events: &[DomainEvent],
+    ) -> StoreResult<()> {
         self.enter("delete_endpoint")?;
         // Its deliveries stay until they expire.
-        self.write(|s| s.endpoints.remove(&(tenant, id)))
-            .map(|_| ())
-            .ok_or(StoreError::NotFound)
+        self.write(|s| {
+            s.endpoints.remove(&(tenant, id))?;
+            s.add_events(events);
+            Some(())
+        })
+        .ok_or(StoreError::NotFound)
     }
 
     async fn create_delivery(&self, delivery: &Delivery) -> StoreResult<bool> {
