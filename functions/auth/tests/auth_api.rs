@@ -228,6 +228,7 @@ async fn customers_register_only_where_the_tenant_allows_it() {
                 unverified_mail: None,
                 plan: None,
                 audit_retention_days: None,
+                satisfaction: None,
             },
             None,
             Timestamp::now(),

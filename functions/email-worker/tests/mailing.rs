@@ -58,6 +58,7 @@ async fn mailer(
         MailSettings {
             app_url: "https://app.example".into(),
             replies: replies(),
+            surveys: [5; 32],
         },
     )
 }
@@ -436,6 +437,7 @@ async fn a_reply_carries_its_files_and_links_what_is_too_large() {
         MailSettings {
             app_url: "https://app.example".into(),
             replies: replies(),
+            surveys: [5; 32],
         },
     );
     let ticketing = Ticketing::new(store.clone());

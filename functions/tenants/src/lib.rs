@@ -12,7 +12,8 @@ use switchboard_domain::DomainError;
 use switchboard_domain::accounts::input::SignUp;
 use switchboard_domain::accounts::permissions::Action;
 use switchboard_domain::accounts::tenant::{
-    Plan, Slug, TenantPatch, TenantStatus, UnverifiedMail, parse_audit_retention, parse_tenant_name,
+    Plan, SatisfactionSettings, Slug, TenantPatch, TenantStatus, UnverifiedMail,
+    parse_audit_retention, parse_tenant_name,
 };
 use switchboard_domain::accounts::user::{Email, Password, parse_person_name};
 use switchboard_domain::kernel::ids::{JobId, TenantId};
@@ -171,6 +172,17 @@ struct SettingsPatchRequest {
     unverified_mail: Option<String>,
     /// Days the audit log keeps its entries (30–3650; default 365).
     audit_retention_days: Option<i64>,
+    /// Satisfaction surveys of solved tickets (both off by default).
+    satisfaction: Option<SatisfactionRequest>,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct SatisfactionRequest {
+    /// Mail the requester of each solved ticket a survey.
+    enabled: bool,
+    /// A `bad` rating reopens the ticket.
+    reopen_on_bad: bool,
 }
 
 impl TryFrom<TenantPatchRequest> for TenantPatch {
@@ -179,13 +191,17 @@ impl TryFrom<TenantPatchRequest> for TenantPatch {
     fn try_from(r: TenantPatchRequest) -> Result<Self, DomainError> {
         let mut v = Validator::new();
         let name = v.optional("name", r.name, |n| parse_tenant_name(&n));
-        let (signup, mail, retention) = match r.settings {
+        let (signup, mail, retention, surveys) = match r.settings {
             Some(s) => (
                 s.allow_customer_signup,
                 s.unverified_mail,
                 s.audit_retention_days,
+                s.satisfaction.map(|s| SatisfactionSettings {
+                    enabled: s.enabled,
+                    reopen_on_bad: s.reopen_on_bad,
+                }),
             ),
-            None => (None, None, None),
+            None => (None, None, None, None),
         };
         let retention = v.optional(
             "settings.auditRetentionDays",
@@ -202,6 +218,7 @@ impl TryFrom<TenantPatchRequest> for TenantPatch {
             unverified_mail: mail.flatten(),
             plan: None,
             audit_retention_days: retention.flatten(),
+            satisfaction: surveys,
         })
     }
 }

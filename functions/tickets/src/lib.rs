@@ -6,6 +6,7 @@ mod merge;
 mod organizations;
 mod participants;
 mod requests;
+mod satisfaction;
 mod split;
 
 use crate::requests::{
@@ -47,6 +48,8 @@ pub struct Services {
     pub sla: SlaViewsService,
     /// Macros applied in bulk.
     pub macros: Macros<switchboard_aws::DynamoStore>,
+    /// Opens satisfaction surveys' links.
+    pub surveys: [u8; 32],
 }
 
 pub type AppState = Api<Services>;
@@ -115,6 +118,26 @@ pub fn routes() -> Routes<Arc<AppState>> {
             "/v1/organizations/{id}/tickets",
             organizations::list,
         )
+        .add(
+            Method::POST,
+            "/v1/tickets/{id}/satisfaction",
+            satisfaction::rate,
+        )
+        .add(
+            Method::POST,
+            "/v1/satisfaction/survey",
+            satisfaction::survey,
+        )
+        .add(
+            Method::POST,
+            "/v1/satisfaction/rating",
+            satisfaction::rate_by_link,
+        )
+        .add(
+            Method::POST,
+            "/v1/satisfaction/opt-out",
+            satisfaction::opt_out,
+        )
         .add(Method::GET, "/v1/ticket-fields", get_fields)
         .add(Method::PUT, "/v1/ticket-fields", put_fields)
 }
@@ -133,6 +156,10 @@ pub fn routes() -> Routes<Arc<AppState>> {
     history,
     merge::merge,
     split::split,
+    satisfaction::rate,
+    satisfaction::survey,
+    satisfaction::rate_by_link,
+    satisfaction::opt_out,
     organizations::list,
     participants::list,
     participants::replace,

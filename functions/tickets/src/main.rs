@@ -12,6 +12,7 @@ async fn main() -> Result<(), lambda_http::Error> {
         attachments: env.attachments()?,
         sla: SlaViews::new(env.store()),
         macros: Macros::new(env.store()),
+        surveys: env.survey_key()?,
     };
     env.serve(tickets::router, services).await
 }

@@ -19,6 +19,7 @@ async fn app() -> Router {
             attachments: kit::attachments().await,
             sla: switchboard_domain::sla::views::SlaViews::new(kit::store().await),
             macros: switchboard_domain::automation::applying::Macros::new(kit::store().await),
+            surveys: [5; 32],
         },
     )))
 }

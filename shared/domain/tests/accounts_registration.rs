@@ -35,6 +35,7 @@ async fn open_registration(store: &MemoryStore, owner: &Principal, now: jiff::Ti
         unverified_mail: None,
         plan: None,
         audit_retention_days: None,
+        satisfaction: None,
     };
     accounts(store)
         .update_tenant(owner, patch, None, now)

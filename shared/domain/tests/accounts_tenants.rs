@@ -28,6 +28,7 @@ fn rename(name: &str) -> TenantPatch {
         unverified_mail: None,
         plan: None,
         audit_retention_days: None,
+        satisfaction: None,
     }
 }
 
@@ -38,6 +39,7 @@ fn open_registration() -> TenantPatch {
         unverified_mail: None,
         plan: None,
         audit_retention_days: None,
+        satisfaction: None,
     }
 }
 
@@ -191,6 +193,7 @@ async fn an_owner_renames_the_helpdesk_and_opens_registration_in_one_change() {
         unverified_mail: None,
         plan: None,
         audit_retention_days: None,
+        satisfaction: None,
     };
     let updated = accounts(&store)
         .update_tenant(&owner, patch, Some(1), clock.now())
@@ -223,6 +226,7 @@ async fn a_patch_that_changes_nothing_writes_nothing() {
         unverified_mail: None,
         plan: None,
         audit_retention_days: None,
+        satisfaction: None,
     };
     let same = accounts(&store)
         .update_tenant(&owner, patch, None, clock.now())

@@ -73,6 +73,7 @@ fn ticket(acme: &TestTenant, at: Timestamp, priority: Priority, agent: UserId) -
         merged_into: None,
         merged_from: BTreeSet::new(),
         followers: BTreeSet::new(),
+        satisfaction: None,
         clocks: Default::default(),
     }
 }

@@ -109,6 +109,7 @@ async fn mail_from_a_registered_but_unproven_address_is_not_the_registrants_unti
         MailSettings {
             app_url: APP_URL.into(),
             replies: replies(),
+            surveys: [5; 32],
         },
     );
     let sent = worker

@@ -489,6 +489,7 @@ async fn a_customer_answering_a_mailed_reply_is_threaded_by_its_message_id() {
         MailSettings {
             app_url: APP_URL.into(),
             replies: replies(),
+            surveys: [5; 32],
         },
     );
     worker
@@ -627,6 +628,7 @@ async fn mails_continue_the_customers_thread_answering_their_latest_message() {
         MailSettings {
             app_url: APP_URL.into(),
             replies: replies(),
+            surveys: [5; 32],
         },
     );
     let job = |event| MailJob {

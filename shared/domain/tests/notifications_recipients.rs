@@ -73,6 +73,7 @@ fn ticket(tenant: TenantId, requester: UserId, assignee: Option<UserId>) -> Tick
         merged_into: None,
         merged_from: Default::default(),
         followers: Default::default(),
+        satisfaction: None,
         clocks: Default::default(),
     }
 }

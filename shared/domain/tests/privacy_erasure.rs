@@ -504,3 +504,72 @@ async fn mail_from_the_address_does_not_reach_the_old_tickets_through_an_organis
     assert_eq!(decision.decision, "created", "{decision:?}");
     assert_ne!(decision.ticket_id, Some(s.hers));
 }
+
+#[tokio::test]
+async fn an_erased_customers_words_leave_their_rating_and_its_score_stays() {
+    use switchboard_domain::accounts::tenant::{SatisfactionSettings, TenantPatch};
+    use switchboard_domain::tickets::input::TicketPatch;
+    use switchboard_domain::tickets::ports::TicketStore;
+    use switchboard_domain::tickets::satisfaction::Rating;
+    use switchboard_domain::tickets::ticket::{Score, Status};
+
+    let s = story().await;
+    let d = &s.desk;
+    let owner = &d.acme.owner.principal;
+    let tenant = switchboard_testkit::fixtures::accounts(d.store.clone())
+        .unwrap()
+        .update_tenant(
+            owner,
+            TenantPatch {
+                satisfaction: Some(SatisfactionSettings {
+                    enabled: true,
+                    reopen_on_bad: false,
+                }),
+                ..TenantPatch::default()
+            },
+            None,
+            d.clock.now(),
+        )
+        .await
+        .unwrap();
+    let mut ana = privacy_support::signed_in(d, &s.ana);
+    ana.tenant = tenant;
+    d.ticketing
+        .update(
+            owner,
+            s.hers,
+            TicketPatch {
+                status: Some(Status::Solved),
+                ..TicketPatch::default()
+            },
+            None,
+            d.clock.now(),
+        )
+        .await
+        .unwrap();
+    let words = "Ana Lima here: still wrong";
+    d.ticketing
+        .rate(
+            &ana,
+            s.hers,
+            Rating {
+                score: Score::Bad,
+                comment: Some(words.into()),
+            },
+            d.clock.now(),
+        )
+        .await
+        .unwrap();
+    let job = s
+        .requests()
+        .erase(owner, s.ana.id, "Ana.Lima@GLOBEX.example ", d.clock.now())
+        .await
+        .unwrap();
+    assert_eq!(s.run(&job).await, Ran::Done);
+    let ticket = d.store.ticket(d.acme.id(), s.hers).await.unwrap().unwrap();
+    let rating = ticket.satisfaction.unwrap();
+    assert_eq!((rating.score, rating.comment), (Score::Bad, None));
+    let history = d.ticketing.history(owner, s.hers).await.unwrap();
+    let kept = format!("{history:?}");
+    assert!(kept.contains("satisfaction") && !kept.contains("still wrong"));
+}

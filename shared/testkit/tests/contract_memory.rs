@@ -65,6 +65,7 @@ switchboard_testkit::contract_tests! {
         tallies_add_once_per_event,
         audit_entries_are_written_with_their_changes,
         configuration_changes_are_written_with_their_events,
+        ratings_and_survey_refusals_are_kept,
         sla_views_list_soonest_due_first,
         sla_timers_are_found_by_minute,
         sla_announcements_are_made_once,

@@ -55,6 +55,7 @@ fn ticket(tenant: TenantId, at: jiff::Timestamp) -> Ticket {
         merged_into: None,
         merged_from: Default::default(),
         followers: Default::default(),
+        satisfaction: None,
         clocks: Default::default(),
     }
 }

@@ -258,7 +258,14 @@ impl Env {
         Ok(MailSettings {
             app_url: required("APP_URL")?,
             replies: self.reply_addresses()?,
+            surveys: self.survey_key()?,
         })
+    }
+
+    /// The key that seals satisfaction surveys' links, derived from
+    /// `SIGNING_SECRET` (the email worker seals, the tickets function opens).
+    pub fn survey_key(&self) -> Result<[u8; 32], ConfigError> {
+        Ok(signing_secret()?.derive("satisfaction-survey"))
     }
 
     /// `WEBHOOK_ALLOW_INSECURE`: plain HTTP and loopback targets (devstack).

@@ -121,6 +121,8 @@ pub struct UserItem {
     pub notes: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub erasure: Option<Erasure>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub surveys_declined: bool,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub version: u64,
@@ -154,6 +156,7 @@ impl From<&User> for UserItem {
             organization_id: u.organization_id,
             notes: u.notes.clone(),
             erasure: u.erasure,
+            surveys_declined: u.surveys_declined,
             created_at: u.created_at,
             updated_at: u.updated_at,
             version: u.version,
@@ -177,6 +180,7 @@ impl From<UserItem> for User {
             organization_id: i.organization_id,
             notes: i.notes,
             erasure: i.erasure,
+            surveys_declined: i.surveys_declined,
             created_at: i.created_at,
             updated_at: i.updated_at,
             version: i.version,

@@ -13,7 +13,7 @@ use switchboard_domain::tickets::comment::{Comment, CopiedFrom, MailOrigin, Revi
 use switchboard_domain::tickets::fields::{FieldDef, FieldSchema};
 use switchboard_domain::tickets::ports::{TicketDimension, TicketSort};
 use switchboard_domain::tickets::ticket::{
-    Channel, Clocks, HistoryEntry, Priority, Status, Tag, Ticket, TicketType,
+    Channel, Clocks, HistoryEntry, Priority, Satisfaction, Status, Tag, Ticket, TicketType,
 };
 
 use super::KeyAttrs;
@@ -87,6 +87,8 @@ pub struct TicketItem {
     pub requester_replied_at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_replied_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub satisfaction: Option<Satisfaction>,
 }
 
 /// When a list by update places a ticket under `dimension`: the lists
@@ -177,6 +179,7 @@ impl TicketItem {
             },
             requester_replied_at: t.clocks.requester_replied_at,
             agent_replied_at: t.clocks.agent_replied_at,
+            satisfaction: t.satisfaction.clone(),
         })
     }
 
@@ -215,6 +218,7 @@ impl TicketItem {
                 agent_replied_at: self.agent_replied_at,
                 ..self.clocks
             },
+            satisfaction: self.satisfaction,
         })
     }
 }

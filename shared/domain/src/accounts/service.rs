@@ -386,6 +386,7 @@ where
         let patch = TenantPatch {
             plan: Some(plan),
             audit_retention_days: None,
+            satisfaction: None,
             ..TenantPatch::default()
         };
         self.save_patch(tenant, &patch, Actor::operator(), now)

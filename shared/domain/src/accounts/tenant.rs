@@ -109,6 +109,18 @@ pub struct TenantSettings {
     /// Days audit entries are kept ([`AUDIT_RETENTION_DAYS`]).
     #[serde(default = "default_audit_retention")]
     pub audit_retention_days: u16,
+    /// Satisfaction surveys of solved tickets.
+    #[serde(default)]
+    pub satisfaction: SatisfactionSettings,
+}
+
+/// Whether solved tickets' requesters are asked to rate them, and whether a
+/// `bad` rating reopens the ticket.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SatisfactionSettings {
+    pub enabled: bool,
+    pub reopen_on_bad: bool,
 }
 
 /// The range a tenant may keep its audit log for, in days.
@@ -125,6 +137,7 @@ impl Default for TenantSettings {
             unverified_mail: UnverifiedMail::default(),
             plan: Plan::default(),
             audit_retention_days: default_audit_retention(),
+            satisfaction: SatisfactionSettings::default(),
         }
     }
 }
@@ -230,6 +243,7 @@ pub struct TenantPatch {
     /// The operator's alone (tenants' own requests cannot carry it).
     pub plan: Option<Plan>,
     pub audit_retention_days: Option<u16>,
+    pub satisfaction: Option<SatisfactionSettings>,
 }
 
 impl TenantPatch {
@@ -259,6 +273,12 @@ impl TenantPatch {
         {
             tenant.settings.audit_retention_days = days;
             changed.push("settings.auditRetentionDays");
+        }
+        if let Some(surveys) = self.satisfaction
+            && surveys != tenant.settings.satisfaction
+        {
+            tenant.settings.satisfaction = surveys;
+            changed.push("settings.satisfaction");
         }
         if let Some(plan) = self.plan
             && plan != tenant.settings.plan
@@ -309,6 +329,7 @@ mod tests {
             unverified_mail: None,
             plan: None,
             audit_retention_days: None,
+            satisfaction: None,
         };
         assert!(same.apply(&mut tenant, now).is_empty());
         assert_eq!(tenant.version, 1);
@@ -319,6 +340,7 @@ mod tests {
             unverified_mail: None,
             plan: None,
             audit_retention_days: None,
+            satisfaction: None,
         };
         assert_eq!(
             patch.apply(&mut tenant, now),

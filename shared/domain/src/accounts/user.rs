@@ -196,6 +196,8 @@ pub struct User {
     /// Set once the person's personal data was erased: what is left of
     /// them is a tombstone.
     pub erasure: Option<Erasure>,
+    /// The person asked for no more satisfaction surveys.
+    pub surveys_declined: bool,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub version: u64,
@@ -232,6 +234,7 @@ impl User {
             organization_id: None,
             notes: String::new(),
             erasure: None,
+            surveys_declined: false,
             created_at: now,
             updated_at: now,
             version: 1,

@@ -15,7 +15,8 @@ use crate::accounts::ports::UserStore;
 use crate::analytics::ports::{AnalyticsStore, DayRow};
 use crate::analytics::sketch::{RELATIVE_ACCURACY, Sketch};
 use crate::analytics::tally::{
-    CREATED, Dimension, FIRST_RESPONSE, NONE, REOPENED, REPLIES, RESOLUTION, SOLVED,
+    CREATED, Dimension, FIRST_RESPONSE, NONE, REOPENED, REPLIES, RESOLUTION, SATISFACTION_BAD,
+    SATISFACTION_GOOD, SOLVED,
 };
 use crate::assignment::ports::AgentStore;
 use crate::kernel::error::DomainError;
@@ -111,6 +112,33 @@ pub struct Figures {
     pub breached: BTreeMap<String, i64>,
     pub first_response: Durations,
     pub resolution: Durations,
+    pub satisfaction: SatisfactionFigures,
+}
+
+/// Ratings given in the period (a changed rating counts as its latest
+/// score) and the share of good ones.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SatisfactionFigures {
+    pub good: i64,
+    pub bad: i64,
+    /// `good / (good + bad)`; absent without ratings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub score: Option<f64>,
+}
+
+impl SatisfactionFigures {
+    fn new(good: i64, bad: i64) -> Self {
+        // A rating replaced on its day by one of a ticket that changed
+        // hands can leave a group's row below zero: never shown so.
+        let (good, bad) = (good.max(0), bad.max(0));
+        let rated = good + bad;
+        Self {
+            good,
+            bad,
+            score: (rated > 0).then(|| good as f64 / rated as f64),
+        }
+    }
 }
 
 /// Counters merged over days, then read as figures.
@@ -124,7 +152,10 @@ struct Merged {
 impl Merged {
     fn add(&mut self, row: &DayRow) {
         for (name, n) in &row.counters {
-            if !name.contains('.') || name.starts_with("breached.") {
+            if !name.contains('.')
+                || name.starts_with("breached.")
+                || name.starts_with("satisfaction.")
+            {
                 *self.counters.entry(name.clone()).or_default() += n;
             }
         }
@@ -148,6 +179,7 @@ impl Merged {
                 .collect(),
             first_response: Durations::from(&self.first_response),
             resolution: Durations::from(&self.resolution),
+            satisfaction: SatisfactionFigures::new(n(SATISFACTION_GOOD), n(SATISFACTION_BAD)),
         }
     }
 }

@@ -12,7 +12,8 @@ use crate::kernel::events::{DomainEvent, EventType};
 use crate::kernel::ids::{TeamId, UserId};
 use crate::sla::events::SlaAnnounced;
 use crate::tickets::events::{CommentCreated, StatusChanged, TicketCreated};
-use crate::tickets::ticket::{Channel, Priority, Status, Ticket};
+use crate::tickets::satisfaction::SatisfactionRated;
+use crate::tickets::ticket::{Channel, Priority, Score, Status, Ticket};
 
 /// How a report groups rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -68,6 +69,8 @@ pub const CREATED: &str = "created";
 pub const SOLVED: &str = "solved";
 pub const REOPENED: &str = "reopened";
 pub const REPLIES: &str = "replies";
+pub const SATISFACTION_GOOD: &str = "satisfaction.good";
+pub const SATISFACTION_BAD: &str = "satisfaction.bad";
 /// Sketch names (durations in milliseconds).
 pub const FIRST_RESPONSE: &str = "firstResponse";
 pub const RESOLUTION: &str = "resolution";
@@ -169,6 +172,27 @@ pub fn tally(event: &DomainEvent, ticket: &Ticket) -> Option<Tally> {
                 vec![(breached(a.target.as_str()), 1)],
             )
         }
+        EventType::SatisfactionRated => {
+            // Counted on the day it is given. A rating changed the same day
+            // replaces the one it changes (same row, unless the ticket
+            // changed hands in between); changed on a later day, it counts
+            // as a rating of that day, and the earlier day keeps its own.
+            let r = event.payload::<SatisfactionRated>()?;
+            let counter = |s: Score| match s {
+                Score::Good => SATISFACTION_GOOD.to_owned(),
+                Score::Bad => SATISFACTION_BAD.to_owned(),
+            };
+            let same_day = r
+                .previous_at
+                .is_some_and(|at| at.to_zoned(TimeZone::UTC).date() == day);
+            let replaced = r.previous.filter(|_| same_day);
+            if replaced == Some(r.score) {
+                return None;
+            }
+            let mut amounts = vec![(counter(r.score), 1)];
+            amounts.extend(replaced.map(|p| (counter(p), -1)));
+            (now(ticket.assignee_id), amounts)
+        }
         _ => return None,
     };
     Some(Tally {
@@ -186,5 +210,6 @@ pub fn counts(kind: EventType) -> bool {
             | EventType::TicketStatusChanged
             | EventType::CommentCreated
             | EventType::SlaBreached
+            | EventType::SatisfactionRated
     )
 }

@@ -301,5 +301,6 @@ pub(crate) fn rule_extras(
         events,
         once: Some(once),
         capacity: None,
+        satisfaction: None,
     }
 }

@@ -34,9 +34,10 @@ use crate::accounts::password_link::{LinkPurpose, PasswordLink};
 use crate::accounts::tenant::Tenant;
 use crate::attachments::attachment::Attachment;
 use crate::attachments::ports::{AttachmentStore, ObjectStore};
+use crate::email::letters::{Letter, write};
 use crate::email::message_record::MessageRecord;
 use crate::email::outbound::{
-    Envelope, Letter, MailFacts, MailFile, MailKind, PlannedMail, Recipient, compose, plan, write,
+    Envelope, MailFacts, MailFile, MailKind, PlannedMail, Recipient, compose, plan,
 };
 use crate::email::ports::MailSender;
 use crate::email::{ReplyAddresses, thread_id};
@@ -45,6 +46,7 @@ use crate::kernel::events::DomainEvent;
 use crate::kernel::ids::UserId;
 use crate::kernel::pagination::PageRequest;
 use crate::tickets::ports::TicketStore;
+use crate::tickets::satisfaction::SurveyToken;
 use crate::tickets::ticket::Ticket;
 
 /// Where links and replies point.
@@ -53,6 +55,8 @@ pub struct MailSettings {
     /// The frontend's base URL (password and ticket links).
     pub app_url: String,
     pub replies: ReplyAddresses,
+    /// Seals satisfaction surveys' links (derived from the signing secret).
+    pub surveys: [u8; 32],
 }
 
 /// What became of one planned mail.
@@ -179,6 +183,7 @@ where
             comment: comment.as_ref(),
             people: &people,
             notify: &job.notify,
+            surveys: tenant.settings.satisfaction.enabled,
         });
         if ticket.is_some() {
             planned.extend(rule_mails::planned(event, &people));
@@ -287,6 +292,10 @@ where
                     "{app}/{page}?tenant={}&token={token}",
                     tenant.slug.as_str()
                 ))
+            }
+            (MailKind::Satisfaction, Some(t)) => {
+                let token = SurveyToken::for_ticket(t, now).seal(&self.settings.surveys);
+                Some(format!("{app}/satisfaction?token={token}"))
             }
             (_, Some(t)) => Some(format!("{app}/tickets/{}", t.id)),
             _ => None,
@@ -481,5 +490,6 @@ fn kind_name(kind: MailKind) -> &'static str {
         MailKind::Verification => "address verification",
         MailKind::Notice => "notice",
         MailKind::Rule => "rule's mail",
+        MailKind::Satisfaction => "satisfaction survey",
     }
 }

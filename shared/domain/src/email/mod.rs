@@ -5,6 +5,7 @@
 
 pub mod classify;
 pub mod intake;
+pub mod letters;
 pub mod mail_job;
 pub mod mailbox;
 pub mod mailboxes;

@@ -14,7 +14,7 @@
 //! does not, since it is a person's message.
 
 use crate::accounts::events::UserCreated;
-use crate::tickets::events::CommentCreated;
+use crate::tickets::events::{CommentCreated, StatusChanged};
 use std::collections::BTreeMap;
 
 use mail_builder::MessageBuilder;
@@ -26,7 +26,7 @@ use crate::kernel::events::{DomainEvent, EventType};
 use crate::kernel::ids::UserId;
 use crate::notifications::notification::NotificationKind;
 use crate::tickets::comment::Comment;
-use crate::tickets::ticket::Ticket;
+use crate::tickets::ticket::{Status, Ticket};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -40,6 +40,8 @@ pub enum MailKind {
     Notice,
     /// A trigger's or automation's `sendEmail`.
     Rule,
+    /// The satisfaction survey of a solved ticket.
+    Satisfaction,
 }
 
 impl MailKind {
@@ -105,6 +107,8 @@ pub struct MailFacts<'a> {
     /// The people the event concerns, as they are now.
     pub people: &'a BTreeMap<UserId, User>,
     pub notify: &'a [Notified],
+    /// The tenant asks requesters to rate their solved tickets.
+    pub surveys: bool,
 }
 
 /// The mails an event causes. Deactivated people get none.
@@ -149,6 +153,32 @@ pub fn plan(facts: &MailFacts<'_>) -> Vec<PlannedMail> {
             {
                 let cc = ticket.cc.iter().cloned().collect();
                 push(MailKind::Reply, "reply".into(), requester, None, cc);
+            }
+        }
+        (EventType::TicketStatusChanged, Some(ticket)) => {
+            // Once per solve: the mail is claimed by this event. Never for
+            // a ticket merged away, nor to staff.
+            let solved = event
+                .payload::<StatusChanged>()
+                .is_some_and(|c| c.to == Status::Solved && c.from.is_unsolved());
+            // The ticket as it is now: still solved, not merged away.
+            if facts.surveys
+                && solved
+                && ticket.status == Status::Solved
+                && ticket.merged_into.is_none()
+                && ticket.satisfaction.is_none()
+                && let Some(requester) = person(ticket.requester_id)
+                && !requester.role.is_staff()
+                && !requester.surveys_declined
+                && requester.email_verified
+            {
+                push(
+                    MailKind::Satisfaction,
+                    "satisfaction".into(),
+                    requester,
+                    None,
+                    Vec::new(),
+                );
             }
         }
         (EventType::UserCreated, _) => {
@@ -202,93 +232,6 @@ pub fn plan(facts: &MailFacts<'_>) -> Vec<PlannedMail> {
         }
     }
     mails
-}
-
-/// Everything a mail's text needs, resolved by the worker.
-pub struct Letter<'a> {
-    pub kind: MailKind,
-    pub helpdesk: &'a str,
-    pub to: &'a Recipient,
-    pub ticket: Option<&'a Ticket>,
-    /// The reply's text (public comments only).
-    pub reply: Option<&'a str>,
-    /// Who wrote the reply.
-    pub author: Option<&'a str>,
-    pub notice: Option<NotificationKind>,
-    /// The one-time or ticket link.
-    pub link: Option<&'a str>,
-}
-
-/// Subject and plain text of a mail.
-pub fn write(letter: &Letter<'_>) -> (String, String) {
-    let tag = |t: &Ticket| format!("[#{}] {}", t.number, t.subject);
-    let hello = format!("Hello {},", letter.to.name);
-    let link = letter.link.unwrap_or_default();
-    let sign = format!("— {}", letter.helpdesk);
-    match (letter.kind, letter.ticket) {
-        (MailKind::Acknowledgement, Some(t)) => (
-            tag(t),
-            format!(
-                "{hello}\n\nWe received your request “{}” and gave it the number #{}. \
-                 We will answer as soon as we can.\n\nTo add anything, reply to this email.\n\n{sign}",
-                t.subject, t.number
-            ),
-        ),
-        (MailKind::Reply, Some(t)) => (
-            format!("Re: {}", tag(t)),
-            format!(
-                "{}\n\n— {}, {}",
-                letter.reply.unwrap_or_default(),
-                letter.author.unwrap_or(letter.helpdesk),
-                letter.helpdesk
-            ),
-        ),
-        (MailKind::Notice, Some(t)) => {
-            let what = match letter.notice {
-                Some(NotificationKind::Assigned) => "was assigned to you",
-                Some(NotificationKind::CustomerReplied) => "has a new reply from the customer",
-                Some(NotificationKind::TeamAssigned) => "was routed to your team",
-                Some(NotificationKind::Mentioned) => "mentions you",
-                _ => "changed",
-            };
-            (
-                tag(t),
-                format!(
-                    "{hello}\n\nTicket #{} {what}.\n\n{link}\n\n{sign}",
-                    t.number
-                ),
-            )
-        }
-        (MailKind::Invitation, _) => (
-            format!("You are invited to {}", letter.helpdesk),
-            format!(
-                "{hello}\n\nYou have an account at {}. Choose your password here \
-                 (the link works once, for 7 days):\n\n{link}\n\n{sign}",
-                letter.helpdesk
-            ),
-        ),
-        (MailKind::Verification, _) => (
-            format!("Confirm your address for {}", letter.helpdesk),
-            format!(
-                "{hello}\n\nYou created an account at {}. Confirm that this address is yours \
-                 (the link works once, for 7 days); until then, mail from it does not reach \
-                 your account:\n\n{link}\n\nIf it was not you, ignore this email.\n\n{sign}",
-                letter.helpdesk
-            ),
-        ),
-        (MailKind::PasswordReset, _) => (
-            format!("Reset your {} password", letter.helpdesk),
-            format!(
-                "{hello}\n\nSomeone asked to reset the password of your {} account. \
-                 If it was you, choose a new one here (the link works once, for one hour):\n\n\
-                 {link}\n\nIf it was not you, ignore this email: your password stays as it is.\n\n{sign}",
-                letter.helpdesk
-            ),
-        ),
-        // Its words come with the event; this is only a fallback.
-        (MailKind::Rule, Some(t)) => (tag(t), format!("{hello}\n\n{link}\n\n{sign}")),
-        (_, None) => (letter.helpdesk.to_owned(), format!("{hello}\n\n{sign}")),
-    }
 }
 
 /// The envelope and threading of one mail.
@@ -519,6 +462,7 @@ mod tests {
             comment: c,
             people: &w.people,
             notify,
+            surveys: true,
         })
         .into_iter()
         .map(|m| (m.kind, m.to.email))
@@ -593,6 +537,7 @@ mod tests {
             comment: None,
             people: &gone,
             notify: &[],
+            surveys: true,
         };
         assert!(plan(&facts).is_empty());
     }

@@ -63,6 +63,7 @@ event_types! {
     CommentCreated => "comment.created": "A public reply or internal note was added (`data.public`).",
     CommentUpdated => "comment.updated": "A comment was edited.",
     CommentDeleted => "comment.deleted": "A comment was redacted.",
+    SatisfactionRated => "satisfaction.rated": "The requester rated their solved ticket `good` or `bad` (`data.score`, `data.comment`; `data.previous` when they changed their rating; `data.reopened` when a bad rating reopened it).",
     SlaWarning => "sla.warning": "A ticket's SLA target reached its warning threshold (`data.target`, `data.dueAt`); once per target.",
     SlaBreached => "sla.breached": "A ticket's SLA target passed its due time (`data.target`, `data.dueAt`); once per target.",
     ArticlePublished => "article.published": "A knowledge base article became public (`data.locales`), or a published article's draft replaced what readers see.",

@@ -175,7 +175,7 @@ where
             }
         }
         let Some(address) = address else {
-            return Ok(());
+            return self.uncopy(ticket, id, "").await;
         };
         for mut entry in self.store.history(tenant, ticket.id).await? {
             let mut changed = false;
@@ -187,19 +187,33 @@ where
                 self.store.replace_history(tenant, &entry).await?;
             }
         }
-        self.uncopy(ticket, address).await
+        self.uncopy(ticket, id, address).await
     }
 
-    /// Takes `address` off a ticket's participants, reading it again when
-    /// it changed meanwhile (a busy ticket does not fail the erasure).
-    async fn uncopy(&self, mut ticket: Ticket, address: &str) -> Result<(), DomainError> {
+    /// Takes `address` off a ticket's participants, and the person's words
+    /// off their rating of it, reading it again when it changed meanwhile
+    /// (a busy ticket does not fail the erasure).
+    async fn uncopy(
+        &self,
+        mut ticket: Ticket,
+        person: UserId,
+        address: &str,
+    ) -> Result<(), DomainError> {
         for _ in 0..5 {
-            if !ticket.cc.contains(address) {
+            let their_words = ticket.requester_id == person
+                && ticket
+                    .satisfaction
+                    .as_ref()
+                    .is_some_and(|s| s.comment.is_some());
+            if !ticket.cc.contains(address) && !their_words {
                 return Ok(());
             }
             let before = ticket.clone();
             let mut after = ticket.clone();
             after.cc.remove(address);
+            if let Some(rating) = after.satisfaction.as_mut().filter(|_| their_words) {
+                rating.comment = None;
+            }
             after.record_change(&before, (self.now)(), false);
             let written = self
                 .store

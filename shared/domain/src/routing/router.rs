@@ -119,6 +119,11 @@ fn may_mail(event: &DomainEvent) -> bool {
         EventType::UserCreated => event
             .payload::<UserCreated>()
             .is_some_and(|u| u.invited || u.verify),
+        // A satisfaction survey, when the tenant asks for them (the worker
+        // reads the setting).
+        EventType::TicketStatusChanged => event
+            .payload::<crate::tickets::events::StatusChanged>()
+            .is_some_and(|c| c.to == crate::tickets::ticket::Status::Solved),
         _ => false,
     }
 }

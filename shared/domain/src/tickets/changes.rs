@@ -46,6 +46,8 @@ pub struct Extras {
     /// The new assignee may hold at most this many unsolved tickets
     /// (`CapacityReached` otherwise), checked in the write.
     pub capacity: Option<u32>,
+    /// The requester's rating (recorded in the history like a field).
+    pub satisfaction: Option<crate::tickets::ticket::Satisfaction>,
 }
 
 /// A comment that comes with a change.
@@ -290,6 +292,15 @@ where
         if let Some(f) = followers {
             change("followers", json!(ticket.followers), json!(f));
             ticket.followers = f;
+        }
+        if let Some(s) = &extras.satisfaction {
+            // The history keeps the score, not the requester's words.
+            change(
+                "satisfaction",
+                json!(ticket.satisfaction.as_ref().map(|s| s.score)),
+                json!(s.score),
+            );
+            ticket.satisfaction = Some(s.clone());
         }
         if changes.is_empty() && extras.is_empty() {
             return Ok(ticket);

@@ -195,6 +195,7 @@ where
             merged_into: None,
             merged_from: BTreeSet::new(),
             followers: BTreeSet::new(),
+            satisfaction: None,
             clocks: Clocks {
                 status_changed_at: Some(now),
                 assigned_at: assignee.map(|_| now),

@@ -13,6 +13,7 @@ pub mod input;
 pub mod listing;
 pub mod merge;
 pub mod ports;
+pub mod satisfaction;
 pub mod service;
 pub mod split;
 pub mod ticket;

@@ -177,6 +177,7 @@ where
             public_updated_at: now,
             merged_into: None,
             merged_from: BTreeSet::new(),
+            satisfaction: None,
             clocks: Clocks {
                 status_changed_at: Some(now),
                 assigned_at: source.assignee_id.map(|_| now),

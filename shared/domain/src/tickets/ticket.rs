@@ -192,9 +192,47 @@ pub struct Ticket {
     pub followers: BTreeSet<UserId>,
     /// When things last happened to it, for automations' conditions.
     pub clocks: Clocks,
+    /// The requester's rating, once they gave one.
+    pub satisfaction: Option<Satisfaction>,
 }
 
 pub const MAX_FOLLOWERS: usize = 50;
+
+/// How the requester rated a solved ticket (customer satisfaction).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Score {
+    Good,
+    Bad,
+}
+
+impl Score {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        match raw {
+            "good" => Ok(Score::Good),
+            "bad" => Ok(Score::Bad),
+            _ => Err(Invalid::new("invalid_value", "`good` or `bad`")),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Score::Good => "good",
+            Score::Bad => "bad",
+        }
+    }
+}
+
+/// A ticket's rating, as its requester last gave it (see
+/// `tickets::satisfaction`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Satisfaction {
+    pub score: Score,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    pub rated_at: Timestamp,
+}
 
 /// Changes automations may make to one ticket in its life: past this,
 /// they leave it alone (and the run says so), so that two automations
@@ -432,6 +470,7 @@ pub(crate) fn sample(tenant: TenantId, requester: UserId, assignee: Option<UserI
         merged_into: None,
         merged_from: BTreeSet::new(),
         followers: BTreeSet::new(),
+        satisfaction: None,
         clocks: Clocks::default(),
     }
 }

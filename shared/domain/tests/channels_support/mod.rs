@@ -24,6 +24,9 @@ use switchboard_testkit::{MemoryStore, TestClock, TestTenant, fixtures};
 /// The deployment's mail domain in these tests.
 pub const MAIL_DOMAIN: &str = "mail.switchboard.test";
 
+/// The key sealing satisfaction surveys' links in these tests.
+pub const SURVEY_KEY: [u8; 32] = [5; 32];
+
 /// The reply addresses of the deployment (a fixed test key).
 pub fn replies() -> ReplyAddresses {
     ReplyAddresses::new(MAIL_DOMAIN, [7; 32])

@@ -7,7 +7,7 @@ use switchboard_domain::kernel::events::{DomainEvent, EventType};
 use switchboard_testkit::twins::SentMail;
 use switchboard_testkit::{MemoryMailer, MemoryObjects, MemoryStore, TestClock, TestTenant};
 
-use super::replies;
+use super::{SURVEY_KEY, replies};
 
 pub const APP_URL: &str = "https://app.example";
 
@@ -32,6 +32,7 @@ impl Outbox {
             MailSettings {
                 app_url: APP_URL.into(),
                 replies: replies(),
+                surveys: SURVEY_KEY,
             },
         );
         Self {

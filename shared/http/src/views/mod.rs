@@ -283,6 +283,10 @@ pub struct TicketView {
     #[serde(skip_serializing_if = "BTreeSet::is_empty")]
     #[schema(value_type = Vec<String>)]
     pub merged_from: BTreeSet<TicketId>,
+    /// The requester's rating (`score`, `comment`, `ratedAt`), once given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub satisfaction: Option<switchboard_domain::tickets::ticket::Satisfaction>,
     pub version: u64,
 }
 
@@ -327,6 +331,7 @@ impl From<&Ticket> for TicketView {
             closed_at: t.closed_at,
             merged_into: t.merged_into,
             merged_from: t.merged_from.clone(),
+            satisfaction: t.satisfaction.clone(),
             version: t.version,
         }
     }

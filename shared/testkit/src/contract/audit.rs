@@ -1,8 +1,11 @@
 //! The audit log: entries written with the events they record and alone,
-//! read back per tenant, newest first, by time range and filters.
+//! read back per tenant, newest first, by time range and filters; and the
+//! satisfaction ratings and survey refusals kept with tickets and people.
 
 use serde_json::json;
 use switchboard_domain::StoreError;
+use switchboard_domain::accounts::ports::{TenantStore, UserStore};
+use switchboard_domain::accounts::user::User;
 use switchboard_domain::audit::ports::{AuditFilter, AuditLog};
 use switchboard_domain::automation::macros::Macro;
 use switchboard_domain::automation::ports::MacroStore;
@@ -17,6 +20,8 @@ use switchboard_domain::kernel::ids::{TenantId, UserId, WebhookId};
 use switchboard_domain::kernel::pagination::PageRequest;
 use switchboard_domain::kernel::ports::{AuditTrail, EventLog};
 use switchboard_domain::sla::ports::SlaConfigStore;
+use switchboard_domain::tickets::ports::{TicketStore, TicketWrite, TicketWriteMode};
+use switchboard_domain::tickets::ticket::{Satisfaction, Score, Status, Ticket};
 use switchboard_domain::webhooks::ports::WebhookStore;
 
 use super::support::*;
@@ -291,4 +296,68 @@ where
         ],
         "one entry per change written, none for those refused"
     );
+}
+
+/// A ticket's rating and a person's refusal of surveys are kept as written
+/// (the rating's comment included) and can be taken back.
+pub async fn ratings_and_survey_refusals_are_kept<S, O>(store: &S, _: &O)
+where
+    S: TenantStore + UserStore + TicketStore,
+{
+    let (tenant, requester, t) = super::tickets::with_ticket(store).await;
+    let rating = Satisfaction {
+        score: Score::Bad,
+        comment: Some("Too slow".into()),
+        rated_at: now(),
+    };
+    let rated = Ticket {
+        status: Status::Solved,
+        satisfaction: Some(rating.clone()),
+        version: t.version + 1,
+        ..t.clone()
+    };
+    store
+        .write_ticket(TicketWrite {
+            before: Some(&t),
+            ..super::tickets::write(&rated, TicketWriteMode::Replace(t.version))
+        })
+        .await
+        .expect("rated");
+    let read = store
+        .ticket(tenant, t.id)
+        .await
+        .expect("read")
+        .expect("there");
+    assert_eq!(read.satisfaction, Some(rating));
+
+    let declined = User {
+        surveys_declined: true,
+        version: requester.version + 1,
+        ..requester.clone()
+    };
+    store
+        .update_user(&declined, requester.version, None, &[])
+        .await
+        .expect("declined");
+    let read = store
+        .user(tenant, requester.id)
+        .await
+        .expect("read")
+        .expect("there");
+    assert!(read.surveys_declined);
+    let again = User {
+        surveys_declined: false,
+        version: declined.version + 1,
+        ..declined.clone()
+    };
+    store
+        .update_user(&again, declined.version, None, &[])
+        .await
+        .expect("asked again");
+    let read = store
+        .user(tenant, requester.id)
+        .await
+        .expect("read")
+        .expect("there");
+    assert!(!read.surveys_declined);
 }

@@ -145,6 +145,7 @@ pub fn ticket(tenant: TenantId, requester: UserId, number: u64, at: Timestamp) -
         merged_from: Default::default(),
         followers: [requester].into(),
         // Stored and read back like every other field.
+        satisfaction: None,
         clocks: Clocks {
             status_changed_at: Some(at),
             requester_replied_at: Some(at),
