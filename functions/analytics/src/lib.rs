@@ -8,6 +8,7 @@ use jiff::civil::Date;
 use serde::Deserialize;
 use std::sync::Arc;
 use switchboard_domain::DomainError;
+use switchboard_domain::analytics::attainment::SlaReport;
 use switchboard_domain::analytics::report::{AgentRow, Analytics, Interval, Period, TicketReport};
 use switchboard_domain::analytics::tally::Dimension;
 use switchboard_domain::kernel::validation::{Invalid, Validator};
@@ -32,12 +33,13 @@ pub fn routes() -> Routes<Arc<AppState>> {
     Routes::new()
         .add(Method::GET, "/v1/analytics/tickets", tickets)
         .add(Method::GET, "/v1/analytics/agents", agents)
+        .add(Method::GET, "/v1/analytics/sla", sla)
 }
 
 /// This function's part of the OpenAPI description (merged with the other
 /// functions' into `openapi.json`).
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(tickets, agents))]
+#[openapi(paths(tickets, agents, sla))]
 pub struct ApiDoc;
 
 pub fn router(state: Arc<AppState>) -> Router {
@@ -184,4 +186,34 @@ async fn agents(
         .agents(&principal, Period::new(from, to)?)
         .await?;
     Ok(Json(ListView { items }))
+}
+
+#[utoipa::path(
+    get,
+    path = "/v1/analytics/sla",
+    tag = "analytics",
+    description = "SLA attainment (staff): for each policy (named as it is now; `null` once deleted) and target, \
+how many of the tickets solved in the period met it and how many breached it, and `attainment`, the share met. \
+A ticket counts each time it is solved, with its targets as they stood then. Days are UTC.",
+    params(RangeQuery),
+    responses((status = 200, body = Object), Problems),
+    security(("bearer" = [])),
+)]
+async fn sla(
+    State(state): S,
+    Authenticated(principal): Authenticated,
+    Query(q): Query<RangeQuery>,
+) -> Result<Json<SlaReport>, ApiError> {
+    let mut v = Validator::new();
+    let days = period(q.from, q.to, &mut v);
+    v.finish()?;
+    let Some((from, to)) = days else {
+        return Err(DomainError::Internal("validated period is incomplete".into()).into());
+    };
+    Ok(Json(
+        state
+            .analytics
+            .sla(&principal, Period::new(from, to)?)
+            .await?,
+    ))
 }

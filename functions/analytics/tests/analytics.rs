@@ -132,3 +132,64 @@ async fn staff_read_what_the_router_counted_and_bad_ranges_are_refused() {
     .await
     .assert_problem(422, "validation_failed");
 }
+
+#[tokio::test]
+async fn sla_attainment_reads_the_counted_outcomes_per_policy_and_target() {
+    let app = app().await;
+    let t = TestTenant::new().await;
+    let today = Timestamp::now().to_zoned(TimeZone::UTC).date();
+    let policy = switchboard_domain::kernel::ids::SlaPolicyId::new();
+    let tally = Tally {
+        day: today,
+        groups: vec![Group {
+            dimension: Dimension::All,
+            value: "none".into(),
+        }],
+        amounts: vec![
+            (format!("sla.{policy}.first_response.met"), 3),
+            (format!("sla.{policy}.first_response.breached"), 1),
+            (format!("sla.{policy}.resolution.breached"), 2),
+        ],
+    };
+    assert!(
+        kit::store()
+            .await
+            .add_tally(t.id, EventId::new(), &tally)
+            .await
+            .unwrap()
+    );
+    let path = format!("/v1/analytics/sla?from={today}&to={today}");
+    let r = send(
+        &app,
+        Method::GET,
+        &path,
+        None,
+        &[("authorization", &t.owner)],
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:#}", r.body);
+    let [p] = r.body["policies"].as_array().unwrap().as_slice() else {
+        panic!("{:#}", r.body)
+    };
+    assert_eq!(p["policyId"], policy.to_string());
+    assert!(p["name"].is_null(), "no such policy now");
+    assert_eq!(p["targets"][0]["target"], "first_response");
+    assert_eq!(p["targets"][0]["attainment"], 0.75);
+    assert_eq!(
+        (
+            p["targets"][1]["met"].as_i64(),
+            p["targets"][1]["breached"].as_i64()
+        ),
+        (Some(0), Some(2))
+    );
+    assert_eq!(p["targets"][1]["attainment"], 0.0);
+    send(
+        &app,
+        Method::GET,
+        "/v1/analytics/sla?from=2026-02-01",
+        None,
+        &[("authorization", &t.owner)],
+    )
+    .await
+    .assert_problem(422, "validation_failed");
+}

@@ -148,7 +148,7 @@ async fn ten_thousand_tickets_give_exact_counts_and_percentiles_within_the_error
             t.requester_id,
             &opened,
         );
-        assert!(record(&store, &e, Some(&t)).await.unwrap());
+        assert!(record(&store, &e, Some(&t), None).await.unwrap());
         if i % 10 == 9 {
             continue; // still unanswered
         }
@@ -166,9 +166,9 @@ async fn ten_thousand_tickets_give_exact_counts_and_percentiles_within_the_error
             changes: Vec::new(),
         };
         let e = event(&t, EventType::CommentCreated, answered, agent, &reply);
-        assert!(record(&store, &e, Some(&t)).await.unwrap());
+        assert!(record(&store, &e, Some(&t), None).await.unwrap());
         // Redelivered: counted once.
-        assert!(!record(&store, &e, Some(&t)).await.unwrap());
+        assert!(!record(&store, &e, Some(&t), None).await.unwrap());
         first.entry(priority).or_default().push(answer);
         replies += 1;
         if i % 4 == 0 {
@@ -181,7 +181,7 @@ async fn ten_thousand_tickets_give_exact_counts_and_percentiles_within_the_error
             to: Status::Solved,
         };
         let e = event(&t, EventType::TicketStatusChanged, solved, agent, &change);
-        assert!(record(&store, &e, Some(&t)).await.unwrap());
+        assert!(record(&store, &e, Some(&t), None).await.unwrap());
         resolution.entry(priority).or_default().push(solve);
         *solved_by_agent.entry(agent).or_default() += 1;
     }
@@ -354,7 +354,7 @@ async fn worked_tickets_show_in_the_report_once_however_often_events_come() {
     for _ in 0..2 {
         for e in &events {
             let now = store_ticket(&store, &acme, t.id).await;
-            record(&store, e, Some(&now)).await.unwrap();
+            record(&store, e, Some(&now), None).await.unwrap();
         }
     }
     let report = Analytics::new(store.clone())

@@ -341,3 +341,19 @@ where
         }
     }
 }
+
+impl<S> Analytics<S>
+where
+    S: AnalyticsStore + UserStore + AgentStore + crate::sla::ports::SlaConfigStore,
+{
+    /// SLA attainment per policy and target of the tickets solved in the
+    /// period (staff).
+    pub async fn sla(
+        &self,
+        principal: &Principal,
+        period: Period,
+    ) -> Result<crate::analytics::attainment::SlaReport, DomainError> {
+        crate::analytics::attainment::sla_report(&self.store, principal, (period.from, period.to))
+            .await
+    }
+}

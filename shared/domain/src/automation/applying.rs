@@ -152,16 +152,13 @@ where
             return Err(DomainError::PreconditionFailed);
         }
         let expected = m.version;
-        let touched: Vec<&str> = [
+        let touched = [
             ("title", input.title.is_some()),
             ("visibility", input.visibility.is_some()),
             ("teamId", input.team_id.is_some()),
             ("actions", input.actions.is_some()),
             ("comment", input.comment.is_some()),
-        ]
-        .into_iter()
-        .filter_map(|(name, given)| given.then_some(name))
-        .collect();
+        ];
         if let Some(t) = input.title {
             m.title = t.trim().to_owned();
         }
@@ -185,7 +182,7 @@ where
         self.check(principal, &m).await?;
         let event = ConfigurationChanged::new(ConfigObject::Macro, ConfigChange::Updated)
             .of(m.id, &m.title)
-            .touching(&touched)
+            .touching_given(&touched)
             .event(m.tenant_id, principal.actor(), now);
         self.store.put_macro(&m, expected, &[event]).await?;
         Ok(m)

@@ -100,16 +100,13 @@ where
         let mut set = self.store.automations(principal.tenant_id()).await?;
         let at = set.position(id).ok_or(DomainError::NotFound)?;
         let mut a = set.automations.remove(at);
-        let touched: Vec<&str> = [
+        let touched = [
             ("title", input.title.is_some()),
             ("active", input.active.is_some()),
             ("conditions", input.conditions.is_some()),
             ("actions", input.actions.is_some()),
             ("position", input.position.is_some()),
-        ]
-        .into_iter()
-        .filter_map(|(name, given)| given.then_some(name))
-        .collect();
+        ];
         if let Some(t) = input.title {
             a.title = t.trim().to_owned();
         }
@@ -127,7 +124,7 @@ where
         let to = place(&mut set.automations, a.clone(), input.position, at);
         let change = ConfigurationChanged::new(ConfigObject::Automation, ConfigChange::Updated)
             .of(a.id, &a.title)
-            .touching(&touched);
+            .touching_given(&touched);
         let version = self.save(principal, set, if_match, change, now).await?;
         Ok((a, to, version))
     }

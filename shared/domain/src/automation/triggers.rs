@@ -157,17 +157,14 @@ where
         let mut set = self.store.triggers(principal.tenant_id()).await?;
         let at = set.position(id).ok_or(DomainError::NotFound)?;
         let mut trigger = set.triggers.remove(at);
-        let touched: Vec<&str> = [
+        let touched = [
             ("title", input.title.is_some()),
             ("active", input.active.is_some()),
             ("on", input.on.is_some()),
             ("conditions", input.conditions.is_some()),
             ("actions", input.actions.is_some()),
             ("position", input.position.is_some()),
-        ]
-        .into_iter()
-        .filter_map(|(name, given)| given.then_some(name))
-        .collect();
+        ];
         if let Some(t) = input.title {
             trigger.title = t.trim().to_owned();
         }
@@ -188,7 +185,7 @@ where
         let to = place(&mut set.triggers, trigger.clone(), input.position, at);
         let change = ConfigurationChanged::new(ConfigObject::Trigger, ConfigChange::Updated)
             .of(trigger.id, &trigger.title)
-            .touching(&touched);
+            .touching_given(&touched);
         self.save(principal, set, if_match, change, now)
             .await
             .map(|v| {

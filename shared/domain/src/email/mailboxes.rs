@@ -205,7 +205,7 @@ impl<S: MailboxStore + MessageLog + TeamStore, I: DomainIdentities> Mailboxes<S,
         mailbox.updated_at = now;
         mailbox.version += 1;
         let moved = (previous.address != mailbox.address).then_some(previous.address.as_str());
-        let touched: Vec<&str> = [
+        let touched = [
             ("address", moved.is_some()),
             ("fromName", previous.from_name != mailbox.from_name),
             (
@@ -216,13 +216,10 @@ impl<S: MailboxStore + MessageLog + TeamStore, I: DomainIdentities> Mailboxes<S,
                 "defaultPriority",
                 previous.default_priority != mailbox.default_priority,
             ),
-        ]
-        .into_iter()
-        .filter_map(|(name, changed)| changed.then_some(name))
-        .collect();
+        ];
         let event = ConfigurationChanged::new(ConfigObject::Mailbox, ConfigChange::Updated)
             .of(mailbox.id, &mailbox.address)
-            .touching(&touched)
+            .touching_given(&touched)
             .event(mailbox.tenant_id, principal.actor(), now);
         self.store
             .put_mailbox(&mailbox, Some(previous.version), moved, &[event])

@@ -300,6 +300,16 @@ impl ConfigurationChanged {
         self
     }
 
+    /// Names the fields of `fields` whose flag says the update touched them.
+    pub fn touching_given(mut self, fields: &[(&str, bool)]) -> Self {
+        self.changed = fields
+            .iter()
+            .filter(|(_, touched)| *touched)
+            .map(|(name, _)| (*name).to_owned())
+            .collect();
+        self
+    }
+
     /// The event, by `actor`, in `tenant`.
     pub fn event(self, tenant: TenantId, actor: Actor, now: Timestamp) -> DomainEvent {
         DomainEvent::new(

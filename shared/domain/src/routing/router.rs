@@ -291,14 +291,12 @@ where
                 .complete_step(tenant, event.id, STEP_MAIL)
                 .await?;
         }
+        let mut sla_now = None;
         if let Some(ticket_id) = event.subject.ticket_id
             && affects_sla(event.kind)
         {
-            routed.sla_deadline = self
-                .sla
-                .recompute(tenant, ticket_id, now)
-                .await?
-                .and_then(|s| s.next_deadline);
+            sla_now = self.sla.recompute(tenant, ticket_id, now).await?;
+            routed.sla_deadline = sla_now.as_ref().and_then(|s| s.next_deadline);
         }
         if matches!(
             event.kind,
@@ -355,7 +353,8 @@ where
         // loses a race delays no other step.
         if !finished(STEP_ANALYTICS) {
             // The count and this step's mark are one transaction.
-            routed.counted = record(&self.store, event, ticket.as_ref()).await?;
+            let sla = sla_now.as_ref().map(|s| &s.sla);
+            routed.counted = record(&self.store, event, ticket.as_ref(), sla).await?;
         }
         Ok(routed)
     }

@@ -171,7 +171,7 @@ impl<S: SlaConfigStore + UserStore + TeamStore> SlaSettings<S> {
             return Err(DomainError::PreconditionFailed);
         }
         let mut policy = all.policies.remove(at);
-        let touched: Vec<&str> = [
+        let touched = [
             ("name", input.name.is_some()),
             ("conditions", input.conditions.is_some()),
             ("targets", input.targets.is_some()),
@@ -179,10 +179,7 @@ impl<S: SlaConfigStore + UserStore + TeamStore> SlaSettings<S> {
             ("onWarning", input.on_warning.is_some()),
             ("onBreach", input.on_breach.is_some()),
             ("position", input.position.is_some()),
-        ]
-        .into_iter()
-        .filter_map(|(name, given)| given.then_some(name))
-        .collect();
+        ];
         if let Some(n) = input.name {
             policy.name = n;
         }
@@ -209,7 +206,7 @@ impl<S: SlaConfigStore + UserStore + TeamStore> SlaSettings<S> {
         all.version += 1;
         let event = ConfigurationChanged::new(ConfigObject::SlaPolicy, ConfigChange::Updated)
             .of(policy.id, &policy.name)
-            .touching(&touched)
+            .touching_given(&touched)
             .event(tenant, principal.actor(), now);
         self.store
             .put_sla_policies(tenant, &all, expected, &[event])

@@ -147,7 +147,8 @@ where
         + crate::kernel::ports::IdempotencyStore
         + crate::accounts::ports::UserStore
         + crate::accounts::ports::TeamStore
-        + crate::accounts::ports::OrganizationStore,
+        + crate::accounts::ports::OrganizationStore
+        + crate::accounts::ports::TenantStore,
 {
     /// The requester rates their solved (or closed) ticket; rating again
     /// replaces the rating. A `bad` rating of a solved ticket reopens it
@@ -232,18 +233,7 @@ where
         }
         Err(DomainError::Conflict(Conflict::Concurrent))
     }
-}
 
-impl<S> Ticketing<S>
-where
-    S: crate::tickets::ports::TicketStore
-        + crate::tickets::ports::FieldSchemaStore
-        + crate::kernel::ports::IdempotencyStore
-        + crate::accounts::ports::UserStore
-        + crate::accounts::ports::TeamStore
-        + crate::accounts::ports::OrganizationStore
-        + crate::accounts::ports::TenantStore,
-{
     /// The requester a survey link stands for, acting on its ticket as
     /// they would signed in: a link that is forged, expired, or whose
     /// tenant, person or ticket is gone is `NotFound`.

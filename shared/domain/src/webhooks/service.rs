@@ -144,7 +144,7 @@ impl<S: WebhookStore, Q: DeliveryQueue> Webhooks<S, Q> {
         let events = v.optional("events", input.events, |e| EventFilter::parse(&e));
         v.finish()?;
         let version = endpoint.version;
-        let touched: Vec<&str> = [
+        let touched = [
             ("url", url.as_ref().is_some_and(Option::is_some)),
             (
                 "description",
@@ -152,10 +152,7 @@ impl<S: WebhookStore, Q: DeliveryQueue> Webhooks<S, Q> {
             ),
             ("events", events.as_ref().is_some_and(Option::is_some)),
             ("enabled", input.enabled.is_some()),
-        ]
-        .into_iter()
-        .filter_map(|(name, given)| given.then_some(name))
-        .collect();
+        ];
         if let Some(Some(u)) = url {
             endpoint.url = u;
         }
@@ -334,9 +331,9 @@ pub fn system_actor() -> Actor {
 pub(crate) fn webhook_changed(
     endpoint: &Endpoint,
     change: ConfigChange,
-    touched: &[&str],
+    touched: &[(&str, bool)],
 ) -> ConfigurationChanged {
     ConfigurationChanged::new(ConfigObject::Webhook, change)
         .of(endpoint.id, &endpoint.description)
-        .touching(touched)
+        .touching_given(touched)
 }

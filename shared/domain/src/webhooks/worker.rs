@@ -128,7 +128,7 @@ where
                 crate::webhooks::service::webhook_changed(
                     &endpoint,
                     crate::kernel::events::ConfigChange::Disabled,
-                    &["enabled"],
+                    &[("enabled", true)],
                 )
                 .event(
                     endpoint.tenant_id,
