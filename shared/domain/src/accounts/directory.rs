@@ -186,19 +186,7 @@ impl<S: UserStore + ApiKeyStore + TeamStore + OrganizationStore> Directory<S> {
         } else {
             EventType::UserUpdated
         };
-        let event = DomainEvent::new(
-            kind,
-            user.tenant_id,
-            now,
-            principal.actor(),
-            Subject {
-                user_id: Some(user.id),
-                ..Subject::default()
-            },
-            &UserUpdated {
-                changed: changed.iter().map(|c| (*c).to_owned()).collect(),
-            },
-        );
+        let event = UserUpdated::event(kind, &user, principal.actor(), &changed, now);
         let moved = (user.email != previous_email).then_some(&previous_email);
         self.store
             .update_user(&user, expected, moved, &[event])
@@ -248,18 +236,12 @@ impl<S: UserStore + ApiKeyStore + TeamStore + OrganizationStore> Directory<S> {
         user.organization_id = organization;
         user.version += 1;
         user.updated_at = now;
-        let event = DomainEvent::new(
+        let event = UserUpdated::event(
             EventType::UserUpdated,
-            user.tenant_id,
-            now,
+            &user,
             principal.actor(),
-            Subject {
-                user_id: Some(user.id),
-                ..Subject::default()
-            },
-            &UserUpdated {
-                changed: vec!["organizationId".to_owned()],
-            },
+            &["organizationId"],
+            now,
         );
         self.store
             .update_user(&user, expected, None, &[event])

@@ -56,6 +56,32 @@ impl Payload for UserUpdated {
     const TYPES: &'static [EventType] = &[EventType::UserUpdated, EventType::UserDeactivated];
 }
 
+impl UserUpdated {
+    /// `kind` (`user.updated` or `user.deactivated`) of `user`, naming the
+    /// fields that changed.
+    pub fn event(
+        kind: EventType,
+        user: &crate::accounts::user::User,
+        actor: crate::kernel::events::Actor,
+        changed: &[&str],
+        now: jiff::Timestamp,
+    ) -> crate::kernel::events::DomainEvent {
+        crate::kernel::events::DomainEvent::new(
+            kind,
+            user.tenant_id,
+            now,
+            actor,
+            crate::kernel::events::Subject {
+                user_id: Some(user.id),
+                ..crate::kernel::events::Subject::default()
+            },
+            &UserUpdated {
+                changed: changed.iter().map(|c| (*c).to_owned()).collect(),
+            },
+        )
+    }
+}
+
 /// `user.export_requested` and `user.erased`: the job doing the work.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -176,18 +176,12 @@ impl<S: TenantStore + UserStore + PasswordLinks + EventLog> Recovery<S> {
     ) -> Result<(), DomainError> {
         user.updated_at = now;
         user.version += 1;
-        let event = DomainEvent::new(
+        let event = UserUpdated::event(
             EventType::UserUpdated,
-            user.tenant_id,
-            now,
+            &user,
             Actor::user(user.id),
-            Subject {
-                user_id: Some(user.id),
-                ..Subject::default()
-            },
-            &UserUpdated {
-                changed: vec![changed.into()],
-            },
+            &[changed],
+            now,
         );
         if let Err(e) = self
             .store

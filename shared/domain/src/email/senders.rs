@@ -8,7 +8,7 @@ use crate::accounts::organizations::organization_for;
 use crate::accounts::ports::{OrganizationStore, UserStore};
 use crate::accounts::user::{Role, User};
 use crate::kernel::error::{DomainError, StoreError};
-use crate::kernel::events::{Actor, DomainEvent, EventType, Subject};
+use crate::kernel::events::{Actor, EventType};
 
 /// A customer in no organisation joins the one that claims their
 /// address's domain when they write (people created before the domain
@@ -28,18 +28,12 @@ pub(crate) async fn joined_by_domain<S: UserStore + OrganizationStore>(
     joined.organization_id = Some(org);
     joined.version += 1;
     joined.updated_at = now;
-    let event = DomainEvent::new(
+    let event = UserUpdated::event(
         EventType::UserUpdated,
-        joined.tenant_id,
-        now,
+        &joined,
         Actor::system(),
-        Subject {
-            user_id: Some(joined.id),
-            ..Subject::default()
-        },
-        &UserUpdated {
-            changed: vec!["organizationId".to_owned()],
-        },
+        &["organizationId"],
+        now,
     );
     match store
         .update_user(&joined, user.version, None, &[event])

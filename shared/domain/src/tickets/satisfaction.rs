@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::accounts::events::UserUpdated;
 use crate::accounts::permissions::{Caller, Principal};
 use crate::kernel::error::{Conflict, DomainError, Invalid};
-use crate::kernel::events::{DomainEvent, EventType, Payload, Subject};
+use crate::kernel::events::{EventType, Payload};
 use crate::kernel::ids::{SessionId, TenantId, TicketId, UserId};
 use crate::kernel::secrets::{constant_time_eq, hmac_sha256};
 use crate::tickets::changes::Extras;
@@ -290,18 +290,12 @@ where
         declined.surveys_declined = true;
         declined.version += 1;
         declined.updated_at = now;
-        let event = DomainEvent::new(
+        let event = UserUpdated::event(
             EventType::UserUpdated,
-            declined.tenant_id,
-            now,
+            &declined,
             principal.actor(),
-            Subject {
-                user_id: Some(declined.id),
-                ..Subject::default()
-            },
-            &UserUpdated {
-                changed: vec!["surveysDeclined".to_owned()],
-            },
+            &["surveysDeclined"],
+            now,
         );
         Ok(self
             .store
